@@ -1,0 +1,150 @@
+// Name tables and the per-opcode field table, built from runtime/isa.def.
+#include "runtime/isa.h"
+
+namespace nk {
+
+std::string_view engine_name(Engine e) {
+  switch (e) {
+#define X(en, s) case Engine::en: return s;
+    NK_ENGINES(X)
+#undef X
+  }
+  return "?";
+}
+std::optional<Engine> parse_engine(std::string_view s) {
+#define X(en, str) if (s == str) return Engine::en;
+  NK_ENGINES(X)
+#undef X
+  return std::nullopt;
+}
+
+std::string_view memory_name(Memory m) {
+  switch (m) {
+  case Memory::none: return "none";
+  case Memory::hbm: return "hbm";
+  case Memory::sbuf: return "sbuf";
+  case Memory::psum: return "psum";
+  }
+  return "?";
+}
+std::optional<Memory> parse_memory(std::string_view s) {
+  if (s == "hbm") return Memory::hbm;
+  if (s == "sbuf") return Memory::sbuf;
+  if (s == "psum") return Memory::psum;
+  return std::nullopt;
+}
+
+std::string_view alu_name(AluOp op) {
+  switch (op) {
+#define X(e, s, k) case AluOp::e: return s;
+    NK_ALU_OPS(X)
+#undef X
+  }
+  return "?";
+}
+std::optional<AluOp> parse_alu(std::string_view s) {
+#define X(e, str, k) if (s == str) return AluOp::e;
+  NK_ALU_OPS(X)
+#undef X
+  return std::nullopt;
+}
+AluKind alu_kind(AluOp op) {
+  switch (op) {
+#define X(e, s, k) case AluOp::e: return AluKind(k);
+    NK_ALU_OPS(X)
+#undef X
+  }
+  return AluKind::arithmetic;
+}
+
+std::string_view act_name(ActFunc f) {
+  switch (f) {
+#define X(e, s) case ActFunc::e: return s;
+    NK_ACT_FUNCS(X)
+#undef X
+  }
+  return "?";
+}
+std::optional<ActFunc> parse_act(std::string_view s) {
+#define X(e, str) if (s == str) return ActFunc::e;
+  NK_ACT_FUNCS(X)
+#undef X
+  return std::nullopt;
+}
+
+uint64_t AccessPattern::free_elements() const {
+  uint64_t n = 1;
+  for (unsigned i = 0; i < num_dims; ++i) n *= dims[i].count;
+  return n;
+}
+uint64_t AccessPattern::num_elements() const {
+  return on_chip() ? uint64_t(num_partitions) * free_elements() : free_elements();
+}
+bool AccessPattern::operator==(const AccessPattern &o) const {
+  if (mem != o.mem) return false;
+  if (mem == Memory::none) return true;
+  if (dtype != o.dtype || num_dims != o.num_dims || offset != o.offset ||
+      start_partition != o.start_partition || num_partitions != o.num_partitions)
+    return false;
+  for (unsigned i = 0; i < num_dims; ++i)
+    if (dims[i].stride != o.dims[i].stride || dims[i].count != o.dims[i].count)
+      return false;
+  return true;
+}
+
+namespace {
+#define ENG(x) engine_bit(Engine::x)
+struct OpTable {
+  std::array<OpInfo, kNumOpcodes> ops{};
+  OpTable() {
+    OpInfo *cur = nullptr;
+#define NK_OP(name, engines, summary)                                       \
+  cur = &ops[unsigned(Opcode::name)];                                       \
+  *cur = OpInfo{#name, EngineMask(engines), summary, 0, 0, {}, {}};
+#define NK_AP(op, field, role, presence)                                    \
+  cur->aps[cur->num_aps++] =                                                \
+      ApFieldInfo{#field, FieldRole::role, FieldPresence::presence};
+#define NK_ATTR(op, field, kind, dflt)                                      \
+  cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::kind, dflt};
+#include "runtime/isa.def"
+    (void)cur;
+  }
+};
+#undef ENG
+const OpTable &table() {
+  static const OpTable t;
+  return t;
+}
+} // namespace
+
+const OpInfo &op_info(Opcode op) { return table().ops[unsigned(op)]; }
+
+std::optional<Opcode> parse_opcode(std::string_view name) {
+  for (unsigned i = 0; i < kNumOpcodes; ++i)
+    if (name == table().ops[i].name) return Opcode(i);
+  return std::nullopt;
+}
+
+Instruction Instruction::make(Opcode op) {
+  Instruction inst;
+  inst.op = op;
+  const OpInfo &info = op_info(op);
+  for (unsigned i = 0; i < info.num_attrs; ++i) {
+    const AttrFieldInfo &a = info.attrs[i];
+    inst.attr[i] = a.kind == AttrKind::Float ? AttrValue::of_float(float(a.default_value))
+                                             : AttrValue{int64_t(a.default_value)};
+  }
+  return inst;
+}
+
+bool Instruction::operator==(const Instruction &o) const {
+  if (op != o.op || !(loc == o.loc)) return false;
+  const OpInfo &info = op_info(op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (ap[i] != o.ap[i]) return false;
+  for (unsigned i = 0; i < info.num_attrs; ++i)
+    if (!(attr[i] == o.attr[i])) return false;
+  return true;
+}
+
+} // namespace nk

@@ -1,0 +1,220 @@
+// The instruction set in C++ terms, generated from runtime/isa.def: opcodes,
+// engines, memories, ALU ops and activation functions, access patterns, the
+// Instruction record, and the per-opcode field table every other component
+// (printer, parser, encoder, verifier, simulator) iterates over.
+#pragma once
+
+#include "runtime/dtype.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nk {
+
+// ---- Engines ---------------------------------------------------------------
+#define NK_ENGINES(X)  \
+  X(tensor, "tensor")  \
+  X(vector, "vector")  \
+  X(scalar, "scalar")  \
+  X(gpsimd, "gpsimd")  \
+  X(dma, "dma")
+
+enum class Engine : uint8_t {
+#define X(e, s) e,
+  NK_ENGINES(X)
+#undef X
+};
+constexpr unsigned kNumEngines = 5;
+using EngineMask = uint8_t;
+constexpr EngineMask engine_bit(Engine e) { return EngineMask(1u << unsigned(e)); }
+std::string_view engine_name(Engine e);
+std::optional<Engine> parse_engine(std::string_view s);
+
+// ---- Memories ----------------------------------------------------------------
+enum class Memory : uint8_t { none, hbm, sbuf, psum };
+std::string_view memory_name(Memory m);
+std::optional<Memory> parse_memory(std::string_view s);
+
+// ---- ALU ops (tensor_tensor, tensor_scalar, tensor_reduce, affine_select) ---
+// X(enum, name, kind) kind: 0 = arithmetic, 1 = bitwise (integer dtypes, raw
+// bits), 2 = comparison (result 1.0 or 0.0).
+#define NK_ALU_OPS(X)            \
+  X(bypass, "bypass", 0)         \
+  X(add, "add", 0)               \
+  X(subtract, "subtract", 0)     \
+  X(multiply, "multiply", 0)     \
+  X(divide, "divide", 0)         \
+  X(max, "max", 0)               \
+  X(min, "min", 0)               \
+  X(pow, "pow", 0)               \
+  X(abs_max, "abs_max", 0)       \
+  X(bitwise_and, "bitwise_and", 1) \
+  X(bitwise_or, "bitwise_or", 1) \
+  X(bitwise_xor, "bitwise_xor", 1) \
+  X(is_equal, "is_equal", 2)     \
+  X(not_equal, "not_equal", 2)   \
+  X(is_gt, "is_gt", 2)           \
+  X(is_ge, "is_ge", 2)           \
+  X(is_lt, "is_lt", 2)           \
+  X(is_le, "is_le", 2)
+
+enum class AluOp : uint8_t {
+#define X(e, s, k) e,
+  NK_ALU_OPS(X)
+#undef X
+};
+enum class AluKind : uint8_t { arithmetic, bitwise, comparison };
+std::string_view alu_name(AluOp op);
+std::optional<AluOp> parse_alu(std::string_view s);
+AluKind alu_kind(AluOp op);
+
+// ---- Activation functions (activation) ------------------------------------
+#define NK_ACT_FUNCS(X)            \
+  X(identity, "identity")          \
+  X(exp, "exp")                    \
+  X(log, "log")                    \
+  X(reciprocal, "reciprocal")      \
+  X(tanh, "tanh")                  \
+  X(sigmoid, "sigmoid")            \
+  X(gelu, "gelu")                  \
+  X(silu, "silu")                  \
+  X(relu, "relu")                  \
+  X(sqrt, "sqrt")                  \
+  X(rsqrt, "rsqrt")                \
+  X(square, "square")              \
+  X(abs, "abs")
+
+enum class ActFunc : uint8_t {
+#define X(e, s) e,
+  NK_ACT_FUNCS(X)
+#undef X
+};
+std::string_view act_name(ActFunc f);
+std::optional<ActFunc> parse_act(std::string_view s);
+
+// ---- Access patterns ---------------------------------------------------------
+// How an instruction addresses memory, as the hardware does. For SBUF/PSUM:
+// partitions [start_partition, start_partition + num_partitions), and in each
+// partition the bytes at `offset` walked by up to 4 free dims. For HBM: no
+// partitions; `offset` is a byte address and up to 5 dims walk it (the first
+// usually pairs with the on-chip partition axis). Strides are in elements of
+// `dtype`; elements are visited in row-major order of (partition, dims...).
+struct Dim {
+  int64_t stride = 0;
+  uint32_t count = 1;
+};
+constexpr unsigned kMaxFreeDims = 4;  // SBUF/PSUM
+constexpr unsigned kMaxHbmDims = 5;
+struct AccessPattern {
+  Memory mem = Memory::none;  // none = optional operand absent
+  Dtype dtype = Dtype::f32;
+  uint8_t num_dims = 0;
+  uint16_t start_partition = 0;
+  uint16_t num_partitions = 0;
+  uint64_t offset = 0;
+  std::array<Dim, kMaxHbmDims> dims{};
+
+  bool present() const { return mem != Memory::none; }
+  bool on_chip() const { return mem == Memory::sbuf || mem == Memory::psum; }
+  // Elements per partition (product of the dim counts).
+  uint64_t free_elements() const;
+  // All elements: partitions x free elements on chip; the dims' product in HBM.
+  uint64_t num_elements() const;
+  bool operator==(const AccessPattern &o) const;
+  bool operator!=(const AccessPattern &o) const { return !(*this == o); }
+};
+
+// ---- Opcodes and their fields --------------------------------------------------
+enum class Opcode : uint8_t {
+#define NK_OP(name, engines, summary) name,
+#include "runtime/isa.def"
+};
+constexpr unsigned kNumOpcodes = 0
+#define NK_OP(name, engines, summary) +1
+#include "runtime/isa.def"
+    ;
+
+// Operand slots per opcode: ap::nc_matmul::dst, attr::tensor_scalar::op0, ...
+namespace ap {
+#define NK_OP(name, engines, summary) struct name { enum : uint8_t {
+#define NK_AP(op, field, role, presence) field,
+#define NK_OP_END(op) count }; };
+#include "runtime/isa.def"
+} // namespace ap
+namespace attr {
+#define NK_OP(name, engines, summary) struct name { enum : uint8_t {
+#define NK_ATTR(op, field, kind, dflt) field,
+#define NK_OP_END(op) count }; };
+#include "runtime/isa.def"
+} // namespace attr
+
+constexpr unsigned kMaxAps = 4;
+constexpr unsigned kMaxAttrs = 8;
+
+enum class FieldRole : uint8_t { In, Out };
+enum class FieldPresence : uint8_t { Required, Optional };
+enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
+
+struct ApFieldInfo {
+  const char *name;
+  FieldRole role;
+  FieldPresence presence;
+};
+struct AttrFieldInfo {
+  const char *name;
+  AttrKind kind;
+  double default_value;
+};
+struct OpInfo {
+  const char *name;
+  EngineMask engines;
+  const char *summary;
+  uint8_t num_aps;
+  uint8_t num_attrs;
+  std::array<ApFieldInfo, kMaxAps> aps;
+  std::array<AttrFieldInfo, kMaxAttrs> attrs;
+};
+const OpInfo &op_info(Opcode op);
+std::optional<Opcode> parse_opcode(std::string_view name);
+
+// An attribute value: integers, booleans, enums and semaphore ids live in `i`;
+// Float attributes keep their exact fp32 bits in `i` too (see as_float).
+struct AttrValue {
+  int64_t i = 0;
+  float as_float() const { return f32_from_bits(uint32_t(i)); }
+  static AttrValue of_float(float f) { return AttrValue{int64_t(f32_bits(f))}; }
+  bool operator==(const AttrValue &o) const { return i == o.i; }
+};
+
+struct DebugLoc {
+  uint32_t file = 0;  // 1-based index into Program::files; 0 = no location
+  uint32_t line = 0;
+  uint32_t col = 0;
+  bool operator==(const DebugLoc &o) const {
+    return file == o.file && line == o.line && col == o.col;
+  }
+};
+
+struct Instruction {
+  Opcode op = Opcode::sem_wait;
+  std::array<AccessPattern, kMaxAps> ap{};
+  std::array<AttrValue, kMaxAttrs> attr{};
+  DebugLoc loc;
+
+  // A new instruction with every attribute at its table default.
+  static Instruction make(Opcode op);
+  bool operator==(const Instruction &o) const;
+
+  bool get_bool(unsigned slot) const { return attr[slot].i != 0; }
+  int64_t get_int(unsigned slot) const { return attr[slot].i; }
+  float get_float(unsigned slot) const { return attr[slot].as_float(); }
+  AluOp get_alu(unsigned slot) const { return AluOp(attr[slot].i); }
+  ActFunc get_act(unsigned slot) const { return ActFunc(attr[slot].i); }
+  void set_float(unsigned slot, float f) { attr[slot] = AttrValue::of_float(f); }
+  void set_int(unsigned slot, int64_t v) { attr[slot].i = v; }
+};
+
+} // namespace nk

@@ -1,0 +1,87 @@
+// The trn1 and trn2 target descriptions. Sources (see docs/targets.md):
+//  [arch-v2]  NKI "Trainium/Inferentia2 Architecture Guide" (NeuronCore-v2)
+//  [arch-v3]  NKI "Trainium2 Architecture Guide" / "NeuronCore-v3
+//             Architecture" (NeuronCore-v3)
+//  [isa-cost] NKI nki.isa reference, per-instruction "estimated instruction
+//             cost" notes (aws-neuron-sdk nki/api/nki/isa/__init__.py, 2025)
+//  [dma-bw]   NKI DMA bandwidth guide
+//  [est]      our estimate, documented as such in docs/targets.md
+#include "runtime/target.h"
+
+namespace nk {
+
+namespace {
+
+const Target kTrn1 = {
+    "trn1", "NeuronCore-v2 (Trn1, Inf2)",
+    /*partitions=*/128,                        // [arch-v2]
+    /*sbuf_bytes_per_partition=*/192 * 1024,   // [arch-v2] 24 MiB / 128
+    /*psum_bytes_per_partition=*/16 * 1024,    // [arch-v2] 2 MiB / 128
+    /*psum_banks=*/8,                          // [arch-v2] 8 x 2 KiB
+    /*psum_accumulate_fp32_only=*/true,        // [isa-cost] nc_matmul: fp32 result
+    /*pe_max_contraction=*/128,                // [isa-cost] nc_matmul
+    /*pe_max_stationary_free=*/128,            // [isa-cost]
+    /*pe_max_moving_free=*/512,                // [isa-cost]
+    /*dve_transpose_max=*/32,                  // [arch-v2] 32x32 block transpose
+    // tensor, vector, scalar, gpsimd, dma (unused)   [arch-v2] engine sections
+    {2.8, 1.12, 1.4, 1.4, 1.4},
+    /*min_ii_cycles=*/64,                      // [isa-cost] "roughly 64 cycles"
+    /*sbuf_access_cycles=*/60,                 // [arch-v2] fixed access latency
+    /*semaphore_cycles=*/4,                    // [est] a few engine cycles
+    /*pe_fp32_factor=*/4,                      // [isa-cost] fp32 matmul 4x
+    /*pe_stationary_min=*/64,                  // [isa-cost] max(min(64,M),N)
+    /*gpsimd_fixed_cycles=*/150,               // [isa-cost] iota/affine_select
+    {1.0, 1.0, 1.0, 1.0, 1.0},                 // v2 is the reference
+    /*dma_engines=*/16,                        // [arch-v2] 16 per core
+    /*dma_queues=*/16,                         // [arch-v2]
+    /*dma_partitions_per_engine=*/8,           // [dma-bw] 128 / 16
+    /*dma_engine_bytes_per_ns=*/17.0,          // [arch-v2] ~17 B/ns per engine
+    /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] ~1.3 us per transfer
+    /*hbm_bytes_per_ns=*/410.0,                // [arch-v2] 820 GB/s / 2 cores
+    /*num_semaphores=*/256,                    // [est]
+};
+
+const Target kTrn2 = {
+    "trn2", "NeuronCore-v3 (Trn2), one physical core",
+    /*partitions=*/128,                        // [arch-v3]
+    /*sbuf_bytes_per_partition=*/224 * 1024,   // [arch-v3] 128 x 224 KiB
+    /*psum_bytes_per_partition=*/16 * 1024,    // [arch-v3] same as v2
+    /*psum_banks=*/8,                          // [arch-v3]
+    /*psum_accumulate_fp32_only=*/true,        // [isa-cost]
+    /*pe_max_contraction=*/128,
+    /*pe_max_stationary_free=*/128,
+    /*pe_max_moving_free=*/512,
+    /*dve_transpose_max=*/32,
+    {2.4, 0.96, 1.2, 1.2, 1.2},                // [arch-v3] engine sections
+    /*min_ii_cycles=*/64,                      // [isa-cost]
+    /*sbuf_access_cycles=*/60,                 // [arch-v2]; v3 not published [est]
+    /*semaphore_cycles=*/4,                    // [est]
+    /*pe_fp32_factor=*/4,                      // [isa-cost]
+    /*pe_stationary_min=*/64,                  // [isa-cost]
+    /*gpsimd_fixed_cycles=*/150,               // [isa-cost]
+    // v3 costs are published only as speed-ups over v2; none is confirmed
+    // yet, so these stay 1.0 [est] until a source gives a figure.
+    {1.0, 1.0, 1.0, 1.0, 1.0},
+    /*dma_engines=*/16,                        // [arch-v3] 16 per physical core
+    /*dma_queues=*/16,
+    /*dma_partitions_per_engine=*/8,
+    /*dma_engine_bytes_per_ns=*/23.0,          // [arch-v3] ~23 B/ns per engine
+    /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] (v2 figure) [est]
+    /*hbm_bytes_per_ns=*/375.0,                // [arch-v3] 3 TB/s / 8 cores
+    /*num_semaphores=*/256,                    // [est]
+};
+
+} // namespace
+
+const std::vector<const Target *> &all_targets() {
+  static const std::vector<const Target *> t = {&kTrn1, &kTrn2};
+  return t;
+}
+
+const Target *find_target(std::string_view name) {
+  for (const Target *t : all_targets())
+    if (name == t->name) return t;
+  return nullptr;
+}
+
+} // namespace nk

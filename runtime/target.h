@@ -1,0 +1,63 @@
+// Target machine descriptions: every machine number the compiler and the
+// simulator use, in one place, each with its public source (target.cpp and
+// docs/targets.md). Nothing else in the project hard-codes a machine number.
+#pragma once
+
+#include "runtime/isa.h"
+
+#include <string_view>
+#include <vector>
+
+namespace nk {
+
+struct Target {
+  const char *name;         // "trn1", "trn2"
+  const char *description;  // e.g. "NeuronCore-v2 (Trn1/Inf2)"
+
+  // On-chip memories.
+  unsigned partitions;                // SBUF/PSUM partitions
+  uint64_t sbuf_bytes_per_partition;
+  uint64_t psum_bytes_per_partition;
+  unsigned psum_banks;                // banks per partition
+  bool psum_accumulate_fp32_only;     // matmul into PSUM must be fp32
+
+  // Tensor engine limits.
+  unsigned pe_max_contraction;        // K (partitions of both operands)
+  unsigned pe_max_stationary_free;    // M
+  unsigned pe_max_moving_free;        // N
+  unsigned dve_transpose_max;         // Vector-engine transpose block edge
+
+  // Engine clocks in GHz, indexed by Engine (dma unused).
+  double clock_ghz[kNumEngines];
+
+  // Cost model parameters (cycles of the engine running the instruction).
+  unsigned min_ii_cycles;             // minimum initiation interval
+  unsigned sbuf_access_cycles;        // fixed access latency per instruction
+  unsigned semaphore_cycles;          // a sem_signal / satisfied sem_wait
+  unsigned pe_fp32_factor;            // fp32 matmul is this many times slower
+  unsigned pe_stationary_min;         // min(pe_stationary_min, M) term
+  unsigned gpsimd_fixed_cycles;       // iota / affine_select fixed cost
+  double speedup[kNumEngines];        // per-engine throughput multiplier vs v2
+
+  // DMA and HBM.
+  unsigned dma_engines;               // DMA engines per core
+  unsigned dma_queues;                // queues (streams) a program may use
+  unsigned dma_partitions_per_engine; // partitions one DMA engine serves
+  double dma_engine_bytes_per_ns;     // bandwidth of one DMA engine
+  double dma_fixed_latency_ns;        // per-transfer latency before bytes flow
+  double hbm_bytes_per_ns;            // HBM bandwidth per core (the roofline)
+
+  unsigned num_semaphores;
+
+  uint64_t sbuf_bytes() const { return sbuf_bytes_per_partition * partitions; }
+  uint64_t psum_bank_bytes() const { return psum_bytes_per_partition / psum_banks; }
+  double cycles_to_ns(Engine e, double cycles) const {
+    return cycles / clock_ghz[unsigned(e)];
+  }
+};
+
+const Target *find_target(std::string_view name);
+const std::vector<const Target *> &all_targets();
+constexpr std::string_view kDefaultTarget = "trn2";
+
+} // namespace nk

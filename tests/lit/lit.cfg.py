@@ -1,0 +1,17 @@
+# lit configuration for the golden tests: nkc/nksim from the build, FileCheck
+# and `not` from the LLVM install. ctest passes the directories as --param.
+import os
+import lit.formats
+
+params = lit_config.params
+config.name = "nkc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".s", ".tile", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+source_dir = params.get("nk_source_dir", os.path.dirname(os.path.dirname(config.test_source_root)))
+bin_dir = params.get("nk_bin_dir", os.path.join(source_dir, "build", "bin"))
+tools_dir = params.get("llvm_tools_dir", "/usr/lib/llvm-14/bin")
+config.environment["PATH"] = os.pathsep.join([bin_dir, tools_dir, os.environ.get("PATH", "")])
+config.substitutions.append(("%nk_src", source_dir))
+config.substitutions.append(("%python", "/usr/bin/python3"))

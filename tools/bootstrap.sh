@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and tests need, if any is missing
+# (idempotent, quiet when all are present), then configures and builds.
+# Usage: tools/bootstrap.sh [BUILD_DIR] [BUILD_TYPE]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+type="${2:-RelWithDebInfo}"
+
+packages=(cmake ninja-build g++ llvm-14-dev libfmt-dev doctest-dev python3-numpy)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null || {
+    $sudo_cmd apt-get update -q >/dev/null
+    $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null
+  }
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
+fi
+cmake --build "$build"
