@@ -145,8 +145,8 @@ private:
     long long v;
     if (t.getAsInteger(0, v)) fail(t, llvm::Twine("invalid integer '") + t + "' for " + what);
     if (v < lo || v > hi)
-      fail(t, llvm::Twine(what) + " " + t + " is out of range [" + llvm::Twine(lo) + ", " +
-                  llvm::Twine(hi) + "]");
+      fail(t, llvm::Twine("expected ") + what + " in [" + llvm::Twine(lo) + ", " +
+                  llvm::Twine(hi) + "], got " + t);
     advance();
     return v;
   }

@@ -195,9 +195,11 @@ private:
     if (alu_kind(op) != AluKind::bitwise) return;
     const OpInfo &info = op_info(inst.op);
     for (unsigned i = 0; i < info.num_aps; ++i)
-      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype))
+      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype)) {
         report(fmt::format("bitwise op {} needs integer dtypes, but {} is {}", alu_name(op),
                            info.aps[i].name, dtype_name(inst.ap[i].dtype)));
+        return;
+      }
   }
 
   void check_shapes(Engine engine, const Instruction &inst) {
