@@ -2,6 +2,7 @@
 // assembly or a binary program file, verifies it against its target, and
 // writes it as a binary program file (-o FILE) or canonical text (stdout).
 #include "runtime/asm_printer.h"
+#include "runtime/isa_doc.h"
 #include "runtime/program_file.h"
 #include "runtime/target.h"
 #include "runtime/verifier.h"
@@ -14,7 +15,7 @@
 using namespace llvm;
 
 static cl::OptionCategory category("nkasm options");
-static cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<program.s | program.nkp>"),
+static cl::opt<std::string> input(cl::Positional, cl::desc("<program.s | program.nkp>"),
                                   cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Write the program to this file (default: text to stdout)"),
                                    cl::value_desc("file"), cl::cat(category));
@@ -27,6 +28,10 @@ static cl::opt<bool> no_verify("no-verify", cl::desc("Do not run the verifier"),
 static cl::opt<std::string> target_name("target",
                                         cl::desc("Verify for this target (default: the program's own)"),
                                         cl::value_desc("trn1|trn2"), cl::cat(category));
+
+static cl::opt<bool> describe_isa("describe-isa",
+                                  cl::desc("Print the instruction table as Markdown (docs/isa.md) and exit"),
+                                  cl::cat(category));
 
 static int fail(const Twine &msg) {
   WithColor::error(errs(), "nkasm") << msg << '\n';
@@ -41,6 +46,11 @@ int main(int argc, char **argv) {
                               "  nkasm prog.s -o prog.nkp      assemble (text -> binary)\n"
                               "  nkasm prog.nkp                disassemble (binary -> text)\n"
                               "  nkasm prog.s --emit=text      verify and print canonical text\n");
+  if (describe_isa) {
+    nk::describe_isa_markdown(outs());
+    return 0;
+  }
+  if (input.empty()) return fail("no input file (see --help)");
   auto prog = nk::load_program_file(input);
   if (!prog) {
     // Assembly diagnostics are already rendered clang-style; print them as-is.
