@@ -31,13 +31,8 @@ std::string format_access_pattern(const AccessPattern &a) {
   return s;
 }
 
-void print_instruction(llvm::raw_ostream &os, const Instruction &inst) {
+void print_attributes(llvm::raw_ostream &os, const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
-  os << info.name;
-  for (unsigned i = 0; i < info.num_aps; ++i) {
-    if (!inst.ap[i].present()) continue;
-    os << ' ' << info.aps[i].name << '=' << format_access_pattern(inst.ap[i]);
-  }
   Instruction defaults = Instruction::make(inst.op);
   for (unsigned i = 0; i < info.num_attrs; ++i) {
     const AttrFieldInfo &a = info.attrs[i];
@@ -52,6 +47,16 @@ void print_instruction(llvm::raw_ostream &os, const Instruction &inst) {
     case AttrKind::Act: os << act_name(ActFunc(inst.attr[i].i)); break;
     }
   }
+}
+
+void print_instruction(llvm::raw_ostream &os, const Instruction &inst) {
+  const OpInfo &info = op_info(inst.op);
+  os << info.name;
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    if (!inst.ap[i].present()) continue;
+    os << ' ' << info.aps[i].name << '=' << format_access_pattern(inst.ap[i]);
+  }
+  print_attributes(os, inst);
   if (inst.loc.file || inst.loc.line)
     os << " !loc(" << inst.loc.file << ':' << inst.loc.line << ':' << inst.loc.col << ')';
 }

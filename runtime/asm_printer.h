@@ -13,6 +13,8 @@ namespace nk {
 
 void print_program(llvm::raw_ostream &os, const Program &p);
 void print_instruction(llvm::raw_ostream &os, const Instruction &inst);
+// Just the non-default attributes, each as " name=value".
+void print_attributes(llvm::raw_ostream &os, const Instruction &inst);
 std::string format_access_pattern(const AccessPattern &a);
 std::string format_instruction(const Instruction &inst);
 // A float attribute as the assembly writes it (round-trips exactly).
