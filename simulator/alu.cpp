@@ -109,7 +109,8 @@ float act_apply(ActFunc f, float x) {
   case ActFunc::reciprocal: return 1.0f / x;
   case ActFunc::tanh: return std::tanh(x);
   case ActFunc::sigmoid: return 1.0f / (1.0f + std::exp(-x));
-  case ActFunc::gelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+  case ActFunc::gelu:  // the tanh approximation, as docs/isa.md states
+    return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
   case ActFunc::silu: return x / (1.0f + std::exp(-x));
   case ActFunc::relu: return x != x ? x : (x > 0.0f ? x : 0.0f);
   case ActFunc::sqrt: return std::sqrt(x);
