@@ -67,8 +67,9 @@ llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
   return llvm::Error::success();
 }
 
-llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
-                       const HostTensor &t) {
+// Everything bind_input checks, without copying.
+static llvm::Expected<const TensorDecl *> check_input(const Program &program, const HbmImage &hbm,
+                                                      llvm::StringRef name, const HostTensor &t) {
   auto decl = find_decl(program, name);
   if (!decl) return decl.takeError();
   const TensorDecl &d = **decl;
@@ -78,7 +79,18 @@ llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef na
                                   names_of_kind(program, TensorKind::input)));
   if (llvm::Error e = check_tensor_matches(d, t)) return e;
   if (llvm::Error e = check_in_bounds(program, d, hbm.size())) return e;
+  return &d;
+}
+
+static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensor &t) {
   if (!t.data.empty()) std::memcpy(hbm.data() + d.hbm_offset, t.data.data(), t.data.size());
+}
+
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
+                       const HostTensor &t) {
+  auto decl = check_input(program, hbm, name, t);
+  if (!decl) return decl.takeError();
+  copy_in(hbm, **decl, t);
   return llvm::Error::success();
 }
 
@@ -94,12 +106,18 @@ llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::s
 
 llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
                         const std::map<std::string, HostTensor> &inputs) {
+  // All checks first, so that a failure leaves the image untouched.
+  std::vector<std::pair<const TensorDecl *, const HostTensor *>> plan;
   std::set<std::string> bound;
   for (const auto &[name, t] : inputs) {
-    if (llvm::Error e = bind_input(program, hbm, name, t)) return e;
+    auto decl = check_input(program, hbm, name, t);
+    if (!decl) return decl.takeError();
+    plan.push_back({*decl, &t});
     bound.insert(name);
   }
-  return check_all_inputs_bound(program, bound);
+  if (llvm::Error e = check_all_inputs_bound(program, bound)) return e;
+  for (const auto &[decl, t] : plan) copy_in(hbm, *decl, *t);
+  return llvm::Error::success();
 }
 
 llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,

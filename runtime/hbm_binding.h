@@ -31,11 +31,13 @@ llvm::Expected<HbmImage> allocate_hbm(const Program &program);
 llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t);
 
 // Copies `t` into the input tensor `name`. Errors: no such tensor (the
-// message lists the inputs), not an input, dtype or shape mismatch.
+// message lists the inputs), not an input, dtype or shape mismatch. On
+// error the image is unchanged.
 llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
                        const HostTensor &t);
-// Binds every tensor of `inputs`, then checks that every input of the
-// program was bound (the message names the missing ones).
+// Binds every tensor of `inputs`, which must cover every input of the
+// program (the message names the missing ones). All-or-nothing: on any
+// error the image is unchanged.
 llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
                         const std::map<std::string, HostTensor> &inputs);
 // An error naming every input of `program` not in `bound`.
