@@ -6,10 +6,9 @@
 // other tools are accepted and anything else is reported precisely.
 #include "runtime/npy.h"
 
-#include "llvm/Support/FileSystem.h"
+#include "runtime/program_file.h"
+
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
@@ -308,30 +307,6 @@ llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteO
     return npy_error(path, fmt::format("internal error: tensor {}{} holds {} bytes, expected {}",
                                        dtype_name(t.dtype), format_shape(t.shape), t.data.size(), t.size_bytes()));
   return write_file_atomically(path, encode_npy(t, opts));
-}
-
-llvm::Error write_file_atomically(llvm::StringRef path, llvm::StringRef bytes) {
-  llvm::SmallString<256> temp;
-  int fd = -1;
-  std::string model = (path + ".tmp-%%%%%%").str();
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temp))
-    return npy_error(path, "cannot create a temporary file next to it: " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << bytes;
-    os.close();
-    if (os.has_error()) {
-      std::string msg = os.error().message();
-      os.clear_error();
-      llvm::sys::fs::remove(temp);
-      return npy_error(path, "cannot write: " + msg);
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
-    llvm::sys::fs::remove(temp);
-    return npy_error(path, "cannot write: " + ec.message());
-  }
-  return llvm::Error::success();
 }
 
 } // namespace nk

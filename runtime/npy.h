@@ -39,10 +39,7 @@ llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &
 
 // The bytes of a version 1.0 .npy file holding `t` (little-endian, C order).
 std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts = {});
+// Through write_file_atomically (runtime/program_file.h).
 llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteOptions &opts = {});
-
-// Writes `bytes` to a temporary file next to `path`, then renames it over
-// `path`. On any failure the temporary is removed and `path` is untouched.
-llvm::Error write_file_atomically(llvm::StringRef path, llvm::StringRef bytes);
 
 } // namespace nk
