@@ -91,6 +91,22 @@ llvm::Expected<std::vector<Comparison>> compare_outputs(const std::map<std::stri
   return out;
 }
 
+llvm::Expected<Tolerance> parse_tolerance(llvm::StringRef text) {
+  auto bad = [&](const char *why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "invalid tolerance '%s': %s (expected ATOL,RTOL, e.g. 1e-5,1e-5)",
+                                   text.str().c_str(), why);
+  };
+  auto [a, r] = text.split(',');
+  if (r.empty() && !text.contains(',')) return bad("missing ','");
+  Tolerance tol;
+  for (auto [part, out] : {std::pair{a.trim(), &tol.atol}, std::pair{r.trim(), &tol.rtol}}) {
+    if (part.empty() || part.getAsDouble(*out) || !std::isfinite(*out)) return bad("not a number");
+    if (*out < 0) return bad("negative");
+  }
+  return tol;
+}
+
 void print_comparison(llvm::raw_ostream &os, const Comparison &c) {
   std::string idx = "[";
   for (size_t i = 0; i < c.worst_index.size(); ++i) idx += (i ? "," : "") + std::to_string(c.worst_index[i]);

@@ -50,6 +50,10 @@ llvm::Expected<std::vector<Comparison>> compare_outputs(const std::map<std::stri
                                                         const std::map<std::string, HostTensor> &expected,
                                                         Tolerance tol);
 
+// Parses the value of `--check=ATOL,RTOL` ("1e-4,1e-3"): two finite,
+// non-negative numbers separated by a comma.
+llvm::Expected<Tolerance> parse_tolerance(llvm::StringRef text);
+
 // One line per comparison, e.g.
 //   check out: PASS max_abs_err=1.192e-07 max_rel_err=2.384e-07 worst=[0,17] (got 0.5000001, expected 0.5) atol=1e-05 rtol=1e-05
 // and, on failure, "  12 of 64 elements exceed atol + rtol*|expected|".

@@ -1,7 +1,8 @@
 // HostTensor helpers (see host_tensor.h).
 #include "runtime/host_tensor.h"
 
-#include <cassert>
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
 
 namespace nk {
 
@@ -16,7 +17,10 @@ HostTensor::HostTensor(Dtype t, std::vector<int64_t> s)
 
 HostTensor HostTensor::from_floats(Dtype t, std::vector<int64_t> s, const std::vector<float> &values) {
   HostTensor h(t, std::move(s));
-  assert(values.size() == h.num_elements() && "from_floats: value count must match the shape");
+  if (values.size() != h.num_elements())  // a bug in the caller, not user input
+    llvm::report_fatal_error("HostTensor::from_floats: " + llvm::Twine(values.size()) + " values for shape " +
+                                 format_shape(h.shape),
+                             /*gen_crash_diag=*/false);
   for (uint64_t i = 0; i < values.size(); ++i) h.set_f32(i, values[i]);
   return h;
 }

@@ -22,7 +22,8 @@ struct HostTensor {
   // Zero-filled tensor of the given type and shape.
   HostTensor(Dtype t, std::vector<int64_t> s);
   // An f32 (or narrower: values are rounded as store_from_f32 does) tensor
-  // from float values in C order; values.size() must equal the element count.
+  // from float values in C order; values.size() must equal the element count
+  // (a mismatch is a caller bug: reported with llvm::report_fatal_error).
   static HostTensor from_floats(Dtype t, std::vector<int64_t> s, const std::vector<float> &values);
 
   uint64_t num_elements() const;

@@ -107,3 +107,19 @@ TEST_CASE("compare: dtypes, shapes and pairing outputs") {
   CHECK(llvm::toString(missing.takeError()) ==
         "the reference produces output 'b' but the kernel has no output of that name (kernel outputs: a, c)");
 }
+
+TEST_CASE("compare: parsing --check=ATOL,RTOL") {
+  auto t = parse_tolerance("1e-4,2e-3");
+  REQUIRE(t);
+  CHECK(t->atol == 1e-4);
+  CHECK(t->rtol == 2e-3);
+  auto z = parse_tolerance(" 0 , 0.5 ");
+  REQUIRE(z);
+  CHECK(z->rtol == 0.5);
+  for (const char *bad : {"", "1e-4", "1e-4,", ",1", "a,b", "1,-1", "1,2,3", "inf,1"}) {
+    auto r = parse_tolerance(bad);
+    INFO(bad);
+    REQUIRE(!r);
+    CHECK(llvm::toString(r.takeError()).find("invalid tolerance") == 0);
+  }
+}
