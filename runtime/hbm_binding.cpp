@@ -68,7 +68,7 @@ llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
 }
 
 // Everything bind_input checks, without copying.
-static llvm::Expected<const TensorDecl *> check_input(const Program &program, const HbmImage &hbm,
+static llvm::Expected<const TensorDecl *> check_input(const Program &program, uint64_t hbm_bytes,
                                                       llvm::StringRef name, const HostTensor &t) {
   auto decl = find_decl(program, name);
   if (!decl) return decl.takeError();
@@ -78,7 +78,7 @@ static llvm::Expected<const TensorDecl *> check_input(const Program &program, co
                                   d.name, program.kernel, tensor_kind_name(d.kind),
                                   names_of_kind(program, TensorKind::input)));
   if (llvm::Error e = check_tensor_matches(d, t)) return e;
-  if (llvm::Error e = check_in_bounds(program, d, hbm.size())) return e;
+  if (llvm::Error e = check_in_bounds(program, d, hbm_bytes)) return e;
   return &d;
 }
 
@@ -88,7 +88,7 @@ static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensor &t) {
 
 llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
                        const HostTensor &t) {
-  auto decl = check_input(program, hbm, name, t);
+  auto decl = check_input(program, hbm.size(), name, t);
   if (!decl) return decl.takeError();
   copy_in(hbm, **decl, t);
   return llvm::Error::success();
@@ -110,7 +110,7 @@ llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
   std::vector<std::pair<const TensorDecl *, const HostTensor *>> plan;
   std::set<std::string> bound;
   for (const auto &[name, t] : inputs) {
-    auto decl = check_input(program, hbm, name, t);
+    auto decl = check_input(program, hbm.size(), name, t);
     if (!decl) return decl.takeError();
     plan.push_back({*decl, &t});
     bound.insert(name);
@@ -129,6 +129,33 @@ llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &h
   HostTensor t(d.dtype, d.shape);
   if (!t.data.empty()) std::memcpy(t.data.data(), hbm.data() + d.hbm_offset, t.data.size());
   return t;
+}
+
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
+                                          llvm::StringRef path, const NpyReadOptions &opts) {
+  auto with_file = [&](llvm::Error e) {
+    return make_error(path.str() + ": " + llvm::toString(std::move(e)));
+  };
+  // Name problems first: no point reading a file for a tensor that is not there.
+  auto decl = find_decl(program, name);
+  if (!decl) return with_file(decl.takeError());
+  auto t = read_npy(path, opts);
+  if (!t) return t.takeError();  // already names the file
+  auto checked = check_input(program, program.hbm_size, name, *t);
+  if (!checked) {
+    std::string msg = llvm::toString(checked.takeError());
+    if ((*decl)->dtype == Dtype::bf16 && t->dtype != Dtype::bf16)
+      msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16";
+    return make_error(path.str() + ": " + msg);
+  }
+  return std::move(*t);
+}
+
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
+                            llvm::StringRef path, const NpyWriteOptions &opts) {
+  auto t = read_tensor(program, hbm, name);
+  if (!t) return t.takeError();
+  return write_npy(path, *t, opts);
 }
 
 llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,

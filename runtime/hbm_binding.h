@@ -9,6 +9,7 @@
 #pragma once
 
 #include "runtime/host_tensor.h"
+#include "runtime/npy.h"
 #include "runtime/program.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -46,6 +47,15 @@ llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::s
 // The current contents of tensor `name` (any kind).
 llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,
                                        llvm::StringRef name);
+// `--input NAME=FILE.npy`: reads FILE and checks it against input NAME of
+// `program`. Errors start with the file name and say what differs, e.g.
+// "q.npy: tensor 'q': expected f32[64,1], got f32[1,64] (shape differs)".
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
+                                          llvm::StringRef path, const NpyReadOptions &opts = {});
+// `--output NAME=FILE.npy`: writes tensor NAME (any kind) atomically.
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
+                            llvm::StringRef path, const NpyWriteOptions &opts = {});
+
 // Every output tensor, by name.
 llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
                                                                const HbmImage &hbm);

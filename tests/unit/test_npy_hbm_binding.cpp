@@ -2,6 +2,8 @@
 // deterministic random inputs.
 #include "runtime/hbm_binding.h"
 
+#include "llvm/Support/FileSystem.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -146,4 +148,37 @@ TEST_CASE("random inputs: deterministic, documented distribution") {
   uint8_t top = 0;
   for (uint8_t v : bt.data) top = std::max(top, v);
   CHECK(top > 240);
+}
+
+TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
+  Program p = demo_program();
+  llvm::SmallString<128> dir;
+  REQUIRE(!llvm::sys::fs::createUniqueDirectory("nk-bind-test", dir));
+  std::string x_path = (dir + "/x.npy").str(), wrong = (dir + "/wrong.npy").str(),
+              f32_for_bf16 = (dir + "/y.npy").str(), out_path = (dir + "/out.npy").str();
+  HostTensor x = HostTensor::from_floats(Dtype::f32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  REQUIRE(error_of(write_npy(x_path, x)) == "");
+  REQUIRE(error_of(write_npy(wrong, HostTensor(Dtype::f32, {4, 2}))) == "");
+  REQUIRE(error_of(write_npy(f32_for_bf16, HostTensor(Dtype::f32, {4}))) == "");
+
+  auto loaded = load_input_npy(p, "x", x_path);
+  REQUIRE(loaded);
+  CHECK(*loaded == x);
+  CHECK(error_of(load_input_npy(p, "x", wrong)) ==
+        wrong + ": tensor 'x': expected f32[2,4], got f32[4,2] (shape differs)");
+  CHECK(error_of(load_input_npy(p, "y", f32_for_bf16)) ==
+        f32_for_bf16 + ": tensor 'y': expected bf16[4], got f32[4] (dtype differs); save bf16 data as "
+                       "ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16");
+  CHECK(error_of(load_input_npy(p, "out", x_path)) ==
+        x_path + ": tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
+  CHECK(error_of(load_input_npy(p, "nope", x_path)) ==
+        x_path + ": kernel 'demo' has no tensor 'nope' (inputs: x, y; outputs: out)");
+  CHECK(error_of(load_input_npy(p, "x", (dir + "/missing.npy").str())).find((dir + "/missing.npy: cannot read").str()) == 0);
+
+  HbmImage hbm = *allocate_hbm(p);
+  REQUIRE(error_of(bind_input(p, hbm, "x", x)) == "");
+  REQUIRE(error_of(save_tensor_npy(p, hbm, "x", out_path)) == "");
+  CHECK(*read_npy(out_path) == x);
+  CHECK(error_of(save_tensor_npy(p, hbm, "nope", out_path)).find("no tensor 'nope'") != std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
 }
