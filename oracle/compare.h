@@ -30,7 +30,9 @@ struct Comparison {
   uint64_t num_elements = 0;
   uint64_t num_mismatched = 0;      // elements failing the rule
   double max_abs_error = 0;         // max |actual - expected|
-  double max_rel_error = 0;         // max |actual - expected| / |expected|, over expected != 0
+  // max |actual - expected| / |expected| over expected != 0; infinite when
+  // an element with expected == 0 (or a non-finite one) fails.
+  double max_rel_error = 0;
   // The element farthest from passing: the largest
   // |actual - expected| / (atol + rtol*|expected|); empty when no elements.
   std::vector<int64_t> worst_index;

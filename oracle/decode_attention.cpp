@@ -63,7 +63,7 @@ llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
   auto in = get_inputs(kernel, inputs, {{"q", 2}, {"k", 2}, {"v", 2}});
   if (!in) return in.takeError();
   const HostTensor &q = *(*in)[0], &k = *(*in)[1], &v = *(*in)[2];
-  int64_t d = q.shape[0], s = k.shape[1];
+  int64_t d = q.shape[0];
   if (q.shape[1] != 1)
     return input_error(kernel, fmt::format("input 'q' has shape {}, expected [d,1]", format_shape(q.shape)));
   if (k.shape[0] != d)
@@ -72,7 +72,6 @@ llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
   if (v.shape != k.shape)
     return input_error(kernel, fmt::format("input 'v' has shape {}, expected {} (the shape of k)",
                                            format_shape(v.shape), format_shape(k.shape)));
-  (void)s;
   Array qn = Array::from_host(q).reshape({d});              // (d,)
   Array kn = Array::from_host(k).transpose();               // (s,d)
   Array vn = Array::from_host(v).transpose();               // (s,d)

@@ -50,6 +50,12 @@ TEST_CASE("compare: allclose rule, errors and worst element") {
   REQUIRE(c);
   CHECK(c->passed);
   CHECK(c->max_rel_error == doctest::Approx(0.001).epsilon(1e-3));  // zeros excluded from rel
+  // ... unless an element whose expected value is 0 fails.
+  c = compare_tensors("out", got, ref, {1e-7, 1e-2});
+  REQUIRE(c);
+  CHECK(!c->passed);
+  CHECK(std::isinf(c->max_rel_error));
+  CHECK(c->worst_index == std::vector<int64_t>{0, 2});
 }
 
 TEST_CASE("compare: NaN and infinities") {
