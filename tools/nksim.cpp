@@ -182,6 +182,11 @@ int run_main() {
   if (!session) return fail_error(session.takeError());
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
 
+  std::set<std::string> bound;
+  for (const auto &kv : session->inputs()) bound.insert(kv.first);
+  if (Error e = nk::check_all_inputs_bound(session->program(), bound))
+    return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
+
   nk::SimOptions options;
   options.strict = strict;
   options.check_races = !no_race_check;
