@@ -57,7 +57,7 @@ const std::vector<Pass> &passes() {
        [](State &s, const Target &t) { return lir::insert_semaphores(s.lowered, t); }},
       {"emit-program", "build and verify the per-stream program",
        [](State &s, const Target &t) -> llvm::Error {
-         auto p = lir::emit_program(s.lowered, t);
+         auto p = lir::emit_program(std::move(s.lowered), t);
          if (!p) return p.takeError();
          s.program = std::move(*p);
          s.lowered = lir::Program();
@@ -111,7 +111,10 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
     if (e) return e;
     if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
   }
-  if (opts.time_passes) group.print(os);
+  if (opts.time_passes) {
+    group.print(os);
+    group.clear();  // printed once, here, not again when the group is destroyed
+  }
   return std::move(s.program);
 }
 
