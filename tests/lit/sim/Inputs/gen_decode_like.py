@@ -7,13 +7,17 @@ accumulated in PSUM; every hand-off is a semaphore, buffers are reused only
 after their readers signal. No online-softmax rescaling: it is a workload,
 not the kernel.
 
-usage: gen_decode_like.py TILES [D] [GROUP] > prog.s
+usage: gen_decode_like.py TILES [D] [GROUP] [--bug] > prog.s
+  --bug  omit the wait that keeps a K/V buffer from being reloaded while
+         the Tensor engine may still read it (a race the simulator must find)
 """
 import sys
 
-tiles = int(sys.argv[1])
-d = int(sys.argv[2]) if len(sys.argv) > 2 else 128
-group = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+bug = "--bug" in sys.argv
+tiles = int(args[0])
+d = int(args[1]) if len(args) > 1 else 128
+group = int(args[2]) if len(args) > 2 else 8
 S = 128 * tiles
 k_off = 4096                      # q at 0: f32 [d, group]
 v_off = k_off + d * S * 4         # K: f32 [d, S] (d-major)
@@ -32,7 +36,6 @@ TDONE = 9         # tensor finished reading p (transpose done)
 VDONE = 10        # tensor finished reading p^T sbuf (PV done)
 QLOADED = 11
 
-kb = [0, d * 4 * 128 // 128 * 0 + 0]
 K_SB = [0, 512]                 # per-partition byte offsets (128 f32 = 512 B)
 V_SB = [1024, 1536]             # [128 | d] f32
 Q_SB = 2048                     # [d | group]
@@ -61,7 +64,7 @@ for t in range(tiles):
     b = t % 2
     q = dma0 if b == 0 else dma1
     n_use = t // 2  # earlier uses of this buffer
-    if n_use > 0:
+    if n_use > 0 and not (bug and t == 3):
         q.append("sem_wait sem=%d value=%d" % (FREE[b], n_use))
     q.append("dma_copy dst=sbuf:f32[0:%d]+%d[[1,128]] src=hbm:f32+%d[[%d,%d],[1,128]]" % (d, K_SB[b], k_off + t * 128 * 4, S, d))
     q.append("dma_copy dst=sbuf:f32[0:128]+%d[[1,%d]] src=hbm:f32+%d[[%d,128],[1,%d]]" % (V_SB[b], d, v_off + t * 128 * d * 4, d, d))
