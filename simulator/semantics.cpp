@@ -35,6 +35,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::iota: return iota(inst);
   case Opcode::memset: return memset(inst);
   case Opcode::affine_select: return affine_select(inst);
+  case Opcode::select: return select(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -306,6 +307,31 @@ void Executor::memset(const Instruction &inst) {
 }
 
 // dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
+// dst = predicate != 0 ? on_true : on_false, where on_false is a tile like
+// dst, a [P|1] per-partition value, or (absent) the immediate fill.
+void Executor::select(const Instruction &inst) {
+  using f = ap::select;
+  const AccessPattern &dst = inst.ap[f::dst], &pred = inst.ap[f::predicate], &on_true = inst.ap[f::on_true],
+                      &on_false = inst.ap[f::on_false];
+  const float fill = inst.get_float(attr::select::fill);
+  const uint64_t F = dst.free_elements();
+  const bool false_row = on_false.present() && on_false.free_elements() == F && F != 1;
+  float *c = grow(a_, F), *x = grow(b_, F);
+  float *y = grow(c_, F);
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    gather_row_f32(pred, mem_.row(pred, r), c);
+    gather_row_f32(on_true, mem_.row(on_true, r), x);
+    if (false_row) {
+      gather_row_f32(on_false, mem_.row(on_false, r), y);
+    } else {
+      const float v = on_false.present() ? load_scalar(on_false, r) : fill;
+      std::fill(y, y + F, v);
+    }
+    for (uint64_t j = 0; j < F; ++j) x[j] = c[j] != 0.0f ? x[j] : y[j];
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
 void Executor::affine_select(const Instruction &inst) {
   using a = attr::affine_select;
   const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];

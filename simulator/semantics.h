@@ -33,6 +33,7 @@ private:
   void iota(const Instruction &inst);
   void memset(const Instruction &inst);
   void affine_select(const Instruction &inst);
+  void select(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
 

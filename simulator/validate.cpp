@@ -216,6 +216,14 @@ struct Checker {
         return fail("'cmp' must be a comparison (is_equal, is_gt, ...)");
       return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
     }
+    case Opcode::select: {
+      using f = ap::select;
+      if (auto e = same_shape(inst, f::dst, f::predicate)) return e;
+      if (auto e = same_shape(inst, f::dst, f::on_true)) return e;
+      const AccessPattern &of = inst.ap[f::on_false];
+      if (of.present() && of.free_elements() != 1) return same_shape(inst, f::dst, f::on_false);
+      return per_partition(inst, f::on_false, inst.ap[f::dst].num_partitions);
+    }
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:
