@@ -7,9 +7,10 @@ namespace nk {
 
 void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm) {
   waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm});
+  next_ = std::min(next_, flow_start);
 }
 
-double DmaModel::next_event() const {
+double DmaModel::compute_next_event() const {
   double t = kNever;
   for (const Transfer &w : waiting_) t = std::min(t, w.start);
   for (const Transfer &f : flowing_) t = std::min(t, end_time(f));
@@ -41,6 +42,7 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
     }
   }
   recompute_rates();
+  next_ = compute_next_event();
 }
 
 void DmaModel::recompute_rates() {

@@ -27,7 +27,7 @@ public:
   // A transfer whose bytes start flowing at `flow_start` (issue + latency).
   void add(uint64_t id, double flow_start, double bytes, double peak_bytes_per_ns, bool uses_hbm);
   // Time of the next flow start or end; kNever when idle.
-  double next_event() const;
+  double next_event() const { return next_; }
   // Advances to `t` (<= next_event()) and appends the transfers that ended.
   void advance(double t, std::vector<uint64_t> &ended);
   bool idle() const { return waiting_.empty() && flowing_.empty(); }
@@ -42,12 +42,14 @@ private:
     double rate = 0;
   };
   void recompute_rates();
+  double compute_next_event() const;
   double end_time(const Transfer &t) const {
     return t.remaining <= 0 ? now_ : now_ + t.remaining / t.rate;
   }
 
   double hbm_bytes_per_ns_;
   double now_ = 0;
+  double next_ = kNever;  // cached: the scheduler asks after every step
   std::vector<Transfer> waiting_;  // in latency
   std::vector<Transfer> flowing_;
 };
