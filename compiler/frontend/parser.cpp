@@ -57,6 +57,7 @@ private:
   void error_here(const llvm::Twine &msg) {
     if (failed_line_) return;  // one error per line: the rest is usually fallout
     failed_line_ = true;
+    if (cur().is(Tok::error)) return;  // the lexer reported it
     diags_.error(cur().range(), msg);
   }
   bool expect(Tok k, llvm::StringRef what) {
