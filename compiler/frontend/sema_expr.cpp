@@ -180,7 +180,11 @@ SV Sema::eval_binary(const Expr &e) {
       diags.error(e.range, "operator '" + op + "' is not defined on tiles");
       return poison();
     }
-    return elementwise(alu, a, b, e.args[0]->range, e.args[1]->range, e.range);
+    SV r = elementwise(alu, a, b, e.args[0]->range, e.args[1]->range, e.range);
+    // The op happens at the operator: point its location there.
+    if (r.k == SV::tile && !cur_->empty() && cur_->back().result == r.v)
+      cur_->back().loc = mod.value(r.v).loc = loc(e.op_loc);
+    return r;
   }
   if (a.k == SV::index || b.k == SV::index) {
     if ((a.k == SV::index || a.k == SV::integer) && (b.k == SV::index || b.k == SV::integer) && !cmp)
