@@ -83,7 +83,8 @@ private:
       }
       if (cur().is(Tok::newline) && depth == 0) {
         advance();
-        return;
+        if (!cur().is(Tok::indent)) return;
+        continue;  // the failed line opened a block: skip it too
       }
       advance();
     }
