@@ -104,8 +104,9 @@ struct OpTable {
 #define NK_AP(op, field, role, presence)                                    \
   cur->aps[cur->num_aps++] =                                                \
       ApFieldInfo{#field, FieldRole::role, FieldPresence::presence};
-#define NK_ATTR(op, field, kind, dflt)                                      \
-  cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::kind, dflt};
+#define NK_ATTR(op, field, kind, presence, dflt)                            \
+  cur->attrs[cur->num_attrs++] =                                            \
+      AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};
 #include "runtime/isa.def"
     (void)cur;
   }

@@ -146,7 +146,7 @@ namespace ap {
 } // namespace ap
 namespace attr {
 #define NK_OP(name, engines, summary) struct name { enum : uint8_t {
-#define NK_ATTR(op, field, kind, dflt) field,
+#define NK_ATTR(op, field, kind, presence, dflt) field,
 #define NK_OP_END(op) count }; };
 #include "runtime/isa.def"
 } // namespace attr
@@ -166,7 +166,8 @@ struct ApFieldInfo {
 struct AttrFieldInfo {
   const char *name;
   AttrKind kind;
-  double default_value;
+  FieldPresence presence;
+  double default_value;  // for Optional attributes
 };
 struct OpInfo {
   const char *name;

@@ -1,0 +1,69 @@
+// LIR, the lowered IR: ISA instructions (runtime/isa.h) in one program order,
+// whose on-chip operands address *virtual buffers* instead of addresses. The
+// back-end passes turn it into a runtime Program:
+//   assign_engines -> assign_dma_queues -> allocate_memory ->
+//   insert_semaphores -> emit_program          (order: compiler/pipeline.cpp)
+//
+// Assumes (established by legalisation): every instruction is legal for at
+// least one engine in `engines`; operands' partition ranges and byte offsets
+// are relative to their buffer (start_partition 0 = the buffer's first
+// partition, offset 0 = its first byte in each partition); HBM operands are
+// absolute. The program order is a valid sequential execution: running the
+// instructions one at a time in order computes the kernel.
+// Guarantees of the passes: see each pass's header.
+#pragma once
+
+#include "runtime/program.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace nk::lir {
+
+using BufferId = uint32_t;
+constexpr BufferId kNoBuffer = ~0u;
+
+struct Buffer {
+  std::string name;             // for dumps and diagnostics
+  Memory mem = Memory::sbuf;    // sbuf or psum
+  uint32_t partitions = 0;      // partitions used (from partition 0)
+  uint64_t bytes = 0;           // bytes per partition
+  DebugLoc loc;                 // where the tile was defined
+  // Set by allocate_memory.
+  bool allocated = false;
+  uint64_t offset = 0;          // byte address within each partition
+};
+
+struct Inst {
+  Instruction inst;                      // on-chip APs relative to their buffer
+  std::array<BufferId, kMaxAps> buffer;  // per AP slot; kNoBuffer for HBM/absent
+  EngineMask engines = 0;                // engines allowed to run it
+  StreamId stream;                       // set by assign_engines / assign_dma_queues
+  bool placed = false;
+
+  Inst() { buffer.fill(kNoBuffer); }
+};
+
+struct Program {
+  std::string kernel;
+  std::string target;
+  uint64_t hbm_size = 0;
+  std::vector<TensorDecl> tensors;
+  std::vector<std::string> files;
+  std::vector<Buffer> buffers;
+  std::vector<Inst> insts;
+
+  BufferId add_buffer(Buffer b) {
+    buffers.push_back(std::move(b));
+    return BufferId(buffers.size() - 1);
+  }
+};
+
+// A readable dump (used by --print-after=PASS): buffers, then one instruction
+// per line prefixed by its stream when placed, operands as buffer-relative
+// patterns (`%name[0:8]+16[[1,4]]`) until allocation, absolute afterwards.
+void print_program(llvm::raw_ostream &os, const Program &p);
+
+} // namespace nk::lir

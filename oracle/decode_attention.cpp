@@ -1,0 +1,108 @@
+// References for the decode attention kernels (docs/kernels.md), written the
+// slow obvious way NumPy users would: transpose the kernel-layout inputs to
+// the math layout (q (n_q,d), k/v (n_kv,s,d)), then per query head
+//   p = softmax((k[kv] @ q[h]) * scale),  o[h] = p @ v[kv],
+// with kv = h / (n_q / n_kv) (repeat-KV) and scale = 1/sqrt(d) as a float32
+// scalar. Inputs are validated first; every problem is an llvm::Error naming
+// the input.
+#include "oracle/array.h"
+#include "oracle/kernel_reference.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace nk::oracle {
+namespace {
+
+llvm::Error input_error(llvm::StringRef kernel, const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s", kernel.str().c_str(),
+                                 msg.c_str());
+}
+
+// Fetches the named inputs, checks there are no others, that each is a
+// float tensor of the given rank with no zero extents.
+llvm::Expected<std::vector<const HostTensor *>> get_inputs(llvm::StringRef kernel, const TensorMap &inputs,
+                                                           const std::vector<std::pair<const char *, size_t>> &want) {
+  std::vector<const HostTensor *> out;
+  for (const auto &[name, rank] : want) {
+    auto it = inputs.find(name);
+    if (it == inputs.end()) return input_error(kernel, fmt::format("missing input '{}'", name));
+    const HostTensor &t = it->second;
+    if (!dtype_is_float(t.dtype))
+      return input_error(kernel, fmt::format("input '{}' is {}, expected a float type", name, dtype_name(t.dtype)));
+    if (t.shape.size() != rank)
+      return input_error(kernel, fmt::format("input '{}' has shape {}, expected {} dimensions", name,
+                                             format_shape(t.shape), rank));
+    for (int64_t d : t.shape)
+      if (d <= 0) return input_error(kernel, fmt::format("input '{}' has an empty shape {}", name, format_shape(t.shape)));
+    out.push_back(&t);
+  }
+  for (const auto &kv : inputs) {
+    bool known = false;
+    for (const auto &w : want) known |= kv.first == w.first;
+    if (!known) return input_error(kernel, fmt::format("unexpected input '{}'", kv.first));
+  }
+  return out;
+}
+
+// One query head against one KV head, all in the math layout:
+// q (d,), k (s,d), v (s,d) -> (d,).
+Array attend(const Array &q, const Array &k, const Array &v, double scale) {
+  Array logits = matmul(k, q) * scale;
+  Array p = softmax(logits, -1);
+  return matmul(p, v);
+}
+
+double default_scale(int64_t d) { return 1.0 / std::sqrt(double(d)); }
+
+} // namespace
+
+llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
+  const char *kernel = "decode_attention";
+  auto in = get_inputs(kernel, inputs, {{"q", 2}, {"k", 2}, {"v", 2}});
+  if (!in) return in.takeError();
+  const HostTensor &q = *(*in)[0], &k = *(*in)[1], &v = *(*in)[2];
+  int64_t d = q.shape[0];
+  if (q.shape[1] != 1)
+    return input_error(kernel, fmt::format("input 'q' has shape {}, expected [d,1]", format_shape(q.shape)));
+  if (k.shape[0] != d)
+    return input_error(kernel, fmt::format("input 'k' has shape {}, expected [d,s] with d={} (from q)",
+                                           format_shape(k.shape), d));
+  if (v.shape != k.shape)
+    return input_error(kernel, fmt::format("input 'v' has shape {}, expected {} (the shape of k)",
+                                           format_shape(v.shape), format_shape(k.shape)));
+  Array qn = Array::from_host(q).reshape({d});              // (d,)
+  Array kn = Array::from_host(k).transpose();               // (s,d)
+  Array vn = Array::from_host(v).transpose();               // (s,d)
+  Array o = attend(qn, kn, vn, default_scale(d)).reshape({1, d});
+  return TensorMap{{"out", o.to_host(Dtype::f32)}};
+}
+
+llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs) {
+  const char *kernel = "decode_attention_gqa";
+  auto in = get_inputs(kernel, inputs, {{"q", 2}, {"k", 3}, {"v", 3}});
+  if (!in) return in.takeError();
+  const HostTensor &q = *(*in)[0], &k = *(*in)[1], &v = *(*in)[2];
+  int64_t d = q.shape[0], n_q = q.shape[1], n_kv = k.shape[0];
+  if (k.shape[1] != d)
+    return input_error(kernel, fmt::format("input 'k' has shape {}, expected [n_kv,d,s] with d={} (from q)",
+                                           format_shape(k.shape), d));
+  if (v.shape != k.shape)
+    return input_error(kernel, fmt::format("input 'v' has shape {}, expected {} (the shape of k)",
+                                           format_shape(v.shape), format_shape(k.shape)));
+  if (n_q % n_kv != 0)
+    return input_error(kernel, fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k)", n_q, n_kv));
+  int64_t group = n_q / n_kv;
+  Array qn = Array::from_host(q).transpose();               // (n_q,d)
+  Array kn = Array::from_host(k).transpose({0, 2, 1});      // (n_kv,s,d)
+  Array vn = Array::from_host(v).transpose({0, 2, 1});      // (n_kv,s,d)
+  std::vector<Array> heads;
+  for (int64_t h = 0; h < n_q; ++h) {
+    int64_t kv = h / group;
+    heads.push_back(attend(qn.index(h), kn.index(kv), vn.index(kv), default_scale(d)));
+  }
+  return TensorMap{{"out", stack(heads).to_host(Dtype::f32)}};
+}
+
+} // namespace nk::oracle

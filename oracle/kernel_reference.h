@@ -1,0 +1,51 @@
+// The registry of per-kernel references: for each kernel under kernels/,
+// keyed by its name (Program::kernel), a NumPy-equivalent computation of its
+// outputs from its inputs and the tolerance its check uses. `nksim run
+// K.tile --check` finds the reference with find_reference(program.kernel).
+//
+// Inputs and outputs are in the kernel's layout (the HostTensors bound to
+// and read from HBM); each reference transposes to the natural math layout
+// internally. Narrow-float inputs (bf16, f16) are widened exactly, so the
+// reference computes in fp32 on the same rounded values the kernel saw.
+#pragma once
+
+#include "oracle/compare.h"
+#include "runtime/host_tensor.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nk::oracle {
+
+using TensorMap = std::map<std::string, HostTensor>;
+
+struct KernelReference {
+  std::string name;                 // the kernel name it checks
+  std::string summary;              // one line: inputs -> outputs
+  Tolerance fp32_tolerance{1e-5, 1e-5};
+  Tolerance low_precision_tolerance{2e-2, 2e-2};  // any bf16/f16 input or output
+  // Outputs (f32) by name. Errors name the input and what is wrong with it.
+  llvm::Expected<TensorMap> (*compute)(const TensorMap &inputs) = nullptr;
+
+  llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
+  // fp32_tolerance, or low_precision_tolerance when any tensor given is
+  // bf16 or f16.
+  Tolerance tolerance_for(const TensorMap &inputs, const TensorMap &outputs = {}) const;
+};
+
+// nullptr when no reference is registered for `kernel_name`.
+const KernelReference *find_reference(llvm::StringRef kernel_name);
+const std::vector<KernelReference> &all_references();
+
+// The references themselves (decode_attention.cpp), in the kernel layouts
+// of docs/kernels.md:
+//   decode_attention:     q (d,1), k (d,s), v (d,s)                -> out (1,d)
+//   decode_attention_gqa: q (d,n_q), k (n_kv,d,s), v (n_kv,d,s)    -> out (n_q,d)
+llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs);
+llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs);
+
+} // namespace nk::oracle

@@ -1,0 +1,202 @@
+// HBM image binding and random inputs (see hbm_binding.h).
+#include "runtime/hbm_binding.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace nk {
+namespace {
+
+llvm::Error make_error(const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+}
+
+std::string names_of_kind(const Program &program, TensorKind kind) {
+  std::string s;
+  for (const TensorDecl &t : program.tensors)
+    if (t.kind == kind) s += (s.empty() ? "" : ", ") + t.name;
+  return s.empty() ? "none" : s;
+}
+
+llvm::Expected<const TensorDecl *> find_decl(const Program &program, llvm::StringRef name) {
+  const TensorDecl *decl = program.find_tensor(std::string_view(name.data(), name.size()));
+  if (!decl)
+    return make_error(fmt::format("kernel '{}' has no tensor '{}' (inputs: {}; outputs: {})",
+                                  program.kernel, name.str(), names_of_kind(program, TensorKind::input),
+                                  names_of_kind(program, TensorKind::output)));
+  return decl;
+}
+
+llvm::Error check_in_bounds(const Program &program, const TensorDecl &decl, uint64_t hbm_bytes) {
+  uint64_t end = decl.hbm_offset + decl.size_bytes();
+  if (end < decl.hbm_offset || end > hbm_bytes)
+    return make_error(fmt::format("tensor '{}' ({} at HBM offset {}) does not fit in the {} bytes of HBM of kernel '{}'",
+                                  decl.name, format_tensor_type(decl.dtype, decl.shape),
+                                  decl.hbm_offset, hbm_bytes, program.kernel));
+  return llvm::Error::success();
+}
+
+// FNV-1a, so that each tensor's stream depends on its name, not its position.
+uint64_t hash_name(const std::string &s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+} // namespace
+
+llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
+  for (const TensorDecl &decl : program.tensors)
+    if (llvm::Error e = check_in_bounds(program, decl, program.hbm_size)) return e;
+  return HbmImage(program.hbm_size, 0);
+}
+
+llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
+  if (t.dtype != decl.dtype || t.shape != decl.shape)
+    return make_error(fmt::format("tensor '{}': expected {}, got {}{}", decl.name,
+                                  format_tensor_type(decl.dtype, decl.shape),
+                                  format_tensor_type(t.dtype, t.shape),
+                                  t.dtype != decl.dtype && t.shape != decl.shape ? " (dtype and shape differ)"
+                                  : t.dtype != decl.dtype                        ? " (dtype differs)"
+                                                                                 : " (shape differs)"));
+  if (t.data.size() != decl.size_bytes())
+    return make_error(fmt::format("tensor '{}': host data holds {} bytes, expected {}", decl.name,
+                                  t.data.size(), decl.size_bytes()));
+  return llvm::Error::success();
+}
+
+// Everything bind_input checks, without copying.
+static llvm::Expected<const TensorDecl *> check_input(const Program &program, uint64_t hbm_bytes,
+                                                      llvm::StringRef name, const HostTensor &t) {
+  auto decl = find_decl(program, name);
+  if (!decl) return decl.takeError();
+  const TensorDecl &d = **decl;
+  if (d.kind != TensorKind::input)
+    return make_error(fmt::format("tensor '{}' of kernel '{}' is an {}, not an input (inputs: {})",
+                                  d.name, program.kernel, tensor_kind_name(d.kind),
+                                  names_of_kind(program, TensorKind::input)));
+  if (llvm::Error e = check_tensor_matches(d, t)) return e;
+  if (llvm::Error e = check_in_bounds(program, d, hbm_bytes)) return e;
+  return &d;
+}
+
+static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensor &t) {
+  if (!t.data.empty()) std::memcpy(hbm.data() + d.hbm_offset, t.data.data(), t.data.size());
+}
+
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
+                       const HostTensor &t) {
+  auto decl = check_input(program, hbm.size(), name, t);
+  if (!decl) return decl.takeError();
+  copy_in(hbm, **decl, t);
+  return llvm::Error::success();
+}
+
+llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::string> &bound) {
+  std::string missing;
+  for (const TensorDecl &t : program.tensors)
+    if (t.kind == TensorKind::input && !bound.count(t.name))
+      missing += (missing.empty() ? "" : ", ") + t.name + " (" + format_tensor_type(t.dtype, t.shape) + ")";
+  if (!missing.empty())
+    return make_error(fmt::format("kernel '{}': no value for input {}", program.kernel, missing));
+  return llvm::Error::success();
+}
+
+llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
+                        const std::map<std::string, HostTensor> &inputs) {
+  // All checks first, so that a failure leaves the image untouched.
+  std::vector<std::pair<const TensorDecl *, const HostTensor *>> plan;
+  std::set<std::string> bound;
+  for (const auto &[name, t] : inputs) {
+    auto decl = check_input(program, hbm.size(), name, t);
+    if (!decl) return decl.takeError();
+    plan.push_back({*decl, &t});
+    bound.insert(name);
+  }
+  if (llvm::Error e = check_all_inputs_bound(program, bound)) return e;
+  for (const auto &[decl, t] : plan) copy_in(hbm, *decl, *t);
+  return llvm::Error::success();
+}
+
+llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,
+                                       llvm::StringRef name) {
+  auto decl = find_decl(program, name);
+  if (!decl) return decl.takeError();
+  const TensorDecl &d = **decl;
+  if (llvm::Error e = check_in_bounds(program, d, hbm.size())) return e;
+  HostTensor t(d.dtype, d.shape);
+  if (!t.data.empty()) std::memcpy(t.data.data(), hbm.data() + d.hbm_offset, t.data.size());
+  return t;
+}
+
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
+                                          llvm::StringRef path, const NpyReadOptions &opts) {
+  auto with_file = [&](llvm::Error e) {
+    return make_error(path.str() + ": " + llvm::toString(std::move(e)));
+  };
+  // Name problems first: no point reading a file for a tensor that is not there.
+  auto decl = find_decl(program, name);
+  if (!decl) return with_file(decl.takeError());
+  auto t = read_npy(path, opts);
+  if (!t) return t.takeError();  // already names the file
+  auto checked = check_input(program, program.hbm_size, name, *t);
+  if (!checked) {
+    std::string msg = llvm::toString(checked.takeError());
+    if ((*decl)->dtype == Dtype::bf16 && t->dtype != Dtype::bf16)
+      msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16";
+    return make_error(path.str() + ": " + msg);
+  }
+  return std::move(*t);
+}
+
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
+                            llvm::StringRef path, const NpyWriteOptions &opts) {
+  auto t = read_tensor(program, hbm, name);
+  if (!t) return t.takeError();
+  return write_npy(path, *t, opts);
+}
+
+llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
+                                                               const HbmImage &hbm) {
+  std::map<std::string, HostTensor> out;
+  for (const TensorDecl &d : program.tensors) {
+    if (d.kind != TensorKind::output) continue;
+    auto t = read_tensor(program, hbm, d.name);
+    if (!t) return t.takeError();
+    out[d.name] = std::move(*t);
+  }
+  return out;
+}
+
+HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale) {
+  HostTensor t(decl.dtype, decl.shape);
+  SplitMix64 rng(seed ^ hash_name(decl.name));
+  uint64_t n = t.num_elements();
+  double k = std::max(1.0, std::floor(scale));
+  if (decl.dtype == Dtype::i32) {
+    int64_t kk = int64_t(std::min(k, 1073741823.0));
+    for (uint64_t i = 0; i < n; ++i) {
+      int32_t v = int32_t(int64_t(rng.next() % uint64_t(2 * kk + 1)) - kk);
+      std::memcpy(t.data.data() + 4 * i, &v, 4);
+    }
+  } else if (decl.dtype == Dtype::u8) {
+    uint64_t kk = uint64_t(std::min(k, 255.0));
+    for (uint64_t i = 0; i < n; ++i) t.data[i] = uint8_t(rng.next() % (kk + 1));
+  } else {
+    // The product is formed in double and rounded once, so it is the same
+    // on every IEEE machine.
+    for (uint64_t i = 0; i < n; ++i) t.set_f32(i, float(double(rng.uniform_pm1()) * scale));
+  }
+  return t;
+}
+
+std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale) {
+  std::map<std::string, HostTensor> out;
+  for (const TensorDecl &d : program.tensors)
+    if (d.kind == TensorKind::input) out[d.name] = random_tensor(d, seed, scale);
+  return out;
+}
+
+} // namespace nk

@@ -1,0 +1,87 @@
+// Binding host tensors to a Program's HBM image, reading them back, and
+// deterministic random inputs.
+//
+// The HBM image is a std::vector<uint8_t> of Program::hbm_size bytes; each
+// TensorDecl sits at its hbm_offset in C order (runtime/program.h). Binding
+// checks name, kind, dtype and shape and copies the bytes; every mismatch is
+// an llvm::Error naming the tensor and what differs. Nothing here aborts on
+// user input.
+#pragma once
+
+#include "runtime/host_tensor.h"
+#include "runtime/npy.h"
+#include "runtime/program.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace nk {
+
+using HbmImage = std::vector<uint8_t>;
+
+// A zero-filled image of program.hbm_size bytes, after checking that every
+// tensor lies inside it (so later copies cannot overrun).
+llvm::Expected<HbmImage> allocate_hbm(const Program &program);
+
+// Checks that `t` has exactly the dtype and shape `decl` declares.
+llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t);
+
+// Copies `t` into the input tensor `name`. Errors: no such tensor (the
+// message lists the inputs), not an input, dtype or shape mismatch. On
+// error the image is unchanged.
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
+                       const HostTensor &t);
+// Binds every tensor of `inputs`, which must cover every input of the
+// program (the message names the missing ones). All-or-nothing: on any
+// error the image is unchanged.
+llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
+                        const std::map<std::string, HostTensor> &inputs);
+// An error naming every input of `program` not in `bound`.
+llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::string> &bound);
+
+// The current contents of tensor `name` (any kind).
+llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,
+                                       llvm::StringRef name);
+// `--input NAME=FILE.npy`: reads FILE and checks it against input NAME of
+// `program`. Errors start with the file name and say what differs, e.g.
+// "q.npy: tensor 'q': expected f32[64,1], got f32[1,64] (shape differs)".
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
+                                          llvm::StringRef path, const NpyReadOptions &opts = {});
+// `--output NAME=FILE.npy`: writes tensor NAME (any kind) atomically.
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
+                            llvm::StringRef path, const NpyWriteOptions &opts = {});
+
+// Every output tensor, by name.
+llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
+                                                               const HbmImage &hbm);
+
+// Deterministic random contents for `decl`, identical on every machine
+// (docs/oracle.md): a splitmix64 stream seeded from `seed` and the tensor's
+// name. Float types: uniform on [-1, 1) in steps of 2^-23, times `scale`,
+// rounded to the dtype. i32: uniform integers in [-K, K]; u8: in [0, K], with
+// K = max(1, floor(scale)) (u8 capped at 255).
+HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1.0);
+// random_tensor for every input of `program`.
+std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed,
+                                                double scale = 1.0);
+
+// The splitmix64 generator random_tensor uses (public for its tests).
+struct SplitMix64 {
+  uint64_t state;
+  explicit SplitMix64(uint64_t seed) : state(seed) {}
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform on [-1, 1): 24 random bits, so the value is exact in fp32.
+  float uniform_pm1() { return float(int64_t(next() >> 40) - (int64_t(1) << 23)) * 0x1p-23f; }
+};
+
+} // namespace nk

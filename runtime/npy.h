@@ -1,0 +1,45 @@
+// .npy read and write (NumPy's own array file format, format versions 1.0,
+// 2.0 and 3.0), for the element types the machine has: f32, f16, i32, u8
+// and bf16. See docs/npy.md for what is accepted.
+//
+// Assumes: C-order data. Guarantees: every malformed or unsupported file is
+// an llvm::Error naming the file and what is wrong (never a crash); writes
+// go to a temporary file renamed into place, so a failed write leaves no
+// partial file behind. Written files load with plain NumPy's np.load.
+#pragma once
+
+#include "runtime/host_tensor.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace nk {
+
+// bf16 has no standard NumPy descr. On read, '<V2' (what np.save writes for
+// an ml_dtypes.bfloat16 array) and 'bfloat16' are always bf16; '<u2' (raw
+// bit patterns, e.g. from `x.view(np.uint16)`) is bf16 only when asked for.
+struct NpyReadOptions {
+  bool u2_as_bf16 = false;
+};
+
+enum class Bf16Descr {
+  void2,   // '<V2': np.load gives void; .view(ml_dtypes.bfloat16) recovers it
+  uint16,  // '<u2': np.load gives the raw bit patterns as uint16
+};
+struct NpyWriteOptions {
+  Bf16Descr bf16 = Bf16Descr::void2;
+};
+
+// Parse the bytes of a .npy file; `name` (usually the path) prefixes errors.
+llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name,
+                                     const NpyReadOptions &opts = {});
+llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &opts = {});
+
+// The bytes of a version 1.0 .npy file holding `t` (little-endian, C order).
+std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts = {});
+// Through write_file_atomically (runtime/program_file.h).
+llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteOptions &opts = {});
+
+} // namespace nk

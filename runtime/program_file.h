@@ -1,0 +1,32 @@
+// The binary program file: a versioned, little-endian container for a
+// Program (see docs/isa.md, "Program file"). decode_program() validates the
+// structure (magic, version, sizes, enum ranges, truncation) so that any
+// Program it returns is memory-safe to walk; whether the program is legal for
+// a machine is the verifier's job (verifier.h).
+#pragma once
+
+#include "runtime/program.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace nk {
+
+constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
+constexpr uint32_t kProgramVersion = 1;
+
+std::string encode_program(const Program &p);
+llvm::Expected<Program> decode_program(llvm::StringRef bytes);
+bool looks_like_program_file(llvm::StringRef bytes);
+
+// Reads `path` as a binary program file or, if it does not start with the
+// magic, as text assembly. Errors name the file.
+llvm::Expected<Program> load_program_file(llvm::StringRef path);
+
+// Writes `bytes` to `path` atomically (a temporary file renamed into place),
+// so a failure never leaves a partial file behind.
+llvm::Error write_file_atomically(llvm::StringRef path, llvm::StringRef bytes);
+
+} // namespace nk

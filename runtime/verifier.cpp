@@ -1,0 +1,350 @@
+// Program verifier (see verifier.h). Generic rules come from the ISA table
+// (engine masks, operand presence and roles); per-opcode shape rules are the
+// switch in check_shapes(). Every bound is computed in 128-bit-safe integer
+// arithmetic so hostile programs cannot overflow the checks.
+#include "runtime/verifier.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace nk {
+
+namespace {
+
+class Verifier {
+public:
+  Verifier(const Program &p, const Target &t, size_t max) : prog(p), target(t), max_errors(max) {}
+
+  std::vector<std::string> run() {
+    check_header();
+    for (const Stream &s : prog.streams) {
+      if (s.id.engine == Engine::dma && s.id.queue >= target.dma_queues)
+        report_stream(s, fmt::format("DMA queue {} does not exist on {} (it has {} queues)",
+                                     s.id.queue, target.name, target.dma_queues));
+      for (size_t i = 0; i < s.insts.size() && errors.size() < max_errors; ++i) {
+        where = fmt::format("stream {}, #{} ({})", stream_name(s.id), i,
+                            op_info(s.insts[i].op).name);
+        check_instruction(s.id.engine, s.insts[i]);
+      }
+    }
+    return std::move(errors);
+  }
+
+private:
+  const Program &prog;
+  const Target &target;
+  size_t max_errors;
+  std::vector<std::string> errors;
+  std::string where;
+
+  void report(const std::string &msg) {
+    if (errors.size() < max_errors) errors.push_back(where + ": " + msg);
+  }
+  void report_stream(const Stream &s, const std::string &msg) {
+    if (errors.size() < max_errors) errors.push_back("stream " + stream_name(s.id) + ": " + msg);
+  }
+
+  static bool is_identifier(const std::string &s) {
+    if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+  }
+
+  void check_header() {
+    where = "program";
+    if (!is_identifier(prog.kernel)) report(fmt::format("kernel name '{}' is not an identifier", prog.kernel));
+    if (prog.target != target.name)
+      report(fmt::format("program is built for target '{}' but is being checked for '{}'",
+                         prog.target, target.name));
+    for (size_t i = 0; i < prog.tensors.size(); ++i) {
+      const TensorDecl &t = prog.tensors[i];
+      where = "tensor '" + t.name + "'";
+      if (!is_identifier(t.name)) report("name is not an identifier");
+      for (size_t j = 0; j < i; ++j)
+        if (prog.tensors[j].name == t.name) report("declared twice");
+      __int128 bytes = dtype_size(t.dtype);
+      bool bad_dim = false;
+      for (int64_t d : t.shape) {
+        if (d < 0) bad_dim = true;
+        else bytes *= d;
+        if (bytes > (__int128(1) << 62)) bad_dim = true;
+      }
+      if (bad_dim) { report("has a negative or absurdly large shape"); continue; }
+      if (__int128(t.hbm_offset) + bytes > __int128(prog.hbm_size))
+        report(fmt::format("bytes [{}, {}) lie outside HBM ({} bytes)", t.hbm_offset,
+                           uint64_t(t.hbm_offset + bytes), prog.hbm_size));
+      for (size_t j = 0; j < i; ++j) {
+        const TensorDecl &o = prog.tensors[j];
+        __int128 ob = __int128(o.size_bytes());
+        if (bytes && ob && __int128(t.hbm_offset) < __int128(o.hbm_offset) + ob &&
+            __int128(o.hbm_offset) < __int128(t.hbm_offset) + bytes)
+          report("overlaps tensor '" + o.name + "' in HBM");
+      }
+    }
+  }
+
+  // Byte extent [lo, hi) of `a` within one partition (on chip) or in HBM.
+  static std::pair<__int128, __int128> extent(const AccessPattern &a) {
+    __int128 lo = a.offset, hi = a.offset;
+    for (unsigned i = 0; i < a.num_dims; ++i) {
+      __int128 span = __int128(a.dims[i].stride) * (__int128(a.dims[i].count) - 1) * dtype_size(a.dtype);
+      if (span < 0) lo += span; else hi += span;
+    }
+    return {lo, hi + dtype_size(a.dtype)};
+  }
+
+  bool check_ap(Engine engine, const char *field, const AccessPattern &a) {
+    bool ok = true;
+    auto bad = [&](const std::string &m) { report(fmt::format("{} {}", field, m)); ok = false; };
+    for (unsigned i = 0; i < a.num_dims; ++i)
+      if (a.dims[i].count == 0) bad(fmt::format("dimension {} has count 0", i));
+    if (a.on_chip()) {
+      if (a.num_dims > kMaxFreeDims) bad(fmt::format("has {} free dims (at most {})", a.num_dims, kMaxFreeDims));
+      if (a.num_partitions == 0) bad("addresses no partitions");
+      if (unsigned(a.start_partition) + a.num_partitions > target.partitions)
+        bad(fmt::format("partitions [{}, {}) exceed the {} partitions", a.start_partition,
+                        unsigned(a.start_partition) + a.num_partitions, target.partitions));
+      uint64_t cap = a.mem == Memory::sbuf ? target.sbuf_bytes_per_partition
+                                           : target.psum_bytes_per_partition;
+      auto [lo, hi] = extent(a);
+      if (lo < 0 || hi > __int128(cap))
+        bad(fmt::format("bytes [{}, {}) per partition lie outside {} ({} bytes per partition)",
+                        int64_t(lo), int64_t(std::min<__int128>(hi, INT64_MAX)), memory_name(a.mem), cap));
+      if (engine != Engine::dma && a.num_partitions > 0) {
+        unsigned n = a.num_partitions, s = a.start_partition;
+        bool aligned = n > 64 ? s == 0 : n > 32 ? (s == 0 || s == 64) : (s % 32 == 0);
+        if (!aligned)
+          bad(fmt::format("starts at partition {}: a compute-engine access of {} partitions "
+                          "must start at {}", s, n,
+                          n > 64 ? "0" : n > 32 ? "0 or 64" : "0, 32, 64 or 96"));
+      }
+      if (a.mem == Memory::psum && engine == Engine::gpsimd) bad("is in PSUM, which GpSimd cannot access");
+    } else {
+      if (engine != Engine::dma) bad("is in HBM; only DMA queues access HBM");
+      auto [lo, hi] = extent(a);
+      if (lo < 0 || hi > __int128(prog.hbm_size))
+        bad(fmt::format("bytes [{}, {}) lie outside HBM ({} bytes)", int64_t(std::max<__int128>(lo, INT64_MIN)),
+                        int64_t(std::min<__int128>(hi, INT64_MAX)), prog.hbm_size));
+    }
+    return ok;
+  }
+
+  void check_instruction(Engine engine, const Instruction &inst) {
+    const OpInfo &info = op_info(inst.op);
+    if (!(info.engines & engine_bit(engine))) {
+      std::string can;
+      for (unsigned e = 0; e < kNumEngines; ++e)
+        if (info.engines & (1u << e)) can += std::string(can.empty() ? "" : ", ") + std::string(engine_name(Engine(e)));
+      report(fmt::format("the {} engine cannot run {} (it runs on: {})", engine_name(engine), info.name, can));
+      return;
+    }
+    bool ok = true;
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      if (!inst.ap[i].present()) {
+        if (info.aps[i].presence == FieldPresence::Required) {
+          report(fmt::format("missing required operand '{}'", info.aps[i].name));
+          ok = false;
+        }
+        continue;
+      }
+      ok &= check_ap(engine, info.aps[i].name, inst.ap[i]);
+    }
+    for (unsigned i = 0; i < info.num_attrs; ++i)
+      if (info.attrs[i].kind == AttrKind::Sem && uint64_t(inst.attr[i].i) >= target.num_semaphores) {
+        report(fmt::format("semaphore {} does not exist ({} has {})", inst.attr[i].i, target.name,
+                           target.num_semaphores));
+        ok = false;
+      }
+    if (ok) check_shapes(engine, inst);
+  }
+
+  void same_shape(const Instruction &inst, unsigned a, unsigned b) {
+    const OpInfo &info = op_info(inst.op);
+    const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
+    if (x.on_chip() && y.on_chip() && x.num_partitions != y.num_partitions)
+      report(fmt::format("{} has {} partitions but {} has {}", info.aps[a].name, x.num_partitions,
+                         info.aps[b].name, y.num_partitions));
+    else if (x.free_elements() != y.free_elements())
+      report(fmt::format("{} has {} elements per partition but {} has {}", info.aps[a].name,
+                         x.free_elements(), info.aps[b].name, y.free_elements()));
+  }
+  void per_partition_scalar(const Instruction &inst, unsigned s, unsigned ref) {
+    const OpInfo &info = op_info(inst.op);
+    const AccessPattern &x = inst.ap[s];
+    if (!x.present()) return;
+    if (x.num_partitions != inst.ap[ref].num_partitions || x.free_elements() != 1)
+      report(fmt::format("{} must be one element per partition over {} partitions (it is {} x {})",
+                         info.aps[s].name, inst.ap[ref].num_partitions, x.num_partitions, x.free_elements()));
+  }
+  void need_mem(const Instruction &inst, unsigned s, Memory m, const char *why) {
+    if (inst.ap[s].mem != m)
+      report(fmt::format("{} must be in {} ({}), not {}", op_info(inst.op).aps[s].name, memory_name(m),
+                         why, memory_name(inst.ap[s].mem)));
+  }
+  void within_psum_bank(const Instruction &inst, unsigned s) {
+    const AccessPattern &a = inst.ap[s];
+    if (a.mem != Memory::psum) return;
+    auto [lo, hi] = extent(a);
+    __int128 bank = target.psum_bank_bytes();
+    if (lo / bank != (hi - 1) / bank)
+      report(fmt::format("{} bytes [{}, {}) cross a PSUM bank boundary (banks are {} bytes)",
+                         op_info(inst.op).aps[s].name, int64_t(lo), int64_t(hi), uint64_t(bank)));
+  }
+  void no_bitwise_on_floats(const Instruction &inst, AluOp op) {
+    if (alu_kind(op) != AluKind::bitwise) return;
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype)) {
+        report(fmt::format("bitwise op {} needs integer dtypes, but {} is {}", alu_name(op),
+                           info.aps[i].name, dtype_name(inst.ap[i].dtype)));
+        return;
+      }
+  }
+
+  void check_shapes(Engine engine, const Instruction &inst) {
+    switch (inst.op) {
+    case Opcode::dma_copy: {
+      const AccessPattern &d = inst.ap[ap::dma_copy::dst], &s = inst.ap[ap::dma_copy::src];
+      if (d.num_elements() != s.num_elements())
+        report(fmt::format("dst has {} elements but src has {}", d.num_elements(), s.num_elements()));
+      break;
+    }
+    case Opcode::nc_matmul: {
+      using F = ap::nc_matmul;
+      const AccessPattern &d = inst.ap[F::dst], &st = inst.ap[F::stationary], &mv = inst.ap[F::moving];
+      need_mem(inst, F::stationary, Memory::sbuf, "matmul operands come from SBUF");
+      need_mem(inst, F::moving, Memory::sbuf, "matmul operands come from SBUF");
+      need_mem(inst, F::dst, Memory::psum, "matmul results land in PSUM");
+      if (st.num_partitions != mv.num_partitions)
+        report(fmt::format("contraction mismatch: stationary has {} partitions, moving has {}",
+                           st.num_partitions, mv.num_partitions));
+      if (st.num_partitions > target.pe_max_contraction)
+        report(fmt::format("contraction of {} exceeds {}", st.num_partitions, target.pe_max_contraction));
+      if (st.free_elements() > target.pe_max_stationary_free)
+        report(fmt::format("stationary free size {} exceeds the Tensor engine's {}",
+                           st.free_elements(), target.pe_max_stationary_free));
+      if (mv.free_elements() > target.pe_max_moving_free)
+        report(fmt::format("moving free size {} exceeds the Tensor engine's {}", mv.free_elements(),
+                           target.pe_max_moving_free));
+      if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
+        report(fmt::format("dst must be [{} | {}] (stationary free x moving free), it is [{} | {}]",
+                           st.free_elements(), mv.free_elements(), d.num_partitions, d.free_elements()));
+      if (target.psum_accumulate_fp32_only && d.dtype != Dtype::f32)
+        report(fmt::format("PSUM matmul results must be f32 on {}, dst is {}", target.name, dtype_name(d.dtype)));
+      within_psum_bank(inst, F::dst);
+      break;
+    }
+    case Opcode::nc_transpose: {
+      using F = ap::nc_transpose;
+      const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
+      if (d.num_partitions != s.free_elements() || d.free_elements() != s.num_partitions)
+        report(fmt::format("dst must be [{} | {}] (src transposed), it is [{} | {}]", s.free_elements(),
+                           s.num_partitions, d.num_partitions, d.free_elements()));
+      if (engine == Engine::tensor) {
+        need_mem(inst, F::src, Memory::sbuf, "Tensor-engine operands come from SBUF");
+        need_mem(inst, F::dst, Memory::psum, "Tensor-engine results land in PSUM");
+        if (s.free_elements() > target.pe_max_stationary_free)
+          report(fmt::format("src free size {} exceeds {}", s.free_elements(), target.pe_max_stationary_free));
+        within_psum_bank(inst, F::dst);
+      } else if (s.num_partitions > target.dve_transpose_max || s.free_elements() > target.dve_transpose_max) {
+        report(fmt::format("a Vector-engine transpose handles at most {}x{}, src is {}x{}",
+                           target.dve_transpose_max, target.dve_transpose_max, s.num_partitions,
+                           s.free_elements()));
+      }
+      break;
+    }
+    case Opcode::tensor_copy:
+      same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
+      break;
+    case Opcode::tensor_tensor: {
+      using F = ap::tensor_tensor;
+      same_shape(inst, F::dst, F::src0);
+      same_shape(inst, F::dst, F::src1);
+      AluOp op = inst.get_alu(attr::tensor_tensor::op);
+      if (op == AluOp::bypass) report("op must not be bypass (use tensor_copy)");
+      no_bitwise_on_floats(inst, op);
+      break;
+    }
+    case Opcode::tensor_scalar: {
+      using F = ap::tensor_scalar;
+      same_shape(inst, F::dst, F::src);
+      per_partition_scalar(inst, F::scalar0, F::src);
+      per_partition_scalar(inst, F::scalar1, F::src);
+      no_bitwise_on_floats(inst, inst.get_alu(attr::tensor_scalar::op0));
+      no_bitwise_on_floats(inst, inst.get_alu(attr::tensor_scalar::op1));
+      if (inst.ap[F::scalar1].present() && inst.get_alu(attr::tensor_scalar::op1) == AluOp::bypass)
+        report("scalar1 is given but op1 is bypass");
+      break;
+    }
+    case Opcode::tensor_reduce: {
+      using F = ap::tensor_reduce;
+      const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
+      int64_t axes = inst.get_int(attr::tensor_reduce::axes);
+      AluOp op = inst.get_alu(attr::tensor_reduce::op);
+      if (axes <= 0 || axes >= (int64_t(1) << s.num_dims)) {
+        report(fmt::format("axes mask {} must select some of src's {} free dims", axes, s.num_dims));
+        break;
+      }
+      if (alu_kind(op) == AluKind::comparison || op == AluOp::bypass || op == AluOp::divide ||
+          op == AluOp::subtract || op == AluOp::pow)
+        report(fmt::format("{} is not a reduction op (use add, multiply, max, min, abs_max or bitwise)",
+                           alu_name(op)));
+      no_bitwise_on_floats(inst, op);
+      uint64_t kept = 1;
+      for (unsigned i = 0; i < s.num_dims; ++i)
+        if (!(axes & (int64_t(1) << (s.num_dims - 1 - i)))) kept *= s.dims[i].count;
+      if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
+        report(fmt::format("dst must be [{} | {}] after the reduction, it is [{} | {}]", s.num_partitions,
+                           kept, d.num_partitions, d.free_elements()));
+      break;
+    }
+    case Opcode::activation: {
+      using F = ap::activation;
+      same_shape(inst, F::dst, F::src);
+      per_partition_scalar(inst, F::bias, F::src);
+      per_partition_scalar(inst, F::reduce_dst, F::src);
+      break;
+    }
+    case Opcode::affine_select: {
+      same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
+      if (alu_kind(inst.get_alu(attr::affine_select::cmp)) != AluKind::comparison)
+        report("cmp must be a comparison (is_equal, not_equal, is_gt, is_ge, is_lt, is_le)");
+      break;
+    }
+    case Opcode::select: {
+      using F = ap::select;
+      same_shape(inst, F::dst, F::predicate);
+      same_shape(inst, F::dst, F::on_true);
+      const AccessPattern &f = inst.ap[F::on_false];
+      if (f.present() && f.free_elements() != 1) same_shape(inst, F::dst, F::on_false);
+      else per_partition_scalar(inst, F::on_false, F::dst);
+      break;
+    }
+    case Opcode::iota:
+    case Opcode::memset:
+      break;
+    case Opcode::sem_signal:
+    case Opcode::sem_wait:
+      if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");
+      break;
+    }
+  }
+};
+
+} // namespace
+
+std::vector<std::string> find_verifier_errors(const Program &p, const Target &t, size_t max_errors) {
+  return Verifier(p, t, max_errors).run();
+}
+
+llvm::Error verify_program(const Program &p, const Target &t) {
+  auto errors = find_verifier_errors(p, t);
+  if (errors.empty()) return llvm::Error::success();
+  std::string msg = "invalid program:";
+  for (const std::string &e : errors) msg += "\n  " + e;
+  if (errors.size() >= 100) msg += "\n  (more errors not shown)";
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+}
+
+} // namespace nk

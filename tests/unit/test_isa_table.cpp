@@ -1,0 +1,64 @@
+// The ISA table: every opcode has a unique name, parses back, has a sane
+// field list, and the generated slot constants agree with the table.
+#include "runtime/isa.h"
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+using namespace nk;
+
+TEST_CASE("every opcode is named, unique, parseable and runs somewhere") {
+  std::set<std::string> names;
+  for (unsigned i = 0; i < kNumOpcodes; ++i) {
+    const OpInfo &info = op_info(Opcode(i));
+    INFO(info.name);
+    CHECK(names.insert(info.name).second);
+    auto back = parse_opcode(info.name);
+    REQUIRE(back);
+    CHECK(unsigned(*back) == i);
+    CHECK(info.engines != 0);
+    CHECK(info.num_aps <= kMaxAps);
+    CHECK(info.num_attrs <= kMaxAttrs);
+    std::set<std::string> fields;
+    for (unsigned a = 0; a < info.num_aps; ++a) CHECK(fields.insert(info.aps[a].name).second);
+    for (unsigned a = 0; a < info.num_attrs; ++a) CHECK(fields.insert(info.attrs[a].name).second);
+  }
+  CHECK_FALSE(parse_opcode("nc_matmull"));
+  // The NKI instruction names the issue asks for are all present.
+  for (const char *n : {"dma_copy", "nc_matmul", "nc_transpose", "tensor_copy", "tensor_tensor",
+                        "tensor_scalar", "tensor_reduce", "activation", "iota", "memset",
+                        "affine_select", "sem_signal", "sem_wait"})
+    CHECK_MESSAGE(parse_opcode(n), n);
+}
+
+TEST_CASE("generated slot constants match the table order") {
+  const OpInfo &mm = op_info(Opcode::nc_matmul);
+  CHECK(std::string(mm.aps[ap::nc_matmul::dst].name) == "dst");
+  CHECK(std::string(mm.aps[ap::nc_matmul::moving].name) == "moving");
+  CHECK(std::string(mm.attrs[attr::nc_matmul::accumulate].name) == "accumulate");
+  CHECK(ap::nc_matmul::count == mm.num_aps);
+  const OpInfo &ts = op_info(Opcode::tensor_scalar);
+  CHECK(std::string(ts.attrs[attr::tensor_scalar::imm1].name) == "imm1");
+  CHECK(attr::tensor_scalar::count == ts.num_attrs);
+  CHECK(op_info(Opcode::dma_copy).engines == engine_bit(Engine::dma));
+  CHECK((op_info(Opcode::tensor_tensor).engines & engine_bit(Engine::tensor)) == 0);
+}
+
+TEST_CASE("defaults come from the table") {
+  Instruction act = Instruction::make(Opcode::activation);
+  CHECK(act.get_float(attr::activation::scale) == 1.0f);
+  CHECK(act.get_act(attr::activation::func) == ActFunc::identity);
+  Instruction red = Instruction::make(Opcode::tensor_reduce);
+  CHECK(red.get_int(attr::tensor_reduce::axes) == 1);
+  CHECK_FALSE(act.ap[ap::activation::bias].present());
+}
+
+TEST_CASE("enum names round-trip") {
+  for (unsigned i = 0; i <= unsigned(AluOp::is_le); ++i) CHECK(parse_alu(alu_name(AluOp(i))) == AluOp(i));
+  for (unsigned i = 0; i <= unsigned(ActFunc::abs); ++i) CHECK(parse_act(act_name(ActFunc(i))) == ActFunc(i));
+  for (unsigned i = 0; i < kNumEngines; ++i) CHECK(parse_engine(engine_name(Engine(i))) == Engine(i));
+  CHECK(alu_kind(AluOp::is_ge) == AluKind::comparison);
+  CHECK(alu_kind(AluOp::bitwise_xor) == AluKind::bitwise);
+}

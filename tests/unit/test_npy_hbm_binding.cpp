@@ -1,0 +1,184 @@
+// Binding host tensors into an HBM image, reading outputs back, and the
+// deterministic random inputs.
+#include "runtime/hbm_binding.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace nk;
+
+namespace {
+
+std::string error_of(llvm::Error e) { return e ? llvm::toString(std::move(e)) : ""; }
+template <typename T> std::string error_of(llvm::Expected<T> r) {
+  return r ? "" : llvm::toString(r.takeError());
+}
+
+Program demo_program() {
+  Program p;
+  p.kernel = "demo";
+  p.target = "trn2";
+  p.hbm_size = 256;
+  p.tensors = {
+      {"x", Dtype::f32, {2, 4}, 0, TensorKind::input},
+      {"y", Dtype::bf16, {4}, 32, TensorKind::input},
+      {"out", Dtype::f32, {2, 4}, 64, TensorKind::output},
+      {"tmp", Dtype::f32, {8}, 128, TensorKind::scratch},
+  };
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("hbm: bind inputs by name and read them back at their offsets") {
+  Program p = demo_program();
+  auto hbm = allocate_hbm(p);
+  REQUIRE(hbm);
+  CHECK(hbm->size() == 256);
+  HostTensor x = HostTensor::from_floats(Dtype::f32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  HostTensor y = HostTensor::from_floats(Dtype::bf16, {4}, {1, -1, 0.5f, 2});
+  CHECK(error_of(bind_inputs(p, *hbm, {{"x", x}, {"y", y}})) == "");
+  float third;
+  std::memcpy(&third, hbm->data() + 2 * 4, 4);
+  CHECK(third == 3.0f);
+  CHECK(load_as_f32(Dtype::bf16, hbm->data() + 32 + 2 * 2) == 0.5f);
+  auto x_back = read_tensor(p, *hbm, "x");
+  REQUIRE(x_back);
+  CHECK(*x_back == x);
+
+  // Outputs are whatever the simulator left at their offsets.
+  float v = 9.5f;
+  std::memcpy(hbm->data() + 64 + 7 * 4, &v, 4);
+  auto outs = read_outputs(p, *hbm);
+  REQUIRE(outs);
+  REQUIRE(outs->size() == 1);
+  CHECK(outs->at("out").shape == std::vector<int64_t>{2, 4});
+  CHECK(outs->at("out").get_f32(7) == 9.5f);
+  CHECK(outs->at("out").get_f32(0) == 0.0f);
+}
+
+TEST_CASE("hbm: binding errors name the tensor and the mismatch") {
+  Program p = demo_program();
+  HbmImage hbm = *allocate_hbm(p);
+  HostTensor x = HostTensor::from_floats(Dtype::f32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+
+  CHECK(error_of(bind_input(p, hbm, "z", x)) ==
+        "kernel 'demo' has no tensor 'z' (inputs: x, y; outputs: out)");
+  CHECK(error_of(bind_input(p, hbm, "out", x)) ==
+        "tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
+  CHECK(error_of(bind_input(p, hbm, "x", HostTensor(Dtype::f32, {4, 2}))) ==
+        "tensor 'x': expected f32[2,4], got f32[4,2] (shape differs)");
+  CHECK(error_of(bind_input(p, hbm, "x", HostTensor(Dtype::f16, {2, 4}))) ==
+        "tensor 'x': expected f32[2,4], got f16[2,4] (dtype differs)");
+  CHECK(error_of(bind_input(p, hbm, "y", HostTensor(Dtype::f32, {3}))) ==
+        "tensor 'y': expected bf16[4], got f32[3] (dtype and shape differ)");
+  HostTensor short_data = x;
+  short_data.data.resize(8);
+  CHECK(error_of(bind_input(p, hbm, "x", short_data)) == "tensor 'x': host data holds 8 bytes, expected 32");
+  CHECK(error_of(bind_inputs(p, hbm, {{"x", x}})) == "kernel 'demo': no value for input y (bf16[4])");
+  CHECK(error_of(read_tensor(p, hbm, "nope")).find("has no tensor 'nope'") != std::string::npos);
+  // A failed bind leaves the image untouched.
+  for (uint8_t b : hbm) REQUIRE(b == 0);
+
+  // A tensor that does not fit in HBM is rejected before anything is copied.
+  Program bad = p;
+  bad.tensors[2].hbm_offset = 240;
+  CHECK(error_of(allocate_hbm(bad)) ==
+        "tensor 'out' (f32[2,4] at HBM offset 240) does not fit in the 256 bytes of HBM of kernel 'demo'");
+  HbmImage small(16, 0);
+  CHECK(error_of(bind_input(p, small, "x", x)).find("does not fit") != std::string::npos);
+  CHECK(error_of(read_tensor(p, small, "x")).find("does not fit") != std::string::npos);
+}
+
+TEST_CASE("random inputs: deterministic, documented distribution") {
+  // splitmix64's published first outputs for seed 0 (the reference stream
+  // from Vigna's splitmix64.c), so the stream is the same everywhere.
+  SplitMix64 rng(0);
+  CHECK(rng.next() == 0xe220a8397b1dcdafull);
+  CHECK(rng.next() == 0x6e789e6aa1b965f4ull);
+  CHECK(rng.next() == 0x06c45d188009454full);
+
+  Program p = demo_program();
+  auto a = random_inputs(p, 7);
+  auto b = random_inputs(p, 7);
+  auto c = random_inputs(p, 8);
+  REQUIRE(a.size() == 2);  // inputs only
+  CHECK(a.at("x") == b.at("x"));
+  CHECK(a.at("x") != c.at("x"));
+  CHECK(a.at("x") != a.at("y"));  // streams differ per tensor name
+  CHECK(a.at("y").dtype == Dtype::bf16);
+  HbmImage img(p.hbm_size, 0);
+  CHECK(error_of(bind_inputs(p, img, a)) == "");
+
+  // Uniform on [-1, 1) times scale: the range and the mean of many draws.
+  TensorDecl big{"w", Dtype::f32, {4096}, 0, TensorKind::input};
+  HostTensor w = random_tensor(big, 1, 3.0);
+  double sum = 0, lo = 1e9, hi = -1e9;
+  for (float v : w.to_floats()) {
+    sum += v;
+    lo = std::min(lo, double(v));
+    hi = std::max(hi, double(v));
+  }
+  CHECK(lo >= -3.0);
+  CHECK(hi < 3.0);
+  CHECK(lo < -2.9);
+  CHECK(hi > 2.9);
+  CHECK(std::fabs(sum / 4096) < 0.15);
+  // The exact first value, pinned so any change to the generator shows.
+  SplitMix64 ref(1 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+  CHECK(w.get_f32(0) == float(double(ref.uniform_pm1()) * 3.0));
+
+  TensorDecl ints{"i", Dtype::i32, {1000}, 0, TensorKind::input};
+  HostTensor it = random_tensor(ints, 3, 5.0);
+  bool saw_min = false, saw_max = false;
+  for (float v : it.to_floats()) {
+    CHECK(v >= -5);
+    CHECK(v <= 5);
+    CHECK(v == std::floor(v));
+    saw_min |= v == -5;
+    saw_max |= v == 5;
+  }
+  CHECK(saw_min);
+  CHECK(saw_max);
+  TensorDecl bytes{"b", Dtype::u8, {1000}, 0, TensorKind::input};
+  HostTensor bt = random_tensor(bytes, 3, 1000.0);
+  uint8_t top = 0;
+  for (uint8_t v : bt.data) top = std::max(top, v);
+  CHECK(top > 240);
+}
+
+TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
+  Program p = demo_program();
+  llvm::SmallString<128> dir;
+  REQUIRE(!llvm::sys::fs::createUniqueDirectory("nk-bind-test", dir));
+  std::string x_path = (dir + "/x.npy").str(), wrong = (dir + "/wrong.npy").str(),
+              f32_for_bf16 = (dir + "/y.npy").str(), out_path = (dir + "/out.npy").str();
+  HostTensor x = HostTensor::from_floats(Dtype::f32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  REQUIRE(error_of(write_npy(x_path, x)) == "");
+  REQUIRE(error_of(write_npy(wrong, HostTensor(Dtype::f32, {4, 2}))) == "");
+  REQUIRE(error_of(write_npy(f32_for_bf16, HostTensor(Dtype::f32, {4}))) == "");
+
+  auto loaded = load_input_npy(p, "x", x_path);
+  REQUIRE(loaded);
+  CHECK(*loaded == x);
+  CHECK(error_of(load_input_npy(p, "x", wrong)) ==
+        wrong + ": tensor 'x': expected f32[2,4], got f32[4,2] (shape differs)");
+  CHECK(error_of(load_input_npy(p, "y", f32_for_bf16)) ==
+        f32_for_bf16 + ": tensor 'y': expected bf16[4], got f32[4] (dtype differs); save bf16 data as "
+                       "ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16");
+  CHECK(error_of(load_input_npy(p, "out", x_path)) ==
+        x_path + ": tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
+  CHECK(error_of(load_input_npy(p, "nope", x_path)) ==
+        x_path + ": kernel 'demo' has no tensor 'nope' (inputs: x, y; outputs: out)");
+  CHECK(error_of(load_input_npy(p, "x", (dir + "/missing.npy").str())).find((dir + "/missing.npy: cannot read").str()) == 0);
+
+  HbmImage hbm = *allocate_hbm(p);
+  REQUIRE(error_of(bind_input(p, hbm, "x", x)) == "");
+  REQUIRE(error_of(save_tensor_npy(p, hbm, "x", out_path)) == "");
+  CHECK(*read_npy(out_path) == x);
+  CHECK(error_of(save_tensor_npy(p, hbm, "nope", out_path)).find("no tensor 'nope'") != std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
+}

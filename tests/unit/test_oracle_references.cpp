@@ -1,0 +1,118 @@
+// The per-kernel references: registry lookup, input validation, and the
+// math on cases small enough to check by hand.
+#include "oracle/array.h"
+#include "oracle/kernel_reference.h"
+
+#include "runtime/hbm_binding.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace nk;
+using namespace nk::oracle;
+
+namespace {
+
+std::string error_of(llvm::Expected<TensorMap> r) { return r ? "" : llvm::toString(r.takeError()); }
+
+HostTensor random_input(const char *name, Dtype t, std::vector<int64_t> shape, uint64_t seed, double scale = 1) {
+  return random_tensor(TensorDecl{name, t, std::move(shape), 0, TensorKind::input}, seed, scale);
+}
+
+} // namespace
+
+TEST_CASE("references: registry keyed by kernel name") {
+  const KernelReference *r = find_reference("decode_attention");
+  REQUIRE(r != nullptr);
+  CHECK(r->name == "decode_attention");
+  CHECK(find_reference("decode_attention_gqa") != nullptr);
+  CHECK(find_reference("no_such_kernel") == nullptr);
+  CHECK(all_references().size() == 2);
+  TensorMap f32{{"q", HostTensor(Dtype::f32, {4, 1})}};
+  TensorMap bf{{"q", HostTensor(Dtype::bf16, {4, 1})}};
+  CHECK(r->tolerance_for(f32).rtol == 1e-5);
+  CHECK(r->tolerance_for(bf).rtol == 2e-2);
+  CHECK(r->tolerance_for(f32, bf).atol == 2e-2);
+}
+
+TEST_CASE("references: decode_attention by hand") {
+  // d = 2, s = 2. q = (1, 0), keys (ln 4 * sqrt 2, 0) and (0, 0): the
+  // logits are (ln 4, 0), so p = (0.8, 0.2).
+  float a = float(std::log(4.0) * std::sqrt(2.0));
+  TensorMap in{{"q", HostTensor::from_floats(Dtype::f32, {2, 1}, {1, 0})},
+               {"k", HostTensor::from_floats(Dtype::f32, {2, 2}, {a, 0, 0, 0})},  // k[:, j] is key j
+               {"v", HostTensor::from_floats(Dtype::f32, {2, 2}, {10, 20, 1, 2})}};
+  auto out = find_reference("decode_attention")->run(in);
+  REQUIRE(out);
+  const HostTensor &o = out->at("out");
+  CHECK(o.shape == std::vector<int64_t>{1, 2});
+  CHECK(o.get_f32(0) == doctest::Approx(0.8 * 10 + 0.2 * 20).epsilon(1e-6));
+  CHECK(o.get_f32(1) == doctest::Approx(0.8 * 1 + 0.2 * 2).epsilon(1e-6));
+}
+
+TEST_CASE("references: GQA equals single-head attention per query head") {
+  int64_t d = 16, s = 32, n_kv = 2, n_q = 6, group = 3;
+  HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 1);
+  HostTensor k = random_input("k", Dtype::f32, {n_kv, d, s}, 1);
+  HostTensor v = random_input("v", Dtype::f32, {n_kv, d, s}, 1);
+  auto gqa = decode_attention_gqa_reference({{"q", q}, {"k", k}, {"v", v}});
+  REQUIRE(gqa);
+  const HostTensor &o = gqa->at("out");
+  REQUIRE(o.shape == std::vector<int64_t>{n_q, d});
+  Array qa = Array::from_host(q), ka = Array::from_host(k), va = Array::from_host(v);
+  for (int64_t h = 0; h < n_q; ++h) {
+    int64_t kv = h / group;
+    Array qh = qa.transpose().index(h).reshape({d, 1});
+    TensorMap one{{"q", qh.to_host()}, {"k", ka.index(kv).to_host()}, {"v", va.index(kv).to_host()}};
+    auto single = decode_attention_reference(one);
+    REQUIRE(single);
+    for (int64_t j = 0; j < d; ++j) CHECK(o.get_f32(uint64_t(h * d + j)) == single->at("out").get_f32(uint64_t(j)));
+  }
+  // Heads of one group differ (different queries), and the output is a
+  // convex combination of the values: within their range.
+  CHECK(o.get_f32(0) != o.get_f32(uint64_t(d)));
+  for (float x : o.to_floats()) {
+    CHECK(x >= -1.0f);
+    CHECK(x <= 1.0f);
+  }
+}
+
+TEST_CASE("references: bf16 inputs compute on the rounded values") {
+  HostTensor q = random_input("q", Dtype::f32, {8, 1}, 5);
+  HostTensor k = random_input("k", Dtype::f32, {8, 16}, 5);
+  HostTensor v = random_input("v", Dtype::f32, {8, 16}, 5);
+  auto to_bf16 = [](const HostTensor &t) { return HostTensor::from_floats(Dtype::bf16, t.shape, t.to_floats()); };
+  auto bf = decode_attention_reference({{"q", to_bf16(q)}, {"k", to_bf16(k)}, {"v", to_bf16(v)}});
+  auto rounded_f32 = decode_attention_reference({{"q", HostTensor::from_floats(Dtype::f32, {8, 1}, to_bf16(q).to_floats())},
+                                                 {"k", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(k).to_floats())},
+                                                 {"v", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(v).to_floats())}});
+  REQUIRE(bf);
+  REQUIRE(rounded_f32);
+  CHECK(bf->at("out") == rounded_f32->at("out"));
+  CHECK(bf->at("out").dtype == Dtype::f32);
+}
+
+TEST_CASE("references: input errors name the input") {
+  HostTensor q(Dtype::f32, {4, 1}), k(Dtype::f32, {4, 8}), v(Dtype::f32, {4, 8});
+  CHECK(error_of(decode_attention_reference({{"q", q}, {"k", k}})) == "decode_attention reference: missing input 'v'");
+  CHECK(error_of(decode_attention_reference({{"q", q}, {"k", k}, {"v", v}, {"w", v}})) ==
+        "decode_attention reference: unexpected input 'w'");
+  CHECK(error_of(decode_attention_reference({{"q", HostTensor(Dtype::f32, {4, 2})}, {"k", k}, {"v", v}})) ==
+        "decode_attention reference: input 'q' has shape [4,2], expected [d,1]");
+  CHECK(error_of(decode_attention_reference({{"q", q}, {"k", HostTensor(Dtype::f32, {5, 8})}, {"v", v}})) ==
+        "decode_attention reference: input 'k' has shape [5,8], expected [d,s] with d=4 (from q)");
+  CHECK(error_of(decode_attention_reference({{"q", q}, {"k", k}, {"v", HostTensor(Dtype::f32, {4, 7})}})) ==
+        "decode_attention reference: input 'v' has shape [4,7], expected [4,8] (the shape of k)");
+  CHECK(error_of(decode_attention_reference({{"q", q}, {"k", HostTensor(Dtype::i32, {4, 8})}, {"v", v}})) ==
+        "decode_attention reference: input 'k' is i32, expected a float type");
+  CHECK(error_of(decode_attention_reference({{"q", HostTensor(Dtype::f32, {4})}, {"k", k}, {"v", v}})) ==
+        "decode_attention reference: input 'q' has shape [4], expected 2 dimensions");
+  CHECK(error_of(decode_attention_reference({{"q", HostTensor(Dtype::f32, {0, 1})}, {"k", k}, {"v", v}})) ==
+        "decode_attention reference: input 'q' has an empty shape [0,1]");
+  HostTensor gq(Dtype::f32, {4, 3}), gk(Dtype::f32, {2, 4, 8});
+  CHECK(error_of(decode_attention_gqa_reference({{"q", gq}, {"k", gk}, {"v", gk}})) ==
+        "decode_attention_gqa reference: n_q=3 (from q) is not a multiple of n_kv=2 (from k)");
+  CHECK(error_of(decode_attention_gqa_reference({{"q", HostTensor(Dtype::f32, {5, 4})}, {"k", gk}, {"v", gk}})) ==
+        "decode_attention_gqa reference: input 'k' has shape [2,4,8], expected [n_kv,d,s] with d=5 (from q)");
+}

@@ -1,0 +1,176 @@
+// Program file and text assembly round trips: binary -> text -> binary is
+// bit-identical, text -> binary -> text is byte-identical; the decoder
+// rejects bad magic, versions and truncation, and never crashes on corrupt
+// bytes.
+#include "runtime/asm_parser.h"
+#include "runtime/asm_printer.h"
+#include "runtime/program_file.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace nk;
+
+namespace {
+
+AccessPattern random_ap(std::mt19937_64 &rng, bool optional) {
+  AccessPattern a;
+  if (optional && rng() % 3 == 0) return a;
+  a.mem = Memory(1 + rng() % 3);
+  a.dtype = Dtype(rng() % kNumDtypes);
+  if (a.on_chip()) {
+    a.start_partition = uint16_t(rng() % 128);
+    a.num_partitions = uint16_t(1 + rng() % 128);
+  }
+  a.offset = rng() % 100000;
+  a.num_dims = uint8_t(rng() % ((a.on_chip() ? kMaxFreeDims : kMaxHbmDims) + 1));
+  for (unsigned i = 0; i < a.num_dims; ++i)
+    a.dims[i] = Dim{int64_t(rng() % 2001) - 1000, uint32_t(1 + rng() % 600)};
+  return a;
+}
+
+Program random_program(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Program p;
+  p.kernel = "k" + std::to_string(seed);
+  p.target = seed % 2 ? "trn1" : "trn2";
+  p.hbm_size = rng() % (1ull << 40);
+  p.files = {"a.tile", "dir with space/b\"q\".tile"};
+  p.tensors.push_back(TensorDecl{"q", Dtype::f32, {128, 8}, 0, TensorKind::input});
+  p.tensors.push_back(TensorDecl{"out", Dtype::bf16, {8, 128}, 4096, TensorKind::output});
+  p.tensors.push_back(TensorDecl{"s0", Dtype::i32, {}, 8192, TensorKind::scratch});
+  for (int n = 0; n < 40; ++n) {
+    Opcode op = Opcode(rng() % kNumOpcodes);
+    const OpInfo &info = op_info(op);
+    Instruction inst = Instruction::make(op);
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      inst.ap[i] = random_ap(rng, info.aps[i].presence == FieldPresence::Optional);
+    for (unsigned i = 0; i < info.num_attrs; ++i) {
+      switch (info.attrs[i].kind) {
+      case AttrKind::Bool: inst.attr[i].i = int64_t(rng() % 2); break;
+      case AttrKind::Int: inst.attr[i].i = int64_t(rng()); break;
+      case AttrKind::Sem: inst.attr[i].i = int64_t(rng() % 256); break;
+      case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(AluOp::is_le) + 1)); break;
+      case AttrKind::Act: inst.attr[i].i = int64_t(rng() % (unsigned(ActFunc::abs) + 1)); break;
+      case AttrKind::Float: {
+        static const float specials[] = {0.0f, -0.0f, 1.0f, 0.1f, -3.5e-20f, 1e30f,
+                                         std::numeric_limits<float>::infinity(),
+                                         -std::numeric_limits<float>::infinity(),
+                                         std::numeric_limits<float>::denorm_min(),
+                                         std::numeric_limits<float>::quiet_NaN()};
+        uint64_t pick = rng() % 14;
+        if (pick < 10) inst.set_float(i, specials[pick]);
+        else inst.attr[i].i = int64_t(uint32_t(rng()));  // any bits, NaN payloads included
+        break;
+      }
+      }
+    }
+    if (rng() % 2) inst.loc = DebugLoc{uint32_t(1 + rng() % 2), uint32_t(rng() % 500), uint32_t(rng() % 80)};
+    Engine e = Engine(rng() % kNumEngines);
+    StreamId id{e, uint8_t(e == Engine::dma ? rng() % 16 : 0)};
+    p.stream(id).insts.push_back(inst);
+  }
+  return p;
+}
+
+std::string to_text(const Program &p) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  print_program(os, p);
+  return os.str();
+}
+
+} // namespace
+
+TEST_CASE("binary encode/decode round-trips random programs exactly") {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    Program p = random_program(seed);
+    std::string bytes = encode_program(p);
+    auto back = decode_program(bytes);
+    REQUIRE_MESSAGE(back, llvm::toString(back.takeError()));
+    CHECK(*back == p);
+    CHECK(encode_program(*back) == bytes);
+  }
+}
+
+TEST_CASE("binary -> text -> binary is bit-identical; text -> binary -> text is byte-identical") {
+  for (uint64_t seed = 100; seed < 150; ++seed) {
+    Program p = random_program(seed);
+    std::string bytes = encode_program(p);
+    std::string text = to_text(p);
+    auto parsed = parse_assembly(text, "rt.s");
+    REQUIRE_MESSAGE(parsed, llvm::toString(parsed.takeError()) << "\n" << text);
+    CHECK(encode_program(*parsed) == bytes);
+    auto decoded = decode_program(encode_program(*parsed));
+    REQUIRE(decoded);
+    CHECK(to_text(*decoded) == text);
+  }
+}
+
+TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
+  Program p = random_program(7);
+  std::string bytes = encode_program(p);
+  {
+    std::string bad = bytes;
+    bad[0] = 'X';
+    auto r = decode_program(bad);
+    REQUIRE_FALSE(r);
+    CHECK(llvm::toString(r.takeError()).find("bad magic") != std::string::npos);
+  }
+  {
+    std::string bad = bytes;
+    bad[8] = 9;
+    auto r = decode_program(bad);
+    REQUIRE_FALSE(r);
+    CHECK(llvm::toString(r.takeError()).find("version 9") != std::string::npos);
+  }
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto r = decode_program(llvm::StringRef(bytes).take_front(n));
+    REQUIRE_FALSE(r);
+    llvm::consumeError(r.takeError());
+  }
+  {
+    auto r = decode_program(bytes + "x");
+    REQUIRE_FALSE(r);
+    CHECK(llvm::toString(r.takeError()).find("trailing") != std::string::npos);
+  }
+}
+
+TEST_CASE("decoder never crashes on corrupted bytes") {
+  Program p = random_program(11);
+  std::string bytes = encode_program(p);
+  std::mt19937_64 rng(3);
+  int accepted = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string bad = bytes;
+    int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f) bad[8 + rng() % (bad.size() - 8)] = char(rng());
+    auto r = decode_program(bad);
+    if (r) {
+      ++accepted;
+      // Whatever decodes must be printable and re-encodable without trouble.
+      CHECK(encode_program(*r).size() == bad.size());
+    } else {
+      llvm::consumeError(r.takeError());
+    }
+  }
+  CHECK(accepted < 3000);
+}
+
+TEST_CASE("float attributes keep their exact bits through text") {
+  for (uint32_t bits : {0x7fc00000u, 0x7fc00001u, 0xffc00000u, 0x80000000u, 0x00000001u, 0x7f7fffffu}) {
+    Program p;
+    p.kernel = "f";
+    p.target = "trn2";
+    Instruction inst = Instruction::make(Opcode::memset);
+    inst.ap[ap::memset::dst] = AccessPattern{Memory::sbuf, Dtype::f32, 1, 0, 1, 0, {Dim{1, 4}}};
+    inst.attr[attr::memset::value].i = bits;
+    p.stream({Engine::vector, 0}).insts.push_back(inst);
+    auto back = parse_assembly(to_text(p), "f.s");
+    REQUIRE(back);
+    CHECK(uint32_t(back->streams[0].insts[0].attr[attr::memset::value].i) == bits);
+  }
+}

@@ -1,0 +1,155 @@
+// One passing and one failing program per verifier rule. Each case is a
+// single instruction on a given stream; the failing variant must produce an
+// error containing the expected text, and the passing one no error at all.
+#include "runtime/asm_parser.h"
+#include "runtime/target.h"
+#include "runtime/verifier.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace nk;
+
+namespace {
+
+std::string verify_text(const std::string &stream, const std::string &inst,
+                        const std::string &target = "trn2") {
+  std::string text = ".kernel v\n.target " + target + "\n.hbm_size 4096\n" +
+                     ".tensor x f32[8,8] @0 input\n.tensor out f32[8,8] @256 output\n" +
+                     ".stream " + stream + "\n" + inst + "\n";
+  auto p = parse_assembly(text, "v.s");
+  if (!p) return "PARSE: " + llvm::toString(p.takeError());
+  std::string all;
+  for (const std::string &e : find_verifier_errors(*p, *find_target(target))) all += e + "\n";
+  return all;
+}
+
+struct Rule {
+  const char *name, *stream, *good, *bad, *expect;
+};
+
+const Rule rules[] = {
+    {"engine can run op", "vector", "tensor_copy dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]]",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,8]] stationary=sbuf:f32[0:8]+0[[1,8]] moving=sbuf:f32[0:8]+0[[1,8]]",
+     "the vector engine cannot run nc_matmul"},
+    {"partitions in range", "vector", "memset dst=sbuf:f32[0:128]+0[[1,8]] value=1.0",
+     "memset dst=sbuf:f32[96:160]+0[[1,8]] value=1.0", "exceed the 128 partitions"},
+    {"partition start alignment", "vector", "memset dst=sbuf:f32[64:128]+0[[1,8]]",
+     "memset dst=sbuf:f32[32:96]+0[[1,8]]", "must start at 0 or 64"},
+    {"DMA may start anywhere", "dma0", "dma_copy dst=sbuf:f32[3:5]+0[[1,8]] src=hbm:f32+0[[8,2],[1,8]]",
+     "dma_copy dst=sbuf:f32[3:5]+0[[1,8]] src=hbm:f32+4050[[8,2],[1,8]]", "lie outside HBM"},
+    {"SBUF bounds", "vector", "memset dst=sbuf:f32[0:8]+229344[[1,8]]",
+     "memset dst=sbuf:f32[0:8]+229345[[1,8]]", "lie outside sbuf"},
+    {"negative strides stay in bounds", "vector", "memset dst=sbuf:f32[0:8]+28[[-1,8]]",
+     "memset dst=sbuf:f32[0:8]+24[[-1,8]]", "lie outside sbuf"},
+    {"PSUM bounds", "vector", "memset dst=psum:f32[0:8]+16352[[1,8]]",
+     "memset dst=psum:f32[0:8]+16384[[1,8]]", "lie outside psum"},
+    {"HBM only through DMA", "dma0", "dma_copy dst=hbm:f32+256[[8,8],[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
+     "sem_wait sem=0 value=1\n.stream scalar\ntensor_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
+     "only DMA queues access HBM"},
+    {"GpSimd cannot access PSUM", "gpsimd", "tensor_copy dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]]",
+     "tensor_copy dst=sbuf:f32[0:8]+0[[1,8]] src=psum:f32[0:8]+0[[1,8]]", "GpSimd cannot access"},
+    {"matmul operands in SBUF", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+64[[1,16]]",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=psum:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+64[[1,16]]",
+     "stationary must be in sbuf"},
+    {"matmul result in PSUM", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+64[[1,16]]",
+     "nc_matmul dst=sbuf:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+64[[1,16]]",
+     "dst must be in psum"},
+    {"matmul contraction matches", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,16]]",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:64]+64[[1,16]]",
+     "contraction mismatch"},
+    {"matmul stationary free <= 128", "tensor",
+     "nc_matmul dst=psum:f32[0:128]+0[[1,4]] stationary=sbuf:f32[0:32]+0[[1,128]] moving=sbuf:f32[0:32]+1024[[1,4]]",
+     "nc_matmul dst=psum:f32[0:128]+0[[1,4]] stationary=sbuf:f32[0:32]+0[[2,64],[1,3]] moving=sbuf:f32[0:32]+1024[[1,4]]",
+     "stationary free size 192 exceeds"},
+    {"matmul moving free <= 512", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,512]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,512]]",
+     "nc_matmul dst=psum:bf16[0:8]+0[[1,513]] stationary=sbuf:bf16[0:32]+0[[1,8]] moving=sbuf:bf16[0:32]+64[[1,513]]",
+     "moving free size 513 exceeds"},
+    {"matmul dst shape", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,16]]",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,8]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,16]]",
+     "dst must be [8 | 16]"},
+    {"PSUM matmul results are fp32", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:bf16[0:32]+0[[1,8]] moving=sbuf:bf16[0:32]+64[[1,16]]",
+     "nc_matmul dst=psum:bf16[0:8]+0[[1,16]] stationary=sbuf:bf16[0:32]+0[[1,8]] moving=sbuf:bf16[0:32]+64[[1,16]]",
+     "PSUM matmul results must be f32"},
+    {"matmul stays in one PSUM bank", "tensor",
+     "nc_matmul dst=psum:f32[0:8]+2048[[1,512]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,512]]",
+     "nc_matmul dst=psum:f32[0:8]+1024[[1,512]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,512]]",
+     "cross a PSUM bank boundary"},
+    {"transpose shape", "tensor", "nc_transpose dst=psum:f32[0:16]+0[[1,8]] src=sbuf:f32[0:8]+0[[1,16]]",
+     "nc_transpose dst=psum:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+0[[1,16]]", "dst must be [16 | 8]"},
+    {"vector transpose is at most 32x32", "vector",
+     "nc_transpose dst=sbuf:f32[0:32]+0[[1,32]] src=sbuf:f32[0:32]+512[[1,32]]",
+     "nc_transpose dst=sbuf:f32[0:64]+0[[1,32]] src=sbuf:f32[0:32]+512[[1,64]]", "at most 32x32"},
+    {"elementwise shapes agree", "vector",
+     "tensor_tensor dst=sbuf:f32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:f32[0:8]+128[[8,1],[1,8]] op=add",
+     "tensor_tensor dst=sbuf:f32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:f32[0:8]+128[[1,7]] op=add",
+     "but src1 has 7"},
+    {"bitwise ops need integers", "vector",
+     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:i32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] op=bitwise_and",
+     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] op=bitwise_and",
+     "needs integer dtypes, but src0 is f32"},
+    {"per-partition scalar operands", "vector",
+     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,1]] op0=multiply",
+     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,2]] op0=multiply",
+     "scalar0 must be one element per partition"},
+    {"reduce dst shape", "vector",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=max",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,2]] src=sbuf:f32[0:8]+64[[1,8]] op=max", "dst must be [8 | 1]"},
+    {"reduce op is a reduction", "vector",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=add",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=is_gt", "not a reduction op"},
+    {"reduce axes within src", "vector",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[4,2],[1,4]] op=add axes=3",
+     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[4,2],[1,4]] op=add axes=4",
+     "axes mask 4 must select"},
+    {"activation bias per partition", "scalar",
+     "activation dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] bias=sbuf:f32[0:8]+128[[1,1]] func=exp",
+     "activation dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] bias=sbuf:f32[0:4]+128[[1,1]] func=exp",
+     "bias must be one element per partition over 8 partitions"},
+    {"affine_select compares", "gpsimd",
+     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge base=3 free_step=-1",
+     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=add", "cmp must be a comparison"},
+    {"DMA element counts agree", "dma3", "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
+     "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,7]]", "dst has 64 elements but src has 56"},
+    {"semaphores exist", "scalar", "sem_signal sem=255 value=1", "sem_signal sem=256 value=1",
+     "semaphore 256 does not exist"},
+    {"DMA queues exist", "dma15", "sem_signal sem=1 value=1", "sem_signal sem=1 value=1\n.stream dma16\nsem_signal sem=1 value=1",
+     "DMA queue 16 does not exist"},
+};
+
+} // namespace
+
+TEST_CASE("each verifier rule accepts its good case and rejects its bad case") {
+  for (const Rule &r : rules) {
+    INFO("rule: " << std::string(r.name));
+    CHECK(verify_text(r.stream, r.good) == "");
+    std::string errs = verify_text(r.stream, r.bad);
+    CHECK_MESSAGE(errs.find(r.expect) != std::string::npos, errs);
+    CHECK(errs.find("PARSE:") == std::string::npos);
+  }
+}
+
+TEST_CASE("program-level rules") {
+  auto check = [](const std::string &header, const char *expect) {
+    auto p = parse_assembly(".kernel v\n.target trn2\n" + header, "v.s");
+    REQUIRE(p);
+    std::string all;
+    for (auto &e : find_verifier_errors(*p, *find_target("trn2"))) all += e + "\n";
+    if (*expect) CHECK_MESSAGE(all.find(expect) != std::string::npos, all);
+    else CHECK(all == "");
+  };
+  check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "");
+  check(".hbm_size 500\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "lie outside HBM");
+  check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @128 output\n", "overlaps tensor 'x'");
+  auto p = parse_assembly(".kernel v\n.target trn1\n", "v.s");
+  REQUIRE(p);
+  CHECK(find_verifier_errors(*p, *find_target("trn2")).size() == 1);
+  CHECK(find_verifier_errors(*p, *find_target("trn1")).empty());
+}
