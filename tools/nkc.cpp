@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
   cl::opt<std::string> target("target", cl::desc("Target machine: trn1 or trn2"),
                               cl::init(std::string(nk::kDefaultTarget)), cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv, "nkc: the NeuronCore tile kernel compiler\n"))
+  if (!cl::ParseCommandLineOptions(argc, argv, "nkc: the NeuronCore tile kernel compiler\n", &llvm::errs()))
     return 2;
   return nk::run_emit(emit, input, defines, target, llvm::outs(), llvm::errs());
 }
