@@ -65,6 +65,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::memset:
     busy = std::max(min_ii, free_size(inst.ap[ap::memset::dst]));
     break;
+  case Opcode::select:
+    busy = std::max(min_ii, free_size(inst.ap[ap::select::dst]));
+    break;
   case Opcode::iota:
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]);
     break;

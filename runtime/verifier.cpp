@@ -312,6 +312,15 @@ private:
         report("cmp must be a comparison (is_equal, not_equal, is_gt, is_ge, is_lt, is_le)");
       break;
     }
+    case Opcode::select: {
+      using F = ap::select;
+      same_shape(inst, F::dst, F::predicate);
+      same_shape(inst, F::dst, F::on_true);
+      const AccessPattern &f = inst.ap[F::on_false];
+      if (f.present() && f.free_elements() != 1) same_shape(inst, F::dst, F::on_false);
+      else per_partition_scalar(inst, F::on_false, F::dst);
+      break;
+    }
     case Opcode::iota:
     case Opcode::memset:
       break;

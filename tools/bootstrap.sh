@@ -2,12 +2,15 @@
 # Installs the Debian packages the build and tests need, if any is missing
 # (idempotent, quiet when all are present), then configures and builds.
 # Usage: tools/bootstrap.sh [BUILD_DIR] [BUILD_TYPE]
+#        tools/bootstrap.sh --deps-only      (packages only)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+deps_only=0
+if [ "${1:-}" = "--deps-only" ]; then deps_only=1; shift; fi
 build="${1:-$root/build}"
 type="${2:-RelWithDebInfo}"
 
-packages=(cmake ninja-build g++ llvm-14-dev libfmt-dev doctest-dev python3-numpy)
+packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo_cmd apt-get install -y -q "${missing[@]}" >/dev/null
   }
 fi
+[ "$deps_only" = 1 ] && exit 0
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null

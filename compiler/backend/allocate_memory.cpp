@@ -9,9 +9,10 @@
 // buffers at that point.
 //
 // How: live ranges are [first use, last use] in program order. Walking in
-// order, a buffer is allocated at its first use and freed after its last.
-// Among the free blocks that fit, the allocator takes the one freed *longest
-// ago*. That spreads consecutive tiles over memory (buffer rotation), so the
+// order, a buffer is allocated at its first use and freed after its last,
+// ring-fashion (see Arena): freed space is reused in the order it was freed
+// and as late as possible. That spreads consecutive tiles over memory
+// (buffer rotation), so the
 // load of the next KV tile does not have to wait for the last reader of the
 // previous one: multi-buffering falls out of the allocation order, as deep as
 // memory allows, with no annotation in the kernel.
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace nk::lir {
@@ -31,51 +33,59 @@ constexpr uint64_t kAlign = 64;  // bytes; keeps every tile's rows aligned
 
 struct FreeBlock {
   uint64_t start, end;
-  uint64_t freed_at;  // instruction index when it became free (0 = never used)
 };
 
-// Free space of one memory: blocks never merge across `boundary` multiples
-// (PSUM banks).
+// Free space of one memory, allocated ring-fashion: each allocation starts
+// at the first free space at or after a cursor that moves past it, wrapping
+// around. Freed space is therefore reused in the order it was freed (FIFO),
+// as late as possible. Blocks never merge across `boundary` multiples (PSUM
+// banks), so no allocation crosses one.
 class Arena {
 public:
   Arena(uint64_t capacity, uint64_t boundary) : boundary_(boundary) {
     for (uint64_t s = 0; s < capacity; s += boundary)
-      blocks_.push_back({s, std::min(capacity, s + boundary), 0});
+      blocks_.push_back({s, std::min(capacity, s + boundary)});
   }
   std::optional<uint64_t> allocate(uint64_t bytes) {
-    size_t best = blocks_.size();
-    for (size_t i = 0; i < blocks_.size(); ++i)
-      if (blocks_[i].end - blocks_[i].start >= bytes &&
-          (best == blocks_.size() || blocks_[i].freed_at < blocks_[best].freed_at))
-        best = i;
-    if (best == blocks_.size()) return std::nullopt;
-    uint64_t at = blocks_[best].start;
-    blocks_[best].start += bytes;
-    if (blocks_[best].start == blocks_[best].end) blocks_.erase(blocks_.begin() + long(best));
-    return at;
+    // First pass: from the cursor to the end; second: from the beginning.
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t i = 0; i < blocks_.size(); ++i) {
+        FreeBlock b = blocks_[i];
+        uint64_t at = pass == 0 ? std::max(b.start, cursor_) : b.start;
+        if (pass == 0 && b.end <= cursor_) continue;
+        if (at >= b.end || b.end - at < bytes) continue;
+        take(i, at, at + bytes);
+        cursor_ = at + bytes;
+        return at;
+      }
+    return std::nullopt;
   }
-  void release(uint64_t start, uint64_t end, uint64_t now) {
+  void release(uint64_t start, uint64_t end) {
     auto it = std::lower_bound(blocks_.begin(), blocks_.end(), start,
                                [](const FreeBlock &b, uint64_t s) { return b.start < s; });
-    it = blocks_.insert(it, FreeBlock{start, end, now});
-    // Merge with neighbours inside the same boundary window; the merged block
-    // counts as freed at the later time (conservative for rotation).
+    it = blocks_.insert(it, FreeBlock{start, end});
     auto same_window = [&](uint64_t a, uint64_t b) { return a / boundary_ == (b - 1) / boundary_; };
     if (it + 1 != blocks_.end() && (it + 1)->start == it->end && same_window(it->start, (it + 1)->end)) {
       it->end = (it + 1)->end;
-      it->freed_at = std::max(it->freed_at, (it + 1)->freed_at);
       blocks_.erase(it + 1);
     }
     if (it != blocks_.begin() && (it - 1)->end == it->start && same_window((it - 1)->start, it->end)) {
       (it - 1)->end = it->end;
-      (it - 1)->freed_at = std::max(it->freed_at, (it - 1)->freed_at);
       blocks_.erase(it);
     }
   }
 
 private:
   uint64_t boundary_;
-  std::vector<FreeBlock> blocks_;  // sorted by start
+  uint64_t cursor_ = 0;
+  std::vector<FreeBlock> blocks_;  // sorted by start, disjoint
+
+  void take(size_t i, uint64_t lo, uint64_t hi) {
+    FreeBlock b = blocks_[i];
+    blocks_.erase(blocks_.begin() + long(i));
+    if (hi < b.end) blocks_.insert(blocks_.begin() + long(i), FreeBlock{hi, b.end});
+    if (b.start < lo) blocks_.insert(blocks_.begin() + long(i), FreeBlock{b.start, lo});
+  }
 };
 
 uint64_t round_up(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
@@ -145,7 +155,7 @@ llvm::Error allocate_memory(Program &p, const Target &t) {
     for (BufferId b : frees[i]) {
       Buffer &buf = p.buffers[b];
       Arena &arena = buf.mem == Memory::psum ? psum : sbuf;
-      arena.release(buf.offset, buf.offset + round_up(std::max<uint64_t>(buf.bytes, 1)), i + 1);
+      arena.release(buf.offset, buf.offset + round_up(std::max<uint64_t>(buf.bytes, 1)));
       live.erase(std::find(live.begin(), live.end(), b));
     }
   }

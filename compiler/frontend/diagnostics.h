@@ -1,0 +1,44 @@
+// DiagnosticEngine: the one place front-end errors and notes are reported.
+// Assumes: every location is an SMLoc/SMRange inside a buffer of the given
+// llvm::SourceMgr. Guarantees: messages print as clang does
+// (FILE:LINE:COL: error: ..., the source line, a caret/range); errors are
+// counted so callers can stop after a stage; after kMaxErrors errors further
+// ones are dropped (one "too many errors" line) so junk input cannot flood.
+#pragma once
+
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace nk {
+
+class DiagnosticEngine {
+public:
+  static constexpr unsigned kMaxErrors = 50;
+
+  explicit DiagnosticEngine(llvm::SourceMgr &sm, llvm::raw_ostream &os = llvm::errs())
+      : sm_(sm), os_(os) {}
+
+  void error(llvm::SMRange range, const llvm::Twine &msg);
+  void error(llvm::SMLoc loc, const llvm::Twine &msg) { error(llvm::SMRange(loc, loc), msg); }
+  // A note attaches to the last error (dropped when that error was dropped).
+  void note(llvm::SMRange range, const llvm::Twine &msg);
+  void note(llvm::SMLoc loc, const llvm::Twine &msg) { note(llvm::SMRange(loc, loc), msg); }
+  // An error without a source location (e.g. a bad -D flag).
+  void error_no_loc(const llvm::Twine &msg);
+
+  unsigned num_errors() const { return errors_; }
+  bool has_errors() const { return errors_ > 0; }
+  llvm::SourceMgr &source_mgr() { return sm_; }
+
+private:
+  void print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind, const llvm::Twine &msg);
+
+  llvm::SourceMgr &sm_;
+  llvm::raw_ostream &os_;
+  unsigned errors_ = 0;
+  bool dropping_ = false;
+};
+
+} // namespace nk

@@ -1,0 +1,140 @@
+// Sema's internal interface, shared by sema.cpp (sizes, statements,
+// expressions, views) and sema_calls.cpp (built-in functions, ISA ops).
+// Not for use outside compiler/frontend.
+//
+// Sema evaluates the AST once sizes are bound: compile-time values (ints,
+// floats, bools, types) are computed on the spot, static loops and ifs are
+// resolved, and every tile operation is emitted as a Tile IR op with
+// inferred, checked type. Errors produce a poison value that later checks
+// accept silently, so one mistake yields one diagnostic.
+#pragma once
+
+#include "compiler/frontend/ast.h"
+#include "compiler/frontend/diagnostics.h"
+#include "compiler/tir/tir.h"
+#include "runtime/target.h"
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nk::fe {
+
+// A compile-time view of what an expression evaluated to.
+struct SV {
+  enum Kind : uint8_t { poison, integer, floating, boolean, index, tile, hbm, ttype, dtype };
+  Kind k = poison;
+  int64_t i = 0;         // integer, boolean
+  double f = 0;          // floating
+  tir::Affine aff;       // index
+  tir::ValueId v = 0;    // tile, hbm
+  tir::Type type;        // type
+  Dtype dt = Dtype::f32; // dtype
+
+  static SV make_int(int64_t x) { SV s; s.k = integer; s.i = x; return s; }
+  static SV make_float(double x) { SV s; s.k = floating; s.f = x; return s; }
+  static SV make_bool(bool b) { SV s; s.k = boolean; s.i = b; return s; }
+  static SV make_value(Kind k, tir::ValueId id) { SV s; s.k = k; s.v = id; return s; }
+  bool ok() const { return k != poison; }
+  bool is_number() const { return k == integer || k == floating; }
+  double number() const { return k == integer ? double(i) : f; }
+};
+
+struct Binding {
+  enum Kind : uint8_t { size, tensor, let, var, loop };
+  Kind kind;
+  SV value;
+  llvm::SMRange def;
+};
+
+struct LoopCtx {
+  tir::LoopKind kind;
+  tir::ValueId index;
+  size_t scope_depth;  // scopes_.size() inside the loop
+};
+
+class Sema {
+public:
+  Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &target,
+       DiagnosticEngine &diags, llvm::StringRef file);
+  bool run(tir::Module &out);
+
+  // ---- shared helpers (sema.cpp) ----------------------------------------------
+  DiagnosticEngine &diags;
+  const Target &target;
+  tir::Module mod;
+
+  tir::Loc loc(llvm::SMLoc l);
+  SV eval(const Expr &e);
+  SV poison() { return SV(); }
+  const tir::Type &type_of(tir::ValueId id) const { return mod.value(id).type; }
+  // Emits `op` with a fresh result of type `t`; returns the tile/hbm SV.
+  SV emit(tir::Op op, tir::Type t, const std::string &name = "");
+  void emit_no_result(tir::Op op);
+  // A note "NAME defined here" for a value that has a source name.
+  void note_def(tir::ValueId id);
+  // Checks a tile type built from user sizes against the target. Returns
+  // false (with a diagnostic) when it does not fit.
+  bool check_tile_type(const tir::Type &t, llvm::SMRange r);
+  bool check_hbm_dims(const tir::Type &t, llvm::SMRange r);
+  // Describes a value's kind for messages ("an integer", "a tile", ...).
+  static std::string describe(const SV &v);
+  std::string describe_value(const SV &v) const;
+  // Expects a compile-time integer; reports and returns nullopt otherwise.
+  std::optional<int64_t> expect_int(const Expr &e, const char *what);
+  std::optional<int64_t> expect_int_value(const SV &v, llvm::SMRange r, const char *what);
+  // Elementwise binary on tiles/numbers (operators and named functions).
+  SV elementwise(AluOp op, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb,
+                 llvm::SMRange whole);
+  bool broadcast_shapes(const tir::Type &a, const tir::Type &b, tir::ValueId ida,
+                        tir::ValueId idb, llvm::SMRange r, std::vector<int64_t> &out);
+  static Dtype promote(Dtype a, Dtype b);
+  // The var a value writes through (itself, or the root of a view), or 0.
+  tir::ValueId var_root(tir::ValueId id) const;
+  // Loop index range [lo, hi] of an affine expression.
+  std::pair<int64_t, int64_t> affine_range(const tir::Affine &a) const;
+
+  // ---- calls (sema_calls.cpp) ---------------------------------------------------
+  SV eval_call(const Expr &e);
+  SV eval_isa_call(const Expr &e, llvm::StringRef opname);
+  static bool is_builtin_function(llvm::StringRef name);
+
+  std::unordered_map<tir::ValueId, tir::ValueId> view_root_;  // view -> root value
+  std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_;  // root-relative
+  std::unordered_map<tir::ValueId, int64_t> loop_trip_;       // index -> trip count
+  std::vector<LoopCtx> loops_;
+
+private:
+  void bind_sizes(const std::map<std::string, int64_t> &defines);
+  void declare(const std::string &name, Binding b, llvm::SMRange r);
+  const Binding *lookup(const std::string &name) const;
+  void block(const Block &b);
+  void stmt(const Stmt &s);
+  void stmt_requires(const Stmt &s);
+  void stmt_for(const Stmt &s);
+  void stmt_assign(const Stmt &s);
+  SV eval_name(const Expr &e);
+  SV eval_unary(const Expr &e);
+  SV eval_binary(const Expr &e);
+  SV eval_subscript(const Expr &e);
+  SV eval_tile_type(const Expr &e);
+  SV int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r);
+  SV affine_arith(const std::string &op, const SV &a, const SV &b, llvm::SMRange r);
+  void emit_assign(tir::ValueId dst, const SV &value, llvm::SMRange dst_range,
+                   llvm::SMRange value_range, llvm::SMLoc at);
+
+  const Kernel &kernel_;
+  const std::map<std::string, int64_t> &defines_;
+  std::string file_;
+  std::vector<std::unordered_map<std::string, Binding>> scopes_;
+  std::vector<tir::Op> *cur_ = nullptr;
+  size_t emitted_ = 0;
+  bool too_big_ = false;
+};
+
+// Unrolling static loops stops with a diagnostic past this many ops, so a
+// huge static trip count cannot exhaust memory or time.
+constexpr size_t kMaxTirOps = 1'000'000;
+
+} // namespace nk::fe

@@ -1,0 +1,362 @@
+// Sema, ISA-level ops: `isa.NAME(field=value, ..., engine=E, dtype=D)`.
+// Field names, roles (In/Out), presence and attribute kinds/defaults all
+// come from the ISA table (runtime/isa.def via op_info), so these checks
+// follow the table. Shape rules that the table cannot express (matmul's
+// contraction, per-partition scalars, transposes) are checked per opcode.
+#include "compiler/frontend/sema_impl.h"
+
+#include <cfloat>
+#include <cmath>
+
+namespace nk::fe {
+
+using tir::Op;
+using tir::OpKind;
+using tir::Type;
+using tir::ValueId;
+
+namespace {
+
+std::string field_list(const OpInfo &info) {
+  std::string s;
+  for (unsigned i = 0; i < info.num_aps; ++i) s += (s.empty() ? "" : ", ") + std::string(info.aps[i].name);
+  for (unsigned i = 0; i < info.num_attrs; ++i) s += (s.empty() ? "" : ", ") + std::string(info.attrs[i].name);
+  return s + (s.empty() ? "" : ", ") + "engine";
+}
+
+template <typename F> std::string name_list(F each) {
+  std::string s;
+  each([&](std::string_view n) { s += (s.empty() ? "" : ", ") + std::string(n); });
+  return s;
+}
+
+bool is_scalar_field(llvm::StringRef f) {
+  return f == "scalar0" || f == "scalar1" || f == "bias" || f == "reduce_dst";
+}
+
+} // namespace
+
+SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
+  auto opc = parse_opcode(std::string_view(opname.data(), opname.size()));
+  if (!opc) {
+    diags.error(e.range, "unknown ISA op 'isa." + opname + "'; known ops: " + name_list([](auto add) {
+      for (unsigned i = 0; i < kNumOpcodes; ++i) add(op_info(Opcode(i)).name);
+    }));
+    return poison();
+  }
+  const OpInfo &info = op_info(*opc);
+  if (*opc == Opcode::sem_signal || *opc == Opcode::sem_wait) {
+    diags.error(e.range, "isa." + opname + " cannot be written in a kernel: the compiler inserts "
+                                           "semaphores between engines");
+    return poison();
+  }
+  if (!e.args.empty()) {
+    diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa." + opname +
+                                      " has fields: " + field_list(info));
+    return poison();
+  }
+  Op op{OpKind::isa};
+  op.loc = loc(e.range.Start);
+  op.opcode = *opc;
+  for (unsigned i = 0; i < info.num_attrs; ++i) {
+    const AttrFieldInfo &f = info.attrs[i];
+    op.attrs[i] = f.kind == AttrKind::Float ? AttrValue::of_float(float(f.default_value))
+                                            : AttrValue{int64_t(f.default_value)};
+  }
+  std::optional<Dtype> dtype;
+  std::optional<Type> new_dst;          // dst given as a type (or to infer)
+  std::array<const Expr *, kMaxAps> ap_expr{};
+  bool ok = true;
+  auto ident = [&](const Expr &x, const char *what) -> std::optional<std::string> {
+    if (x.kind == ExprKind::name) return x.name;
+    diags.error(x.range, llvm::Twine("expected ") + what + " name");
+    return std::nullopt;
+  };
+  for (const Keyword &k : e.keywords) {
+    const Expr &x = *k.value;
+    if (k.name == "engine") {
+      auto n = ident(x, "an engine (tensor, vector, scalar, gpsimd)");
+      if (!n) { ok = false; continue; }
+      auto eng = parse_engine(*n);
+      if (!eng || *eng == Engine::dma) {
+        diags.error(x.range, "unknown engine '" + *n + "'; expected tensor, vector, scalar or gpsimd");
+        ok = false;
+      } else if (!(info.engines & engine_bit(*eng))) {
+        diags.error(x.range, "isa." + opname + " cannot run on the " + *n + " engine; it runs on: " +
+                                 name_list([&](auto add) {
+                                   for (unsigned b = 0; b < kNumEngines; ++b)
+                                     if (info.engines & (1u << b)) add(engine_name(Engine(b)));
+                                 }));
+        ok = false;
+      } else {
+        op.engine = eng;
+      }
+      continue;
+    }
+    if (k.name == "dtype") {
+      SV v = eval(x);
+      if (v.k == SV::dtype) dtype = v.dt;
+      else { if (v.ok()) diags.error(x.range, "expected a dtype, not " + describe(v)); ok = false; }
+      continue;
+    }
+    int ap = -1, at = -1;
+    for (unsigned i = 0; i < info.num_aps; ++i) if (k.name == info.aps[i].name) ap = int(i);
+    for (unsigned i = 0; i < info.num_attrs; ++i) if (k.name == info.attrs[i].name) at = int(i);
+    if (ap < 0 && at < 0) {
+      diags.error(k.range, "isa." + opname + " has no field '" + k.name + "'; its fields are: " + field_list(info));
+      ok = false;
+      continue;
+    }
+    if (ap >= 0) {
+      if (ap_expr[ap]) {
+        diags.error(k.range, "field '" + k.name + "' is given twice");
+        ok = false;
+        continue;
+      }
+      ap_expr[ap] = &x;
+      const ApFieldInfo &f = info.aps[ap];
+      SV v = eval(x);
+      if (!v.ok()) { ok = false; continue; }
+      if (f.role == FieldRole::Out && v.k == SV::ttype && ap == 0) {
+        new_dst = v.type;
+        continue;
+      }
+      bool dma = *opc == Opcode::dma_copy;
+      if (v.k == SV::hbm && !dma) {
+        diags.error(x.range, "field '" + k.name + "' of isa." + opname + " must be a tile in SBUF/PSUM; only isa.dma_copy reads or writes HBM");
+        ok = false;
+        continue;
+      }
+      if (v.k != SV::tile && v.k != SV::hbm) {
+        diags.error(x.range, "field '" + k.name + "' must be a tile" +
+                                 (f.role == FieldRole::Out && ap == 0 ? " type, a var" : "") + ", not " + describe(v));
+        ok = false;
+        continue;
+      }
+      if (f.role == FieldRole::Out) {
+        if (v.k == SV::hbm) {
+          auto rit = view_root_.find(v.v);
+          ValueId root = rit == view_root_.end() ? v.v : rit->second;
+          for (const tir::TensorParam &tp : mod.tensors)
+            if (tp.value == root && tp.role == tir::TensorRole::input) {
+              diags.error(x.range, "cannot write input tensor '" + tp.name + "'");
+              ok = false;
+            }
+        } else if (!var_root(v.v)) {
+          diags.error(x.range, "output field '" + k.name + "' writes in place, so it must be a var "
+                               "(or a slice of one)" + std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
+          note_def(v.v);
+          ok = false;
+          continue;
+        }
+      }
+      op.aps[ap] = v.v;
+      continue;
+    }
+    const AttrFieldInfo &f = info.attrs[at];
+    switch (f.kind) {
+    case AttrKind::Bool: {
+      SV v = eval(x);
+      if (v.k == SV::boolean) op.attrs[at].i = v.i;
+      else { if (v.ok()) diags.error(x.range, "field '" + k.name + "' is a boolean (true/false), not " + describe(v)); ok = false; }
+      break;
+    }
+    case AttrKind::Int: {
+      auto v = expect_int(x, "this field");
+      if (v) op.attrs[at].i = *v; else ok = false;
+      break;
+    }
+    case AttrKind::Float: {
+      SV v = eval(x);
+      if (!v.is_number()) {
+        if (v.ok()) diags.error(x.range, "field '" + k.name + "' is a number, not " + describe(v));
+        ok = false;
+        break;
+      }
+      double d = v.number();
+      if (std::isfinite(d) && std::fabs(d) > FLT_MAX) {
+        diags.error(x.range, "value " + std::to_string(d) + " does not fit in fp32");
+        ok = false;
+        break;
+      }
+      op.attrs[at] = AttrValue::of_float(float(d));
+      break;
+    }
+    case AttrKind::Alu: {
+      auto n = ident(x, "an ALU op");
+      auto alu = n ? parse_alu(*n) : std::nullopt;
+      if (!alu) {
+        if (n) diags.error(x.range, "unknown ALU op '" + *n + "'; expected one of: " + name_list([](auto add) {
+#define X(en, s, kind) add(s);
+          NK_ALU_OPS(X)
+#undef X
+        }));
+        ok = false;
+        break;
+      }
+      op.attrs[at].i = int64_t(*alu);
+      break;
+    }
+    case AttrKind::Act: {
+      auto n = ident(x, "an activation function");
+      auto act = n ? parse_act(*n) : std::nullopt;
+      if (!act) {
+        if (n) diags.error(x.range, "unknown activation function '" + *n + "'; expected one of: " + name_list([](auto add) {
+#define X(en, s) add(s);
+          NK_ACT_FUNCS(X)
+#undef X
+        }));
+        ok = false;
+        break;
+      }
+      op.attrs[at].i = int64_t(*act);
+      break;
+    }
+    case AttrKind::Sem:
+      diags.error(x.range, "semaphores are assigned by the compiler");
+      ok = false;
+      break;
+    }
+  }
+  if (!ok) return poison();
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    if (i == 0 && info.aps[0].role == FieldRole::Out) continue;  // dst: inferred below if missing
+    if (info.aps[i].presence == FieldPresence::Required && !op.aps[i]) {
+      diags.error(e.range, "isa." + opname + " requires field '" + info.aps[i].name + "'");
+      ok = false;
+    }
+  }
+  if (!ok) return poison();
+  auto field = [&](const char *n) -> ValueId {
+    for (unsigned i = 0; i < info.num_aps; ++i) if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
+    return tir::kNoValue;
+  };
+  auto field_expr = [&](const char *n) -> llvm::SMRange {
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (llvm::StringRef(info.aps[i].name) == n && ap_expr[i]) return ap_expr[i]->range;
+    return e.range;
+  };
+  // Infer dst when it is missing.
+  if (!op.aps[0] && !new_dst) {
+    ValueId src = field("src") ? field("src") : field("src0");
+    Type t;
+    switch (*opc) {
+    case Opcode::nc_matmul: {
+      const Type &s = type_of(field("stationary")), &m = type_of(field("moving"));
+      t = Type{Memory::psum, Dtype::f32, {s.free_elements(), m.free_elements()}};
+      break;
+    }
+    case Opcode::nc_transpose: {
+      const Type &s = type_of(src);
+      bool vec = op.engine && *op.engine == Engine::vector;
+      t = Type{vec ? Memory::sbuf : Memory::psum, s.dtype, {s.free_elements(), s.partitions()}};
+      break;
+    }
+    case Opcode::tensor_reduce: {
+      const Type &s = type_of(src);
+      t = Type{Memory::sbuf, s.dtype, {s.partitions(), 1}};
+      break;
+    }
+    case Opcode::tensor_copy: case Opcode::tensor_tensor: case Opcode::tensor_scalar:
+    case Opcode::activation: case Opcode::affine_select:
+      t = type_of(src);
+      if (t.is_hbm()) t.mem = Memory::sbuf;  // not reachable: src checked on-chip
+      t.mem = Memory::sbuf;
+      break;
+    default:
+      diags.error(e.range, "isa." + opname + " needs dst=TILE_TYPE or dst=VAR: its shape cannot be inferred");
+      return poison();
+    }
+    if (dtype) t.dtype = *dtype;
+    new_dst = t;
+  }
+  if (new_dst && !check_tile_type(*new_dst, field_expr("dst"))) return poison();
+  const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
+  llvm::SMRange dst_r = field_expr("dst");
+  // Memory rules: the Tensor engine reads SBUF; GpSimd cannot reach PSUM.
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    if (!op.aps[i] || i == 0) continue;
+    const Type &t = type_of(op.aps[i]);
+    if ((*opc == Opcode::nc_matmul || (*opc == Opcode::nc_transpose && (!op.engine || *op.engine == Engine::tensor))) &&
+        t.mem != Memory::sbuf) {
+      diags.error(ap_expr[i]->range, "Tensor-engine operands must be in SBUF, but '" +
+                                         llvm::Twine(info.aps[i].name) + "' is " + tir::type_str(t));
+      return poison();
+    }
+  }
+  if (op.engine && *op.engine == Engine::gpsimd) {
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      bool psum = i == 0 ? dst_t.mem == Memory::psum : (op.aps[i] && type_of(op.aps[i]).mem == Memory::psum);
+      if (psum) {
+        diags.error(i == 0 ? dst_r : ap_expr[i]->range, "the GpSimd engine cannot access PSUM");
+        return poison();
+      }
+    }
+  }
+  // Shape rules.
+  auto mismatch = [&](llvm::SMRange r, const llvm::Twine &msg) {
+    diags.error(r, "isa." + opname + ": " + msg);
+    return poison();
+  };
+  if (*opc == Opcode::nc_matmul) {
+    const Type &s = type_of(field("stationary")), &m = type_of(field("moving"));
+    if (s.partitions() != m.partitions())
+      return mismatch(e.range, "stationary and moving must have the same partition size (the contraction), got " +
+                                   llvm::Twine(s.partitions()) + " and " + llvm::Twine(m.partitions()));
+    if (s.partitions() > int64_t(target.pe_max_contraction) || s.free_elements() > int64_t(target.pe_max_stationary_free) ||
+        m.free_elements() > int64_t(target.pe_max_moving_free))
+      return mismatch(e.range, "sizes K=" + llvm::Twine(s.partitions()) + " M=" + llvm::Twine(s.free_elements()) +
+                                   " N=" + llvm::Twine(m.free_elements()) + " exceed the Tensor engine's limits (K <= " +
+                                   llvm::Twine(target.pe_max_contraction) + ", M <= " + llvm::Twine(target.pe_max_stationary_free) +
+                                   ", N <= " + llvm::Twine(target.pe_max_moving_free) + ")");
+    if (dst_t.mem != Memory::psum) return mismatch(dst_r, "dst must be in PSUM");
+    if (target.psum_accumulate_fp32_only && dst_t.dtype != Dtype::f32)
+      return mismatch(dst_r, "dst must be f32 (PSUM accumulates in fp32)");
+    if (dst_t.partitions() != s.free_elements() || dst_t.free_elements() != m.free_elements())
+      return mismatch(dst_r, "dst must be [M | N] = [" + llvm::Twine(s.free_elements()) + " | " +
+                                 llvm::Twine(m.free_elements()) + "], not " + tir::type_str(dst_t));
+  } else if (*opc == Opcode::nc_transpose) {
+    const Type &s = type_of(field("src"));
+    if (dst_t.partitions() != s.free_elements() || dst_t.free_elements() != s.partitions())
+      return mismatch(dst_r, "dst must be [" + llvm::Twine(s.free_elements()) + " | " + llvm::Twine(s.partitions()) +
+                                 "] (src transposed), not " + tir::type_str(dst_t));
+    bool vec = op.engine && *op.engine == Engine::vector;
+    if (vec && (s.partitions() > int64_t(target.dve_transpose_max) || s.free_elements() > int64_t(target.dve_transpose_max)))
+      return mismatch(e.range, "the Vector engine transposes blocks of at most " + llvm::Twine(target.dve_transpose_max) + "x" +
+                                   llvm::Twine(target.dve_transpose_max));
+    if (!vec && dst_t.mem != Memory::psum) return mismatch(dst_r, "the Tensor engine writes its transpose to PSUM");
+  } else if (*opc == Opcode::dma_copy) {
+    const Type &s = type_of(field("src"));
+    int64_t ns = s.is_tile() ? s.partitions() * s.free_elements() : s.partitions() * s.free_elements();
+    int64_t nd = dst_t.partitions() * dst_t.free_elements();
+    if (ns != nd)
+      return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
+  } else {
+    for (unsigned i = 1; i < info.num_aps; ++i) {
+      if (!op.aps[i]) continue;
+      const Type &t = type_of(op.aps[i]);
+      llvm::StringRef fname = info.aps[i].name;
+      if (t.partitions() != dst_t.partitions())
+        return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.partitions()) +
+                                               " partitions but dst has " + llvm::Twine(dst_t.partitions()));
+      if (is_scalar_field(fname)) {
+        if (t.free_elements() != 1)
+          return mismatch(ap_expr[i]->range, "'" + fname + "' is a per-partition scalar and must be [P | 1], not " +
+                                                 tir::type_str(t));
+      } else if (*opc != Opcode::tensor_reduce && t.free_elements() != dst_t.free_elements()) {
+        return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.free_elements()) +
+                                               " elements per partition but dst has " + llvm::Twine(dst_t.free_elements()));
+      }
+    }
+  }
+  if (new_dst) {
+    op.aps[0] = ValueId(mod.values.size());  // the id emit() gives the new dst
+    SV out = emit(std::move(op), dst_t);
+    return out;
+  }
+  ValueId dst = op.aps[0];
+  emit_no_result(std::move(op));
+  return SV::make_value(type_of(dst).is_hbm() ? SV::hbm : SV::tile, dst);
+}
+
+} // namespace nk::fe

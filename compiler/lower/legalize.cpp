@@ -1,0 +1,657 @@
+// legalize: flat Tile IR -> LIR. See legalize.h for the op mapping.
+#include "compiler/lower/legalize.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace nk {
+
+namespace {
+
+using tir::Op;
+using tir::OpKind;
+using tir::ValueId;
+using lir::BufferId;
+using lir::kNoBuffer;
+
+// Where a TIR value lives: an HBM region (offset + dims, all dims in the
+// list) or a region of an on-chip buffer ([partitions] x free dims).
+struct Place {
+  enum Kind : uint8_t { none, hbm, tile } kind = none;
+  Dtype dtype = Dtype::f32;
+  BufferId buffer = kNoBuffer;
+  uint32_t start_partition = 0, partitions = 0;
+  uint64_t offset = 0;  // bytes: HBM address, or within the buffer's partitions
+  std::vector<Dim> dims;  // HBM: every dim; tile: free dims only
+  uint64_t free_elements() const {
+    uint64_t n = 1;
+    for (const Dim &d : dims) n *= d.count;
+    return n;
+  }
+};
+
+constexpr EngineMask kDma = engine_bit(Engine::dma);
+constexpr EngineMask kPe = engine_bit(Engine::tensor);
+constexpr EngineMask kAct = engine_bit(Engine::scalar);
+constexpr EngineMask kPool = engine_bit(Engine::gpsimd);
+constexpr EngineMask kDve = engine_bit(Engine::vector);
+
+// Drops count-1 dims and merges dims that walk memory contiguously, so a
+// pattern uses as few dims as possible.
+std::vector<Dim> simplify(const std::vector<Dim> &in) {
+  std::vector<Dim> out;
+  for (const Dim &d : in) {
+    if (d.count == 1) continue;
+    if (!out.empty() && out.back().stride == d.stride * int64_t(d.count)) {
+      out.back().stride = d.stride;
+      out.back().count *= d.count;
+      continue;
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+class Legalizer {
+public:
+  Legalizer(const tir::Module &m, const Target &t) : m(m), t(t), place(m.values.size()) {}
+
+  llvm::Expected<lir::Program> run() {
+    out.kernel = m.kernel;
+    out.target = m.target;
+    out.files = {m.file};
+    layout_tensors();
+    count_uses();
+    plan_in_place_assigns();
+    plan_fusions();
+    for (size_t i = 0; i < m.body.size(); ++i) {
+      if (skip.count(i)) continue;
+      cur = i;
+      lower(m.body[i]);
+      if (!error.empty()) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
+    }
+    return std::move(out);
+  }
+
+private:
+  const tir::Module &m;
+  const Target &t;
+  lir::Program out;
+  std::vector<Place> place;  // by ValueId
+  std::vector<uint32_t> uses;
+  std::vector<size_t> def_index;  // ValueId -> index of its defining op in m.body
+  std::unordered_map<size_t, bool> skip;   // ops folded into an earlier instruction
+  std::unordered_map<ValueId, ValueId> write_into;  // value -> var it is computed into
+  std::unordered_map<size_t, bool> deferred;        // producers fused into their activation
+  size_t cur = 0;
+  std::string error;
+
+  // ---- setup -------------------------------------------------------------
+  void layout_tensors() {
+    uint64_t at = 0;
+    for (const tir::TensorParam &tp : m.tensors) {
+      const tir::Type &ty = m.value(tp.value).type;
+      TensorDecl d;
+      d.name = tp.name;
+      d.dtype = ty.dtype;
+      d.shape = ty.shape;
+      d.hbm_offset = at;
+      d.kind = tp.role == tir::TensorRole::input ? TensorKind::input : TensorKind::output;
+      at = (at + d.size_bytes() + 63) / 64 * 64;
+      Place &p = place[tp.value];
+      p.kind = Place::hbm;
+      p.dtype = d.dtype;
+      p.offset = d.hbm_offset;
+      int64_t stride = 1;
+      p.dims.assign(ty.shape.size(), Dim{});
+      for (size_t k = ty.shape.size(); k-- > 0;) {
+        p.dims[k] = Dim{stride, uint32_t(ty.shape[k])};
+        stride *= ty.shape[k];
+      }
+      out.tensors.push_back(d);
+    }
+    out.hbm_size = std::max<uint64_t>(at, 64);
+  }
+
+  void count_uses() {
+    uses.assign(m.values.size(), 0);
+    def_index.assign(m.values.size(), SIZE_MAX);
+    for (size_t i = 0; i < m.body.size(); ++i) {
+      const Op &op = m.body[i];
+      for (ValueId v : op.operands) if (v) ++uses[v];
+      for (ValueId v : op.aps) if (v && v != op.result) ++uses[v];
+      if (op.result) def_index[op.result] = i;
+    }
+  }
+
+  ValueId var_root(ValueId v) const {
+    while (v && !m.value(v).is_var) {
+      size_t d = def_index[v];
+      if (d == SIZE_MAX || m.body[d].kind != OpKind::view) return tir::kNoValue;
+      v = m.body[d].operands[0];
+    }
+    return v;
+  }
+
+  bool elementwise(const Op &op) const {
+    switch (op.kind) {
+    case OpKind::binary: case OpKind::binary_imm: case OpKind::activation: case OpKind::copy:
+    case OpKind::full: case OpKind::where:
+      return true;
+    default:
+      return false;
+    }
+  }
+
+  // `assign var, v` where v has no other use: compute v straight into the
+  // var when nothing between v's definition and the assign reads the var,
+  // and v's producer is elementwise (so reading the var while writing it is
+  // safe) or does not read the var at all.
+  void plan_in_place_assigns() {
+    for (size_t j = 0; j < m.body.size(); ++j) {
+      const Op &as = m.body[j];
+      if (as.kind != OpKind::assign) continue;
+      ValueId target = as.operands[0], v = as.operands[1];
+      ValueId root = var_root(target);
+      if (!root || uses[v] != 1 || m.value(v).is_var) continue;
+      size_t i = def_index[v];
+      if (i == SIZE_MAX) continue;
+      const Op &prod = m.body[i];
+      if (prod.kind == OpKind::view || prod.kind == OpKind::load || prod.kind == OpKind::isa ||
+          prod.kind == OpKind::var)
+        continue;
+      if (m.value(target).type != m.value(v).type) continue;  // shapes/dtype must match exactly
+      bool reads_var = false;
+      for (ValueId o : prod.operands) if (var_root(o) == root) reads_var = true;
+      if (reads_var && !elementwise(prod)) continue;
+      bool clash = false;
+      for (size_t k = i + 1; k < j && !clash; ++k) {
+        for (ValueId o : m.body[k].operands) if (o && var_root(o) == root) clash = true;
+        for (ValueId o : m.body[k].aps) if (o && var_root(o) == root) clash = true;
+      }
+      if (clash) continue;
+      write_into[v] = target;
+      skip[j] = true;
+    }
+  }
+
+  // An activation whose argument is `x - m` (m [P|1]) or `x * imm`, used
+  // nowhere else, absorbs that op: bias = -m, or scale = imm.
+  void plan_fusions() {
+    for (size_t j = 0; j < m.body.size(); ++j) {
+      const Op &act = m.body[j];
+      if (act.kind != OpKind::activation) continue;
+      ValueId arg = act.operands[0];
+      size_t d = def_index[arg];
+      if (d == SIZE_MAX || uses[arg] != 1 || write_into.count(arg) || skip.count(d)) continue;
+      const Op &prod = m.body[d];
+      const tir::Type &at = m.value(arg).type;
+      bool fusable = false;
+      if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
+        const tir::Type &x = m.value(prod.operands[0]).type, &s = m.value(prod.operands[1]).type;
+        fusable = s.free_elements() == 1 && x == at && at.free_elements() > 1 && s.partitions() == x.partitions();
+      } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && !prod.flag) {
+        fusable = m.value(prod.operands[0]).type == at;
+      }
+      if (fusable) {
+        deferred[d] = true;
+        skip[d] = true;
+      }
+    }
+  }
+
+  // ---- places and patterns ----------------------------------------------
+  Place new_tile(ValueId v, const tir::Type &ty) {
+    auto it = write_into.find(v);
+    if (it != write_into.end()) return place[it->second];
+    lir::Buffer b;
+    const tir::Value &val = m.value(v);
+    b.name = val.name.empty() ? fmt::format("t{}", v) : fmt::format("{}.{}", val.name, v);
+    b.mem = ty.mem == Memory::psum ? Memory::psum : Memory::sbuf;
+    b.partitions = uint32_t(ty.partitions());
+    b.bytes = uint64_t(ty.free_elements()) * dtype_size(ty.dtype);
+    b.loc = DebugLoc{1, val.loc.line, val.loc.col};
+    return tile_place(out.add_buffer(b), ty);
+  }
+  Place tile_place(BufferId b, const tir::Type &ty) {
+    Place p;
+    p.kind = Place::tile;
+    p.dtype = ty.dtype;
+    p.buffer = b;
+    p.partitions = uint32_t(ty.partitions());
+    int64_t stride = 1;
+    p.dims.assign(ty.shape.size() > 1 ? ty.shape.size() - 1 : 0, Dim{});
+    for (size_t k = ty.shape.size(); k-- > 1;) {
+      p.dims[k - 1] = Dim{stride, uint32_t(ty.shape[k])};
+      stride *= ty.shape[k];
+    }
+    return p;
+  }
+  Place scratch(const char *name, Memory mem, Dtype dt, uint32_t parts, std::vector<int64_t> free) {
+    lir::Buffer b;
+    b.name = fmt::format("{}{}", name, out.buffers.size());
+    b.mem = mem;
+    b.partitions = parts;
+    int64_t n = 1;
+    for (int64_t f : free) n *= f;
+    b.bytes = uint64_t(n) * dtype_size(dt);
+    b.loc = DebugLoc{1, m.body[cur].loc.line, m.body[cur].loc.col};
+    tir::Type ty;
+    ty.mem = mem;
+    ty.dtype = dt;
+    ty.shape.push_back(parts);
+    for (int64_t f : free) ty.shape.push_back(f);
+    return tile_place(out.add_buffer(b), ty);
+  }
+
+  bool fail(const std::string &msg) {
+    if (error.empty())
+      error = fmt::format("{}:{}:{}: error: cannot lower {}: {}", m.file, m.body[cur].loc.line,
+                          m.body[cur].loc.col, tir::op_kind_name(m.body[cur].kind).str(), msg);
+    return false;
+  }
+
+  AccessPattern pattern(const Place &p) {
+    AccessPattern a;
+    a.dtype = p.dtype;
+    std::vector<Dim> dims = simplify(p.dims);
+    if (p.kind == Place::hbm) {
+      a.mem = Memory::hbm;
+      a.offset = p.offset;
+      if (dims.size() > kMaxHbmDims) fail("an HBM view needs more than 5 dimensions");
+    } else {
+      a.mem = out.buffers[p.buffer].mem;
+      a.start_partition = uint16_t(p.start_partition);
+      a.num_partitions = uint16_t(p.partitions);
+      a.offset = p.offset;
+      if (dims.size() > kMaxFreeDims) fail("a tile view needs more than 4 free dimensions");
+    }
+    if (dims.empty()) dims.push_back(Dim{1, 1});
+    a.num_dims = uint8_t(std::min<size_t>(dims.size(), kMaxHbmDims));
+    for (unsigned i = 0; i < a.num_dims; ++i) a.dims[i] = dims[i];
+    return a;
+  }
+  // An HBM pattern whose leading dim pairs with `parts` partitions: used by
+  // DMA, which pairs elements in order, so only the element order matters.
+  AccessPattern hbm_pattern(const Place &p) { return pattern(p); }
+
+  // `p` broadcast along free dims to `shape` (count-1 dims get stride 0).
+  Place broadcast(Place p, const tir::Type &ty) {
+    size_t nfree = ty.shape.size() > 1 ? ty.shape.size() - 1 : 0;
+    if (p.dims.size() != nfree) return p;
+    for (size_t k = 0; k < nfree; ++k)
+      if (p.dims[k].count == 1 && ty.shape[k + 1] != 1) p.dims[k] = Dim{0, uint32_t(ty.shape[k + 1])};
+    return p;
+  }
+
+  // ---- emission --------------------------------------------------------------
+  lir::Inst &emit(Opcode op, EngineMask engines) {
+    lir::Inst in;
+    in.inst = Instruction::make(op);
+    in.engines = engines & op_info(op).engines;
+    in.inst.loc = DebugLoc{1, m.body[cur].loc.line, m.body[cur].loc.col};
+    out.insts.push_back(in);
+    return out.insts.back();
+  }
+  void set(lir::Inst &in, unsigned slot, const Place &p) {
+    in.inst.ap[slot] = pattern(p);
+    in.buffer[slot] = p.kind == Place::tile ? p.buffer : kNoBuffer;
+  }
+  void copy(const Place &dst, const Place &src) {
+    lir::Inst &in = emit(Opcode::tensor_copy, kDve | kAct | kPool);
+    set(in, ap::tensor_copy::dst, dst);
+    set(in, ap::tensor_copy::src, src);
+  }
+  void scale_copy(const Place &dst, const Place &src, AluOp op, float imm) {
+    lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
+    set(in, ap::tensor_scalar::dst, dst);
+    set(in, ap::tensor_scalar::src, src);
+    in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op);
+    in.inst.set_float(attr::tensor_scalar::imm0, imm);
+  }
+
+  const Op *single_user(ValueId v, size_t *index = nullptr) const {
+    if (uses[v] != 1) return nullptr;
+    for (size_t k = cur + 1; k < m.body.size(); ++k) {
+      const Op &o = m.body[k];
+      bool hit = std::find(o.operands.begin(), o.operands.end(), v) != o.operands.end() ||
+                 std::find(o.aps.begin(), o.aps.end(), v) != o.aps.end();
+      if (hit) {
+        if (index) *index = k;
+        return &o;
+      }
+    }
+    return nullptr;
+  }
+
+  // ---- ops -------------------------------------------------------------------
+  void lower(const Op &op) {
+    switch (op.kind) {
+    case OpKind::view: return lower_view(op);
+    case OpKind::load: {
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      lir::Inst &in = emit(Opcode::dma_copy, kDma);
+      set(in, ap::dma_copy::dst, dst);
+      set(in, ap::dma_copy::src, place[op.operands[0]]);
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::store: {
+      lir::Inst &in = emit(Opcode::dma_copy, kDma);
+      set(in, ap::dma_copy::dst, place[op.operands[0]]);
+      set(in, ap::dma_copy::src, place[op.operands[1]]);
+      return;
+    }
+    case OpKind::matmul: return lower_matmul(op);
+    case OpKind::transpose: {
+      Place t = transpose_to_psum(place[op.operands[0]]);
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      copy(dst, t);
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::copy: {
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      copy(dst, place[op.operands[0]]);
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::binary: return lower_binary(op);
+    case OpKind::binary_imm: {
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
+      set(in, ap::tensor_scalar::dst, dst);
+      set(in, ap::tensor_scalar::src, place[op.operands[0]]);
+      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
+      in.inst.set_float(attr::tensor_scalar::imm0, float(op.imm));
+      in.inst.attr[attr::tensor_scalar::reverse0].i = op.flag;
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::activation: return lower_activation(op);
+    case OpKind::reduce: {
+      const tir::Type &st = m.value(op.operands[0]).type;
+      int64_t nfree = int64_t(st.shape.size()) - 1;
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      lir::Inst &in = emit(Opcode::tensor_reduce, kDve | kPool);
+      set(in, ap::tensor_reduce::dst, dst);
+      // Reduce over the source's own dims (not simplified: the axes mask
+      // indexes them), innermost = bit 0.
+      const Place &src = place[op.operands[0]];
+      in.inst.ap[ap::tensor_reduce::src] = pattern(src);
+      in.buffer[ap::tensor_reduce::src] = src.kind == Place::tile ? src.buffer : kNoBuffer;
+      AccessPattern &a = in.inst.ap[ap::tensor_reduce::src];
+      a.num_dims = uint8_t(src.dims.size());
+      for (size_t k = 0; k < src.dims.size(); ++k) a.dims[k] = src.dims[k];
+      if (a.num_dims == 0) { a.num_dims = 1; a.dims[0] = Dim{1, 1}; nfree = 1; }
+      in.inst.attr[attr::tensor_reduce::op].i = int64_t(op.alu);
+      in.inst.attr[attr::tensor_reduce::axes].i = int64_t(1) << (nfree - op.axis);
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::full: {
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      lir::Inst &in = emit(Opcode::memset, kDve | kPool);
+      set(in, ap::memset::dst, dst);
+      in.inst.set_float(attr::memset::value, float(op.imm));
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::iota: {
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      lir::Inst &in = emit(Opcode::iota, kPool);
+      set(in, ap::iota::dst, dst);
+      in.inst.attr[attr::iota::base].i = op.base.constant;
+      in.inst.attr[attr::iota::partition_step].i = op.pstep;
+      in.inst.attr[attr::iota::free_step].i = op.fstep;
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::where: return lower_where(op);
+    case OpKind::var: {
+      ValueId init = op.operands.empty() ? tir::kNoValue : op.operands[0];
+      // The var takes over its initialiser's buffer when nothing else uses it.
+      if (init && uses[init] == 1 && place[init].kind == Place::tile && def_index[init] != SIZE_MAX &&
+          m.body[def_index[init]].kind != OpKind::view && !m.value(init).is_var) {
+        place[op.result] = place[init];
+        return;
+      }
+      Place dst = new_tile(op.result, m.value(op.result).type);
+      if (init) copy(dst, place[init]);
+      place[op.result] = dst;
+      return;
+    }
+    case OpKind::assign:
+      copy(place[op.operands[0]], place[op.operands[1]]);
+      return;
+    case OpKind::isa: return lower_isa(op);
+    case OpKind::loop:
+      fail("loops must be unrolled first");
+      return;
+    }
+  }
+
+  void lower_view(const Op &op) {
+    const Place &base = place[op.operands[0]];
+    Place p = base;
+    if (base.kind == Place::hbm) {
+      p.dims.clear();
+      uint64_t esize = dtype_size(base.dtype);
+      for (size_t k = 0; k < op.dims.size() && k < base.dims.size(); ++k) {
+        const tir::ViewDim &d = op.dims[k];
+        p.offset += uint64_t(d.start.constant * base.dims[k].stride) * esize;
+        if (!d.dropped) p.dims.push_back(Dim{base.dims[k].stride * d.step, uint32_t(d.count)});
+      }
+    } else if (base.kind == Place::tile) {
+      if (op.dims.empty()) { place[op.result] = p; return; }
+      const tir::ViewDim &pd = op.dims[0];
+      if (pd.step != 1 || pd.dropped) {
+        fail("on-chip views must keep a unit-step partition range (the partition axis has no stride)");
+        return;
+      }
+      p.start_partition = base.start_partition + uint32_t(pd.start.constant);
+      p.partitions = uint32_t(pd.count);
+      p.dims.clear();
+      uint64_t esize = dtype_size(base.dtype);
+      for (size_t k = 1; k < op.dims.size() && k - 1 < base.dims.size(); ++k) {
+        const tir::ViewDim &d = op.dims[k];
+        const Dim &bd = base.dims[k - 1];
+        p.offset += uint64_t(d.start.constant * bd.stride) * esize;
+        if (!d.dropped) p.dims.push_back(Dim{bd.stride * d.step, uint32_t(d.count)});
+      }
+    } else {
+      fail("view of a value with no storage");
+      return;
+    }
+    place[op.result] = p;
+  }
+
+  // src [P|F] (F <= 128) -> PSUM f32 [F|P]
+  Place transpose_to_psum(const Place &src) {
+    uint64_t f = src.free_elements();
+    if (f > t.pe_max_stationary_free) {
+      fail(fmt::format("transpose of a tile with {} elements per partition (the Tensor engine handles {})", f,
+                       t.pe_max_stationary_free));
+      return src;
+    }
+    Place ps = scratch("tp", Memory::psum, Dtype::f32, uint32_t(f), {int64_t(src.partitions)});
+    lir::Inst &in = emit(Opcode::nc_transpose, kPe);
+    set(in, ap::nc_transpose::dst, ps);
+    set(in, ap::nc_transpose::src, src);
+    return ps;
+  }
+  // A PSUM value as an SBUF operand for the Tensor engine.
+  Place to_sbuf(const Place &p) {
+    if (p.kind == Place::tile && out.buffers[p.buffer].mem == Memory::sbuf) return p;
+    std::vector<int64_t> free;
+    for (const Dim &d : p.dims) free.push_back(d.count);
+    Place s = scratch("ev", Memory::sbuf, p.dtype, p.partitions, free);
+    copy(s, p);
+    return s;
+  }
+
+  void lower_matmul(const Op &op) {
+    Place x = to_sbuf(place[op.operands[0]]), y = to_sbuf(place[op.operands[1]]);
+    if (!op.flag) x = to_sbuf(transpose_to_psum(x));  // x [M|K] -> [K|M]
+    const tir::Type &rt = m.value(op.result).type;
+    uint32_t M = uint32_t(rt.shape[0]);
+    uint64_t N = rt.free_elements();
+    // Fuse `matmul(...) * imm` / `/ imm` into the PSUM evacuation.
+    size_t user_index = 0;
+    const Op *user = single_user(op.result, &user_index);
+    bool fuse = user && user->kind == OpKind::binary_imm && !user->flag &&
+                (user->alu == AluOp::multiply || user->alu == AluOp::divide) &&
+                user->operands[0] == op.result;
+    ValueId final_value = fuse ? user->result : op.result;
+    Place dst = new_tile(final_value, m.value(final_value).type);
+    if (fuse) skip[user_index] = true;
+    uint64_t chunk = std::min<uint64_t>(t.pe_max_moving_free, t.psum_bank_bytes() / 4);
+    for (uint64_t n0 = 0; n0 < N; n0 += chunk) {
+      uint64_t n = std::min(chunk, N - n0);
+      Place ps = scratch("mm", Memory::psum, Dtype::f32, M, {int64_t(n)});
+      lir::Inst &in = emit(Opcode::nc_matmul, kPe);
+      set(in, ap::nc_matmul::dst, ps);
+      set(in, ap::nc_matmul::stationary, x);
+      Place ychunk = y;
+      if (N > chunk) ychunk = column_slice(y, n0, n);
+      set(in, ap::nc_matmul::moving, ychunk);
+      Place dchunk = N > chunk ? column_slice(dst, n0, n) : dst;
+      if (fuse) scale_copy(dchunk, ps, user->alu, float(user->imm));
+      else copy(dchunk, ps);
+    }
+    place[op.result] = dst;
+    if (fuse) place[final_value] = dst;
+  }
+  // Columns [n0, n0+n) of a [P|F] place viewed as flat F.
+  Place column_slice(Place p, uint64_t n0, uint64_t n) {
+    std::vector<Dim> dims = simplify(p.dims);
+    if (dims.size() != 1) { fail("matmul operand with more than 512 columns must be contiguous"); return p; }
+    p.offset += n0 * uint64_t(dims[0].stride) * dtype_size(p.dtype);
+    p.dims = {Dim{dims[0].stride, uint32_t(n)}};
+    return p;
+  }
+
+  void lower_binary(const Op &op) {
+    const tir::Type &rt = m.value(op.result).type;
+    Place a = place[op.operands[0]], b = place[op.operands[1]];
+    Place dst = new_tile(op.result, rt);
+    uint64_t n = dst.free_elements();
+    if (a.free_elements() != n && b.free_elements() == n && a.free_elements() == 1 && a.partitions == dst.partitions) {
+      lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
+      set(in, ap::tensor_scalar::dst, dst);
+      set(in, ap::tensor_scalar::src, b);
+      set(in, ap::tensor_scalar::scalar0, a);
+      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
+      in.inst.attr[attr::tensor_scalar::reverse0].i = 1;
+    } else if (b.free_elements() != n && a.free_elements() == n && b.free_elements() == 1 && b.partitions == dst.partitions) {
+      lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
+      set(in, ap::tensor_scalar::dst, dst);
+      set(in, ap::tensor_scalar::src, a);
+      set(in, ap::tensor_scalar::scalar0, b);
+      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
+    } else {
+      if (a.partitions != dst.partitions || b.partitions != dst.partitions) {
+        fail("broadcasting along the partition axis is not supported");
+        return;
+      }
+      lir::Inst &in = emit(Opcode::tensor_tensor, kDve | kPool);
+      set(in, ap::tensor_tensor::dst, dst);
+      set(in, ap::tensor_tensor::src0, broadcast(a, rt));
+      set(in, ap::tensor_tensor::src1, broadcast(b, rt));
+      in.inst.attr[attr::tensor_tensor::op].i = int64_t(op.alu);
+    }
+    place[op.result] = dst;
+  }
+
+  void lower_activation(const Op &op) {
+    const tir::Type &rt = m.value(op.result).type;
+    ValueId arg = op.operands[0];
+    Place src = place[arg];
+    float scale = 1.0f;
+    Place bias;
+    // exp(x - m) with m [P|1]: fold the subtraction into the bias.
+    size_t d = def_index[arg];
+    if (d != SIZE_MAX) {
+      const Op &prod = m.body[d];
+      if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
+        const Place &x = place[prod.operands[0]], &s = place[prod.operands[1]];
+        if (replaced_by_fusion(d)) {
+          Place neg = scratch("neg", Memory::sbuf, Dtype::f32, s.partitions, {1});
+          scale_copy(neg, s, AluOp::multiply, -1.0f);
+          src = x;
+          bias = neg;
+        }
+      } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && replaced_by_fusion(d)) {
+        src = place[prod.operands[0]];
+        scale = float(prod.imm);
+      }
+    }
+    Place dst = new_tile(op.result, rt);
+    lir::Inst &in = emit(Opcode::activation, kAct);
+    set(in, ap::activation::dst, dst);
+    set(in, ap::activation::src, src);
+    if (bias.kind != Place::none) set(in, ap::activation::bias, bias);
+    in.inst.attr[attr::activation::func].i = int64_t(op.act);
+    in.inst.set_float(attr::activation::scale, scale);
+    // sum(act(x), innermost axis, keepdims): the activation's fused reduce.
+    if (rt.shape.size() == 2 && rt.shape[1] > 1) {
+      for (size_t k = cur + 1; k < m.body.size(); ++k) {
+        const Op &r = m.body[k];
+        if (r.kind == OpKind::reduce && r.alu == AluOp::add && r.operands[0] == op.result && r.axis == 1 &&
+            m.value(r.result).type.shape.size() == 2 && !skip.count(k)) {
+          Place rd = new_tile(r.result, m.value(r.result).type);
+          set(in, ap::activation::reduce_dst, rd);
+          place[r.result] = rd;
+          skip[k] = true;
+          break;
+        }
+      }
+    }
+    place[op.result] = dst;
+  }
+  // Producers folded into the activation that uses them (plan_fusions).
+  bool replaced_by_fusion(size_t d) { return deferred.count(d) != 0; }
+
+  void lower_where(const Op &op) {
+    const tir::Type &rt = m.value(op.result).type;
+    Place dst = new_tile(op.result, rt);
+    bool then_imm = op.where_imm_mask & 1, else_imm = op.where_imm_mask & 2;
+    size_t k = 1;
+    Place on_true;
+    if (then_imm) {  // select takes an immediate only for the false branch
+      on_true = scratch("wt", Memory::sbuf, rt.dtype, dst.partitions, {int64_t(dst.free_elements())});
+      lir::Inst &ms = emit(Opcode::memset, kDve | kPool);
+      set(ms, ap::memset::dst, on_true);
+      ms.inst.set_float(attr::memset::value, float(op.imm));
+    } else {
+      on_true = broadcast(place[op.operands[k++]], rt);
+    }
+    lir::Inst &in = emit(Opcode::select, kDve);
+    set(in, ap::select::dst, dst);
+    set(in, ap::select::predicate, broadcast(place[op.operands[0]], rt));
+    set(in, ap::select::on_true, on_true);
+    if (else_imm) in.inst.set_float(attr::select::fill, float(op.imm2));
+    else set(in, ap::select::on_false, broadcast(place[op.operands[k]], rt));
+    place[op.result] = dst;
+  }
+
+  void lower_isa(const Op &op) {
+    const OpInfo &info = op_info(op.opcode);
+    EngineMask engines = op.engine ? engine_bit(*op.engine) : info.engines;
+    if (op.result) place[op.result] = new_tile(op.result, m.value(op.result).type);
+    lir::Inst &in = emit(op.opcode, engines);
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (op.aps[i]) set(in, i, place[op.aps[i]]);
+    for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
+  }
+};
+
+} // namespace
+
+llvm::Expected<lir::Program> legalize(const tir::Module &m, const Target &t) {
+  return Legalizer(m, t).run();
+}
+
+} // namespace nk

@@ -1,0 +1,52 @@
+// The compiler's pass pipeline, in one place (pipeline.cpp lists the order):
+// it reads as the table of contents of the compiler.
+//
+//   unroll-loops        Tile IR -> flat Tile IR            (lower/unroll_loops)
+//   legalize            flat Tile IR -> LIR                (lower/legalize)
+//   assign-engines      LIR: compute engines               (backend/assign_engines)
+//   assign-dma-queues   LIR: DMA queues                    (backend/assign_dma_queues)
+//   allocate-memory     LIR: SBUF/PSUM addresses           (backend/allocate_memory)
+//   insert-semaphores   LIR: cross-stream synchronisation  (backend/insert_semaphores)
+//   emit-program        LIR -> runtime Program (verified)  (backend/emit_program)
+//
+// Options mirror LLVM opt's: --print-after-all, --print-before-all,
+// --print-after=PASS, --print-before=PASS, --time-passes.
+#pragma once
+
+#include "compiler/tir/tir.h"
+#include "runtime/program.h"
+#include "runtime/target.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nk {
+
+struct PipelineOptions {
+  bool print_after_all = false;
+  bool print_before_all = false;
+  std::vector<std::string> print_after;
+  std::vector<std::string> print_before;
+  bool time_passes = false;
+  llvm::raw_ostream *dump = nullptr;  // where dumps and timings go (default: errs())
+};
+
+// Names of the passes, in order.
+std::vector<std::string> pipeline_pass_names();
+
+// Runs every pass on a Tile IR module (as built by the front end).
+llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const PipelineOptions &opts);
+
+// Front end + pipeline: compiles the .tile file at `path`. Source errors are
+// printed clang-style on `err` and returned as an Error; `defines` bind
+// size parameters.
+llvm::Expected<Program> compile_tile_file(llvm::StringRef path,
+                                          const std::map<std::string, int64_t> &defines,
+                                          const Target &t, const PipelineOptions &opts,
+                                          llvm::raw_ostream &err);
+
+} // namespace nk

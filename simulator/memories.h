@@ -1,0 +1,63 @@
+// The simulated memories: HBM (the caller's image), SBUF and PSUM
+// (partitions x bytes, sizes from the Target), plus the "ever written"
+// byte maps behind the uninitialised-read check.
+//
+// Assumes: APs handed to row() were validated (validate.h).
+// Guarantees: on-chip buffers start zeroed and are allocated lazily by the
+// OS (calloc), so an unused 28 MiB SBUF costs nothing until touched.
+#pragma once
+
+#include "runtime/target.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+namespace nk {
+
+// A zero-initialised byte buffer from calloc (large ones are lazily mapped).
+class ZeroBuffer {
+public:
+  explicit ZeroBuffer(size_t bytes)
+      : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
+    if (!data_) throw std::bad_alloc();
+  }
+  uint8_t *data() { return data_.get(); }
+  const uint8_t *data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+private:
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_;
+};
+
+struct Memories {
+  Memories(const Target &target, std::vector<uint8_t> &hbm);
+
+  // The base a row of `a` is addressed from: partition start + i on chip,
+  // byte 0 of the image in HBM (which has a single row).
+  uint8_t *row(const AccessPattern &a, unsigned i) {
+    switch (a.mem) {
+    case Memory::sbuf: return sbuf.data() + (a.start_partition + i) * sbuf_partition_bytes;
+    case Memory::psum: return psum.data() + (a.start_partition + i) * psum_partition_bytes;
+    default: return hbm.data();
+    }
+  }
+  // Same for the written-byte maps (on chip only).
+  uint8_t *written_row(const AccessPattern &a, unsigned i) {
+    return a.mem == Memory::sbuf ? sbuf_written.data() + (a.start_partition + i) * sbuf_partition_bytes
+                                 : psum_written.data() + (a.start_partition + i) * psum_partition_bytes;
+  }
+  static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
+
+  std::vector<uint8_t> &hbm;
+  uint64_t sbuf_partition_bytes, psum_partition_bytes;
+  ZeroBuffer sbuf, psum;
+  ZeroBuffer sbuf_written, psum_written;  // 1 = byte written at least once
+};
+
+} // namespace nk

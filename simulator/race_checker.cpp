@@ -1,0 +1,217 @@
+// FastTrack-style race detection (race_checker.h).
+#include "simulator/race_checker.h"
+
+#include "simulator/describe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace nk {
+
+namespace {
+constexpr unsigned kClockBits = 27;
+constexpr uint32_t kClockMask = (1u << kClockBits) - 1;
+constexpr uint32_t kSetTag = 31;  // top 5 bits all ones: r names a read set
+constexpr unsigned kMaxStreams = 30;
+constexpr unsigned kGranule = 4;
+
+inline uint32_t make_epoch(unsigned stream, uint64_t clock) {
+  return (uint32_t(stream + 1) << kClockBits) | uint32_t(clock);
+}
+inline unsigned epoch_stream(uint32_t e) { return (e >> kClockBits) - 1; }
+inline uint32_t epoch_clock(uint32_t e) { return e & kClockMask; }
+inline bool is_set(uint32_t r) { return (r >> kClockBits) == kSetTag; }
+} // namespace
+
+RaceChecker::RaceChecker(const Program &program, const Target &target)
+    : program_(program), n_(unsigned(program.streams.size())),
+      clocks_(size_t(n_) * n_, 0), sems_(target.num_semaphores),
+      sbuf_partition_bytes_(target.sbuf_bytes_per_partition),
+      psum_partition_bytes_(target.psum_bytes_per_partition),
+      sbuf_shadow_(target.sbuf_bytes() / kGranule * sizeof(Shadow)),
+      psum_shadow_(target.psum_bytes_per_partition * target.partitions / kGranule * sizeof(Shadow)) {
+  for (const Stream &s : program.streams)
+    max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
+}
+
+llvm::Error RaceChecker::check_limits() const {
+  if (n_ > kMaxStreams || max_stream_len_ >= kClockMask)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "race checking supports at most %u streams of %u instructions; run with --no-race-check",
+        kMaxStreams, kClockMask - 1);
+  return llvm::Error::success();
+}
+
+bool RaceChecker::hb(uint32_t e, const uint32_t *c) const {
+  return epoch_clock(e) <= c[epoch_stream(e)];
+}
+
+void RaceChecker::begin(unsigned stream, uint64_t index) {
+  clock(stream)[stream] = uint32_t(index + 1);
+  memo_epoch_ = 0;  // invalidate the transition memo
+}
+
+void RaceChecker::on_signal(unsigned stream, unsigned sem, int64_t count_after) {
+  SemHistory &h = sems_[sem];
+  const uint32_t *c = clock(stream);
+  size_t base = h.joined.size();
+  h.joined.resize(base + n_);
+  for (unsigned i = 0; i < n_; ++i)
+    h.joined[base + i] = std::max(c[i], base ? h.joined[base - n_ + i] : 0u);
+  h.counts.push_back(count_after);
+}
+
+void RaceChecker::on_wait(unsigned stream, unsigned sem, int64_t value) {
+  if (value <= 0) return;  // satisfied by nothing: no ordering
+  const SemHistory &h = sems_[sem];
+  auto it = std::lower_bound(h.counts.begin(), h.counts.end(), value);
+  if (it == h.counts.end()) return;  // cannot happen for a satisfied wait
+  const uint32_t *j = h.joined.data() + size_t(it - h.counts.begin()) * n_;
+  uint32_t *c = clock(stream);
+  for (unsigned i = 0; i < n_; ++i) c[i] = std::max(c[i], j[i]);
+}
+
+// The read state after a read with epoch e: reads already ordered before e
+// are dropped (a later write ordered after e is ordered after them too).
+uint32_t RaceChecker::read_transition(uint32_t r, uint32_t e, const uint32_t *c) {
+  if (memo_epoch_ != e) {
+    memo_epoch_ = e;
+    for (Memo &m : memo_) m = Memo{};
+  }
+  for (const Memo &m : memo_)
+    if (m.from == r && m.to != 0) return m.to;
+  uint32_t to;
+  if (r == 0 || (!is_set(r) && hb(r, c))) {
+    to = e;
+  } else {
+    std::vector<uint32_t> set(n_, 0);
+    if (is_set(r)) {
+      const uint32_t *old = read_sets_.data() + size_t(r & kClockMask) * n_;
+      for (unsigned i = 0; i < n_; ++i) set[i] = old[i] <= c[i] ? 0 : old[i];
+    } else {
+      set[epoch_stream(r)] = epoch_clock(r);
+    }
+    set[epoch_stream(e)] = epoch_clock(e);
+    unsigned live = 0;
+    for (uint32_t v : set) live += v != 0;
+    if (live == 1) {
+      to = e;
+    } else {
+      to = (kSetTag << kClockBits) | uint32_t(read_sets_.size() / n_);
+      read_sets_.insert(read_sets_.end(), set.begin(), set.end());
+    }
+  }
+  memo_[memo_next_] = Memo{r, to};
+  memo_next_ = (memo_next_ + 1) % 4;
+  return to;
+}
+
+uint32_t RaceChecker::apply(Shadow &sh, bool write, uint32_t e, const uint32_t *c,
+                            bool &was_write) {
+  if (!write) {
+    if (sh.r == e) return 0;
+    if (sh.w && sh.w != e && !hb(sh.w, c)) { was_write = true; return sh.w; }
+    sh.r = read_transition(sh.r, e, c);
+    return 0;
+  }
+  if (sh.w == e && sh.r == 0) return 0;
+  if (sh.w && sh.w != e && !hb(sh.w, c)) { was_write = true; return sh.w; }
+  if (sh.r && sh.r != e) {
+    was_write = false;
+    if (!is_set(sh.r)) {
+      if (!hb(sh.r, c)) return sh.r;
+    } else {
+      const uint32_t *set = read_sets_.data() + size_t(sh.r & kClockMask) * n_;
+      for (unsigned i = 0; i < n_; ++i)
+        if (set[i] && set[i] > c[i] && make_epoch(i, set[i]) != e) return make_epoch(i, set[i]);
+    }
+  }
+  sh.w = e;
+  sh.r = 0;
+  return 0;
+}
+
+llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_write, bool write,
+                                const AccessPattern &a, unsigned row, int64_t byte,
+                                const char *operand) const {
+  const unsigned os = epoch_stream(other);
+  const uint64_t oi = epoch_clock(other) - 1;
+  const uint64_t index = clock_index(stream);
+  std::string where = a.on_chip() ? fmt::format("{} partition {} byte {}", memory_name(a.mem),
+                                                a.start_partition + row, byte)
+                                  : fmt::format("hbm byte {}", byte);
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "race on %s: %s %s it (operand '%s') while %s %s it, with no semaphore ordering between "
+      "them",
+      where.c_str(), describe_inst(program_, stream, index).c_str(), write ? "writes" : "reads",
+      operand, describe_inst(program_, os, oi).c_str(), other_write ? "writes" : "reads");
+}
+
+llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
+                                const std::vector<ByteRun> &runs, bool write,
+                                const char *operand) {
+  const uint32_t *c = clock(stream);
+  const uint32_t e = make_epoch(stream, c[stream]);
+  bool was_write = false;
+  if (a.on_chip()) {
+    Shadow *table = reinterpret_cast<Shadow *>(a.mem == Memory::sbuf ? sbuf_shadow_.data()
+                                                                     : psum_shadow_.data());
+    const uint64_t pbytes = a.mem == Memory::sbuf ? sbuf_partition_bytes_ : psum_partition_bytes_;
+    for (unsigned r = 0; r < a.num_partitions; ++r) {
+      Shadow *row = table + (a.start_partition + r) * pbytes / kGranule;
+      for (const ByteRun &run : runs) {
+        for (int64_t g = run.lo / kGranule; g < (run.hi + kGranule - 1) / kGranule; ++g) {
+          if (uint32_t other = apply(row[g], write, e, c, was_write))
+            return report(stream, other, was_write, write, a, r, g * kGranule, operand);
+        }
+      }
+    }
+    return llvm::Error::success();
+  }
+  for (const ByteRun &run : runs) {
+    // Split the segments at run.lo and run.hi, then walk [lo, hi) filling gaps.
+    auto split = [&](int64_t at) {
+      auto it = hbm_.upper_bound(at);
+      if (it == hbm_.begin()) return;
+      --it;
+      if (it->first < at && it->second.hi > at) {
+        HbmSeg right = {it->second.hi, it->second.sh};
+        it->second.hi = at;
+        hbm_.emplace(at, right);
+      }
+    };
+    split(run.lo);
+    split(run.hi);
+    int64_t cur = run.lo;
+    auto it = hbm_.lower_bound(run.lo);
+    while (cur < run.hi) {
+      if (it == hbm_.end() || it->first > cur) {
+        int64_t end = it == hbm_.end() ? run.hi : std::min(run.hi, it->first);
+        it = hbm_.emplace_hint(it, cur, HbmSeg{end, Shadow{}});
+      }
+      if (uint32_t other = apply(it->second.sh, write, e, c, was_write))
+        return report(stream, other, was_write, write, a, 0, cur, operand);
+      cur = it->second.hi;
+      ++it;
+    }
+    // Merge equal neighbours around the run so the map stays small.
+    auto first = hbm_.lower_bound(run.lo);
+    if (first != hbm_.begin()) --first;
+    while (first != hbm_.end() && first->first <= run.hi) {
+      auto next = std::next(first);
+      if (next != hbm_.end() && next->first == first->second.hi &&
+          next->second.sh.w == first->second.sh.w && next->second.sh.r == first->second.sh.r) {
+        first->second.hi = next->second.hi;
+        hbm_.erase(next);
+      } else {
+        first = next;
+      }
+    }
+  }
+  return llvm::Error::success();
+}
+
+} // namespace nk

@@ -1,0 +1,95 @@
+// Happens-before race detection between streams, FastTrack style.
+//
+// Each stream has a vector clock; instruction i of stream s is the epoch
+// (s, i + 1). A sem_signal publishes its stream's clock; a satisfied
+// sem_wait on (sem, v) joins the clocks of the signals that brought the
+// counter to v (the prefix of that semaphore's signal history, in the order
+// the signals fired in this run). Shadow state per memory location holds
+// the last write epoch and the reads since it (one epoch, or an interned
+// set when reads are concurrent). An access that is not ordered after a
+// conflicting earlier access (one of them a write) is a race.
+//
+// Shadow granularity: SBUF/PSUM in 4-byte granules (so two engines writing
+// different bytes of one 4-byte word count as conflicting); HBM as byte
+// intervals in an ordered map, with strided innermost runs widened to their
+// hull. Work per access is proportional to the bytes it touches on chip and
+// to the number of runs in HBM: no quadratic blow-up.
+//
+// Assumes: instructions of one stream are ordered (program order), also on
+// DMA queues whose transfers overlap in time (see docs/simulator.md).
+// Guarantees: the first race found is returned as an llvm::Error naming
+// both instructions (stream, index, opcode, source location).
+#pragma once
+
+#include "simulator/access.h"
+#include "simulator/memories.h"
+
+#include "runtime/program.h"
+
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <vector>
+
+namespace nk {
+
+class RaceChecker {
+public:
+  RaceChecker(const Program &program, const Target &target);
+  // Fails when the program is too large for the epoch encoding.
+  llvm::Error check_limits() const;
+
+  // Instruction `index` of `stream` starts: its epoch becomes current.
+  void begin(unsigned stream, uint64_t index);
+  void on_signal(unsigned stream, unsigned sem, int64_t count_after);
+  void on_wait(unsigned stream, unsigned sem, int64_t value);
+
+  // One operand's access by the current instruction of `stream`; `runs`
+  // is the row footprint (row_footprint) of `a`.
+  llvm::Error access(unsigned stream, const AccessPattern &a, const std::vector<ByteRun> &runs,
+                     bool write, const char *operand);
+
+private:
+  struct Shadow {
+    uint32_t w = 0, r = 0;  // epochs (0 = none); r may name a read set
+  };
+  struct HbmSeg {
+    int64_t hi;
+    Shadow sh;
+  };
+
+  bool hb(uint32_t epoch, const uint32_t *clock) const;
+  uint32_t read_transition(uint32_t r, uint32_t e, const uint32_t *clock);
+  // Returns the epoch of an earlier access racing with this one, or 0.
+  uint32_t apply(Shadow &sh, bool write, uint32_t e, const uint32_t *clock, bool &was_write);
+  llvm::Error report(unsigned stream, uint32_t other, bool other_write, bool write,
+                     const AccessPattern &a, unsigned row, int64_t byte, const char *operand) const;
+  uint32_t *clock(unsigned stream) { return clocks_.data() + size_t(stream) * n_; }
+  uint64_t clock_index(unsigned stream) const {
+    return uint64_t(clocks_[size_t(stream) * n_ + stream]) - 1;
+  }
+
+  const Program &program_;
+  unsigned n_;                     // streams
+  std::vector<uint32_t> clocks_;   // n_ x n_
+  std::vector<uint32_t> read_sets_;  // interned read sets, n_ clocks each
+  // Per semaphore: counts after each signal and the join of their clocks.
+  struct SemHistory {
+    std::vector<int64_t> counts;
+    std::vector<uint32_t> joined;  // counts.size() x n_
+  };
+  std::vector<SemHistory> sems_;
+  uint64_t sbuf_partition_bytes_, psum_partition_bytes_;
+  ZeroBuffer sbuf_shadow_, psum_shadow_;
+  std::map<int64_t, HbmSeg> hbm_;
+  // Per-instruction memo of read-set transitions (clock fixed meanwhile).
+  struct Memo {
+    uint32_t from = 0, to = 0;
+  };
+  Memo memo_[4];
+  unsigned memo_next_ = 0;
+  uint32_t memo_epoch_ = 0;
+  uint64_t max_stream_len_ = 0;
+};
+
+} // namespace nk

@@ -1,0 +1,335 @@
+// The timing model and the event loop: when each instruction runs. The
+// functional work is delegated to semantics.cpp, the hazard checks to
+// race_checker.cpp and uninit.cpp, the DMA bandwidth to dma_model.cpp.
+//
+// Model (docs/simulator.md): each stream issues in order. A compute
+// instruction starts when its stream is free, occupies it for busy cycles,
+// and its results are visible busy + latency cycles after it started
+// (runtime/cost_model.h). A dma_copy issues at once (its queue stays free)
+// and completes when DmaModel says so. sem_signal fires once everything
+// earlier on its stream has completed; sem_wait blocks until the counter
+// reaches its value. The loop always advances the earliest event, so time
+// never runs backwards and no cycle is stepped.
+//
+// Functional effects happen at issue, in simulated-time order. For a
+// race-free program (what the race checker enforces) that is
+// indistinguishable from applying them at completion.
+#include "simulator/simulator.h"
+
+#include "simulator/access.h"
+#include "simulator/describe.h"
+#include "simulator/dma_model.h"
+#include "simulator/race_checker.h"
+#include "simulator/semantics.h"
+#include "simulator/uninit.h"
+#include "simulator/validate.h"
+
+#include "runtime/cost_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace nk {
+
+namespace {
+
+struct StreamState {
+  uint64_t pc = 0;
+  double ready = 0;       // the stream may issue its next instruction from here
+  double done = 0;        // compute: every issued instruction's results visible
+  bool blocked = false;   // in a sem_wait whose condition is unmet
+  double blocked_since = 0;
+  bool draining = false;  // DMA: a sem_signal waiting for transfers in flight
+  unsigned in_flight = 0; // DMA transfers issued and not completed
+  double active_since = 0;
+};
+
+struct Transfer {
+  unsigned stream;
+  uint64_t inst;
+  double issue;
+};
+
+class Scheduler {
+public:
+  Scheduler(const Program &p, const Target &t, std::vector<uint8_t> &hbm, const SimOptions &o,
+            SimTrace *trace)
+      : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
+        dma_(t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
+        waiters_(t.num_semaphores) {
+    if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
+    stats_.kernel = p.kernel;
+    stats_.target = &t;
+    for (const Stream &s : p.streams) stats_.streams.push_back(StreamStats{s.id});
+  }
+
+  llvm::Expected<SimStats> run();
+
+private:
+  llvm::Error step(unsigned s);
+  llvm::Error issue_sem_wait(unsigned s, const Instruction &inst, double now);
+  llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
+  llvm::Error check_access(unsigned s, const Instruction &inst);
+  void end_transfers(double t);
+  llvm::Error deadlock(double now) const;
+  void wake_waiters(unsigned sem, double now);
+  double ns(unsigned s, double cycles) const {
+    return target_.cycles_to_ns(prog_.streams[s].id.engine, cycles);
+  }
+  void slice(TraceSlice::Kind k, unsigned s, uint64_t inst, double start, double dur) {
+    if (trace_) trace_->slices.push_back(TraceSlice{k, s, 0, inst, start, dur});
+  }
+  void warn(std::string msg) {
+    ++stats_.num_warnings;
+    if (stats_.warnings.size() < opts_.max_warnings) stats_.warnings.push_back({std::move(msg)});
+  }
+
+  const Program &prog_;
+  const Target &target_;
+  const SimOptions &opts_;
+  SimTrace *trace_;
+  Memories mem_;
+  Executor exec_;
+  DmaModel dma_;
+  std::unique_ptr<RaceChecker> races_;
+  std::vector<StreamState> streams_;
+  std::vector<int64_t> sems_;
+  std::vector<std::vector<unsigned>> waiters_;  // per semaphore: blocked streams
+  std::vector<Transfer> transfers_;
+  std::vector<ByteRun> runs_;
+  std::vector<uint64_t> ended_;
+  SimStats stats_;
+  double end_time_ = 0;
+};
+
+llvm::Expected<SimStats> Scheduler::run() {
+  if (races_)
+    if (auto e = races_->check_limits()) return e;
+  for (;;) {
+    // The runnable stream with the earliest ready time (ties: stream order).
+    int best = -1;
+    for (unsigned s = 0; s < streams_.size(); ++s) {
+      const StreamState &st = streams_[s];
+      if (st.pc >= prog_.streams[s].insts.size() || st.blocked || st.draining) continue;
+      if (best < 0 || st.ready < streams_[unsigned(best)].ready) best = int(s);
+    }
+    const double t_dma = dma_.next_event();
+    if (best < 0 && t_dma == DmaModel::kNever) break;
+    if (best < 0 || t_dma <= streams_[unsigned(best)].ready) {
+      end_transfers(t_dma);
+      continue;
+    }
+    if (auto e = step(unsigned(best))) return e;
+  }
+  for (unsigned s = 0; s < streams_.size(); ++s)
+    if (streams_[s].pc < prog_.streams[s].insts.size()) return deadlock(end_time_);
+
+  for (const StreamState &st : streams_) end_time_ = std::max({end_time_, st.ready, st.done});
+  stats_.total_ns = end_time_;
+  for (StreamStats &ss : stats_.streams)
+    ss.idle_ns = std::max(0.0, end_time_ - ss.busy_ns - ss.blocked_ns);
+  return std::move(stats_);
+}
+
+llvm::Error Scheduler::step(unsigned s) {
+  StreamState &st = streams_[s];
+  const Instruction &inst = prog_.streams[s].insts[st.pc];
+  const double now = st.ready;
+  end_time_ = std::max(end_time_, now);
+  if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
+  if (inst.op == Opcode::sem_signal) return issue_sem_signal(s, inst, now);
+
+  if (races_) races_->begin(s, st.pc);
+  if (auto e = check_access(s, inst)) return e;
+  exec_.execute(inst);
+  StreamStats &ss = stats_.streams[s];
+  ++ss.instructions;
+
+  if (inst.op == Opcode::dma_copy) {
+    const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+    const uint64_t n = src.num_elements();
+    const uint64_t src_bytes = n * dtype_size(src.dtype), dst_bytes = n * dtype_size(dst.dtype);
+    const uint64_t bytes = std::max(src_bytes, dst_bytes);
+    const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) +
+                         (dst.mem == Memory::hbm ? dst_bytes : 0);
+    const DmaCost cost = dma_cost(target_, inst);
+    dma_.add(transfers_.size(), now + cost.latency_ns, double(bytes), cost.bytes_per_ns, hbm > 0);
+    transfers_.push_back(Transfer{s, st.pc, now});
+    ++stats_.dma_transfers;
+    stats_.dma_bytes += bytes;
+    stats_.hbm_bytes += hbm;
+    if (st.in_flight++ == 0) st.active_since = now;
+    ++st.pc;
+    return llvm::Error::success();
+  }
+
+  const InstructionCost cost = instruction_cost(target_, prog_.streams[s].id.engine, inst);
+  const double busy = ns(s, cost.busy_cycles), latency = ns(s, cost.latency_cycles);
+  slice(TraceSlice::instruction, s, st.pc, now, busy);
+  ss.busy_ns += busy;
+  st.ready = now + busy;
+  st.done = std::max(st.done, now + busy + latency);
+  ++st.pc;
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, double now) {
+  StreamState &st = streams_[s];
+  const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
+  const int64_t value = inst.get_int(attr::sem_wait::value);
+  if (sems_[sem] < value) {
+    st.blocked = true;
+    st.blocked_since = now;
+    waiters_[sem].push_back(s);
+    return llvm::Error::success();
+  }
+  if (races_) {
+    races_->begin(s, st.pc);
+    races_->on_wait(s, sem, value);
+  }
+  const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
+  slice(TraceSlice::instruction, s, st.pc, now, busy);
+  stats_.streams[s].busy_ns += busy;
+  ++stats_.streams[s].instructions;
+  st.ready = now + busy;
+  ++st.pc;
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::issue_sem_signal(unsigned s, const Instruction &inst, double now) {
+  StreamState &st = streams_[s];
+  // Fire only once every earlier instruction of the stream has completed.
+  if (st.in_flight > 0) {
+    st.draining = true;
+    return llvm::Error::success();
+  }
+  if (st.done > now) {
+    st.ready = st.done;
+    return llvm::Error::success();
+  }
+  const unsigned sem = unsigned(inst.get_int(attr::sem_signal::sem));
+  sems_[sem] += inst.get_int(attr::sem_signal::value);
+  if (races_) {
+    races_->begin(s, st.pc);
+    races_->on_signal(s, sem, sems_[sem]);
+  }
+  if (trace_) trace_->sem_values.push_back(TraceCounter{sem, now, sems_[sem]});
+  const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
+  slice(TraceSlice::instruction, s, st.pc, now, busy);
+  stats_.streams[s].busy_ns += busy;
+  ++stats_.streams[s].instructions;
+  st.ready = now + busy;
+  ++st.pc;
+  wake_waiters(sem, now);
+  return llvm::Error::success();
+}
+
+void Scheduler::wake_waiters(unsigned sem, double now) {
+  std::vector<unsigned> &w = waiters_[sem];
+  for (size_t i = 0; i < w.size();) {
+    const unsigned s = w[i];
+    StreamState &st = streams_[s];
+    const Instruction &inst = prog_.streams[s].insts[st.pc];
+    if (sems_[sem] >= inst.get_int(attr::sem_wait::value)) {
+      st.blocked = false;
+      stats_.streams[s].blocked_ns += now - st.blocked_since;
+      slice(TraceSlice::sem_blocked, s, st.pc, st.blocked_since, now - st.blocked_since);
+      st.ready = now;
+      w.erase(w.begin() + long(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Scheduler::end_transfers(double t) {
+  ended_.clear();
+  dma_.advance(t, ended_);
+  end_time_ = std::max(end_time_, t);
+  for (uint64_t id : ended_) {
+    const Transfer &tr = transfers_[id];
+    StreamState &st = streams_[tr.stream];
+    slice(TraceSlice::instruction, tr.stream, tr.inst, tr.issue, t - tr.issue);
+    if (--st.in_flight == 0) {
+      stats_.streams[tr.stream].busy_ns += t - st.active_since;
+      if (st.draining) {
+        st.draining = false;
+        st.ready = std::max(st.ready, t);
+      }
+    }
+  }
+}
+
+// Reads are checked before writes so an instruction that reads and writes
+// the same bytes (matmul accumulation) is consistent with itself.
+llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
+  const OpInfo &info = op_info(inst.op);
+  const uint64_t index = streams_[s].pc;
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool write = pass == 1;
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      const AccessPattern &a = inst.ap[i];
+      if (!a.present()) continue;
+      bool reads = info.aps[i].role == FieldRole::In ||
+                   (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
+                    inst.get_bool(attr::nc_matmul::accumulate));
+      bool writes = info.aps[i].role == FieldRole::Out;
+      if (write ? !writes : !reads) continue;
+      row_footprint(a, !a.on_chip(), runs_);
+      if (!write) {
+        if (auto hole = find_unwritten(mem_, a, runs_)) {
+          std::string msg = fmt::format(
+              "{}: operand '{}' reads {} bytes never written (first: partition {}, byte {})",
+              describe_inst(prog_, s, index), info.aps[i].name, memory_name(a.mem),
+              hole->partition, hole->byte);
+          if (opts_.strict)
+            return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+          warn(std::move(msg));
+        }
+      } else {
+        mark_written(mem_, a, runs_);
+      }
+      if (races_)
+        if (auto e = races_->access(s, a, runs_, write, info.aps[i].name)) return e;
+    }
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Scheduler::deadlock(double now) const {
+  std::string msg = fmt::format("deadlock at {:.1f} ns: every unfinished stream is blocked:", now);
+  for (unsigned s = 0; s < streams_.size(); ++s) {
+    const StreamState &st = streams_[s];
+    if (st.pc >= prog_.streams[s].insts.size()) continue;
+    const Instruction &inst = prog_.streams[s].insts[st.pc];
+    const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
+    msg += fmt::format(" {} waits for semaphore {} >= {} (it is {});",
+                       describe_inst(prog_, s, st.pc), sem,
+                       inst.get_int(attr::sem_wait::value), sems_[sem]);
+  }
+  msg.pop_back();
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+}
+
+} // namespace
+
+llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
+                                  std::vector<uint8_t> &hbm, const SimOptions &options,
+                                  SimTrace *trace) {
+  if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
+  Scheduler sched(program, target, hbm, options, trace);
+  return sched.run();
+}
+
+double SimStats::hbm_roofline_fraction() const {
+  if (total_ns <= 0 || !target) return 0;
+  return (double(hbm_bytes) / target->hbm_bytes_per_ns) / total_ns;
+}
+
+double SimStats::achieved_gb_per_s() const {
+  return total_ns > 0 ? double(dma_bytes) / total_ns : 0;
+}
+
+} // namespace nk

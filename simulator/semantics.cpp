@@ -1,0 +1,363 @@
+// Instruction semantics (semantics.h). One function per opcode; each reads
+// its operands a partition row at a time into fp32 scratch, computes with
+// alu.h, and writes the row back converting to the destination dtype with
+// round-to-nearest-even.
+#include "simulator/semantics.h"
+
+#include "simulator/access.h"
+#include "simulator/alu.h"
+
+#include <algorithm>
+
+namespace nk {
+
+namespace {
+template <typename T> T *grow(std::vector<T> &v, uint64_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+// base + ps * p + fs * j with two's-complement wrap-around (never UB).
+int64_t affine_index(int64_t base, int64_t ps, uint64_t p, int64_t fs, uint64_t j) {
+  return int64_t(uint64_t(base) + uint64_t(ps) * p + uint64_t(fs) * j);
+}
+} // namespace
+
+void Executor::execute(const Instruction &inst) {
+  switch (inst.op) {
+  case Opcode::dma_copy: return dma_copy(inst);
+  case Opcode::nc_matmul: return nc_matmul(inst);
+  case Opcode::nc_transpose: return nc_transpose(inst);
+  case Opcode::tensor_copy: return tensor_copy(inst);
+  case Opcode::tensor_tensor: return tensor_tensor(inst);
+  case Opcode::tensor_scalar: return tensor_scalar(inst);
+  case Opcode::tensor_reduce: return tensor_reduce(inst);
+  case Opcode::activation: return activation(inst);
+  case Opcode::iota: return iota(inst);
+  case Opcode::memset: return memset(inst);
+  case Opcode::affine_select: return affine_select(inst);
+  case Opcode::select: return select(inst);
+  case Opcode::sem_signal:
+  case Opcode::sem_wait: return;  // the scheduler's business
+  }
+}
+
+float Executor::load_scalar(const AccessPattern &a, unsigned row) {
+  float v;
+  gather_row_f32(a, mem_.row(a, row), &v);
+  return v;
+}
+
+// Element i of dst <- element i of src in (partition, dims...) order. Same
+// dtype: raw bytes (exact for any bits); else through fp32.
+void Executor::dma_copy(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  const bool raw = dst.dtype == src.dtype;
+  const uint64_t n = src.num_elements();
+  if (raw) {
+    const unsigned esz = dtype_size(src.dtype);
+    uint8_t *buf = grow(bytes_, n * esz);
+    uint8_t *p = buf;
+    for (unsigned r = 0; r < Memories::rows(src); ++r, p += src.free_elements() * esz)
+      gather_row_bytes(src, mem_.row(src, r), p);
+    p = buf;
+    for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements() * esz)
+      scatter_row_bytes(dst, mem_.row(dst, r), p);
+  } else {
+    float *buf = grow(a_, n);
+    float *p = buf;
+    for (unsigned r = 0; r < Memories::rows(src); ++r, p += src.free_elements())
+      gather_row_f32(src, mem_.row(src, r), p);
+    p = buf;
+    for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements())
+      scatter_row_f32(dst, mem_.row(dst, r), p);
+  }
+}
+
+// dst[m, n] (+)= sum_k stationary[k, m] * moving[k, n], summed in fp32 in
+// increasing k, then added to the old PSUM value when accumulating. The loop
+// nest keeps one dst row (N floats) hot and streams `moving` row by row.
+void Executor::nc_matmul(const Instruction &inst) {
+  using f = ap::nc_matmul;
+  const AccessPattern &dst = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
+  const unsigned K = st.num_partitions;
+  const uint64_t M = st.free_elements(), N = mv.free_elements();
+  float *S = grow(a_, K * M), *V = grow(b_, K * N), *acc = grow(c_, 2 * N);
+  float *old = acc + N;
+  for (unsigned k = 0; k < K; ++k) {
+    gather_row_f32(st, mem_.row(st, k), S + k * M);
+    gather_row_f32(mv, mem_.row(mv, k), V + k * N);
+  }
+  const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
+  for (uint64_t m = 0; m < M; ++m) {
+    std::fill(acc, acc + N, 0.0f);
+    for (unsigned k = 0; k < K; ++k) {
+      const float s = S[k * M + m];
+      const float *v = V + k * N;
+      for (uint64_t n = 0; n < N; ++n) acc[n] += s * v[n];
+    }
+    uint8_t *row = mem_.row(dst, unsigned(m));
+    if (accumulate) {
+      gather_row_f32(dst, row, old);
+      for (uint64_t n = 0; n < N; ++n) acc[n] = old[n] + acc[n];
+    }
+    scatter_row_f32(dst, row, acc);
+  }
+}
+
+// dst[f, p] = src[p, f], through fp32 (the Tensor engine transposes by a
+// matmul with the identity).
+void Executor::nc_transpose(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
+  const unsigned P = src.num_partitions;
+  const uint64_t F = src.free_elements();
+  float *A = grow(a_, P * F), *row = grow(b_, P);
+  for (unsigned p = 0; p < P; ++p) gather_row_f32(src, mem_.row(src, p), A + p * F);
+  for (uint64_t f = 0; f < F; ++f) {
+    for (unsigned p = 0; p < P; ++p) row[p] = A[p * F + f];
+    scatter_row_f32(dst, mem_.row(dst, unsigned(f)), row);
+  }
+}
+
+void Executor::tensor_copy(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::tensor_copy::dst], &src = inst.ap[ap::tensor_copy::src];
+  const uint64_t F = src.free_elements();
+  if (dst.dtype == src.dtype) {
+    uint8_t *buf = grow(bytes_, F * dtype_size(src.dtype));
+    for (unsigned r = 0; r < src.num_partitions; ++r) {
+      gather_row_bytes(src, mem_.row(src, r), buf);
+      scatter_row_bytes(dst, mem_.row(dst, r), buf);
+    }
+    return;
+  }
+  float *buf = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), buf);
+    scatter_row_f32(dst, mem_.row(dst, r), buf);
+  }
+}
+
+void Executor::tensor_tensor(const Instruction &inst) {
+  using f = ap::tensor_tensor;
+  const AccessPattern &dst = inst.ap[f::dst], &s0 = inst.ap[f::src0], &s1 = inst.ap[f::src1];
+  const AluOp op = inst.get_alu(attr::tensor_tensor::op);
+  const uint64_t F = s0.free_elements();
+  if (alu_kind(op) == AluKind::bitwise) {
+    int64_t *x = grow(ia_, F), *y = grow(ib_, F);
+    for (unsigned r = 0; r < s0.num_partitions; ++r) {
+      gather_row_i64(s0, mem_.row(s0, r), x);
+      gather_row_i64(s1, mem_.row(s1, r), y);
+      for (uint64_t i = 0; i < F; ++i) x[i] = alu_apply_int(op, x[i], y[i]);
+      scatter_row_i64(dst, mem_.row(dst, r), x);
+    }
+    return;
+  }
+  float *x = grow(a_, F), *y = grow(b_, F);
+  for (unsigned r = 0; r < s0.num_partitions; ++r) {
+    gather_row_f32(s0, mem_.row(s0, r), x);
+    gather_row_f32(s1, mem_.row(s1, r), y);
+    alu_tensor_tensor(op, x, y, x, F);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// t = src op0 s0 (s0 op0 src if reverse0); dst = t op1 s1 unless op1 is
+// bypass. s0 = scalar0[p] when present, else imm0 (likewise s1).
+void Executor::tensor_scalar(const Instruction &inst) {
+  using f = ap::tensor_scalar;
+  using a = attr::tensor_scalar;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
+  const AccessPattern &sc0 = inst.ap[f::scalar0], &sc1 = inst.ap[f::scalar1];
+  const AluOp op0 = inst.get_alu(a::op0), op1 = inst.get_alu(a::op1);
+  const bool rev0 = inst.get_bool(a::reverse0), rev1 = inst.get_bool(a::reverse1);
+  const uint64_t F = src.free_elements();
+  if (alu_kind(op0) == AluKind::bitwise) {
+    int64_t *x = grow(ia_, F);
+    for (unsigned r = 0; r < src.num_partitions; ++r) {
+      int64_t v[2] = {f32_to_i32(inst.get_float(a::imm0)), f32_to_i32(inst.get_float(a::imm1))};
+      if (sc0.present()) gather_row_i64(sc0, mem_.row(sc0, r), &v[0]);
+      if (sc1.present()) gather_row_i64(sc1, mem_.row(sc1, r), &v[1]);
+      gather_row_i64(src, mem_.row(src, r), x);
+      for (uint64_t i = 0; i < F; ++i) {
+        int64_t t = rev0 ? alu_apply_int(op0, v[0], x[i]) : alu_apply_int(op0, x[i], v[0]);
+        if (op1 != AluOp::bypass)
+          t = rev1 ? alu_apply_int(op1, v[1], t) : alu_apply_int(op1, t, v[1]);
+        x[i] = t;
+      }
+      scatter_row_i64(dst, mem_.row(dst, r), x);
+    }
+    return;
+  }
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    const float v0 = sc0.present() ? load_scalar(sc0, r) : inst.get_float(a::imm0);
+    const float v1 = sc1.present() ? load_scalar(sc1, r) : inst.get_float(a::imm1);
+    gather_row_f32(src, mem_.row(src, r), x);
+    alu_tensor_scalar(op0, x, v0, rev0, x, F);
+    if (op1 != AluOp::bypass) alu_tensor_scalar(op1, x, v1, rev1, x, F);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// Reduces the free dims whose bit is set in `axes` (bit 0 = innermost). The
+// elements of each output are first laid out contiguously in walk order, so
+// an add is NumPy's pairwise sum over them.
+void Executor::tensor_reduce(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::tensor_reduce::dst], &src = inst.ap[ap::tensor_reduce::src];
+  const AluOp op = inst.get_alu(attr::tensor_reduce::op);
+  const unsigned nd = src.num_dims;
+  const uint64_t axes = uint64_t(inst.get_int(attr::tensor_reduce::axes));
+  const uint64_t F = src.free_elements(), kept = dst.free_elements();
+  const uint64_t group = kept ? F / kept : 0;
+  if (group == 0) return;
+  // Strides of each src dim in the kept (output) and reduced index spaces.
+  uint64_t kept_stride[kMaxHbmDims] = {}, red_stride[kMaxHbmDims] = {};
+  uint64_t ks = 1, rs = 1;
+  for (int d = int(nd) - 1; d >= 0; --d) {
+    bool reduced = (axes >> (nd - 1 - unsigned(d))) & 1;
+    if (reduced) { red_stride[d] = rs; rs *= src.dims[d].count; }
+    else { kept_stride[d] = ks; ks *= src.dims[d].count; }
+  }
+  const bool inner_only = (axes & (axes + 1)) == 0;  // axes = 0b0..01..1
+  const bool integer = alu_kind(op) == AluKind::bitwise;
+  float *x = grow(a_, F), *t = grow(b_, F), *out = grow(c_, kept);
+  int64_t *ix = grow(ia_, F), *it = grow(ib_, F + kept);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    if (integer) gather_row_i64(src, mem_.row(src, r), ix);
+    else gather_row_f32(src, mem_.row(src, r), x);
+    const float *grouped = x;
+    const int64_t *igrouped = ix;
+    if (!inner_only) {
+      uint64_t idx[kMaxHbmDims] = {};
+      for (uint64_t e = 0; e < F; ++e) {
+        uint64_t o = 0, q = 0;
+        for (unsigned d = 0; d < nd; ++d) { o += idx[d] * kept_stride[d]; q += idx[d] * red_stride[d]; }
+        if (integer) it[o * group + q] = ix[e];
+        else t[o * group + q] = x[e];
+        for (int d = int(nd) - 1; d >= 0; --d) {
+          if (++idx[d] < src.dims[d].count) break;
+          idx[d] = 0;
+        }
+      }
+      grouped = t;
+      igrouped = it;
+    }
+    if (integer) {
+      int64_t *iout = it + F;
+      for (uint64_t o = 0; o < kept; ++o) iout[o] = reduce_values_int(op, igrouped + o * group, group);
+      scatter_row_i64(dst, mem_.row(dst, r), iout);
+    } else {
+      for (uint64_t o = 0; o < kept; ++o) out[o] = reduce_values(op, grouped + o * group, group);
+      scatter_row_f32(dst, mem_.row(dst, r), out);
+    }
+  }
+}
+
+// dst = func(src * scale + bias[p]) (two fp32 roundings, no FMA);
+// reduce_dst[p] = pairwise sum of the fp32 results before conversion.
+void Executor::activation(const Instruction &inst) {
+  using f = ap::activation;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
+  const AccessPattern &bias = inst.ap[f::bias], &red = inst.ap[f::reduce_dst];
+  const ActFunc func = inst.get_act(attr::activation::func);
+  const float scale = inst.get_float(attr::activation::scale);
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    const float b = bias.present() ? load_scalar(bias, r) : 0.0f;
+    gather_row_f32(src, mem_.row(src, r), x);
+    for (uint64_t i = 0; i < F; ++i) x[i] = x[i] * scale + b;
+    act_inplace(func, x, F);
+    if (red.present()) {
+      float sum = pairwise_sum(x, F);
+      scatter_row_f32(red, mem_.row(red, r), &sum);
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst[p, j] = base + partition_step * p + free_step * j, p the row within
+// the AP and j the flat free index; exact integers for integer dtypes
+// (low bits kept), rounded to the dtype for float ones.
+void Executor::iota(const Instruction &inst) {
+  using a = attr::iota;
+  const AccessPattern &dst = inst.ap[ap::iota::dst];
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step),
+                fs = inst.get_int(a::free_step);
+  const uint64_t F = dst.free_elements();
+  int64_t *v = grow(ia_, F);
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    for (uint64_t j = 0; j < F; ++j) v[j] = affine_index(base, ps, r, fs, j);
+    if (dtype_is_float(dst.dtype)) {
+      for (uint64_t j = 0; j < F; ++j) x[j] = float(v[j]);
+      scatter_row_f32(dst, mem_.row(dst, r), x);
+    } else {
+      scatter_row_i64(dst, mem_.row(dst, r), v);
+    }
+  }
+}
+
+void Executor::memset(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::memset::dst];
+  const uint64_t F = dst.free_elements();
+  float *x = grow(a_, F);
+  std::fill(x, x + F, inst.get_float(attr::memset::value));
+  for (unsigned r = 0; r < dst.num_partitions; ++r) scatter_row_f32(dst, mem_.row(dst, r), x);
+}
+
+// dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
+// dst = predicate != 0 ? on_true : on_false, where on_false is a tile like
+// dst, a [P|1] per-partition value, or (absent) the immediate fill.
+void Executor::select(const Instruction &inst) {
+  using f = ap::select;
+  const AccessPattern &dst = inst.ap[f::dst], &pred = inst.ap[f::predicate], &on_true = inst.ap[f::on_true],
+                      &on_false = inst.ap[f::on_false];
+  const float fill = inst.get_float(attr::select::fill);
+  const uint64_t F = dst.free_elements();
+  const bool false_row = on_false.present() && on_false.free_elements() == F && F != 1;
+  float *c = grow(a_, F), *x = grow(b_, F);
+  float *y = grow(c_, F);
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    gather_row_f32(pred, mem_.row(pred, r), c);
+    gather_row_f32(on_true, mem_.row(on_true, r), x);
+    if (false_row) {
+      gather_row_f32(on_false, mem_.row(on_false, r), y);
+    } else {
+      const float v = on_false.present() ? load_scalar(on_false, r) : fill;
+      std::fill(y, y + F, v);
+    }
+    for (uint64_t j = 0; j < F; ++j) x[j] = c[j] != 0.0f ? x[j] : y[j];
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+void Executor::affine_select(const Instruction &inst) {
+  using a = attr::affine_select;
+  const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];
+  const AluOp cmp = inst.get_alu(a::cmp);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step),
+                fs = inst.get_int(a::free_step);
+  const float fill = inst.get_float(a::fill);
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), x);
+    for (uint64_t j = 0; j < F; ++j) {
+      const int64_t v = affine_index(base, ps, r, fs, j);
+      bool keep = false;
+      switch (cmp) {
+      case AluOp::is_equal: keep = v == 0; break;
+      case AluOp::not_equal: keep = v != 0; break;
+      case AluOp::is_gt: keep = v > 0; break;
+      case AluOp::is_ge: keep = v >= 0; break;
+      case AluOp::is_lt: keep = v < 0; break;
+      case AluOp::is_le: keep = v <= 0; break;
+      default: keep = true; break;
+      }
+      if (!keep) x[j] = fill;
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+} // namespace nk

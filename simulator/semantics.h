@@ -1,0 +1,46 @@
+// What each instruction computes: the functional half of the simulator,
+// free of timing and hazard concerns (the Spike split: semantics here, the
+// timing model in scheduler.cpp, hazard checks in hazards.cpp).
+//
+// Assumes: the instruction passed validate_for_simulation (shapes agree,
+// every AP inside its memory), and semaphore instructions are handled by
+// the scheduler, not here.
+// Guarantees: the per-op semantics of docs/simulator.md ("Instruction
+// semantics"); work is done partition row by partition row through reused
+// scratch buffers, with no allocation once they have grown.
+#pragma once
+
+#include "simulator/memories.h"
+
+#include <vector>
+
+namespace nk {
+
+class Executor {
+public:
+  explicit Executor(Memories &mem) : mem_(mem) {}
+  void execute(const Instruction &inst);
+
+private:
+  void dma_copy(const Instruction &inst);
+  void nc_matmul(const Instruction &inst);
+  void nc_transpose(const Instruction &inst);
+  void tensor_copy(const Instruction &inst);
+  void tensor_tensor(const Instruction &inst);
+  void tensor_scalar(const Instruction &inst);
+  void tensor_reduce(const Instruction &inst);
+  void activation(const Instruction &inst);
+  void iota(const Instruction &inst);
+  void memset(const Instruction &inst);
+  void affine_select(const Instruction &inst);
+  void select(const Instruction &inst);
+
+  float load_scalar(const AccessPattern &a, unsigned row);
+
+  Memories &mem_;
+  std::vector<float> a_, b_, c_;
+  std::vector<int64_t> ia_, ib_;
+  std::vector<uint8_t> bytes_;
+};
+
+} // namespace nk

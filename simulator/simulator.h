@@ -1,0 +1,99 @@
+// nksim's public interface: run a runtime Program on a modelled NeuronCore.
+//
+// Assumes: nothing about the Program beyond its types; every access pattern,
+// attribute and shape is re-checked (validate.cpp) before anything runs, so
+// any Program, however malformed, gets an llvm::Error instead of a crash.
+// Guarantees: on success the HBM image holds the kernel's results, the
+// returned SimStats describe the timing, and warnings (uninitialised reads)
+// are returned in SimStats, never printed from inside the simulator.
+// Deadlocks, races, out-of-bounds accesses (and uninitialised reads under
+// `strict`) are errors whose message names the instructions involved.
+//
+// The model: docs/simulator.md. Numbers: runtime/target.cpp only.
+#pragma once
+
+#include "runtime/program.h"
+#include "runtime/target.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nk {
+
+struct SimOptions {
+  bool strict = false;       // uninitialised SBUF/PSUM reads are errors
+  bool check_races = true;   // happens-before race detection
+  unsigned max_warnings = 100;  // warnings kept in SimStats (the rest counted)
+};
+
+// Per stream (engine or DMA queue). busy + blocked + idle = total time.
+struct StreamStats {
+  StreamId id;
+  uint64_t instructions = 0;
+  double busy_ns = 0;     // compute: sum of busy times; DMA: time with a transfer in flight
+  double blocked_ns = 0;  // waiting in sem_wait for a semaphore
+  double idle_ns = 0;     // everything else (draining, finished early, ...)
+};
+
+struct SimWarning {
+  std::string message;
+};
+
+struct SimStats {
+  std::string kernel;
+  const Target *target = nullptr;
+  double total_ns = 0;
+  std::vector<StreamStats> streams;  // in Program::streams order
+  uint64_t dma_transfers = 0;
+  uint64_t dma_bytes = 0;   // bytes moved by dma_copy (the larger side of each)
+  uint64_t hbm_bytes = 0;   // bytes read from or written to HBM
+  std::vector<SimWarning> warnings;
+  uint64_t num_warnings = 0;  // including those not kept
+
+  // HBM bytes / peak HBM bandwidth, divided by the simulated time.
+  double hbm_roofline_fraction() const;
+  double achieved_gb_per_s() const;  // dma_bytes / total time (GB/s == B/ns)
+};
+
+// What the trace records while simulating; turned into JSON by
+// write_trace_json. Kept as plain records so tracing costs little.
+struct TraceSlice {
+  enum Kind : uint8_t { instruction, sem_blocked };
+  Kind kind = instruction;
+  uint32_t stream = 0;   // index into Program::streams
+  uint32_t lane = 0;     // DMA: concurrent transfers of one queue get lanes
+  uint64_t inst = 0;     // instruction index within its stream
+  double start_ns = 0;
+  double dur_ns = 0;
+};
+struct TraceCounter {
+  uint32_t sem = 0;
+  double time_ns = 0;
+  int64_t value = 0;
+};
+struct SimTrace {
+  std::vector<TraceSlice> slices;
+  std::vector<TraceCounter> sem_values;
+};
+
+// Runs `program` on `target`. `hbm` is the HBM image (Program::hbm_size bytes,
+// tensors at their TensorDecl::hbm_offset); results are written into it.
+llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
+                                  std::vector<uint8_t> &hbm, const SimOptions &options,
+                                  SimTrace *trace = nullptr);
+
+// The --stats report.
+void print_stats(llvm::raw_ostream &os, const SimStats &stats);
+
+// Chrome/Perfetto trace-event JSON (one track per engine and DMA queue lane).
+void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats,
+                      const SimTrace &trace);
+// The same into a file, atomically (no partial file on error).
+llvm::Error write_trace_file(llvm::StringRef path, const Program &program,
+                             const SimStats &stats, const SimTrace &trace);
+
+} // namespace nk

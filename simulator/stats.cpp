@@ -1,0 +1,29 @@
+// The --stats report (print_stats in simulator.h). Plain aligned text, one
+// row per stream, so tests can FileCheck it and users can read it.
+#include "simulator/simulator.h"
+
+#include <fmt/format.h>
+
+namespace nk {
+
+void print_stats(llvm::raw_ostream &os, const SimStats &st) {
+  const Target &t = *st.target;
+  const double clock = t.clock_ghz[unsigned(Engine::tensor)];
+  os << fmt::format("kernel {} on {} ({})\n", st.kernel, t.name, t.description);
+  os << fmt::format("total time: {:.1f} ns = {:.0f} cycles at the Tensor engine clock ({} GHz)\n",
+                    st.total_ns, st.total_ns * clock, clock);
+  os << fmt::format("{:<8} {:>8} {:>12} {:>7} {:>12} {:>12}\n", "stream", "insts", "busy ns",
+                    "busy %", "blocked ns", "idle ns");
+  for (const StreamStats &s : st.streams) {
+    double pct = st.total_ns > 0 ? 100.0 * s.busy_ns / st.total_ns : 0.0;
+    os << fmt::format("{:<8} {:>8} {:>12.1f} {:>6.1f}% {:>12.1f} {:>12.1f}\n", stream_name(s.id),
+                      s.instructions, s.busy_ns, pct, s.blocked_ns, s.idle_ns);
+  }
+  os << fmt::format("dma: {} transfers, {} bytes, {:.2f} GB/s achieved\n", st.dma_transfers,
+                    st.dma_bytes, st.achieved_gb_per_s());
+  os << fmt::format("hbm: {} bytes; roofline {:.1f} GB/s; {:.1f}% of the HBM roofline\n",
+                    st.hbm_bytes, t.hbm_bytes_per_ns, 100.0 * st.hbm_roofline_fraction());
+  if (st.num_warnings) os << fmt::format("warnings: {}\n", st.num_warnings);
+}
+
+} // namespace nk

@@ -1,0 +1,301 @@
+// Safety checks before simulation (validate.h). Each failure is one
+// llvm::Error naming the instruction ("vector[4] tensor_tensor (f.tile:3:1)")
+// and the operand at fault.
+#include "simulator/validate.h"
+
+#include "simulator/access.h"
+#include "simulator/describe.h"
+
+#include <fmt/format.h>
+
+namespace nk {
+
+namespace {
+
+struct Checker {
+  const Program &program;
+  const Target &target;
+  uint64_t hbm_bytes;
+  unsigned stream = 0;
+  uint64_t index = 0;
+
+  llvm::Error fail(const std::string &msg) const {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
+                                   describe_inst(program, stream, index).c_str(), msg.c_str());
+  }
+
+  uint64_t partition_bytes(Memory m) const {
+    return m == Memory::sbuf ? target.sbuf_bytes_per_partition : target.psum_bytes_per_partition;
+  }
+
+  llvm::Error check_ap(const Instruction &inst, unsigned slot) const {
+    const AccessPattern &a = inst.ap[slot];
+    const char *name = op_info(inst.op).aps[slot].name;
+    if (unsigned(a.mem) > unsigned(Memory::psum))
+      return fail(fmt::format("operand '{}' has an invalid memory", name));
+    if (unsigned(a.dtype) >= kNumDtypes)
+      return fail(fmt::format("operand '{}' has an invalid dtype", name));
+    unsigned max_dims = a.on_chip() ? kMaxFreeDims : kMaxHbmDims;
+    if (a.num_dims > max_dims)
+      return fail(fmt::format("operand '{}' has {} dims; at most {} allowed in {}", name,
+                              a.num_dims, max_dims, memory_name(a.mem)));
+    auto ext = row_extent(a);
+    if (!ext) return fail(fmt::format("operand '{}': address arithmetic overflows", name));
+    if (a.on_chip()) {
+      if (a.num_partitions == 0)
+        return fail(fmt::format("operand '{}' addresses no partitions", name));
+      if (unsigned(a.start_partition) + a.num_partitions > target.partitions)
+        return fail(fmt::format("operand '{}' is out of bounds: partitions [{}, {}) but {} has {}",
+                                name, a.start_partition, a.start_partition + a.num_partitions,
+                                memory_name(a.mem), target.partitions));
+      uint64_t limit = partition_bytes(a.mem);
+      if (ext->lo < 0 || uint64_t(ext->hi) > limit)
+        return fail(fmt::format("operand '{}' is out of bounds: bytes [{}, {}) of a {} partition "
+                                "of {} bytes",
+                                name, ext->lo, ext->hi, memory_name(a.mem), limit));
+      if (a.free_elements() > kMaxRowElements)
+        return fail(fmt::format("operand '{}' has {} elements per partition; the simulator "
+                                "accepts at most {}",
+                                name, a.free_elements(), kMaxRowElements));
+    } else {
+      if (ext->lo < 0 || uint64_t(ext->hi) > hbm_bytes)
+        return fail(fmt::format("operand '{}' is out of bounds: bytes [{}, {}) of an HBM image "
+                                "of {} bytes",
+                                name, ext->lo, ext->hi, hbm_bytes));
+      if (a.free_elements() > kMaxDmaElements)
+        return fail(fmt::format("operand '{}' has {} elements; the simulator accepts at most {}",
+                                name, a.free_elements(), kMaxDmaElements));
+    }
+    return llvm::Error::success();
+  }
+
+  // Partition count and elements per partition of two on-chip operands agree.
+  llvm::Error same_shape(const Instruction &inst, unsigned a, unsigned b) const {
+    const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
+    if (x.num_partitions != y.num_partitions || x.free_elements() != y.free_elements())
+      return fail(fmt::format("operands '{}' [{}|{}] and '{}' [{}|{}] differ in shape",
+                              op_info(inst.op).aps[a].name, x.num_partitions, x.free_elements(),
+                              op_info(inst.op).aps[b].name, y.num_partitions, y.free_elements()));
+    return llvm::Error::success();
+  }
+
+  // A per-partition scalar operand: [P|1] matching `rows` partitions.
+  llvm::Error per_partition(const Instruction &inst, unsigned slot, unsigned rows) const {
+    const AccessPattern &x = inst.ap[slot];
+    if (!x.present()) return llvm::Error::success();
+    if (x.num_partitions != rows || x.free_elements() != 1)
+      return fail(fmt::format("operand '{}' must be [{}|1], got [{}|{}]",
+                              op_info(inst.op).aps[slot].name, rows, x.num_partitions,
+                              x.free_elements()));
+    return llvm::Error::success();
+  }
+
+  llvm::Error integer_only(const Instruction &inst) const {
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype))
+        return fail(fmt::format("bitwise operations need integer dtypes; operand '{}' is {}",
+                                info.aps[i].name, dtype_name(inst.ap[i].dtype)));
+    return llvm::Error::success();
+  }
+
+  llvm::Error check_attrs(const Instruction &inst) const {
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_attrs; ++i) {
+      const AttrFieldInfo &f = info.attrs[i];
+      int64_t v = inst.attr[i].i;
+      bool ok = true;
+      switch (f.kind) {
+      case AttrKind::Alu: ok = v >= 0 && v <= int64_t(AluOp::is_le); break;
+      case AttrKind::Act: ok = v >= 0 && v <= int64_t(ActFunc::abs); break;
+      case AttrKind::Sem: ok = v >= 0 && v < int64_t(target.num_semaphores); break;
+      case AttrKind::Bool: ok = v == 0 || v == 1; break;
+      default: break;
+      }
+      if (!ok) return fail(fmt::format("attribute '{}' has invalid value {}", f.name, v));
+    }
+    return llvm::Error::success();
+  }
+
+  llvm::Error check_op(Engine engine, const Instruction &inst) const {
+    using namespace std::string_literals;
+    switch (inst.op) {
+    case Opcode::dma_copy: {
+      const AccessPattern &d = inst.ap[ap::dma_copy::dst], &s = inst.ap[ap::dma_copy::src];
+      if (d.num_elements() != s.num_elements())
+        return fail(fmt::format("dst has {} elements but src has {}", d.num_elements(),
+                                s.num_elements()));
+      if (d.num_elements() > kMaxDmaElements)
+        return fail(fmt::format("transfer of {} elements; the simulator accepts at most {}",
+                                d.num_elements(), kMaxDmaElements));
+      return llvm::Error::success();
+    }
+    case Opcode::nc_matmul: {
+      using f = ap::nc_matmul;
+      const AccessPattern &d = inst.ap[f::dst], &st = inst.ap[f::stationary],
+                          &mv = inst.ap[f::moving];
+      if (st.num_partitions != mv.num_partitions)
+        return fail(fmt::format("stationary and moving must share the contraction (partition) "
+                                "size: {} vs {}",
+                                st.num_partitions, mv.num_partitions));
+      if (st.num_partitions > target.pe_max_contraction ||
+          st.free_elements() > target.pe_max_stationary_free ||
+          mv.free_elements() > target.pe_max_moving_free)
+        return fail(fmt::format("matmul K={} M={} N={} exceeds the Tensor engine's {}x{}x{}",
+                                st.num_partitions, st.free_elements(), mv.free_elements(),
+                                target.pe_max_contraction, target.pe_max_stationary_free,
+                                target.pe_max_moving_free));
+      if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
+        return fail(fmt::format("dst must be [{}|{}] (stationary free x moving free), got [{}|{}]",
+                                st.free_elements(), mv.free_elements(), d.num_partitions,
+                                d.free_elements()));
+      return llvm::Error::success();
+    }
+    case Opcode::nc_transpose: {
+      const AccessPattern &d = inst.ap[ap::nc_transpose::dst], &s = inst.ap[ap::nc_transpose::src];
+      if (d.num_partitions != s.free_elements() || d.free_elements() != s.num_partitions)
+        return fail(fmt::format("dst must be [{}|{}] (src transposed), got [{}|{}]",
+                                s.free_elements(), s.num_partitions, d.num_partitions,
+                                d.free_elements()));
+      return llvm::Error::success();
+    }
+    case Opcode::tensor_copy:
+      return same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
+    case Opcode::tensor_tensor: {
+      using f = ap::tensor_tensor;
+      if (auto e = same_shape(inst, f::dst, f::src0)) return e;
+      if (auto e = same_shape(inst, f::dst, f::src1)) return e;
+      if (alu_kind(inst.get_alu(attr::tensor_tensor::op)) == AluKind::bitwise)
+        return integer_only(inst);
+      return llvm::Error::success();
+    }
+    case Opcode::tensor_scalar: {
+      using f = ap::tensor_scalar;
+      if (auto e = same_shape(inst, f::dst, f::src)) return e;
+      unsigned rows = inst.ap[f::src].num_partitions;
+      if (auto e = per_partition(inst, f::scalar0, rows)) return e;
+      if (auto e = per_partition(inst, f::scalar1, rows)) return e;
+      AluOp op0 = inst.get_alu(attr::tensor_scalar::op0), op1 = inst.get_alu(attr::tensor_scalar::op1);
+      bool bit0 = alu_kind(op0) == AluKind::bitwise;
+      bool bit1 = op1 != AluOp::bypass && alu_kind(op1) == AluKind::bitwise;
+      if (bit0 != bit1 && op1 != AluOp::bypass)
+        return fail("op0 and op1 must both be bitwise or both not (mixed integer and fp32 "
+                    "pipelines are not modelled)");
+      if (bit0 || bit1) return integer_only(inst);
+      return llvm::Error::success();
+    }
+    case Opcode::tensor_reduce: {
+      using f = ap::tensor_reduce;
+      const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
+      AluOp op = inst.get_alu(attr::tensor_reduce::op);
+      if (op == AluOp::bypass || alu_kind(op) == AluKind::comparison)
+        return fail(fmt::format("'{}' is not a reduction operator", alu_name(op)));
+      int64_t axes = inst.get_int(attr::tensor_reduce::axes);
+      if (axes < 0 || axes >= (int64_t(1) << s.num_dims))
+        return fail(fmt::format("axes mask {} names dims src does not have ({} free dims)", axes,
+                                s.num_dims));
+      uint64_t kept = 1;
+      for (unsigned i = 0; i < s.num_dims; ++i)
+        if (!((axes >> (s.num_dims - 1 - i)) & 1)) kept *= s.dims[i].count;
+      if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
+        return fail(fmt::format("dst must be [{}|{}] (src with the reduced dims removed), got "
+                                "[{}|{}]",
+                                s.num_partitions, kept, d.num_partitions, d.free_elements()));
+      if (alu_kind(op) == AluKind::bitwise) return integer_only(inst);
+      return llvm::Error::success();
+    }
+    case Opcode::activation: {
+      using f = ap::activation;
+      if (auto e = same_shape(inst, f::dst, f::src)) return e;
+      unsigned rows = inst.ap[f::src].num_partitions;
+      if (auto e = per_partition(inst, f::bias, rows)) return e;
+      return per_partition(inst, f::reduce_dst, rows);
+    }
+    case Opcode::affine_select: {
+      if (alu_kind(inst.get_alu(attr::affine_select::cmp)) != AluKind::comparison)
+        return fail("'cmp' must be a comparison (is_equal, is_gt, ...)");
+      return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
+    }
+    case Opcode::select: {
+      using f = ap::select;
+      if (auto e = same_shape(inst, f::dst, f::predicate)) return e;
+      if (auto e = same_shape(inst, f::dst, f::on_true)) return e;
+      const AccessPattern &of = inst.ap[f::on_false];
+      if (of.present() && of.free_elements() != 1) return same_shape(inst, f::dst, f::on_false);
+      return per_partition(inst, f::on_false, inst.ap[f::dst].num_partitions);
+    }
+    case Opcode::iota:
+    case Opcode::memset:
+    case Opcode::sem_signal:
+    case Opcode::sem_wait:
+      if (inst.op == Opcode::sem_signal || inst.op == Opcode::sem_wait) {
+        int64_t v = inst.get_int(inst.op == Opcode::sem_signal ? unsigned(attr::sem_signal::value)
+                                                               : unsigned(attr::sem_wait::value));
+        if (v < 0 || v > (int64_t(1) << 40)) return fail(fmt::format("invalid value {}", v));
+      }
+      (void)engine;
+      return llvm::Error::success();
+    }
+    return fail("unknown opcode");
+  }
+
+  llvm::Error check_inst(Engine engine, const Instruction &inst) const {
+    if (unsigned(inst.op) >= kNumOpcodes) return fail("invalid opcode");
+    const OpInfo &info = op_info(inst.op);
+    if (!(info.engines & engine_bit(engine)))
+      return fail(fmt::format("{} cannot run on the {} engine", info.name, engine_name(engine)));
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      const AccessPattern &a = inst.ap[i];
+      if (!a.present()) {
+        if (info.aps[i].presence == FieldPresence::Required)
+          return fail(fmt::format("required operand '{}' is missing", info.aps[i].name));
+        continue;
+      }
+      if (auto e = check_ap(inst, i)) return e;
+      if (engine != Engine::dma && a.mem == Memory::hbm)
+        return fail(fmt::format("operand '{}': compute engines cannot address HBM (use dma_copy)",
+                                info.aps[i].name));
+      if (engine == Engine::gpsimd && a.mem == Memory::psum)
+        return fail(fmt::format("operand '{}': the GpSimd engine cannot access PSUM",
+                                info.aps[i].name));
+    }
+    if (auto e = check_attrs(inst)) return e;
+    return check_op(engine, inst);
+  }
+};
+
+} // namespace
+
+llvm::Error validate_for_simulation(const Program &program, const Target &target,
+                                    uint64_t hbm_bytes) {
+  Checker c{program, target, hbm_bytes};
+  if (hbm_bytes < program.hbm_size)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the HBM image has %llu bytes but the program needs %llu",
+                                   (unsigned long long)hbm_bytes,
+                                   (unsigned long long)program.hbm_size);
+  for (unsigned s = 0; s < program.streams.size(); ++s) {
+    const StreamId id = program.streams[s].id;
+    std::string bad;
+    if (unsigned(id.engine) >= kNumEngines) bad = "an unknown engine";
+    else if (id.engine == Engine::dma && id.queue >= target.dma_queues)
+      bad = fmt::format("DMA queue {} but {} has {}", id.queue, target.name, target.dma_queues);
+    else if (id.engine != Engine::dma && id.queue != 0) bad = "a compute engine with a queue number";
+    for (unsigned t = 0; t < s && bad.empty(); ++t)
+      if (program.streams[t].id == id) bad = "a duplicate of an earlier stream";
+    if (!bad.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "stream %u is %s", s,
+                                     bad.c_str());
+  }
+  for (unsigned s = 0; s < program.streams.size(); ++s) {
+    c.stream = s;
+    const Stream &st = program.streams[s];
+    for (uint64_t i = 0; i < st.insts.size(); ++i) {
+      c.index = i;
+      if (auto e = c.check_inst(st.id.engine, st.insts[i])) return e;
+    }
+  }
+  return llvm::Error::success();
+}
+
+} // namespace nk

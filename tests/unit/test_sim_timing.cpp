@@ -1,0 +1,219 @@
+// Simulator timing: instruction costs from the target, engine overlap, DMA
+// latency and shared HBM bandwidth, semaphore blocking, and the stats. The
+// expected times are derived here from the Target's fields (the published
+// formulas), not copied from the simulator.
+#include "test_sim_util.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace nk;
+using namespace nk::simtest;
+
+namespace {
+
+Instruction scale_op(const AccessPattern &dst, const AccessPattern &src) {
+  Instruction i = Instruction::make(Opcode::tensor_scalar);
+  i.ap[ap::tensor_scalar::dst] = dst;
+  i.ap[ap::tensor_scalar::src] = src;
+  i.set_int(attr::tensor_scalar::op0, int64_t(AluOp::multiply));
+  i.set_float(attr::tensor_scalar::imm0, 2.0f);
+  return i;
+}
+Instruction memset_sb(const AccessPattern &dst) {
+  Instruction i = Instruction::make(Opcode::memset);
+  i.ap[ap::memset::dst] = dst;
+  return i;
+}
+const StreamStats &of(const SimStats &s, StreamId id) {
+  for (const StreamStats &x : s.streams)
+    if (x.id == id) return x;
+  FAIL("no such stream");
+  return s.streams[0];
+}
+double ns_of(const Target &t, Engine e, double cycles) { return cycles / t.clock_ghz[unsigned(e)]; }
+
+} // namespace
+
+TEST_CASE("one vector instruction: busy max(MIN_II, N) cycles, visible after the SBUF latency") {
+  const Target &t = trn2();
+  Program p = new_program(64);
+  p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 0, 512)),
+                             scale_op(sb(Dtype::f32, 0, 128, 4096, 512), sb(Dtype::f32, 0, 128, 0, 512))};
+  std::vector<uint8_t> hbm(64);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  const double busy_one = ns_of(t, Engine::vector, std::max<double>(t.min_ii_cycles, 512));
+  const double latency = ns_of(t, Engine::vector, t.sbuf_access_cycles);
+  CHECK(of(*s, kVector).busy_ns == doctest::Approx(2 * busy_one));
+  CHECK(s->total_ns == doctest::Approx(2 * busy_one + latency));
+  CHECK(of(*s, kVector).idle_ns == doctest::Approx(latency));
+  CHECK(of(*s, kVector).instructions == 2);
+  // Small tiles cost the minimum initiation interval, not N.
+  Program small = new_program(64);
+  small.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 1, 0, 4))};
+  auto s2 = run(small, hbm);
+  REQUIRE(bool(s2));
+  CHECK(of(*s2, kVector).busy_ns == doctest::Approx(ns_of(t, Engine::vector, t.min_ii_cycles)));
+}
+
+TEST_CASE("two engines without dependencies overlap; chained by a semaphore they do not") {
+  const Target &t = trn2();
+  auto build = [](bool chained) {
+    Program p = new_program(64);
+    std::vector<Instruction> v, g;
+    for (int i = 0; i < 4; ++i) v.push_back(memset_sb(sb(Dtype::f32, 0, 128, 0, 1024)));
+    if (chained) {
+      v.push_back(sem_signal(0));
+      g.push_back(sem_wait(0));
+    }
+    for (int i = 0; i < 4; ++i) g.push_back(memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024)));
+    p.stream(kVector).insts = v;
+    p.stream(kGpsimd).insts = g;
+    return p;
+  };
+  std::vector<uint8_t> hbm(64);
+  auto par = run(build(false), hbm);
+  auto seq = run(build(true), hbm);
+  REQUIRE(bool(par));
+  REQUIRE(bool(seq));
+  const double v_busy = of(*par, kVector).busy_ns, g_busy = of(*par, kGpsimd).busy_ns;
+  CHECK(v_busy == doctest::Approx(4 * ns_of(t, Engine::vector, 1024)));
+  CHECK(g_busy == doctest::Approx(4 * ns_of(t, Engine::gpsimd, 1024)));
+  // Overlapped: the total is the longer engine plus latency, far below the sum.
+  CHECK(par->total_ns < 0.8 * (v_busy + g_busy));
+  CHECK(par->total_ns >= std::max(v_busy, g_busy));
+  // Chained: gpsimd starts only after vector's results are visible.
+  CHECK(seq->total_ns > v_busy + g_busy);
+  CHECK(of(*seq, kGpsimd).blocked_ns >= v_busy);
+  CHECK(of(*par, kGpsimd).blocked_ns == 0);
+}
+
+TEST_CASE("sem_signal fires after busy + latency of the earlier instructions") {
+  const Target &t = trn2();
+  Program p = new_program(64);
+  p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 0, 1024)), sem_signal(0)};
+  p.stream(kScalar).insts = {sem_wait(0)};
+  std::vector<uint8_t> hbm(64);
+  SimTrace trace;
+  auto s = run(p, hbm, {}, &trace);
+  REQUIRE(bool(s));
+  const double visible = ns_of(t, Engine::vector, 1024 + t.sbuf_access_cycles);
+  REQUIRE(trace.sem_values.size() == 1);
+  CHECK(trace.sem_values[0].time_ns == doctest::Approx(visible));
+  CHECK(of(*s, kScalar).blocked_ns == doctest::Approx(visible));
+}
+
+TEST_CASE("DMA: fixed latency, then bytes at the transfer's peak or its share of HBM") {
+  for (const Target *t : all_targets()) {
+    CAPTURE(t->name);
+    const uint64_t bytes = 128 * 4096;
+    auto load = [](unsigned parts, uint64_t dst_off, uint64_t hbm_off) {
+      uint32_t n = uint32_t(4096 / 4 * 128 / parts);
+      return dma(sb(Dtype::f32, 0, parts, dst_off, n), hbm2(Dtype::f32, hbm_off, parts, n));
+    };
+    // One 128-partition load: all DMA engines, capped by HBM.
+    const double peak = std::min(t->dma_engines * t->dma_engine_bytes_per_ns, t->hbm_bytes_per_ns);
+    Program p = new_program(2 * bytes, t->name);
+    p.stream(kDma0).insts = {load(128, 0, 0)};
+    std::vector<uint8_t> hbm(2 * bytes);
+    auto s = run(p, hbm);
+    REQUIRE(bool(s));
+    CHECK(s->total_ns == doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / peak));
+    CHECK(s->dma_bytes == bytes);
+    CHECK(s->hbm_bytes == bytes);
+    CHECK(s->achieved_gb_per_s() == doctest::Approx(double(bytes) / s->total_ns));
+    CHECK(s->hbm_roofline_fraction() ==
+          doctest::Approx(double(bytes) / t->hbm_bytes_per_ns / s->total_ns));
+
+    // Two such loads on two queues at once share HBM bandwidth equally.
+    Program two = new_program(2 * bytes, t->name);
+    two.stream(kDma0).insts = {load(128, 0, 0)};
+    two.stream(kDma1).insts = {load(128, 8192, bytes)};
+    auto s2 = run(two, hbm);
+    REQUIRE(bool(s2));
+    const double each = std::min(t->dma_engines * t->dma_engine_bytes_per_ns, t->hbm_bytes_per_ns / 2);
+    CHECK(s2->total_ns == doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / each));
+
+    // An 8-partition load uses one DMA engine (8 partitions per engine).
+    Program narrow = new_program(2 * bytes, t->name);
+    narrow.stream(kDma0).insts = {load(8, 0, 0)};
+    auto s3 = run(narrow, hbm);
+    REQUIRE(bool(s3));
+    CHECK(s3->total_ns ==
+          doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / t->dma_engine_bytes_per_ns));
+  }
+}
+
+TEST_CASE("DMA transfers of one queue are pipelined; its sem_signal waits for all of them") {
+  const Target &t = trn2();
+  const uint64_t bytes = 8 * 1024;  // per transfer, 8 partitions x 1 KiB
+  Program p = new_program(4 * bytes);
+  for (unsigned i = 0; i < 4; ++i)
+    p.stream(kDma0).insts.push_back(
+        dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * bytes, 8, 256)));
+  p.stream(kDma0).insts.push_back(sem_signal(0));
+  p.stream(kVector).insts = {sem_wait(0)};
+  std::vector<uint8_t> hbm(4 * bytes);
+  SimTrace trace;
+  auto s = run(p, hbm, {}, &trace);
+  REQUIRE(bool(s));
+  // All four pay the latency together, then share HBM (each capped by one engine).
+  const double rate = std::min(t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns / 4);
+  const double end = t.dma_fixed_latency_ns + double(bytes) / rate;
+  REQUIRE(trace.sem_values.size() == 1);
+  CHECK(trace.sem_values[0].time_ns == doctest::Approx(end));
+  CHECK(end < 4 * t.dma_fixed_latency_ns);  // not serialised
+  CHECK(of(*s, kDma0).busy_ns >= end);
+  CHECK(of(*s, kVector).blocked_ns == doctest::Approx(end));
+}
+
+TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their own clocks") {
+  const Target &t = trn1();
+  auto mm_busy = [&](Dtype dt) {
+    Program p = new_program(64, "trn1");
+    Instruction mm = Instruction::make(Opcode::nc_matmul);
+    mm.ap[ap::nc_matmul::dst] = ps(Dtype::f32, 0, 128, 0, 512);
+    mm.ap[ap::nc_matmul::stationary] = sb(dt, 0, 128, 0, 128);
+    mm.ap[ap::nc_matmul::moving] = sb(dt, 0, 128, 1024, 512);
+    p.stream(kGpsimd).insts = {memset_sb(sb(dt, 0, 128, 0, 1024)), sem_signal(0)};
+    p.stream(kTensor).insts = {sem_wait(0), mm};
+    std::vector<uint8_t> hbm(64);
+    auto s = run(p, hbm);
+    REQUIRE(bool(s));
+    // The tensor stream's busy time is its sem_wait plus the matmul.
+    return of(*s, kTensor).busy_ns - ns_of(t, Engine::tensor, t.semaphore_cycles);
+  };
+  // max(min(pe_stationary_min, M = 128), N = 512) = 512 Tensor cycles.
+  CHECK(mm_busy(Dtype::bf16) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
+  CHECK(mm_busy(Dtype::f32) == doctest::Approx(t.pe_fp32_factor * ns_of(t, Engine::tensor, 512)));
+}
+
+TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {
+  Program p = new_program(1 << 16);
+  p.kernel = "statdemo";
+  p.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 128, 0, 128), hbm2(Dtype::f32, 0, 128, 128)),
+                           sem_signal(0)};
+  p.stream(kVector).insts = {sem_wait(0),
+                             scale_op(sb(Dtype::f32, 0, 128, 4096, 128), sb(Dtype::f32, 0, 128, 0, 128))};
+  std::vector<uint8_t> hbm(1 << 16);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  print_stats(os, *s);
+  os.flush();
+  CHECK(out.find("kernel statdemo on trn2") != std::string::npos);
+  CHECK(out.find("total time: ") != std::string::npos);
+  CHECK(out.find("cycles at the Tensor engine clock (2.4 GHz)") != std::string::npos);
+  CHECK(out.find("vector          2") != std::string::npos);
+  CHECK(out.find("dma0            2") != std::string::npos);
+  CHECK(out.find("dma: 1 transfers, 65536 bytes") != std::string::npos);
+  CHECK(out.find("hbm: 65536 bytes; roofline 375.0 GB/s") != std::string::npos);
+  // busy + blocked + idle adds up to the total for every stream.
+  for (const StreamStats &x : s->streams)
+    CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s->total_ns));
+}

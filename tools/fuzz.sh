@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a bounded time (default 60 s in total),
+# starting from the checked-in seed corpora in fuzz/corpus/<target>.
+# New inputs go to build-fuzz/corpus/<target>; crashes to build-fuzz/crashes.
+# Usage: tools/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+total="${1:-60}"; shift || true
+build="$root/build-fuzz"
+"$root/tools/bootstrap.sh" --deps-only
+if [ ! -f "$build/build.ninja" ]; then
+  CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNK_FUZZ=ON -DNK_FUZZ_ONLY=ON >/dev/null
+fi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=($(cd "$root/fuzz" && ls fuzz_*.cpp | sed 's/^fuzz_//; s/\.cpp$//'))
+fi
+cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
+per=$(( total / ${#targets[@]} )); [ "$per" -ge 1 ] || per=1
+mkdir -p "$build/crashes"
+status=0
+for t in "${targets[@]}"; do
+  mkdir -p "$build/corpus/$t"
+  echo "== fuzz_$t for ${per}s"
+  if ! "$build/bin/fuzz_$t" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 \
+      "$build/corpus/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
+    echo "fuzz_$t FAILED; see $build/fuzz_$t.log and $build/crashes/"; status=1
+  fi
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" || true
+done
+exit $status
