@@ -104,7 +104,7 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
   std::vector<std::unique_ptr<llvm::Timer>> timers;
   for (const Pass &p : passes()) {
     if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
-    timers.push_back(std::make_unique<llvm::Timer>(p.name, p.description, group));
+    timers.push_back(std::make_unique<llvm::Timer>(p.name, p.name, group));
     if (opts.time_passes) timers.back()->startTimer();
     llvm::Error e = p.run(s, t);
     if (opts.time_passes) timers.back()->stopTimer();
