@@ -177,11 +177,16 @@ void schedule(Program &p, const Target &t) {
   std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<uint32_t>> held;
   std::vector<bool> done(n, false);
   size_t low = 0;  // lowest unscheduled program index
+  // The latest start scheduled so far: nothing is issued before the
+  // scheduler reaches it (an input-free load entering the window starts
+  // now, not at time zero).
+  double clock = 0;
   auto make_ready = [&](uint32_t i) {
     if (i >= low + kWindow) {
       held.push(i);
       return;
     }
+    ready_at[i] = std::max(ready_at[i], clock);
     Engine e;
     ready.push({plan(i, &e), i});
   };
@@ -216,12 +221,14 @@ void schedule(Program &p, const Target &t) {
       in.placed = true;
     }
     start_time[i] = s;
+    clock = std::max(clock, s);
     done[i] = true;
     order.push_back(i);
     while (low < n && done[low]) ++low;
     while (!held.empty() && held.top() < low + kWindow) {
       uint32_t h = held.top();
       held.pop();
+      ready_at[h] = std::max(ready_at[h], clock);
       Engine he;
       ready.push({plan(h, &he), h});
     }
