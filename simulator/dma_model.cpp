@@ -62,20 +62,25 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
 }
 
 void DmaModel::recompute_rates() {
-  std::vector<Transfer *> hbm;
-  for (Transfer &f : flowing_) {
-    if (f.uses_hbm) hbm.push_back(&f);
-    else f.rate = f.peak;
-  }
-  std::sort(hbm.begin(), hbm.end(), [](const Transfer *a, const Transfer *b) {
-    return a->peak != b->peak ? a->peak < b->peak : a->id < b->id;
-  });
-  double left = hbm_bytes_per_ns_;
-  size_t n = hbm.size();
-  for (Transfer *f : hbm) {
-    f->rate = std::min(f->peak, left / double(n--));
-    left -= f->rate;
-  }
+  // Water-filling: each flow gets min(its peak, an equal share of what the
+  // slower flows leave). HBM flows share min(HBM, DMA engines); the other
+  // flows share what the DMA engines have left.
+  auto fill = [](std::vector<Transfer *> &flows, double capacity) {
+    std::sort(flows.begin(), flows.end(), [](const Transfer *a, const Transfer *b) {
+      return a->peak != b->peak ? a->peak < b->peak : a->id < b->id;
+    });
+    double left = capacity;
+    size_t n = flows.size();
+    for (Transfer *f : flows) {
+      f->rate = std::max(1e-9, std::min(f->peak, left / double(n--)));
+      left -= f->rate;
+    }
+    return std::max(0.0, capacity - left);
+  };
+  std::vector<Transfer *> hbm, other;
+  for (Transfer &f : flowing_) (f.uses_hbm ? hbm : other).push_back(&f);
+  double used = fill(hbm, std::min(hbm_bytes_per_ns_, engine_bytes_per_ns_));
+  fill(other, std::max(engine_bytes_per_ns_ - used, 1e-9));
 }
 
 } // namespace nk

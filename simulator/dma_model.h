@@ -7,7 +7,8 @@
 // transfer has finished. Flows that touch HBM share the HBM bandwidth
 // max-min fairly (water-filling): each gets min(its own peak, an equal
 // share of what the slower flows leave); SBUF-to-SBUF flows run at their own
-// peak. Rates are recomputed whenever a flow starts or ends, so a transfer's
+// peak, within what the DMA engines have left (all flows share the DMA
+// engines' total rate). Rates are recomputed whenever a flow starts or ends, so a transfer's
 // end time is only known when it happens: the scheduler asks for the next
 // event time and advances to it.
 //
@@ -23,7 +24,10 @@ namespace nk {
 
 class DmaModel {
 public:
-  explicit DmaModel(double hbm_bytes_per_ns) : hbm_bytes_per_ns_(hbm_bytes_per_ns) {}
+  // `engine_bytes_per_ns`: all DMA engines together, shared by every flow
+  // (HBM or not); `hbm_bytes_per_ns`: shared by the flows that touch HBM.
+  DmaModel(double hbm_bytes_per_ns, double engine_bytes_per_ns)
+      : hbm_bytes_per_ns_(hbm_bytes_per_ns), engine_bytes_per_ns_(engine_bytes_per_ns) {}
 
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
@@ -54,6 +58,7 @@ private:
   }
 
   double hbm_bytes_per_ns_;
+  double engine_bytes_per_ns_;
   double now_ = 0;
   double next_ = kNever;  // cached: the scheduler asks after every step
   std::vector<Transfer> waiting_;  // in latency

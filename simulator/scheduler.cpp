@@ -68,7 +68,7 @@ public:
   Scheduler(const Program &p, const Target &t, std::vector<uint8_t> &hbm, const SimOptions &o,
             SimTrace *trace)
       : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
-        dma_(t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
+        dma_(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
         waiters_(t.num_semaphores) {
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
     stats_.kernel = p.kernel;
