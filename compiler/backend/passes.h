@@ -17,7 +17,8 @@ void assign_dma_queues(Program &p, const Target &t);
 llvm::Error allocate_memory(Program &p, const Target &t);
 // Inserts sem_signal / sem_wait for every cross-stream dependency.
 llvm::Error insert_semaphores(Program &p, const Target &t);
-// Builds the runtime Program (per-stream instruction lists) and verifies it.
-llvm::Expected<nk::Program> emit_program(const Program &p, const Target &t);
+// Builds the runtime Program (per-stream instruction lists) and verifies it;
+// consumes the LIR (instructions are moved, not copied).
+llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t);
 
 } // namespace nk::lir

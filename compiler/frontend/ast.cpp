@@ -1,5 +1,6 @@
-// AST printing for --emit=ast: one node per line, children indented; every
-// statement shows its LINE:COL so golden tests can pin locations.
+// AST printing for --emit=ast: one statement per line, children indented,
+// expressions in fully parenthesised source form; every statement ends with
+// @LINE:COL so golden tests can pin locations.
 #include "compiler/frontend/ast.h"
 
 #include "llvm/Support/Format.h"
@@ -94,7 +95,12 @@ namespace {
 
 struct AstPrinter {
   llvm::raw_ostream &os;
-  const char *buffer_start;
+  const llvm::SourceMgr &sm;
+
+  void at(const Stmt &s) {
+    auto lc = sm.getLineAndColumn(s.range.Start);
+    os << "  @" << lc.first << ":" << lc.second;
+  }
 
   void indent(unsigned n) { os.indent(n * 2); }
 
@@ -131,12 +137,15 @@ struct AstPrinter {
     case StmtKind::for_:
       os << "For " << s.name << " in " << s.op << "(";
       print_expr(os, *s.value);
-      os << ")\n";
+      os << ")";
+      at(s);
+      os << "\n";
       block(s.body, depth + 1);
       return;
     case StmtKind::if_:
       os << "If ";
       print_expr(os, *s.value);
+      at(s);
       os << "\n";
       block(s.body, depth + 1);
       if (!s.else_body.empty()) {
@@ -147,6 +156,7 @@ struct AstPrinter {
       return;
     case StmtKind::pass: os << "Pass"; break;
     }
+    at(s);
     os << "\n";
   }
 };
@@ -162,7 +172,7 @@ void print_tensor(llvm::raw_ostream &os, const TensorParam &t) {
 
 } // namespace
 
-void print_ast(llvm::raw_ostream &os, const Kernel &k) {
+void print_ast(llvm::raw_ostream &os, const llvm::SourceMgr &sm, const Kernel &k) {
   os << "Kernel " << k.name << "\n";
   for (auto &s : k.sizes) {
     os << "  Size " << s.name;
@@ -183,7 +193,7 @@ void print_ast(llvm::raw_ostream &os, const Kernel &k) {
     os << "\n";
   }
   os << "  Body\n";
-  AstPrinter{os, nullptr}.block(k.body, 2);
+  AstPrinter{os, sm}.block(k.body, 2);
 }
 
 } // namespace nk::fe

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "llvm/Support/SMLoc.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
@@ -39,6 +40,7 @@ struct Keyword {
 struct Expr {
   ExprKind kind;
   llvm::SMRange range;
+  llvm::SMLoc op_loc;  // binary: the operator (where the op happens)
   int64_t int_value = 0;
   double float_value = 0;
   std::string name;  // name, callee, operator, tile_type memory
@@ -106,7 +108,8 @@ struct Kernel {
   Block body;
 };
 
-void print_ast(llvm::raw_ostream &os, const Kernel &k);
+// Statements end with @LINE:COL of their first token.
+void print_ast(llvm::raw_ostream &os, const llvm::SourceMgr &sm, const Kernel &k);
 void print_expr(llvm::raw_ostream &os, const Expr &e);  // source-like, one line
 
 } // namespace nk::fe

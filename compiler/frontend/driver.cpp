@@ -40,7 +40,7 @@ int run_emit(EmitStage stage, llvm::StringRef path, const std::vector<std::strin
   auto kernel = fe::parse_kernel(diags, tokens);
   if (!kernel || diags.has_errors()) return 1;
   if (stage == EmitStage::ast) {
-    fe::print_ast(out, *kernel);
+    fe::print_ast(out, sm, *kernel);
     return 0;
   }
   auto mod = lower_ast_to_tir(*kernel, defines, *target, diags, path);

@@ -77,9 +77,12 @@ private:
     cur_ = p;
     if (width > indents_.back()) {
       if (indents_.size() >= kMaxIndentLevels) {
+        // Give up on the rest of the file: everything below is deeper still.
         diags_.error(loc(p), "blocks nested too deeply (at most " +
                                  llvm::Twine(kMaxIndentLevels) + " levels)");
-        return true;
+        push_error(p, 0);
+        cur_ = buf_.end();
+        return false;
       }
       indents_.push_back(width);
       push(Tok::indent, p, 0);
@@ -88,10 +91,8 @@ private:
         indents_.pop_back();
         push(Tok::dedent, p, 0);
       }
-      if (width != indents_.back()) {
+      if (width != indents_.back())  // recover: treat it as the enclosing level
         diags_.error(loc(p), "unindent does not match any outer indentation level");
-        indents_.push_back(width);
-      }
     }
     return true;
   }
@@ -110,6 +111,10 @@ private:
     }
     if (c == '\n') {
       ++cur_;
+      // An unclosed bracket would swallow the rest of the file; a line that
+      // starts with a statement keyword cannot continue an expression, so
+      // end the logical line there and let the parser report the bracket.
+      if (paren_depth_ > 0 && next_line_starts_statement()) paren_depth_ = 0;
       if (paren_depth_ == 0) {
         push(Tok::newline, start, 0);
         at_line_start_ = true;
@@ -177,12 +182,31 @@ private:
       else
         diags_.error(loc(start), "invalid byte in source (0x" +
                                      llvm::Twine::utohexstr(uint8_t(c)) + "); .tile sources are ASCII");
+      push_error(start, p - start);
       cur_ = p;
       return;
     }
     }
     push(k, start, len);
     cur_ += len;
+  }
+
+  bool next_line_starts_statement() const {
+    const char *p = cur_;
+    while (p < buf_.end() && (*p == ' ' || *p == '\t')) ++p;
+    const char *w = p;
+    while (p < buf_.end() && (isalpha(uint8_t(*p)) || *p == '_')) ++p;
+    llvm::StringRef word(w, p - w);
+    return word == "let" || word == "var" || word == "for" || word == "if" || word == "elif" ||
+           word == "else" || word == "requires" || word == "kernel" || word == "pass";
+  }
+
+  void push_error(const char *start, size_t len) {
+    Token t;
+    t.kind = Tok::error;
+    t.text = llvm::StringRef(start, len);
+    t.loc = loc(start);
+    tokens_.push_back(t);
   }
 
   static bool is_plausible(char c) {
@@ -211,6 +235,7 @@ private:
     if (cur_ < buf_.end() && (isalpha(uint8_t(*cur_)) || *cur_ == '_')) {
       while (cur_ < buf_.end() && (isalnum(uint8_t(*cur_)) || *cur_ == '_')) ++cur_;
       diags_.error(llvm::SMRange(loc(start), loc(cur_)), "invalid number literal");
+      push_error(start, cur_ - start);
       return;
     }
     llvm::StringRef text(start, cur_ - start);

@@ -4,7 +4,8 @@
 // ends NEWLINE tokens (both suppressed inside (), []); a bad character, a
 // literal that does not fit (int64 / finite double), a tab in indentation or
 // an inconsistent dedent is a diagnostic, never a crash; the token list
-// always ends with EOF after the DEDENTs that close open blocks.
+// always ends with EOF after the DEDENTs that close open blocks. Bad input
+// yields an `error` token (already reported) so the parser stays quiet.
 #pragma once
 
 #include "compiler/frontend/diagnostics.h"
@@ -18,7 +19,7 @@
 namespace nk::fe {
 
 #define NK_TOKEN_KINDS(X)                                                    \
-  X(eof, "eof") X(newline, "newline") X(indent, "indent") X(dedent, "dedent") \
+  X(eof, "eof") X(error, "error") X(newline, "newline") X(indent, "indent") X(dedent, "dedent") \
   X(identifier, "identifier") X(integer, "integer") X(floating, "float")      \
   X(kw_kernel, "kernel") X(kw_let, "let") X(kw_var, "var") X(kw_for, "for")   \
   X(kw_in, "in") X(kw_if, "if") X(kw_elif, "elif") X(kw_else, "else")         \

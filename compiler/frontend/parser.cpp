@@ -57,6 +57,7 @@ private:
   void error_here(const llvm::Twine &msg) {
     if (failed_line_) return;  // one error per line: the rest is usually fallout
     failed_line_ = true;
+    if (cur().is(Tok::error)) return;  // the lexer reported it
     diags_.error(cur().range(), msg);
   }
   bool expect(Tok k, llvm::StringRef what) {
@@ -82,7 +83,8 @@ private:
       }
       if (cur().is(Tok::newline) && depth == 0) {
         advance();
-        return;
+        if (!cur().is(Tok::indent)) return;
+        continue;  // the failed line opened a block: skip it too
       }
       advance();
     }
@@ -346,9 +348,10 @@ private:
   }
 
   // ---- expressions ------------------------------------------------------------
-  ExprPtr make_binary(std::string op, ExprPtr lhs, ExprPtr rhs) {
+  ExprPtr make_binary(std::string op, ExprPtr lhs, ExprPtr rhs, llvm::SMLoc op_loc) {
     auto e = std::make_unique<Expr>(ExprKind::binary,
                                     llvm::SMRange(lhs->range.Start, rhs->range.End));
+    e->op_loc = op_loc;
     e->name = std::move(op);
     e->args.push_back(std::move(lhs));
     e->args.push_back(std::move(rhs));
@@ -360,20 +363,22 @@ private:
     if (!guard.ok) return nullptr;
     auto lhs = parse_and();
     while (lhs && cur().is(Tok::kw_or)) {
+      llvm::SMLoc op_loc = cur().loc;
       advance();
       auto rhs = parse_and();
       if (!rhs) return nullptr;
-      lhs = make_binary("or", std::move(lhs), std::move(rhs));
+      lhs = make_binary("or", std::move(lhs), std::move(rhs), op_loc);
     }
     return lhs;
   }
   ExprPtr parse_and() {
     auto lhs = parse_not();
     while (lhs && cur().is(Tok::kw_and)) {
+      llvm::SMLoc op_loc = cur().loc;
       advance();
       auto rhs = parse_not();
       if (!rhs) return nullptr;
-      lhs = make_binary("and", std::move(lhs), std::move(rhs));
+      lhs = make_binary("and", std::move(lhs), std::move(rhs), op_loc);
     }
     return lhs;
   }
@@ -405,19 +410,21 @@ private:
     case Tok::greater_equal: op = ">="; break;
     default: return lhs;
     }
+    llvm::SMLoc op_loc = cur().loc;
     advance();
     auto rhs = parse_arith();
     if (!rhs) return nullptr;
-    return make_binary(op, std::move(lhs), std::move(rhs));
+    return make_binary(op, std::move(lhs), std::move(rhs), op_loc);
   }
   ExprPtr parse_arith() {
     auto lhs = parse_term();
     while (lhs && (cur().is(Tok::plus) || cur().is(Tok::minus))) {
       std::string op = cur().is(Tok::plus) ? "+" : "-";
+      llvm::SMLoc op_loc = cur().loc;
       advance();
       auto rhs = parse_term();
       if (!rhs) return nullptr;
-      lhs = make_binary(op, std::move(lhs), std::move(rhs));
+      lhs = make_binary(op, std::move(lhs), std::move(rhs), op_loc);
     }
     return lhs;
   }
@@ -432,10 +439,11 @@ private:
       case Tok::percent: op = "%"; break;
       default: return lhs;
       }
+      llvm::SMLoc op_loc = cur().loc;
       advance();
       auto rhs = parse_unary();
       if (!rhs) return nullptr;
-      lhs = make_binary(op, std::move(lhs), std::move(rhs));
+      lhs = make_binary(op, std::move(lhs), std::move(rhs), op_loc);
     }
     return lhs;
   }

@@ -253,7 +253,8 @@ bool Sema::run(tir::Module &out) {
   for (const TensorParam &p : kernel_.params) {
     if (p.name == "out")
       diags.error(p.range, "'out' is reserved for the kernel's result (declared with '-> DTYPE[...]')");
-    declare_tensor(p, tir::TensorRole::input);
+    else
+      declare_tensor(p, tir::TensorRole::input);
   }
   if (kernel_.has_result)
     declare_tensor(kernel_.result, tir::TensorRole::output);
@@ -352,9 +353,8 @@ void Sema::stmt_requires(const Stmt &s) {
     }
     if (v.i) continue;
     // Say which bindings made it fail: every size/let name in the condition.
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    print_expr(os, *c);
+    llvm::StringRef text(c->range.Start.getPointer(),
+                         c->range.End.getPointer() - c->range.Start.getPointer());
     std::string with;
     std::function<void(const Expr &)> collect = [&](const Expr &e) {
       if (e.kind == ExprKind::name) {
@@ -367,7 +367,7 @@ void Sema::stmt_requires(const Stmt &s) {
       for (auto &a : e.args) collect(*a);
     };
     collect(*c);
-    diags.error(c->range, "requirement " + os.str() + " is not satisfied" +
+    diags.error(c->range, "requirement '" + text + "' is not satisfied" +
                               (with.empty() ? std::string() : " (with " + with + ")"));
   }
 }

@@ -180,7 +180,11 @@ SV Sema::eval_binary(const Expr &e) {
       diags.error(e.range, "operator '" + op + "' is not defined on tiles");
       return poison();
     }
-    return elementwise(alu, a, b, e.args[0]->range, e.args[1]->range, e.range);
+    SV r = elementwise(alu, a, b, e.args[0]->range, e.args[1]->range, e.range);
+    // The op happens at the operator: point its location there.
+    if (r.k == SV::tile && !cur_->empty() && cur_->back().result == r.v)
+      cur_->back().loc = mod.value(r.v).loc = loc(e.op_loc);
+    return r;
   }
   if (a.k == SV::index || b.k == SV::index) {
     if ((a.k == SV::index || a.k == SV::integer) && (b.k == SV::index || b.k == SV::integer) && !cmp)
@@ -438,7 +442,12 @@ SV Sema::eval_subscript(const Expr &e) {
     int64_t last;
     bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) ||
                __builtin_add_overflow(hi, last, &last);
-    if (lo < 0 || ovf || last >= size) {
+    if (ix.kind != ExprKind::slice && vd.start.is_constant() && (lo < 0 || lo >= size)) {
+      diags.error(ix.range, "index " + llvm::Twine(lo) + " is out of bounds for dimension " +
+                                llvm::Twine(d) + " of " + tir::type_str(bt) + " (size " +
+                                llvm::Twine(size) + ")");
+      ok = false;
+    } else if (lo < 0 || ovf || last >= size) {
       std::string what = ix.kind == ExprKind::slice ? "slice" : "index";
       std::string range = ovf ? "an overflowing range" : std::to_string(lo) + ".." + std::to_string(last);
       diags.error(ix.range, what + " is out of bounds: it covers " + range + " but dimension " +

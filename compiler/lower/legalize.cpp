@@ -66,6 +66,7 @@ public:
     count_uses();
     plan_in_place_assigns();
     plan_fusions();
+    out.insts.reserve(m.body.size() + m.body.size() / 2);
     for (size_t i = 0; i < m.body.size(); ++i) {
       if (skip.count(i)) continue;
       cur = i;

@@ -1,6 +1,7 @@
 // unroll-loops: see unroll_loops.h.
 #include "compiler/lower/unroll_loops.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace nk::tir {
@@ -84,10 +85,18 @@ struct Unroller {
 
 } // namespace
 
+static size_t unrolled_size(const std::vector<Op> &ops) {
+  size_t n = 0;
+  for (const Op &op : ops)
+    n += op.kind == OpKind::loop ? size_t(std::max<int64_t>(op.trip_count, 0)) * unrolled_size(op.body) : 1;
+  return n;
+}
+
 void unroll_loops(Module &m) {
   Unroller u{m, {}, {}, {}, 0};
-  size_t estimate = m.num_ops();
-  u.out.reserve(estimate);
+  size_t n = unrolled_size(m.body);
+  u.out.reserve(n);
+  m.values.reserve(m.values.size() + n);
   u.run(m.body);
   m.body = std::move(u.out);
 }

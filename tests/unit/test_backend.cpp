@@ -123,7 +123,7 @@ llvm::Expected<nk::Program> run_backend(lir::Program p, const Target &t) {
   assign_dma_queues(p, t);
   if (auto e = allocate_memory(p, t)) return e;
   if (auto e = insert_semaphores(p, t)) return e;
-  return emit_program(p, t);
+  return emit_program(std::move(p), t);
 }
 
 } // namespace
