@@ -226,6 +226,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       ok = false;
     }
   }
+  for (unsigned i = 0; i < info.num_attrs; ++i) {
+    if (info.attrs[i].presence != FieldPresence::Required) continue;
+    bool given = false;
+    for (const Keyword &k : e.keywords) given |= k.name == info.attrs[i].name;
+    if (!given) {
+      diags.error(e.range, "isa." + opname + " requires field '" + info.attrs[i].name + "'");
+      ok = false;
+    }
+  }
   if (!ok) return poison();
   auto field = [&](const char *n) -> ValueId {
     for (unsigned i = 0; i < info.num_aps; ++i) if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
@@ -257,6 +266,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       t = Type{Memory::sbuf, s.dtype, {s.partitions(), 1}};
       break;
     }
+    case Opcode::select:
+      src = field("on_true");
+      [[fallthrough]];
     case Opcode::tensor_copy: case Opcode::tensor_tensor: case Opcode::tensor_scalar:
     case Opcode::activation: case Opcode::affine_select:
       t = type_of(src);
@@ -339,7 +351,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       if (t.partitions() != dst_t.partitions())
         return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.partitions()) +
                                                " partitions but dst has " + llvm::Twine(dst_t.partitions()));
-      if (is_scalar_field(fname)) {
+      if (*opc == Opcode::select && fname == "on_false") {
+        if (t.free_elements() != 1 && t.free_elements() != dst_t.free_elements())
+          return mismatch(ap_expr[i]->range, "'on_false' must be shaped like dst or be [P | 1], not " +
+                                                 tir::type_str(t));
+      } else if (is_scalar_field(fname)) {
         if (t.free_elements() != 1)
           return mismatch(ap_expr[i]->range, "'" + fname + "' is a per-partition scalar and must be [P | 1], not " +
                                                  tir::type_str(t));
