@@ -243,6 +243,12 @@ bool Sema::run(tir::Module &out) {
       ok &= n.has_value();
       t.shape.push_back(n.value_or(1));
     }
+    int64_t bytes = dtype_size(t.dtype);
+    for (int64_t d : t.shape)
+      if (ok && __builtin_mul_overflow(bytes, d, &bytes)) {
+        diags.error(p.range, "tensor '" + p.name + "' is too large to address");
+        ok = false;
+      }
     if (ok) {
       ValueId id = mod.add_value(t, p.name, loc(p.range.Start));
       mod.tensors.push_back(tir::TensorParam{id, p.name, role});
@@ -389,6 +395,14 @@ void Sema::stmt_for(const Stmt &s) {
   if (*n == 0) return;
   if (is_static) {
     for (int64_t i = 0; i < *n && !too_big_; ++i) {
+      // Each iteration counts toward the unrolling cap even when its body
+      // emits nothing, so static(10**18) with an empty body cannot hang.
+      if (++emitted_ > kMaxTirOps) {
+        diags.error(s.range, "the kernel unrolls to more than " + llvm::Twine(kMaxTirOps) +
+                                 " operations; use a parallel or sequential loop instead of static");
+        too_big_ = true;
+        break;
+      }
       scopes_.emplace_back();
       declare(s.name, Binding{Binding::loop, SV::make_int(i), {}}, s.name_range);
       block(s.body);

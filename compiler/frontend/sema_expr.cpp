@@ -435,7 +435,7 @@ SV Sema::eval_subscript(const Expr &e) {
         ok = false;
         continue;
       }
-      vd.count = (len + vd.step - 1) / vd.step;
+      vd.count = len / vd.step + (len % vd.step != 0);
     }
     // Bounds: every index the slice touches, over every loop iteration.
     auto [lo, hi] = affine_range(vd.start);
