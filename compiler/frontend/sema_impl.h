@@ -99,6 +99,7 @@ public:
   SV eval_call(const Expr &e);
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
   static bool is_builtin_function(llvm::StringRef name);
+  const Binding *lookup(const std::string &name) const;
 
   std::unordered_map<tir::ValueId, tir::ValueId> view_root_;  // view -> root value
   std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_;  // root-relative
@@ -108,7 +109,6 @@ public:
 private:
   void bind_sizes(const std::map<std::string, int64_t> &defines);
   void declare(const std::string &name, Binding b, llvm::SMRange r);
-  const Binding *lookup(const std::string &name) const;
   void block(const Block &b);
   void stmt(const Stmt &s);
   void stmt_requires(const Stmt &s);

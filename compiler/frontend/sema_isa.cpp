@@ -175,7 +175,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
       double d = v.number();
       if (std::isfinite(d) && std::fabs(d) > FLT_MAX) {
-        diags.error(x.range, "value " + std::to_string(d) + " does not fit in fp32");
+        char buf[32];
+        snprintf(buf, sizeof buf, "%g", d);
+        diags.error(x.range, llvm::Twine("value ") + buf + " does not fit in fp32");
         ok = false;
         break;
       }
@@ -282,7 +284,6 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     if (dtype) t.dtype = *dtype;
     new_dst = t;
   }
-  if (new_dst && !check_tile_type(*new_dst, field_expr("dst"))) return poison();
   const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
   llvm::SMRange dst_r = field_expr("dst");
   // Memory rules: the Tensor engine reads SBUF; GpSimd cannot reach PSUM.
@@ -365,6 +366,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
     }
   }
+  // Machine limits on a new dst come after the op's own rules, which say
+  // more precisely what went wrong (e.g. matmul's N before PSUM bank size).
+  if (new_dst && !check_tile_type(*new_dst, dst_r)) return poison();
   if (new_dst) {
     op.aps[0] = ValueId(mod.values.size());  // the id emit() gives the new dst
     SV out = emit(std::move(op), dst_t);
