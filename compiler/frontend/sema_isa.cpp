@@ -306,6 +306,30 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
     }
   }
+  // Compute engines start an access only at some partitions (a tile's
+  // buffer starts at partition 0, so a view starts at its partition index).
+  if (*opc != Opcode::dma_copy) {
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      ValueId id = op.aps[i];
+      auto vd = view_dims_.find(id);
+      if (!id || vd == view_dims_.end() || !type_of(id).is_tile()) continue;
+      const tir::Affine &start = vd->second[0].start;
+      int64_t n = vd->second[0].count;
+      int64_t align = n > 64 ? int64_t(target.partitions) : n > 32 ? 64 : 32;
+      bool ok_start = start.constant % align == 0;
+      for (auto &[idx, coef] : start.terms) ok_start &= coef % align == 0;
+      if (!ok_start) {
+        auto [lo, hi] = affine_range(start);
+        (void)hi;
+        diags.error(ap_expr[i] ? ap_expr[i]->range : e.range,
+                    "isa." + opname + ": '" + info.aps[i].name + "' starts at partition " +
+                        (start.is_constant() ? std::to_string(lo) : "'" + std::to_string(start.constant) + " + ...'") +
+                        "; a compute-engine access of " + llvm::Twine(n) + " partitions must start at " +
+                        (n > 64 ? "0" : n > 32 ? "0 or 64" : "0, 32, 64 or 96"));
+        return poison();
+      }
+    }
+  }
   // Shape rules.
   auto mismatch = [&](llvm::SMRange r, const llvm::Twine &msg) {
     diags.error(r, "isa." + opname + ": " + msg);
