@@ -105,6 +105,10 @@ public:
   std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_;  // root-relative
   std::unordered_map<tir::ValueId, int64_t> loop_trip_;       // index -> trip count
   std::vector<LoopCtx> loops_;
+  std::unordered_map<tir::ValueId, size_t> var_depth_;  // var -> loops_.size() at creation
+  // Writing a var from inside a parallel loop it was defined outside of is
+  // an error unless the write is a slice indexed by that loop's index.
+  bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
 
 private:
   void bind_sizes(const std::map<std::string, int64_t> &defines);

@@ -142,6 +142,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
               diags.error(x.range, "cannot write input tensor '" + tp.name + "'");
               ok = false;
             }
+        } else if (var_root(v.v) && !check_parallel_write(v.v, x.range)) {
+          ok = false;
+          continue;
         } else if (!var_root(v.v)) {
           diags.error(x.range, "output field '" + k.name + "' writes in place, so it must be a var "
                                "(or a slice of one)" + std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
