@@ -139,6 +139,6 @@ private:
 
 // Unrolling static loops stops with a diagnostic past this many ops, so a
 // huge static trip count cannot exhaust memory or time.
-constexpr size_t kMaxTirOps = 500'000;
+constexpr size_t kMaxTirOps = 200'000;
 
 } // namespace nk::fe
