@@ -47,8 +47,8 @@ const std::vector<Pass> &passes() {
          s.stage = State::lir;
          return ok();
        }},
-      {"assign-engines", "place compute instructions on engines by estimated finish time",
-       [](State &s, const Target &t) { lir::assign_engines(s.lowered, t); return ok(); }},
+      {"schedule", "place instructions on engines and order them by a cost-model list schedule",
+       [](State &s, const Target &t) { lir::schedule(s.lowered, t); return ok(); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",
        [](State &s, const Target &t) { lir::assign_dma_queues(s.lowered, t); return ok(); }},
       {"allocate-memory", "give SBUF/PSUM addresses by liveness, rotating freed space",
@@ -57,7 +57,7 @@ const std::vector<Pass> &passes() {
        [](State &s, const Target &t) { return lir::insert_semaphores(s.lowered, t); }},
       {"emit-program", "build and verify the per-stream program",
        [](State &s, const Target &t) -> llvm::Error {
-         auto p = lir::emit_program(s.lowered, t);
+         auto p = lir::emit_program(std::move(s.lowered), t);
          if (!p) return p.takeError();
          s.program = std::move(*p);
          s.lowered = lir::Program();
@@ -104,14 +104,17 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
   std::vector<std::unique_ptr<llvm::Timer>> timers;
   for (const Pass &p : passes()) {
     if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
-    timers.push_back(std::make_unique<llvm::Timer>(p.name, p.description, group));
+    timers.push_back(std::make_unique<llvm::Timer>(p.name, p.name, group));
     if (opts.time_passes) timers.back()->startTimer();
     llvm::Error e = p.run(s, t);
     if (opts.time_passes) timers.back()->stopTimer();
     if (e) return e;
     if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
   }
-  if (opts.time_passes) group.print(os);
+  if (opts.time_passes) {
+    group.print(os);
+    group.clear();  // printed once, here, not again when the group is destroyed
+  }
   return std::move(s.program);
 }
 

@@ -23,8 +23,9 @@ public:
         report_stream(s, fmt::format("DMA queue {} does not exist on {} (it has {} queues)",
                                      s.id.queue, target.name, target.dma_queues));
       for (size_t i = 0; i < s.insts.size() && errors.size() < max_errors; ++i) {
-        where = fmt::format("stream {}, #{} ({})", stream_name(s.id), i,
-                            op_info(s.insts[i].op).name);
+        where.clear();  // formatted only if this instruction has a problem
+        cur_stream = &s;
+        cur_index = i;
         check_instruction(s.id.engine, s.insts[i]);
       }
     }
@@ -37,9 +38,15 @@ private:
   size_t max_errors;
   std::vector<std::string> errors;
   std::string where;
+  const Stream *cur_stream = nullptr;
+  size_t cur_index = 0;
 
   void report(const std::string &msg) {
-    if (errors.size() < max_errors) errors.push_back(where + ": " + msg);
+    if (errors.size() >= max_errors) return;
+    if (where.empty() && cur_stream)
+      where = fmt::format("stream {}, #{} ({})", stream_name(cur_stream->id), cur_index,
+                          op_info(cur_stream->insts[cur_index].op).name);
+    errors.push_back(where + ": " + msg);
   }
   void report_stream(const Stream &s, const std::string &msg) {
     if (errors.size() < max_errors) errors.push_back("stream " + stream_name(s.id) + ": " + msg);

@@ -1,6 +1,8 @@
 // Instruction and operand naming for messages and the trace (describe.h).
 #include "simulator/describe.h"
 
+#include "runtime/asm_printer.h"
+
 #include <fmt/format.h>
 
 namespace nk {
@@ -23,37 +25,18 @@ std::string describe_inst(const Program &program, unsigned stream, uint64_t inde
   return out;
 }
 
-std::string describe_ap(const AccessPattern &a) {
-  std::string out = fmt::format("{}:{}", memory_name(a.mem), dtype_name(a.dtype));
-  if (a.on_chip())
-    out += fmt::format("[{}:{}]", a.start_partition, a.start_partition + a.num_partitions);
-  out += fmt::format("+{}[", a.offset);
-  for (unsigned d = 0; d < a.num_dims && d < kMaxHbmDims; ++d)
-    out += fmt::format("{}[{},{}]", d ? "," : "", a.dims[d].stride, a.dims[d].count);
-  out += ']';
-  return out;
-}
-
+// The operands exactly as the assembly prints them (asm_printer.h), so a
+// trace slice can be pasted back into a .s file.
 std::string describe_operands(const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
   std::string out;
-  for (unsigned i = 0; i < info.num_aps; ++i) {
-    if (!inst.ap[i].present()) continue;
-    if (!out.empty()) out += ' ';
-    out += fmt::format("{}={}", info.aps[i].name, describe_ap(inst.ap[i]));
-  }
-  for (unsigned i = 0; i < info.num_attrs; ++i) {
-    if (!out.empty()) out += ' ';
-    const AttrFieldInfo &f = info.attrs[i];
-    out += f.name;
-    out += '=';
-    switch (f.kind) {
-    case AttrKind::Float: out += fmt::format("{}", inst.get_float(i)); break;
-    case AttrKind::Alu: out += alu_name(inst.get_alu(i)); break;
-    case AttrKind::Act: out += act_name(inst.get_act(i)); break;
-    default: out += std::to_string(inst.get_int(i)); break;
-    }
-  }
+  llvm::raw_string_ostream os(out);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (inst.ap[i].present())
+      os << ' ' << info.aps[i].name << '=' << format_access_pattern(inst.ap[i]);
+  print_attributes(os, inst);
+  os.flush();
+  if (!out.empty() && out[0] == ' ') out.erase(0, 1);
   return out;
 }
 

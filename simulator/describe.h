@@ -13,8 +13,8 @@ namespace nk {
 std::string describe_loc(const Program &program, const DebugLoc &loc);
 // "tensor[3] nc_matmul" plus " (file:line:col)" when known.
 std::string describe_inst(const Program &program, unsigned stream, uint64_t index);
-// The operands as text, e.g. "dst=psum:f32[0:64]+0[[1,8]] accumulate=1".
+// The operands as the assembly writes them, e.g.
+// "dst=psum:f32[0:64]+0[[1,8]] stationary=... accumulate=true".
 std::string describe_operands(const Instruction &inst);
-std::string describe_ap(const AccessPattern &ap);
 
 } // namespace nk

@@ -5,13 +5,24 @@
 
 namespace nk {
 
-void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm) {
-  waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm});
+void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm,
+                   unsigned queue) {
+  waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm, queue});
+  next_ = compute_next_event();
 }
 
-double DmaModel::next_event() const {
+bool DmaModel::queue_busy(unsigned q) const {
+  for (const Transfer &f : flowing_)
+    if (f.queue == q) return true;
+  return false;
+}
+
+double DmaModel::compute_next_event() const {
   double t = kNever;
-  for (const Transfer &w : waiting_) t = std::min(t, w.start);
+  // A waiting transfer behind a flowing one of its queue starts when that
+  // one ends, which is already an event.
+  for (const Transfer &w : waiting_)
+    if (!queue_busy(w.queue)) t = std::min(t, std::max(w.start, now_));
   for (const Transfer &f : flowing_) t = std::min(t, end_time(f));
   return t;
 }
@@ -30,17 +41,24 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
   }
   flowing_.swap(still);
   now_ = t;
-  // Transfers whose latency is over start flowing (empty ones end at once).
+  // Transfers whose latency is over start flowing (empty ones end at once),
+  // the oldest first, one per queue at a time.
   for (size_t i = 0; i < waiting_.size();) {
-    if (waiting_[i].start <= t) {
+    if (waiting_[i].start <= t && !queue_busy(waiting_[i].queue)) {
+      bool older_waiting = false;  // keep each queue's issue order
+      for (size_t j = 0; j < i; ++j)
+        if (waiting_[j].queue == waiting_[i].queue) older_waiting = true;
+      if (older_waiting) { ++i; continue; }
       if (waiting_[i].remaining <= 0) ended.push_back(waiting_[i].id);
       else flowing_.push_back(waiting_[i]);
       waiting_.erase(waiting_.begin() + long(i));
+      i = 0;  // an empty transfer may free its queue for the next one
     } else {
       ++i;
     }
   }
   recompute_rates();
+  next_ = compute_next_event();
 }
 
 void DmaModel::recompute_rates() {

@@ -1,7 +1,10 @@
 // DMA transfer timing: fixed latency, then bytes flowing at a shared rate.
 //
 // Each transfer waits its latency (pipelined: transfers of one queue wait
-// concurrently), then flows. Flows that touch HBM share the HBM bandwidth
+// concurrently), then flows; a queue moves the bytes of one transfer at a
+// time, in issue order (a DMA ring works through its descriptors in order),
+// so a transfer flows once its latency is over and its queue's previous
+// transfer has finished. Flows that touch HBM share the HBM bandwidth
 // max-min fairly (water-filling): each gets min(its own peak, an equal
 // share of what the slower flows leave); SBUF-to-SBUF flows run at their own
 // peak. Rates are recomputed whenever a flow starts or ends, so a transfer's
@@ -25,9 +28,10 @@ public:
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   // A transfer whose bytes start flowing at `flow_start` (issue + latency).
-  void add(uint64_t id, double flow_start, double bytes, double peak_bytes_per_ns, bool uses_hbm);
+  void add(uint64_t id, double flow_start, double bytes, double peak_bytes_per_ns, bool uses_hbm,
+           unsigned queue = 0);
   // Time of the next flow start or end; kNever when idle.
-  double next_event() const;
+  double next_event() const { return next_; }
   // Advances to `t` (<= next_event()) and appends the transfers that ended.
   void advance(double t, std::vector<uint64_t> &ended);
   bool idle() const { return waiting_.empty() && flowing_.empty(); }
@@ -39,15 +43,19 @@ private:
     double remaining;  // bytes
     double peak;
     bool uses_hbm;
+    unsigned queue;
     double rate = 0;
   };
+  bool queue_busy(unsigned q) const;
   void recompute_rates();
+  double compute_next_event() const;
   double end_time(const Transfer &t) const {
     return t.remaining <= 0 ? now_ : now_ + t.remaining / t.rate;
   }
 
   double hbm_bytes_per_ns_;
   double now_ = 0;
+  double next_ = kNever;  // cached: the scheduler asks after every step
   std::vector<Transfer> waiting_;  // in latency
   std::vector<Transfer> flowing_;
 };

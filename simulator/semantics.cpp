@@ -92,8 +92,9 @@ void Executor::nc_matmul(const Instruction &inst) {
     std::fill(acc, acc + N, 0.0f);
     for (unsigned k = 0; k < K; ++k) {
       const float s = S[k * M + m];
-      const float *v = V + k * N;
-      for (uint64_t n = 0; n < N; ++n) acc[n] += s * v[n];
+      const float *__restrict v = V + k * N;
+      float *__restrict a = acc;
+      for (uint64_t n = 0; n < N; ++n) a[n] += s * v[n];
     }
     uint8_t *row = mem_.row(dst, unsigned(m));
     if (accumulate) {

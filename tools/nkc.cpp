@@ -1,29 +1,141 @@
 // nkc: the compiler driver. Flag parsing only; the work is in compiler/.
-//   nkc KERNEL.tile --emit=tokens|ast|tir [-D name=value]... [--target trn1|trn2]
+//
+//   nkc compile KERNEL.tile -o PROGRAM [-D name=value]... [--target trn1|trn2]
+//   nkc KERNEL.tile --emit=tokens|ast|tir|isa [-D name=value]... [--target ...]
+//   pass inspection (both forms): --print-after-all --print-before-all
+//     --print-after=PASS --print-before=PASS --time-passes --list-passes
+//
+// Exit status: 0 success; 1 source errors (diagnostics on stderr); 2 bad
+// flags, unreadable files, or a failure writing the output.
 #include "compiler/frontend/driver.h"
+#include "compiler/frontend/frontend.h"
+#include "compiler/pipeline.h"
+#include "runtime/asm_printer.h"
+#include "runtime/program_file.h"
 #include "runtime/target.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
 
+namespace {
+
+enum class Emit { tokens, ast, tir, isa };
+
+cl::OptionCategory category("nkc options");
+cl::SubCommand compile_cmd("compile", "Compile a .tile kernel to a program file");
+
+cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile>"), cl::sub(*cl::TopLevelSubCommand),
+                           cl::sub(compile_cmd), cl::cat(category));
+cl::opt<Emit> emit("emit", cl::desc("Print a compilation stage to stdout"),
+                   cl::values(clEnumValN(Emit::tokens, "tokens", "the token stream"),
+                              clEnumValN(Emit::ast, "ast", "the syntax tree"),
+                              clEnumValN(Emit::tir, "tir", "the Tile IR after size binding and checks"),
+                              clEnumValN(Emit::isa, "isa", "the compiled program as text assembly")),
+                   cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
+cl::opt<std::string> output("o", cl::desc("Output program file (binary; text assembly if it ends in .s)"),
+                            cl::value_desc("file"), cl::sub(compile_cmd), cl::cat(category));
+cl::list<std::string> defines("D", cl::Prefix, cl::desc("Bind a size parameter: -D name=value"),
+                              cl::value_desc("name=value"), cl::sub(*cl::TopLevelSubCommand),
+                              cl::sub(compile_cmd), cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("Target machine: trn1 or trn2"),
+                            cl::init(std::string(nk::kDefaultTarget)), cl::sub(*cl::TopLevelSubCommand),
+                            cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> print_after_all("print-after-all", cl::desc("Print the program after every pass (stderr)"),
+                              cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> print_before_all("print-before-all", cl::desc("Print the program before every pass (stderr)"),
+                               cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::list<std::string> print_after("print-after", cl::desc("Print the program after the named pass"),
+                                  cl::value_desc("pass"), cl::CommaSeparated, cl::sub(*cl::TopLevelSubCommand),
+                                  cl::sub(compile_cmd), cl::cat(category));
+cl::list<std::string> print_before("print-before", cl::desc("Print the program before the named pass"),
+                                   cl::value_desc("pass"), cl::CommaSeparated, cl::sub(*cl::TopLevelSubCommand),
+                                   cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> time_passes("time-passes", cl::desc("Time each pass and print a report (stderr)"),
+                          cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
+                          cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
+
+int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "nkc") << msg << '\n';
+  return 2;
+}
+
+// Front end + pipeline; prints diagnostics. Returns the exit status on failure.
+int compile(nk::Program &out) {
+  const nk::Target *t = nk::find_target(std::string(target));
+  if (!t) return fail("unknown target '" + target + "' (expected trn1 or trn2)");
+  std::map<std::string, int64_t> defs;
+  for (const std::string &d : defines) {
+    auto parsed = nk::parse_define(d);
+    if (!parsed) return fail(llvm::toString(parsed.takeError()));
+    defs[parsed->first] = parsed->second;
+  }
+  nk::PipelineOptions opts;
+  opts.print_after_all = print_after_all;
+  opts.print_before_all = print_before_all;
+  opts.print_after.assign(print_after.begin(), print_after.end());
+  opts.print_before.assign(print_before.begin(), print_before.end());
+  opts.time_passes = time_passes;
+  std::string diags;
+  llvm::raw_string_ostream ds(diags);
+  auto p = nk::compile_tile_file(input, defs, *t, opts, ds);
+  if (!p) {
+    llvm::errs() << ds.str();
+    std::string msg = llvm::toString(p.takeError());
+    if (!ds.str().empty()) return 1;  // source errors, already printed
+    if (llvm::StringRef(msg).contains(": error: ")) {
+      llvm::errs() << msg << '\n';
+      return 1;
+    }
+    return fail(msg);
+  }
+  out = std::move(*p);
+  return 0;
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::OptionCategory category("nkc options");
-  cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile>"), cl::Required, cl::cat(category));
-  cl::opt<nk::EmitStage> emit(
-      "emit", cl::desc("Print a compilation stage to stdout"), cl::Required,
-      cl::values(clEnumValN(nk::EmitStage::tokens, "tokens", "the token stream"),
-                 clEnumValN(nk::EmitStage::ast, "ast", "the syntax tree"),
-                 clEnumValN(nk::EmitStage::tir, "tir", "the Tile IR after size binding and checks")),
-      cl::cat(category));
-  cl::list<std::string> defines("D", cl::Prefix, cl::desc("Bind a size parameter: -D name=value"),
-                                cl::value_desc("name=value"), cl::cat(category));
-  cl::opt<std::string> target("target", cl::desc("Target machine: trn1 or trn2"),
-                              cl::init(std::string(nk::kDefaultTarget)), cl::cat(category));
   cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv, "nkc: the NeuronCore tile kernel compiler\n", &llvm::errs()))
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "nkc: the NeuronCore tile kernel compiler\n\n"
+                                   "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
+                                   "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
+                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n"))
     return 2;
-  return nk::run_emit(emit, input, defines, target, llvm::outs(), llvm::errs());
+  if (list_passes) {
+    for (const std::string &n : nk::pipeline_pass_names()) llvm::outs() << n << '\n';
+    return 0;
+  }
+  if (input.empty()) return fail("no input file (see --help)");
+  if (compile_cmd) {
+    if (output.empty()) return fail("nkc compile needs -o PROGRAM");
+    nk::Program p;
+    if (int rc = compile(p)) return rc;
+    std::string bytes;
+    if (llvm::StringRef(output).endswith(".s")) {
+      llvm::raw_string_ostream os(bytes);
+      nk::print_program(os, p);
+    } else {
+      bytes = nk::encode_program(p);
+    }
+    if (llvm::Error e = nk::write_file_atomically(output, bytes)) return fail(llvm::toString(std::move(e)));
+    return 0;
+  }
+  if (!emit.getNumOccurrences()) return fail("say what to do: 'nkc compile K.tile -o P' or 'nkc K.tile --emit=STAGE'");
+  if (emit == Emit::isa) {
+    nk::Program p;
+    if (int rc = compile(p)) return rc;
+    nk::print_program(llvm::outs(), p);
+    return 0;
+  }
+  nk::EmitStage stage = emit == Emit::tokens ? nk::EmitStage::tokens
+                        : emit == Emit::ast  ? nk::EmitStage::ast
+                                             : nk::EmitStage::tir;
+  return nk::run_emit(stage, input, std::vector<std::string>(defines.begin(), defines.end()), target,
+                      llvm::outs(), llvm::errs());
 }

@@ -1,52 +1,74 @@
-// nksim: runs a Neuron ISA program (binary program file or text assembly) on
-// the simulated NeuronCore and reports its timing.
+// nksim: runs a kernel on the simulated NeuronCore and checks it.
 //
-//   nksim run PROGRAM [--target trn1|trn2] [--stats] [--trace FILE.json]
-//                     [--strict] [--no-race-check] [--no-verify]
+//   nksim run PROGRAM|KERNEL.tile [-D name=value]... [--target trn1|trn2]
+//         [--input NAME=FILE.npy]... [--random-inputs[=SEED]] [--random-scale=S]
+//         [--output NAME=FILE.npy]... [--check[=ATOL,RTOL]]
+//         [--stats] [--trace FILE.json] [--strict] [--no-race-check]
 //
-// The driver is three steps, each a function so later options slot in:
-// build_hbm_image (inputs; zero-filled for now), run_program (verify and
-// simulate), report (warnings, --stats, --trace). Exit status: 0 success;
-// 2 with a one-line "error:" message on bad input, deadlock or race (1 is
-// reserved for a failed --check).
+// A .tile source is compiled in-process (the same pipeline as nkc compile).
+// The work is in simulator/session.h (load/bind/run/read), oracle/ (the
+// reference and comparison) and compiler/pipeline.h; this file parses flags
+// and reports. Exit status: 0 success; 1 when --check finds a mismatch;
+// 2 with an `error:` message on bad input, deadlock or race.
+#include "compiler/frontend/frontend.h"
+#include "compiler/pipeline.h"
+#include "oracle/kernel_reference.h"
+#include "runtime/npy.h"
 #include "runtime/program_file.h"
-#include "runtime/target.h"
-#include "runtime/verifier.h"
-#include "simulator/simulator.h"
+#include "simulator/session.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <set>
+
 using namespace llvm;
 
-static cl::SubCommand run_cmd("run", "Simulate a program");
+static cl::SubCommand run_cmd("run", "Simulate a program or a .tile kernel");
 static cl::OptionCategory category("nksim run options");
-static cl::opt<std::string> program_path(cl::Positional, cl::desc("<program.s | program.nkp>"),
-                                         cl::sub(run_cmd), cl::cat(category));
+static cl::opt<std::string> input_path(cl::Positional, cl::desc("<program.nkp | program.s | kernel.tile>"),
+                                       cl::sub(run_cmd), cl::cat(category));
+static cl::list<std::string> defines("D", cl::Prefix, cl::desc("Bind a size parameter of a .tile kernel"),
+                                     cl::value_desc("name=value"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> target_name("target",
-                                        cl::desc("Target machine (default: the program's own; "
-                                                 "a different one is an error)"),
-                                        cl::value_desc("trn1|trn2"), cl::sub(run_cmd),
-                                        cl::cat(category));
+                                        cl::desc("Target machine: compiles a .tile for it (default trn2); "
+                                                 "a program must have been built for it"),
+                                        cl::value_desc("trn1|trn2"), cl::sub(run_cmd), cl::cat(category));
+static cl::list<std::string> inputs("input", cl::desc("Bind input NAME to a .npy file"),
+                                    cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<std::string> random_inputs("random-inputs", cl::ValueOptional,
+                                          cl::desc("Fill inputs not given by --input with deterministic "
+                                                   "random data (uniform [-1,1) x scale; default seed 1)"),
+                                          cl::value_desc("SEED"), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<double> random_scale("random-scale", cl::init(1.0),
+                                    cl::desc("Scale of --random-inputs values"), cl::sub(run_cmd),
+                                    cl::cat(category));
+static cl::opt<bool> u2_as_bf16("npy-u2-as-bf16",
+                                cl::desc("Read '<u2' .npy inputs as raw bf16 bit patterns"),
+                                cl::sub(run_cmd), cl::cat(category));
+static cl::list<std::string> outputs("output", cl::desc("Write a tensor to a .npy file (FILE alone: 'out')"),
+                                     cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<std::string> check("check", cl::ValueOptional,
+                                  cl::desc("Compare the outputs with the kernel's NumPy-equivalent reference "
+                                           "(tolerance: the kernel's own, or ATOL,RTOL)"),
+                                  cl::value_desc("ATOL,RTOL"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd),
                                 cl::cat(category));
-static cl::opt<std::string> trace_path("trace",
-                                       cl::desc("Write a Chrome/Perfetto trace-event JSON file"),
-                                       cl::value_desc("file.json"), cl::sub(run_cmd),
-                                       cl::cat(category));
+static cl::opt<std::string> trace_path("trace", cl::desc("Write a Chrome/Perfetto trace-event JSON file"),
+                                       cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never written is an error"),
                             cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"),
                                    cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
-                               cl::desc("Skip the program verifier (the simulator still refuses "
-                                        "anything unsafe)"),
+                               cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
                                cl::sub(run_cmd), cl::cat(category));
 
 namespace {
 
+constexpr int kExitMismatch = 1;
 constexpr int kExitError = 2;
 
 int fail(const Twine &msg) {
@@ -54,70 +76,141 @@ int fail(const Twine &msg) {
   return kExitError;
 }
 
-// The HBM image the kernel runs on: Program::hbm_size bytes, tensors at their
-// offsets. Inputs are zero for now (--input/--random-inputs come later).
-Expected<std::vector<uint8_t>> build_hbm_image(const nk::Program &program) {
-  if (program.hbm_size > (uint64_t(1) << 36))
-    return createStringError(inconvertibleErrorCode(),
-                             "program needs %llu bytes of HBM; nksim supports at most 64 GiB",
-                             (unsigned long long)program.hbm_size);
-  return std::vector<uint8_t>(program.hbm_size, 0);
+// Errors that carry clang-style diagnostics (file:line:col ... caret) are
+// printed as they are; others get the one-line "nksim: error:" form.
+int fail_error(Error e, StringRef prefix = "") {
+  std::string msg = toString(std::move(e));
+  if (StringRef(msg).contains(": error: ")) {
+    errs() << msg;
+    if (!StringRef(msg).endswith("\n")) errs() << '\n';
+    return kExitError;
+  }
+  return fail(prefix.empty() ? Twine(msg) : prefix + ": " + msg);
 }
 
-Expected<const nk::Target *> resolve_target(const nk::Program &program) {
-  const nk::Target *target = nk::find_target(program.target);
-  if (!target)
-    return createStringError(inconvertibleErrorCode(),
-                             "program targets unknown machine '%s' (known: trn1, trn2)",
-                             program.target.c_str());
-  if (!target_name.empty() && target_name != program.target)
-    return createStringError(inconvertibleErrorCode(),
-                             "--target %s does not match the program's target %s",
-                             target_name.c_str(), program.target.c_str());
-  return target;
+// NAME=VALUE, or VALUE alone with `default_name`.
+std::pair<std::string, std::string> split_binding(StringRef arg, StringRef default_name) {
+  auto [name, value] = arg.split('=');
+  if (value.empty() && !arg.contains('=')) return {default_name.str(), arg.str()};
+  return {name.str(), value.str()};
 }
 
-Expected<nk::SimStats> run_program(const nk::Program &program, const nk::Target &target,
-                                   std::vector<uint8_t> &hbm, nk::SimTrace *trace) {
-  if (!no_verify)
-    if (Error e = nk::verify_program(program, target)) return e;
-  nk::SimOptions options;
-  options.strict = strict;
-  options.check_races = !no_race_check;
-  return nk::simulate(program, target, hbm, options, trace);
+Expected<nk::Program> load_or_compile(StringRef path) {
+  if (path.endswith(".tile")) {
+    std::map<std::string, int64_t> defs;
+    for (const std::string &d : defines) {
+      auto parsed = nk::parse_define(d);
+      if (!parsed) return parsed.takeError();
+      defs[parsed->first] = parsed->second;
+    }
+    std::string tname = target_name.empty() ? std::string(nk::kDefaultTarget) : target_name.getValue();
+    const nk::Target *t = nk::find_target(tname);
+    if (!t) return createStringError(inconvertibleErrorCode(), "unknown target '%s' (known: trn1, trn2)", tname.c_str());
+    std::string diags;
+    raw_string_ostream ds(diags);
+    auto p = nk::compile_tile_file(path, defs, *t, nk::PipelineOptions{}, ds);
+    if (!p) {
+      if (!ds.str().empty()) return createStringError(inconvertibleErrorCode(), "%s", ds.str().c_str());
+      return p.takeError();
+    }
+    return p;
+  }
+  if (!defines.empty())
+    return createStringError(inconvertibleErrorCode(), "-D binds sizes of a .tile kernel; %s is a compiled program",
+                             path.str().c_str());
+  return nk::load_program_file(path);
 }
 
-Error report(const nk::Program &program, const nk::SimStats &stats, const nk::SimTrace &trace) {
-  for (const nk::SimWarning &w : stats.warnings) WithColor::warning(errs(), "nksim") << w.message << '\n';
-  if (stats.num_warnings > stats.warnings.size())
-    WithColor::warning(errs(), "nksim")
-        << (stats.num_warnings - stats.warnings.size()) << " more warnings not shown\n";
-  if (!trace_path.empty())
-    if (Error e = nk::write_trace_file(trace_path, program, stats, trace)) return e;
-  if (show_stats) nk::print_stats(outs(), stats);
+Error bind_inputs(nk::Session &s) {
+  std::set<std::string> seen;
+  nk::NpyReadOptions ropts;
+  ropts.u2_as_bf16 = u2_as_bf16;
+  for (const std::string &arg : inputs) {
+    auto [name, file] = split_binding(arg, "");
+    if (name.empty() || file.empty())
+      return createStringError(inconvertibleErrorCode(), "--input expects NAME=FILE.npy, got '%s'", arg.c_str());
+    if (!seen.insert(name).second)
+      return createStringError(inconvertibleErrorCode(), "--input %s is given twice", name.c_str());
+    auto t = nk::load_input_npy(s.program(), name, file, ropts);
+    if (!t) return t.takeError();
+    if (Error e = s.bind(name, *t)) return e;
+  }
+  if (random_inputs.getNumOccurrences()) {
+    uint64_t seed = 1;
+    if (!random_inputs.empty() && StringRef(random_inputs).getAsInteger(0, seed))
+      return createStringError(inconvertibleErrorCode(), "--random-inputs expects an integer seed, got '%s'",
+                               random_inputs.c_str());
+    s.bind_random(seed, random_scale);
+  }
   return Error::success();
 }
 
-int run_main() {
-  if (program_path.empty()) return fail("no program file (see nksim run --help)");
-  auto program = nk::load_program_file(program_path);
-  if (!program) {
-    // Assembly diagnostics come rendered clang-style (file:line:col, caret).
-    std::string msg = toString(program.takeError());
-    if (StringRef(msg).contains(": error: ")) {
-      errs() << msg;
-      return kExitError;
-    }
-    return fail(msg);
+// Runs the kernel's reference on the bound inputs and compares. Returns
+// whether everything passed.
+Expected<bool> run_check(const nk::Session &s) {
+  const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
+  if (!ref)
+    return createStringError(inconvertibleErrorCode(),
+                             "--check: no reference is registered for kernel '%s' (see docs/oracle.md)",
+                             s.program().kernel.c_str());
+  auto expected = ref->run(s.inputs());
+  if (!expected) return expected.takeError();
+  auto actual = s.outputs();
+  if (!actual) return actual.takeError();
+  nk::oracle::Tolerance tol = ref->tolerance_for(s.inputs(), *actual);
+  if (!check.empty()) {
+    auto t = nk::oracle::parse_tolerance(check);
+    if (!t) return t.takeError();
+    tol = *t;
   }
-  auto target = resolve_target(*program);
-  if (!target) return fail(toString(target.takeError()));
-  auto hbm = build_hbm_image(*program);
-  if (!hbm) return fail(toString(hbm.takeError()));
+  auto cmp = nk::oracle::compare_outputs(*actual, *expected, tol);
+  if (!cmp) return cmp.takeError();
+  for (const auto &c : *cmp) nk::oracle::print_comparison(outs(), c);
+  bool ok = nk::oracle::all_passed(*cmp);
+  outs() << (ok ? "PASS\n" : "FAIL\n");
+  return ok;
+}
+
+int run_main() {
+  if (input_path.empty()) return fail("no program or kernel given (see nksim run --help)");
+  auto program = load_or_compile(input_path);
+  if (!program) return fail_error(program.takeError());
+  auto session = nk::Session::from_program(std::move(*program), input_path.getValue().size() > 5 &&
+                                                                        StringRef(input_path).endswith(".tile")
+                                                                    ? StringRef()
+                                                                    : StringRef(target_name));
+  if (!session) return fail_error(session.takeError());
+  if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
+
+  std::set<std::string> bound;
+  for (const auto &kv : session->inputs()) bound.insert(kv.first);
+  if (Error e = nk::check_all_inputs_bound(session->program(), bound))
+    return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
+
+  nk::SimOptions options;
+  options.strict = strict;
+  options.check_races = !no_race_check;
   nk::SimTrace trace;
-  auto stats = run_program(*program, **target, *hbm, trace_path.empty() ? nullptr : &trace);
-  if (!stats) return fail(program_path + ": " + toString(stats.takeError()));
-  if (Error e = report(*program, *stats, trace)) return fail(toString(std::move(e)));
+  auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
+  if (!stats) return fail_error(stats.takeError(), input_path);
+
+  for (const nk::SimWarning &w : stats->warnings) WithColor::warning(errs(), "nksim") << w.message << '\n';
+  if (stats->num_warnings > stats->warnings.size())
+    WithColor::warning(errs(), "nksim") << (stats->num_warnings - stats->warnings.size())
+                                        << " more warnings not shown\n";
+  for (const std::string &arg : outputs) {
+    auto [name, file] = split_binding(arg, "out");
+    if (name.empty() || file.empty()) return fail("--output expects NAME=FILE.npy, got '" + arg + "'");
+    if (Error e = nk::save_tensor_npy(session->program(), session->hbm(), name, file)) return fail_error(std::move(e));
+  }
+  if (!trace_path.empty())
+    if (Error e = nk::write_trace_file(trace_path, session->program(), *stats, trace)) return fail_error(std::move(e));
+  if (show_stats) nk::print_stats(outs(), *stats);
+  if (check.getNumOccurrences()) {
+    auto ok = run_check(*session);
+    if (!ok) return fail_error(ok.takeError());
+    if (!*ok) return kExitMismatch;
+  }
   return 0;
 }
 
@@ -127,9 +220,10 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "nksim: simulate Neuron ISA programs on a modelled NeuronCore\n\n"
-                              "  nksim run prog.s --stats            run and print timing\n"
-                              "  nksim run prog.nkp --trace t.json   also write a Perfetto trace\n");
+                              "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
+                              "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
+                              "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
+                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n");
   if (run_cmd) return run_main();
   return fail("no command given; use 'nksim run PROGRAM' (see --help)");
 }

@@ -10,20 +10,27 @@
 
 #include "runtime/verifier.h"
 
+#include <map>
+
 namespace nk::lir {
 
-llvm::Expected<nk::Program> emit_program(const Program &p, const Target &t) {
+llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t) {
   nk::Program out;
   out.kernel = p.kernel;
   out.target = p.target;
   out.hbm_size = p.hbm_size;
-  out.tensors = p.tensors;
-  out.files = p.files;
-  for (const Inst &in : p.insts) {
+  out.tensors = std::move(p.tensors);
+  out.files = std::move(p.files);
+  // Size every stream first: instructions are large, and growing vectors
+  // would copy them over and over.
+  std::map<StreamId, size_t> sizes;
+  for (const Inst &in : p.insts) ++sizes[in.stream];
+  for (auto &[id, n] : sizes) out.stream(id).insts.reserve(n);
+  for (Inst &in : p.insts) {
     if (!in.placed)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal compiler error: an instruction has no stream");
-    out.stream(in.stream).insts.push_back(in.inst);
+    out.stream(in.stream).insts.push_back(std::move(in.inst));
   }
   if (llvm::Error e = verify_program(out, t))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -122,7 +122,10 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   }
 
   // 1. Dependencies, in program order.
-  std::vector<std::vector<InstIdx>> deps(n);
+  // Dependencies of instruction i: dep_list[dep_begin[i] .. dep_begin[i+1]).
+  std::vector<size_t> dep_begin(n + 1, 0);
+  std::vector<InstIdx> dep_list;
+  dep_list.reserve(2 * n);
   AccessMap maps[3];  // hbm, sbuf, psum (PSUM and SBUF: per-partition byte ranges)
   std::vector<bool> needs_signal(n, false);
   auto so = [&](InstIdx i) { return stream_of[i]; };
@@ -133,7 +136,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     auto dep = [&](InstIdx d) {
       if (d == i) return;
       if (stream_of[d] == stream_of[i] && !is_dma) return;  // in-order engine
-      deps[i].push_back(d);
+      dep_list.push_back(d);
       needs_signal[d] = true;
     };
     // Reads first, then writes, so an in-place update sees its own read.
@@ -145,6 +148,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
         auto [lo, hi] = extent(a);
         maps[unsigned(a.mem) - 1].access(lo, hi, write, i, dep, so);
       }
+    dep_begin[i + 1] = dep_list.size();
   }
 
   // 2. Signal counts: stream S's k-th signal follows its k-th marked producer.
@@ -157,33 +161,41 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
 
   // 3. Waits, pruned with vector clocks; record which signals are used.
   struct Wait { unsigned stream; uint32_t count; };
-  std::vector<std::vector<Wait>> waits(n);
+  // Waits before instruction i: wait_list[wait_begin[i] .. wait_begin[i+1]).
+  std::vector<size_t> wait_begin(n + 1, 0);
+  std::vector<Wait> wait_list;
   std::vector<std::vector<uint32_t>> clock(num_streams, std::vector<uint32_t>(num_streams, 0));
   // Snapshot of a stream's clock at each of its signals (by count).
-  std::vector<std::vector<std::vector<uint32_t>>> snapshot(num_streams);
+  // (flat: num_streams entries per signal).
+  std::vector<std::vector<uint32_t>> snapshot(num_streams);
   std::vector<std::vector<bool>> used(num_streams);
   std::vector<uint32_t> self_waited(num_streams, 0);
+  std::vector<uint32_t> need(num_streams, 0);
   for (InstIdx i = 0; i < n; ++i) {
     unsigned me = stream_of[i];
     // Strongest requirement per producer stream.
-    std::vector<uint32_t> need(num_streams, 0);
-    for (InstIdx d : deps[i]) need[stream_of[d]] = std::max(need[stream_of[d]], count_after[d]);
+    std::fill(need.begin(), need.end(), 0);
+    for (size_t k = dep_begin[i]; k < dep_begin[i + 1]; ++k) {
+      InstIdx d = dep_list[k];
+      need[stream_of[d]] = std::max(need[stream_of[d]], count_after[d]);
+    }
     for (unsigned s = 0; s < num_streams; ++s) {
       // A DMA queue waiting on itself cannot use its own clock entry (which
       // records that it *signalled*); it tracks what it has waited for.
       uint32_t known = s == me ? self_waited[me] : clock[me][s];
       if (!need[s] || known >= need[s]) continue;
       if (s == me) self_waited[me] = need[s];
-      waits[i].push_back({s, need[s]});
+      wait_list.push_back({s, need[s]});
       if (used[s].size() < need[s]) used[s].resize(need[s], false);
       used[s][need[s] - 1] = true;
-      const std::vector<uint32_t> &snap = snapshot[s][need[s] - 1];
+      const uint32_t *snap = &snapshot[s][size_t(need[s] - 1) * num_streams];
       for (unsigned u = 0; u < num_streams; ++u) clock[me][u] = std::max(clock[me][u], snap[u]);
       if (s != me) clock[me][s] = std::max(clock[me][s], need[s]);
     }
+    wait_begin[i + 1] = wait_list.size();
     if (needs_signal[i]) {
       clock[me][me] = count_after[i];
-      snapshot[me].push_back(clock[me]);
+      snapshot[me].insert(snapshot[me].end(), clock[me].begin(), clock[me].end());
     }
   }
 
@@ -195,8 +207,13 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     for (size_t k = 0; k < used[s].size(); ++k)
       if (used[s][k]) renumber[s][k] = ++c;
   }
+  size_t total = n + wait_list.size();
+  for (InstIdx i = 0; i < n; ++i) {
+    unsigned s = stream_of[i];
+    if (needs_signal[i] && count_after[i] <= used[s].size() && used[s][count_after[i] - 1]) ++total;
+  }
   std::vector<Inst> out;
-  out.reserve(n + n / 2);
+  out.reserve(total);
   auto sync_inst = [&](Opcode op, StreamId sid, unsigned sem, uint32_t value, DebugLoc loc) {
     Inst s;
     s.inst = Instruction::make(op);
@@ -209,13 +226,16 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     return s;
   };
   for (InstIdx i = 0; i < n; ++i) {
-    const Inst &in = p.insts[i];
-    for (const Wait &w : waits[i])
-      out.push_back(sync_inst(Opcode::sem_wait, in.stream, w.stream, renumber[w.stream][w.count - 1], in.inst.loc));
-    out.push_back(in);
+    const StreamId sid = p.insts[i].stream;
+    const DebugLoc loc = p.insts[i].inst.loc;
+    for (size_t k = wait_begin[i]; k < wait_begin[i + 1]; ++k) {
+      const Wait &w = wait_list[k];
+      out.push_back(sync_inst(Opcode::sem_wait, sid, w.stream, renumber[w.stream][w.count - 1], loc));
+    }
+    out.push_back(std::move(p.insts[i]));
     unsigned s = stream_of[i];
     if (needs_signal[i] && count_after[i] <= used[s].size() && used[s][count_after[i] - 1])
-      out.push_back(sync_inst(Opcode::sem_signal, in.stream, s, 1, in.inst.loc));
+      out.push_back(sync_inst(Opcode::sem_signal, sid, s, 1, loc));
   }
   p.insts = std::move(out);
   return llvm::Error::success();

@@ -9,15 +9,17 @@
 
 namespace nk::lir {
 
-// Places every compute instruction on one of its allowed engines.
-void assign_engines(Program &p, const Target &t);
+// Places every compute instruction on one of its allowed engines and
+// reorders the program by a cost-model list schedule.
+void schedule(Program &p, const Target &t);
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.
 llvm::Error allocate_memory(Program &p, const Target &t);
 // Inserts sem_signal / sem_wait for every cross-stream dependency.
 llvm::Error insert_semaphores(Program &p, const Target &t);
-// Builds the runtime Program (per-stream instruction lists) and verifies it.
-llvm::Expected<nk::Program> emit_program(const Program &p, const Target &t);
+// Builds the runtime Program (per-stream instruction lists) and verifies it;
+// consumes the LIR (instructions are moved, not copied).
+llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t);
 
 } // namespace nk::lir

@@ -12,6 +12,8 @@ config.test_source_root = os.path.dirname(__file__)
 source_dir = params.get("nk_source_dir", os.path.dirname(os.path.dirname(config.test_source_root)))
 bin_dir = params.get("nk_bin_dir", os.path.join(source_dir, "build", "bin"))
 tools_dir = params.get("llvm_tools_dir", "/usr/lib/llvm-14/bin")
+# Test outputs (%t) go to the build tree, never the source tree.
+config.test_exec_root = os.path.join(os.path.dirname(bin_dir), "tests", "lit-output")
 config.environment["PATH"] = os.pathsep.join([bin_dir, tools_dir, os.environ.get("PATH", "")])
 config.substitutions.append(("%nk_src", source_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))

@@ -116,3 +116,48 @@ TEST_CASE("references: input errors name the input") {
   CHECK(error_of(decode_attention_gqa_reference({{"q", HostTensor(Dtype::f32, {5, 4})}, {"k", gk}, {"v", gk}})) ==
         "decode_attention_gqa reference: input 'k' has shape [2,4,8], expected [n_kv,d,s] with d=5 (from q)");
 }
+
+TEST_CASE("references: the kernels' online softmax over 128-position tiles agrees") {
+  // docs/kernels.md's GQA algorithm (running max m, sum l, accumulator acc
+  // per query row, rescaled by alpha = exp(m - m_new) per tile), written
+  // with the oracle's own ops, must reproduce the reference to fp32 rounding.
+  int64_t d = 32, s = 512, n_kv = 2, n_q = 4, group = 2, tile = 128;
+  HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 9, 8.0);  // queries scaled by 8
+  HostTensor k = random_input("k", Dtype::f32, {n_kv, d, s}, 9);
+  HostTensor v = random_input("v", Dtype::f32, {n_kv, d, s}, 9);
+  auto ref = decode_attention_gqa_reference({{"q", q}, {"k", k}, {"v", v}});
+  REQUIRE(ref);
+  double scale = 1.0 / std::sqrt(double(d));
+  Array qa = Array::from_host(q), ka = Array::from_host(k), va = Array::from_host(v);
+  std::vector<Array> heads;
+  for (int64_t g = 0; g < n_kv; ++g) {
+    // The group's query columns ride together: qg (d, group).
+    std::vector<Array> cols;
+    for (int64_t j = 0; j < group; ++j) cols.push_back(qa.transpose().index(g * group + j));
+    Array qg = stack(cols).transpose();
+    Array m = Array::full({group, 1}, -INFINITY), l = Array::full({group, 1}, 0.0);
+    Array acc = Array::full({group, d}, 0.0);
+    for (int64_t t = 0; t < s / tile; ++t) {
+      std::vector<Array> kcols, vcols;
+      for (int64_t j = 0; j < tile; ++j) {
+        kcols.push_back(ka.index(g).transpose().index(t * tile + j));
+        vcols.push_back(va.index(g).transpose().index(t * tile + j));
+      }
+      Array kt = stack(kcols), vt = stack(vcols);              // (tile, d)
+      Array qk = matmul(qg.transpose(), kt.transpose()) * scale;  // (group, tile)
+      Array m_new = maximum(m, max(qk, 1, true));
+      Array alpha = exp(m - m_new);
+      Array p = exp(qk - m_new);
+      l = l * alpha + sum(p, 1, true);
+      acc = acc * alpha + matmul(p, vt);
+      m = m_new;
+    }
+    Array o = acc / l;
+    for (int64_t j = 0; j < group; ++j) heads.push_back(o.index(j));
+  }
+  auto cmp = compare_tensors("online", stack(heads).to_host(), ref->at("out"), {1e-6, 1e-5});
+  REQUIRE(cmp);
+  MESSAGE("online softmax vs reference: max abs error " << cmp->max_abs_error);
+  CHECK(cmp->passed);
+  CHECK(cmp->max_abs_error < 1e-5);
+}

@@ -1,6 +1,6 @@
 # Each engine waits for a signal the other sends only after its own wait:
 # nksim stops with one error line naming both waits and the semaphore values.
-# RUN: not nksim run %s 2>&1 | FileCheck %s
+# RUN: not nksim run %s --random-inputs 2>&1 | FileCheck %s
 # CHECK: error: {{.*}}deadlock.s: deadlock at 3.3 ns: every unfinished stream is blocked: vector[0] sem_wait (dl.tile:4:3) waits for semaphore 2 >= 1 (it is 0); scalar[1] sem_wait (dl.tile:8:3) waits for semaphore 1 >= 2 (it is 1)
 .kernel deadlock
 .target trn2

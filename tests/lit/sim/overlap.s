@@ -2,7 +2,7 @@
 # total is the longer engine (plus the SBUF latency), not the sum.
 # vector: 4 x memset of 1024 f32 per partition = 4 x 1024 cycles at 0.96 GHz;
 # gpsimd: the same at 1.2 GHz. Latency: 60 vector cycles = 62.5 ns.
-# RUN: nksim run %s --stats | FileCheck %s
+# RUN: nksim run %s --random-inputs --stats | FileCheck %s
 # CHECK: kernel overlap on trn2
 # CHECK-NEXT: total time: 4329.2 ns = 10390 cycles at the Tensor engine clock (2.4 GHz)
 # CHECK-NEXT: stream      insts      busy ns  busy %   blocked ns      idle ns

@@ -1,8 +1,8 @@
 # The vector engine reads the tile dma0 loads without waiting for it: a race.
 # The fixed version (Inputs/race-fixed.s) adds the semaphore and runs clean.
-# RUN: not nksim run %s 2>&1 | FileCheck %s
-# RUN: nksim run %S/Inputs/race-fixed.s --stats | FileCheck %s --check-prefix=FIXED
-# RUN: nksim run %s --no-race-check --stats | FileCheck %s --check-prefix=UNCHECKED
+# RUN: not nksim run %s --random-inputs 2>&1 | FileCheck %s
+# RUN: nksim run %S/Inputs/race-fixed.s --random-inputs --stats | FileCheck %s --check-prefix=FIXED
+# RUN: nksim run %s --random-inputs --no-race-check --stats | FileCheck %s --check-prefix=UNCHECKED
 # CHECK: error: {{.*}}race.s: race on sbuf partition 0 byte 0: dma0[0] dma_copy (race.tile:3:5) writes it (operand 'dst') while vector[0] tensor_scalar (race.tile:4:9) reads it, with no semaphore ordering between them
 # FIXED: kernel race_fixed on trn2
 # FIXED: vector          3

@@ -2,7 +2,7 @@
 # engines no longer overlap and gpsimd's wait shows up as blocked time.
 # The signal fires at 4266.7 + 62.5 ns (vector's results visible); gpsimd
 # then pays its wait (4 cycles at 1.2 GHz), 4 memsets and 50 ns of latency.
-# RUN: nksim run %s --stats | FileCheck %s
+# RUN: nksim run %s --random-inputs --stats | FileCheck %s
 # CHECK: total time: 7795.8 ns
 # CHECK: vector          5       4270.8
 # CHECK: gpsimd          5       3416.7 {{.*}}  4329.2

@@ -1,6 +1,6 @@
 # Reading SBUF bytes nothing wrote is a warning, and an error under --strict.
-# RUN: nksim run %s 2>&1 | FileCheck %s
-# RUN: not nksim run %s --strict 2>&1 | FileCheck %s --check-prefix=STRICT
+# RUN: nksim run %s --random-inputs 2>&1 | FileCheck %s
+# RUN: not nksim run %s --random-inputs --strict 2>&1 | FileCheck %s --check-prefix=STRICT
 # CHECK: warning: vector[1] tensor_copy: operand 'src' reads sbuf bytes never written (first: partition 2, byte 0)
 # STRICT: error: {{.*}}uninit.s: vector[1] tensor_copy: operand 'src' reads sbuf bytes never written (first: partition 2, byte 0)
 .kernel uninit

@@ -1,0 +1,67 @@
+// Session: load / bind / run / read (see session.h).
+#include "simulator/session.h"
+
+#include "runtime/program_file.h"
+#include "runtime/verifier.h"
+
+namespace nk {
+
+static llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.str().c_str());
+}
+
+llvm::Expected<Session> Session::load(llvm::StringRef path) {
+  auto p = load_program_file(path);
+  if (!p) return p.takeError();
+  return from_program(std::move(*p));
+}
+
+llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_name) {
+  const Target *t = find_target(p.target);
+  if (!t) return err("program targets unknown machine '" + p.target + "' (known: trn1, trn2)");
+  if (!target_name.empty() && target_name != p.target)
+    return err("--target " + target_name + " does not match the program's target " + p.target);
+  Session s;
+  s.program_ = std::move(p);
+  s.target_ = t;
+  if (s.program_.hbm_size > (uint64_t(1) << 36))
+    return err("program needs " + llvm::Twine(s.program_.hbm_size) + " bytes of HBM; nksim supports at most 64 GiB");
+  auto hbm = allocate_hbm(s.program_);
+  if (!hbm) return hbm.takeError();
+  s.hbm_ = std::move(*hbm);
+  return s;
+}
+
+llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
+  if (llvm::Error e = bind_input(program_, hbm_, name, t)) return e;
+  inputs_[name.str()] = t;
+  return llvm::Error::success();
+}
+
+void Session::bind_random(uint64_t seed, double scale) {
+  for (const TensorDecl &d : program_.tensors) {
+    if (d.kind != TensorKind::input || inputs_.count(d.name)) continue;
+    HostTensor t = random_tensor(d, seed, scale);
+    llvm::consumeError(bind_input(program_, hbm_, d.name, t));  // shapes match by construction
+    inputs_[d.name] = std::move(t);
+  }
+}
+
+llvm::Expected<SimStats> Session::run(const SimOptions &opts, SimTrace *trace, bool verify) {
+  std::set<std::string> bound;
+  for (auto &kv : inputs_) bound.insert(kv.first);
+  if (llvm::Error e = check_all_inputs_bound(program_, bound)) return e;
+  if (verify)
+    if (llvm::Error e = verify_program(program_, *target_)) return e;
+  return simulate(program_, *target_, hbm_, opts, trace);
+}
+
+llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {
+  return read_tensor(program_, hbm_, name);
+}
+
+llvm::Expected<std::map<std::string, HostTensor>> Session::outputs() const {
+  return read_outputs(program_, hbm_);
+}
+
+} // namespace nk

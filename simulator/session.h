@@ -1,0 +1,61 @@
+// The embeddable runtime API: load a program, bind inputs by name, run it on
+// the simulated NeuronCore, read the outputs. nksim is a thin driver over it.
+//
+//   auto s = nk::Session::load("kernel.nkp");        // or from_program(...)
+//   s->bind("q", q_tensor);                          // HostTensor, checked
+//   s->bind_random(/*seed=*/1);                      // the rest, deterministic
+//   auto stats = s->run();                           // SimStats
+//   auto out = s->output("out");                     // HostTensor
+//
+// Assumes nothing about the program: it is verified for its target before
+// running. Errors are llvm::Errors naming the file, tensor or instruction.
+#pragma once
+
+#include "runtime/hbm_binding.h"
+#include "runtime/host_tensor.h"
+#include "runtime/program.h"
+#include "runtime/target.h"
+#include "simulator/simulator.h"
+
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace nk {
+
+class Session {
+public:
+  // A binary program file or text assembly.
+  static llvm::Expected<Session> load(llvm::StringRef path);
+  // `target_name` empty: the program's own target; otherwise it must match.
+  static llvm::Expected<Session> from_program(Program p, llvm::StringRef target_name = "");
+
+  const Program &program() const { return program_; }
+  const Target &target() const { return *target_; }
+
+  // Binds input `name` (dtype and shape must match the program's tensor).
+  llvm::Error bind(llvm::StringRef name, const HostTensor &t);
+  // Binds every input not yet bound to deterministic random data
+  // (runtime/hbm_binding.h: random_tensor).
+  void bind_random(uint64_t seed, double scale = 1.0);
+  // The inputs bound so far, by name (what an oracle needs).
+  const std::map<std::string, HostTensor> &inputs() const { return inputs_; }
+
+  // Verifies (unless `verify` is false) and simulates. Every input must be
+  // bound first.
+  llvm::Expected<SimStats> run(const SimOptions &opts = {}, SimTrace *trace = nullptr, bool verify = true);
+
+  llvm::Expected<HostTensor> output(llvm::StringRef name) const;
+  llvm::Expected<std::map<std::string, HostTensor>> outputs() const;
+  const HbmImage &hbm() const { return hbm_; }
+
+private:
+  Program program_;
+  const Target *target_ = nullptr;
+  HbmImage hbm_;
+  std::map<std::string, HostTensor> inputs_;
+};
+
+} // namespace nk
