@@ -1,0 +1,343 @@
+#!/usr/bin/python3
+"""Validates the decode kernels end to end over the issue-7 test matrix.
+
+Usage (from the repository root, after building into build/):
+  /usr/bin/python3 tests/validation/run_matrix.py            # the full matrix
+  /usr/bin/python3 tests/validation/run_matrix.py --quick    # the covering subset ctest runs
+  options: --nksim PATH|NAME (a bare name is looked up on PATH)  --jobs N  --only SUBSTRING  --keep DIR  --quiet
+
+Assumes: build/bin/nksim (or --nksim) and NumPy under /usr/bin/python3.
+Guarantees: prints one table row per case and a summary; exits 0 only when
+every case passes, 1 when any fails, 2 on a usage or setup error.
+
+Every case
+  1. draws q, k, v with NumPy, seeded from the case name: uniform on [-1, 1)
+     as `nksim --random-inputs` draws them (default), or standard normal with
+     --dist=normal; q times 8 for the "large" logits case (logit standard
+     deviation about 2.7 uniform, 8 normal), so the running max moves
+     between KV tiles (the "max+" column counts how often it rose after the
+     first tile, summed over query heads);
+     bf16 cases round them to bfloat16 (nearest even) and save them as the
+     '<V2' .npy that np.save writes for ml_dtypes.bfloat16;
+  2. runs `nksim run KERNEL.tile -D ... --target T --input q=.. --input k=..
+     --input v=.. --output out=.. --check --strict`: the simulator's race
+     checker is on (a race is an error, exit 2), --strict turns reads of
+     never-written SBUF/PSUM into errors, and --check compares with the C++
+     oracle (NumPy allclose semantics: |got - want| <= atol + rtol*|want|;
+     atol = rtol = 1e-5 for fp32, 2e-2 for bf16 inputs);
+  3. loads out.npy with NumPy and compares it with NumPy's own computation of
+     the math in docs/kernels.md, done in float64 on exactly the values the
+     kernel saw (the float32 inputs, or the bf16-rounded inputs), with the
+     same allclose rule and tolerances. bf16 cases must also keep
+     max|got - want| <= 2e-2 * max|want|, so small outputs cannot pass
+     on atol alone.
+
+A case passes when nksim exits 0 with "check out: PASS", prints no warning,
+and the NumPy comparison passes. "ratio" columns are the largest
+|got - want| / (atol + rtol*|want|) over the output: <= 1 passes. When an
+fp32 case fails, the report also gives the ratio an ideal fp32 kernel would
+reach (q.k summed in fp32 like the Tensor engine, everything else exact):
+if that fails too, the limit is fp32 accumulation, not the kernel.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+DS = [32, 64, 80, 96, 128]
+HEADS = [(1, 1), (4, 4), (8, 2), (12, 2), (32, 8), (16, 1)]
+SEQS = [1, 17, 128, 300, 512, 2048]
+SINGLE_SEQS = [1, 17, 128]  # decode_attention: one KV tile, s <= 128
+TARGETS = ["trn1", "trn2"]
+LOGITS = ["normal", "large"]
+DTYPES = ["f32", "bf16"]
+TOLERANCE = {"f32": 1e-5, "bf16": 2e-2}
+Q_SCALE = {"normal": 1.0, "large": 8.0}
+
+KERNEL_FILES = {
+    ("gqa", "f32"): "kernels/decode_attention_gqa.tile",
+    ("gqa", "bf16"): "kernels/decode_attention_gqa_bf16.tile",
+    ("single", "f32"): "kernels/decode_attention.tile",
+    ("single", "bf16"): "kernels/decode_attention_bf16.tile",
+}
+
+
+class Case:
+    def __init__(self, kernel, dtype, target, d, n_q, n_kv, s, logits):
+        self.kernel, self.dtype, self.target = kernel, dtype, target
+        self.d, self.n_q, self.n_kv, self.s, self.logits = d, n_q, n_kv, s, logits
+
+    @property
+    def name(self):
+        heads = f"q{self.n_q}kv{self.n_kv}" if self.kernel == "gqa" else "single"
+        return f"{self.kernel}_{self.dtype}_{self.target}_d{self.d}_{heads}_s{self.s}_{self.logits}"
+
+    def defines(self):
+        if self.kernel == "gqa":
+            return {"d": self.d, "n_q": self.n_q, "n_kv": self.n_kv, "s": self.s}
+        return {"d": self.d, "s": self.s}
+
+
+def full_matrix():
+    cases = []
+    for dtype in DTYPES:
+        for target in TARGETS:
+            for logits in LOGITS:
+                for d in DS:
+                    for n_q, n_kv in HEADS:
+                        for s in SEQS:
+                            cases.append(Case("gqa", dtype, target, d, n_q, n_kv, s, logits))
+                    for s in SINGLE_SEQS:
+                        cases.append(Case("single", dtype, target, d, 1, 1, s, logits))
+    return cases
+
+
+def quick_matrix():
+    """Every value of every dimension at least once, both targets, both
+    logit scales, both dtypes and both kernels, in eight runs."""
+    return [
+        Case("gqa", "f32", "trn1", 32, 1, 1, 1, "normal"),
+        Case("gqa", "f32", "trn2", 64, 4, 4, 17, "large"),
+        Case("gqa", "bf16", "trn1", 80, 8, 2, 128, "large"),
+        Case("gqa", "bf16", "trn2", 96, 12, 2, 300, "normal"),
+        Case("gqa", "f32", "trn1", 128, 32, 8, 512, "large"),
+        Case("gqa", "f32", "trn2", 128, 16, 1, 2048, "large"),
+        Case("single", "f32", "trn1", 80, 1, 1, 17, "large"),
+        Case("single", "bf16", "trn2", 128, 1, 1, 128, "large"),
+    ]
+
+
+# ---------------------------------------------------------------- NumPy side
+
+def to_bf16_bits(a):
+    """float32 -> bfloat16 bit patterns, round to nearest even (no NaNs here)."""
+    u = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def bf16_bits_to_f32(b):
+    return (b.astype(np.uint32) << 16).view(np.float32)
+
+
+def make_inputs(case, dist):
+    """Kernel-layout inputs as float32 values, and what to save for nksim."""
+    seed = int.from_bytes(hashlib.sha256(case.name.encode()).digest()[:8], "little")
+    rng = np.random.default_rng(seed)
+    if case.kernel == "gqa":
+        shapes = {"q": (case.d, case.n_q), "k": (case.n_kv, case.d, case.s), "v": (case.n_kv, case.d, case.s)}
+    else:
+        shapes = {"q": (case.d, 1), "k": (case.d, case.s), "v": (case.d, case.s)}
+    values, files = {}, {}
+    for name in ["q", "k", "v"]:
+        if dist == "normal":
+            x = rng.standard_normal(shapes[name], dtype=np.float32)
+        else:  # as nksim --random-inputs: uniform on [-1, 1) in steps of 2^-23
+            x = ((rng.integers(0, 2**24, shapes[name]) - 2**23) * 2.0**-23).astype(np.float32)
+        if name == "q":
+            x = (x * np.float32(Q_SCALE[case.logits])).astype(np.float32)
+        if case.dtype == "bf16":
+            bits = to_bf16_bits(x)
+            values[name] = bf16_bits_to_f32(bits)
+            files[name] = bits.view("V2")  # what np.save writes for ml_dtypes.bfloat16
+        else:
+            values[name] = x
+            files[name] = x
+    return values, files
+
+
+def numpy_reference(case, q, k, v):
+    """docs/kernels.md's math in float64: per query head h with kv = h // group,
+    out[h] = softmax(k[kv]^T q[h] / sqrt(d)) @ v[kv]^T (kernel layout in, (n_q, d) out).
+    Also returns how many times a row's running max rose after the first
+    128-position tile (the online softmax's rescaling path)."""
+    q, k, v = (x.astype(np.float64) for x in (q, k, v))
+    if case.kernel == "single":
+        k, v = k[None], v[None]
+    d, n_q = q.shape
+    group = n_q // k.shape[0]
+    scale = 1.0 / np.sqrt(d)
+    out = np.empty((n_q, d))
+    max_moves = 0
+    for h in range(n_q):
+        kv = h // group
+        logits = (k[kv].T @ q[:, h]) * scale  # (s,)
+        tile_max = [logits[i:i + 128].max() for i in range(0, logits.size, 128)]
+        max_moves += int(np.sum(np.maximum.accumulate(tile_max)[1:] > np.maximum.accumulate(tile_max)[:-1]))
+        e = np.exp(logits - logits.max())
+        out[h] = (e / e.sum()) @ v[kv].T
+    return out, max_moves
+
+
+def fp32_logits_reference(case, q, k, v):
+    """The reference with only the logits' dot products rounded as a Tensor
+    engine summing in fp32 does (products rounded, summed in increasing d):
+    tells whether an fp32 failure is the fp32 accumulation itself."""
+    if case.kernel == "single":
+        k, v = k[None], v[None]
+    d, n_q = q.shape
+    group = n_q // k.shape[0]
+    out = np.empty((n_q, d))
+    for h in range(n_q):
+        kv = h // group
+        prod = (k[kv] * q[:, h][:, None]).astype(np.float32)  # (d, s)
+        dots = np.cumsum(prod, axis=0, dtype=np.float32)[-1]
+        logits = (dots * np.float32(1.0 / np.sqrt(d))).astype(np.float64)
+        e = np.exp(logits - logits.max())
+        out[h] = (e / e.sum()) @ v[kv].T.astype(np.float64)
+    return out
+
+
+def compare(got, want, tol):
+    got = got.astype(np.float64)
+    err = np.abs(got - want)
+    ratio = err / (tol + tol * np.abs(want))
+    ok = bool(np.all(np.isfinite(got))) and bool(np.all(ratio <= 1.0))
+    return ok, float(err.max()), float(ratio.max()), float(err.max() / max(np.abs(want).max(), 1e-30))
+
+
+# ------------------------------------------------------------------ one case
+
+CHECK_RE = re.compile(r"check out: (PASS|FAIL) max_abs_err=(\S+) max_rel_err=(\S+)")
+
+
+def run_case(case, nksim, workdir, keep, dist):
+    cdir = os.path.join(workdir, case.name)
+    os.makedirs(cdir, exist_ok=True)
+    values, files = make_inputs(case, dist)
+    cmd = [nksim, "run", os.path.join(ROOT, KERNEL_FILES[(case.kernel, case.dtype)]), "--target", case.target]
+    for key, val in case.defines().items():
+        cmd += ["-D", f"{key}={val}"]
+    for name, arr in files.items():
+        path = os.path.join(cdir, f"{name}.npy")
+        np.save(path, arr)
+        cmd += ["--input", f"{name}={path}"]
+    out_path = os.path.join(cdir, "out.npy")
+    cmd += ["--output", f"out={out_path}", "--check", "--strict"]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.monotonic() - t0
+    r = {"case": case, "seconds": seconds, "problems": []}
+    m = CHECK_RE.search(proc.stdout)
+    r["oracle"] = m.group(1) if m else "-"
+    r["oracle_abs"] = float(m.group(2)) if m else float("nan")
+    if proc.returncode != 0:
+        r["problems"].append(f"nksim exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:400]}")
+    if "warning" in proc.stderr:
+        r["problems"].append("nksim warning: " + proc.stderr.strip()[:400])
+    if not m or m.group(1) != "PASS":
+        r["problems"].append("oracle check did not PASS")
+    want, r["max_moves"] = numpy_reference(case, values["q"], values["k"], values["v"])
+    tol = TOLERANCE[case.dtype]
+    r["numpy"], r["numpy_abs"], r["numpy_ratio"], r["numpy_scaled"] = "-", float("nan"), float("nan"), float("nan")
+    if os.path.exists(out_path):
+        got = np.load(out_path)
+        if got.shape != want.shape or got.dtype != np.float32:
+            r["problems"].append(f"out.npy is {got.dtype}{list(got.shape)}, expected float32{list(want.shape)}")
+        else:
+            ok, r["numpy_abs"], r["numpy_ratio"], r["numpy_scaled"] = compare(got, want, tol)
+            if case.dtype == "bf16" and r["numpy_scaled"] > tol:
+                ok = False
+            r["numpy"] = "PASS" if ok else "FAIL"
+            if not ok:
+                r["problems"].append("NumPy comparison failed")
+                if case.dtype == "f32":
+                    ideal = fp32_logits_reference(case, values["q"], values["k"], values["v"])
+                    r["problems"].append("an ideal fp32 kernel (q.k summed in fp32 in increasing d, "
+                                         f"everything else exact) has ratio {compare(ideal, want, tol)[2]:.3f} here")
+    else:
+        r["problems"].append("no out.npy written")
+    r["passed"] = not r["problems"]
+    if not keep or r["passed"]:
+        shutil.rmtree(cdir, ignore_errors=True)
+    return r
+
+
+# -------------------------------------------------------------------- report
+
+HEADER = (f"{'kernel':6} {'dtype':5} {'target':6} {'d':>3} {'n_q':>3} {'n_kv':>4} {'s':>5} {'logits':6} "
+          f"{'oracle':6} {'abs_err':>9} {'numpy':5} {'abs_err':>9} {'ratio':>7} {'max+':>4} {'sec':>5}")
+
+
+def row(r):
+    c = r["case"]
+    return (f"{c.kernel:6} {c.dtype:5} {c.target:6} {c.d:>3} {c.n_q:>3} {c.n_kv:>4} {c.s:>5} {c.logits:6} "
+            f"{r['oracle']:6} {r['oracle_abs']:9.2e} {r['numpy']:5} {r['numpy_abs']:9.2e} "
+            f"{r['numpy_ratio']:7.3f} {r['max_moves']:>4} {r['seconds']:5.2f}")
+
+
+def summary(results):
+    lines = []
+    failed = [r for r in results if not r["passed"]]
+    lines.append(f"summary: {len(results) - len(failed)} of {len(results)} cases passed, {len(failed)} failed")
+    for dtype in DTYPES:
+        group = [r for r in results if r["case"].dtype == dtype]
+        if not group:
+            continue
+        worst_oracle = max(group, key=lambda r: r["oracle_abs"] if r["oracle_abs"] == r["oracle_abs"] else -1)
+        worst_numpy = max(group, key=lambda r: r["numpy_ratio"] if r["numpy_ratio"] == r["numpy_ratio"] else -1)
+        worst_scaled = max(group, key=lambda r: r["numpy_scaled"] if r["numpy_scaled"] == r["numpy_scaled"] else -1)
+        lines.append(f"  {dtype} (atol = rtol = {TOLERANCE[dtype]:g}): {len(group)} cases; "
+                     f"worst oracle max_abs_err {worst_oracle['oracle_abs']:.3g} ({worst_oracle['case'].name}); "
+                     f"worst NumPy ratio {worst_numpy['numpy_ratio']:.3g} with max_abs_err "
+                     f"{worst_numpy['numpy_abs']:.3g} ({worst_numpy['case'].name}); "
+                     f"worst NumPy max_abs_err/max|want| {worst_scaled['numpy_scaled']:.3g}")
+    large = [r for r in results if r["case"].logits == "large" and r["case"].s > 128]
+    if large:
+        moved = sum(1 for r in large if r["max_moves"] > 0)
+        lines.append(f"  large logits, s > 128: the running max rose after the first tile in {moved} of {len(large)} cases")
+    lines.append(f"  time: {sum(r['seconds'] for r in results):.1f} s in nksim")
+    for r in failed:
+        lines.append(f"FAILED {r['case'].name}: " + "; ".join(r["problems"]))
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nksim", default=os.path.join(ROOT, "build", "bin", "nksim"))
+    ap.add_argument("--quick", action="store_true", help="the covering subset that ctest runs")
+    ap.add_argument("--jobs", type=int, default=1, help="cases run at once (default 1)")
+    ap.add_argument("--only", default="", help="run only cases whose name contains this")
+    ap.add_argument("--keep", default="", help="keep failing cases' .npy files under this directory")
+    ap.add_argument("--dist", choices=["uniform", "normal"], default="uniform",
+                    help="input distribution: uniform on [-1,1) as --random-inputs draws (default), "
+                         "or standard normal (logits 3x larger: a harsher fp32 stress)")
+    ap.add_argument("--quiet", action="store_true", help="print failing rows and the summary only")
+    args = ap.parse_args()
+    if os.sep not in args.nksim:  # a bare name: look it up on PATH (lit puts build/bin there)
+        args.nksim = shutil.which(args.nksim) or args.nksim
+    if not os.access(args.nksim, os.X_OK):
+        print(f"run_matrix.py: error: no nksim at {args.nksim} (build first, or give --nksim)", file=sys.stderr)
+        return 2
+    cases = [c for c in (quick_matrix() if args.quick else full_matrix()) if args.only in c.name]
+    if not cases:
+        print(f"run_matrix.py: error: no case matches '{args.only}'", file=sys.stderr)
+        return 2
+    workdir = args.keep or tempfile.mkdtemp(prefix="nk-matrix-")
+    print(HEADER, flush=True)
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_case, c, args.nksim, workdir, bool(args.keep), args.dist) for c in cases]
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            if not args.quiet or not r["passed"]:
+                print(row(r) + ("" if r["passed"] else "   <-- FAIL"), flush=True)
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for line in summary(results):
+        print(line)
+    return 0 if all(r["passed"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
