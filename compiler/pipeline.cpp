@@ -47,8 +47,8 @@ const std::vector<Pass> &passes() {
          s.stage = State::lir;
          return ok();
        }},
-      {"assign-engines", "place compute instructions on engines by estimated finish time",
-       [](State &s, const Target &t) { lir::assign_engines(s.lowered, t); return ok(); }},
+      {"schedule", "place instructions on engines and order them by a cost-model list schedule",
+       [](State &s, const Target &t) { lir::schedule(s.lowered, t); return ok(); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",
        [](State &s, const Target &t) { lir::assign_dma_queues(s.lowered, t); return ok(); }},
       {"allocate-memory", "give SBUF/PSUM addresses by liveness, rotating freed space",

@@ -3,7 +3,7 @@
 //
 //   unroll-loops        Tile IR -> flat Tile IR            (lower/unroll_loops)
 //   legalize            flat Tile IR -> LIR                (lower/legalize)
-//   assign-engines      LIR: compute engines               (backend/assign_engines)
+//   schedule            LIR: engines and order             (backend/schedule)
 //   assign-dma-queues   LIR: DMA queues                    (backend/assign_dma_queues)
 //   allocate-memory     LIR: SBUF/PSUM addresses           (backend/allocate_memory)
 //   insert-semaphores   LIR: cross-stream synchronisation  (backend/insert_semaphores)

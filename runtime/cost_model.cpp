@@ -37,7 +37,7 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     double p = src.num_partitions, f = free_size(src);
     busy = e == Engine::tensor ? std::max(p, std::min(double(t.pe_stationary_min), f))
                                : std::max(min_ii, f);
-    if (e == Engine::tensor && src.dtype == Dtype::f32) busy *= t.pe_fp32_factor;
+    // NKI's cost note for transposes has no fp32 factor (unlike nc_matmul).
     break;
   }
   case Opcode::activation: {

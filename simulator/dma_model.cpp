@@ -5,14 +5,24 @@
 
 namespace nk {
 
-void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm) {
-  waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm});
-  next_ = std::min(next_, flow_start);
+void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm,
+                   unsigned queue) {
+  waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm, queue});
+  next_ = compute_next_event();
+}
+
+bool DmaModel::queue_busy(unsigned q) const {
+  for (const Transfer &f : flowing_)
+    if (f.queue == q) return true;
+  return false;
 }
 
 double DmaModel::compute_next_event() const {
   double t = kNever;
-  for (const Transfer &w : waiting_) t = std::min(t, w.start);
+  // A waiting transfer behind a flowing one of its queue starts when that
+  // one ends, which is already an event.
+  for (const Transfer &w : waiting_)
+    if (!queue_busy(w.queue)) t = std::min(t, std::max(w.start, now_));
   for (const Transfer &f : flowing_) t = std::min(t, end_time(f));
   return t;
 }
@@ -31,12 +41,18 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
   }
   flowing_.swap(still);
   now_ = t;
-  // Transfers whose latency is over start flowing (empty ones end at once).
+  // Transfers whose latency is over start flowing (empty ones end at once),
+  // the oldest first, one per queue at a time.
   for (size_t i = 0; i < waiting_.size();) {
-    if (waiting_[i].start <= t) {
+    if (waiting_[i].start <= t && !queue_busy(waiting_[i].queue)) {
+      bool older_waiting = false;  // keep each queue's issue order
+      for (size_t j = 0; j < i; ++j)
+        if (waiting_[j].queue == waiting_[i].queue) older_waiting = true;
+      if (older_waiting) { ++i; continue; }
       if (waiting_[i].remaining <= 0) ended.push_back(waiting_[i].id);
       else flowing_.push_back(waiting_[i]);
       waiting_.erase(waiting_.begin() + long(i));
+      i = 0;  // an empty transfer may free its queue for the next one
     } else {
       ++i;
     }
@@ -46,20 +62,25 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
 }
 
 void DmaModel::recompute_rates() {
-  std::vector<Transfer *> hbm;
-  for (Transfer &f : flowing_) {
-    if (f.uses_hbm) hbm.push_back(&f);
-    else f.rate = f.peak;
-  }
-  std::sort(hbm.begin(), hbm.end(), [](const Transfer *a, const Transfer *b) {
-    return a->peak != b->peak ? a->peak < b->peak : a->id < b->id;
-  });
-  double left = hbm_bytes_per_ns_;
-  size_t n = hbm.size();
-  for (Transfer *f : hbm) {
-    f->rate = std::min(f->peak, left / double(n--));
-    left -= f->rate;
-  }
+  // Water-filling: each flow gets min(its peak, an equal share of what the
+  // slower flows leave). HBM flows share min(HBM, DMA engines); the other
+  // flows share what the DMA engines have left.
+  auto fill = [](std::vector<Transfer *> &flows, double capacity) {
+    std::sort(flows.begin(), flows.end(), [](const Transfer *a, const Transfer *b) {
+      return a->peak != b->peak ? a->peak < b->peak : a->id < b->id;
+    });
+    double left = capacity;
+    size_t n = flows.size();
+    for (Transfer *f : flows) {
+      f->rate = std::max(1e-9, std::min(f->peak, left / double(n--)));
+      left -= f->rate;
+    }
+    return std::max(0.0, capacity - left);
+  };
+  std::vector<Transfer *> hbm, other;
+  for (Transfer &f : flowing_) (f.uses_hbm ? hbm : other).push_back(&f);
+  double used = fill(hbm, std::min(hbm_bytes_per_ns_, engine_bytes_per_ns_));
+  fill(other, std::max(engine_bytes_per_ns_ - used, 1e-9));
 }
 
 } // namespace nk

@@ -1,10 +1,14 @@
 // DMA transfer timing: fixed latency, then bytes flowing at a shared rate.
 //
 // Each transfer waits its latency (pipelined: transfers of one queue wait
-// concurrently), then flows. Flows that touch HBM share the HBM bandwidth
+// concurrently), then flows; a queue moves the bytes of one transfer at a
+// time, in issue order (a DMA ring works through its descriptors in order),
+// so a transfer flows once its latency is over and its queue's previous
+// transfer has finished. Flows that touch HBM share the HBM bandwidth
 // max-min fairly (water-filling): each gets min(its own peak, an equal
 // share of what the slower flows leave); SBUF-to-SBUF flows run at their own
-// peak. Rates are recomputed whenever a flow starts or ends, so a transfer's
+// peak, within what the DMA engines have left (all flows share the DMA
+// engines' total rate). Rates are recomputed whenever a flow starts or ends, so a transfer's
 // end time is only known when it happens: the scheduler asks for the next
 // event time and advances to it.
 //
@@ -20,12 +24,16 @@ namespace nk {
 
 class DmaModel {
 public:
-  explicit DmaModel(double hbm_bytes_per_ns) : hbm_bytes_per_ns_(hbm_bytes_per_ns) {}
+  // `engine_bytes_per_ns`: all DMA engines together, shared by every flow
+  // (HBM or not); `hbm_bytes_per_ns`: shared by the flows that touch HBM.
+  DmaModel(double hbm_bytes_per_ns, double engine_bytes_per_ns)
+      : hbm_bytes_per_ns_(hbm_bytes_per_ns), engine_bytes_per_ns_(engine_bytes_per_ns) {}
 
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   // A transfer whose bytes start flowing at `flow_start` (issue + latency).
-  void add(uint64_t id, double flow_start, double bytes, double peak_bytes_per_ns, bool uses_hbm);
+  void add(uint64_t id, double flow_start, double bytes, double peak_bytes_per_ns, bool uses_hbm,
+           unsigned queue = 0);
   // Time of the next flow start or end; kNever when idle.
   double next_event() const { return next_; }
   // Advances to `t` (<= next_event()) and appends the transfers that ended.
@@ -39,8 +47,10 @@ private:
     double remaining;  // bytes
     double peak;
     bool uses_hbm;
+    unsigned queue;
     double rate = 0;
   };
+  bool queue_busy(unsigned q) const;
   void recompute_rates();
   double compute_next_event() const;
   double end_time(const Transfer &t) const {
@@ -48,6 +58,7 @@ private:
   }
 
   double hbm_bytes_per_ns_;
+  double engine_bytes_per_ns_;
   double now_ = 0;
   double next_ = kNever;  // cached: the scheduler asks after every step
   std::vector<Transfer> waiting_;  // in latency

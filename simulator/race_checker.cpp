@@ -54,8 +54,11 @@ void RaceChecker::begin(unsigned stream, uint64_t index) {
 }
 
 void RaceChecker::on_signal(unsigned stream, unsigned sem, int64_t count_after) {
+  on_signal_clock(sem, count_after, clock(stream));
+}
+
+void RaceChecker::on_signal_clock(unsigned sem, int64_t count_after, const uint32_t *c) {
   SemHistory &h = sems_[sem];
-  const uint32_t *c = clock(stream);
   size_t base = h.joined.size();
   h.joined.resize(base + n_);
   for (unsigned i = 0; i < n_; ++i)

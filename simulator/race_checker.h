@@ -42,6 +42,10 @@ public:
   // Instruction `index` of `stream` starts: its epoch becomes current.
   void begin(unsigned stream, uint64_t index);
   void on_signal(unsigned stream, unsigned sem, int64_t count_after);
+  // A copy of `stream`'s clock now (for a signal that fires later).
+  std::vector<uint32_t> snapshot(unsigned stream) { return {clock(stream), clock(stream) + n_}; }
+  // A signal firing with a clock taken earlier (snapshot).
+  void on_signal_clock(unsigned sem, int64_t count_after, const uint32_t *clock);
   void on_wait(unsigned stream, unsigned sem, int64_t value);
 
   // One operand's access by the current instruction of `stream`; `runs`

@@ -41,15 +41,26 @@ struct StreamState {
   double done = 0;        // compute: every issued instruction's results visible
   bool blocked = false;   // in a sem_wait whose condition is unmet
   double blocked_since = 0;
-  bool draining = false;  // DMA: a sem_signal waiting for transfers in flight
   unsigned in_flight = 0; // DMA transfers issued and not completed
   double active_since = 0;
+  // DMA: transfers in issue order (seq numbers), which have completed, and
+  // the signals waiting for every transfer issued before them.
+  uint64_t issued = 0;
+  uint64_t completed_prefix = 0;   // transfers 0..prefix-1 all completed
+  std::vector<bool> completed;     // by seq
+  struct PendingSignal {
+    uint64_t pc;
+    uint64_t after;                // fires once completed_prefix >= after
+    std::vector<uint32_t> clock;   // race-checker clock at the signal
+  };
+  std::vector<PendingSignal> pending;  // in issue order
 };
 
 struct Transfer {
   unsigned stream;
   uint64_t inst;
   double issue;
+  uint64_t seq;  // order among its queue's transfers
 };
 
 class Scheduler {
@@ -57,7 +68,7 @@ public:
   Scheduler(const Program &p, const Target &t, std::vector<uint8_t> &hbm, const SimOptions &o,
             SimTrace *trace)
       : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
-        dma_(t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
+        dma_(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
         waiters_(t.num_semaphores) {
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
     stats_.kernel = p.kernel;
@@ -71,6 +82,7 @@ private:
   llvm::Error step(unsigned s);
   llvm::Error issue_sem_wait(unsigned s, const Instruction &inst, double now);
   llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
+  void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
   llvm::Error check_access(unsigned s, const Instruction &inst);
   void end_transfers(double t);
   llvm::Error deadlock(double now) const;
@@ -112,7 +124,7 @@ llvm::Expected<SimStats> Scheduler::run() {
     int best = -1;
     for (unsigned s = 0; s < streams_.size(); ++s) {
       const StreamState &st = streams_[s];
-      if (st.pc >= prog_.streams[s].insts.size() || st.blocked || st.draining) continue;
+      if (st.pc >= prog_.streams[s].insts.size() || st.blocked) continue;
       if (best < 0 || st.ready < streams_[unsigned(best)].ready) best = int(s);
     }
     const double t_dma = dma_.next_event();
@@ -155,8 +167,9 @@ llvm::Error Scheduler::step(unsigned s) {
     const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) +
                          (dst.mem == Memory::hbm ? dst_bytes : 0);
     const DmaCost cost = dma_cost(target_, inst);
-    dma_.add(transfers_.size(), now + cost.latency_ns, double(bytes), cost.bytes_per_ns, hbm > 0);
-    transfers_.push_back(Transfer{s, st.pc, now});
+    dma_.add(transfers_.size(), now + cost.latency_ns, double(bytes), cost.bytes_per_ns, hbm > 0, s);
+    transfers_.push_back(Transfer{s, st.pc, now, st.issued++});
+    st.completed.push_back(false);
     ++stats_.dma_transfers;
     stats_.dma_bytes += bytes;
     stats_.hbm_bytes += hbm;
@@ -200,30 +213,49 @@ llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, doubl
 
 llvm::Error Scheduler::issue_sem_signal(unsigned s, const Instruction &inst, double now) {
   StreamState &st = streams_[s];
-  // Fire only once every earlier instruction of the stream has completed.
-  if (st.in_flight > 0) {
-    st.draining = true;
+  // A DMA queue does not stop for its signal: the signal fires when every
+  // transfer issued before it has completed, while later transfers of the
+  // queue proceed (the queue's completion semaphore update, as on hardware).
+  if (prog_.streams[s].id.engine == Engine::dma && st.completed_prefix < st.issued) {
+    StreamState::PendingSignal ps{st.pc, st.issued, {}};
+    if (races_) {
+      races_->begin(s, st.pc);
+      ps.clock = races_->snapshot(s);
+    }
+    st.pending.push_back(std::move(ps));
+    ++st.pc;
     return llvm::Error::success();
   }
+  // Fire only once every earlier instruction of the stream has completed.
   if (st.done > now) {
     st.ready = st.done;
     return llvm::Error::success();
   }
+  if (races_) races_->begin(s, st.pc);
+  fire_signal(s, st.pc, now, nullptr);
+  const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
+  st.ready = now + busy;
+  ++st.pc;
+  return llvm::Error::success();
+}
+
+// sem += value for the signal at `pc` of stream `s`; `clock` is the race
+// checker's clock at the signal (null: the stream's current clock).
+void Scheduler::fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock) {
+  const Instruction &inst = prog_.streams[s].insts[pc];
   const unsigned sem = unsigned(inst.get_int(attr::sem_signal::sem));
   sems_[sem] += inst.get_int(attr::sem_signal::value);
   if (races_) {
-    races_->begin(s, st.pc);
-    races_->on_signal(s, sem, sems_[sem]);
+    if (clock) races_->on_signal_clock(sem, sems_[sem], clock);
+    else races_->on_signal(s, sem, sems_[sem]);
   }
   if (trace_) trace_->sem_values.push_back(TraceCounter{sem, now, sems_[sem]});
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
-  slice(TraceSlice::instruction, s, st.pc, now, busy);
+  slice(TraceSlice::instruction, s, pc, now, busy);
   stats_.streams[s].busy_ns += busy;
   ++stats_.streams[s].instructions;
-  st.ready = now + busy;
-  ++st.pc;
+  end_time_ = std::max(end_time_, now);
   wake_waiters(sem, now);
-  return llvm::Error::success();
 }
 
 void Scheduler::wake_waiters(unsigned sem, double now) {
@@ -252,13 +284,15 @@ void Scheduler::end_transfers(double t) {
     const Transfer &tr = transfers_[id];
     StreamState &st = streams_[tr.stream];
     slice(TraceSlice::instruction, tr.stream, tr.inst, tr.issue, t - tr.issue);
-    if (--st.in_flight == 0) {
-      stats_.streams[tr.stream].busy_ns += t - st.active_since;
-      if (st.draining) {
-        st.draining = false;
-        st.ready = std::max(st.ready, t);
-      }
+    if (--st.in_flight == 0) stats_.streams[tr.stream].busy_ns += t - st.active_since;
+    st.completed[tr.seq] = true;
+    while (st.completed_prefix < st.issued && st.completed[st.completed_prefix]) ++st.completed_prefix;
+    size_t fired = 0;
+    for (; fired < st.pending.size() && st.pending[fired].after <= st.completed_prefix; ++fired) {
+      const StreamState::PendingSignal &ps = st.pending[fired];
+      fire_signal(tr.stream, ps.pc, t, ps.clock.empty() ? nullptr : ps.clock.data());
     }
+    st.pending.erase(st.pending.begin(), st.pending.begin() + long(fired));
   }
 }
 

@@ -306,7 +306,6 @@ void Executor::memset(const Instruction &inst) {
   for (unsigned r = 0; r < dst.num_partitions; ++r) scatter_row_f32(dst, mem_.row(dst, r), x);
 }
 
-// dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
 // dst = predicate != 0 ? on_true : on_false, where on_false is a tile like
 // dst, a [P|1] per-partition value, or (absent) the immediate fill.
 void Executor::select(const Instruction &inst) {
@@ -332,6 +331,7 @@ void Executor::select(const Instruction &inst) {
   }
 }
 
+// dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
 void Executor::affine_select(const Instruction &inst) {
   using a = attr::affine_select;
   const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];

@@ -9,8 +9,9 @@
 
 namespace nk::lir {
 
-// Places every compute instruction on one of its allowed engines.
-void assign_engines(Program &p, const Target &t);
+// Places every compute instruction on one of its allowed engines and
+// reorders the program by a cost-model list schedule.
+void schedule(Program &p, const Target &t);
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.

@@ -469,7 +469,7 @@ private:
     while (e) {
       llvm::SMLoc start = e->range.Start;
       if (accept(Tok::dot)) {
-        if (e->kind != ExprKind::name || !cur().is(Tok::identifier)) {
+        if (e->kind != ExprKind::name || e->name != "isa" || !cur().is(Tok::identifier)) {
           error_here("'.' is only used in ISA op names such as isa.nc_matmul");
           return nullptr;
         }

@@ -243,6 +243,12 @@ bool Sema::run(tir::Module &out) {
       ok &= n.has_value();
       t.shape.push_back(n.value_or(1));
     }
+    int64_t bytes = dtype_size(t.dtype);
+    for (int64_t d : t.shape)
+      if (ok && __builtin_mul_overflow(bytes, d, &bytes)) {
+        diags.error(p.range, "tensor '" + p.name + "' is too large to address");
+        ok = false;
+      }
     if (ok) {
       ValueId id = mod.add_value(t, p.name, loc(p.range.Start));
       mod.tensors.push_back(tir::TensorParam{id, p.name, role});
@@ -299,6 +305,7 @@ void Sema::stmt(const Stmt &s) {
       op.operands = {v.v};
       Type t = type_of(v.v);
       ValueId id = mod.add_value(t, s.name, op.loc, /*is_var=*/true);
+      var_depth_[id] = loops_.size();
       op.result = id;
       emit_no_result(std::move(op));
       bound = SV::make_value(SV::tile, id);
@@ -389,6 +396,14 @@ void Sema::stmt_for(const Stmt &s) {
   if (*n == 0) return;
   if (is_static) {
     for (int64_t i = 0; i < *n && !too_big_; ++i) {
+      // Each iteration counts toward the unrolling cap even when its body
+      // emits nothing, so static(10**18) with an empty body cannot hang.
+      if (++emitted_ > kMaxTirOps) {
+        diags.error(s.range, "the kernel unrolls to more than " + llvm::Twine(kMaxTirOps) +
+                                 " operations; use a parallel or sequential loop instead of static");
+        too_big_ = true;
+        break;
+      }
       scopes_.emplace_back();
       declare(s.name, Binding{Binding::loop, SV::make_int(i), {}}, s.name_range);
       block(s.body);
@@ -419,6 +434,32 @@ void Sema::stmt_for(const Stmt &s) {
   op.body = std::move(body);
   --emitted_;  // emit_no_result counts the loop op itself once
   emit_no_result(std::move(op));
+}
+
+bool Sema::check_parallel_write(ValueId dst, llvm::SMRange r) {
+  ValueId var = var_root(dst);
+  if (!var) return true;
+  auto depth = var_depth_.find(var);
+  auto dims = view_dims_.find(dst);
+  for (size_t i = depth == var_depth_.end() ? 0 : depth->second; i < loops_.size(); ++i) {
+    const LoopCtx &l = loops_[i];
+    if (l.kind != tir::LoopKind::parallel) continue;
+    // Allowed when every iteration writes its own slice: the view's start
+    // moves with this loop's index.
+    bool sliced = false;
+    if (dims != view_dims_.end())
+      for (const tir::ViewDim &d : dims->second)
+        for (auto &[id, coef] : d.start.terms) sliced |= id == l.index && coef != 0;
+    if (sliced) continue;
+    const std::string &name = mod.value(var).name;
+    diags.error(r, "iterations of a parallel loop must be independent, but this writes '" + name +
+                       "', which is defined outside the loop");
+    diags.note(mod.value(var).loc.sm, "'" + name + "' is defined here");
+    diags.note(mod.value(l.index).loc.sm, "use a sequential loop for loop-carried state, or "
+                                          "write a slice indexed by the loop index");
+    return false;
+  }
+  return true;
 }
 
 void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range,
@@ -475,44 +516,13 @@ void Sema::stmt_assign(const Stmt &s) {
   }
   if (!b->value.ok()) return;
   ValueId var = b->value.v;
-  // Iterations of a parallel loop must not write state defined outside it,
-  // unless each writes its own slice (indexed by the loop index).
-  for (const LoopCtx &l : loops_) {
-    if (l.kind != tir::LoopKind::parallel) continue;
-    bool outer = false;  // is the binding in a scope enclosing the loop's?
-    for (size_t d = 0; d + 1 < l.scope_depth && !outer; ++d) {
-      auto f = scopes_[d].find(base->name);
-      outer = f != scopes_[d].end() && &f->second == b;
-    }
-    if (!outer) continue;
-    bool sliced_by_index = false;
-    if (t.kind == ExprKind::subscript) {
-      std::function<bool(const Expr &)> mentions = [&](const Expr &e) {
-        if (e.kind == ExprKind::name) {
-          const Binding *nb = lookup(e.name);
-          if (nb && nb->kind == Binding::loop && nb->value.k == SV::index)
-            for (auto &[id, c] : nb->value.aff.terms) if (id == l.index && c) return true;
-        }
-        for (auto &a : e.args) if (mentions(*a)) return true;
-        for (const ExprPtr *p : {&e.start, &e.stop, &e.step}) if (*p && mentions(**p)) return true;
-        return false;
-      };
-      for (size_t i = 1; i < t.args.size(); ++i) sliced_by_index |= mentions(*t.args[i]);
-    }
-    if (!sliced_by_index) {
-      diags.error(t.range, "iterations of a parallel loop must be independent, but this assigns '" +
-                               base->name + "', which is defined outside the loop");
-      diags.note(b->def, "'" + base->name + "' is defined here");
-      diags.note(mod.value(l.index).loc.sm, "use a sequential loop for loop-carried state");
-      return;
-    }
-  }
   ValueId dst = var;
   if (t.kind == ExprKind::subscript) {
     SV view = eval(t);
     if (view.k != SV::tile) return;
     dst = view.v;
   }
+  if (!check_parallel_write(dst, t.range)) return;
   SV value = eval(*s.value);
   if (!value.ok()) return;
   if (!s.op.empty()) {

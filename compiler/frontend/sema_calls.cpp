@@ -449,7 +449,10 @@ SV Sema::eval_call(const Expr &e) {
     }
     return SV::make_int(*x / *y + (*x % *y != 0));
   }
-  diags.error(e.range, "unknown function '" + name + "'");
+  if (lookup(e.name))
+    diags.error(e.range, "'" + name + "' is not a function");
+  else
+    diags.error(e.range, "unknown function '" + name + "'");
   return poison();
 }
 

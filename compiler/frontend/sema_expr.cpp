@@ -40,7 +40,9 @@ SV Sema::eval_name(const Expr &e) {
     v.dt = *dt;
     return v;
   }
-  if (is_builtin_function(e.name))
+  if (llvm::StringRef(e.name).startswith("isa."))
+    diags.error(e.range, "'" + e.name + "' is an ISA op; call it as " + e.name + "(field=value, ...)");
+  else if (is_builtin_function(e.name))
     diags.error(e.range, "'" + e.name + "' is a function; call it as " + e.name + "(...)");
   else
     diags.error(e.range, "use of undeclared name '" + e.name + "'");
@@ -435,7 +437,7 @@ SV Sema::eval_subscript(const Expr &e) {
         ok = false;
         continue;
       }
-      vd.count = (len + vd.step - 1) / vd.step;
+      vd.count = len / vd.step + (len % vd.step != 0);
     }
     // Bounds: every index the slice touches, over every loop iteration.
     auto [lo, hi] = affine_range(vd.start);

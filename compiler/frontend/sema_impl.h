@@ -99,16 +99,20 @@ public:
   SV eval_call(const Expr &e);
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
   static bool is_builtin_function(llvm::StringRef name);
+  const Binding *lookup(const std::string &name) const;
 
   std::unordered_map<tir::ValueId, tir::ValueId> view_root_;  // view -> root value
   std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_;  // root-relative
   std::unordered_map<tir::ValueId, int64_t> loop_trip_;       // index -> trip count
   std::vector<LoopCtx> loops_;
+  std::unordered_map<tir::ValueId, size_t> var_depth_;  // var -> loops_.size() at creation
+  // Writing a var from inside a parallel loop it was defined outside of is
+  // an error unless the write is a slice indexed by that loop's index.
+  bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
 
 private:
   void bind_sizes(const std::map<std::string, int64_t> &defines);
   void declare(const std::string &name, Binding b, llvm::SMRange r);
-  const Binding *lookup(const std::string &name) const;
   void block(const Block &b);
   void stmt(const Stmt &s);
   void stmt_requires(const Stmt &s);
@@ -135,6 +139,6 @@ private:
 
 // Unrolling static loops stops with a diagnostic past this many ops, so a
 // huge static trip count cannot exhaust memory or time.
-constexpr size_t kMaxTirOps = 500'000;
+constexpr size_t kMaxTirOps = 200'000;
 
 } // namespace nk::fe

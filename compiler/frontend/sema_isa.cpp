@@ -142,6 +142,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
               diags.error(x.range, "cannot write input tensor '" + tp.name + "'");
               ok = false;
             }
+        } else if (var_root(v.v) && !check_parallel_write(v.v, x.range)) {
+          ok = false;
+          continue;
         } else if (!var_root(v.v)) {
           diags.error(x.range, "output field '" + k.name + "' writes in place, so it must be a var "
                                "(or a slice of one)" + std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
@@ -175,7 +178,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
       double d = v.number();
       if (std::isfinite(d) && std::fabs(d) > FLT_MAX) {
-        diags.error(x.range, "value " + std::to_string(d) + " does not fit in fp32");
+        char buf[32];
+        snprintf(buf, sizeof buf, "%g", d);
+        diags.error(x.range, llvm::Twine("value ") + buf + " does not fit in fp32");
         ok = false;
         break;
       }
@@ -226,6 +231,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       ok = false;
     }
   }
+  for (unsigned i = 0; i < info.num_attrs; ++i) {
+    if (info.attrs[i].presence != FieldPresence::Required) continue;
+    bool given = false;
+    for (const Keyword &k : e.keywords) given |= k.name == info.attrs[i].name;
+    if (!given) {
+      diags.error(e.range, "isa." + opname + " requires field '" + info.attrs[i].name + "'");
+      ok = false;
+    }
+  }
   if (!ok) return poison();
   auto field = [&](const char *n) -> ValueId {
     for (unsigned i = 0; i < info.num_aps; ++i) if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
@@ -257,6 +271,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       t = Type{Memory::sbuf, s.dtype, {s.partitions(), 1}};
       break;
     }
+    case Opcode::select:
+      src = field("on_true");
+      [[fallthrough]];
     case Opcode::tensor_copy: case Opcode::tensor_tensor: case Opcode::tensor_scalar:
     case Opcode::activation: case Opcode::affine_select:
       t = type_of(src);
@@ -270,7 +287,6 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     if (dtype) t.dtype = *dtype;
     new_dst = t;
   }
-  if (new_dst && !check_tile_type(*new_dst, field_expr("dst"))) return poison();
   const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
   llvm::SMRange dst_r = field_expr("dst");
   // Memory rules: the Tensor engine reads SBUF; GpSimd cannot reach PSUM.
@@ -289,6 +305,30 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       bool psum = i == 0 ? dst_t.mem == Memory::psum : (op.aps[i] && type_of(op.aps[i]).mem == Memory::psum);
       if (psum) {
         diags.error(i == 0 ? dst_r : ap_expr[i]->range, "the GpSimd engine cannot access PSUM");
+        return poison();
+      }
+    }
+  }
+  // Compute engines start an access only at some partitions (a tile's
+  // buffer starts at partition 0, so a view starts at its partition index).
+  if (*opc != Opcode::dma_copy) {
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      ValueId id = op.aps[i];
+      auto vd = view_dims_.find(id);
+      if (!id || vd == view_dims_.end() || !type_of(id).is_tile()) continue;
+      const tir::Affine &start = vd->second[0].start;
+      int64_t n = vd->second[0].count;
+      int64_t align = n > 64 ? int64_t(target.partitions) : n > 32 ? 64 : 32;
+      bool ok_start = start.constant % align == 0;
+      for (auto &[idx, coef] : start.terms) ok_start &= coef % align == 0;
+      if (!ok_start) {
+        auto [lo, hi] = affine_range(start);
+        (void)hi;
+        diags.error(ap_expr[i] ? ap_expr[i]->range : e.range,
+                    "isa." + opname + ": '" + info.aps[i].name + "' starts at partition " +
+                        (start.is_constant() ? std::to_string(lo) : "'" + std::to_string(start.constant) + " + ...'") +
+                        "; a compute-engine access of " + llvm::Twine(n) + " partitions must start at " +
+                        (n > 64 ? "0" : n > 32 ? "0 or 64" : "0, 32, 64 or 96"));
         return poison();
       }
     }
@@ -339,7 +379,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       if (t.partitions() != dst_t.partitions())
         return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.partitions()) +
                                                " partitions but dst has " + llvm::Twine(dst_t.partitions()));
-      if (is_scalar_field(fname)) {
+      if (*opc == Opcode::select && fname == "on_false") {
+        if (t.free_elements() != 1 && t.free_elements() != dst_t.free_elements())
+          return mismatch(ap_expr[i]->range, "'on_false' must be shaped like dst or be [P | 1], not " +
+                                                 tir::type_str(t));
+      } else if (is_scalar_field(fname)) {
         if (t.free_elements() != 1)
           return mismatch(ap_expr[i]->range, "'" + fname + "' is a per-partition scalar and must be [P | 1], not " +
                                                  tir::type_str(t));
@@ -349,6 +393,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
     }
   }
+  // Machine limits on a new dst come after the op's own rules, which say
+  // more precisely what went wrong (e.g. matmul's N before PSUM bank size).
+  if (new_dst && !check_tile_type(*new_dst, dst_r)) return poison();
   if (new_dst) {
     op.aps[0] = ValueId(mod.values.size());  // the id emit() gives the new dst
     SV out = emit(std::move(op), dst_t);

@@ -1,7 +1,7 @@
 // LIR, the lowered IR: ISA instructions (runtime/isa.h) in one program order,
 // whose on-chip operands address *virtual buffers* instead of addresses. The
 // back-end passes turn it into a runtime Program:
-//   assign_engines -> assign_dma_queues -> allocate_memory ->
+//   schedule -> assign_dma_queues -> allocate_memory ->
 //   insert_semaphores -> emit_program          (order: compiler/pipeline.cpp)
 //
 // Assumes (established by legalisation): every instruction is legal for at
@@ -40,7 +40,7 @@ struct Inst {
   Instruction inst;                      // on-chip APs relative to their buffer
   std::array<BufferId, kMaxAps> buffer;  // per AP slot; kNoBuffer for HBM/absent
   EngineMask engines = 0;                // engines allowed to run it
-  StreamId stream;                       // set by assign_engines / assign_dma_queues
+  StreamId stream;                       // set by schedule / assign_dma_queues
   bool placed = false;
 
   Inst() { buffer.fill(kNoBuffer); }

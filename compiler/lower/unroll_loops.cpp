@@ -12,8 +12,12 @@ struct Unroller {
   Module &m;
   std::unordered_map<ValueId, ValueId> renamed;     // body value -> this iteration's copy
   std::unordered_map<ValueId, int64_t> index_value; // loop index -> current iteration
-  std::vector<Op> out;
+  std::vector<Op> *out = nullptr;  // where ops go now
   unsigned depth = 0;
+  // Inside an iteration of a parallel loop: the segments it is cut into (one
+  // per iteration of each loop directly inside it), for interleaving.
+  std::vector<std::vector<Op>> *segments = nullptr;
+  unsigned segment_depth = 0;  // `depth` of the parallel loop's body
 
   ValueId map(ValueId v) const {
     if (v == kNoValue) return v;
@@ -33,10 +37,18 @@ struct Unroller {
   void run(const std::vector<Op> &ops) {
     for (const Op &op : ops) {
       if (op.kind == OpKind::loop) {
+        if (op.loop_kind == LoopKind::parallel && op.trip_count > 1) {
+          run_parallel(op);
+          continue;
+        }
         ++depth;
         for (int64_t it = 0; it < op.trip_count; ++it) {
           index_value[op.result] = it;
+          // A loop directly inside a parallel iteration: one segment per
+          // iteration, so the parallel iterations can interleave.
+          if (segments && depth == segment_depth + 1) new_segment();
           run(op.body);
+          if (segments && depth == segment_depth + 1) new_segment();
         }
         index_value.erase(op.result);
         --depth;
@@ -78,8 +90,46 @@ struct Unroller {
       }
       for (unsigned i = 0; i < kMaxAps; ++i)
         if (op.aps[i] == op.result && op.result != kNoValue) c.aps[i] = c.result;
-      out.push_back(std::move(c));
+      out->push_back(std::move(c));
     }
+  }
+
+  void new_segment() {
+    if (!segments->back().empty()) segments->emplace_back();
+    out = &segments->back();
+  }
+
+  // Iterations of a parallel loop are independent, so their unrolled code
+  // may be ordered in any interleaving. Round-robin over the iterations'
+  // segments (prologue, each inner-loop iteration, epilogue) gives every
+  // engine work from several iterations at once: while one iteration waits
+  // on its own dependency chain, the others fill the engines.
+  void run_parallel(const Op &loop) {
+    std::vector<Op> *saved_out = out;
+    std::vector<std::vector<Op>> *saved_segments = segments;
+    unsigned saved_depth = segment_depth;
+    ++depth;
+    std::vector<std::vector<std::vector<Op>>> per_iteration(size_t(loop.trip_count));
+    for (int64_t it = 0; it < loop.trip_count; ++it) {
+      index_value[loop.result] = it;
+      auto &segs = per_iteration[size_t(it)];
+      segs.emplace_back();
+      segments = &segs;
+      segment_depth = depth;
+      out = &segs.back();
+      run(loop.body);
+    }
+    index_value.erase(loop.result);
+    --depth;
+    segments = saved_segments;
+    segment_depth = saved_depth;
+    out = saved_out;
+    size_t most = 0;
+    for (auto &segs : per_iteration) most = std::max(most, segs.size());
+    for (size_t k = 0; k < most; ++k)
+      for (auto &segs : per_iteration)
+        if (k < segs.size())
+          for (Op &o : segs[k]) out->push_back(std::move(o));
   }
 };
 
@@ -93,12 +143,14 @@ static size_t unrolled_size(const std::vector<Op> &ops) {
 }
 
 void unroll_loops(Module &m) {
-  Unroller u{m, {}, {}, {}, 0};
+  Unroller u{m, {}, {}, nullptr, 0, nullptr, 0};
   size_t n = unrolled_size(m.body);
-  u.out.reserve(n);
+  std::vector<Op> flat;
+  flat.reserve(n);
+  u.out = &flat;
   m.values.reserve(m.values.size() + n);
   u.run(m.body);
-  m.body = std::move(u.out);
+  m.body = std::move(flat);
 }
 
 } // namespace nk::tir

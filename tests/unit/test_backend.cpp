@@ -119,7 +119,7 @@ lir::Program softmax_lir(uint32_t rows, uint32_t cols) {
 }
 
 llvm::Expected<nk::Program> run_backend(lir::Program p, const Target &t) {
-  assign_engines(p, t);
+  schedule(p, t);
   assign_dma_queues(p, t);
   if (auto e = allocate_memory(p, t)) return e;
   if (auto e = insert_semaphores(p, t)) return e;
@@ -160,7 +160,7 @@ TEST_CASE("softmax LIR lowers to a verified, synchronised program") {
 TEST_CASE("allocation keeps live buffers apart and rotates freed space") {
   const Target &t = *find_target("trn2");
   lir::Program p = softmax_lir(8, 16);
-  assign_engines(p, t);
+  schedule(p, t);
   assign_dma_queues(p, t);
   llvm::Error alloc_err = allocate_memory(p, t);
   REQUIRE_FALSE(bool(alloc_err));
@@ -187,7 +187,7 @@ TEST_CASE("running out of SBUF is an error naming the largest live tiles") {
   lir::Program p = softmax_lir(8, 16);
   p.buffers[0].bytes = 100 * 1024;  // x
   p.buffers[3].bytes = 100 * 1024;  // e: live together with x
-  assign_engines(p, t);
+  schedule(p, t);
   assign_dma_queues(p, t);
   llvm::Error err = allocate_memory(p, t);
   REQUIRE(bool(err));

@@ -1,0 +1,251 @@
+// Pass: schedule.
+//
+// Assumes: LIR in a valid sequential program order; on-chip operands name
+// virtual buffers (before allocate_memory); `engines` says where each
+// instruction may run.
+// Guarantees: every compute instruction is placed on one of its allowed
+// engines (GpSimd never gets a PSUM operand), and the instructions are
+// reordered into an order that respects every dependency of the original
+// order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes), so the
+// program still computes the same values.
+//
+// How: list scheduling against the target's cost model. The dependency DAG
+// comes from per-buffer (and per-HBM-range) access history. Time is
+// simulated: each engine has a next-free time, each instruction becomes
+// ready when its producers' results are visible (busy + fixed latency, plus
+// a semaphore hop across engines). Among ready instructions the one that
+// can start earliest goes first, on the engine where it would start (then
+// finish) earliest; ties keep program order. The new program order is the
+// scheduled start order, which is what each in-order engine stream will
+// execute. This is what lets one head's Tensor-engine work fill the gap while
+// another head waits on its softmax chain.
+//
+// A window bounds how far ahead of the oldest unscheduled instruction (in the
+// original order) anything may be hoisted: loads have no inputs and would
+// otherwise all be issued at once, needing all of the KV cache in SBUF.
+#include "compiler/backend/passes.h"
+
+#include "runtime/cost_model.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <vector>
+
+namespace nk::lir {
+
+namespace {
+
+constexpr size_t kWindow = 512;  // instructions of lookahead in program order
+
+bool touches_psum(const Instruction &inst) {
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (inst.ap[i].mem == Memory::psum) return true;
+  return false;
+}
+
+// Dependency edges from access history: per buffer, and per HBM byte range
+// (coarse: the bounding range of each HBM operand).
+struct Deps {
+  std::vector<std::vector<uint32_t>> preds;  // per instruction
+};
+
+struct History {
+  int64_t writer = -1;
+  std::vector<uint32_t> readers;
+};
+
+Deps build_deps(const Program &p) {
+  Deps d;
+  const size_t n = p.insts.size();
+  d.preds.resize(n);
+  std::vector<History> buf(p.buffers.size());
+  // HBM: ranges [lo, hi) with their history; few writers in practice, so a
+  // list of written ranges and of read ranges per written range suffices.
+  struct HbmAccess { uint64_t lo, hi; uint32_t inst; bool write; };
+  std::vector<HbmAccess> hbm_writes;                 // every HBM write so far
+  std::vector<HbmAccess> hbm_reads;                  // reads of ranges ever written
+  for (uint32_t i = 0; i < n; ++i) {
+    const Instruction &inst = p.insts[i].inst;
+    const OpInfo &info = op_info(inst.op);
+    auto add = [&](int64_t pred) {
+      if (pred < 0 || uint32_t(pred) == i) return;
+      d.preds[i].push_back(uint32_t(pred));
+    };
+    for (int pass = 0; pass < 2; ++pass)
+      for (unsigned k = 0; k < info.num_aps; ++k) {
+        const AccessPattern &a = inst.ap[k];
+        bool write = info.aps[k].role == FieldRole::Out;
+        if (!a.present() || write != (pass == 1)) continue;
+        BufferId b = p.insts[i].buffer[k];
+        if (b != kNoBuffer) {
+          History &h = buf[b];
+          add(h.writer);
+          if (write) {
+            for (uint32_t r : h.readers) add(r);
+            h.readers.clear();
+            h.writer = i;
+          } else {
+            h.readers.push_back(i);
+          }
+          continue;
+        }
+        if (a.mem != Memory::hbm) continue;
+        int64_t lo = int64_t(a.offset), hi = int64_t(a.offset);
+        for (unsigned j = 0; j < a.num_dims; ++j) {
+          int64_t span = a.dims[j].stride * (int64_t(a.dims[j].count) - 1) * int64_t(dtype_size(a.dtype));
+          if (span < 0) lo += span; else hi += span;
+        }
+        HbmAccess acc{uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype)), i, write};
+        for (const HbmAccess &w : hbm_writes)
+          if (w.lo < acc.hi && acc.lo < w.hi) add(w.inst);
+        if (write) {
+          for (const HbmAccess &r : hbm_reads)
+            if (r.lo < acc.hi && acc.lo < r.hi) add(r.inst);
+          hbm_writes.push_back(acc);
+        } else {
+          // Only reads of bytes some instruction writes can ever conflict;
+          // remember reads only once a write exists (kernels read inputs
+          // many times and write `out` once).
+          if (!hbm_writes.empty()) hbm_reads.push_back(acc);
+        }
+      }
+    std::sort(d.preds[i].begin(), d.preds[i].end());
+    d.preds[i].erase(std::unique(d.preds[i].begin(), d.preds[i].end()), d.preds[i].end());
+  }
+  return d;
+}
+
+} // namespace
+
+void schedule(Program &p, const Target &t) {
+  const size_t n = p.insts.size();
+  if (n == 0) return;
+  Deps deps = build_deps(p);
+  std::vector<std::vector<uint32_t>> succs(n);
+  std::vector<uint32_t> indeg(n, 0);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t pr : deps.preds[i]) {
+      succs[pr].push_back(i);
+      ++indeg[i];
+    }
+  deps.preds.clear();
+  deps.preds.shrink_to_fit();
+
+  // Estimated timing state.
+  double engine_free[kNumEngines] = {};
+  double dma_free = 0;  // DMA data phases share the HBM/DMA bandwidth
+  const double dma_rate = std::min(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns);
+  std::vector<double> ready_at(n, 0.0);      // results of all preds visible
+  std::vector<double> start_time(n, 0.0);
+  const double sem_ns = t.cycles_to_ns(Engine::vector, 2.0 * t.semaphore_cycles);
+
+  // Earliest start of i over its allowed engines; sets *engine.
+  auto plan = [&](uint32_t i, Engine *engine) {
+    const Inst &in = p.insts[i];
+    if (in.engines == engine_bit(Engine::dma)) {
+      *engine = Engine::dma;
+      return ready_at[i];
+    }
+    bool psum = touches_psum(in.inst);
+    double best = -1, best_finish = 0;
+    for (unsigned e = 0; e < kNumEngines; ++e) {
+      Engine eng = Engine(e);
+      if (eng == Engine::dma || !(in.engines & engine_bit(eng))) continue;
+      if (eng == Engine::gpsimd && psum) continue;
+      double s = std::max(ready_at[i], engine_free[e]);
+      double f = s + t.cycles_to_ns(eng, instruction_cost(t, eng, in.inst).busy_cycles);
+      if (best < 0 || s < best || (s == best && f < best_finish)) {
+        best = s;
+        best_finish = f;
+        *engine = eng;
+      }
+    }
+    if (best < 0) {  // no legal engine: leave it to the verifier to report
+      *engine = Engine::vector;
+      best = ready_at[i];
+    }
+    return best;
+  };
+
+  // Ready instructions, by (planned start, program index). Entries can be
+  // stale (engines got busier); they are re-planned when popped.
+  using Entry = std::pair<double, uint32_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
+  // Ready but beyond the window, by program index.
+  std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<uint32_t>> held;
+  std::vector<bool> done(n, false);
+  size_t low = 0;  // lowest unscheduled program index
+  // The latest start scheduled so far: nothing is issued before the
+  // scheduler reaches it (an input-free load entering the window starts
+  // now, not at time zero).
+  double clock = 0;
+  auto make_ready = [&](uint32_t i) {
+    if (i >= low + kWindow) {
+      held.push(i);
+      return;
+    }
+    ready_at[i] = std::max(ready_at[i], clock);
+    Engine e;
+    ready.push({plan(i, &e), i});
+  };
+  for (uint32_t i = 0; i < n; ++i)
+    if (indeg[i] == 0) make_ready(i);
+
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  while (!ready.empty()) {
+    auto [key, i] = ready.top();
+    ready.pop();
+    Engine e;
+    double s = plan(i, &e);
+    if (s > key + 1e-9) {  // stale: re-queue with the current estimate
+      ready.push({s, i});
+      continue;
+    }
+    Inst &in = p.insts[i];
+    double visible;
+    if (e == Engine::dma) {
+      DmaCost c = dma_cost(t, in.inst);
+      const AccessPattern &src = in.inst.ap[ap::dma_copy::src];
+      double bytes = double(src.num_elements()) * dtype_size(src.dtype);
+      double data_start = std::max(s + c.latency_ns, dma_free);
+      dma_free = data_start + bytes / std::min(c.bytes_per_ns, dma_rate);
+      visible = dma_free;
+    } else {
+      InstructionCost c = instruction_cost(t, e, in.inst);
+      engine_free[unsigned(e)] = s + t.cycles_to_ns(e, c.busy_cycles);
+      visible = engine_free[unsigned(e)] + t.cycles_to_ns(e, c.latency_cycles);
+      in.stream = StreamId{e, 0};
+      in.placed = true;
+    }
+    start_time[i] = s;
+    clock = std::max(clock, s);
+    done[i] = true;
+    order.push_back(i);
+    while (low < n && done[low]) ++low;
+    while (!held.empty() && held.top() < low + kWindow) {
+      uint32_t h = held.top();
+      held.pop();
+      ready_at[h] = std::max(ready_at[h], clock);
+      Engine he;
+      ready.push({plan(h, &he), h});
+    }
+    for (uint32_t sc : succs[i]) {
+      double v = visible + sem_ns;  // a semaphore hop, in the worst case
+      ready_at[sc] = std::max(ready_at[sc], v);
+      if (--indeg[sc] == 0) make_ready(sc);
+    }
+  }
+  // Every instruction is scheduled (the DAG follows program order, so it is
+  // acyclic). Emit in start-time order; stable on ties keeps dependencies.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return start_time[a] < start_time[b]; });
+  std::vector<Inst> reordered;
+  reordered.reserve(n);
+  for (uint32_t i : order) reordered.push_back(std::move(p.insts[i]));
+  p.insts = std::move(reordered);
+}
+
+} // namespace nk::lir
