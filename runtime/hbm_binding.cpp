@@ -170,25 +170,31 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
   return out;
 }
 
-HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale) {
-  HostTensor t(decl.dtype, decl.shape);
+void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst) {
   SplitMix64 rng(seed ^ hash_name(decl.name));
-  uint64_t n = t.num_elements();
+  uint64_t n = decl.num_elements();
   double k = std::max(1.0, std::floor(scale));
   if (decl.dtype == Dtype::i32) {
     int64_t kk = int64_t(std::min(k, 1073741823.0));
     for (uint64_t i = 0; i < n; ++i) {
       int32_t v = int32_t(int64_t(rng.next() % uint64_t(2 * kk + 1)) - kk);
-      std::memcpy(t.data.data() + 4 * i, &v, 4);
+      std::memcpy(dst + 4 * i, &v, 4);
     }
   } else if (decl.dtype == Dtype::u8) {
     uint64_t kk = uint64_t(std::min(k, 255.0));
-    for (uint64_t i = 0; i < n; ++i) t.data[i] = uint8_t(rng.next() % (kk + 1));
+    for (uint64_t i = 0; i < n; ++i) dst[i] = uint8_t(rng.next() % (kk + 1));
   } else {
     // The product is formed in double and rounded once, so it is the same
     // on every IEEE machine.
-    for (uint64_t i = 0; i < n; ++i) t.set_f32(i, float(double(rng.uniform_pm1()) * scale));
+    const unsigned esize = dtype_size(decl.dtype);
+    for (uint64_t i = 0; i < n; ++i)
+      store_from_f32(decl.dtype, dst + esize * i, float(double(rng.uniform_pm1()) * scale));
   }
+}
+
+HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale) {
+  HostTensor t(decl.dtype, decl.shape);
+  fill_random(decl, seed, scale, t.data.data());
   return t;
 }
 

@@ -66,6 +66,9 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
 // rounded to the dtype. i32: uniform integers in [-K, K]; u8: in [0, K], with
 // K = max(1, floor(scale)) (u8 capped at 255).
 HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1.0);
+// The same values written straight to `dst` (decl.size_bytes() bytes), e.g.
+// into an HBM image, without a HostTensor in between.
+void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst);
 // random_tensor for every input of `program`.
 std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed,
                                                 double scale = 1.0);

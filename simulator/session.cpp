@@ -34,26 +34,34 @@ llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_
 
 llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
   if (llvm::Error e = bind_input(program_, hbm_, name, t)) return e;
-  inputs_[name.str()] = t;
+  bound_.insert(name.str());
   return llvm::Error::success();
 }
 
 void Session::bind_random(uint64_t seed, double scale) {
   for (const TensorDecl &d : program_.tensors) {
-    if (d.kind != TensorKind::input || inputs_.count(d.name)) continue;
-    HostTensor t = random_tensor(d, seed, scale);
-    llvm::consumeError(bind_input(program_, hbm_, d.name, t));  // shapes match by construction
-    inputs_[d.name] = std::move(t);
+    if (d.kind != TensorKind::input || bound_.count(d.name)) continue;
+    // allocate_hbm checked that every tensor lies inside the image.
+    fill_random(d, seed, scale, hbm_.data() + d.hbm_offset);
+    bound_.insert(d.name);
   }
 }
 
 llvm::Expected<SimStats> Session::run(const SimOptions &opts, SimTrace *trace, bool verify) {
-  std::set<std::string> bound;
-  for (auto &kv : inputs_) bound.insert(kv.first);
-  if (llvm::Error e = check_all_inputs_bound(program_, bound)) return e;
+  if (llvm::Error e = check_all_inputs_bound(program_, bound_)) return e;
   if (verify)
     if (llvm::Error e = verify_program(program_, *target_)) return e;
   return simulate(program_, *target_, hbm_, opts, trace);
+}
+
+std::map<std::string, HostTensor> Session::inputs() const {
+  std::map<std::string, HostTensor> m;
+  for (const std::string &name : bound_) {
+    auto t = read_tensor(program_, hbm_, name);
+    if (t) m[name] = std::move(*t);
+    else llvm::consumeError(t.takeError());  // bound names are tensors of the program
+  }
+  return m;
 }
 
 llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {

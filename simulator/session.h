@@ -40,8 +40,10 @@ public:
   // Binds every input not yet bound to deterministic random data
   // (runtime/hbm_binding.h: random_tensor).
   void bind_random(uint64_t seed, double scale = 1.0);
-  // The inputs bound so far, by name (what an oracle needs).
-  const std::map<std::string, HostTensor> &inputs() const { return inputs_; }
+  // The inputs bound so far, by name (what an oracle needs), read back from
+  // the HBM image.
+  std::map<std::string, HostTensor> inputs() const;
+  const std::set<std::string> &bound_inputs() const { return bound_; }
 
   // Verifies (unless `verify` is false) and simulates. Every input must be
   // bound first.
@@ -55,7 +57,7 @@ private:
   Program program_;
   const Target *target_ = nullptr;
   HbmImage hbm_;
-  std::map<std::string, HostTensor> inputs_;
+  std::set<std::string> bound_;
 };
 
 } // namespace nk
