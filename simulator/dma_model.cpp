@@ -7,54 +7,50 @@ namespace nk {
 
 void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm,
                    unsigned queue) {
-  waiting_.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm, queue});
+  if (queue >= queues_.size()) queues_.resize(queue + 1);
+  queues_[queue].waiting.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm, queue});
+  ++num_waiting_;
   next_ = compute_next_event();
 }
 
-bool DmaModel::queue_busy(unsigned q) const {
-  for (const Transfer &f : flowing_)
-    if (f.queue == q) return true;
-  return false;
-}
-
+// Work per event is O(queues + flowing transfers), never O(transfers).
 double DmaModel::compute_next_event() const {
   double t = kNever;
-  // A waiting transfer behind a flowing one of its queue starts when that
-  // one ends, which is already an event.
-  for (const Transfer &w : waiting_)
-    if (!queue_busy(w.queue)) t = std::min(t, std::max(w.start, now_));
+  // A queue whose front transfer is not flowing starts it when its latency
+  // is over; one that is flowing moves on when that transfer ends.
+  for (const Queue &q : queues_)
+    if (!q.flowing && !q.waiting.empty()) t = std::min(t, std::max(q.waiting.front().start, now_));
   for (const Transfer &f : flowing_) t = std::min(t, end_time(f));
   return t;
 }
 
 void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
   // Flows ending by t end; the rest move on at their current rates.
-  std::vector<Transfer> still;
-  still.reserve(flowing_.size());
+  size_t keep = 0;
   for (Transfer &f : flowing_) {
     if (end_time(f) <= t) {
       ended.push_back(f.id);
+      queues_[f.queue].flowing = false;
     } else {
       f.remaining -= f.rate * (t - now_);
-      still.push_back(f);
+      flowing_[keep++] = f;
     }
   }
-  flowing_.swap(still);
+  flowing_.resize(keep);
   now_ = t;
-  // Transfers whose latency is over start flowing (empty ones end at once),
-  // the oldest first, one per queue at a time.
-  for (size_t i = 0; i < waiting_.size();) {
-    if (waiting_[i].start <= t && !queue_busy(waiting_[i].queue)) {
-      bool older_waiting = false;  // keep each queue's issue order
-      for (size_t j = 0; j < i; ++j)
-        if (waiting_[j].queue == waiting_[i].queue) older_waiting = true;
-      if (older_waiting) { ++i; continue; }
-      if (waiting_[i].remaining <= 0) ended.push_back(waiting_[i].id);
-      else flowing_.push_back(waiting_[i]);
-      waiting_.erase(waiting_.begin() + long(i));
-      i = 0;  // an empty transfer may free its queue for the next one
-    } else {
-      ++i;
+  // Each idle queue starts its oldest transfer once its latency is over
+  // (empty transfers end at once and let the next one in).
+  for (Queue &q : queues_) {
+    while (!q.flowing && !q.waiting.empty() && q.waiting.front().start <= t) {
+      Transfer tr = q.waiting.front();
+      q.waiting.pop_front();
+      --num_waiting_;
+      if (tr.remaining <= 0) {
+        ended.push_back(tr.id);
+      } else {
+        flowing_.push_back(tr);
+        q.flowing = true;
+      }
     }
   }
   recompute_rates();

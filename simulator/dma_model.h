@@ -16,7 +16,9 @@
 // instant are reported in the order they were added.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <vector>
 
@@ -38,19 +40,22 @@ public:
   double next_event() const { return next_; }
   // Advances to `t` (<= next_event()) and appends the transfers that ended.
   void advance(double t, std::vector<uint64_t> &ended);
-  bool idle() const { return waiting_.empty() && flowing_.empty(); }
+  bool idle() const { return num_waiting_ == 0 && flowing_.empty(); }
 
 private:
   struct Transfer {
     uint64_t id;
-    double start;      // flow start (waiting) / unused (flowing)
+    double start;      // flow start: issue + latency
     double remaining;  // bytes
     double peak;
     bool uses_hbm;
     unsigned queue;
     double rate = 0;
   };
-  bool queue_busy(unsigned q) const;
+  struct Queue {
+    std::deque<Transfer> waiting;  // issue order
+    bool flowing = false;          // its front transfer is in flowing_
+  };
   void recompute_rates();
   double compute_next_event() const;
   double end_time(const Transfer &t) const {
@@ -61,8 +66,9 @@ private:
   double engine_bytes_per_ns_;
   double now_ = 0;
   double next_ = kNever;  // cached: the scheduler asks after every step
-  std::vector<Transfer> waiting_;  // in latency
-  std::vector<Transfer> flowing_;
+  std::vector<Queue> queues_;      // by queue id
+  std::vector<Transfer> flowing_;  // at most one per queue
+  size_t num_waiting_ = 0;
 };
 
 } // namespace nk

@@ -101,6 +101,9 @@ uint32_t RaceChecker::read_transition(uint32_t r, uint32_t e, const uint32_t *c)
     for (uint32_t v : set) live += v != 0;
     if (live == 1) {
       to = e;
+    } else if (read_sets_.size() / n_ >= kClockMask) {
+      overflow_ = true;  // no index left to name a new set: access() fails
+      to = e;
     } else {
       to = (kSetTag << kClockBits) | uint32_t(read_sets_.size() / n_);
       read_sets_.insert(read_sets_.end(), set.begin(), set.end());
@@ -189,7 +192,7 @@ llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
         }
       }
     }
-    return llvm::Error::success();
+    return overflow_error();
   }
   for (const ByteRun &run : runs) {
     // Split the segments at run.lo and run.hi, then walk [lo, hi) filling gaps.
@@ -231,7 +234,15 @@ llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
       }
     }
   }
-  return llvm::Error::success();
+  return overflow_error();
+}
+
+llvm::Error RaceChecker::overflow_error() const {
+  if (!overflow_) return llvm::Error::success();
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "race checking ran out of space for concurrent-read sets (%u); run "
+                                 "with --no-race-check",
+                                 kClockMask);
 }
 
 } // namespace nk

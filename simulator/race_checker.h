@@ -94,6 +94,8 @@ private:
   unsigned memo_next_ = 0;
   uint32_t memo_epoch_ = 0;
   uint64_t max_stream_len_ = 0;
+  bool overflow_ = false;  // the read-set table is full (2^27 sets)
+  llvm::Error overflow_error() const;
 };
 
 } // namespace nk

@@ -42,7 +42,7 @@ struct StreamState {
   bool blocked = false;   // in a sem_wait whose condition is unmet
   double blocked_since = 0;
   unsigned in_flight = 0; // DMA transfers issued and not completed
-  double active_since = 0;
+  double accounted_to = 0; // DMA: stats attributed up to this time
   // DMA: transfers in issue order (seq numbers), which have completed, and
   // the signals waiting for every transfer issued before them.
   uint64_t issued = 0;
@@ -93,6 +93,18 @@ private:
   void slice(TraceSlice::Kind k, unsigned s, uint64_t inst, double start, double dur) {
     if (trace_) trace_->slices.push_back(TraceSlice{k, s, 0, inst, start, dur});
   }
+  bool is_dma(unsigned s) const { return prog_.streams[s].id.engine == Engine::dma; }
+  // A DMA queue's time is busy while a transfer of it is in flight, else
+  // blocked while it waits in sem_wait, else idle; called before each change
+  // of those states so the three add up to the total exactly.
+  void account_dma(unsigned s, double t) {
+    StreamState &st = streams_[s];
+    if (!is_dma(s) || t <= st.accounted_to) return;
+    const double dt = t - st.accounted_to;
+    if (st.in_flight > 0) stats_.streams[s].busy_ns += dt;
+    else if (st.blocked) stats_.streams[s].blocked_ns += dt;
+    st.accounted_to = t;
+  }
   void warn(std::string msg) {
     ++stats_.num_warnings;
     if (stats_.warnings.size() < opts_.max_warnings) stats_.warnings.push_back({std::move(msg)});
@@ -140,6 +152,7 @@ llvm::Expected<SimStats> Scheduler::run() {
 
   for (const StreamState &st : streams_) end_time_ = std::max({end_time_, st.ready, st.done});
   stats_.total_ns = end_time_;
+  for (unsigned s = 0; s < streams_.size(); ++s) account_dma(s, end_time_);
   for (StreamStats &ss : stats_.streams)
     ss.idle_ns = std::max(0.0, end_time_ - ss.busy_ns - ss.blocked_ns);
   return std::move(stats_);
@@ -173,7 +186,8 @@ llvm::Error Scheduler::step(unsigned s) {
     ++stats_.dma_transfers;
     stats_.dma_bytes += bytes;
     stats_.hbm_bytes += hbm;
-    if (st.in_flight++ == 0) st.active_since = now;
+    account_dma(s, now);
+    ++st.in_flight;
     ++st.pc;
     return llvm::Error::success();
   }
@@ -193,6 +207,7 @@ llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, doubl
   const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
   const int64_t value = inst.get_int(attr::sem_wait::value);
   if (sems_[sem] < value) {
+    account_dma(s, now);
     st.blocked = true;
     st.blocked_since = now;
     waiters_[sem].push_back(s);
@@ -204,7 +219,7 @@ llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, doubl
   }
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
   slice(TraceSlice::instruction, s, st.pc, now, busy);
-  stats_.streams[s].busy_ns += busy;
+  if (!is_dma(s)) stats_.streams[s].busy_ns += busy;
   ++stats_.streams[s].instructions;
   st.ready = now + busy;
   ++st.pc;
@@ -252,7 +267,7 @@ void Scheduler::fire_signal(unsigned s, uint64_t pc, double now, const uint32_t 
   if (trace_) trace_->sem_values.push_back(TraceCounter{sem, now, sems_[sem]});
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
   slice(TraceSlice::instruction, s, pc, now, busy);
-  stats_.streams[s].busy_ns += busy;
+  if (!is_dma(s)) stats_.streams[s].busy_ns += busy;
   ++stats_.streams[s].instructions;
   end_time_ = std::max(end_time_, now);
   wake_waiters(sem, now);
@@ -265,8 +280,9 @@ void Scheduler::wake_waiters(unsigned sem, double now) {
     StreamState &st = streams_[s];
     const Instruction &inst = prog_.streams[s].insts[st.pc];
     if (sems_[sem] >= inst.get_int(attr::sem_wait::value)) {
+      account_dma(s, now);
       st.blocked = false;
-      stats_.streams[s].blocked_ns += now - st.blocked_since;
+      if (!is_dma(s)) stats_.streams[s].blocked_ns += now - st.blocked_since;
       slice(TraceSlice::sem_blocked, s, st.pc, st.blocked_since, now - st.blocked_since);
       st.ready = now;
       w.erase(w.begin() + long(i));
@@ -284,7 +300,8 @@ void Scheduler::end_transfers(double t) {
     const Transfer &tr = transfers_[id];
     StreamState &st = streams_[tr.stream];
     slice(TraceSlice::instruction, tr.stream, tr.inst, tr.issue, t - tr.issue);
-    if (--st.in_flight == 0) stats_.streams[tr.stream].busy_ns += t - st.active_since;
+    account_dma(tr.stream, t);
+    --st.in_flight;
     st.completed[tr.seq] = true;
     while (st.completed_prefix < st.issued && st.completed[st.completed_prefix]) ++st.completed_prefix;
     size_t fired = 0;

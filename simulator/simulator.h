@@ -88,6 +88,8 @@ llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
 
 // The --stats report.
 void print_stats(llvm::raw_ostream &os, const SimStats &stats);
+// The same figures as JSON (--stats-json), for scripts and benchmarks.
+void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats);
 
 // Chrome/Perfetto trace-event JSON (one track per engine and DMA queue lane).
 void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats,

@@ -2,6 +2,9 @@
 // row per stream, so tests can FileCheck it and users can read it.
 #include "simulator/simulator.h"
 
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
 #include <fmt/format.h>
 
 namespace nk {
@@ -24,6 +27,31 @@ void print_stats(llvm::raw_ostream &os, const SimStats &st) {
   os << fmt::format("hbm: {} bytes; roofline {:.1f} GB/s; {:.1f}% of the HBM roofline\n",
                     st.hbm_bytes, t.hbm_bytes_per_ns, 100.0 * st.hbm_roofline_fraction());
   if (st.num_warnings) os << fmt::format("warnings: {}\n", st.num_warnings);
+}
+
+void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats) {
+  llvm::json::Array streams;
+  for (const StreamStats &ss : stats.streams) {
+    streams.push_back(llvm::json::Object{
+        {"stream", stream_name(ss.id)},
+        {"instructions", int64_t(ss.instructions)},
+        {"busy_ns", ss.busy_ns},
+        {"blocked_ns", ss.blocked_ns},
+        {"idle_ns", ss.idle_ns},
+        {"busy_fraction", stats.total_ns > 0 ? ss.busy_ns / stats.total_ns : 0.0}});
+  }
+  llvm::json::Object o{
+      {"kernel", stats.kernel},
+      {"target", stats.target ? stats.target->name : ""},
+      {"instructions", int64_t(program.num_instructions())},
+      {"total_ns", stats.total_ns},
+      {"dma_transfers", int64_t(stats.dma_transfers)},
+      {"dma_bytes", int64_t(stats.dma_bytes)},
+      {"hbm_bytes", int64_t(stats.hbm_bytes)},
+      {"achieved_gb_per_s", stats.achieved_gb_per_s()},
+      {"hbm_roofline_fraction", stats.hbm_roofline_fraction()},
+      {"streams", std::move(streams)}};
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(o))) << '\n';
 }
 
 } // namespace nk

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a bounded time (default 60 s in total),
-# starting from the checked-in seed corpora in fuzz/corpus/<target>.
+# starting from the checked-in seed corpora in fuzz/corpus/<target> (and the
+# dictionary fuzz/dict/<target>.dict when there is one).
 # New inputs go to build-fuzz/corpus/<target>; crashes to build-fuzz/crashes.
 # Usage: tools/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -23,7 +24,8 @@ status=0
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
   echo "== fuzz_$t for ${per}s"
-  if ! "$build/bin/fuzz_$t" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 \
+  dict=(); [ -f "$root/fuzz/dict/$t.dict" ] && dict=(-dict="$root/fuzz/dict/$t.dict")
+  if ! nice -n 10 "$build/bin/fuzz_$t" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 \
       "$build/corpus/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz_$t FAILED; see $build/fuzz_$t.log and $build/crashes/"; status=1

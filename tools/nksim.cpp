@@ -56,6 +56,8 @@ static cl::opt<std::string> check("check", cl::ValueOptional,
                                   cl::value_desc("ATOL,RTOL"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd),
                                 cl::cat(category));
+static cl::opt<std::string> stats_json("stats-json", cl::desc("Write the statistics as JSON to a file ('-': stdout)"),
+                                       cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> trace_path("trace", cl::desc("Write a Chrome/Perfetto trace-event JSON file"),
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never written is an error"),
@@ -206,6 +208,13 @@ int run_main() {
   if (!trace_path.empty())
     if (Error e = nk::write_trace_file(trace_path, session->program(), *stats, trace)) return fail_error(std::move(e));
   if (show_stats) nk::print_stats(outs(), *stats);
+  if (!stats_json.empty()) {
+    std::string text;
+    raw_string_ostream js(text);
+    nk::write_stats_json(js, session->program(), *stats);
+    if (stats_json == "-") outs() << js.str();
+    else if (Error e = nk::write_file_atomically(stats_json, js.str())) return fail_error(std::move(e));
+  }
   if (check.getNumOccurrences()) {
     auto ok = run_check(*session);
     if (!ok) return fail_error(ok.takeError());

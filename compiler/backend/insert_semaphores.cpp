@@ -92,16 +92,6 @@ private:
   }
 };
 
-// Byte extent of an access pattern: within a partition (on chip) or in HBM.
-std::pair<uint64_t, uint64_t> extent(const AccessPattern &a) {
-  int64_t lo = int64_t(a.offset), hi = int64_t(a.offset);
-  for (unsigned i = 0; i < a.num_dims; ++i) {
-    int64_t span = a.dims[i].stride * (int64_t(a.dims[i].count) - 1) * int64_t(dtype_size(a.dtype));
-    if (span < 0) lo += span; else hi += span;
-  }
-  return {uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype))};
-}
-
 } // namespace
 
 llvm::Error insert_semaphores(Program &p, const Target &t) {
@@ -127,6 +117,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   std::vector<InstIdx> dep_list;
   dep_list.reserve(2 * n);
   AccessMap maps[3];  // hbm, sbuf, psum (PSUM and SBUF: per-partition byte ranges)
+  const HbmWrites hbm_writes(p);
   std::vector<bool> needs_signal(n, false);
   auto so = [&](InstIdx i) { return stream_of[i]; };
   for (InstIdx i = 0; i < n; ++i) {
@@ -145,7 +136,8 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
         const AccessPattern &a = inst.ap[k];
         bool write = info.aps[k].role == FieldRole::Out;
         if (!a.present() || write != (pass == 1)) continue;
-        auto [lo, hi] = extent(a);
+        auto [lo, hi] = byte_extent(a);
+        if (a.mem == Memory::hbm && !hbm_writes.overlaps(lo, hi)) continue;  // never conflicts
         maps[unsigned(a.mem) - 1].access(lo, hi, write, i, dep, so);
       }
     dep_begin[i + 1] = dep_list.size();

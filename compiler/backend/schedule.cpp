@@ -64,8 +64,11 @@ Deps build_deps(const Program &p) {
   // HBM: ranges [lo, hi) with their history; few writers in practice, so a
   // list of written ranges and of read ranges per written range suffices.
   struct HbmAccess { uint64_t lo, hi; uint32_t inst; bool write; };
-  std::vector<HbmAccess> hbm_writes;                 // every HBM write so far
-  std::vector<HbmAccess> hbm_reads;                  // reads of ranges ever written
+  // Only accesses to bytes some instruction writes can conflict (HbmWrites);
+  // kernels write little of HBM, so these lists stay short.
+  const HbmWrites written(p);
+  std::vector<HbmAccess> hbm_writes;
+  std::vector<HbmAccess> hbm_reads;
   for (uint32_t i = 0; i < n; ++i) {
     const Instruction &inst = p.insts[i].inst;
     const OpInfo &info = op_info(inst.op);
@@ -92,12 +95,9 @@ Deps build_deps(const Program &p) {
           continue;
         }
         if (a.mem != Memory::hbm) continue;
-        int64_t lo = int64_t(a.offset), hi = int64_t(a.offset);
-        for (unsigned j = 0; j < a.num_dims; ++j) {
-          int64_t span = a.dims[j].stride * (int64_t(a.dims[j].count) - 1) * int64_t(dtype_size(a.dtype));
-          if (span < 0) lo += span; else hi += span;
-        }
-        HbmAccess acc{uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype)), i, write};
+        auto [lo, hi] = byte_extent(a);
+        if (!written.overlaps(lo, hi)) continue;  // bytes nobody writes: no conflict
+        HbmAccess acc{lo, hi, i, write};
         for (const HbmAccess &w : hbm_writes)
           if (w.lo < acc.hi && acc.lo < w.hi) add(w.inst);
         if (write) {
@@ -105,10 +105,7 @@ Deps build_deps(const Program &p) {
             if (r.lo < acc.hi && acc.lo < r.hi) add(r.inst);
           hbm_writes.push_back(acc);
         } else {
-          // Only reads of bytes some instruction writes can ever conflict;
-          // remember reads only once a write exists (kernels read inputs
-          // many times and write `out` once).
-          if (!hbm_writes.empty()) hbm_reads.push_back(acc);
+          hbm_reads.push_back(acc);
         }
       }
     std::sort(d.preds[i].begin(), d.preds[i].end());

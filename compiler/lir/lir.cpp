@@ -3,6 +3,8 @@
 
 #include "runtime/asm_printer.h"
 
+#include <algorithm>
+
 namespace nk::lir {
 
 static void print_operand(llvm::raw_ostream &os, const Program &p, const Inst &in, unsigned slot) {
@@ -17,6 +19,37 @@ static void print_operand(llvm::raw_ostream &os, const Program &p, const Inst &i
   std::string s = format_access_pattern(a);
   size_t colon = s.find(':');
   os << '%' << p.buffers[b].name << ':' << s.substr(colon + 1);
+}
+
+std::pair<uint64_t, uint64_t> byte_extent(const AccessPattern &a) {
+  int64_t lo = int64_t(a.offset), hi = int64_t(a.offset);
+  for (unsigned i = 0; i < a.num_dims; ++i) {
+    int64_t span = a.dims[i].stride * (int64_t(a.dims[i].count) - 1) * int64_t(dtype_size(a.dtype));
+    if (span < 0) lo += span; else hi += span;
+  }
+  return {uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype))};
+}
+
+HbmWrites::HbmWrites(const Program &p) {
+  for (const Inst &in : p.insts) {
+    const OpInfo &info = op_info(in.inst.op);
+    for (unsigned k = 0; k < info.num_aps; ++k)
+      if (info.aps[k].role == FieldRole::Out && in.inst.ap[k].mem == Memory::hbm)
+        ranges_.push_back(byte_extent(in.inst.ap[k]));
+  }
+  std::sort(ranges_.begin(), ranges_.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (auto r : ranges_) {
+    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  ranges_ = std::move(merged);
+}
+
+bool HbmWrites::overlaps(uint64_t lo, uint64_t hi) const {
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), std::make_pair(lo, UINT64_MAX));
+  if (it != ranges_.begin() && std::prev(it)->second > lo) return true;
+  return it != ranges_.end() && it->first < hi;
 }
 
 void print_program(llvm::raw_ostream &os, const Program &p) {

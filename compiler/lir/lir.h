@@ -61,6 +61,23 @@ struct Program {
   }
 };
 
+// Byte extent [lo, hi) of an access pattern: within each partition (on
+// chip) or in HBM. Conservative for strided patterns (their hull).
+std::pair<uint64_t, uint64_t> byte_extent(const AccessPattern &a);
+
+// The HBM bytes some instruction of `p` writes, as merged ranges. An HBM
+// read outside them cannot conflict with anything, so dependency analyses
+// can skip it: kernels read their inputs many times through strided views
+// whose hulls overlap each other, and write only `out`.
+class HbmWrites {
+public:
+  explicit HbmWrites(const Program &p);
+  bool overlaps(uint64_t lo, uint64_t hi) const;
+
+private:
+  std::vector<std::pair<uint64_t, uint64_t>> ranges_;  // sorted, disjoint
+};
+
 // A readable dump (used by --print-after=PASS): buffers, then one instruction
 // per line prefixed by its stream when placed, operands as buffer-relative
 // patterns (`%name[0:8]+16[[1,4]]`) until allocation, absolute afterwards.

@@ -73,6 +73,7 @@ public:
       lower(m.body[i]);
       if (!error.empty()) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
     }
+    realign_partitions();
     return std::move(out);
   }
 
@@ -201,6 +202,70 @@ private:
         skip[d] = true;
       }
     }
+  }
+
+  // Compute engines may start an access only at certain partitions (more
+  // than 64 partitions: 0; 33-64: 0 or 64; 1-32: 0, 32, 64 or 96). A view
+  // starting elsewhere (e.g. rows 4..8 of a tile) is moved through an
+  // aligned scratch tile by a DMA queue, which may start anywhere: inputs
+  // are copied in before the instruction, outputs copied out after it.
+  static bool aligned(unsigned start, unsigned count) {
+    return count > 64 ? start == 0 : count > 32 ? (start == 0 || start == 64) : start % 32 == 0;
+  }
+  void realign_partitions() {
+    std::vector<lir::Inst> result;
+    result.reserve(out.insts.size());
+    for (lir::Inst &in : out.insts) {
+      if (in.engines & kDma) {
+        result.push_back(std::move(in));
+        continue;
+      }
+      const OpInfo &info = op_info(in.inst.op);
+      std::vector<lir::Inst> after;
+      for (unsigned k = 0; k < info.num_aps; ++k) {
+        AccessPattern &a = in.inst.ap[k];
+        if (!a.on_chip() || aligned(a.start_partition, a.num_partitions)) continue;
+        lir::Buffer b;
+        b.name = fmt::format("align{}", out.buffers.size());
+        b.mem = out.buffers[in.buffer[k]].mem;
+        b.partitions = a.num_partitions;
+        b.bytes = a.free_elements() * dtype_size(a.dtype);
+        b.loc = in.inst.loc;
+        BufferId sb = out.add_buffer(b);
+        AccessPattern aligned_ap = a;
+        aligned_ap.start_partition = 0;
+        aligned_ap.offset = 0;
+        aligned_ap.num_dims = 1;
+        aligned_ap.dims[0] = Dim{1, uint32_t(a.free_elements())};
+        lir::Inst copy;
+        copy.inst = Instruction::make(Opcode::dma_copy);
+        copy.inst.loc = in.inst.loc;
+        copy.engines = kDma;
+        bool is_out = info.aps[k].role == FieldRole::Out;
+        bool reads_too = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);
+        if (!is_out || reads_too) {  // bring the data in
+          lir::Inst c = copy;
+          c.inst.ap[ap::dma_copy::dst] = aligned_ap;
+          c.buffer[ap::dma_copy::dst] = sb;
+          c.inst.ap[ap::dma_copy::src] = a;
+          c.buffer[ap::dma_copy::src] = in.buffer[k];
+          result.push_back(c);
+        }
+        if (is_out) {  // and take the result out
+          lir::Inst c = copy;
+          c.inst.ap[ap::dma_copy::dst] = a;
+          c.buffer[ap::dma_copy::dst] = in.buffer[k];
+          c.inst.ap[ap::dma_copy::src] = aligned_ap;
+          c.buffer[ap::dma_copy::src] = sb;
+          after.push_back(c);
+        }
+        a = aligned_ap;
+        in.buffer[k] = sb;
+      }
+      result.push_back(std::move(in));
+      for (lir::Inst &c : after) result.push_back(std::move(c));
+    }
+    out.insts = std::move(result);
   }
 
   // ---- places and patterns ----------------------------------------------

@@ -240,3 +240,21 @@ TEST_CASE("unsafe programs are refused with a message, never executed") {
   REQUIRE(!res);
   CHECK(contains(error_text(res.takeError()), "HBM image has 16 bytes"));
 }
+
+TEST_CASE("several signallers: a wait is ordered after the signals that reached its value") {
+  // vector signals sem 0 at once; gpsimd writes the tile, then signals sem 0.
+  // scalar's wait for 1 is satisfied by vector's signal alone, so its read
+  // is not ordered after gpsimd's write; a wait for 2 needs both signals.
+  auto build = [](int64_t wait_value) {
+    Program p = new_program(64);
+    AccessPattern tile = sb(Dtype::f32, 0, 2, 0, 512);
+    p.stream(kVector).insts = {sem_signal(0)};
+    p.stream(kGpsimd).insts = {memset_sb(tile, 1.0f), sem_signal(0)};
+    p.stream(kScalar).insts = {sem_wait(0, wait_value), copy_sb(sb(Dtype::f32, 0, 2, 4096, 512), tile)};
+    return p;
+  };
+  std::string e = fails_with(build(1));
+  CHECK(contains(e, "scalar[1] tensor_copy reads it"));
+  CHECK(contains(e, "gpsimd[0] memset writes it"));
+  CHECK(fails_with(build(2)) == "<no error>");
+}

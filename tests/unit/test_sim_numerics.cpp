@@ -421,3 +421,37 @@ TEST_CASE("nc_transpose, tensor_copy with conversion, memset, iota, affine_selec
   for (int pp = 0; pp < 4; ++pp)
     for (int j = 0; j < 4; ++j) CHECK(sel_out[pp * 4 + j] == (pp - j >= 0 ? -1.5f : -INFINITY));
 }
+
+TEST_CASE("select: tile, per-partition and immediate on_false") {
+  // predicate = {1, 0, 2, 0} per row, on_true = x, on_false varies.
+  const std::vector<float> pred = {1, 0, 2, 0, 0, 0, 1, 1}, x = {1, 2, 3, 4, 5, 6, 7, 8},
+                           y = {-1, -2, -3, -4, -5, -6, -7, -8}, col = {100, 200};
+  auto run_select = [&](int mode) {  // 0: tile, 1: [P|1], 2: immediate fill
+    Program p = new_program(16384);
+    std::vector<uint8_t> hbm(16384);
+    put_f32(hbm, 0, pred);
+    put_f32(hbm, 64, x);
+    put_f32(hbm, 128, y);
+    put_f32(hbm, 192, col);
+    Instruction s = Instruction::make(Opcode::select);
+    s.ap[ap::select::dst] = sb(Dtype::f32, 0, 2, 4096, 4);
+    s.ap[ap::select::predicate] = sb(Dtype::f32, 0, 2, 0, 4);
+    s.ap[ap::select::on_true] = sb(Dtype::f32, 0, 2, 64, 4);
+    if (mode == 0) s.ap[ap::select::on_false] = sb(Dtype::f32, 0, 2, 128, 4);
+    if (mode == 1) s.ap[ap::select::on_false] = sb(Dtype::f32, 0, 2, 192, 1);
+    s.set_float(attr::select::fill, -0.5f);
+    Chain c(p);
+    c.then(kDma0, dma(sb(Dtype::f32, 0, 2, 0, 4), hbm2(Dtype::f32, 0, 2, 4)))
+        .then(kDma0, dma(sb(Dtype::f32, 0, 2, 64, 4), hbm2(Dtype::f32, 64, 2, 4)))
+        .then(kDma0, dma(sb(Dtype::f32, 0, 2, 128, 4), hbm2(Dtype::f32, 128, 2, 4)))
+        .then(kDma0, dma(sb(Dtype::f32, 0, 2, 192, 1), hbm_ap(Dtype::f32, 192, {{1, 2}, {1, 1}})))
+        .then(kVector, s)
+        .then(kDma0, dma(hbm2(Dtype::f32, 8192, 2, 4), sb(Dtype::f32, 0, 2, 4096, 4)));
+    auto r = run(p, hbm);
+    REQUIRE_MESSAGE(bool(r), (r ? "" : error_text(r.takeError())));
+    return get_f32(hbm, 8192, 8);
+  };
+  CHECK(run_select(0) == std::vector<float>{1, -2, 3, -4, -5, -6, 7, 8});
+  CHECK(run_select(1) == std::vector<float>{1, 100, 3, 100, 200, 200, 7, 8});
+  CHECK(run_select(2) == std::vector<float>{1, -0.5f, 3, -0.5f, -0.5f, -0.5f, 7, 8});
+}

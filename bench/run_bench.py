@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""The project's benchmark: how fast the kernels (in the simulator), the
+simulator and the compiler are, as figures and ratios measured in one run.
+
+    /usr/bin/python3 bench/run_bench.py [--quick] [--out DIR]
+
+Needs a build (./tools/test.sh or tools/bootstrap.sh builds one in build/).
+Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
+(default DIR: build/bench). Sections:
+  1. kernel efficiency: decode_attention_gqa (tuned, fp32 and bf16, and the
+     seed-faithful fp32 version) on trn1 and trn2, n_q=32 n_kv=8 d=128,
+     s in {512, 2048, 8192, 32768}: simulated time, achieved GB/s, % of the
+     HBM roofline, per-engine busy %; and a group sweep (n_q=8, s=2048,
+     n_kv in {8, 4, 2, 1}).
+  2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
+     inputs, race checker on) against NumPy (/usr/bin/python3) computing
+     the same attention, best of several runs each, same machine.
+  3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
+     peak memory, and the ratio per 4x step (linear scaling gives ~4).
+--quick drops the largest sizes (for a smoke run).
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+
+
+def run_with_rss(cmd):
+    """Runs cmd and returns (wall seconds, peak RSS MiB, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"command failed ({code}): {' '.join(cmd)}\n{err.decode()}")
+    return wall, usage.ru_maxrss / 1024.0, out.decode()
+
+
+def compile_kernel(kernel, target, sizes, out_path):
+    cmd = [os.path.join(BIN, "nkc"), "compile", kernel, "-o", out_path, "--target", target]
+    for k, v in sizes.items():
+        cmd += ["-D", f"{k}={v}"]
+    return run_with_rss(cmd)
+
+
+def simulate(program, race_check=True):
+    cmd = [os.path.join(BIN, "nksim"), "run", program, "--random-inputs", "--stats-json", "-"]
+    if not race_check:
+        cmd.append("--no-race-check")
+    wall, rss, out = run_with_rss(cmd)
+    return wall, rss, json.loads(out)
+
+
+def engine_busy(stats):
+    busy = {}
+    for s in stats["streams"]:
+        if not s["stream"].startswith("dma"):
+            busy[s["stream"]] = 100.0 * s["busy_fraction"]
+    return busy
+
+
+def table(title, header, rows):
+    print(f"\n## {title}\n")
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)))
+    for r in rows:
+        print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="skip the largest sizes")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    args = ap.parse_args()
+    for tool in ("nkc", "nksim"):
+        if not os.path.exists(os.path.join(BIN, tool)):
+            sys.exit(f"{BIN}/{tool} not found: build first (./tools/test.sh)")
+    os.makedirs(args.out, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="nkbench-")
+    records = []
+
+    kernels = [("tuned", "fp32", "kernels/decode_attention_gqa.tile")]
+    bf16 = "kernels/decode_attention_gqa_bf16.tile"
+    if os.path.exists(os.path.join(ROOT, bf16)):
+        kernels.append(("tuned", "bf16", bf16))
+    kernels.append(("seed", "fp32", "kernels/seed/decode_attention_gqa.tile"))
+    s_values = [512, 2048, 8192] if args.quick else [512, 2048, 8192, 32768]
+
+    # 1. Kernel efficiency.
+    rows = []
+    for variant, dtype, kernel in kernels:
+        for target in ("trn1", "trn2"):
+            for s in s_values:
+                if variant == "seed" and s > 8192:
+                    continue  # slow to simulate and not the product's kernel
+                prog = os.path.join(tmp, f"k-{variant}-{dtype}-{target}-{s}.nkp")
+                compile_kernel(os.path.join(ROOT, kernel), target, {"n_q": 32, "n_kv": 8, "d": 128, "s": s}, prog)
+                _, _, st = simulate(prog, race_check=False)
+                busy = engine_busy(st)
+                rec = {"section": "kernel", "variant": variant, "dtype": dtype, "target": target,
+                       "n_q": 32, "n_kv": 8, "d": 128, "s": s, "sim_ns": st["total_ns"],
+                       "gb_per_s": st["hbm_bytes"] / st["total_ns"],
+                       "roofline_pct": 100.0 * st["hbm_roofline_fraction"],
+                       **{f"busy_{k}_pct": v for k, v in busy.items()}}
+                records.append(rec)
+                rows.append([variant, dtype, target, s, f"{st['total_ns'] / 1000:.1f}", f"{rec['gb_per_s']:.1f}",
+                             f"{rec['roofline_pct']:.1f}"] + [f"{busy.get(e, 0):.0f}" for e in ("tensor", "vector", "scalar", "gpsimd")])
+    table("1a. decode_attention_gqa, n_q=32 n_kv=8 d=128 (simulated)",
+          ["kernel", "dtype", "target", "s", "time us", "GB/s", "% roofline", "PE %", "DVE %", "ACT %", "POOL %"], rows)
+
+    rows = []
+    for variant, dtype, kernel in kernels[:2]:
+        base = None
+        for n_kv in (8, 4, 2, 1):
+            prog = os.path.join(tmp, f"g-{dtype}-{n_kv}.nkp")
+            compile_kernel(os.path.join(ROOT, kernel), "trn2", {"n_q": 8, "n_kv": n_kv, "d": 128, "s": 2048}, prog)
+            _, _, st = simulate(prog, race_check=False)
+            base = base or st["total_ns"]
+            rec = {"section": "group_sweep", "variant": variant, "dtype": dtype, "target": "trn2", "n_q": 8,
+                   "n_kv": n_kv, "d": 128, "s": 2048, "sim_ns": st["total_ns"],
+                   "roofline_pct": 100.0 * st["hbm_roofline_fraction"], "time_vs_nkv8": st["total_ns"] / base}
+            records.append(rec)
+            rows.append([dtype, n_kv, f"{st['total_ns'] / 1000:.1f}", f"{rec['time_vs_nkv8']:.2f}", f"{rec['roofline_pct']:.1f}"])
+    table("1b. group sweep on trn2: n_q=8, s=2048 (bandwidth-bound: time halves as n_kv halves)",
+          ["dtype", "n_kv", "time us", "time / n_kv=8", "% roofline"], rows)
+
+    # 2. Simulator speed against NumPy.
+    s_sim = 8192 if args.quick else 32768
+    prog = os.path.join(tmp, "sim.nkp")
+    compile_kernel(os.path.join(ROOT, "kernels/decode_attention_gqa.tile"), "trn2", {"n_q": 32, "n_kv": 8, "d": 128, "s": s_sim}, prog)
+    sim_runs = [simulate(prog, race_check=True) for _ in range(3)]
+    sim_wall = min(r[0] for r in sim_runs)
+    sim_rss = max(r[1] for r in sim_runs)
+    n_inst = sim_runs[0][2]["instructions"]
+    numpy_script = f"""
+import numpy as np, time
+d, nq, nkv, s = 128, 32, 8, {s_sim}
+rng = np.random.default_rng(0)
+q = rng.uniform(-1, 1, (d, nq)).astype(np.float32)
+k = rng.uniform(-1, 1, (nkv, d, s)).astype(np.float32)
+v = rng.uniform(-1, 1, (nkv, d, s)).astype(np.float32)
+best = 1e9
+for _ in range(5):
+    t0 = time.perf_counter()
+    g = nq // nkv
+    out = np.empty((nq, d), np.float32)
+    for h in range(nq):
+        logits = (q[:, h] @ k[h // g]) * np.float32(1.0 / np.sqrt(d))
+        p = np.exp(logits - logits.max())
+        out[h] = (v[h // g] @ p) / p.sum()
+    best = min(best, time.perf_counter() - t0)
+print(best)
+"""
+    np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
+    np_wall = float(np_out.stdout.strip())
+    records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "numpy_s": np_wall,
+                    "ratio": sim_wall / np_wall, "instructions": n_inst,
+                    "instructions_per_s": n_inst / sim_wall, "peak_rss_mib": sim_rss})
+    table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (best of 3)",
+          ["nksim s", "NumPy s", "ratio", "instructions", "inst/s", "peak MiB"],
+          [[f"{sim_wall:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x", n_inst, f"{n_inst / sim_wall:,.0f}", f"{sim_rss:.0f}"]])
+
+    # 3. Compiler speed and scaling.
+    rows = []
+    prev = None
+    for s in ([8192, 32768] if args.quick else [8192, 32768, 131072]):
+        runs = [compile_kernel(os.path.join(ROOT, "kernels/decode_attention_gqa.tile"), "trn2",
+                               {"n_q": 32, "n_kv": 8, "d": 128, "s": s}, os.path.join(tmp, "c.nkp")) for _ in range(3)]
+        wall = min(r[0] for r in runs)
+        rss = max(r[1] for r in runs)
+        out = subprocess.run([os.path.join(BIN, "nkasm"), os.path.join(tmp, "c.nkp")], capture_output=True, text=True, check=True).stdout
+        n_inst = sum(1 for line in out.splitlines() if line.startswith("  "))
+        step = wall / prev if prev else None
+        prev = wall
+        records.append({"section": "compiler", "s": s, "compile_s": wall, "peak_rss_mib": rss, "instructions": n_inst,
+                        "ratio_per_4x": step})
+        rows.append([s, n_inst, f"{wall:.2f}", f"{rss:.0f}", f"{step:.2f}" if step else "-"])
+    table("3. nkc compile, GQA n_q=32 n_kv=8 (best of 3)", ["s", "instructions", "seconds", "peak MiB", "x per 4x s"], rows)
+
+    keys = sorted({k for r in records for k in r})
+    with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        w.writerows(records)
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump({"machine": os.uname().nodename, "cpus": os.cpu_count(), "records": records}, f, indent=2)
+    print(f"\nwrote {args.out}/bench.csv and bench.json")
+
+
+if __name__ == "__main__":
+    main()
