@@ -277,7 +277,7 @@ bool Sema::run(tir::Module &out) {
 
 void Sema::block(const Block &b) {
   for (const StmtPtr &s : b) {
-    if (too_big_) return;
+    if (too_big_ || requirement_failed_) return;
     stmt(*s);
   }
 }
@@ -376,6 +376,7 @@ void Sema::stmt_requires(const Stmt &s) {
     collect(*c);
     diags.error(c->range, "requirement '" + text + "' is not satisfied" +
                               (with.empty() ? std::string() : " (with " + with + ")"));
+    requirement_failed_ = true;
   }
 }
 

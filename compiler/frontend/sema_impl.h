@@ -135,6 +135,7 @@ private:
   std::vector<tir::Op> *cur_ = nullptr;
   size_t emitted_ = 0;
   bool too_big_ = false;
+  bool requirement_failed_ = false;  // a failed `requires` ends the analysis: the rest would only report its consequences
 };
 
 // Unrolling static loops stops with a diagnostic past this many ops, so a
