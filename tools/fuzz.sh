@@ -3,7 +3,7 @@
 # starting from the checked-in seed corpora in fuzz/corpus/<target> (and the
 # dictionary fuzz/dict/<target>.dict when there is one).
 # New inputs go to build-fuzz/corpus/<target>; crashes to build-fuzz/crashes.
-# Usage: tools/fuzz.sh [SECONDS] [TARGET...]
+# Usage: tools/fuzz.sh [SECONDS] [TARGET...]   (NK_FUZZ_SEED=N picks the seed; default 1)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 total="${1:-60}"; shift || true
@@ -25,7 +25,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
   echo "== fuzz_$t for ${per}s"
   dict=(); [ -f "$root/fuzz/dict/$t.dict" ] && dict=(-dict="$root/fuzz/dict/$t.dict")
-  if ! nice -n 10 "$build/bin/fuzz_$t" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
+  # A fixed seed makes a run repeatable (same mutations in the same order).
+  if ! nice -n 10 "$build/bin/fuzz_$t" -seed="${NK_FUZZ_SEED:-1}" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 \
       "$build/corpus/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz_$t FAILED; see $build/fuzz_$t.log and $build/crashes/"; status=1
