@@ -13,6 +13,7 @@
 #include "runtime/asm_printer.h"
 #include "runtime/program_file.h"
 #include "runtime/target.h"
+#include "tools/huge_pages.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -99,6 +100,7 @@ int compile(nk::Program &out) {
 } // namespace
 
 int main(int argc, char **argv) {
+  nk::reexec_with_huge_pages(argv);
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv,

@@ -16,6 +16,7 @@
 #include "runtime/npy.h"
 #include "runtime/program_file.h"
 #include "simulator/session.h"
+#include "tools/huge_pages.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -229,6 +230,7 @@ int run_main() {
 } // namespace
 
 int main(int argc, char **argv) {
+  nk::reexec_with_huge_pages(argv);
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
