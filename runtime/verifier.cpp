@@ -137,6 +137,16 @@ private:
     return ok;
   }
 
+public:
+  // Checks one instruction as if it ran on `engine`; true when it passes.
+  bool instruction_ok(Engine engine, const Instruction &inst) {
+    errors.clear();
+    where = "instruction";
+    check_instruction(engine, inst);
+    return errors.empty();
+  }
+
+private:
   void check_instruction(Engine engine, const Instruction &inst) {
     const OpInfo &info = op_info(inst.op);
     if (!(info.engines & engine_bit(engine))) {
@@ -343,6 +353,21 @@ private:
 
 std::vector<std::string> find_verifier_errors(const Program &p, const Target &t, size_t max_errors) {
   return Verifier(p, t, max_errors).run();
+}
+
+EngineMask legal_engines(const Instruction &inst, EngineMask candidates, const Target &t) {
+  // HBM bounds depend on the program; with an effectively unbounded HBM only
+  // the engine-, memory- and shape-dependent rules decide.
+  static const Program unbounded = [] {
+    Program p;
+    p.hbm_size = uint64_t(1) << 62;
+    return p;
+  }();
+  Verifier v(unbounded, t, 1);
+  EngineMask ok = 0;
+  for (unsigned e = 0; e < kNumEngines; ++e)
+    if ((candidates & (1u << e)) && v.instruction_ok(Engine(e), inst)) ok |= EngineMask(1u << e);
+  return ok;
 }
 
 llvm::Error verify_program(const Program &p, const Target &t) {

@@ -178,10 +178,9 @@ int run_main() {
   if (input_path.empty()) return fail("no program or kernel given (see nksim run --help)");
   auto program = load_or_compile(input_path);
   if (!program) return fail_error(program.takeError());
-  auto session = nk::Session::from_program(std::move(*program), input_path.getValue().size() > 5 &&
-                                                                        StringRef(input_path).endswith(".tile")
-                                                                    ? StringRef()
-                                                                    : StringRef(target_name));
+  // A .tile was just compiled for --target; a program must match it.
+  const bool compiled_here = StringRef(input_path).endswith(".tile");
+  auto session = nk::Session::from_program(std::move(*program), compiled_here ? StringRef() : StringRef(target_name));
   if (!session) return fail_error(session.takeError());
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
 

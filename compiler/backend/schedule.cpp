@@ -4,7 +4,8 @@
 // virtual buffers (before allocate_memory); `engines` says where each
 // instruction may run.
 // Guarantees: every compute instruction is placed on one of its allowed
-// engines (GpSimd never gets a PSUM operand), and the instructions are
+// engines on which the verifier accepts it (runtime/verifier.h:
+// legal_engines), and the instructions are
 // reordered into an order that respects every dependency of the original
 // order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes), so the
 // program still computes the same values.
@@ -26,6 +27,7 @@
 #include "compiler/backend/passes.h"
 
 #include "runtime/cost_model.h"
+#include "runtime/verifier.h"
 
 #include <algorithm>
 #include <map>
@@ -37,13 +39,6 @@ namespace nk::lir {
 namespace {
 
 constexpr size_t kWindow = 512;  // instructions of lookahead in program order
-
-bool touches_psum(const Instruction &inst) {
-  const OpInfo &info = op_info(inst.op);
-  for (unsigned i = 0; i < info.num_aps; ++i)
-    if (inst.ap[i].mem == Memory::psum) return true;
-  return false;
-}
 
 // Dependency edges from access history: per buffer, and per HBM byte range
 // (coarse: the bounding range of each HBM operand).
@@ -136,6 +131,14 @@ void schedule(Program &p, const Target &t) {
   const double dma_rate = std::min(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns);
   std::vector<double> ready_at(n, 0.0);      // results of all preds visible
   std::vector<double> start_time(n, 0.0);
+  // Where each instruction may legally run, by the verifier's rules (an
+  // empty set is left to the verifier to report).
+  std::vector<EngineMask> legal(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const Inst &in = p.insts[i];
+    legal[i] = in.engines == engine_bit(Engine::dma) ? in.engines : legal_engines(in.inst, in.engines, t);
+    if (!legal[i]) legal[i] = in.engines;
+  }
   const double sem_ns = t.cycles_to_ns(Engine::vector, 2.0 * t.semaphore_cycles);
 
   // Earliest start of i over its allowed engines; sets *engine.
@@ -145,12 +148,10 @@ void schedule(Program &p, const Target &t) {
       *engine = Engine::dma;
       return ready_at[i];
     }
-    bool psum = touches_psum(in.inst);
     double best = -1, best_finish = 0;
     for (unsigned e = 0; e < kNumEngines; ++e) {
       Engine eng = Engine(e);
-      if (eng == Engine::dma || !(in.engines & engine_bit(eng))) continue;
-      if (eng == Engine::gpsimd && psum) continue;
+      if (eng == Engine::dma || !(legal[i] & engine_bit(eng))) continue;
       double s = std::max(ready_at[i], engine_free[e]);
       double f = s + t.cycles_to_ns(eng, instruction_cost(t, eng, in.inst).busy_cycles);
       if (best < 0 || s < best || (s == best && f < best_finish)) {

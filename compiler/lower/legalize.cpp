@@ -707,13 +707,6 @@ private:
     const OpInfo &info = op_info(op.opcode);
     EngineMask engines = op.engine ? engine_bit(*op.engine) : info.engines;
     if (op.result) place[op.result] = new_tile(op.result, m.value(op.result).type);
-    // Engine choices the table allows but the operands rule out: a transpose
-    // into PSUM is the Tensor engine's, one into SBUF the Vector engine's.
-    if (!op.engine && op.opcode == Opcode::nc_transpose && op.aps[ap::nc_transpose::dst]) {
-      bool to_psum = place[op.aps[ap::nc_transpose::dst]].kind == Place::tile &&
-                     out.buffers[place[op.aps[ap::nc_transpose::dst]].buffer].mem == Memory::psum;
-      engines &= to_psum ? kPe : kDve;
-    }
     lir::Inst &in = emit(op.opcode, engines);
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (op.aps[i]) set(in, i, place[op.aps[i]]);
