@@ -190,12 +190,16 @@ private:
       if (d == SIZE_MAX || uses[arg] != 1 || write_into.count(arg) || skip.count(d)) continue;
       const Op &prod = m.body[d];
       const tir::Type &at = m.value(arg).type;
+      // The activation reads its data from SBUF or PSUM, so only the element
+      // type and shape of x must match the intermediate's (x may sit in PSUM
+      // while `x - m` would have been materialised in SBUF).
+      auto same_data = [&](const tir::Type &x) { return x.dtype == at.dtype && x.shape == at.shape; };
       bool fusable = false;
       if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
         const tir::Type &x = m.value(prod.operands[0]).type, &s = m.value(prod.operands[1]).type;
-        fusable = s.free_elements() == 1 && x == at && at.free_elements() > 1 && s.partitions() == x.partitions();
+        fusable = s.free_elements() == 1 && same_data(x) && at.free_elements() > 1 && s.partitions() == x.partitions();
       } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && !prod.flag) {
-        fusable = m.value(prod.operands[0]).type == at;
+        fusable = same_data(m.value(prod.operands[0]).type);
       }
       if (fusable) {
         deferred[d] = true;
