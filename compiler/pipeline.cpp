@@ -47,6 +47,8 @@ const std::vector<Pass> &passes() {
          s.stage = State::lir;
          return ok();
        }},
+      {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
+       [](State &s, const Target &) { lir::elide_memsets(s.lowered); return ok(); }},
       {"schedule", "place instructions on engines and order them by a cost-model list schedule",
        [](State &s, const Target &t) { lir::schedule(s.lowered, t); return ok(); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",

@@ -9,6 +9,9 @@
 
 namespace nk::lir {
 
+// Deletes memsets whose values are never read; the first accumulating
+// matmuls into a deleted zero memset overwrite instead.
+void elide_memsets(Program &p);
 // Places every compute instruction on one of its allowed engines and
 // reorders the program by a cost-model list schedule.
 void schedule(Program &p, const Target &t);

@@ -1,0 +1,153 @@
+// Pass: elide-memsets.
+//
+// Assumes: LIR in a valid sequential program order (before schedule); on-chip
+// operands name virtual buffers with buffer-relative partitions and bytes.
+// Guarantees: the program computes the same values, with fewer memsets:
+// - a memset none of whose bytes is read before being overwritten is
+//   deleted (e.g. `var qk = zeros(psum ...)` whose columns are then all
+//   written by transposes);
+// - a zero memset whose only readers are accumulating nc_matmuls, each the
+//   first to touch its part of the zeros, is deleted and those matmuls
+//   overwrite instead of accumulating (`zeros(psum)` followed by an
+//   accumulation group: 0 + x = x; only the sign of an exact zero result
+//   can differ, +0 instead of -0).
+// Every other memset stays. Kernels write `zeros(...)` for PSUM
+// accumulators because the language has no uninitialised tile; on the
+// machine the first matmul of an accumulation group simply overwrites, and
+// each memset is a Vector-engine instruction per tile.
+//
+// How: per memset, the region still holding its value (rectangles of
+// partitions x bytes) is followed through the later instructions touching
+// the same buffer (an index per buffer keeps this linear in the accesses).
+// A read overlapping the region keeps the memset; a dense write removes its
+// rectangle from the region; the memset dies when the region is empty or the
+// program ends with nothing having read it. Strided writes are not counted
+// as covering anything (conservative); reads use their byte hull.
+#include "compiler/backend/passes.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace nk::lir {
+
+namespace {
+
+struct Rect {
+  uint64_t p0, p1, b0, b1;  // partitions [p0, p1) x bytes [b0, b1)
+  bool overlaps(const Rect &o) const { return p0 < o.p1 && o.p0 < p1 && b0 < o.b1 && o.b0 < b1; }
+  bool contains(const Rect &o) const { return p0 <= o.p0 && o.p1 <= p1 && b0 <= o.b0 && o.b1 <= b1; }
+};
+
+// The bytes an on-chip access touches: exact when `dense` (one contiguous
+// range per partition), else the hull.
+Rect footprint(const AccessPattern &a, bool &dense) {
+  uint64_t expected = 1;
+  dense = true;
+  for (int i = int(a.num_dims) - 1; i >= 0; --i) {
+    if (a.dims[i].count == 1) continue;
+    if (a.dims[i].stride != int64_t(expected)) dense = false;
+    expected *= a.dims[i].count;
+  }
+  auto [lo, hi] = byte_extent(a);
+  return {a.start_partition, uint64_t(a.start_partition) + a.num_partitions, lo, hi};
+}
+
+// region minus cut, as disjoint rectangles.
+void subtract(std::vector<Rect> &region, const Rect &cut) {
+  std::vector<Rect> out;
+  for (const Rect &r : region) {
+    if (!r.overlaps(cut)) {
+      out.push_back(r);
+      continue;
+    }
+    uint64_t p0 = std::max(r.p0, cut.p0), p1 = std::min(r.p1, cut.p1);
+    if (r.p0 < p0) out.push_back({r.p0, p0, r.b0, r.b1});
+    if (p1 < r.p1) out.push_back({p1, r.p1, r.b0, r.b1});
+    if (r.b0 < cut.b0) out.push_back({p0, p1, r.b0, cut.b0});
+    if (cut.b1 < r.b1) out.push_back({p0, p1, cut.b1, r.b1});
+  }
+  region = std::move(out);
+}
+
+bool overlaps_any(const std::vector<Rect> &region, const Rect &x) {
+  for (const Rect &r : region)
+    if (r.overlaps(x)) return true;
+  return false;
+}
+
+bool covered_by(const std::vector<Rect> &region, const Rect &x) {
+  // x lies inside the union of the region's disjoint rectangles iff the
+  // overlapping parts add up to x's area.
+  uint64_t area = 0;
+  for (const Rect &r : region) {
+    if (!r.overlaps(x)) continue;
+    area += (std::min(r.p1, x.p1) - std::max(r.p0, x.p0)) * (std::min(r.b1, x.b1) - std::max(r.b0, x.b0));
+  }
+  return area == (x.p1 - x.p0) * (x.b1 - x.b0);
+}
+
+} // namespace
+
+void elide_memsets(Program &p) {
+  std::vector<std::vector<size_t>> touching(p.buffers.size());
+  for (size_t i = 0; i < p.insts.size(); ++i) {
+    const Inst &in = p.insts[i];
+    const OpInfo &info = op_info(in.inst.op);
+    for (unsigned k = 0; k < info.num_aps; ++k)
+      if (in.buffer[k] != kNoBuffer && (touching[in.buffer[k]].empty() || touching[in.buffer[k]].back() != i))
+        touching[in.buffer[k]].push_back(i);
+  }
+
+  std::vector<bool> dead(p.insts.size(), false);
+  for (size_t i = 0; i < p.insts.size(); ++i) {
+    const Inst &ms = p.insts[i];
+    if (ms.inst.op != Opcode::memset || ms.buffer[ap::memset::dst] == kNoBuffer) continue;
+    const BufferId buf = ms.buffer[ap::memset::dst];
+    bool dense;
+    Rect all = footprint(ms.inst.ap[ap::memset::dst], dense);
+    if (!dense) continue;
+    const bool zero = ms.inst.get_float(attr::memset::value) == 0.0f;
+    std::vector<Rect> live = {all};
+    std::vector<size_t> to_overwrite;  // accumulating matmuls that read only zeros
+    bool needed = false;
+    const std::vector<size_t> &later = touching[buf];
+    for (auto it = std::upper_bound(later.begin(), later.end(), i); it != later.end() && !live.empty(); ++it) {
+      const Inst &in = p.insts[*it];
+      const OpInfo &info = op_info(in.inst.op);
+      const bool matmul_acc = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);
+      // Reads first: an instruction reads its inputs before writing.
+      for (unsigned k = 0; k < info.num_aps && !needed; ++k) {
+        if (in.buffer[k] != buf || info.aps[k].role != FieldRole::In) continue;
+        bool d;
+        if (overlaps_any(live, footprint(in.inst.ap[k], d))) needed = true;
+      }
+      if (needed) break;
+      for (unsigned k = 0; k < info.num_aps; ++k) {
+        if (in.buffer[k] != buf || info.aps[k].role != FieldRole::Out) continue;
+        bool d;
+        Rect w = footprint(in.inst.ap[k], d);
+        if (matmul_acc && k == ap::nc_matmul::dst && overlaps_any(live, w)) {
+          // Accumulating into this memset's value: fine only for zeros, and
+          // only if every byte it accumulates into still holds them.
+          if (!zero || !d || !covered_by(live, w)) {
+            needed = true;
+            break;
+          }
+          to_overwrite.push_back(*it);
+        }
+        if (d) subtract(live, w);
+      }
+      if (needed) break;
+    }
+    if (needed) continue;
+    dead[i] = true;
+    for (size_t j : to_overwrite) p.insts[j].inst.attr[attr::nc_matmul::accumulate].i = 0;
+  }
+
+  size_t out = 0;
+  for (size_t i = 0; i < p.insts.size(); ++i)
+    if (!dead[i]) p.insts[out++] = std::move(p.insts[i]);
+  p.insts.resize(out);
+}
+
+} // namespace nk::lir
