@@ -8,8 +8,11 @@
 // (runtime/cost_model.h). A dma_copy issues at once (its queue stays free)
 // and completes when DmaModel says so. sem_signal fires once everything
 // earlier on its stream has completed; sem_wait blocks until the counter
-// reaches its value. The loop always advances the earliest event, so time
-// never runs backwards and no cycle is stepped.
+// reaches its value. No stream stops for its own signal: the engine (or
+// queue) goes on issuing and the update is applied when the earlier work
+// is done, as an instruction's semaphore update on completion would be.
+// The loop always advances the earliest event, so time never runs backwards
+// and no cycle is stepped.
 //
 // Functional effects happen at issue, in simulated-time order. For a
 // race-free program (what the race checker enforces) that is
@@ -30,6 +33,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <queue>
 
 namespace nk {
 
@@ -54,6 +58,17 @@ struct StreamState {
     std::vector<uint32_t> clock;   // race-checker clock at the signal
   };
   std::vector<PendingSignal> pending;  // in issue order
+};
+
+// A compute engine's signal waiting for the results of the instructions
+// before it (fires at `at`; `order` keeps equal times in issue order).
+struct TimedSignal {
+  double at;
+  uint64_t order;
+  unsigned stream;
+  uint64_t pc;
+  std::vector<uint32_t> clock;  // race-checker clock at the signal
+  bool operator>(const TimedSignal &o) const { return at != o.at ? at > o.at : order > o.order; }
 };
 
 struct Transfer {
@@ -124,6 +139,8 @@ private:
   std::vector<Transfer> transfers_;
   std::vector<ByteRun> runs_;
   std::vector<uint64_t> ended_;
+  std::priority_queue<TimedSignal, std::vector<TimedSignal>, std::greater<TimedSignal>> timed_;
+  uint64_t timed_order_ = 0;
   SimStats stats_;
   double end_time_ = 0;
 };
@@ -140,7 +157,16 @@ llvm::Expected<SimStats> Scheduler::run() {
       if (best < 0 || st.ready < streams_[unsigned(best)].ready) best = int(s);
     }
     const double t_dma = dma_.next_event();
-    if (best < 0 && t_dma == DmaModel::kNever) break;
+    const double t_sig = timed_.empty() ? DmaModel::kNever : timed_.top().at;
+    if (best < 0 && t_dma == DmaModel::kNever && t_sig == DmaModel::kNever) break;
+    // At equal times: signals first (they may wake streams), then DMA events.
+    if (t_sig <= t_dma && (best < 0 || t_sig <= streams_[unsigned(best)].ready)) {
+      TimedSignal ts = timed_.top();
+      timed_.pop();
+      end_time_ = std::max(end_time_, ts.at);
+      fire_signal(ts.stream, ts.pc, ts.at, ts.clock.empty() ? nullptr : ts.clock.data());
+      continue;
+    }
     if (best < 0 || t_dma <= streams_[unsigned(best)].ready) {
       end_transfers(t_dma);
       continue;
@@ -241,14 +267,18 @@ llvm::Error Scheduler::issue_sem_signal(unsigned s, const Instruction &inst, dou
     ++st.pc;
     return llvm::Error::success();
   }
-  // Fire only once every earlier instruction of the stream has completed.
-  if (st.done > now) {
-    st.ready = st.done;
-    return llvm::Error::success();
-  }
-  if (races_) races_->begin(s, st.pc);
-  fire_signal(s, st.pc, now, nullptr);
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
+  if (races_) races_->begin(s, st.pc);
+  if (st.done > now) {
+    // A compute engine does not stop for its signal either: the update is
+    // applied once every earlier instruction's results are visible, while
+    // the engine goes on issuing.
+    TimedSignal ts{st.done, timed_order_++, s, st.pc, {}};
+    if (races_) ts.clock = races_->snapshot(s);
+    timed_.push(std::move(ts));
+  } else {
+    fire_signal(s, st.pc, now, nullptr);
+  }
   st.ready = now + busy;
   ++st.pc;
   return llvm::Error::success();

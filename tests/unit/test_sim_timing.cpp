@@ -107,6 +107,30 @@ TEST_CASE("sem_signal fires after busy + latency of the earlier instructions") {
   CHECK(of(*s, kScalar).blocked_ns == doctest::Approx(visible));
 }
 
+TEST_CASE("a compute engine does not stop for its own signal") {
+  // memset A; signal; memset B on the vector engine. B starts right after
+  // A's busy cycles and the signal's few cycles, not after A's SBUF latency;
+  // the signal still fires only when A's results are visible.
+  const Target &t = trn2();
+  Program p = new_program(64);
+  p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 0, 1024)), sem_signal(0),
+                             memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024))};
+  p.stream(kScalar).insts = {sem_wait(0)};
+  std::vector<uint8_t> hbm(64);
+  SimTrace trace;
+  auto s = run(p, hbm, {}, &trace);
+  REQUIRE(bool(s));
+  REQUIRE(trace.sem_values.size() == 1);
+  CHECK(trace.sem_values[0].time_ns == doctest::Approx(ns_of(t, Engine::vector, 1024 + t.sbuf_access_cycles)));
+  double second_start = -1;
+  for (const TraceSlice &sl : trace.slices)
+    if (sl.kind == TraceSlice::instruction && sl.inst == 2 && p.streams[sl.stream].id == kVector)
+      second_start = sl.start_ns;
+  CHECK(second_start == doctest::Approx(ns_of(t, Engine::vector, 1024 + t.semaphore_cycles)));
+  // Both memsets' results visible: busy 1024 + 4 + 1024 cycles, then latency.
+  CHECK(s->total_ns == doctest::Approx(ns_of(t, Engine::vector, 2048 + t.semaphore_cycles + t.sbuf_access_cycles)));
+}
+
 TEST_CASE("DMA: fixed latency, then bytes at the transfer's peak or its share of HBM") {
   for (const Target *t : all_targets()) {
     CAPTURE(t->name);
