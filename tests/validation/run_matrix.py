@@ -57,6 +57,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DS = [32, 64, 80, 96, 128]
 HEADS = [(1, 1), (4, 4), (8, 2), (12, 2), (32, 8), (16, 1)]
 SEQS = [1, 17, 128, 300, 512, 2048]
+STEP_TILES = [1, 1024]      # GQA split-KV: none, and the most chunks allowed
 SINGLE_SEQS = [1, 17, 128]  # decode_attention: one KV tile, s <= 128
 TARGETS = ["trn1", "trn2"]
 LOGITS = ["normal", "large"]
@@ -73,18 +74,23 @@ KERNEL_FILES = {
 
 
 class Case:
-    def __init__(self, kernel, dtype, target, d, n_q, n_kv, s, logits):
+    def __init__(self, kernel, dtype, target, d, n_q, n_kv, s, logits, step_tiles=None):
         self.kernel, self.dtype, self.target = kernel, dtype, target
         self.d, self.n_q, self.n_kv, self.s, self.logits = d, n_q, n_kv, s, logits
+        self.step_tiles = step_tiles  # the GQA kernels' split-KV knob; None: its default
 
     @property
     def name(self):
         heads = f"q{self.n_q}kv{self.n_kv}" if self.kernel == "gqa" else "single"
-        return f"{self.kernel}_{self.dtype}_{self.target}_d{self.d}_{heads}_s{self.s}_{self.logits}"
+        split = f"_st{self.step_tiles}" if self.step_tiles else ""
+        return f"{self.kernel}_{self.dtype}_{self.target}_d{self.d}_{heads}_s{self.s}_{self.logits}{split}"
 
     def defines(self):
         if self.kernel == "gqa":
-            return {"d": self.d, "n_q": self.n_q, "n_kv": self.n_kv, "s": self.s}
+            sizes = {"d": self.d, "n_q": self.n_q, "n_kv": self.n_kv, "s": self.s}
+            if self.step_tiles:
+                sizes["step_tiles"] = self.step_tiles
+            return sizes
         return {"d": self.d, "s": self.s}
 
 
@@ -99,12 +105,19 @@ def full_matrix():
                             cases.append(Case("gqa", dtype, target, d, n_q, n_kv, s, logits))
                     for s in SINGLE_SEQS:
                         cases.append(Case("single", dtype, target, d, 1, 1, s, logits))
+            # The split-KV knob at both ends: no split (one chunk) and as many
+            # chunks as partitions and tiles allow.
+            for logits in LOGITS:
+                for step_tiles in STEP_TILES:
+                    for n_q, n_kv in HEADS:
+                        for s in SEQS:
+                            cases.append(Case("gqa", dtype, target, 128, n_q, n_kv, s, logits, step_tiles))
     return cases
 
 
 def quick_matrix():
     """Every value of every dimension at least once, both targets, both
-    logit scales, both dtypes and both kernels, in eight runs."""
+    logit scales, both dtypes and both kernels, and the split-KV knob, in nine runs."""
     return [
         Case("gqa", "f32", "trn1", 32, 1, 1, 1, "normal"),
         Case("gqa", "f32", "trn2", 64, 4, 4, 17, "large"),
@@ -112,6 +125,7 @@ def quick_matrix():
         Case("gqa", "bf16", "trn2", 96, 12, 2, 300, "normal"),
         Case("gqa", "f32", "trn1", 128, 32, 8, 512, "large"),
         Case("gqa", "f32", "trn2", 128, 16, 1, 2048, "large"),
+        Case("gqa", "bf16", "trn1", 64, 12, 2, 1000, "large", step_tiles=1024),
         Case("single", "f32", "trn1", 80, 1, 1, 17, "large"),
         Case("single", "bf16", "trn2", 128, 1, 1, 128, "large"),
     ]
