@@ -278,13 +278,14 @@ def run_case(case, nksim, workdir, keep, dist):
 
 # -------------------------------------------------------------------- report
 
-HEADER = (f"{'kernel':6} {'dtype':5} {'target':6} {'d':>3} {'n_q':>3} {'n_kv':>4} {'s':>5} {'logits':6} "
+HEADER = (f"{'kernel':6} {'dtype':5} {'target':6} {'d':>3} {'n_q':>3} {'n_kv':>4} {'s':>5} {'st':>4} {'logits':6} "
           f"{'oracle':6} {'abs_err':>9} {'numpy':5} {'abs_err':>9} {'ratio':>7} {'max+':>4} {'sec':>5}")
 
 
 def row(r):
     c = r["case"]
-    return (f"{c.kernel:6} {c.dtype:5} {c.target:6} {c.d:>3} {c.n_q:>3} {c.n_kv:>4} {c.s:>5} {c.logits:6} "
+    st = c.step_tiles or "-"  # the GQA kernels' split-KV knob; '-': the kernel's default
+    return (f"{c.kernel:6} {c.dtype:5} {c.target:6} {c.d:>3} {c.n_q:>3} {c.n_kv:>4} {c.s:>5} {st:>4} {c.logits:6} "
             f"{r['oracle']:6} {r['oracle_abs']:9.2e} {r['numpy']:5} {r['numpy_abs']:9.2e} "
             f"{r['numpy_ratio']:7.3f} {r['max_moves']:>4} {r['seconds']:5.2f}")
 
