@@ -6,6 +6,7 @@
 
 #include "simulator/access.h"
 #include "simulator/alu.h"
+#include "simulator/matmul.h"
 
 #include <algorithm>
 
@@ -74,34 +75,33 @@ void Executor::dma_copy(const Instruction &inst) {
 }
 
 // dst[m, n] (+)= sum_k stationary[k, m] * moving[k, n], summed in fp32 in
-// increasing k, then added to the old PSUM value when accumulating. The loop
-// nest keeps one dst row (N floats) hot and streams `moving` row by row.
+// increasing k, then added to the old PSUM value when accumulating. The
+// products and sums are matmul.h's kernel; here the operands are gathered
+// into its padded layout and the result scattered row by row.
 void Executor::nc_matmul(const Instruction &inst) {
   using f = ap::nc_matmul;
   const AccessPattern &dst = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
   const unsigned K = st.num_partitions;
   const uint64_t M = st.free_elements(), N = mv.free_elements();
-  float *S = grow(a_, K * M), *V = grow(b_, K * N), *acc = grow(c_, 2 * N);
-  float *old = acc + N;
+  const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
+  float *S = grow(a_, K * Ms), *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
+  float *row = Ot + Ns * Ms, *old = row + N;
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(st, mem_.row(st, k), S + k * M);
-    gather_row_f32(mv, mem_.row(mv, k), V + k * N);
+    gather_row_f32(st, mem_.row(st, k), S + k * Ms);
+    std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
+    gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
+    std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
+  matmul_f32(S, V, K, M, N, Ot);
   const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
   for (uint64_t m = 0; m < M; ++m) {
-    std::fill(acc, acc + N, 0.0f);
-    for (unsigned k = 0; k < K; ++k) {
-      const float s = S[k * M + m];
-      const float *__restrict v = V + k * N;
-      float *__restrict a = acc;
-      for (uint64_t n = 0; n < N; ++n) a[n] += s * v[n];
-    }
-    uint8_t *row = mem_.row(dst, unsigned(m));
+    for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
+    uint8_t *out = mem_.row(dst, unsigned(m));
     if (accumulate) {
-      gather_row_f32(dst, row, old);
-      for (uint64_t n = 0; n < N; ++n) acc[n] = old[n] + acc[n];
+      gather_row_f32(dst, out, old);
+      for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
     }
-    scatter_row_f32(dst, row, acc);
+    scatter_row_f32(dst, out, row);
   }
 }
 
