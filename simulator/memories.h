@@ -1,6 +1,6 @@
 // The simulated memories: HBM (the caller's image), SBUF and PSUM
 // (partitions x bytes, sizes from the Target), plus the "ever written"
-// byte maps behind the uninitialised-read check.
+// bit maps behind the uninitialised-read check.
 //
 // Assumes: APs handed to row() were validated (validate.h).
 // Guarantees: on-chip buffers start zeroed and are allocated lazily by the
@@ -35,6 +35,21 @@ private:
   size_t size_;
 };
 
+// One bit per byte of a memory, set once the byte has been written; bytes
+// are numbered partition * partition_bytes + offset.
+class WrittenBits {
+public:
+  explicit WrittenBits(uint64_t bytes) : words_((bytes + 63) / 64 * sizeof(uint64_t)) {}
+  void set(uint64_t lo, uint64_t hi);  // bytes [lo, hi)
+  // The first byte of [lo, hi) not set, or hi when all are.
+  uint64_t first_unset(uint64_t lo, uint64_t hi) const;
+
+private:
+  uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
+  const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
+  ZeroBuffer words_;
+};
+
 struct Memories {
   Memories(const Target &target, std::vector<uint8_t> &hbm);
 
@@ -47,17 +62,21 @@ struct Memories {
     default: return hbm.data();
     }
   }
-  // Same for the written-byte maps (on chip only).
-  uint8_t *written_row(const AccessPattern &a, unsigned i) {
-    return a.mem == Memory::sbuf ? sbuf_written.data() + (a.start_partition + i) * sbuf_partition_bytes
-                                 : psum_written.data() + (a.start_partition + i) * psum_partition_bytes;
+  // The written-byte map of `a`'s memory and the bit of row i's byte 0
+  // (on chip only).
+  WrittenBits &written(const AccessPattern &a) {
+    return a.mem == Memory::sbuf ? sbuf_written : psum_written;
+  }
+  uint64_t written_row(const AccessPattern &a, unsigned i) const {
+    return (a.start_partition + i) *
+           (a.mem == Memory::sbuf ? sbuf_partition_bytes : psum_partition_bytes);
   }
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
   std::vector<uint8_t> &hbm;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
   ZeroBuffer sbuf, psum;
-  ZeroBuffer sbuf_written, psum_written;  // 1 = byte written at least once
+  WrittenBits sbuf_written, psum_written;
 };
 
 } // namespace nk

@@ -1,20 +1,18 @@
 // Uninitialised-read tracking (uninit.h).
 #include "simulator/uninit.h"
 
-#include <cstring>
-
 namespace nk {
 
 std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a,
                                             const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return std::nullopt;
+  const WrittenBits &bits = mem.written(a);
   for (unsigned r = 0; r < a.num_partitions; ++r) {
-    const uint8_t *w = mem.written_row(a, r);
+    const uint64_t base = mem.written_row(a, r);
     for (const ByteRun &run : runs) {
-      const void *hole = std::memchr(w + run.lo, 0, size_t(run.hi - run.lo));
-      if (hole)
-        return UnwrittenByte{a.start_partition + r,
-                             static_cast<const uint8_t *>(hole) - w};
+      const uint64_t hi = base + uint64_t(run.hi);
+      const uint64_t hole = bits.first_unset(base + uint64_t(run.lo), hi);
+      if (hole != hi) return UnwrittenByte{a.start_partition + r, int64_t(hole - base)};
     }
   }
   return std::nullopt;
@@ -22,9 +20,10 @@ std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &
 
 void mark_written(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return;
+  WrittenBits &bits = mem.written(a);
   for (unsigned r = 0; r < a.num_partitions; ++r) {
-    uint8_t *w = mem.written_row(a, r);
-    for (const ByteRun &run : runs) std::memset(w + run.lo, 1, size_t(run.hi - run.lo));
+    const uint64_t base = mem.written_row(a, r);
+    for (const ByteRun &run : runs) bits.set(base + uint64_t(run.lo), base + uint64_t(run.hi));
   }
 }
 

@@ -1,7 +1,8 @@
-// The race checker's compressed shadow memory (simulator/shadow.h) must
-// behave exactly like a plain array with one state per location: the
-// cases below pin splitting and merging, then random accesses are checked
-// against such an array.
+// The simulator's compressed bookkeeping must behave exactly like a plain
+// array with one entry per location: the race checker's shadow memory
+// (simulator/shadow.h: splitting and merging, then random accesses against
+// such an array) and the uninit check's written bits (memories.h).
+#include "simulator/memories.h"
 #include "simulator/shadow.h"
 
 #include "runtime/hbm_binding.h"  // SplitMix64
@@ -197,5 +198,41 @@ TEST_CASE("shadows match a plain array on random accesses") {
   for (int64_t b = 0; b < H; b += HbmShadow::kBlockBytes) {
     auto v = intervals(hbm, b, b + HbmShadow::kBlockBytes);
     for (size_t i = 1; i < v.size(); ++i) CHECK(v[i].second != v[i - 1].second);
+  }
+}
+
+TEST_CASE("written bits: ranges within a word, across words, and the first hole") {
+  WrittenBits bits(1024);
+  CHECK(bits.first_unset(0, 1024) == 0);
+  bits.set(3, 5);  // inside one word
+  CHECK(bits.first_unset(3, 5) == 5);
+  CHECK(bits.first_unset(2, 5) == 2);
+  CHECK(bits.first_unset(4, 9) == 5);
+  bits.set(60, 200);  // across three words
+  CHECK(bits.first_unset(60, 200) == 200);
+  CHECK(bits.first_unset(59, 200) == 59);
+  CHECK(bits.first_unset(64, 201) == 200);
+  bits.set(0, 3);
+  bits.set(5, 60);
+  CHECK(bits.first_unset(0, 1024) == 200);
+  bits.set(1023, 1024);  // the last bit
+  CHECK(bits.first_unset(1000, 1024) == 1000);
+  CHECK(bits.first_unset(1023, 1024) == 1024);
+  CHECK(bits.first_unset(7, 7) == 7);  // empty range
+  // Random ranges against a plain byte map.
+  SplitMix64 rng(3);
+  WrittenBits b2(777);
+  std::vector<bool> ref(777, false);
+  for (int i = 0; i < 500; ++i) {
+    uint64_t lo = rng.next() % 777, hi = rng.next() % 778;
+    if (lo > hi) std::swap(lo, hi);
+    if (i % 3 == 0) {
+      b2.set(lo, std::min<uint64_t>(hi, lo + 40));
+      for (uint64_t x = lo; x < std::min<uint64_t>(hi, lo + 40); ++x) ref[x] = true;
+    } else {
+      uint64_t want = lo;
+      while (want < hi && ref[want]) ++want;
+      REQUIRE(b2.first_unset(lo, hi) == want);
+    }
   }
 }
