@@ -1,6 +1,6 @@
 // The simulated memories: HBM (the caller's image), SBUF and PSUM
 // (partitions x bytes, sizes from the Target), plus the "ever written"
-// bit maps behind the uninitialised-read check.
+// maps behind the uninitialised-read check.
 //
 // Assumes: APs handed to row() were validated (validate.h).
 // Guarantees: on-chip buffers start zeroed and are allocated lazily by the
@@ -35,19 +35,25 @@ private:
   size_t size_;
 };
 
-// One bit per byte of a memory, set once the byte has been written; bytes
-// are numbered partition * partition_bytes + offset.
-class WrittenBits {
+// Which bytes of an on-chip memory have been written, as one partition
+// mask per byte offset: an access to P partitions x B bytes costs O(B)
+// word operations, whatever P.
+class WrittenMap {
 public:
-  explicit WrittenBits(uint64_t bytes) : words_((bytes + 63) / 64 * sizeof(uint64_t)) {}
-  void set(uint64_t lo, uint64_t hi);  // bytes [lo, hi)
-  // The first byte of [lo, hi) not set, or hi when all are.
-  uint64_t first_unset(uint64_t lo, uint64_t hi) const;
+  WrittenMap(unsigned partitions, uint64_t partition_bytes);
+  // Marks bytes [lo, hi) of partitions [p_lo, p_hi) written.
+  void set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi);
+  // Whether every byte [lo, hi) of partitions [p_lo, p_hi) was written.
+  bool all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) const;
+  // The first byte of [lo, hi) of partition p not written, or hi.
+  uint64_t first_unset(unsigned p, uint64_t lo, uint64_t hi) const;
 
 private:
+  static constexpr unsigned kWords = 2;  // 128 partitions
+  void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
-  ZeroBuffer words_;
+  ZeroBuffer words_;  // kWords per byte offset
 };
 
 struct Memories {
@@ -62,21 +68,16 @@ struct Memories {
     default: return hbm.data();
     }
   }
-  // The written-byte map of `a`'s memory and the bit of row i's byte 0
-  // (on chip only).
-  WrittenBits &written(const AccessPattern &a) {
+  // The written-byte map of `a`'s memory (on chip only).
+  WrittenMap &written(const AccessPattern &a) {
     return a.mem == Memory::sbuf ? sbuf_written : psum_written;
-  }
-  uint64_t written_row(const AccessPattern &a, unsigned i) const {
-    return (a.start_partition + i) *
-           (a.mem == Memory::sbuf ? sbuf_partition_bytes : psum_partition_bytes);
   }
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
   std::vector<uint8_t> &hbm;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
   ZeroBuffer sbuf, psum;
-  WrittenBits sbuf_written, psum_written;
+  WrittenMap sbuf_written, psum_written;
 };
 
 } // namespace nk

@@ -3,16 +3,21 @@
 
 namespace nk {
 
+// Checked for the whole operand first (one partition mask per byte); only
+// when a byte is missing, row by row to find the first one in access order.
 std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a,
                                             const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return std::nullopt;
-  const WrittenBits &bits = mem.written(a);
-  for (unsigned r = 0; r < a.num_partitions; ++r) {
-    const uint64_t base = mem.written_row(a, r);
+  const WrittenMap &written = mem.written(a);
+  const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
+  bool complete = true;
+  for (const ByteRun &run : runs)
+    complete = complete && written.all_set(p_lo, p_hi, uint64_t(run.lo), uint64_t(run.hi));
+  if (complete) return std::nullopt;
+  for (unsigned p = p_lo; p < p_hi; ++p) {
     for (const ByteRun &run : runs) {
-      const uint64_t hi = base + uint64_t(run.hi);
-      const uint64_t hole = bits.first_unset(base + uint64_t(run.lo), hi);
-      if (hole != hi) return UnwrittenByte{a.start_partition + r, int64_t(hole - base)};
+      const uint64_t hole = written.first_unset(p, uint64_t(run.lo), uint64_t(run.hi));
+      if (hole != uint64_t(run.hi)) return UnwrittenByte{p, int64_t(hole)};
     }
   }
   return std::nullopt;
@@ -20,11 +25,9 @@ std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &
 
 void mark_written(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return;
-  WrittenBits &bits = mem.written(a);
-  for (unsigned r = 0; r < a.num_partitions; ++r) {
-    const uint64_t base = mem.written_row(a, r);
-    for (const ByteRun &run : runs) bits.set(base + uint64_t(run.lo), base + uint64_t(run.hi));
-  }
+  WrittenMap &written = mem.written(a);
+  const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
+  for (const ByteRun &run : runs) written.set(p_lo, p_hi, uint64_t(run.lo), uint64_t(run.hi));
 }
 
 } // namespace nk

@@ -1,7 +1,7 @@
 // The simulator's compressed bookkeeping must behave exactly like a plain
 // array with one entry per location: the race checker's shadow memory
 // (simulator/shadow.h: splitting and merging, then random accesses against
-// such an array) and the uninit check's written bits (memories.h).
+// such an array) and the uninit check's written-byte map (memories.h).
 #include "simulator/memories.h"
 #include "simulator/shadow.h"
 
@@ -201,38 +201,48 @@ TEST_CASE("shadows match a plain array on random accesses") {
   }
 }
 
-TEST_CASE("written bits: ranges within a word, across words, and the first hole") {
-  WrittenBits bits(1024);
-  CHECK(bits.first_unset(0, 1024) == 0);
-  bits.set(3, 5);  // inside one word
-  CHECK(bits.first_unset(3, 5) == 5);
-  CHECK(bits.first_unset(2, 5) == 2);
-  CHECK(bits.first_unset(4, 9) == 5);
-  bits.set(60, 200);  // across three words
-  CHECK(bits.first_unset(60, 200) == 200);
-  CHECK(bits.first_unset(59, 200) == 59);
-  CHECK(bits.first_unset(64, 201) == 200);
-  bits.set(0, 3);
-  bits.set(5, 60);
-  CHECK(bits.first_unset(0, 1024) == 200);
-  bits.set(1023, 1024);  // the last bit
-  CHECK(bits.first_unset(1000, 1024) == 1000);
-  CHECK(bits.first_unset(1023, 1024) == 1024);
-  CHECK(bits.first_unset(7, 7) == 7);  // empty range
-  // Random ranges against a plain byte map.
+TEST_CASE("written map: partition ranges across the mask words, the first hole") {
+  WrittenMap w(128, 1024);
+  CHECK(!w.all_set(0, 1, 0, 1));
+  CHECK(w.first_unset(0, 0, 1024) == 0);
+  w.set(60, 70, 10, 20);  // partitions across the two mask words
+  CHECK(w.all_set(60, 70, 10, 20));
+  CHECK(w.all_set(63, 65, 12, 13));
+  CHECK(!w.all_set(59, 70, 10, 20));
+  CHECK(!w.all_set(60, 71, 10, 20));
+  CHECK(!w.all_set(60, 70, 9, 20));
+  CHECK(!w.all_set(60, 70, 10, 21));
+  CHECK(w.first_unset(64, 0, 100) == 0);
+  CHECK(w.first_unset(64, 10, 100) == 20);
+  CHECK(w.first_unset(70, 10, 100) == 10);
+  w.set(0, 128, 1000, 1024);  // every partition, to the last byte
+  CHECK(w.all_set(0, 128, 1000, 1024));
+  CHECK(w.first_unset(127, 1000, 1024) == 1024);
+  CHECK(w.all_set(5, 6, 7, 7));  // empty ranges hold trivially
+  // Random rectangles against a plain byte map.
   SplitMix64 rng(3);
-  WrittenBits b2(777);
-  std::vector<bool> ref(777, false);
-  for (int i = 0; i < 500; ++i) {
-    uint64_t lo = rng.next() % 777, hi = rng.next() % 778;
+  const unsigned P = 128;
+  const uint64_t B = 300;
+  WrittenMap w2(P, B);
+  std::vector<bool> ref(P * B, false);
+  for (int i = 0; i < 600; ++i) {
+    unsigned p0 = unsigned(rng.next() % P), p1 = unsigned(rng.next() % (P + 1));
+    if (p0 > p1) std::swap(p0, p1);
+    uint64_t lo = rng.next() % B, hi = rng.next() % (B + 1);
     if (lo > hi) std::swap(lo, hi);
     if (i % 3 == 0) {
-      b2.set(lo, std::min<uint64_t>(hi, lo + 40));
-      for (uint64_t x = lo; x < std::min<uint64_t>(hi, lo + 40); ++x) ref[x] = true;
+      hi = std::min<uint64_t>(hi, lo + 30);
+      w2.set(p0, p1, lo, hi);
+      for (unsigned p = p0; p < p1; ++p)
+        for (uint64_t b = lo; b < hi; ++b) ref[p * B + b] = true;
     } else {
+      bool all = true;
+      for (unsigned p = p0; p < p1; ++p)
+        for (uint64_t b = lo; b < hi; ++b) all = all && ref[p * B + b];
+      REQUIRE(w2.all_set(p0, p1, lo, hi) == all);
       uint64_t want = lo;
-      while (want < hi && ref[want]) ++want;
-      REQUIRE(b2.first_unset(lo, hi) == want);
+      while (want < hi && ref[p0 * B + want]) ++want;
+      REQUIRE(w2.first_unset(p0, lo, hi) == want);
     }
   }
 }
