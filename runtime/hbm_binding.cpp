@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <iterator>
+#include <new>
 
 namespace nk {
 namespace {
@@ -91,10 +92,25 @@ void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
 
 } // namespace
 
+HbmImage::HbmImage(size_t bytes, uint8_t fill)
+    : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
+  if (!data_) throw std::bad_alloc();
+  if (fill) std::memset(data_.get(), fill, bytes);
+}
+
+HbmImage::HbmImage(const HbmImage &other) : HbmImage(other.size_) {
+  if (size_) std::memcpy(data(), other.data(), size_);
+}
+
+HbmImage &HbmImage::operator=(const HbmImage &other) {
+  if (this != &other) *this = HbmImage(other);
+  return *this;
+}
+
 llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
   for (const TensorDecl &decl : program.tensors)
     if (llvm::Error e = check_in_bounds(program, decl, program.hbm_size)) return e;
-  return HbmImage(program.hbm_size, 0);
+  return HbmImage(program.hbm_size);
 }
 
 llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {

@@ -6,7 +6,7 @@
 
 namespace nk {
 
-Memories::Memories(const Target &target, std::vector<uint8_t> &hbm_image)
+Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_image)
     : hbm(hbm_image), sbuf_partition_bytes(target.sbuf_bytes_per_partition),
       psum_partition_bytes(target.psum_bytes_per_partition), sbuf(target.sbuf_bytes()),
       psum(target.psum_bytes_per_partition * target.partitions),

@@ -9,6 +9,8 @@
 
 #include "runtime/target.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -57,7 +59,7 @@ private:
 };
 
 struct Memories {
-  Memories(const Target &target, std::vector<uint8_t> &hbm);
+  Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm);
 
   // The base a row of `a` is addressed from: partition start + i on chip,
   // byte 0 of the image in HBM (which has a single row).
@@ -74,7 +76,7 @@ struct Memories {
   }
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
-  std::vector<uint8_t> &hbm;
+  llvm::MutableArrayRef<uint8_t> hbm;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
   ZeroBuffer sbuf, psum;
   WrittenMap sbuf_written, psum_written;
