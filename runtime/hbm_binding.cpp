@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <new>
 
 namespace nk {
 namespace {
@@ -45,12 +48,69 @@ uint64_t hash_name(const std::string &s) {
   return h;
 }
 
+// splitmix64 is counter based: the i-th output after `state` is
+// mix(state + i * golden), so a block of outputs has no dependence between
+// elements and vectorises. fill_uniform computes what n calls of
+// SplitMix64::uniform_pm1 would, in the widest vector ISA the host has.
+constexpr size_t kUniformBlock = 512;
+
+__attribute__((always_inline)) inline void uniform_block(uint64_t state, float *out) {
+  for (size_t i = 0; i < kUniformBlock; ++i) {
+    uint64_t z = state + uint64_t(i + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z = z ^ (z >> 31);
+    // As uniform_pm1: 24 bits, exact in fp32 (the int32 cast is exact too).
+    out[i] = float(int32_t(z >> 40) - (int32_t(1) << 23)) * 0x1p-23f;
+  }
+}
+
+void uniform_block_generic(uint64_t state, float *out) { uniform_block(state, out); }
+__attribute__((target("avx2"))) void uniform_block_avx2(uint64_t state, float *out) {
+  uniform_block(state, out);
+}
+__attribute__((target("avx512f,avx512dq"))) void uniform_block_avx512(uint64_t state, float *out) {
+  uniform_block(state, out);
+}
+
+void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
+  using Fn = void (*)(uint64_t, float *);
+  static const Fn block = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+      return &uniform_block_avx512;
+    if (__builtin_cpu_supports("avx2")) return &uniform_block_avx2;
+    return &uniform_block_generic;
+  }();
+  size_t i = 0;
+  for (; i + kUniformBlock <= n; i += kUniformBlock) {
+    block(rng.state, out + i);
+    rng.state += kUniformBlock * 0x9e3779b97f4a7c15ull;
+  }
+  for (; i < n; ++i) out[i] = rng.uniform_pm1();
+}
+
 } // namespace
+
+HbmImage::HbmImage(size_t bytes, uint8_t fill)
+    : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
+  if (!data_) throw std::bad_alloc();
+  if (fill) std::memset(data_.get(), fill, bytes);
+}
+
+HbmImage::HbmImage(const HbmImage &other) : HbmImage(other.size_) {
+  if (size_) std::memcpy(data(), other.data(), size_);
+}
+
+HbmImage &HbmImage::operator=(const HbmImage &other) {
+  if (this != &other) *this = HbmImage(other);
+  return *this;
+}
 
 llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
   for (const TensorDecl &decl : program.tensors)
     if (llvm::Error e = check_in_bounds(program, decl, program.hbm_size)) return e;
-  return HbmImage(program.hbm_size, 0);
+  return HbmImage(program.hbm_size);
 }
 
 llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
@@ -185,10 +245,20 @@ void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *d
     for (uint64_t i = 0; i < n; ++i) dst[i] = uint8_t(rng.next() % (kk + 1));
   } else {
     // The product is formed in double and rounded once, so it is the same
-    // on every IEEE machine.
+    // on every IEEE machine. Values are made a block at a time.
     const unsigned esize = dtype_size(decl.dtype);
-    for (uint64_t i = 0; i < n; ++i)
-      store_from_f32(decl.dtype, dst + esize * i, float(double(rng.uniform_pm1()) * scale));
+    float block[4 * kUniformBlock];
+    for (uint64_t i = 0; i < n; i += std::size(block)) {
+      const size_t m = size_t(std::min<uint64_t>(n - i, std::size(block)));
+      fill_uniform(rng, block, m);
+      if (scale != 1.0)  // times 1.0 is exact: skip it
+        for (size_t j = 0; j < m; ++j) block[j] = float(double(block[j]) * scale);
+      if (decl.dtype == Dtype::f32) {
+        std::memcpy(dst + 4 * i, block, m * 4);
+      } else {
+        for (size_t j = 0; j < m; ++j) store_from_f32(decl.dtype, dst + esize * (i + j), block[j]);
+      }
+    }
   }
 }
 

@@ -12,17 +12,49 @@
 #include "runtime/npy.h"
 #include "runtime/program.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace nk {
 
-using HbmImage = std::vector<uint8_t>;
+// The HBM image: a zero-filled byte array. It comes from calloc, so pages
+// that no input and no instruction touches cost nothing, and inputs are
+// written once instead of over zeros written first. Converts to the byte
+// spans simulate() and the tests' std::vector<uint8_t> images share.
+class HbmImage {
+public:
+  HbmImage() = default;
+  explicit HbmImage(size_t bytes, uint8_t fill = 0);
+  HbmImage(const HbmImage &other);
+  HbmImage &operator=(const HbmImage &other);
+  HbmImage(HbmImage &&) noexcept = default;
+  HbmImage &operator=(HbmImage &&) noexcept = default;
+
+  uint8_t *data() { return data_.get(); }
+  const uint8_t *data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  uint8_t *begin() { return data(); }
+  uint8_t *end() { return data() + size_; }
+  const uint8_t *begin() const { return data(); }
+  const uint8_t *end() const { return data() + size_; }
+  operator llvm::MutableArrayRef<uint8_t>() { return {data(), size_}; }
+  operator llvm::ArrayRef<uint8_t>() const { return {data(), size_}; }
+
+private:
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_ = 0;
+};
 
 // A zero-filled image of program.hbm_size bytes, after checking that every
 // tensor lies inside it (so later copies cannot overrun).

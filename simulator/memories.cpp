@@ -1,12 +1,58 @@
 // The simulated memories (memories.h).
 #include "simulator/memories.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace nk {
 
-Memories::Memories(const Target &target, std::vector<uint8_t> &hbm_image)
+Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_image)
     : hbm(hbm_image), sbuf_partition_bytes(target.sbuf_bytes_per_partition),
       psum_partition_bytes(target.psum_bytes_per_partition), sbuf(target.sbuf_bytes()),
-      psum(target.psum_bytes_per_partition * target.partitions), sbuf_written(target.sbuf_bytes()),
-      psum_written(target.psum_bytes_per_partition * target.partitions) {}
+      psum(target.psum_bytes_per_partition * target.partitions),
+      sbuf_written(target.partitions, target.sbuf_bytes_per_partition),
+      psum_written(target.partitions, target.psum_bytes_per_partition) {}
+
+WrittenMap::WrittenMap(unsigned partitions, uint64_t partition_bytes)
+    : words_(partition_bytes * kWords * sizeof(uint64_t)) {
+  if (partitions > 64 * kWords) throw std::length_error("WrittenMap: more than 128 partitions");
+}
+
+void WrittenMap::mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const {
+  for (unsigned w = 0; w < kWords; ++w) {
+    const unsigned lo = std::max(p_lo, 64 * w), hi = std::min(p_hi, 64 * w + 64);
+    m[w] = lo >= hi ? 0 : (~uint64_t(0) >> (64 - (hi - lo))) << (lo - 64 * w);
+  }
+}
+
+void WrittenMap::set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) {
+  uint64_t m[kWords];
+  mask(p_lo, p_hi, m);
+  uint64_t *w = words();
+  for (uint64_t b = lo; b < hi; ++b) {
+    w[b * kWords] |= m[0];
+    w[b * kWords + 1] |= m[1];
+  }
+}
+
+bool WrittenMap::all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) const {
+  uint64_t m[kWords];
+  mask(p_lo, p_hi, m);
+  const uint64_t *w = words();
+  uint64_t missing0 = 0, missing1 = 0;
+  for (uint64_t b = lo; b < hi; ++b) {
+    missing0 |= m[0] & ~w[b * kWords];
+    missing1 |= m[1] & ~w[b * kWords + 1];
+  }
+  return (missing0 | missing1) == 0;
+}
+
+uint64_t WrittenMap::first_unset(unsigned p, uint64_t lo, uint64_t hi) const {
+  const uint64_t *w = words() + p / 64;
+  const uint64_t bit = uint64_t(1) << (p % 64);
+  for (uint64_t b = lo; b < hi; ++b)
+    if (!(w[b * kWords] & bit)) return b;
+  return hi;
+}
 
 } // namespace nk

@@ -1,6 +1,6 @@
 // The simulated memories: HBM (the caller's image), SBUF and PSUM
 // (partitions x bytes, sizes from the Target), plus the "ever written"
-// byte maps behind the uninitialised-read check.
+// maps behind the uninitialised-read check.
 //
 // Assumes: APs handed to row() were validated (validate.h).
 // Guarantees: on-chip buffers start zeroed and are allocated lazily by the
@@ -8,6 +8,8 @@
 #pragma once
 
 #include "runtime/target.h"
+
+#include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -35,8 +37,29 @@ private:
   size_t size_;
 };
 
+// Which bytes of an on-chip memory have been written, as one partition
+// mask per byte offset: an access to P partitions x B bytes costs O(B)
+// word operations, whatever P.
+class WrittenMap {
+public:
+  WrittenMap(unsigned partitions, uint64_t partition_bytes);
+  // Marks bytes [lo, hi) of partitions [p_lo, p_hi) written.
+  void set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi);
+  // Whether every byte [lo, hi) of partitions [p_lo, p_hi) was written.
+  bool all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) const;
+  // The first byte of [lo, hi) of partition p not written, or hi.
+  uint64_t first_unset(unsigned p, uint64_t lo, uint64_t hi) const;
+
+private:
+  static constexpr unsigned kWords = 2;  // 128 partitions
+  void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
+  uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
+  const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
+  ZeroBuffer words_;  // kWords per byte offset
+};
+
 struct Memories {
-  Memories(const Target &target, std::vector<uint8_t> &hbm);
+  Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm);
 
   // The base a row of `a` is addressed from: partition start + i on chip,
   // byte 0 of the image in HBM (which has a single row).
@@ -47,17 +70,16 @@ struct Memories {
     default: return hbm.data();
     }
   }
-  // Same for the written-byte maps (on chip only).
-  uint8_t *written_row(const AccessPattern &a, unsigned i) {
-    return a.mem == Memory::sbuf ? sbuf_written.data() + (a.start_partition + i) * sbuf_partition_bytes
-                                 : psum_written.data() + (a.start_partition + i) * psum_partition_bytes;
+  // The written-byte map of `a`'s memory (on chip only).
+  WrittenMap &written(const AccessPattern &a) {
+    return a.mem == Memory::sbuf ? sbuf_written : psum_written;
   }
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
-  std::vector<uint8_t> &hbm;
+  llvm::MutableArrayRef<uint8_t> hbm;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
   ZeroBuffer sbuf, psum;
-  ZeroBuffer sbuf_written, psum_written;  // 1 = byte written at least once
+  WrittenMap sbuf_written, psum_written;
 };
 
 } // namespace nk

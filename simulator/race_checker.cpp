@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace nk {
 
@@ -27,10 +28,9 @@ inline bool is_set(uint32_t r) { return (r >> kClockBits) == kSetTag; }
 RaceChecker::RaceChecker(const Program &program, const Target &target)
     : program_(program), n_(unsigned(program.streams.size())),
       clocks_(size_t(n_) * n_, 0), sems_(target.num_semaphores),
-      sbuf_partition_bytes_(target.sbuf_bytes_per_partition),
-      psum_partition_bytes_(target.psum_bytes_per_partition),
-      sbuf_shadow_(target.sbuf_bytes() / kGranule * sizeof(Shadow)),
-      psum_shadow_(target.psum_bytes_per_partition * target.partitions / kGranule * sizeof(Shadow)) {
+      sbuf_shadow_(target.partitions, target.sbuf_bytes_per_partition / kGranule),
+      psum_shadow_(target.partitions, target.psum_bytes_per_partition / kGranule),
+      hbm_shadow_(program.hbm_size) {
   for (const Stream &s : program.streams)
     max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
 }
@@ -114,12 +114,11 @@ uint32_t RaceChecker::read_transition(uint32_t r, uint32_t e, const uint32_t *c)
   return to;
 }
 
-uint32_t RaceChecker::apply(Shadow &sh, bool write, uint32_t e, const uint32_t *c,
-                            bool &was_write) {
+uint32_t RaceChecker::conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *c,
+                               bool &was_write) const {
   if (!write) {
     if (sh.r == e) return 0;
     if (sh.w && sh.w != e && !hb(sh.w, c)) { was_write = true; return sh.w; }
-    sh.r = read_transition(sh.r, e, c);
     return 0;
   }
   if (sh.w == e && sh.r == 0) return 0;
@@ -134,9 +133,13 @@ uint32_t RaceChecker::apply(Shadow &sh, bool write, uint32_t e, const uint32_t *
         if (set[i] && set[i] > c[i] && make_epoch(i, set[i]) != e) return make_epoch(i, set[i]);
     }
   }
-  sh.w = e;
-  sh.r = 0;
   return 0;
+}
+
+ShadowState RaceChecker::next(ShadowState sh, bool write, uint32_t e, const uint32_t *c) {
+  if (write) return ShadowState{e, 0};
+  if (sh.r != e) sh.r = read_transition(sh.r, e, c);
+  return sh;
 }
 
 llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_write, bool write,
@@ -156,84 +159,61 @@ llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_writ
       operand, describe_inst(program_, os, oi).c_str(), other_write ? "writes" : "reads");
 }
 
+// Every location is checked against its state before this access, then
+// every state is updated. That finds the same race as checking and
+// updating location by location in access order (row, run, byte): a
+// location visited twice by one access (overlapping runs) can only race on
+// its first visit, and its state after the second visit equals the state
+// after the first.
 llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
                                 const std::vector<ByteRun> &runs, bool write,
                                 const char *operand) {
   const uint32_t *c = clock(stream);
   const uint32_t e = make_epoch(stream, c[stream]);
-  bool was_write = false;
+  auto update = [&](ShadowState sh) { return next(sh, write, e, c); };
   if (a.on_chip()) {
-    Shadow *table = reinterpret_cast<Shadow *>(a.mem == Memory::sbuf ? sbuf_shadow_.data()
-                                                                     : psum_shadow_.data());
-    const uint64_t pbytes = a.mem == Memory::sbuf ? sbuf_partition_bytes_ : psum_partition_bytes_;
-    // apply() is a pure function of the granule's state while e and c are
-    // fixed, and neighbouring granules mostly share their state (a tile was
-    // written by one instruction), so a granule equal to the last one
-    // processed just takes the same result.
-    Shadow last_in{~0u, ~0u}, last_out;
-    for (unsigned r = 0; r < a.num_partitions; ++r) {
-      Shadow *row = table + (a.start_partition + r) * pbytes / kGranule;
-      for (const ByteRun &run : runs) {
-        const int64_t g_end = (run.hi + kGranule - 1) / kGranule;
-        for (int64_t g = run.lo / kGranule; g < g_end; ++g) {
-          Shadow &sh = row[g];
-          if (sh.w == last_in.w && sh.r == last_in.r) {
-            // The common case, a whole row in one state: a tight loop.
-            const Shadow in = last_in, out = last_out;
-            for (; g < g_end && row[g].w == in.w && row[g].r == in.r; ++g) row[g] = out;
-            --g;
-            continue;
-          }
-          const Shadow before = sh;
-          if (uint32_t other = apply(sh, write, e, c, was_write))
-            return report(stream, other, was_write, write, a, r, g * kGranule, operand);
-          last_in = before;
-          last_out = sh;
-        }
-      }
+    ChipShadow &shadow = a.mem == Memory::sbuf ? sbuf_shadow_ : psum_shadow_;
+    const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
+    // The first race in access order: lowest row, then run, then granule.
+    struct Found {
+      unsigned row = ~0u;
+      size_t run = 0;
+      uint64_t granule = 0;
+      uint32_t other = 0;
+      bool was_write = false;
+    } found;
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const uint64_t g_lo = uint64_t(runs[k].lo) / kGranule;
+      const uint64_t g_hi = (uint64_t(runs[k].hi) + kGranule - 1) / kGranule;
+      shadow.visit(p_lo, p_hi, g_lo, g_hi, [&](unsigned p, uint64_t g, ShadowState sh) {
+        bool was_write = false;
+        const uint32_t other = conflict(sh, write, e, c, was_write);
+        const unsigned row = p - p_lo;
+        if (other && std::tie(row, k, g) < std::tie(found.row, found.run, found.granule))
+          found = Found{row, k, g, other, was_write};
+        return true;
+      });
     }
+    if (found.other)
+      return report(stream, found.other, found.was_write, write, a, found.row,
+                    int64_t(found.granule * kGranule), operand);
+    for (const ByteRun &run : runs)
+      shadow.update(p_lo, p_hi, uint64_t(run.lo) / kGranule,
+                    (uint64_t(run.hi) + kGranule - 1) / kGranule, update);
     return overflow_error();
   }
   for (const ByteRun &run : runs) {
-    // Split the segments at run.lo and run.hi, then walk [lo, hi) filling gaps.
-    auto split = [&](int64_t at) {
-      auto it = hbm_.upper_bound(at);
-      if (it == hbm_.begin()) return;
-      --it;
-      if (it->first < at && it->second.hi > at) {
-        HbmSeg right = {it->second.hi, it->second.sh};
-        it->second.hi = at;
-        hbm_.emplace(at, right);
-      }
-    };
-    split(run.lo);
-    split(run.hi);
-    int64_t cur = run.lo;
-    auto it = hbm_.lower_bound(run.lo);
-    while (cur < run.hi) {
-      if (it == hbm_.end() || it->first > cur) {
-        int64_t end = it == hbm_.end() ? run.hi : std::min(run.hi, it->first);
-        it = hbm_.emplace_hint(it, cur, HbmSeg{end, Shadow{}});
-      }
-      if (uint32_t other = apply(it->second.sh, write, e, c, was_write))
-        return report(stream, other, was_write, write, a, 0, cur, operand);
-      cur = it->second.hi;
-      ++it;
-    }
-    // Merge equal neighbours around the run so the map stays small.
-    auto first = hbm_.lower_bound(run.lo);
-    if (first != hbm_.begin()) --first;
-    while (first != hbm_.end() && first->first <= run.hi) {
-      auto next = std::next(first);
-      if (next != hbm_.end() && next->first == first->second.hi &&
-          next->second.sh.w == first->second.sh.w && next->second.sh.r == first->second.sh.r) {
-        first->second.hi = next->second.hi;
-        hbm_.erase(next);
-      } else {
-        first = next;
-      }
-    }
+    int64_t at = -1;
+    uint32_t other = 0;
+    bool was_write = false;
+    hbm_shadow_.visit(run.lo, run.hi, [&](int64_t byte, ShadowState sh) {
+      other = conflict(sh, write, e, c, was_write);
+      at = byte;
+      return other == 0;
+    });
+    if (other) return report(stream, other, was_write, write, a, 0, at, operand);
   }
+  for (const ByteRun &run : runs) hbm_shadow_.update(run.lo, run.hi, update);
   return overflow_error();
 }
 

@@ -10,10 +10,11 @@
 // conflicting earlier access (one of them a write) is a race.
 //
 // Shadow granularity: SBUF/PSUM in 4-byte granules (so two engines writing
-// different bytes of one 4-byte word count as conflicting); HBM as byte
-// intervals in an ordered map, with strided innermost runs widened to their
-// hull. Work per access is proportional to the bytes it touches on chip and
-// to the number of runs in HBM: no quadratic blow-up.
+// different bytes of one 4-byte word count as conflicting); HBM in bytes,
+// with strided innermost runs widened to their hull. The state is stored
+// compressed (shadow.h): work per access is proportional to the granules
+// one partition row touches on chip and to the runs in HBM, times how
+// fragmented the state there is; never to the program length.
 //
 // Assumes: instructions of one stream are ordered (program order), also on
 // DMA queues whose transfers overlap in time (see docs/simulator.md).
@@ -23,12 +24,12 @@
 
 #include "simulator/access.h"
 #include "simulator/memories.h"
+#include "simulator/shadow.h"
 
 #include "runtime/program.h"
 
 #include "llvm/Support/Error.h"
 
-#include <map>
 #include <vector>
 
 namespace nk {
@@ -54,18 +55,14 @@ public:
                      bool write, const char *operand);
 
 private:
-  struct Shadow {
-    uint32_t w = 0, r = 0;  // epochs (0 = none); r may name a read set
-  };
-  struct HbmSeg {
-    int64_t hi;
-    Shadow sh;
-  };
-
   bool hb(uint32_t epoch, const uint32_t *clock) const;
   uint32_t read_transition(uint32_t r, uint32_t e, const uint32_t *clock);
-  // Returns the epoch of an earlier access racing with this one, or 0.
-  uint32_t apply(Shadow &sh, bool write, uint32_t e, const uint32_t *clock, bool &was_write);
+  // The epoch of an earlier access in `sh` racing with this one, or 0
+  // (was_write says whether that access wrote).
+  uint32_t conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *clock,
+                    bool &was_write) const;
+  // The state after this access, when it does not race.
+  ShadowState next(ShadowState sh, bool write, uint32_t e, const uint32_t *clock);
   llvm::Error report(unsigned stream, uint32_t other, bool other_write, bool write,
                      const AccessPattern &a, unsigned row, int64_t byte, const char *operand) const;
   uint32_t *clock(unsigned stream) { return clocks_.data() + size_t(stream) * n_; }
@@ -83,9 +80,10 @@ private:
     std::vector<uint32_t> joined;  // counts.size() x n_
   };
   std::vector<SemHistory> sems_;
-  uint64_t sbuf_partition_bytes_, psum_partition_bytes_;
-  ZeroBuffer sbuf_shadow_, psum_shadow_;
-  std::map<int64_t, HbmSeg> hbm_;
+  // Per location: the last write's epoch (w) and the reads since it (r:
+  // one epoch, or an interned read set); 0 = none.
+  ChipShadow sbuf_shadow_, psum_shadow_;
+  HbmShadow hbm_shadow_;
   // Per-instruction memo of read-set transitions (clock fixed meanwhile).
   struct Memo {
     uint32_t from = 0, to = 0;

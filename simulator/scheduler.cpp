@@ -80,7 +80,7 @@ struct Transfer {
 
 class Scheduler {
 public:
-  Scheduler(const Program &p, const Target &t, std::vector<uint8_t> &hbm, const SimOptions &o,
+  Scheduler(const Program &p, const Target &t, llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &o,
             SimTrace *trace)
       : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
         dma_(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
@@ -397,7 +397,7 @@ llvm::Error Scheduler::deadlock(double now) const {
 } // namespace
 
 llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
-                                  std::vector<uint8_t> &hbm, const SimOptions &options,
+                                  llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
                                   SimTrace *trace) {
   if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
   Scheduler sched(program, target, hbm, options, trace);

@@ -6,8 +6,10 @@
 
 #include "simulator/access.h"
 #include "simulator/alu.h"
+#include "simulator/matmul.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nk {
 
@@ -16,6 +18,74 @@ template <typename T> T *grow(std::vector<T> &v, uint64_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
 }
+// The elements of `a`, over all its rows in order, a run of the innermost
+// dim at a time: for copying between two patterns in step.
+class ElementCursor {
+public:
+  ElementCursor(Memories &mem, const AccessPattern &a)
+      : mem_(mem), a_(a), esz_(dtype_size(a.dtype)), rows_(Memories::rows(a)) {
+    for (unsigned d = 0; d < a.num_dims; ++d)
+      if (a.dims[d].count == 0) row_ = rows_;  // no elements at all
+    if (row_ < rows_) start_row();
+  }
+  bool done() const { return row_ >= rows_; }
+  uint8_t *ptr() const { return base_ + off_; }
+  uint64_t left() const { return left_; }      // elements left in this run
+  int64_t stride() const { return stride_; }   // bytes from one to the next
+  void consume(uint64_t n) {
+    off_ += stride_ * int64_t(n);
+    left_ -= n;
+    if (left_ == 0) next_run();
+  }
+
+private:
+  void start_row() {
+    base_ = mem_.row(a_, row_);
+    off_ = int64_t(a_.offset);
+    for (uint64_t &i : idx_) i = 0;
+    const unsigned nd = a_.num_dims;
+    left_ = nd ? a_.dims[nd - 1].count : 1;
+    stride_ = nd ? a_.dims[nd - 1].stride * esz_ : esz_;
+    run_start_ = off_;
+  }
+  // The odometer over the outer dims (as for_each_inner_run), then the next row.
+  void next_run() {
+    off_ = run_start_;
+    for (int d = int(a_.num_dims) - 2; d >= 0; --d) {
+      off_ += a_.dims[d].stride * esz_;
+      if (++idx_[d] < a_.dims[d].count) {
+        left_ = a_.dims[a_.num_dims - 1].count;
+        run_start_ = off_;
+        return;
+      }
+      off_ -= a_.dims[d].stride * esz_ * int64_t(a_.dims[d].count);
+      idx_[d] = 0;
+    }
+    if (++row_ < rows_) start_row();
+  }
+
+  Memories &mem_;
+  const AccessPattern &a_;
+  const int64_t esz_;
+  const unsigned rows_;
+  unsigned row_ = 0;
+  uint8_t *base_ = nullptr;
+  int64_t off_ = 0, run_start_ = 0, stride_ = 0;
+  uint64_t left_ = 0;
+  uint64_t idx_[kMaxHbmDims] = {};
+};
+
+// Whether dst and src may share a byte (then a copy must read all of src
+// before writing): same memory, overlapping partitions and row extents.
+bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
+  if (dst.mem != src.mem) return false;
+  if (dst.on_chip() && (dst.start_partition >= src.start_partition + src.num_partitions ||
+                        src.start_partition >= dst.start_partition + dst.num_partitions))
+    return false;
+  const auto d = row_extent(dst), s = row_extent(src);
+  return !d || !s || (d->lo < s->hi && s->lo < d->hi);
+}
+
 // base + ps * p + fs * j with two's-complement wrap-around (never UB).
 int64_t affine_index(int64_t base, int64_t ps, uint64_t p, int64_t fs, uint64_t j) {
   return int64_t(uint64_t(base) + uint64_t(ps) * p + uint64_t(fs) * j);
@@ -47,13 +117,35 @@ float Executor::load_scalar(const AccessPattern &a, unsigned row) {
   return v;
 }
 
+// Element n of dst <- element n of src, raw bytes (same dtype), straight
+// from one pattern to the other. Only for operands that cannot overlap.
+void Executor::copy_raw(const AccessPattern &dst, const AccessPattern &src) {
+  const uint64_t esz = dtype_size(src.dtype);
+  ElementCursor in(mem_, src), out(mem_, dst);
+  while (!in.done() && !out.done()) {
+    const uint64_t n = std::min(in.left(), out.left());
+    const int64_t si = in.stride(), so = out.stride();
+    const uint8_t *p = in.ptr();
+    uint8_t *q = out.ptr();
+    if (si == int64_t(esz) && so == int64_t(esz)) {
+      std::memcpy(q, p, n * esz);
+    } else {
+      for (uint64_t i = 0; i < n; ++i) std::memcpy(q + int64_t(i) * so, p + int64_t(i) * si, esz);
+    }
+    in.consume(n);
+    out.consume(n);
+  }
+}
+
 // Element i of dst <- element i of src in (partition, dims...) order. Same
 // dtype: raw bytes (exact for any bits); else through fp32.
 void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
   const bool raw = dst.dtype == src.dtype;
   const uint64_t n = src.num_elements();
-  if (raw) {
+  if (raw && !may_overlap(dst, src)) {
+    copy_raw(dst, src);
+  } else if (raw) {
     const unsigned esz = dtype_size(src.dtype);
     uint8_t *buf = grow(bytes_, n * esz);
     uint8_t *p = buf;
@@ -74,34 +166,33 @@ void Executor::dma_copy(const Instruction &inst) {
 }
 
 // dst[m, n] (+)= sum_k stationary[k, m] * moving[k, n], summed in fp32 in
-// increasing k, then added to the old PSUM value when accumulating. The loop
-// nest keeps one dst row (N floats) hot and streams `moving` row by row.
+// increasing k, then added to the old PSUM value when accumulating. The
+// products and sums are matmul.h's kernel; here the operands are gathered
+// into its padded layout and the result scattered row by row.
 void Executor::nc_matmul(const Instruction &inst) {
   using f = ap::nc_matmul;
   const AccessPattern &dst = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
   const unsigned K = st.num_partitions;
   const uint64_t M = st.free_elements(), N = mv.free_elements();
-  float *S = grow(a_, K * M), *V = grow(b_, K * N), *acc = grow(c_, 2 * N);
-  float *old = acc + N;
+  const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
+  float *S = grow(a_, K * Ms), *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
+  float *row = Ot + Ns * Ms, *old = row + N;
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(st, mem_.row(st, k), S + k * M);
-    gather_row_f32(mv, mem_.row(mv, k), V + k * N);
+    gather_row_f32(st, mem_.row(st, k), S + k * Ms);
+    std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
+    gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
+    std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
+  matmul_f32(S, V, K, M, N, Ot);
   const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
   for (uint64_t m = 0; m < M; ++m) {
-    std::fill(acc, acc + N, 0.0f);
-    for (unsigned k = 0; k < K; ++k) {
-      const float s = S[k * M + m];
-      const float *__restrict v = V + k * N;
-      float *__restrict a = acc;
-      for (uint64_t n = 0; n < N; ++n) a[n] += s * v[n];
-    }
-    uint8_t *row = mem_.row(dst, unsigned(m));
+    for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
+    uint8_t *out = mem_.row(dst, unsigned(m));
     if (accumulate) {
-      gather_row_f32(dst, row, old);
-      for (uint64_t n = 0; n < N; ++n) acc[n] = old[n] + acc[n];
+      gather_row_f32(dst, out, old);
+      for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
     }
-    scatter_row_f32(dst, row, acc);
+    scatter_row_f32(dst, out, row);
   }
 }
 
@@ -122,6 +213,10 @@ void Executor::nc_transpose(const Instruction &inst) {
 void Executor::tensor_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::tensor_copy::dst], &src = inst.ap[ap::tensor_copy::src];
   const uint64_t F = src.free_elements();
+  if (dst.dtype == src.dtype && !may_overlap(dst, src)) {
+    copy_raw(dst, src);
+    return;
+  }
   if (dst.dtype == src.dtype) {
     uint8_t *buf = grow(bytes_, F * dtype_size(src.dtype));
     for (unsigned r = 0; r < src.num_partitions; ++r) {

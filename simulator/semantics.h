@@ -36,6 +36,7 @@ private:
   void select(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
+  void copy_raw(const AccessPattern &dst, const AccessPattern &src);
 
   Memories &mem_;
   std::vector<float> a_, b_, c_;

@@ -15,6 +15,7 @@
 #include "runtime/program.h"
 #include "runtime/target.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -83,7 +84,7 @@ struct SimTrace {
 // Runs `program` on `target`. `hbm` is the HBM image (Program::hbm_size bytes,
 // tensors at their TensorDecl::hbm_offset); results are written into it.
 llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
-                                  std::vector<uint8_t> &hbm, const SimOptions &options,
+                                  llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
                                   SimTrace *trace = nullptr);
 
 // The --stats report.

@@ -1,20 +1,23 @@
 // Uninitialised-read tracking (uninit.h).
 #include "simulator/uninit.h"
 
-#include <cstring>
-
 namespace nk {
 
+// Checked for the whole operand first (one partition mask per byte); only
+// when a byte is missing, row by row to find the first one in access order.
 std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a,
                                             const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return std::nullopt;
-  for (unsigned r = 0; r < a.num_partitions; ++r) {
-    const uint8_t *w = mem.written_row(a, r);
+  const WrittenMap &written = mem.written(a);
+  const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
+  bool complete = true;
+  for (const ByteRun &run : runs)
+    complete = complete && written.all_set(p_lo, p_hi, uint64_t(run.lo), uint64_t(run.hi));
+  if (complete) return std::nullopt;
+  for (unsigned p = p_lo; p < p_hi; ++p) {
     for (const ByteRun &run : runs) {
-      const void *hole = std::memchr(w + run.lo, 0, size_t(run.hi - run.lo));
-      if (hole)
-        return UnwrittenByte{a.start_partition + r,
-                             static_cast<const uint8_t *>(hole) - w};
+      const uint64_t hole = written.first_unset(p, uint64_t(run.lo), uint64_t(run.hi));
+      if (hole != uint64_t(run.hi)) return UnwrittenByte{p, int64_t(hole)};
     }
   }
   return std::nullopt;
@@ -22,10 +25,9 @@ std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &
 
 void mark_written(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return;
-  for (unsigned r = 0; r < a.num_partitions; ++r) {
-    uint8_t *w = mem.written_row(a, r);
-    for (const ByteRun &run : runs) std::memset(w + run.lo, 1, size_t(run.hi - run.lo));
-  }
+  WrittenMap &written = mem.written(a);
+  const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
+  for (const ByteRun &run : runs) written.set(p_lo, p_hi, uint64_t(run.lo), uint64_t(run.hi));
 }
 
 } // namespace nk

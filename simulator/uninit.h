@@ -1,6 +1,7 @@
 // The uninitialised-read check: SBUF/PSUM bytes read before anything wrote
-// them. A per-byte "written" map (Memories::*_written) is set by every
-// on-chip write and checked by every on-chip read.
+// them. A map of written bytes (Memories::*_written, WrittenMap: a
+// partition mask per byte offset) is set by every on-chip write and checked
+// by every on-chip read.
 //
 // Assumes: `runs` is the operand's row footprint (row_footprint) and the AP
 // was validated. Guarantees: reports at most one finding per operand, with

@@ -150,6 +150,26 @@ TEST_CASE("random inputs: deterministic, documented distribution") {
   CHECK(top > 240);
 }
 
+TEST_CASE("random inputs: the block-wise generator gives the sequential stream") {
+  // fill_random makes values a block at a time; each must still be the
+  // n-th uniform_pm1 of the tensor's stream, at every length around the
+  // block sizes, for f32 (scaled or not) and bf16.
+  for (int64_t n : {0, 1, 511, 512, 513, 2047, 2048, 2049, 5000}) {
+    for (double scale : {1.0, 3.0, 0.1}) {
+      for (Dtype t : {Dtype::f32, Dtype::bf16}) {
+        TensorDecl d{"w", t, {n}, 0, TensorKind::input};
+        HostTensor got = random_tensor(d, 9, scale);
+        SplitMix64 ref(9 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+        HostTensor want(t, {n});
+        for (int64_t i = 0; i < n; ++i)
+          store_from_f32(t, want.data.data() + i * dtype_size(t), float(double(ref.uniform_pm1()) * scale));
+        INFO("n ", n, " scale ", scale);
+        REQUIRE(got == want);
+      }
+    }
+  }
+}
+
 TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
   Program p = demo_program();
   llvm::SmallString<128> dir;

@@ -455,3 +455,49 @@ TEST_CASE("select: tile, per-partition and immediate on_false") {
   CHECK(run_select(1) == std::vector<float>{1, 100, 3, 100, 200, 200, 7, 8});
   CHECK(run_select(2) == std::vector<float>{1, -0.5f, 3, -0.5f, -0.5f, -0.5f, 7, 8});
 }
+
+TEST_CASE("raw copies walk both patterns in step; overlapping ones read all first") {
+  // HBM [6, 4] i32 -> SBUF [3 | 8] -> HBM with a reversed, strided pattern:
+  // element n goes to element n whatever the runs on each side.
+  Program p = new_program(4096);
+  std::vector<uint8_t> hbm(4096);
+  std::vector<int32_t> x(24);
+  for (int i = 0; i < 24; ++i) x[size_t(i)] = 1000 + i;
+  std::memcpy(hbm.data(), x.data(), 96);
+  Chain c(p);
+  c.then(kDma0, dma(onchip(Memory::sbuf, Dtype::i32, 0, 3, 0, {{1, 8}}), hbm_ap(Dtype::i32, 0, {{4, 6}, {1, 4}})));
+  // dst: 8 elements per row written as [[-1, 2], [2, 4]] from byte 4:
+  // elements 1, 3, 5, 7, 0, 2, 4, 6 of each row of 8 in HBM at 512.
+  c.then(kDma0, dma(hbm_ap(Dtype::i32, 512 + 4, {{8, 3}, {-1, 2}, {2, 4}}),
+                    onchip(Memory::sbuf, Dtype::i32, 0, 3, 0, {{1, 8}})));
+  // In-place shift right by one element within each row (overlapping).
+  c.then(kVector, Instruction{});
+  p.stream(kVector).insts.back() = Instruction::make(Opcode::tensor_copy);
+  p.stream(kVector).insts.back().ap[ap::tensor_copy::dst] = sb(Dtype::i32, 0, 3, 4, 7);
+  p.stream(kVector).insts.back().ap[ap::tensor_copy::src] = sb(Dtype::i32, 0, 3, 0, 7);
+  c.then(kDma0, dma(hbm_ap(Dtype::i32, 1024, {{8, 3}, {1, 8}}), sb(Dtype::i32, 0, 3, 0, 8)));
+  // HBM -> HBM, overlapping: shift the first 8 values up by two.
+  c.then(kDma0, dma(hbm_ap(Dtype::i32, 8, {{1, 8}}), hbm_ap(Dtype::i32, 0, {{1, 8}})));
+  auto r = run(p, hbm);
+  REQUIRE_MESSAGE(bool(r), (r ? "" : error_text(r.takeError())));
+  auto get = [&](uint64_t off, size_t n) {
+    std::vector<int32_t> v(n);
+    std::memcpy(v.data(), hbm.data() + off, n * 4);
+    return v;
+  };
+  std::vector<int32_t> want(24);
+  for (int row = 0; row < 3; ++row) {
+    const int order[8] = {1, 3, 5, 7, 0, 2, 4, 6};  // byte 4 + [[-1, 2], [2, 4]]
+    for (int n = 0; n < 8; ++n) want[size_t(row * 8 + order[n])] = x[size_t(row * 8 + n)];
+  }
+  CHECK(get(512, 24) == want);
+  std::vector<int32_t> shifted(24);
+  for (int row = 0; row < 3; ++row) {
+    shifted[size_t(row * 8)] = x[size_t(row * 8)];
+    for (int j = 1; j < 8; ++j) shifted[size_t(row * 8 + j)] = x[size_t(row * 8 + j - 1)];
+  }
+  CHECK(get(1024, 24) == shifted);
+  std::vector<int32_t> moved(x.begin(), x.begin() + 10);
+  for (int i = 0; i < 8; ++i) moved[size_t(i + 2)] = x[size_t(i)];
+  CHECK(get(0, 10) == moved);
+}
