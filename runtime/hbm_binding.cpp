@@ -54,8 +54,10 @@ uint64_t hash_name(const std::string &s) {
 // SplitMix64::uniform_pm1 would, in the widest vector ISA the host has.
 constexpr size_t kUniformBlock = 512;
 
-__attribute__((always_inline)) inline void uniform_block(uint64_t state, float *out) {
-  for (size_t i = 0; i < kUniformBlock; ++i) {
+// n <= kUniformBlock values; the loop has no dependence between elements,
+// so it vectorises for any n.
+__attribute__((always_inline)) inline void uniform_block(uint64_t state, float *out, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
     uint64_t z = state + uint64_t(i + 1) * 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -65,16 +67,16 @@ __attribute__((always_inline)) inline void uniform_block(uint64_t state, float *
   }
 }
 
-void uniform_block_generic(uint64_t state, float *out) { uniform_block(state, out); }
-__attribute__((target("avx2"))) void uniform_block_avx2(uint64_t state, float *out) {
-  uniform_block(state, out);
+void uniform_block_generic(uint64_t state, float *out, size_t n) { uniform_block(state, out, n); }
+__attribute__((target("avx2"))) void uniform_block_avx2(uint64_t state, float *out, size_t n) {
+  uniform_block(state, out, n);
 }
-__attribute__((target("avx512f,avx512dq"))) void uniform_block_avx512(uint64_t state, float *out) {
-  uniform_block(state, out);
+__attribute__((target("avx512f,avx512dq"))) void uniform_block_avx512(uint64_t state, float *out, size_t n) {
+  uniform_block(state, out, n);
 }
 
 void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
-  using Fn = void (*)(uint64_t, float *);
+  using Fn = void (*)(uint64_t, float *, size_t);
   static const Fn block = [] {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
@@ -82,12 +84,11 @@ void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
     if (__builtin_cpu_supports("avx2")) return &uniform_block_avx2;
     return &uniform_block_generic;
   }();
-  size_t i = 0;
-  for (; i + kUniformBlock <= n; i += kUniformBlock) {
-    block(rng.state, out + i);
-    rng.state += kUniformBlock * 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < n; i += kUniformBlock) {
+    const size_t m = std::min(n - i, kUniformBlock);
+    block(rng.state, out + i, m);
+    rng.state += m * 0x9e3779b97f4a7c15ull;
   }
-  for (; i < n; ++i) out[i] = rng.uniform_pm1();
 }
 
 } // namespace
@@ -230,9 +231,11 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
   return out;
 }
 
-void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst) {
+void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
+                       uint64_t count, uint8_t *dst) {
   SplitMix64 rng(seed ^ hash_name(decl.name));
-  uint64_t n = decl.num_elements();
+  rng.state += first * 0x9e3779b97f4a7c15ull;  // skip `first` outputs
+  const uint64_t n = count;
   double k = std::max(1.0, std::floor(scale));
   if (decl.dtype == Dtype::i32) {
     int64_t kk = int64_t(std::min(k, 1073741823.0));
@@ -260,6 +263,16 @@ void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *d
       }
     }
   }
+}
+
+void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst) {
+  fill_random_range(decl, seed, scale, 0, decl.num_elements(), dst);
+}
+
+void DeferredInput::materialize(uint8_t *hbm) {
+  if (materialized) return;
+  fill_random(decl, seed, scale, hbm + decl.hbm_offset);
+  materialized = true;
 }
 
 HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale) {

@@ -101,6 +101,28 @@ HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1
 // The same values written straight to `dst` (decl.size_bytes() bytes), e.g.
 // into an HBM image, without a HostTensor in between.
 void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst);
+// Elements [first, first + count) of what fill_random writes, to `dst`
+// (count * element-size bytes): the stream is counter based, so any range
+// costs only its own elements.
+void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
+                       uint64_t count, uint8_t *dst);
+
+// An input bound to fill_random's values but not written into the HBM
+// image: the simulator generates the bytes a DMA reads from it
+// (fill_random_range) and writes the whole tensor into the image
+// (materialize) before anything writes to it or reads it in a way it does
+// not generate. Random inputs then cost neither memory nor page faults.
+struct DeferredInput {
+  TensorDecl decl;
+  uint64_t seed = 0;
+  double scale = 1.0;
+  bool materialized = false;
+  uint64_t begin() const { return decl.hbm_offset; }
+  uint64_t end() const { return decl.hbm_offset + decl.size_bytes(); }
+  // fill_random into hbm + decl.hbm_offset (the image must hold the tensor).
+  void materialize(uint8_t *hbm);
+};
+
 // random_tensor for every input of `program`.
 std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed,
                                                 double scale = 1.0);

@@ -7,6 +7,7 @@
 // OS (calloc), so an unused 28 MiB SBUF costs nothing until touched.
 #pragma once
 
+#include "runtime/hbm_binding.h"
 #include "runtime/target.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -77,6 +78,9 @@ struct Memories {
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
   llvm::MutableArrayRef<uint8_t> hbm;
+  // Inputs whose bytes are generated when read, not stored in `hbm` until
+  // materialised (runtime/hbm_binding.h: DeferredInput).
+  llvm::MutableArrayRef<DeferredInput> deferred;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
   ZeroBuffer sbuf, psum;
   WrittenMap sbuf_written, psum_written;

@@ -92,6 +92,7 @@ public:
   }
 
   llvm::Expected<SimStats> run();
+  void set_deferred(llvm::MutableArrayRef<DeferredInput> d) { mem_.deferred = d; }
 
 private:
   llvm::Error step(unsigned s);
@@ -398,9 +399,15 @@ llvm::Error Scheduler::deadlock(double now) const {
 
 llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
                                   llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
-                                  SimTrace *trace) {
+                                  SimTrace *trace, llvm::MutableArrayRef<DeferredInput> deferred) {
   if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
+  for (const DeferredInput &d : deferred)
+    if (d.end() < d.begin() || d.end() > hbm.size())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "deferred input '%s' does not fit in the %zu bytes of HBM",
+                                     d.decl.name.c_str(), hbm.size());
   Scheduler sched(program, target, hbm, options, trace);
+  sched.set_deferred(deferred);
   return sched.run();
 }
 

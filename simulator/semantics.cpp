@@ -139,8 +139,81 @@ void Executor::copy_raw(const AccessPattern &dst, const AccessPattern &src) {
 
 // Element i of dst <- element i of src in (partition, dims...) order. Same
 // dtype: raw bytes (exact for any bits); else through fp32.
+// Writes every not yet materialised deferred input that `a` (an HBM
+// operand) may touch into the image.
+void Executor::materialize_deferred(const AccessPattern &a) {
+  const auto ext = row_extent(a);
+  for (DeferredInput &d : mem_.deferred)
+    if (!d.materialized && (!ext || (uint64_t(ext->lo) < d.end() && d.begin() < uint64_t(ext->hi))))
+      d.materialize(mem_.hbm.data());
+}
+
+// A DMA reading deferred input bytes: the source elements are generated
+// (contiguous runs of an input's own dtype) or read from the image (bytes no
+// deferred input holds), then scattered as dma_copy does. Returns false when
+// the source touches no deferred input; any other pattern materialises the
+// inputs it touches and returns false, so the plain path runs.
+bool Executor::copy_from_deferred(const AccessPattern &dst, const AccessPattern &src) {
+  const auto ext = row_extent(src);
+  if (!ext) return false;
+  const uint64_t lo = uint64_t(ext->lo), hi = uint64_t(ext->hi);
+  bool any = false;
+  for (const DeferredInput &d : mem_.deferred)
+    any |= !d.materialized && lo < d.end() && d.begin() < hi;
+  if (!any) return false;
+  const int64_t esz = dtype_size(src.dtype);
+  auto holder = [&](int64_t run_lo, int64_t run_hi) -> const DeferredInput * {
+    for (const DeferredInput &d : mem_.deferred)
+      if (!d.materialized && uint64_t(run_lo) < d.end() && d.begin() < uint64_t(run_hi)) return &d;
+    return nullptr;
+  };
+  bool generable = true;
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
+    if (!generable || count == 0) return;
+    const int64_t last = off + int64_t(count - 1) * stride;
+    const int64_t run_lo = std::min(off, last), run_hi = std::max(off, last) + esz;
+    const DeferredInput *d = holder(run_lo, run_hi);
+    if (!d) return;  // plain image bytes
+    generable = stride == esz && d->decl.dtype == src.dtype && uint64_t(run_lo) >= d->begin() &&
+                uint64_t(run_hi) <= d->end() && (uint64_t(run_lo) - d->begin()) % uint64_t(esz) == 0;
+  });
+  if (!generable) {
+    materialize_deferred(src);
+    return false;
+  }
+  const uint64_t n = src.num_elements();
+  uint8_t *buf = grow(bytes_, n * uint64_t(esz));
+  uint8_t *p = buf;
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
+    const int64_t last = off + int64_t(count - 1) * stride;
+    const DeferredInput *d = count ? holder(std::min(off, last), std::max(off, last) + esz) : nullptr;
+    if (d) {
+      fill_random_range(d->decl, d->seed, d->scale, (uint64_t(off) - d->begin()) / uint64_t(esz), count, p);
+    } else {
+      for (uint64_t k = 0; k < count; ++k)
+        std::memcpy(p + k * uint64_t(esz), mem_.hbm.data() + off + int64_t(k) * stride, size_t(esz));
+    }
+    p += count * uint64_t(esz);
+  });
+  p = buf;
+  if (dst.dtype == src.dtype) {
+    for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements() * uint64_t(esz))
+      scatter_row_bytes(dst, mem_.row(dst, r), p);
+  } else {
+    float *f = grow(a_, n);
+    for (uint64_t i = 0; i < n; ++i) f[i] = load_as_f32(src.dtype, buf + i * uint64_t(esz));
+    for (unsigned r = 0; r < Memories::rows(dst); ++r, f += dst.free_elements())
+      scatter_row_f32(dst, mem_.row(dst, r), f);
+  }
+  return true;
+}
+
 void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  if (!mem_.deferred.empty()) {
+    if (dst.mem == Memory::hbm) materialize_deferred(dst);
+    if (src.mem == Memory::hbm && copy_from_deferred(dst, src)) return;
+  }
   const bool raw = dst.dtype == src.dtype;
   const uint64_t n = src.num_elements();
   if (raw && !may_overlap(dst, src)) {

@@ -37,6 +37,8 @@ private:
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);
+  void materialize_deferred(const AccessPattern &hbm_operand);
+  bool copy_from_deferred(const AccessPattern &dst, const AccessPattern &src);
 
   Memories &mem_;
   std::vector<float> a_, b_, c_;

@@ -42,7 +42,7 @@ void Session::bind_random(uint64_t seed, double scale) {
   for (const TensorDecl &d : program_.tensors) {
     if (d.kind != TensorKind::input || bound_.count(d.name)) continue;
     // allocate_hbm checked that every tensor lies inside the image.
-    fill_random(d, seed, scale, hbm_.data() + d.hbm_offset);
+    deferred_.push_back(DeferredInput{d, seed, scale, false});
     bound_.insert(d.name);
   }
 }
@@ -51,13 +51,13 @@ llvm::Expected<SimStats> Session::run(const SimOptions &opts, SimTrace *trace, b
   if (llvm::Error e = check_all_inputs_bound(program_, bound_)) return e;
   if (verify)
     if (llvm::Error e = verify_program(program_, *target_)) return e;
-  return simulate(program_, *target_, hbm_, opts, trace);
+  return simulate(program_, *target_, hbm_, opts, trace, deferred_);
 }
 
 std::map<std::string, HostTensor> Session::inputs() const {
   std::map<std::string, HostTensor> m;
   for (const std::string &name : bound_) {
-    auto t = read_tensor(program_, hbm_, name);
+    auto t = output(name);
     if (t) m[name] = std::move(*t);
     else llvm::consumeError(t.takeError());  // bound names are tensors of the program
   }
@@ -65,6 +65,8 @@ std::map<std::string, HostTensor> Session::inputs() const {
 }
 
 llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {
+  for (const DeferredInput &d : deferred_)
+    if (!d.materialized && d.decl.name == name) return random_tensor(d.decl, d.seed, d.scale);
   return read_tensor(program_, hbm_, name);
 }
 

@@ -38,7 +38,9 @@ public:
   // Binds input `name` (dtype and shape must match the program's tensor).
   llvm::Error bind(llvm::StringRef name, const HostTensor &t);
   // Binds every input not yet bound to deterministic random data
-  // (runtime/hbm_binding.h: random_tensor).
+  // (runtime/hbm_binding.h: random_tensor). The values are not written into
+  // the HBM image: the simulator generates what the program reads
+  // (DeferredInput), so a large random input costs no memory.
   void bind_random(uint64_t seed, double scale = 1.0);
   // The inputs bound so far, by name (what an oracle needs), read back from
   // the HBM image.
@@ -49,14 +51,18 @@ public:
   // bound first.
   llvm::Expected<SimStats> run(const SimOptions &opts = {}, SimTrace *trace = nullptr, bool verify = true);
 
+  // Any tensor of the program by name (an output after run(), or an input).
   llvm::Expected<HostTensor> output(llvm::StringRef name) const;
   llvm::Expected<std::map<std::string, HostTensor>> outputs() const;
+  // The HBM image. Random inputs (bind_random) are in it only where the
+  // program wrote to them; read tensors through output()/inputs().
   const HbmImage &hbm() const { return hbm_; }
 
 private:
   Program program_;
   const Target *target_ = nullptr;
   HbmImage hbm_;
+  std::vector<DeferredInput> deferred_;  // bind_random's inputs
   std::set<std::string> bound_;
 };
 

@@ -12,6 +12,7 @@
 // The model: docs/simulator.md. Numbers: runtime/target.cpp only.
 #pragma once
 
+#include "runtime/hbm_binding.h"
 #include "runtime/program.h"
 #include "runtime/target.h"
 
@@ -83,9 +84,14 @@ struct SimTrace {
 
 // Runs `program` on `target`. `hbm` is the HBM image (Program::hbm_size bytes,
 // tensors at their TensorDecl::hbm_offset); results are written into it.
+// `deferred` inputs are not in the image: DMA reads generate their bytes, and
+// an input is written into the image (and marked materialized) before
+// anything writes to it or reads it other than in contiguous runs of its own
+// dtype.
 llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
                                   llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
-                                  SimTrace *trace = nullptr);
+                                  SimTrace *trace = nullptr,
+                                  llvm::MutableArrayRef<DeferredInput> deferred = {});
 
 // The --stats report.
 void print_stats(llvm::raw_ostream &os, const SimStats &stats);

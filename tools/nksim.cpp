@@ -206,7 +206,9 @@ int run_main() {
   for (const std::string &arg : outputs) {
     auto [name, file] = split_binding(arg, "out");
     if (name.empty() || file.empty()) return fail("--output expects NAME=FILE.npy, got '" + arg + "'");
-    if (Error e = nk::save_tensor_npy(session->program(), session->hbm(), name, file)) return fail_error(std::move(e));
+    auto tensor = session->output(name);
+    if (!tensor) return fail_error(tensor.takeError());
+    if (Error e = nk::write_npy(file, *tensor)) return fail_error(std::move(e));
   }
   if (!trace_path.empty())
     if (Error e = nk::write_trace_file(trace_path, session->program(), *stats, trace)) return fail_error(std::move(e));

@@ -1,0 +1,149 @@
+// Deferred random inputs (runtime/hbm_binding.h: DeferredInput): the bytes a
+// DMA reads are generated instead of stored in the HBM image. Every case runs
+// the same program twice, once with the inputs written into the image by
+// fill_random and once deferred, and requires identical results: outputs,
+// the simulated time, and which inputs had to be written in (materialised).
+#include "test_sim_util.h"
+
+#include "runtime/hbm_binding.h"
+#include "simulator/session.h"
+
+#include <doctest/doctest.h>
+
+using namespace nk;
+using namespace nk::simtest;
+
+namespace {
+
+TensorDecl tensor(const char *name, Dtype t, std::vector<int64_t> shape, uint64_t offset, TensorKind kind) {
+  TensorDecl d;
+  d.name = name;
+  d.dtype = t;
+  d.shape = std::move(shape);
+  d.hbm_offset = offset;
+  d.kind = kind;
+  return d;
+}
+
+// x f32[8, 64] @0, y bf16[16, 32] @2048 (inputs); outputs from 4096.
+Program base_program() {
+  Program p = new_program(16384);
+  p.tensors = {tensor("x", Dtype::f32, {8, 64}, 0, TensorKind::input),
+               tensor("y", Dtype::bf16, {16, 32}, 2048, TensorKind::input),
+               tensor("out", Dtype::f32, {8, 64}, 4096, TensorKind::output),
+               tensor("out2", Dtype::f32, {16, 32}, 6144, TensorKind::output),
+               tensor("out3", Dtype::f32, {64, 8}, 8192, TensorKind::output)};
+  return p;
+}
+
+struct Outcome {
+  std::vector<uint8_t> outputs;  // bytes 4096.. of the image
+  double total_ns;
+  std::vector<bool> materialized;
+};
+
+Outcome run_both_ways(const Program &p, bool deferred) {
+  std::vector<uint8_t> hbm(p.hbm_size, 0);
+  std::vector<DeferredInput> d;
+  for (const TensorDecl &t : p.tensors) {
+    if (t.kind != TensorKind::input) continue;
+    if (deferred) d.push_back(DeferredInput{t, 7, 2.5, false});
+    else fill_random(t, 7, 2.5, hbm.data() + t.hbm_offset);
+  }
+  auto s = simulate(p, *find_target(p.target), hbm, SimOptions{}, nullptr, d);
+  REQUIRE_MESSAGE(bool(s), (s ? "" : llvm::toString(s.takeError())));
+  Outcome o{std::vector<uint8_t>(hbm.begin() + 4096, hbm.end()), s->total_ns, {}};
+  for (const DeferredInput &x : d) o.materialized.push_back(x.materialized);
+  return o;
+}
+
+void check_same(const Program &p, std::vector<bool> expect_materialized) {
+  Outcome a = run_both_ways(p, false), b = run_both_ways(p, true);
+  CHECK(a.outputs == b.outputs);
+  CHECK(a.total_ns == b.total_ns);
+  CHECK(b.materialized == expect_materialized);
+}
+
+} // namespace
+
+TEST_CASE("fill_random_range is a window on fill_random's stream") {
+  for (Dtype t : {Dtype::f32, Dtype::bf16, Dtype::f16, Dtype::i32, Dtype::u8}) {
+    TensorDecl d = tensor("w", t, {3, 700}, 0, TensorKind::input);
+    const unsigned esz = dtype_size(t);
+    std::vector<uint8_t> all(d.size_bytes());
+    fill_random(d, 11, 3.0, all.data());
+    for (uint64_t first : {0, 1, 127, 511, 512, 513, 1500}) {
+      for (uint64_t count : {1, 128, 600}) {
+        if (first + count > d.num_elements()) continue;
+        std::vector<uint8_t> part(count * esz);
+        fill_random_range(d, 11, 3.0, first, count, part.data());
+        CHECK_MESSAGE(std::equal(part.begin(), part.end(), all.begin() + long(first * esz)),
+                      dtype_name(t), " first ", first, " count ", count);
+      }
+    }
+  }
+}
+
+TEST_CASE("contiguous reads are generated; the inputs are never written into the image") {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
+      // bf16 in HBM, converted to f32 on the way in
+      .then(kDma0, dma(sb(Dtype::f32, 0, 16, 512, 32), hbm2(Dtype::bf16, 2048, 16, 32)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 6144, 16, 32), sb(Dtype::f32, 0, 16, 512, 32)));
+  check_same(p, {false, false});
+}
+
+TEST_CASE("a transposing read materialises the input it reads, and only that one") {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 64, 1024, 8), hbm_ap(Dtype::f32, 0, {{1, 64}, {64, 8}})))
+      .then(kDma1, dma(hbm2(Dtype::f32, 8192, 64, 8), sb(Dtype::f32, 0, 64, 1024, 8)));
+  check_same(p, {true, false});
+}
+
+TEST_CASE("reading an input as another dtype materialises it") {
+  Program p = base_program();
+  // x's first 8 rows of bytes read as bf16 pairs
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::bf16, 0, 8, 0, 128), hbm2(Dtype::bf16, 0, 8, 128)))
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 256, 128), sb(Dtype::bf16, 0, 8, 0, 128)))
+      .then(kDma1, dma(hbm_ap(Dtype::f32, 4096, {{64, 8}, {1, 64}}), sb(Dtype::f32, 0, 8, 256, 64)));
+  check_same(p, {true, false});
+}
+
+TEST_CASE("a write into an input materialises it first; later reads see the write") {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
+      // overwrite half of y's rows with x's first bytes (same byte count)
+      .then(kDma0, dma(hbm_ap(Dtype::bf16, 2048, {{32, 8}, {1, 32}}), hbm_ap(Dtype::bf16, 0, {{32, 8}, {1, 32}})))
+      .then(kDma1, dma(sb(Dtype::f32, 0, 16, 512, 32), hbm2(Dtype::bf16, 2048, 16, 32)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 6144, 16, 32), sb(Dtype::f32, 0, 16, 512, 32)));
+  // y is written (materialised); x is read as bf16 (materialised too).
+  check_same(p, {true, true});
+}
+
+TEST_CASE("Session::bind_random defers, and inputs()/output() still return the values") {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)));
+  // The program's other outputs are never written; the session only needs
+  // them declared.
+  auto s = Session::from_program(p);
+  REQUIRE(bool(s));
+  s->bind_random(7, 2.5);
+  // Nothing was written into the image for the inputs.
+  CHECK(std::all_of(s->hbm().begin(), s->hbm().end(), [](uint8_t b) { return b == 0; }));
+  auto stats = s->run(SimOptions{}, nullptr, /*verify=*/false);
+  REQUIRE_MESSAGE(bool(stats), (stats ? "" : llvm::toString(stats.takeError())));
+  auto in = s->inputs();
+  REQUIRE(in.count("x") == 1);
+  CHECK(in["x"].data == random_tensor(p.tensors[0], 7, 2.5).data);
+  CHECK(in["y"].data == random_tensor(p.tensors[1], 7, 2.5).data);
+  auto out = s->output("out");
+  REQUIRE(bool(out));
+  CHECK(out->data == in["x"].data);
+}
