@@ -138,8 +138,11 @@ def main():
     s_sim = 8192 if args.quick else 32768
     prog = os.path.join(tmp, "sim.nkp")
     compile_kernel(os.path.join(ROOT, "kernels/decode_attention_gqa.tile"), "trn2", {"n_q": 32, "n_kv": 8, "d": 128, "s": s_sim}, prog)
-    sim_runs = [simulate(prog, race_check=True) for _ in range(3)]
+    # Best of 5: on this VM the first touch of the 268 MB HBM image (kernel
+    # page zeroing) varies by 2x from run to run; the median is reported too.
+    sim_runs = [simulate(prog, race_check=True) for _ in range(5)]
     sim_wall = min(r[0] for r in sim_runs)
+    sim_median = sorted(r[0] for r in sim_runs)[len(sim_runs) // 2]
     sim_rss = max(r[1] for r in sim_runs)
     n_inst = sim_runs[0][2]["instructions"]
     numpy_script = f"""
@@ -163,12 +166,14 @@ print(best)
 """
     np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
     np_wall = float(np_out.stdout.strip())
-    records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "numpy_s": np_wall,
+    records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "nksim_median_s": sim_median,
+                    "numpy_s": np_wall,
                     "ratio": sim_wall / np_wall, "instructions": n_inst,
                     "instructions_per_s": n_inst / sim_wall, "peak_rss_mib": sim_rss})
-    table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (best of 3)",
-          ["nksim s", "NumPy s", "ratio", "instructions", "inst/s", "peak MiB"],
-          [[f"{sim_wall:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x", n_inst, f"{n_inst / sim_wall:,.0f}", f"{sim_rss:.0f}"]])
+    table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (nksim best of 5, NumPy best of 5)",
+          ["nksim s", "median s", "NumPy s", "ratio", "median ratio", "instructions", "inst/s", "peak MiB"],
+          [[f"{sim_wall:.2f}", f"{sim_median:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x",
+            f"{sim_median / np_wall:.1f}x", n_inst, f"{n_inst / sim_wall:,.0f}", f"{sim_rss:.0f}"]])
 
     # 3. Compiler speed and scaling.
     rows = []
