@@ -4,6 +4,8 @@
 #include "runtime/program_file.h"
 #include "runtime/verifier.h"
 
+#include <algorithm>
+
 namespace nk {
 
 static llvm::Error err(const llvm::Twine &msg) {
@@ -34,6 +36,10 @@ llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_
 
 llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
   if (llvm::Error e = bind_input(program_, hbm_, name, t)) return e;
+  // Rebinding an input bind_random deferred: the tensor now in the image wins.
+  deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(),
+                                 [&](const DeferredInput &d) { return d.decl.name == name; }),
+                  deferred_.end());
   bound_.insert(name.str());
   return llvm::Error::success();
 }

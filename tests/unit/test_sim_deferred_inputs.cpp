@@ -147,3 +147,21 @@ TEST_CASE("Session::bind_random defers, and inputs()/output() still return the v
   REQUIRE(bool(out));
   CHECK(out->data == in["x"].data);
 }
+
+TEST_CASE("binding a tensor after bind_random replaces the deferred values") {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)));
+  auto s = Session::from_program(p);
+  REQUIRE(bool(s));
+  s->bind_random(7);
+  HostTensor x = random_tensor(p.tensors[0], 99);  // other values than seed 7's
+  REQUIRE_FALSE(bool(s->bind("x", x)));
+  auto stats = s->run(SimOptions{}, nullptr, /*verify=*/false);
+  REQUIRE_MESSAGE(bool(stats), (stats ? "" : llvm::toString(stats.takeError())));
+  auto out = s->output("out");
+  REQUIRE(bool(out));
+  CHECK(out->data == x.data);
+  CHECK(s->inputs()["x"].data == x.data);
+}
