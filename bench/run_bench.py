@@ -126,13 +126,17 @@ def main():
             compile_kernel(os.path.join(ROOT, kernel), "trn2", {"n_q": 8, "n_kv": n_kv, "d": 128, "s": 2048}, prog)
             _, _, st = simulate(prog, race_check=False)
             base = base or st["total_ns"]
+            busy = engine_busy(st)
             rec = {"section": "group_sweep", "variant": variant, "dtype": dtype, "target": "trn2", "n_q": 8,
                    "n_kv": n_kv, "d": 128, "s": 2048, "sim_ns": st["total_ns"],
-                   "roofline_pct": 100.0 * st["hbm_roofline_fraction"], "time_vs_nkv8": st["total_ns"] / base}
+                   "gb_per_s": st["hbm_bytes"] / st["total_ns"],
+                   "roofline_pct": 100.0 * st["hbm_roofline_fraction"], "time_vs_nkv8": st["total_ns"] / base,
+                   **{f"busy_{k}_pct": v for k, v in busy.items()}}
             records.append(rec)
-            rows.append([dtype, n_kv, f"{st['total_ns'] / 1000:.1f}", f"{rec['time_vs_nkv8']:.2f}", f"{rec['roofline_pct']:.1f}"])
+            rows.append([dtype, n_kv, f"{st['total_ns'] / 1000:.1f}", f"{rec['time_vs_nkv8']:.2f}", f"{rec['gb_per_s']:.1f}",
+                         f"{rec['roofline_pct']:.1f}"] + [f"{busy.get(e, 0):.0f}" for e in ("tensor", "vector", "scalar", "gpsimd")])
     table("1b. group sweep on trn2: n_q=8, s=2048 (bandwidth-bound: time halves as n_kv halves)",
-          ["dtype", "n_kv", "time us", "time / n_kv=8", "% roofline"], rows)
+          ["dtype", "n_kv", "time us", "time / n_kv=8", "GB/s", "% roofline", "PE %", "DVE %", "ACT %", "POOL %"], rows)
 
     # 2. Simulator speed against NumPy.
     s_sim = 8192 if args.quick else 32768
