@@ -104,10 +104,16 @@ private:
   bool check_ap(Engine engine, const char *field, const AccessPattern &a) {
     bool ok = true;
     auto bad = [&](const std::string &m) { report(fmt::format("{} {}", field, m)); ok = false; };
+    // More dims than an access pattern holds: nothing else about it can be
+    // read (an in-memory Program can say anything; the decoder refuses it).
+    const unsigned max_dims = a.on_chip() ? kMaxFreeDims : kMaxHbmDims;
+    if (a.num_dims > max_dims) {
+      bad(fmt::format("has {} {}dims (at most {})", a.num_dims, a.on_chip() ? "free " : "", max_dims));
+      return false;
+    }
     for (unsigned i = 0; i < a.num_dims; ++i)
       if (a.dims[i].count == 0) bad(fmt::format("dimension {} has count 0", i));
     if (a.on_chip()) {
-      if (a.num_dims > kMaxFreeDims) bad(fmt::format("has {} free dims (at most {})", a.num_dims, kMaxFreeDims));
       if (a.num_partitions == 0) bad("addresses no partitions");
       if (unsigned(a.start_partition) + a.num_partitions > target.partitions)
         bad(fmt::format("partitions [{}, {}) exceed the {} partitions", a.start_partition,

@@ -153,3 +153,20 @@ TEST_CASE("program-level rules") {
   CHECK(find_verifier_errors(*p, *find_target("trn2")).size() == 1);
   CHECK(find_verifier_errors(*p, *find_target("trn1")).empty());
 }
+
+TEST_CASE("an access pattern claiming more dims than it holds is reported, never read past") {
+  // An in-memory Program can carry any num_dims (the decoder and the parser
+  // refuse them); the verifier must say so without indexing past dims[].
+  auto p = parse_assembly(".kernel v\n.target trn2\n.hbm_size 512\n.tensor x f32[8,8] @0 input\n"
+                          ".stream dma0\n  dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]\n",
+                          "v.s");
+  REQUIRE(p);
+  Instruction &inst = p->streams[0].insts[0];
+  REQUIRE(find_verifier_errors(*p, *find_target("trn2")).empty());
+  inst.ap[ap::dma_copy::src].num_dims = 7;  // beyond kMaxHbmDims
+  inst.ap[ap::dma_copy::dst].num_dims = 5;  // beyond kMaxFreeDims, within the array
+  std::string all;
+  for (auto &e : find_verifier_errors(*p, *find_target("trn2"))) all += e + "\n";
+  CHECK_MESSAGE(all.find("src has 7 dims (at most 5)") != std::string::npos, all);
+  CHECK_MESSAGE(all.find("dst has 5 free dims (at most 4)") != std::string::npos, all);
+}
