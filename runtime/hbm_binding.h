@@ -119,6 +119,8 @@ struct DeferredInput {
   bool materialized = false;
   uint64_t begin() const { return decl.hbm_offset; }
   uint64_t end() const { return decl.hbm_offset + decl.size_bytes(); }
+  // Not yet in the image and overlapping HBM bytes [lo, hi).
+  bool pending_in(uint64_t lo, uint64_t hi) const { return !materialized && lo < end() && begin() < hi; }
   // fill_random into hbm + decl.hbm_offset (the image must hold the tensor).
   void materialize(uint8_t *hbm);
 };

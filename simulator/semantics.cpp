@@ -139,32 +139,37 @@ void Executor::copy_raw(const AccessPattern &dst, const AccessPattern &src) {
 
 // Element i of dst <- element i of src in (partition, dims...) order. Same
 // dtype: raw bytes (exact for any bits); else through fp32.
-// Writes every not yet materialised deferred input that `a` (an HBM
-// operand) may touch into the image.
+// Whether `a` (an HBM operand) may touch a deferred input not yet written
+// into the image (its hull, or everything when the hull overflows).
+bool Executor::touches_deferred(const AccessPattern &a) const {
+  const auto ext = row_extent(a);
+  for (const DeferredInput &d : mem_.deferred)
+    if (!ext ? !d.materialized : d.pending_in(uint64_t(ext->lo), uint64_t(ext->hi))) return true;
+  return false;
+}
+
+// Writes every deferred input `a` (an HBM operand) may touch into the image.
 void Executor::materialize_deferred(const AccessPattern &a) {
   const auto ext = row_extent(a);
   for (DeferredInput &d : mem_.deferred)
-    if (!d.materialized && (!ext || (uint64_t(ext->lo) < d.end() && d.begin() < uint64_t(ext->hi))))
+    if (!ext ? !d.materialized : d.pending_in(uint64_t(ext->lo), uint64_t(ext->hi)))
       d.materialize(mem_.hbm.data());
 }
 
-// A DMA reading deferred input bytes: the source elements are generated
-// (contiguous runs of an input's own dtype) or read from the image (bytes no
-// deferred input holds), then scattered as dma_copy does. Returns false when
-// the source touches no deferred input; any other pattern materialises the
-// inputs it touches and returns false, so the plain path runs.
-bool Executor::copy_from_deferred(const AccessPattern &dst, const AccessPattern &src) {
-  const auto ext = row_extent(src);
-  if (!ext) return false;
-  const uint64_t lo = uint64_t(ext->lo), hi = uint64_t(ext->hi);
-  bool any = false;
-  for (const DeferredInput &d : mem_.deferred)
-    any |= !d.materialized && lo < d.end() && d.begin() < hi;
-  if (!any) return false;
+// Gathers the elements of `src` (an HBM operand that touches a deferred
+// input) into bytes_, in walk order: generated for contiguous runs of an
+// input's own dtype, read from the image for bytes no deferred input holds.
+// Any other pattern materialises the inputs it touches instead and returns
+// nullptr, so the caller reads the image as usual.
+const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
+  if (!row_extent(src)) {  // overflowing hull: no run arithmetic, read the image
+    materialize_deferred(src);
+    return nullptr;
+  }
   const int64_t esz = dtype_size(src.dtype);
   auto holder = [&](int64_t run_lo, int64_t run_hi) -> const DeferredInput * {
     for (const DeferredInput &d : mem_.deferred)
-      if (!d.materialized && uint64_t(run_lo) < d.end() && d.begin() < uint64_t(run_hi)) return &d;
+      if (d.pending_in(uint64_t(run_lo), uint64_t(run_hi))) return &d;
     return nullptr;
   };
   bool generable = true;
@@ -179,10 +184,9 @@ bool Executor::copy_from_deferred(const AccessPattern &dst, const AccessPattern 
   });
   if (!generable) {
     materialize_deferred(src);
-    return false;
+    return nullptr;
   }
-  const uint64_t n = src.num_elements();
-  uint8_t *buf = grow(bytes_, n * uint64_t(esz));
+  uint8_t *buf = grow(bytes_, src.num_elements() * uint64_t(esz));
   uint8_t *p = buf;
   for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
     const int64_t last = off + int64_t(count - 1) * stride;
@@ -195,24 +199,31 @@ bool Executor::copy_from_deferred(const AccessPattern &dst, const AccessPattern 
     }
     p += count * uint64_t(esz);
   });
-  p = buf;
-  if (dst.dtype == src.dtype) {
-    for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements() * uint64_t(esz))
-      scatter_row_bytes(dst, mem_.row(dst, r), p);
-  } else {
-    float *f = grow(a_, n);
-    for (uint64_t i = 0; i < n; ++i) f[i] = load_as_f32(src.dtype, buf + i * uint64_t(esz));
-    for (unsigned r = 0; r < Memories::rows(dst); ++r, f += dst.free_elements())
-      scatter_row_f32(dst, mem_.row(dst, r), f);
+  return buf;
+}
+
+// Elements of dtype `from`, laid out contiguously in walk order, into dst:
+// raw bytes when the dtypes agree, else through fp32 as dma_copy converts.
+void Executor::scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *buf) {
+  if (dst.dtype == from) {
+    const uint64_t esz = dtype_size(from);
+    for (unsigned r = 0; r < Memories::rows(dst); ++r, buf += dst.free_elements() * esz)
+      scatter_row_bytes(dst, mem_.row(dst, r), buf);
+    return;
   }
-  return true;
+  const uint64_t n = dst.num_elements();
+  float *f = grow(a_, n);
+  for (uint64_t i = 0; i < n; ++i) f[i] = load_as_f32(from, buf + i * dtype_size(from));
+  for (unsigned r = 0; r < Memories::rows(dst); ++r, f += dst.free_elements())
+    scatter_row_f32(dst, mem_.row(dst, r), f);
 }
 
 void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
   if (!mem_.deferred.empty()) {
     if (dst.mem == Memory::hbm) materialize_deferred(dst);
-    if (src.mem == Memory::hbm && copy_from_deferred(dst, src)) return;
+    if (src.mem == Memory::hbm && touches_deferred(src))
+      if (const uint8_t *elements = gather_deferred(src)) return scatter_elements(dst, src.dtype, elements);
   }
   const bool raw = dst.dtype == src.dtype;
   const uint64_t n = src.num_elements();
@@ -224,9 +235,7 @@ void Executor::dma_copy(const Instruction &inst) {
     uint8_t *p = buf;
     for (unsigned r = 0; r < Memories::rows(src); ++r, p += src.free_elements() * esz)
       gather_row_bytes(src, mem_.row(src, r), p);
-    p = buf;
-    for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements() * esz)
-      scatter_row_bytes(dst, mem_.row(dst, r), p);
+    scatter_elements(dst, src.dtype, buf);
   } else {
     float *buf = grow(a_, n);
     float *p = buf;

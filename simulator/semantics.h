@@ -37,8 +37,10 @@ private:
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);
+  bool touches_deferred(const AccessPattern &hbm_operand) const;
   void materialize_deferred(const AccessPattern &hbm_operand);
-  bool copy_from_deferred(const AccessPattern &dst, const AccessPattern &src);
+  const uint8_t *gather_deferred(const AccessPattern &src);
+  void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
 
   Memories &mem_;
   std::vector<float> a_, b_, c_;

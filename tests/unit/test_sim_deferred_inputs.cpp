@@ -36,6 +36,15 @@ Program base_program() {
   return p;
 }
 
+// out = x, through SBUF (the program the Session cases run).
+Program copy_x_to_out() {
+  Program p = base_program();
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
+      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)));
+  return p;
+}
+
 struct Outcome {
   std::vector<uint8_t> outputs;  // bytes 4096.. of the image
   double total_ns;
@@ -126,10 +135,7 @@ TEST_CASE("a write into an input materialises it first; later reads see the writ
 }
 
 TEST_CASE("Session::bind_random defers, and inputs()/output() still return the values") {
-  Program p = base_program();
-  Chain(p)
-      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
-      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)));
+  Program p = copy_x_to_out();
   // The program's other outputs are never written; the session only needs
   // them declared.
   auto s = Session::from_program(p);
@@ -149,10 +155,7 @@ TEST_CASE("Session::bind_random defers, and inputs()/output() still return the v
 }
 
 TEST_CASE("binding a tensor after bind_random replaces the deferred values") {
-  Program p = base_program();
-  Chain(p)
-      .then(kDma0, dma(sb(Dtype::f32, 0, 8, 0, 64), hbm2(Dtype::f32, 0, 8, 64)))
-      .then(kDma1, dma(hbm2(Dtype::f32, 4096, 8, 64), sb(Dtype::f32, 0, 8, 0, 64)));
+  Program p = copy_x_to_out();
   auto s = Session::from_program(p);
   REQUIRE(bool(s));
   s->bind_random(7);
