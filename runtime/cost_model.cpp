@@ -5,6 +5,7 @@
 #include "runtime/cost_model.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace nk {
 
@@ -88,18 +89,85 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   return {busy, latency};
 }
 
+namespace {
+// Elements of the longest contiguous innermost run of `a`'s free part (for
+// an HBM pattern, the dims after the first, which maps to partitions).
+uint64_t contiguous_run(const AccessPattern &a, unsigned first_dim) {
+  uint64_t run = 1;
+  int64_t next_stride = 1;
+  for (int d = int(a.num_dims) - 1; d >= int(first_dim); --d) {
+    const Dim &dim = a.dims[unsigned(d)];
+    if (dim.count == 1) continue;
+    if (dim.stride != next_stride) break;
+    run *= dim.count;
+    next_stride = int64_t(run);
+  }
+  return run;
+}
+uint64_t row_elements(const AccessPattern &a, unsigned first_dim) {
+  uint64_t n = 1;
+  for (unsigned d = first_dim; d < a.num_dims; ++d) n *= a.dims[d].count;
+  return n;
+}
+} // namespace
+
+unsigned DmaCost::engines_used() const {
+  unsigned n = 0;
+  for (double b : engine_work) n += b > 0;
+  return n;
+}
+
+double DmaCost::peak_bytes_per_ns(const Target &t) const {
+  // Every engine works at its full rate; the transfer ends with the engine
+  // that has the most work.
+  double bytes = 0, work = 0;
+  for (size_t e = 0; e < engine_work.size(); ++e) {
+    bytes += engine_bytes[e];
+    work = std::max(work, engine_work[e]);
+  }
+  if (work <= 0) return t.dma_engine_bytes_per_ns;
+  return bytes / (work / t.dma_engine_bytes_per_ns);
+}
+
 DmaCost dma_cost(const Target &t, const Instruction &inst) {
-  // A transfer's partitions are spread over the DMA engines, each serving
-  // dma_partitions_per_engine partitions; HBM-to-HBM copies use one engine
-  // per partitions_per_engine rows of the first dim.
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst];
   const AccessPattern &src = inst.ap[ap::dma_copy::src];
+  DmaCost c;
+  c.issue_ns = t.dma_issue_ns;
+  c.latency_ns = t.dma_fixed_latency_ns;
+  c.engine_work.assign(t.dma_engines, 0.0);
+  c.engine_bytes.assign(t.dma_engines, 0.0);
+  // Rows: the on-chip side's partitions (SBUF-to-SBUF: the destination's);
+  // HBM to HBM, the first dim's rows, numbered from 0.
   const AccessPattern &chip = dst.on_chip() ? dst : src;
-  uint64_t rows = chip.on_chip() ? chip.num_partitions
-                                 : (chip.num_dims ? chip.dims[0].count : 1);
-  uint64_t engines = (rows + t.dma_partitions_per_engine - 1) / t.dma_partitions_per_engine;
-  engines = std::clamp<uint64_t>(engines, 1, t.dma_engines);
-  return {t.dma_fixed_latency_ns, double(engines) * t.dma_engine_bytes_per_ns};
+  uint64_t first_row = 0, rows = 1;
+  if (chip.on_chip()) {
+    first_row = chip.start_partition;
+    rows = chip.num_partitions;
+  } else if (chip.num_dims > 1) {
+    rows = chip.dims[0].count;
+  }
+  if (rows == 0) return c;
+  const uint64_t elements = src.num_elements();
+  const double row_bytes = double(elements) / double(rows) *
+                           double(std::max(dtype_size(src.dtype), dtype_size(dst.dtype)));
+  // Descriptors per row: the row's elements in contiguous runs, on whichever
+  // side is more fragmented. An HBM pattern's first dim is the row dim.
+  auto runs_per_row = [&](const AccessPattern &a) -> double {
+    const unsigned first = a.on_chip() ? 0 : 1;
+    if (!a.on_chip() && a.num_dims <= 1) return 1;  // one element per row
+    const uint64_t per_row = row_elements(a, first);
+    return double((per_row + contiguous_run(a, first) - 1) / contiguous_run(a, first));
+  };
+  const double desc_per_row = std::max(runs_per_row(src), runs_per_row(dst));
+  const double desc_work = t.dma_descriptor_ns * t.dma_engine_bytes_per_ns;
+  for (uint64_t r = first_row; r < first_row + rows; ++r) {
+    const unsigned e = unsigned((r / t.dma_partitions_per_engine) % t.dma_engines);
+    c.engine_bytes[e] += row_bytes;
+    c.engine_work[e] += row_bytes + desc_per_row * desc_work;
+    c.descriptors += desc_per_row;
+  }
+  return c;
 }
 
 } // namespace nk

@@ -4,6 +4,8 @@
 
 #include "runtime/target.h"
 
+#include <vector>
+
 namespace nk {
 
 struct InstructionCost {
@@ -18,12 +20,24 @@ struct InstructionCost {
 // Cost of a compute-engine instruction (not dma_copy: see dma_transfer_ns).
 InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &inst);
 
-// Time for one dma_copy moving `bytes`, spread over the DMA engines its
-// partitions map to, ignoring contention (the simulator shares HBM bandwidth
-// between concurrent transfers on top of this).
+// What one dma_copy costs, before contention (the simulator shares each DMA
+// engine between the transfers on it, and HBM between all that touch it).
+// A transfer is served by the DMA engines its partitions map to
+// (dma_partitions_per_engine each; HBM-to-HBM: rows of the first dim), each
+// moving its partitions' bytes plus a fixed cost per descriptor (one
+// contiguous run of bytes in one partition row).
 struct DmaCost {
-  double latency_ns;      // fixed latency before bytes flow
-  double bytes_per_ns;    // the transfer's own peak rate
+  double issue_ns = 0;    // the queue is occupied issuing it (descriptor generation)
+  double latency_ns = 0;  // fixed latency from issue (after issue_ns) to the first byte
+  // Per DMA engine: the work it does for this transfer, in bytes at its full
+  // rate (payload + descriptors x dma_descriptor_ns x engine rate), and the
+  // payload bytes themselves.
+  std::vector<double> engine_work;   // size t.dma_engines
+  std::vector<double> engine_bytes;  // size t.dma_engines
+  double descriptors = 0;            // all engines
+  unsigned engines_used() const;
+  // The transfer's own peak rate (payload bytes per ns with no contention).
+  double peak_bytes_per_ns(const Target &t) const;
 };
 DmaCost dma_cost(const Target &t, const Instruction &inst);
 

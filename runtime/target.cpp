@@ -37,6 +37,9 @@ const Target kTrn1 = {
     /*dma_partitions_per_engine=*/8,           // [dma-bw] 128 / 16
     /*dma_engine_bytes_per_ns=*/17.0,          // [arch-v2] ~17 B/ns per engine
     /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] ~1.3 us per transfer
+    /*dma_issue_ns=*/0.0,                      // [dge] descriptors are built by software ahead of time
+    /*dma_descriptor_ns=*/1.0,                 // [dma-ov] fig. 5 (trn2 figure; v2 [est])
+    /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/410.0,                // [arch-v2] 820 GB/s / 2 cores
     /*num_semaphores=*/256,                    // [est]
 };
@@ -67,6 +70,9 @@ const Target kTrn2 = {
     /*dma_partitions_per_engine=*/8,
     /*dma_engine_bytes_per_ns=*/23.0,          // [arch-v3] ~23 B/ns per engine
     /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] (v2 figure) [est]
+    /*dma_issue_ns=*/600.0,                    // [dge] hardware descriptor generation per DMA instruction
+    /*dma_descriptor_ns=*/1.0,                 // [dma-ov] fig. 5: 8 x 256 B per engine in ~97 ns at 23 B/ns
+    /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/375.0,                // [arch-v3] 3 TB/s / 8 cores
     /*num_semaphores=*/256,                    // [est]
 };

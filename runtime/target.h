@@ -45,6 +45,9 @@ struct Target {
   unsigned dma_partitions_per_engine; // partitions one DMA engine serves
   double dma_engine_bytes_per_ns;     // bandwidth of one DMA engine
   double dma_fixed_latency_ns;        // per-transfer latency before bytes flow
+  double dma_issue_ns;                // queue occupied per dma_copy (descriptor generation)
+  double dma_descriptor_ns;           // engine time per descriptor (contiguous run per row)
+  unsigned dma_max_in_flight;         // transfers in flight per queue (0: no bound)
   double hbm_bytes_per_ns;            // HBM bandwidth per core (the roofline)
 
   unsigned num_semaphores;

@@ -1,54 +1,72 @@
-// DMA bandwidth sharing (dma_model.h).
+// DMA engines and HBM bandwidth sharing (dma_model.h).
 #include "simulator/dma_model.h"
 
 #include <algorithm>
 
 namespace nk {
 
-void DmaModel::add(uint64_t id, double flow_start, double bytes, double peak, bool uses_hbm,
-                   unsigned queue) {
+namespace {
+// Pieces whose end is within this many ns of an event end with it, so that
+// the equal pieces of one transfer (and rounding) make one event, not many.
+constexpr double kEndSlackNs = 1e-6;
+} // namespace
+
+void DmaModel::add(uint64_t id, double flow_start, const std::vector<double> &engine_work,
+                   bool uses_hbm, unsigned queue) {
   if (queue >= queues_.size()) queues_.resize(queue + 1);
-  queues_[queue].waiting.push_back(Transfer{id, flow_start, bytes, peak > 0 ? peak : 1e-9, uses_hbm, queue});
+  Transfer tr{id, flow_start, uses_hbm, queue, {}};
+  for (unsigned e = 0; e < engine_work.size() && e < num_engines_; ++e)
+    if (engine_work[e] > 0) tr.pieces.push_back(Piece{e, engine_work[e]});
+  queues_[queue].waiting.push_back(std::move(tr));
   ++num_waiting_;
   next_ = compute_next_event();
 }
 
-// Work per event is O(queues + flowing transfers), never O(transfers).
 double DmaModel::compute_next_event() const {
   double t = kNever;
   // A queue whose front transfer is not flowing starts it when its latency
-  // is over; one that is flowing moves on when that transfer ends.
+  // is over; a flowing piece ends at remaining / rate.
   for (const Queue &q : queues_)
     if (!q.flowing && !q.waiting.empty()) t = std::min(t, std::max(q.waiting.front().start, now_));
-  for (const Transfer &f : flowing_) t = std::min(t, end_time(f));
+  for (const Transfer &f : flowing_)
+    for (const Piece &p : f.pieces) t = std::min(t, now_ + p.remaining / p.rate);
   return t;
 }
 
 void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
-  // Flows ending by t end; the rest move on at their current rates.
+  // Pieces move on at their rates; those done by t (within the slack) end,
+  // and a transfer with no piece left ends.
+  const double dt = t - now_;
   size_t keep = 0;
-  for (Transfer &f : flowing_) {
-    if (end_time(f) <= t) {
+  for (size_t i = 0; i < flowing_.size(); ++i) {
+    Transfer &f = flowing_[i];
+    size_t kp = 0;
+    for (Piece &p : f.pieces) {
+      p.remaining -= p.rate * dt;
+      if (p.remaining > p.rate * kEndSlackNs) f.pieces[kp++] = p;
+    }
+    f.pieces.resize(kp);
+    if (f.pieces.empty()) {
       ended.push_back(f.id);
       queues_[f.queue].flowing = false;
     } else {
-      f.remaining -= f.rate * (t - now_);
-      flowing_[keep++] = f;
+      if (keep != i) flowing_[keep] = std::move(f);  // never self-move: it would empty the pieces
+      ++keep;
     }
   }
   flowing_.resize(keep);
   now_ = t;
   // Each idle queue starts its oldest transfer once its latency is over
-  // (empty transfers end at once and let the next one in).
+  // (transfers with no bytes end at once and let the next one in).
   for (Queue &q : queues_) {
     while (!q.flowing && !q.waiting.empty() && q.waiting.front().start <= t) {
-      Transfer tr = q.waiting.front();
+      Transfer tr = std::move(q.waiting.front());
       q.waiting.pop_front();
       --num_waiting_;
-      if (tr.remaining <= 0) {
+      if (tr.pieces.empty()) {
         ended.push_back(tr.id);
       } else {
-        flowing_.push_back(tr);
+        flowing_.push_back(std::move(tr));
         q.flowing = true;
       }
     }
@@ -58,25 +76,26 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
 }
 
 void DmaModel::recompute_rates() {
-  // Water-filling: each flow gets min(its peak, an equal share of what the
-  // slower flows leave). HBM flows share min(HBM, DMA engines); the other
-  // flows share what the DMA engines have left.
-  auto fill = [](std::vector<Transfer *> &flows, double capacity) {
-    std::sort(flows.begin(), flows.end(), [](const Transfer *a, const Transfer *b) {
-      return a->peak != b->peak ? a->peak < b->peak : a->id < b->id;
-    });
-    double left = capacity;
-    size_t n = flows.size();
-    for (Transfer *f : flows) {
-      f->rate = std::max(1e-9, std::min(f->peak, left / double(n--)));
-      left -= f->rate;
+  // Each engine serves its pieces round robin: an equal share each.
+  std::fill(load_.begin(), load_.end(), 0u);
+  for (const Transfer &f : flowing_)
+    for (const Piece &p : f.pieces) ++load_[p.engine];
+  double hbm_demand = 0;
+  for (Transfer &f : flowing_)
+    for (Piece &p : f.pieces) {
+      p.rate = engine_bytes_per_ns_ / double(load_[p.engine]);
+      if (f.uses_hbm) hbm_demand += p.rate;
     }
-    return std::max(0.0, capacity - left);
-  };
-  std::vector<Transfer *> hbm, other;
-  for (Transfer &f : flowing_) (f.uses_hbm ? hbm : other).push_back(&f);
-  double used = fill(hbm, std::min(hbm_bytes_per_ns_, engine_bytes_per_ns_));
-  fill(other, std::max(engine_bytes_per_ns_ - used, 1e-9));
+  // HBM is shared by every engine: past its bandwidth, all HBM traffic slows
+  // by the same factor.
+  if (hbm_demand > hbm_bytes_per_ns_) {
+    const double factor = hbm_bytes_per_ns_ / hbm_demand;
+    for (Transfer &f : flowing_)
+      if (f.uses_hbm)
+        for (Piece &p : f.pieces) p.rate *= factor;
+  }
+  for (Transfer &f : flowing_)
+    for (Piece &p : f.pieces) p.rate = std::max(p.rate, 1e-9);
 }
 
 } // namespace nk

@@ -83,7 +83,7 @@ public:
   Scheduler(const Program &p, const Target &t, llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &o,
             SimTrace *trace)
       : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
-        dma_(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
+        dma_(t.dma_engines, t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
         waiters_(t.num_semaphores) {
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
     stats_.kernel = p.kernel;
@@ -110,6 +110,11 @@ private:
     if (trace_) trace_->slices.push_back(TraceSlice{k, s, 0, inst, start, dur});
   }
   bool is_dma(unsigned s) const { return prog_.streams[s].id.engine == Engine::dma; }
+  // A DMA queue with dma_max_in_flight transfers in flight issues nothing
+  // more until one completes.
+  bool dma_throttled(unsigned s) const {
+    return target_.dma_max_in_flight && is_dma(s) && streams_[s].in_flight >= target_.dma_max_in_flight;
+  }
   // A DMA queue's time is busy while a transfer of it is in flight, else
   // blocked while it waits in sem_wait, else idle; called before each change
   // of those states so the three add up to the total exactly.
@@ -154,7 +159,7 @@ llvm::Expected<SimStats> Scheduler::run() {
     int best = -1;
     for (unsigned s = 0; s < streams_.size(); ++s) {
       const StreamState &st = streams_[s];
-      if (st.pc >= prog_.streams[s].insts.size() || st.blocked) continue;
+      if (st.pc >= prog_.streams[s].insts.size() || st.blocked || dma_throttled(s)) continue;
       if (best < 0 || st.ready < streams_[unsigned(best)].ready) best = int(s);
     }
     const double t_dma = dma_.next_event();
@@ -195,7 +200,7 @@ llvm::Error Scheduler::step(unsigned s) {
 
   if (races_) races_->begin(s, st.pc);
   if (auto e = check_access(s, inst)) return e;
-  exec_.execute(inst);
+  if (!opts_.timing_only) exec_.execute(inst);
   StreamStats &ss = stats_.streams[s];
   ++ss.instructions;
 
@@ -207,7 +212,11 @@ llvm::Error Scheduler::step(unsigned s) {
     const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) +
                          (dst.mem == Memory::hbm ? dst_bytes : 0);
     const DmaCost cost = dma_cost(target_, inst);
-    dma_.add(transfers_.size(), now + cost.latency_ns, double(bytes), cost.bytes_per_ns, hbm > 0, s);
+    // The queue is occupied while the descriptors are generated; the bytes
+    // start to flow a fixed latency later.
+    const double issued_at = now + cost.issue_ns;
+    dma_.add(transfers_.size(), issued_at + cost.latency_ns, cost.engine_work, hbm > 0, s);
+    st.ready = issued_at;
     transfers_.push_back(Transfer{s, st.pc, now, st.issued++});
     st.completed.push_back(false);
     ++stats_.dma_transfers;
@@ -332,6 +341,7 @@ void Scheduler::end_transfers(double t) {
     StreamState &st = streams_[tr.stream];
     slice(TraceSlice::instruction, tr.stream, tr.inst, tr.issue, t - tr.issue);
     account_dma(tr.stream, t);
+    if (dma_throttled(tr.stream)) st.ready = std::max(st.ready, t);
     --st.in_flight;
     st.completed[tr.seq] = true;
     while (st.completed_prefix < st.issued && st.completed[st.completed_prefix]) ++st.completed_prefix;

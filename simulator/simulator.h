@@ -30,6 +30,12 @@ struct SimOptions {
   bool strict = false;       // uninitialised SBUF/PSUM reads are errors
   bool check_races = true;   // happens-before race detection
   unsigned max_warnings = 100;  // warnings kept in SimStats (the rest counted)
+  // Timing and checks only: no instruction computes anything, so outputs are
+  // not produced. Nothing the timing model or the checks look at depends on
+  // data values, so times, races and uninitialised reads are the same as a
+  // full run's; a published kernel at its real size (billions of MACs)
+  // simulates in seconds.
+  bool timing_only = false;
 };
 
 // Per stream (engine or DMA queue). busy + blocked + idle = total time.

@@ -65,6 +65,11 @@ static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never wr
                             cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"),
                                    cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> timing_only("timing-only",
+                                 cl::desc("Simulate timing and run the race and uninitialised-read checks without "
+                                          "computing any values (inputs not given are treated as random; "
+                                          "no --output or --check): for kernels at real sizes"),
+                                 cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
                                cl::sub(run_cmd), cl::cat(category));
@@ -182,7 +187,11 @@ int run_main() {
   const bool compiled_here = StringRef(input_path).endswith(".tile");
   auto session = nk::Session::from_program(std::move(*program), compiled_here ? StringRef() : StringRef(target_name));
   if (!session) return fail_error(session.takeError());
+  if (timing_only && (check.getNumOccurrences() || !outputs.empty()))
+    return fail("--timing-only computes no values: it cannot be combined with --check or --output");
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
+  // Nothing reads the values in a timing-only run, so unbound inputs cost nothing.
+  if (timing_only) session->bind_random(1, 1.0);
 
   if (Error e = nk::check_all_inputs_bound(session->program(), session->bound_inputs()))
     return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
@@ -195,6 +204,7 @@ int run_main() {
   nk::SimOptions options;
   options.strict = strict;
   options.check_races = !no_race_check;
+  options.timing_only = timing_only;
   nk::SimTrace trace;
   auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
   if (!stats) return fail_error(stats.takeError(), input_path);

@@ -208,8 +208,8 @@ void schedule(Program &p, const Target &t) {
       DmaCost c = dma_cost(t, in.inst);
       const AccessPattern &src = in.inst.ap[ap::dma_copy::src];
       double bytes = double(src.num_elements()) * dtype_size(src.dtype);
-      double data_start = std::max(s + c.latency_ns, dma_free);
-      dma_free = data_start + bytes / std::min(c.bytes_per_ns, dma_rate);
+      double data_start = std::max(s + c.issue_ns + c.latency_ns, dma_free);
+      dma_free = data_start + bytes / std::min(c.peak_bytes_per_ns(t), dma_rate);
       visible = dma_free;
     } else {
       InstructionCost c = instruction_cost(t, e, in.inst);

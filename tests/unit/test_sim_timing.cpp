@@ -131,7 +131,7 @@ TEST_CASE("a compute engine does not stop for its own signal") {
   CHECK(s->total_ns == doctest::Approx(ns_of(t, Engine::vector, 2048 + t.semaphore_cycles + t.sbuf_access_cycles)));
 }
 
-TEST_CASE("DMA: fixed latency, then bytes at the transfer's peak or its share of HBM") {
+TEST_CASE("DMA: issue, fixed latency, then bytes on the DMA engines the partitions map to") {
   for (const Target *t : all_targets()) {
     CAPTURE(t->name);
     const uint64_t bytes = 128 * 4096;
@@ -140,36 +140,111 @@ TEST_CASE("DMA: fixed latency, then bytes at the transfer's peak or its share of
       return dma(sb(Dtype::f32, 0, parts, dst_off, n), hbm2(Dtype::f32, hbm_off, parts, n));
     };
     // One 128-partition load: all DMA engines, capped by HBM.
-    const double peak = std::min(t->dma_engines * t->dma_engine_bytes_per_ns, t->hbm_bytes_per_ns);
     Program p = new_program(2 * bytes, t->name);
     p.stream(kDma0).insts = {load(128, 0, 0)};
     std::vector<uint8_t> hbm(2 * bytes);
     auto s = run(p, hbm);
     REQUIRE(bool(s));
-    CHECK(s->total_ns == doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / peak));
+    const double alone = dma_alone_ns(*t, 0, 128, double(bytes));
+    CHECK(s->total_ns == doctest::Approx(alone));
     CHECK(s->dma_bytes == bytes);
     CHECK(s->hbm_bytes == bytes);
     CHECK(s->achieved_gb_per_s() == doctest::Approx(double(bytes) / s->total_ns));
     CHECK(s->hbm_roofline_fraction() ==
           doctest::Approx(double(bytes) / t->hbm_bytes_per_ns / s->total_ns));
 
-    // Two such loads on two queues at once share the DMA engines and HBM
-    // bandwidth equally (each needs all 16 engines).
+    // Two such loads on two queues at once share every DMA engine equally:
+    // each flows at half the rate, so the data takes twice as long.
     Program two = new_program(2 * bytes, t->name);
     two.stream(kDma0).insts = {load(128, 0, 0)};
     two.stream(kDma1).insts = {load(128, 8192, bytes)};
     auto s2 = run(two, hbm);
     REQUIRE(bool(s2));
-    const double each = std::min(t->dma_engines * t->dma_engine_bytes_per_ns, t->hbm_bytes_per_ns) / 2;
-    CHECK(s2->total_ns == doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / each));
+    const double fixed = t->dma_issue_ns + t->dma_fixed_latency_ns;
+    CHECK(s2->total_ns == doctest::Approx(fixed + 2 * (alone - fixed)));
 
     // An 8-partition load uses one DMA engine (8 partitions per engine).
     Program narrow = new_program(2 * bytes, t->name);
     narrow.stream(kDma0).insts = {load(8, 0, 0)};
     auto s3 = run(narrow, hbm);
     REQUIRE(bool(s3));
-    CHECK(s3->total_ns ==
-          doctest::Approx(t->dma_fixed_latency_ns + double(bytes) / t->dma_engine_bytes_per_ns));
+    CHECK(s3->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 8, double(bytes))));
+    CHECK(s3->total_ns > fixed + double(bytes) / t->dma_engine_bytes_per_ns);
+  }
+}
+
+TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, spread ones do not") {
+  // 16 transfers of 8 partitions x 2 KiB on 16 queues. Touching partitions
+  // 0-7 they all need DMA engine 0; touching 8q..8q+7 each has its own.
+  for (const Target *t : all_targets()) {
+    CAPTURE(t->name);
+    const uint32_t n = 512;  // f32 per partition: 2 KiB
+    const double bytes = 8.0 * n * 4;
+    auto build = [&](bool spread) {
+      Program p = new_program(16 * 8 * n * 4, t->name);
+      for (unsigned q = 0; q < 16; ++q) {
+        const unsigned first = spread ? 8 * q : 0;
+        p.stream(StreamId{Engine::dma, uint8_t(q)}).insts = {
+            dma(sb(Dtype::f32, first, 8, spread ? 0 : q * n * 4, n), hbm2(Dtype::f32, q * 8 * n * 4, 8, n))};
+      }
+      return p;
+    };
+    std::vector<uint8_t> hbm(16 * 8 * n * 4);
+    auto same = run(build(false), hbm);
+    auto spread = run(build(true), hbm);
+    REQUIRE(bool(same));
+    REQUIRE(bool(spread));
+    const double fixed = t->dma_issue_ns + t->dma_fixed_latency_ns;
+    const double one = dma_alone_ns(*t, 0, 8, bytes) - fixed;  // one engine's data time
+    CHECK(spread->total_ns == doctest::Approx(fixed + one));
+    CHECK(same->total_ns == doctest::Approx(fixed + 16 * one));
+  }
+}
+
+TEST_CASE("DMA descriptors: each contiguous run per partition costs dma_descriptor_ns") {
+  // A [32 | 128] f32 load from a column-major HBM matrix: every element is
+  // its own run (128 descriptors per row), against the same bytes row-major.
+  for (const Target *t : all_targets()) {
+    CAPTURE(t->name);
+    const double bytes = 32 * 128 * 4;
+    Program rows = new_program(uint64_t(bytes), t->name);
+    rows.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 32, 0, 128), hbm2(Dtype::f32, 0, 32, 128))};
+    Program cols = new_program(uint64_t(bytes), t->name);
+    cols.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 32, 0, 128), hbm_ap(Dtype::f32, 0, {{1, 32}, {32, 128}}))};
+    std::vector<uint8_t> hbm{std::vector<uint8_t>(size_t(bytes))};
+    auto a = run(rows, hbm), b = run(cols, hbm);
+    REQUIRE(bool(a));
+    REQUIRE(bool(b));
+    CHECK(a->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 32, bytes, 1)));
+    CHECK(b->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 32, bytes, 128)));
+    CHECK(b->total_ns - a->total_ns == doctest::Approx(8 * 127 * t->dma_descriptor_ns));
+  }
+}
+
+TEST_CASE("DMA issue cost: many small transfers on one queue cost more than one large one") {
+  // 64 transfers of 64 B per partition against one of 4 KiB per partition,
+  // all 128 partitions, one queue. Each transfer occupies the queue for
+  // dma_issue_ns (trn2's descriptor generator), and each pays descriptors.
+  for (const Target *t : all_targets()) {
+    CAPTURE(t->name);
+    Program one = new_program(128 * 4096, t->name);
+    one.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 128, 0, 1024), hbm2(Dtype::f32, 0, 128, 1024))};
+    Program many = new_program(128 * 4096, t->name);
+    for (unsigned i = 0; i < 64; ++i)
+      many.stream(kDma0).insts.push_back(dma(sb(Dtype::f32, 0, 128, i * 64, 16),
+                                             hbm_ap(Dtype::f32, i * 64, {{1024, 128}, {1, 16}})));
+    std::vector<uint8_t> hbm(128 * 4096);
+    auto a = run(one, hbm), b = run(many, hbm);
+    REQUIRE(bool(a));
+    REQUIRE(bool(b));
+    CHECK(a->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 128, 128 * 4096)));
+    // The last transfer is issued after 63 others' descriptor generation;
+    // the queue moves data one transfer at a time.
+    const double data_each = dma_alone_ns(*t, 0, 128, 128 * 64) - t->dma_issue_ns - t->dma_fixed_latency_ns;
+    const double expected = std::max(64 * t->dma_issue_ns + t->dma_fixed_latency_ns + data_each,
+                                     t->dma_issue_ns + t->dma_fixed_latency_ns + 64 * data_each);
+    CHECK(b->total_ns == doctest::Approx(expected));
+    CHECK(b->total_ns > a->total_ns);
   }
 }
 
@@ -186,10 +261,12 @@ TEST_CASE("DMA transfers of one queue overlap their latency, move data in order;
   SimTrace trace;
   auto s = run(p, hbm, {}, &trace);
   REQUIRE(bool(s));
-  // All four pay the latency together; then the queue moves their bytes one
-  // transfer after another (each 8-partition transfer uses one DMA engine).
-  const double rate = std::min(t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns);
-  const double end = t.dma_fixed_latency_ns + 4 * double(bytes) / rate;
+  // All four pay the latency together (after each one's descriptor
+  // generation); then the queue moves their bytes one transfer after another
+  // (each 8-partition transfer uses one DMA engine).
+  const double data = dma_alone_ns(t, 0, 8, double(bytes)) - t.dma_issue_ns - t.dma_fixed_latency_ns;
+  const double end = std::max(4 * t.dma_issue_ns + t.dma_fixed_latency_ns + data,
+                              t.dma_issue_ns + t.dma_fixed_latency_ns + 4 * data);
   REQUIRE(trace.sem_values.size() == 1);
   CHECK(trace.sem_values[0].time_ns == doctest::Approx(end));
   CHECK(end < 4 * t.dma_fixed_latency_ns);  // not serialised

@@ -115,6 +115,27 @@ inline std::vector<float> get_f32(const std::vector<uint8_t> &hbm, uint64_t offs
 inline const Target &trn2() { return *find_target("trn2"); }
 inline const Target &trn1() { return *find_target("trn1"); }
 
+// The time one dma_copy takes with nothing else running, from the target's
+// numbers (docs/targets.md): descriptor generation, the fixed latency, then
+// each DMA engine (dma_partitions_per_engine partitions each, starting at
+// partition `first`) moves its rows' bytes plus dma_descriptor_ns per
+// descriptor (`desc_per_row` contiguous runs per row), all engines together
+// capped by HBM bandwidth when `hbm`.
+inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, double bytes,
+                           double desc_per_row = 1, bool hbm = true) {
+  std::vector<unsigned> rows(t.dma_engines, 0);
+  for (unsigned p = first; p < first + parts; ++p) ++rows[(p / t.dma_partitions_per_engine) % t.dma_engines];
+  double longest = 0, engines = 0;
+  for (unsigned r : rows) {
+    if (!r) continue;
+    engines += 1;
+    longest = std::max(longest, r * (bytes / parts / t.dma_engine_bytes_per_ns + desc_per_row * t.dma_descriptor_ns));
+  }
+  const double demand = engines * t.dma_engine_bytes_per_ns;
+  if (hbm && demand > t.hbm_bytes_per_ns) longest *= demand / t.hbm_bytes_per_ns;
+  return t.dma_issue_ns + t.dma_fixed_latency_ns + longest;
+}
+
 // Runs with default options; CHECKs success and returns the stats.
 inline llvm::Expected<SimStats> run(const Program &p, std::vector<uint8_t> &hbm,
                                     SimOptions opts = {}, SimTrace *trace = nullptr) {
