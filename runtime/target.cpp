@@ -5,6 +5,9 @@
 //  [isa-cost] NKI nki.isa reference, per-instruction "estimated instruction
 //             cost" notes (aws-neuron-sdk nki/api/nki/isa/__init__.py, 2025)
 //  [dma-bw]   NKI DMA bandwidth guide
+//  [perf]     NKI performance guide (nki_perf_guide.rst)
+//  [dge]      NKI descriptor generation page (nki-dge.rst)
+//  [dma-ov]   NKI DMA overview (nki-dma-overview.rst), profile figures
 //  [est]      our estimate, documented as such in docs/targets.md
 #include "runtime/target.h"
 
@@ -32,6 +35,12 @@ const Target kTrn1 = {
     /*pe_stationary_min=*/64,                  // [isa-cost] max(min(64,M),N)
     /*gpsimd_fixed_cycles=*/150,               // [isa-cost] iota/affine_select
     {1.0, 1.0, 1.0, 1.0, 1.0},                 // v2 is the reference
+    // tensor, vector, scalar, gpsimd, dma: [perf] dependent one-element
+    // Scalar instructions issue every 264 cycles = MIN_II 64 + 200.
+    {0, 200, 200, 200, 0},
+    /*vector_gpsimd_share_sbuf_port=*/true,    // [arch-v2]
+    /*vector_scalar_share_psum=*/true,         // [arch-v2]
+    /*act_table_load_ns=*/1300.0,              // [dma-ov] fig. 3 (a trn2 profile) [est] for v2
     /*dma_engines=*/16,                        // [arch-v2] 16 per core
     /*dma_queues=*/16,                         // [arch-v2]
     /*dma_partitions_per_engine=*/8,           // [dma-bw] 128 / 16
@@ -65,6 +74,10 @@ const Target kTrn2 = {
     // v3 costs are published only as speed-ups over v2; none is confirmed
     // yet, so these stay 1.0 [est] until a source gives a figure.
     {1.0, 1.0, 1.0, 1.0, 1.0},
+    {0, 200, 200, 200, 0},                     // [perf] (a v2 figure) [est] for v3
+    /*vector_gpsimd_share_sbuf_port=*/true,    // [arch-v2] [est] for v3
+    /*vector_scalar_share_psum=*/true,         // [arch-v2] [est] for v3
+    /*act_table_load_ns=*/1300.0,              // [dma-ov] fig. 3: ~1.3 us before a [4, 4096] exp
     /*dma_engines=*/16,                        // [arch-v3] 16 per physical core
     /*dma_queues=*/16,
     /*dma_partitions_per_engine=*/8,

@@ -38,6 +38,12 @@ struct Target {
   unsigned pe_stationary_min;         // min(pe_stationary_min, M) term
   unsigned gpsimd_fixed_cycles;       // iota / affine_select fixed cost
   double speedup[kNumEngines];        // per-engine throughput multiplier vs v2
+  // An instruction that reads what an earlier instruction of the same engine
+  // wrote starts no earlier than that one's start + busy + this.
+  unsigned dependent_latency_cycles[kNumEngines];
+  bool vector_gpsimd_share_sbuf_port; // their SBUF-touching instructions never overlap
+  bool vector_scalar_share_psum;      // their PSUM-touching instructions never overlap
+  double act_table_load_ns;           // Scalar switching to a function in another table
 
   // DMA and HBM.
   unsigned dma_engines;               // DMA engines per core

@@ -39,6 +39,15 @@ namespace nk {
 
 namespace {
 
+// A result of a compute instruction not yet visible to the next
+// instructions of its own engine: its partitions and byte range.
+struct PendingWrite {
+  Memory mem;
+  unsigned p0, p1;
+  int64_t lo, hi;
+  double visible;
+};
+
 struct StreamState {
   uint64_t pc = 0;
   double ready = 0;       // the stream may issue its next instruction from here
@@ -58,6 +67,7 @@ struct StreamState {
     std::vector<uint32_t> clock;   // race-checker clock at the signal
   };
   std::vector<PendingSignal> pending;  // in issue order
+  std::vector<PendingWrite> writes;    // compute: results not yet visible to itself
 };
 
 // A compute engine's signal waiting for the results of the instructions
@@ -96,6 +106,8 @@ public:
 
 private:
   llvm::Error step(unsigned s);
+  double earliest_start(unsigned s, const Instruction &inst, double now, bool *sbuf_port, bool *psum_port);
+  void record_writes(unsigned s, const Instruction &inst, double visible);
   llvm::Error issue_sem_wait(unsigned s, const Instruction &inst, double now);
   llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
   void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
@@ -149,7 +161,34 @@ private:
   uint64_t timed_order_ = 0;
   SimStats stats_;
   double end_time_ = 0;
+  double sbuf_port_free_ = 0;  // Vector/GpSimd shared SBUF port
+  double psum_port_free_ = 0;  // Vector/Scalar shared PSUM access
+  int act_table_ = -1;         // the activation function whose table is loaded
 };
+
+bool touches(const Instruction &inst, Memory m) {
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (inst.ap[i].mem == m) return true;
+  return false;
+}
+
+// Partitions and byte range of an on-chip pattern; false when it has none.
+bool on_chip_box(const AccessPattern &a, PendingWrite &w) {
+  if (!a.on_chip()) return false;
+  auto ext = row_extent(a);
+  if (!ext) return false;
+  w.mem = a.mem;
+  w.p0 = a.start_partition;
+  w.p1 = unsigned(a.start_partition) + a.num_partitions;
+  w.lo = ext->lo;
+  w.hi = ext->hi;
+  return true;
+}
+
+// The identity (a copy) needs no lookup table; every other function is
+// taken to have its own (which functions share a table is not published).
+bool needs_table(ActFunc f) { return f != ActFunc::identity; }
 
 llvm::Expected<SimStats> Scheduler::run() {
   if (races_)
@@ -190,6 +229,57 @@ llvm::Expected<SimStats> Scheduler::run() {
   return std::move(stats_);
 }
 
+// When a compute instruction ready at `now` can really start: after the
+// results of its own engine it reads are visible to it, and after the
+// shared SBUF port / PSUM access it needs is free.
+double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now, bool *sbuf_port,
+                                 bool *psum_port) {
+  const Engine e = prog_.streams[s].id.engine;
+  StreamState &st = streams_[s];
+  double start = now;
+  // Drop the writes already visible; check inputs against the rest.
+  size_t keep = 0;
+  for (const PendingWrite &w : st.writes)
+    if (w.visible > now) st.writes[keep++] = w;
+  st.writes.resize(keep);
+  double dep = now;
+  if (!st.writes.empty()) {
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      const bool reads = info.aps[i].role == FieldRole::In ||
+                         (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
+                          inst.get_bool(attr::nc_matmul::accumulate));
+      PendingWrite r;
+      if (!reads || !on_chip_box(inst.ap[i], r)) continue;
+      for (const PendingWrite &w : st.writes)
+        if (w.mem == r.mem && w.p0 < r.p1 && r.p0 < w.p1 && w.lo < r.hi && r.lo < w.hi)
+          dep = std::max(dep, w.visible);
+    }
+  }
+  start = dep;
+  *sbuf_port = target_.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) &&
+               touches(inst, Memory::sbuf);
+  *psum_port = target_.vector_scalar_share_psum && (e == Engine::vector || e == Engine::scalar) &&
+               touches(inst, Memory::psum);
+  if (*sbuf_port) start = std::max(start, sbuf_port_free_);
+  if (*psum_port) start = std::max(start, psum_port_free_);
+  if (start > now) {
+    stats_.dependency_stall_ns += dep - now;
+    stats_.port_stall_ns += start - dep;
+  }
+  return start;
+}
+
+void Scheduler::record_writes(unsigned s, const Instruction &inst, double visible) {
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    PendingWrite w;
+    if (info.aps[i].role != FieldRole::Out || !on_chip_box(inst.ap[i], w)) continue;
+    w.visible = visible;
+    streams_[s].writes.push_back(w);
+  }
+}
+
 llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
   const Instruction &inst = prog_.streams[s].insts[st.pc];
@@ -197,6 +287,15 @@ llvm::Error Scheduler::step(unsigned s) {
   end_time_ = std::max(end_time_, now);
   if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
   if (inst.op == Opcode::sem_signal) return issue_sem_signal(s, inst, now);
+  bool sbuf_port = false, psum_port = false;
+  if (inst.op != Opcode::dma_copy) {
+    const double start = earliest_start(s, inst, now, &sbuf_port, &psum_port);
+    if (start > now) {
+      // Come back at the real start, so everything still happens in time order.
+      st.ready = start;
+      return llvm::Error::success();
+    }
+  }
 
   if (races_) races_->begin(s, st.pc);
   if (auto e = check_access(s, inst)) return e;
@@ -228,12 +327,27 @@ llvm::Error Scheduler::step(unsigned s) {
     return llvm::Error::success();
   }
 
-  const InstructionCost cost = instruction_cost(target_, prog_.streams[s].id.engine, inst);
-  const double busy = ns(s, cost.busy_cycles), latency = ns(s, cost.latency_cycles);
+  const Engine engine = prog_.streams[s].id.engine;
+  const InstructionCost cost = instruction_cost(target_, engine, inst);
+  double busy = ns(s, cost.busy_cycles);
+  const double latency = ns(s, cost.latency_cycles);
+  if (inst.op == Opcode::activation) {
+    // Switching to a function whose table is not loaded loads it first.
+    const auto f = ActFunc(inst.get_int(attr::activation::func));
+    if (needs_table(f) && int(f) != act_table_) {
+      act_table_ = int(f);
+      busy += target_.act_table_load_ns;
+      ++stats_.act_table_loads;
+    }
+  }
   slice(TraceSlice::instruction, s, st.pc, now, busy);
   ss.busy_ns += busy;
   st.ready = now + busy;
   st.done = std::max(st.done, now + busy + latency);
+  if (sbuf_port) sbuf_port_free_ = now + busy;
+  if (psum_port) psum_port_free_ = now + busy;
+  if (const unsigned dep = target_.dependent_latency_cycles[unsigned(engine)])
+    record_writes(s, inst, now + busy + ns(s, dep));
   ++st.pc;
   return llvm::Error::success();
 }

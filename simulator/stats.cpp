@@ -26,6 +26,9 @@ void print_stats(llvm::raw_ostream &os, const SimStats &st) {
                     st.dma_bytes, st.achieved_gb_per_s());
   os << fmt::format("hbm: {} bytes; roofline {:.1f} GB/s; {:.1f}% of the HBM roofline\n",
                     st.hbm_bytes, t.hbm_bytes_per_ns, 100.0 * st.hbm_roofline_fraction());
+  os << fmt::format("stalls: {:.1f} ns on same-engine dependencies, {:.1f} ns on shared ports; "
+                    "{} activation-table loads\n",
+                    st.dependency_stall_ns, st.port_stall_ns, st.act_table_loads);
   if (st.num_warnings) os << fmt::format("warnings: {}\n", st.num_warnings);
 }
 
@@ -50,6 +53,9 @@ void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimSt
       {"hbm_bytes", int64_t(stats.hbm_bytes)},
       {"achieved_gb_per_s", stats.achieved_gb_per_s()},
       {"hbm_roofline_fraction", stats.hbm_roofline_fraction()},
+      {"dependency_stall_ns", stats.dependency_stall_ns},
+      {"port_stall_ns", stats.port_stall_ns},
+      {"act_table_loads", int64_t(stats.act_table_loads)},
       {"streams", std::move(streams)}};
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(o))) << '\n';
 }

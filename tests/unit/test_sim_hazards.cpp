@@ -261,14 +261,16 @@ TEST_CASE("several signallers: a wait is ordered after the signals that reached 
 
 TEST_CASE("race: the first racing location in access order is reported") {
   // gpsimd writes partition 3, granule 0 and partition 1, granule 5; vector,
-  // busy elsewhere first, then writes partitions [0:4] x 8 granules,
+  // busy in PSUM first (so the SBUF port it shares with gpsimd is free),
+  // then writes partitions [0:4] x 8 granules,
   // unordered. Rows come first: partition 1 byte 20, although partition 3's
   // race is at a lower byte.
   Program p = new_program(64);
   p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 3, 1, 0, 1), 1.0f),
                              memset_sb(sb(Dtype::f32, 1, 1, 20, 1), 1.0f)};
-  p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 4096, 16384), 0.0f),
-                             memset_sb(sb(Dtype::f32, 0, 4, 0, 8), 2.0f)};
+  Instruction psum_fill = Instruction::make(Opcode::memset);
+  psum_fill.ap[ap::memset::dst] = ps(Dtype::f32, 0, 128, 0, 4096);
+  p.stream(kVector).insts = {psum_fill, memset_sb(sb(Dtype::f32, 0, 4, 0, 8), 2.0f)};
   std::string e = fails_with(p);
   INFO(e);
   CHECK(contains(e, "race on sbuf partition 1 byte 20"));

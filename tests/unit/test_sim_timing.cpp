@@ -48,9 +48,19 @@ TEST_CASE("one vector instruction: busy max(MIN_II, N) cycles, visible after the
   REQUIRE(bool(s));
   const double busy_one = ns_of(t, Engine::vector, std::max<double>(t.min_ii_cycles, 512));
   const double latency = ns_of(t, Engine::vector, t.sbuf_access_cycles);
+  // The second reads the first's result: it starts dependent_latency after
+  // the first's busy time.
+  const double dep = ns_of(t, Engine::vector, t.dependent_latency_cycles[unsigned(Engine::vector)]);
   CHECK(of(*s, kVector).busy_ns == doctest::Approx(2 * busy_one));
-  CHECK(s->total_ns == doctest::Approx(2 * busy_one + latency));
-  CHECK(of(*s, kVector).idle_ns == doctest::Approx(latency));
+  CHECK(s->total_ns == doctest::Approx(2 * busy_one + dep + latency));
+  CHECK(of(*s, kVector).idle_ns == doctest::Approx(dep + latency));
+  CHECK(s->dependency_stall_ns == doctest::Approx(dep));
+  // Reading bytes the first did not write: no wait.
+  p.stream(kVector).insts[1] = scale_op(sb(Dtype::f32, 0, 128, 4096, 512), sb(Dtype::f32, 0, 128, 2048, 512));
+  auto indep = run(p, hbm);
+  REQUIRE(bool(indep));
+  CHECK(indep->total_ns == doctest::Approx(2 * busy_one + latency));
+  CHECK(indep->dependency_stall_ns == 0);
   CHECK(of(*s, kVector).instructions == 2);
   // Small tiles cost the minimum initiation interval, not N.
   Program small = new_program(64);
@@ -61,6 +71,7 @@ TEST_CASE("one vector instruction: busy max(MIN_II, N) cycles, visible after the
 }
 
 TEST_CASE("two engines without dependencies overlap; chained by a semaphore they do not") {
+  // Vector and Scalar: they share nothing when neither touches PSUM.
   const Target &t = trn2();
   auto build = [](bool chained) {
     Program p = new_program(64);
@@ -70,9 +81,10 @@ TEST_CASE("two engines without dependencies overlap; chained by a semaphore they
       v.push_back(sem_signal(0));
       g.push_back(sem_wait(0));
     }
-    for (int i = 0; i < 4; ++i) g.push_back(memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024)));
+    for (int i = 0; i < 4; ++i)
+      g.push_back(scale_op(sb(Dtype::f32, 0, 128, 8192, 1024), sb(Dtype::f32, 0, 128, 16384, 1024)));
     p.stream(kVector).insts = v;
-    p.stream(kGpsimd).insts = g;
+    p.stream(kScalar).insts = g;
     return p;
   };
   std::vector<uint8_t> hbm(64);
@@ -80,16 +92,97 @@ TEST_CASE("two engines without dependencies overlap; chained by a semaphore they
   auto seq = run(build(true), hbm);
   REQUIRE(bool(par));
   REQUIRE(bool(seq));
-  const double v_busy = of(*par, kVector).busy_ns, g_busy = of(*par, kGpsimd).busy_ns;
+  const double v_busy = of(*par, kVector).busy_ns, g_busy = of(*par, kScalar).busy_ns;
   CHECK(v_busy == doctest::Approx(4 * ns_of(t, Engine::vector, 1024)));
-  CHECK(g_busy == doctest::Approx(4 * ns_of(t, Engine::gpsimd, 1024)));
+  CHECK(g_busy == doctest::Approx(4 * ns_of(t, Engine::scalar, 1024)));
   // Overlapped: the total is the longer engine plus latency, far below the sum.
   CHECK(par->total_ns < 0.8 * (v_busy + g_busy));
   CHECK(par->total_ns >= std::max(v_busy, g_busy));
-  // Chained: gpsimd starts only after vector's results are visible.
+  // Chained: scalar starts only after vector's results are visible.
   CHECK(seq->total_ns > v_busy + g_busy);
-  CHECK(of(*seq, kGpsimd).blocked_ns >= v_busy);
-  CHECK(of(*par, kGpsimd).blocked_ns == 0);
+  CHECK(of(*seq, kScalar).blocked_ns >= v_busy);
+  CHECK(of(*par, kScalar).blocked_ns == 0);
+}
+
+TEST_CASE("Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM access") {
+  const Target &t = trn2();
+  REQUIRE(t.vector_gpsimd_share_sbuf_port);
+  REQUIRE(t.vector_scalar_share_psum);
+  std::vector<uint8_t> hbm(64);
+  const double v = ns_of(t, Engine::vector, 1024), g = ns_of(t, Engine::gpsimd, 1024);
+  const double s_ = ns_of(t, Engine::scalar, 1024);
+  // Independent SBUF memsets on Vector and GpSimd: one after the other.
+  Program p = new_program(64);
+  p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 0, 1024))};
+  p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024))};
+  auto a = run(p, hbm);
+  REQUIRE(bool(a));
+  CHECK(a->total_ns == doctest::Approx(v + g + ns_of(t, Engine::gpsimd, t.sbuf_access_cycles)));
+  CHECK(a->port_stall_ns == doctest::Approx(v));
+  // Vector writing PSUM and GpSimd writing SBUF: no shared resource.
+  Program q = new_program(64);
+  q.stream(kVector).insts = {memset_sb(ps(Dtype::f32, 0, 128, 0, 512))};
+  q.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024))};
+  auto b = run(q, hbm);
+  REQUIRE(bool(b));
+  CHECK(b->port_stall_ns == 0);
+  CHECK(b->total_ns == doctest::Approx(g + ns_of(t, Engine::gpsimd, t.sbuf_access_cycles)));
+  // Vector and Scalar both reading PSUM: one after the other.
+  Program r = new_program(64);
+  r.stream(kVector).insts = {scale_op(sb(Dtype::f32, 0, 128, 0, 512), ps(Dtype::f32, 0, 128, 0, 512))};
+  r.stream(kScalar).insts = {scale_op(sb(Dtype::f32, 0, 128, 8192, 512), ps(Dtype::f32, 0, 128, 4096, 512))};
+  auto c = run(r, hbm);
+  REQUIRE_MESSAGE(bool(c), error_text(c.takeError()));
+  const double v512 = ns_of(t, Engine::vector, 512), s512 = ns_of(t, Engine::scalar, 512);
+  CHECK(c->total_ns == doctest::Approx(v512 + s512 + ns_of(t, Engine::scalar, t.sbuf_access_cycles)));
+  CHECK(c->port_stall_ns == doctest::Approx(v512));
+  (void)s_;
+}
+
+TEST_CASE("dependent one-element instructions on one engine: one per MIN_II + dependent latency") {
+  // The perf guide's anchor: a chain of dependent one-element Scalar
+  // instructions issues one every 264 cycles on NeuronCore-v2.
+  const Target &t = trn1();
+  Program p = new_program(64, "trn1");
+  Instruction first = Instruction::make(Opcode::activation);
+  first.ap[ap::activation::dst] = sb(Dtype::f32, 0, 1, 0, 1);
+  first.ap[ap::activation::src] = sb(Dtype::f32, 0, 1, 4, 1);
+  first.set_int(attr::activation::func, int64_t(ActFunc::identity));
+  std::vector<Instruction> chain = {first};
+  for (int i = 0; i < 10; ++i) {
+    Instruction next = first;
+    next.ap[ap::activation::src] = sb(Dtype::f32, 0, 1, (i % 2) * 4, 1);
+    next.ap[ap::activation::dst] = sb(Dtype::f32, 0, 1, ((i + 1) % 2) * 4, 1);
+    chain.push_back(next);
+  }
+  p.stream(kScalar).insts = chain;
+  std::vector<uint8_t> hbm(64);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  const double period = ns_of(t, Engine::scalar, t.min_ii_cycles + t.dependent_latency_cycles[unsigned(Engine::scalar)]);
+  CHECK(period == doctest::Approx(189).epsilon(0.01));  // 264 cycles at 1.4 GHz
+  CHECK(s->total_ns == doctest::Approx(10 * period + ns_of(t, Engine::scalar, t.min_ii_cycles + t.sbuf_access_cycles)));
+}
+
+TEST_CASE("the Scalar engine loads an activation table when the function changes") {
+  const Target &t = trn2();
+  auto act = [](ActFunc f, uint64_t dst) {
+    Instruction i = Instruction::make(Opcode::activation);
+    i.ap[ap::activation::dst] = sb(Dtype::f32, 0, 128, dst, 64);
+    i.ap[ap::activation::src] = sb(Dtype::f32, 0, 128, 0, 64);
+    i.set_int(attr::activation::func, int64_t(f));
+    return i;
+  };
+  Program p = new_program(64);
+  p.stream(kScalar).insts = {act(ActFunc::exp, 1024), act(ActFunc::exp, 2048), act(ActFunc::identity, 3072),
+                             act(ActFunc::exp, 4096), act(ActFunc::tanh, 5120), act(ActFunc::exp, 6144)};
+  std::vector<uint8_t> hbm(64);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  // exp (load), exp, identity (no table: exp stays), exp, tanh (load), exp (load).
+  CHECK(s->act_table_loads == 3);
+  CHECK(of(*s, kScalar).busy_ns ==
+        doctest::Approx(6 * ns_of(t, Engine::scalar, t.min_ii_cycles) + 3 * t.act_table_load_ns));
 }
 
 TEST_CASE("sem_signal fires after busy + latency of the earlier instructions") {
