@@ -24,6 +24,9 @@ struct State {
   tir::Module module;
   lir::Program lowered;
   Program program;
+  // How far the order may depart from the source's (see ScheduleSetting).
+  bool interleave = true;
+  size_t window = lir::kDefaultScheduleWindow;
 };
 
 struct Pass {
@@ -37,7 +40,7 @@ llvm::Error ok() { return llvm::Error::success(); }
 const std::vector<Pass> &passes() {
   static const std::vector<Pass> list = {
       {"unroll-loops", "expand every loop into straight-line Tile IR",
-       [](State &s, const Target &) { tir::unroll_loops(s.module); return ok(); }},
+       [](State &s, const Target &) { tir::unroll_loops(s.module, s.interleave); return ok(); }},
       {"legalize", "map Tile IR ops onto ISA instructions over virtual buffers",
        [](State &s, const Target &t) -> llvm::Error {
          auto l = legalize(s.module, t);
@@ -50,7 +53,7 @@ const std::vector<Pass> &passes() {
       {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
        [](State &s, const Target &) { lir::elide_memsets(s.lowered); return ok(); }},
       {"schedule", "place instructions on engines and order them by a cost-model list schedule",
-       [](State &s, const Target &t) { lir::schedule(s.lowered, t); return ok(); }},
+       [](State &s, const Target &t) { lir::schedule(s.lowered, t, s.window); return ok(); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",
        [](State &s, const Target &t) { lir::assign_dma_queues(s.lowered, t); return ok(); }},
       {"allocate-memory", "give SBUF/PSUM addresses by liveness, rotating freed space",
@@ -92,6 +95,41 @@ std::vector<std::string> pipeline_pass_names() {
   return names;
 }
 
+namespace {
+
+// The orders the pipeline tries, from the most overlap to the source's own:
+// interleaved parallel iterations and a wide list-schedule window keep more
+// tiles live. When SBUF or PSUM runs out, the next, more conservative
+// setting is tried, down to the source's order; so nkc never fails where
+// the program-order schedule fits, and a kernel that fits easily keeps the
+// aggressive schedule.
+struct ScheduleSetting {
+  bool interleave;
+  size_t window;
+};
+constexpr ScheduleSetting kSettings[] = {
+    {true, lir::kDefaultScheduleWindow}, {true, 64}, {false, 64}, {false, 8}, {false, 1}};
+
+llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const PipelineOptions &opts,
+                                 ScheduleSetting setting, llvm::raw_ostream &os, llvm::TimerGroup &group) {
+  State s;
+  s.module = m;
+  s.interleave = setting.interleave;
+  s.window = setting.window;
+  for (const Pass &p : passes()) {
+    if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
+    llvm::Timer timer(p.name, p.name, group);
+    if (opts.time_passes) timer.startTimer();
+    llvm::Error e = p.run(s, t);
+    if (opts.time_passes) timer.stopTimer();
+    if (e) return e;
+    if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
+  }
+  return std::move(s.program);
+}
+
+} // namespace
+
 llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const PipelineOptions &opts) {
   for (const std::string &n : opts.print_after)
     if (!listed(pipeline_pass_names(), n.c_str()))
@@ -100,24 +138,31 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
     if (!listed(pipeline_pass_names(), n.c_str()))
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-before", n.c_str());
   llvm::raw_ostream &os = opts.dump ? *opts.dump : llvm::errs();
-  State s;
-  s.module = std::move(m);
   llvm::TimerGroup group("nkc", "Pass execution timing report");
-  std::vector<std::unique_ptr<llvm::Timer>> timers;
-  for (const Pass &p : passes()) {
-    if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
-    timers.push_back(std::make_unique<llvm::Timer>(p.name, p.name, group));
-    if (opts.time_passes) timers.back()->startTimer();
-    llvm::Error e = p.run(s, t);
-    if (opts.time_passes) timers.back()->stopTimer();
-    if (e) return e;
-    if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
+  // Settings at or beyond the one asked for, most overlap first.
+  std::vector<ScheduleSetting> settings;
+  for (const ScheduleSetting &st : kSettings)
+    if (st.window <= opts.schedule_window && (opts.interleave || !st.interleave)) settings.push_back(st);
+  if (settings.empty()) settings.push_back({false, 1});
+  llvm::Expected<Program> result = llvm::createStringError(llvm::inconvertibleErrorCode(), "no schedule tried");
+  for (size_t i = 0; i < settings.size(); ++i) {
+    // Dumps and timings of the attempt that is kept only.
+    std::string dumps;
+    llvm::raw_string_ostream ds(dumps);
+    const bool last = i + 1 == settings.size();
+    llvm::consumeError(result.takeError());
+    result = run_once(m, t, opts, settings[i], ds, group);
+    if (result || last || !result.errorIsA<lir::OutOfMemoryError>()) {
+      os << ds.str();
+      if (opts.time_passes) {
+        group.print(os);
+        group.clear();  // printed once, here, not again when the group is destroyed
+      }
+      return result;
+    }
+    group.clear();
   }
-  if (opts.time_passes) {
-    group.print(os);
-    group.clear();  // printed once, here, not again when the group is destroyed
-  }
-  return std::move(s.program);
+  return result;
 }
 
 llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<std::string, int64_t> &defines,

@@ -32,6 +32,12 @@ struct PipelineOptions {
   std::vector<std::string> print_after;
   std::vector<std::string> print_before;
   bool time_passes = false;
+  // The most overlap the compiler may try: the list schedule's lookahead
+  // (instructions) and whether parallel iterations interleave. When tiles
+  // do not fit in SBUF/PSUM it falls back to less, down to the source's
+  // order (window 1, no interleaving: --schedule=in-order).
+  size_t schedule_window = 512;
+  bool interleave = true;             // interleave parallel loops' iterations
   llvm::raw_ostream *dump = nullptr;  // where dumps and timings go (default: errs())
 };
 

@@ -56,6 +56,14 @@ cl::list<std::string> print_before("print-before", cl::desc("Print the program b
                                    cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> time_passes("time-passes", cl::desc("Time each pass and print a report (stderr)"),
                           cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+enum class ScheduleMode { list, in_order };
+cl::opt<ScheduleMode> schedule_mode(
+    "schedule", cl::desc("Instruction order"), cl::init(ScheduleMode::list),
+    cl::values(clEnumValN(ScheduleMode::list, "list",
+                          "cost-model list schedule: hoists work up to 512 instructions ahead (default)"),
+               clEnumValN(ScheduleMode::in_order, "in-order",
+                          "keep the source's instruction order (engines are still chosen)")),
+    cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
                           cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
 
@@ -80,6 +88,10 @@ int compile(nk::Program &out) {
   opts.print_after.assign(print_after.begin(), print_after.end());
   opts.print_before.assign(print_before.begin(), print_before.end());
   opts.time_passes = time_passes;
+  if (schedule_mode == ScheduleMode::in_order) {
+    opts.schedule_window = 1;
+    opts.interleave = false;
+  }
   std::string diags;
   llvm::raw_string_ostream ds(diags);
   auto p = nk::compile_tile_file(input, defs, *t, opts, ds);

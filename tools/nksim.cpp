@@ -65,6 +65,9 @@ static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never wr
                             cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"),
                                    cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> in_order("schedule-in-order",
+                              cl::desc("Compiling a .tile: keep the source's instruction order (nkc --schedule=in-order)"),
+                              cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> timing_only("timing-only",
                                  cl::desc("Simulate timing and run the race and uninitialised-read checks without "
                                           "computing any values (inputs not given are treated as random; "
@@ -116,13 +119,21 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     if (!t) return createStringError(inconvertibleErrorCode(), "unknown target '%s' (known: trn1, trn2)", tname.c_str());
     std::string diags;
     raw_string_ostream ds(diags);
-    auto p = nk::compile_tile_file(path, defs, *t, nk::PipelineOptions{}, ds);
+    nk::PipelineOptions popts;
+    if (in_order) {
+      popts.schedule_window = 1;
+      popts.interleave = false;
+    }
+    auto p = nk::compile_tile_file(path, defs, *t, popts, ds);
     if (!p) {
       if (!ds.str().empty()) return createStringError(inconvertibleErrorCode(), "%s", ds.str().c_str());
       return p.takeError();
     }
     return p;
   }
+  if (in_order)
+    return createStringError(inconvertibleErrorCode(), "--schedule-in-order applies when compiling a .tile; %s is a compiled program",
+                             path.str().c_str());
   if (!defines.empty())
     return createStringError(inconvertibleErrorCode(), "-D binds sizes of a .tile kernel; %s is a compiled program",
                              path.str().c_str());

@@ -27,6 +27,8 @@
 
 namespace nk::lir {
 
+char OutOfMemoryError::ID = 0;
+
 namespace {
 
 constexpr uint64_t kAlign = 64;  // bytes; keeps every tile's rows aligned
@@ -144,7 +146,7 @@ llvm::Error allocate_memory(Program &p, const Target &t) {
             msg += fmt::format("\n  %{}: {} bytes per partition x {} partitions", l.name, l.bytes, l.partitions);
             if (l.loc.line) msg += fmt::format(" (defined at line {}, column {})", l.loc.line, l.loc.col);
           }
-          return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+          return llvm::make_error<OutOfMemoryError>(std::move(msg));
         }
         buf.offset = *at;
         buf.allocated = true;

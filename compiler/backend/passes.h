@@ -14,11 +14,26 @@ namespace nk::lir {
 void elide_memsets(Program &p);
 // Places every compute instruction on one of its allowed engines and
 // reorders the program by a cost-model list schedule.
-void schedule(Program &p, const Target &t);
+// `window`: how many instructions (in the original order) past the oldest
+// unscheduled one may be hoisted; 1 keeps the original order.
+constexpr size_t kDefaultScheduleWindow = 512;
+void schedule(Program &p, const Target &t, size_t window = kDefaultScheduleWindow);
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.
+// Running out of SBUF or PSUM is an OutOfMemoryError (the pipeline then
+// retries with a schedule that keeps fewer tiles live).
 llvm::Error allocate_memory(Program &p, const Target &t);
+class OutOfMemoryError : public llvm::ErrorInfo<OutOfMemoryError> {
+public:
+  static char ID;
+  explicit OutOfMemoryError(std::string msg) : msg_(std::move(msg)) {}
+  void log(llvm::raw_ostream &os) const override { os << msg_; }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
+
+private:
+  std::string msg_;
+};
 // Inserts sem_signal / sem_wait for every cross-stream dependency.
 llvm::Error insert_semaphores(Program &p, const Target &t);
 // Builds the runtime Program (per-stream instruction lists) and verifies it;

@@ -24,6 +24,9 @@
 // A window bounds how far ahead of the oldest unscheduled instruction (in the
 // original order) anything may be hoisted: loads have no inputs and would
 // otherwise all be issued at once, needing all of the KV cache in SBUF.
+// With a window of 1 the original order is kept (engines are still chosen).
+// The window does not bound SBUF use by itself: the pipeline re-schedules
+// with narrower windows when the allocator runs out (pipeline.cpp).
 #include "compiler/backend/passes.h"
 
 #include "runtime/cost_model.h"
@@ -38,7 +41,6 @@ namespace nk::lir {
 
 namespace {
 
-constexpr size_t kWindow = 512;  // instructions of lookahead in program order
 
 // Dependency edges from access history: per buffer, and per HBM byte range
 // (coarse: the bounding range of each HBM operand).
@@ -111,7 +113,8 @@ Deps build_deps(const Program &p) {
 
 } // namespace
 
-void schedule(Program &p, const Target &t) {
+void schedule(Program &p, const Target &t, size_t window) {
+  const size_t kWindow = std::max<size_t>(1, window);
   const size_t n = p.insts.size();
   if (n == 0) return;
   Deps deps = build_deps(p);

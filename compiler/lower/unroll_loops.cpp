@@ -18,6 +18,7 @@ struct Unroller {
   // per iteration of each loop directly inside it), for interleaving.
   std::vector<std::vector<Op>> *segments = nullptr;
   unsigned segment_depth = 0;  // `depth` of the parallel loop's body
+  bool interleave = true;
 
   ValueId map(ValueId v) const {
     if (v == kNoValue) return v;
@@ -37,7 +38,7 @@ struct Unroller {
   void run(const std::vector<Op> &ops) {
     for (const Op &op : ops) {
       if (op.kind == OpKind::loop) {
-        if (op.loop_kind == LoopKind::parallel && op.trip_count > 1) {
+        if (interleave && op.loop_kind == LoopKind::parallel && op.trip_count > 1) {
           run_parallel(op);
           continue;
         }
@@ -142,8 +143,8 @@ static size_t unrolled_size(const std::vector<Op> &ops) {
   return n;
 }
 
-void unroll_loops(Module &m) {
-  Unroller u{m, {}, {}, nullptr, 0, nullptr, 0};
+void unroll_loops(Module &m, bool interleave) {
+  Unroller u{m, {}, {}, nullptr, 0, nullptr, 0, interleave};
   size_t n = unrolled_size(m.body);
   std::vector<Op> flat;
   flat.reserve(n);
