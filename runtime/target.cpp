@@ -47,6 +47,7 @@ const Target kTrn1 = {
     /*dma_engine_bytes_per_ns=*/17.0,          // [arch-v2] ~17 B/ns per engine
     /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] ~1.3 us per transfer
     /*dma_issue_ns=*/0.0,                      // [dge] descriptors are built by software ahead of time
+    /*dma_issue_units=*/0,
     /*dma_descriptor_ns=*/1.0,                 // [dma-ov] fig. 5 (trn2 figure; v2 [est])
     /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/410.0,                // [arch-v2] 820 GB/s / 2 cores
@@ -75,8 +76,8 @@ const Target kTrn2 = {
     // yet, so these stay 1.0 [est] until a source gives a figure.
     {1.0, 1.0, 1.0, 1.0, 1.0},
     {0, 200, 200, 200, 0},                     // [perf] (a v2 figure) [est] for v3
-    /*vector_gpsimd_share_sbuf_port=*/true,    // [arch-v2] [est] for v3
-    /*vector_scalar_share_psum=*/true,         // [arch-v2] [est] for v3
+    /*vector_gpsimd_share_sbuf_port=*/false,   // [arch-v3] v3 lifts v2's restriction
+    /*vector_scalar_share_psum=*/false,        // [arch-v3] (unless both hit one PSUM bank: not modelled)
     /*act_table_load_ns=*/1300.0,              // [dma-ov] fig. 3: ~1.3 us before a [4, 4096] exp
     /*dma_engines=*/16,                        // [arch-v3] 16 per physical core
     /*dma_queues=*/16,
@@ -84,6 +85,7 @@ const Target kTrn2 = {
     /*dma_engine_bytes_per_ns=*/23.0,          // [arch-v3] ~23 B/ns per engine
     /*dma_fixed_latency_ns=*/1300.0,           // [dma-bw] (v2 figure) [est]
     /*dma_issue_ns=*/600.0,                    // [dge] hardware descriptor generation per DMA instruction
+    /*dma_issue_units=*/2,                     // [dge] two DGE instances per NeuronCore-v3
     /*dma_descriptor_ns=*/1.0,                 // [dma-ov] fig. 5: 8 x 256 B per engine in ~97 ns at 23 B/ns
     /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/375.0,                // [arch-v3] 3 TB/s / 8 cores

@@ -96,6 +96,7 @@ public:
         dma_(t.dma_engines, t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
         waiters_(t.num_semaphores) {
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
+    dge_free_.assign(t.dma_issue_units, 0.0);
     stats_.kernel = p.kernel;
     stats_.target = &t;
     for (const Stream &s : p.streams) stats_.streams.push_back(StreamStats{s.id});
@@ -164,6 +165,7 @@ private:
   double sbuf_port_free_ = 0;  // Vector/GpSimd shared SBUF port
   double psum_port_free_ = 0;  // Vector/Scalar shared PSUM access
   int act_table_ = -1;         // the activation function whose table is loaded
+  std::vector<double> dge_free_;  // shared descriptor generators: free from
 };
 
 bool touches(const Instruction &inst, Memory m) {
@@ -288,6 +290,15 @@ llvm::Error Scheduler::step(unsigned s) {
   if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
   if (inst.op == Opcode::sem_signal) return issue_sem_signal(s, inst, now);
   bool sbuf_port = false, psum_port = false;
+  double *dge = nullptr;  // the shared descriptor generator this dma_copy uses
+  if (inst.op == Opcode::dma_copy && !dge_free_.empty()) {
+    dge = &*std::min_element(dge_free_.begin(), dge_free_.end());
+    if (*dge > now) {
+      stats_.port_stall_ns += *dge - now;
+      st.ready = *dge;  // wait for a generator, in time order
+      return llvm::Error::success();
+    }
+  }
   if (inst.op != Opcode::dma_copy) {
     const double start = earliest_start(s, inst, now, &sbuf_port, &psum_port);
     if (start > now) {
@@ -314,6 +325,7 @@ llvm::Error Scheduler::step(unsigned s) {
     // The queue is occupied while the descriptors are generated; the bytes
     // start to flow a fixed latency later.
     const double issued_at = now + cost.issue_ns;
+    if (dge) *dge = issued_at;
     dma_.add(transfers_.size(), issued_at + cost.latency_ns, cost.engine_work, hbm > 0, s);
     st.ready = issued_at;
     transfers_.push_back(Transfer{s, st.pc, now, st.issued++});

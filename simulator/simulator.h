@@ -60,8 +60,9 @@ struct SimStats {
   uint64_t dma_bytes = 0;   // bytes moved by dma_copy (the larger side of each)
   uint64_t hbm_bytes = 0;   // bytes read from or written to HBM
   uint64_t act_table_loads = 0;  // Scalar activation-table switches
-  // Time compute instructions waited, ready to issue, for a result of their
-  // own engine (dependent latency) or for a port another engine held.
+  // Time instructions waited, ready to issue, for a result of their own
+  // engine (dependent latency), or for a port another engine held or a
+  // shared DMA descriptor generator (port stalls).
   double dependency_stall_ns = 0;
   double port_stall_ns = 0;
   std::vector<SimWarning> warnings;

@@ -104,15 +104,15 @@ TEST_CASE("two engines without dependencies overlap; chained by a semaphore they
   CHECK(of(*par, kScalar).blocked_ns == 0);
 }
 
-TEST_CASE("Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM access") {
-  const Target &t = trn2();
+TEST_CASE("trn1: Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM access") {
+  const Target &t = trn1();
   REQUIRE(t.vector_gpsimd_share_sbuf_port);
   REQUIRE(t.vector_scalar_share_psum);
   std::vector<uint8_t> hbm(64);
   const double v = ns_of(t, Engine::vector, 1024), g = ns_of(t, Engine::gpsimd, 1024);
   const double s_ = ns_of(t, Engine::scalar, 1024);
   // Independent SBUF memsets on Vector and GpSimd: one after the other.
-  Program p = new_program(64);
+  Program p = new_program(64, "trn1");
   p.stream(kVector).insts = {memset_sb(sb(Dtype::f32, 0, 128, 0, 1024))};
   p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024))};
   auto a = run(p, hbm);
@@ -120,7 +120,7 @@ TEST_CASE("Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM acc
   CHECK(a->total_ns == doctest::Approx(v + g + ns_of(t, Engine::gpsimd, t.sbuf_access_cycles)));
   CHECK(a->port_stall_ns == doctest::Approx(v));
   // Vector writing PSUM and GpSimd writing SBUF: no shared resource.
-  Program q = new_program(64);
+  Program q = new_program(64, "trn1");
   q.stream(kVector).insts = {memset_sb(ps(Dtype::f32, 0, 128, 0, 512))};
   q.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 128, 8192, 1024))};
   auto b = run(q, hbm);
@@ -128,7 +128,7 @@ TEST_CASE("Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM acc
   CHECK(b->port_stall_ns == 0);
   CHECK(b->total_ns == doctest::Approx(g + ns_of(t, Engine::gpsimd, t.sbuf_access_cycles)));
   // Vector and Scalar both reading PSUM: one after the other.
-  Program r = new_program(64);
+  Program r = new_program(64, "trn1");
   r.stream(kVector).insts = {scale_op(sb(Dtype::f32, 0, 128, 0, 512), ps(Dtype::f32, 0, 128, 0, 512))};
   r.stream(kScalar).insts = {scale_op(sb(Dtype::f32, 0, 128, 8192, 512), ps(Dtype::f32, 0, 128, 4096, 512))};
   auto c = run(r, hbm);
@@ -137,6 +137,32 @@ TEST_CASE("Vector and GpSimd share SBUF's port; Vector and Scalar share PSUM acc
   CHECK(c->total_ns == doctest::Approx(v512 + s512 + ns_of(t, Engine::scalar, t.sbuf_access_cycles)));
   CHECK(c->port_stall_ns == doctest::Approx(v512));
   (void)s_;
+  // NeuronCore-v3 lifts both restrictions: the same programs overlap.
+  const Target &t2 = trn2();
+  REQUIRE(!t2.vector_gpsimd_share_sbuf_port);
+  REQUIRE(!t2.vector_scalar_share_psum);
+  for (Program *prog : {&p, &r}) {
+    prog->target = "trn2";
+    auto x = run(*prog, hbm);
+    REQUIRE(bool(x));
+    CHECK(x->port_stall_ns == 0);
+  }
+}
+
+TEST_CASE("trn2: two descriptor generators serve every queue") {
+  // Four queues each issue one small load at time 0: two generators take
+  // the first two, the other two wait dma_issue_ns for a free one.
+  const Target &t = trn2();
+  REQUIRE(t.dma_issue_units == 2);
+  Program p = new_program(4 * 4096);
+  for (unsigned q = 0; q < 4; ++q)
+    p.stream(StreamId{Engine::dma, uint8_t(q)}).insts = {
+        dma(sb(Dtype::f32, 8 * q, 8, 0, 128), hbm2(Dtype::f32, q * 4096, 8, 128))};
+  std::vector<uint8_t> hbm(4 * 4096);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  CHECK(s->port_stall_ns == doctest::Approx(2 * t.dma_issue_ns));
+  CHECK(s->total_ns == doctest::Approx(t.dma_issue_ns + dma_alone_ns(t, 0, 8, 4096)));
 }
 
 TEST_CASE("dependent one-element instructions on one engine: one per MIN_II + dependent latency") {
@@ -269,8 +295,13 @@ TEST_CASE("DMA: issue, fixed latency, then bytes on the DMA engines the partitio
 TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, spread ones do not") {
   // 16 transfers of 8 partitions x 2 KiB on 16 queues. Touching partitions
   // 0-7 they all need DMA engine 0; touching 8q..8q+7 each has its own.
-  for (const Target *t : all_targets()) {
-    CAPTURE(t->name);
+  // Descriptor generation is set to zero here: trn2's two shared generators
+  // would stagger the 16 issues (tested on its own below).
+  for (const Target *real : all_targets()) {
+    CAPTURE(real->name);
+    Target copy = *real;
+    copy.dma_issue_ns = 0;
+    const Target *t = &copy;
     const uint32_t n = 512;  // f32 per partition: 2 KiB
     const double bytes = 8.0 * n * 4;
     auto build = [&](bool spread) {
@@ -283,8 +314,8 @@ TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, s
       return p;
     };
     std::vector<uint8_t> hbm(16 * 8 * n * 4);
-    auto same = run(build(false), hbm);
-    auto spread = run(build(true), hbm);
+    auto same = simulate(build(false), *t, hbm, {});
+    auto spread = simulate(build(true), *t, hbm, {});
     REQUIRE(bool(same));
     REQUIRE(bool(spread));
     const double fixed = t->dma_issue_ns + t->dma_fixed_latency_ns;
