@@ -46,6 +46,9 @@ void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimSt
   llvm::json::Object o{
       {"kernel", stats.kernel},
       {"target", stats.target ? stats.target->name : ""},
+      // The fixed part of every dma_copy, so scripts can separate it out.
+      {"dma_issue_ns", stats.target ? stats.target->dma_issue_ns : 0.0},
+      {"dma_fixed_latency_ns", stats.target ? stats.target->dma_fixed_latency_ns : 0.0},
       {"instructions", int64_t(program.num_instructions())},
       {"total_ns", stats.total_ns},
       {"dma_transfers", int64_t(stats.dma_transfers)},
