@@ -542,9 +542,48 @@ llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "deferred input '%s' does not fit in the %zu bytes of HBM",
                                      d.decl.name.c_str(), hbm.size());
-  Scheduler sched(program, target, hbm, options, trace);
+  const Target model = without_mechanisms(target, options.mechanisms_off);
+  Scheduler sched(program, model, hbm, options, trace);
   sched.set_deferred(deferred);
-  return sched.run();
+  auto stats = sched.run();
+  if (stats) stats->target = &target;  // not the local copy of the model
+  return stats;
+}
+
+namespace {
+struct MechanismName {
+  const char *name;
+  Mechanism m;
+};
+constexpr MechanismName kMechanisms[] = {{"dma-issue", Mechanism::dma_issue},
+                                         {"dma-descriptors", Mechanism::dma_descriptors},
+                                         {"dependent-latency", Mechanism::dependent_latency},
+                                         {"shared-ports", Mechanism::shared_ports},
+                                         {"act-table", Mechanism::act_table}};
+} // namespace
+
+std::optional<Mechanism> parse_mechanism(llvm::StringRef name) {
+  for (const MechanismName &m : kMechanisms)
+    if (name == m.name) return m.m;
+  return std::nullopt;
+}
+
+const char *mechanism_names() {
+  return "dma-issue, dma-descriptors, dependent-latency, shared-ports, act-table";
+}
+
+Target without_mechanisms(const Target &t, unsigned off) {
+  Target m = t;
+  if (off & unsigned(Mechanism::dma_issue)) m.dma_issue_ns = 0;
+  if (off & unsigned(Mechanism::dma_descriptors)) m.dma_descriptor_ns = 0;
+  if (off & unsigned(Mechanism::dependent_latency))
+    for (unsigned &c : m.dependent_latency_cycles) c = 0;
+  if (off & unsigned(Mechanism::shared_ports)) {
+    m.vector_gpsimd_share_sbuf_port = false;
+    m.vector_scalar_share_psum = false;
+  }
+  if (off & unsigned(Mechanism::act_table)) m.act_table_load_ns = 0;
+  return m;
 }
 
 double SimStats::hbm_roofline_fraction() const {

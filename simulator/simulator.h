@@ -21,10 +21,26 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace nk {
+
+// Parts of the cost model that can be switched off, to see what each costs
+// a kernel (nksim --without=...; the fidelity suite's before/after tables).
+enum class Mechanism : unsigned {
+  dma_issue = 1u << 0,          // descriptor generation per dma_copy
+  dma_descriptors = 1u << 1,    // engine time per contiguous run
+  dependent_latency = 1u << 2,  // same-engine result latency
+  shared_ports = 1u << 3,       // Vector/GpSimd SBUF port, Vector/Scalar PSUM
+  act_table = 1u << 4,          // activation-table loads
+};
+// "dma-issue", ... -> the mechanism; nullopt if unknown.
+std::optional<Mechanism> parse_mechanism(llvm::StringRef name);
+const char *mechanism_names();  // "dma-issue, dma-descriptors, ..." for help texts
+// `t` with the mechanisms in `off` (a mask of Mechanism bits) switched off.
+Target without_mechanisms(const Target &t, unsigned off);
 
 struct SimOptions {
   bool strict = false;       // uninitialised SBUF/PSUM reads are errors
@@ -36,6 +52,7 @@ struct SimOptions {
   // full run's; a published kernel at its real size (billions of MACs)
   // simulates in seconds.
   bool timing_only = false;
+  unsigned mechanisms_off = 0;  // Mechanism bits: parts of the cost model switched off
 };
 
 // Per stream (engine or DMA queue). busy + blocked + idle = total time.

@@ -73,6 +73,11 @@ static cl::opt<bool> timing_only("timing-only",
                                           "computing any values (inputs not given are treated as random; "
                                           "no --output or --check): for kernels at real sizes"),
                                  cl::sub(run_cmd), cl::cat(category));
+static cl::list<std::string> without("without", cl::CommaSeparated,
+                                     cl::desc("Switch parts of the cost model off, to see what each costs the "
+                                              "kernel (docs/simulator.md): dma-issue, dma-descriptors, "
+                                              "dependent-latency, shared-ports, act-table"),
+                                     cl::value_desc("mechanism,..."), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
                                cl::sub(run_cmd), cl::cat(category));
@@ -216,6 +221,11 @@ int run_main() {
   options.strict = strict;
   options.check_races = !no_race_check;
   options.timing_only = timing_only;
+  for (const std::string &m : without) {
+    auto mech = nk::parse_mechanism(m);
+    if (!mech) return fail("--without: unknown mechanism '" + m + "' (known: " + nk::mechanism_names() + ")");
+    options.mechanisms_off |= unsigned(*mech);
+  }
   nk::SimTrace trace;
   auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
   if (!stats) return fail_error(stats.takeError(), input_path);
