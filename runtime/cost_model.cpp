@@ -151,21 +151,29 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
   const uint64_t elements = src.num_elements();
   const double row_bytes = double(elements) / double(rows) *
                            double(std::max(dtype_size(src.dtype), dtype_size(dst.dtype)));
-  // Descriptors per row: the row's elements in contiguous runs, on whichever
-  // side is more fragmented. An HBM pattern's first dim is the row dim.
+  // Descriptors: contiguous runs of HBM bytes (the DMA's unit of work on
+  // the HBM side), per row on whichever side is more fragmented. When the
+  // HBM side is one contiguous block and every row one run, the rows an
+  // engine serves are adjacent in HBM: one descriptor for all of them.
   auto runs_per_row = [&](const AccessPattern &a) -> double {
     const unsigned first = a.on_chip() ? 0 : 1;
-    if (!a.on_chip() && a.num_dims <= 1) return 1;  // one element per row
+    if (!a.on_chip() && a.num_dims <= 1) return 1;  // a flat HBM block: rows are its slices
     const uint64_t per_row = row_elements(a, first);
     return double((per_row + contiguous_run(a, first) - 1) / contiguous_run(a, first));
   };
   const double desc_per_row = std::max(runs_per_row(src), runs_per_row(dst));
+  const AccessPattern *hbm = src.mem == Memory::hbm ? &src : dst.mem == Memory::hbm ? &dst : nullptr;
+  const bool one_block = hbm && desc_per_row == 1 && contiguous_run(*hbm, 0) >= hbm->num_elements();
   const double desc_work = t.dma_descriptor_ns * t.dma_engine_bytes_per_ns;
-  for (uint64_t r = first_row; r < first_row + rows; ++r) {
-    const unsigned e = unsigned((r / t.dma_partitions_per_engine) % t.dma_engines);
-    c.engine_bytes[e] += row_bytes;
-    c.engine_work[e] += row_bytes + desc_per_row * desc_work;
-    c.descriptors += desc_per_row;
+  std::vector<unsigned> rows_on(t.dma_engines, 0);
+  for (uint64_t r = first_row; r < first_row + rows; ++r)
+    ++rows_on[unsigned((r / t.dma_partitions_per_engine) % t.dma_engines)];
+  for (unsigned e = 0; e < t.dma_engines; ++e) {
+    if (!rows_on[e]) continue;
+    const double descriptors = one_block ? 1.0 : rows_on[e] * desc_per_row;
+    c.engine_bytes[e] = rows_on[e] * row_bytes;
+    c.engine_work[e] = rows_on[e] * row_bytes + descriptors * desc_work;
+    c.descriptors += descriptors;
   }
   return c;
 }

@@ -325,9 +325,10 @@ TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, s
   }
 }
 
-TEST_CASE("DMA descriptors: each contiguous run per partition costs dma_descriptor_ns") {
+TEST_CASE("DMA descriptors: each contiguous HBM run costs dma_descriptor_ns") {
   // A [32 | 128] f32 load from a column-major HBM matrix: every element is
-  // its own run (128 descriptors per row), against the same bytes row-major.
+  // its own run (128 descriptors per row), against the same bytes row-major,
+  // one contiguous block (one descriptor per engine for its 8 rows).
   for (const Target *t : all_targets()) {
     CAPTURE(t->name);
     const double bytes = 32 * 128 * 4;
@@ -341,7 +342,15 @@ TEST_CASE("DMA descriptors: each contiguous run per partition costs dma_descript
     REQUIRE(bool(b));
     CHECK(a->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 32, bytes, 1)));
     CHECK(b->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 32, bytes, 128)));
-    CHECK(b->total_ns - a->total_ns == doctest::Approx(8 * 127 * t->dma_descriptor_ns));
+    CHECK(b->total_ns - a->total_ns == doctest::Approx((8 * 128 - 1) * t->dma_descriptor_ns));
+    // Rows 64 B apart in HBM: one run per row, not one block.
+    Program gaps = new_program(uint64_t(2 * bytes), t->name);
+    gaps.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 32, 0, 128), hbm_ap(Dtype::f32, 0, {{256, 32}, {1, 128}}))};
+    std::vector<uint8_t> hbm2x{std::vector<uint8_t>(size_t(2 * bytes))};
+    auto c = run(gaps, hbm2x);
+    REQUIRE(bool(c));
+    CHECK(c->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 32, bytes, 1, /*one_block=*/false)));
+    CHECK(c->total_ns - a->total_ns == doctest::Approx(7 * t->dma_descriptor_ns));
   }
 }
 
@@ -364,7 +373,8 @@ TEST_CASE("DMA issue cost: many small transfers on one queue cost more than one 
     CHECK(a->total_ns == doctest::Approx(dma_alone_ns(*t, 0, 128, 128 * 4096)));
     // The last transfer is issued after 63 others' descriptor generation;
     // the queue moves data one transfer at a time.
-    const double data_each = dma_alone_ns(*t, 0, 128, 128 * 64) - t->dma_issue_ns - t->dma_fixed_latency_ns;
+    const double data_each =
+        dma_alone_ns(*t, 0, 128, 128 * 64, 1, /*one_block=*/false) - t->dma_issue_ns - t->dma_fixed_latency_ns;
     const double expected = std::max(64 * t->dma_issue_ns + t->dma_fixed_latency_ns + data_each,
                                      t->dma_issue_ns + t->dma_fixed_latency_ns + 64 * data_each);
     CHECK(b->total_ns == doctest::Approx(expected));

@@ -119,17 +119,19 @@ inline const Target &trn1() { return *find_target("trn1"); }
 // numbers (docs/targets.md): descriptor generation, the fixed latency, then
 // each DMA engine (dma_partitions_per_engine partitions each, starting at
 // partition `first`) moves its rows' bytes plus dma_descriptor_ns per
-// descriptor (`desc_per_row` contiguous runs per row), all engines together
-// capped by HBM bandwidth when `hbm`.
+// descriptor: `desc_per_row` contiguous HBM runs per row, or one for all its
+// rows when they are one contiguous HBM block (`one_block`); all engines
+// together capped by HBM bandwidth when `hbm`.
 inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, double bytes,
-                           double desc_per_row = 1, bool hbm = true) {
+                           double desc_per_row = 1, bool one_block = true, bool hbm = true) {
   std::vector<unsigned> rows(t.dma_engines, 0);
   for (unsigned p = first; p < first + parts; ++p) ++rows[(p / t.dma_partitions_per_engine) % t.dma_engines];
   double longest = 0, engines = 0;
   for (unsigned r : rows) {
     if (!r) continue;
     engines += 1;
-    longest = std::max(longest, r * (bytes / parts / t.dma_engine_bytes_per_ns + desc_per_row * t.dma_descriptor_ns));
+    const double descriptors = one_block && desc_per_row == 1 ? 1 : r * desc_per_row;
+    longest = std::max(longest, r * bytes / parts / t.dma_engine_bytes_per_ns + descriptors * t.dma_descriptor_ns);
   }
   const double demand = engines * t.dma_engine_bytes_per_ns;
   if (hbm && demand > t.hbm_bytes_per_ns) longest *= demand / t.hbm_bytes_per_ns;
