@@ -69,18 +69,22 @@ def run_case(case, bin_dir, tmp, schedule, without):
         os.remove(program)
     if r.returncode != 0:
         return None, (r.stderr.strip().splitlines() or ["nksim: exit %d" % r.returncode])[0]
-    return json.loads(r.stdout), None
+    stats = json.loads(r.stdout)
+    stats["_without"] = without
+    return stats, None
 
 
 def simulated_figure(case, stats):
     metric = case.get("metric", "total")
+    # Under --without=dma-issue the model had no issue time to subtract.
+    issue_ns = 0.0 if "dma-issue" in stats.get("_without", "") else stats["dma_issue_ns"]
     total = stats["total_ns"]
     if metric == "total":
         return total
     if metric == "per_instruction":
         return total / case["count"]
     if metric == "dma_flow":
-        return total - stats["dma_issue_ns"] - stats["dma_fixed_latency_ns"]
+        return total - issue_ns - stats["dma_fixed_latency_ns"]
     raise ValueError("unknown metric " + metric)
 
 
@@ -114,6 +118,9 @@ def main():
     ap.add_argument("--update-golden", action="store_true", help="rewrite golden.json from this run")
     ap.add_argument("--schedule", choices=["list", "in-order"], default="list",
                     help="nkc's schedule for the ports (default: nkc's default)")
+    ap.add_argument("--ablate", action="store_true",
+                    help="also run every case with each cost-model mechanism switched off (nksim --without) "
+                         "and print the ratios side by side: what each mechanism changes, case by case")
     ap.add_argument("--without", default="", metavar="MECH,...",
                     help="switch cost-model mechanisms off in nksim (nksim run --help), for before/after tables")
     args = ap.parse_args()
@@ -134,13 +141,32 @@ def main():
             needed |= {c["numerator"], c["denominator"]}
     runnable = [by_name[n] for n in sorted(needed) if by_name[n]["kind"] != "ratio"]
 
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(run_case, c, bin_dir, tmp, args.schedule, args.without): c for c in runnable}
-        for fut in concurrent.futures.as_completed(futures):
-            c = futures[fut]
-            stats, err = fut.result()
-            results[c["name"]] = (stats, err)
+    def run_all(without):
+        results = {}
+        with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            futures = {pool.submit(run_case, c, bin_dir, tmp, args.schedule, without): c for c in runnable}
+            for fut in concurrent.futures.as_completed(futures):
+                c = futures[fut]
+                results[c["name"]] = fut.result()
+        return results
+
+    def ratio_of(c, results):
+        if c["kind"] == "ratio":
+            num, den = results[c["numerator"]], results[c["denominator"]]
+            if num[1] or den[1]:
+                return None
+            return (simulated_figure(by_name[c["numerator"]], num[0]) /
+                    simulated_figure(by_name[c["denominator"]], den[0])) / c["published_ratio"]
+        stats, err = results[c["name"]]
+        pub = c.get("published_ns", c.get("bound_ns"))
+        return None if err or not pub else simulated_figure(c, stats) / pub
+
+    results = run_all(args.without)
+    ablation = {}
+    if args.ablate:
+        mechanisms = ["dma-issue", "dma-descriptors", "dependent-latency", "shared-ports", "act-table"]
+        for m in mechanisms + [",".join(mechanisms)]:
+            ablation["all" if "," in m else m] = run_all(m)
 
     rows = []
     for c in selected:
@@ -228,6 +254,26 @@ def main():
     if failed:
         print("could not run: " + ", ".join(r["name"] for r in failed))
 
+    if ablation:
+        print()
+        print("ratio (simulated / published) with the full model and with each mechanism switched off:")
+        names = list(ablation)
+        print("%-34s %7s " % ("case", "full") + " ".join("%9s" % n[:9] for n in names))
+        for c in selected:
+            full = ratio_of(c, results)
+            cells = []
+            for n in names:
+                r = ratio_of(c, ablation[n])
+                cells.append("%9s" % ("-" if r is None else "%.3f" % r))
+            print("%-34s %7s " % (c["name"], "-" if full is None else "%.3f" % full) + " ".join(cells))
+        for n in names:
+            rs = [ratio_of(c, ablation[n]) for c in selected if c["kind"] in ("calibration", "ratio")]
+            rs = [r for r in rs if r is not None]
+            if rs:
+                print("without %-26s median |ratio - 1| %.3f, within 2x %d/%d" % (
+                    n, statistics.median(abs(r - 1) for r in rs), sum(1 for r in rs if 0.5 <= r <= 2), len(rs)))
+        summary["ablation"] = {n: {c["name"]: ratio_of(c, ablation[n]) for c in selected} for n in names}
+
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "fidelity.json"), "w") as f:
         json.dump({"schedule": args.schedule, "without": args.without, "summary": summary, "cases": rows}, f,
@@ -241,7 +287,32 @@ def main():
                         r["unit"], r["ratio"]] +
                        [r.get("published_busy", {}).get(e, "") for e in ENGINES] +
                        [("%.2f" % r["busy"][e]) if e in r.get("busy", {}) else "" for e in ENGINES] + [r["error"] or ""])
-    print("wrote %s/fidelity.{csv,json}" % out_dir)
+    # The same table as Markdown, for docs/fidelity.md.
+    with open(os.path.join(out_dir, "fidelity.md"), "w") as f:
+        f.write("| case | target | mark | published | simulated | ratio | busy % published / simulated |\n")
+        f.write("|---|---|---|---|---|---|---|\n")
+        for r in rows:
+            if r["unit"] == "ratio":
+                pub_s = "%.3f" % r["published"]
+                sim_s = "-" if r["simulated"] is None else "%.3f" % r["simulated"]
+            else:
+                pub_s, sim_s = fmt_ns(r["published"]), fmt_ns(r["simulated"])
+            busy = ", ".join("%s %.1f / %s" % (e, r["published_busy"][e],
+                                               "%.1f" % r["busy"][e] if e in r.get("busy", {}) else "-")
+                             for e in ENGINES if e in r.get("published_busy", {}))
+            ratio_s = "-" if r["ratio"] is None else "%.3f" % r["ratio"]
+            if r["error"]:
+                ratio_s = "does not run"
+            f.write("| %s | %s | %s | %s | %s | %s | %s |\n" % (r["name"], r["target"], r["mark"], pub_s, sim_s,
+                                                               ratio_s, busy))
+        if ablation:
+            names = list(ablation)
+            f.write("\n| case | full model | " + " | ".join("without " + n for n in names) + " |\n")
+            f.write("|---|---|" + "---|" * len(names) + "\n")
+            for c in selected:
+                cells = [ratio_of(c, results)] + [ratio_of(c, ablation[n]) for n in names]
+                f.write("| %s | " % c["name"] + " | ".join("-" if x is None else "%.3f" % x for x in cells) + " |\n")
+    print("wrote %s/fidelity.{csv,json,md}" % out_dir)
 
     golden_path = os.path.join(HERE, "golden.json")
     status = 2 if failed else 0
