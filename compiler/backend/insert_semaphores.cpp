@@ -117,6 +117,8 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   std::vector<InstIdx> dep_list;
   dep_list.reserve(2 * n);
   AccessMap maps[3];  // hbm, sbuf, psum (PSUM and SBUF: per-partition byte ranges)
+  std::vector<std::pair<uint64_t, uint64_t>> runs;
+  constexpr size_t kMaxHbmRuns = 4096;  // past this, an HBM operand is its hull
   const HbmWrites hbm_writes(p);
   std::vector<bool> needs_signal(n, false);
   auto so = [&](InstIdx i) { return stream_of[i]; };
@@ -138,6 +140,13 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
         if (!a.present() || write != (pass == 1)) continue;
         auto [lo, hi] = byte_extent(a);
         if (a.mem == Memory::hbm && !hbm_writes.overlaps(lo, hi)) continue;  // never conflicts
+        // HBM: each run the pattern touches, so that column blocks of one
+        // matrix (overlapping hulls, disjoint bytes) do not wait for each
+        // other; the hull when there are very many runs.
+        if (a.mem == Memory::hbm && hbm_runs(a, kMaxHbmRuns, runs) && runs.size() > 1) {
+          for (auto [rlo, rhi] : runs) maps[0].access(rlo, rhi, write, i, dep, so);
+          continue;
+        }
         maps[unsigned(a.mem) - 1].access(lo, hi, write, i, dep, so);
       }
     dep_begin[i + 1] = dep_list.size();

@@ -41,9 +41,11 @@ namespace nk::lir {
 
 namespace {
 
+constexpr size_t kMaxHbmRuns = 4096;  // past this, an HBM operand is its hull
 
-// Dependency edges from access history: per buffer, and per HBM byte range
-// (coarse: the bounding range of each HBM operand).
+
+// Dependency edges from access history: per buffer, and per HBM byte runs
+// (the runs each HBM operand touches; its hull when it has very many).
 struct Deps {
   std::vector<std::vector<uint32_t>> preds;  // per instruction
 };
@@ -60,7 +62,15 @@ Deps build_deps(const Program &p) {
   std::vector<History> buf(p.buffers.size());
   // HBM: ranges [lo, hi) with their history; few writers in practice, so a
   // list of written ranges and of read ranges per written range suffices.
-  struct HbmAccess { uint64_t lo, hi; uint32_t inst; bool write; };
+  struct HbmAccess {
+    uint64_t lo, hi;
+    uint32_t inst;
+    bool write;
+    std::vector<std::pair<uint64_t, uint64_t>> runs;  // sorted; {lo, hi} when too many
+  };
+  auto overlap = [](const HbmAccess &x, const HbmAccess &y) {
+    return x.lo < y.hi && y.lo < x.hi && runs_overlap(x.runs, y.runs);
+  };
   // Only accesses to bytes some instruction writes can conflict (HbmWrites);
   // kernels write little of HBM, so these lists stay short.
   const HbmWrites written(p);
@@ -94,12 +104,13 @@ Deps build_deps(const Program &p) {
         if (a.mem != Memory::hbm) continue;
         auto [lo, hi] = byte_extent(a);
         if (!written.overlaps(lo, hi)) continue;  // bytes nobody writes: no conflict
-        HbmAccess acc{lo, hi, i, write};
+        HbmAccess acc{lo, hi, i, write, {}};
+        if (!hbm_runs(a, kMaxHbmRuns, acc.runs)) acc.runs = {{lo, hi}};
         for (const HbmAccess &w : hbm_writes)
-          if (w.lo < acc.hi && acc.lo < w.hi) add(w.inst);
+          if (overlap(w, acc)) add(w.inst);
         if (write) {
           for (const HbmAccess &r : hbm_reads)
-            if (r.lo < acc.hi && acc.lo < r.hi) add(r.inst);
+            if (overlap(r, acc)) add(r.inst);
           hbm_writes.push_back(acc);
         } else {
           hbm_reads.push_back(acc);

@@ -30,6 +30,54 @@ std::pair<uint64_t, uint64_t> byte_extent(const AccessPattern &a) {
   return {uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype))};
 }
 
+bool hbm_runs(const AccessPattern &a, size_t cap, std::vector<std::pair<uint64_t, uint64_t>> &runs) {
+  runs.clear();
+  const int64_t esz = dtype_size(a.dtype);
+  const unsigned nd = a.num_dims;
+  for (unsigned d = 0; d < nd; ++d)
+    if (a.dims[d].count == 0) return true;  // no bytes
+  // The innermost dim is one run when its stride is 1, else one per element.
+  const bool inner_contiguous = nd == 0 || a.dims[nd - 1].stride == 1 || a.dims[nd - 1].count == 1;
+  const int64_t inner_bytes = nd == 0 ? esz : inner_contiguous ? int64_t(a.dims[nd - 1].count) * esz : esz;
+  const unsigned outer = nd == 0 ? 0 : inner_contiguous ? nd - 1 : nd;
+  uint64_t n = 1;
+  for (unsigned d = 0; d < outer; ++d) {
+    n *= a.dims[d].count;
+    if (n > cap) return false;
+  }
+  runs.reserve(n);
+  uint64_t idx[kMaxHbmDims] = {};
+  for (uint64_t k = 0; k < n; ++k) {
+    int64_t off = int64_t(a.offset);
+    for (unsigned d = 0; d < outer; ++d) off += a.dims[d].stride * int64_t(idx[d]) * esz;
+    if (off < 0) off = 0;
+    runs.push_back({uint64_t(off), uint64_t(off + inner_bytes)});
+    for (int d = int(outer) - 1; d >= 0; --d) {
+      if (++idx[d] < a.dims[unsigned(d)].count) break;
+      idx[d] = 0;
+    }
+  }
+  std::sort(runs.begin(), runs.end());
+  size_t w = 0;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    if (w && runs[r].first <= runs[w - 1].second) runs[w - 1].second = std::max(runs[w - 1].second, runs[r].second);
+    else runs[w++] = runs[r];
+  }
+  runs.resize(w);
+  return true;
+}
+
+bool runs_overlap(const std::vector<std::pair<uint64_t, uint64_t>> &a,
+                  const std::vector<std::pair<uint64_t, uint64_t>> &b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].second <= b[j].first) ++i;
+    else if (b[j].second <= a[i].first) ++j;
+    else return true;
+  }
+  return false;
+}
+
 HbmWrites::HbmWrites(const Program &p) {
   for (const Inst &in : p.insts) {
     const OpInfo &info = op_info(in.inst.op);

@@ -65,6 +65,16 @@ struct Program {
 // chip) or in HBM. Conservative for strided patterns (their hull).
 std::pair<uint64_t, uint64_t> byte_extent(const AccessPattern &a);
 
+// The byte runs [lo, hi) an HBM pattern touches, sorted and merged, into
+// `runs`; false (runs left empty) when there would be more than `cap`, for
+// which callers fall back to byte_extent. Column blocks of a row-major
+// matrix have overlapping hulls but disjoint runs: dependency analyses that
+// compare runs do not serialise them.
+bool hbm_runs(const AccessPattern &a, size_t cap, std::vector<std::pair<uint64_t, uint64_t>> &runs);
+// Whether two sorted, merged run lists share a byte.
+bool runs_overlap(const std::vector<std::pair<uint64_t, uint64_t>> &a,
+                  const std::vector<std::pair<uint64_t, uint64_t>> &b);
+
 // The HBM bytes some instruction of `p` writes, as merged ranges. An HBM
 // read outside them cannot conflict with anything, so dependency analyses
 // can skip it: kernels read their inputs many times through strided views

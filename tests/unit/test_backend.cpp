@@ -223,3 +223,51 @@ TEST_CASE("a DMA queue that reuses its own data waits for its own transfers") {
   CHECK(insts[2].get_int(attr::sem_wait::sem) == 4 + 3);
   CHECK(insts[2].get_int(attr::sem_wait::value) == 1);
 }
+
+TEST_CASE("HBM dependencies compare the bytes, not the hulls: column blocks of one matrix are independent") {
+  // hbm_runs: a [4 | 8] column block of a row-major [4, 32] f32 matrix.
+  AccessPattern block = hbm_rows(0, 4, 8);
+  block.dims[0].stride = 32;
+  std::vector<std::pair<uint64_t, uint64_t>> a, b;
+  REQUIRE(hbm_runs(block, 64, a));
+  REQUIRE(a.size() == 4);
+  CHECK(a[1] == std::make_pair<uint64_t, uint64_t>(128, 160));
+  AccessPattern next = block;
+  next.offset = 32;  // columns 8..15: its hull overlaps the first block's
+  REQUIRE(hbm_runs(next, 64, b));
+  CHECK(byte_extent(next).first < byte_extent(block).second);
+  CHECK_FALSE(runs_overlap(a, b));
+  AccessPattern row = hbm_rows(128, 1, 32);  // row 1: meets both blocks
+  std::vector<std::pair<uint64_t, uint64_t>> r;
+  REQUIRE(hbm_runs(row, 64, r));
+  CHECK(runs_overlap(a, r));
+  CHECK(runs_overlap(b, r));
+  CHECK_FALSE(hbm_runs(block, 3, a));  // more runs than the cap
+
+  // Two stores of column blocks on two queues: neither waits for the other.
+  const Target &t = *find_target("trn2");
+  Builder bl;
+  bl.p.kernel = "columns";
+  bl.p.target = "trn2";
+  bl.p.hbm_size = 4 * 32 * 4;
+  BufferId x = bl.buf("x", 4, 32);
+  Inst &fill = bl.add(Opcode::memset, engine_bit(Engine::vector));
+  bl.set(fill, ap::memset::dst, tile(Dtype::f32, 4, 8), x);
+  for (unsigned j = 0; j < 2; ++j) {
+    Inst &store = bl.add(Opcode::dma_copy, engine_bit(Engine::dma));
+    AccessPattern dst = block;
+    dst.offset = 32 * j;
+    bl.set(store, ap::dma_copy::dst, dst);
+    bl.set(store, ap::dma_copy::src, tile(Dtype::f32, 4, 8), x);
+    store.stream = {Engine::dma, uint8_t(j)};
+    store.placed = true;
+  }
+  auto prog = run_backend(std::move(bl.p), t);
+  REQUIRE_MESSAGE(prog, llvm::toString(prog.takeError()));
+  for (const Stream &s : prog->streams) {
+    if (s.id.engine != Engine::dma) continue;
+    for (const Instruction &i : s.insts)
+      if (i.op == Opcode::sem_wait)  // only on the memset's engine (vector: semaphore 1)
+        CHECK(i.get_int(attr::sem_wait::sem) == 1);
+  }
+}
