@@ -468,3 +468,27 @@ TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {
   for (const StreamStats &x : s->streams)
     CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s->total_ns));
 }
+
+TEST_CASE("a bound on transfers in flight per queue exposes each transfer's fixed latency") {
+  // Four 8-partition loads on one queue. Unbounded (the targets' setting,
+  // no published figure), their latencies overlap; with one in flight, each
+  // waits for the previous one to complete.
+  for (unsigned bound : {0u, 1u, 2u}) {
+    CAPTURE(bound);
+    Target t = trn1();
+    t.dma_max_in_flight = bound;
+    Program p = new_program(4 * 8192, "trn1");
+    for (unsigned i = 0; i < 4; ++i)
+      p.stream(kDma0).insts.push_back(
+          dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * 8192, 8, 256)));
+    std::vector<uint8_t> hbm(4 * 8192);
+    auto s = simulate(p, t, hbm, {});
+    REQUIRE(bool(s));
+    const double one = dma_alone_ns(t, 0, 8, 8192);  // issue (0 on trn1) + latency + data
+    const double data = one - t.dma_fixed_latency_ns;
+    if (bound == 0) CHECK(s->total_ns == doctest::Approx(t.dma_fixed_latency_ns + 4 * data));
+    if (bound == 1) CHECK(s->total_ns == doctest::Approx(4 * one));
+    // Two in flight: the third issues when the first completes.
+    if (bound == 2) CHECK(s->total_ns == doctest::Approx(one + t.dma_fixed_latency_ns + 3 * data - data));
+  }
+}
