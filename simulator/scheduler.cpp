@@ -294,7 +294,7 @@ llvm::Error Scheduler::step(unsigned s) {
   if (inst.op == Opcode::dma_copy && !dge_free_.empty()) {
     dge = &*std::min_element(dge_free_.begin(), dge_free_.end());
     if (*dge > now) {
-      stats_.port_stall_ns += *dge - now;
+      stats_.dge_stall_ns += *dge - now;
       st.ready = *dge;  // wait for a generator, in time order
       return llvm::Error::success();
     }
@@ -325,7 +325,10 @@ llvm::Error Scheduler::step(unsigned s) {
     // The queue is occupied while the descriptors are generated; the bytes
     // start to flow a fixed latency later.
     const double issued_at = now + cost.issue_ns;
-    if (dge) *dge = issued_at;
+    if (dge) {
+      *dge = issued_at;
+      stats_.dge_busy_ns += cost.issue_ns;
+    }
     dma_.add(transfers_.size(), issued_at + cost.latency_ns, cost.engine_work, hbm > 0, s);
     st.ready = issued_at;
     transfers_.push_back(Transfer{s, st.pc, now, st.issued++});

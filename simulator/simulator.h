@@ -77,11 +77,13 @@ struct SimStats {
   uint64_t dma_bytes = 0;   // bytes moved by dma_copy (the larger side of each)
   uint64_t hbm_bytes = 0;   // bytes read from or written to HBM
   uint64_t act_table_loads = 0;  // Scalar activation-table switches
-  // Time instructions waited, ready to issue, for a result of their own
-  // engine (dependent latency), or for a port another engine held or a
-  // shared DMA descriptor generator (port stalls).
+  // Time instructions waited, ready to issue: for a result of their own
+  // engine (dependent latency), for a port another engine held, and (DMA
+  // queues, summed over queues) for a shared descriptor generator.
   double dependency_stall_ns = 0;
   double port_stall_ns = 0;
+  double dge_stall_ns = 0;
+  double dge_busy_ns = 0;  // summed over the shared descriptor generators
   std::vector<SimWarning> warnings;
   uint64_t num_warnings = 0;  // including those not kept
 

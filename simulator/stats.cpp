@@ -29,6 +29,10 @@ void print_stats(llvm::raw_ostream &os, const SimStats &st) {
   os << fmt::format("stalls: {:.1f} ns on same-engine dependencies, {:.1f} ns on shared ports; "
                     "{} activation-table loads\n",
                     st.dependency_stall_ns, st.port_stall_ns, st.act_table_loads);
+  if (t.dma_issue_units && st.total_ns > 0)
+    os << fmt::format("dma descriptor generators: {} busy {:.1f}% of the time; queues waited {:.1f} ns for one\n",
+                      t.dma_issue_units, 100.0 * st.dge_busy_ns / (t.dma_issue_units * st.total_ns),
+                      st.dge_stall_ns);
   if (st.num_warnings) os << fmt::format("warnings: {}\n", st.num_warnings);
 }
 
@@ -58,6 +62,10 @@ void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimSt
       {"hbm_roofline_fraction", stats.hbm_roofline_fraction()},
       {"dependency_stall_ns", stats.dependency_stall_ns},
       {"port_stall_ns", stats.port_stall_ns},
+      {"dge_stall_ns", stats.dge_stall_ns},
+      {"dge_busy_fraction", stats.target && stats.target->dma_issue_units && stats.total_ns > 0
+                                ? stats.dge_busy_ns / (stats.target->dma_issue_units * stats.total_ns)
+                                : 0.0},
       {"act_table_loads", int64_t(stats.act_table_loads)},
       {"streams", std::move(streams)}};
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(o))) << '\n';

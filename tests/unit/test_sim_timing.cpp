@@ -161,7 +161,9 @@ TEST_CASE("trn2: two descriptor generators serve every queue") {
   std::vector<uint8_t> hbm(4 * 4096);
   auto s = run(p, hbm);
   REQUIRE(bool(s));
-  CHECK(s->port_stall_ns == doctest::Approx(2 * t.dma_issue_ns));
+  CHECK(s->dge_stall_ns == doctest::Approx(2 * t.dma_issue_ns));
+  CHECK(s->port_stall_ns == 0);
+  CHECK(s->dge_busy_ns == doctest::Approx(4 * t.dma_issue_ns));
   CHECK(s->total_ns == doctest::Approx(t.dma_issue_ns + dma_alone_ns(t, 0, 8, 4096)));
 }
 
