@@ -11,6 +11,17 @@ namespace nk {
 
 namespace {
 double free_size(const AccessPattern &a) { return double(a.free_elements()); }
+// Elements one after another in each partition (the innermost dims merge).
+bool contiguous(const AccessPattern &a) {
+  int64_t next = 1;
+  for (int d = int(a.num_dims) - 1; d >= 0; --d) {
+    const Dim &dim = a.dims[unsigned(d)];
+    if (dim.count == 1) continue;
+    if (dim.stride != next) return false;
+    next *= int64_t(dim.count);
+  }
+  return true;
+}
 bool any_in_psum(const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
   for (unsigned i = 0; i < info.num_aps; ++i)
@@ -47,25 +58,43 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     break;
   }
   case Opcode::tensor_tensor: {
-    double n = free_size(inst.ap[ap::tensor_tensor::src0]);
-    busy = any_in_psum(inst) ? std::max(min_ii, n) : 2 * n;
+    // One input in PSUM: N. Both in SBUF: 2N, except N for bf16 add /
+    // subtract / multiply on contiguous data (all operands bf16).
+    const AccessPattern &a = inst.ap[ap::tensor_tensor::src0], &b = inst.ap[ap::tensor_tensor::src1],
+                        &d = inst.ap[ap::tensor_tensor::dst];
+    const double n = free_size(a);
+    const auto op = AluOp(inst.get_int(attr::tensor_tensor::op));
+    const bool fast_bf16 = a.dtype == Dtype::bf16 && b.dtype == Dtype::bf16 && d.dtype == Dtype::bf16 &&
+                           (op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply) &&
+                           contiguous(a) && contiguous(b) && contiguous(d);
+    busy = any_in_psum(inst) || fast_bf16 ? std::max(min_ii, n) : std::max(min_ii, 2 * n);
     break;
   }
   case Opcode::tensor_scalar:
     busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar::src]));
     break;
   case Opcode::tensor_reduce: {
-    const AccessPattern &src = inst.ap[ap::tensor_reduce::src];
-    double n = free_size(src);
-    busy = std::max(min_ii, dtype_size(src.dtype) <= 2 ? n / 2 : n);
+    // N/2 when input and output are bf16 and the reduction adds or takes the
+    // max; else N. (The note defines MIN_II without using it; we keep it as
+    // the floor every other note has.)
+    const AccessPattern &src = inst.ap[ap::tensor_reduce::src], &dst = inst.ap[ap::tensor_reduce::dst];
+    const auto op = AluOp(inst.get_int(attr::tensor_reduce::op));
+    const double n = free_size(src);
+    const bool half = src.dtype == Dtype::bf16 && dst.dtype == Dtype::bf16 && (op == AluOp::add || op == AluOp::max);
+    busy = std::max(min_ii, half ? n / 2 : n);
     break;
   }
   case Opcode::tensor_copy:
     busy = std::max(min_ii, free_size(inst.ap[ap::tensor_copy::src]));
     break;
-  case Opcode::memset:
-    busy = std::max(min_ii, free_size(inst.ap[ap::memset::dst]));
+  case Opcode::memset: {
+    // Zero into bf16/fp16: N/2.
+    const AccessPattern &dst = inst.ap[ap::memset::dst];
+    const bool half = inst.get_float(attr::memset::value) == 0.0f &&
+                      (dst.dtype == Dtype::bf16 || dst.dtype == Dtype::f16);
+    busy = std::max(min_ii, half ? free_size(dst) / 2 : free_size(dst));
     break;
+  }
   case Opcode::select:
     busy = std::max(min_ii, free_size(inst.ap[ap::select::dst]));
     break;

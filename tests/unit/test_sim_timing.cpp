@@ -4,6 +4,8 @@
 // formulas), not copied from the simulator.
 #include "test_sim_util.h"
 
+#include "runtime/cost_model.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <doctest/doctest.h>
@@ -493,4 +495,48 @@ TEST_CASE("a bound on transfers in flight per queue exposes each transfer's fixe
     // Two in flight: the third issues when the first completes.
     if (bound == 2) CHECK(s->total_ns == doctest::Approx(one + t.dma_fixed_latency_ns + 3 * data - data));
   }
+}
+
+TEST_CASE("cost notes' special cases: bf16 tensor_tensor, bf16 reductions, zero bf16 memsets") {
+  const Target &t = trn2();
+  const double n = 1024, min_ii = t.min_ii_cycles;
+  auto tt = [](Dtype d, AluOp op, int64_t stride = 1) {
+    Instruction i = Instruction::make(Opcode::tensor_tensor);
+    i.ap[ap::tensor_tensor::dst] = onchip(Memory::sbuf, d, 0, 128, 0, {{stride, 1024}});
+    i.ap[ap::tensor_tensor::src0] = sb(d, 0, 128, 8192, 1024);
+    i.ap[ap::tensor_tensor::src1] = sb(d, 0, 128, 16384, 1024);
+    i.set_int(attr::tensor_tensor::op, int64_t(op));
+    return i;
+  };
+  auto busy = [&](const Instruction &i) { return instruction_cost(t, Engine::vector, i).busy_cycles; };
+  // [isa-cost] tensor_tensor: N for all-bf16 add/subtract/multiply on
+  // contiguous SBUF data, else 2N (both inputs in SBUF).
+  CHECK(busy(tt(Dtype::bf16, AluOp::add)) == std::max(min_ii, n));
+  CHECK(busy(tt(Dtype::bf16, AluOp::multiply)) == std::max(min_ii, n));
+  CHECK(busy(tt(Dtype::bf16, AluOp::divide)) == std::max(min_ii, 2 * n));
+  CHECK(busy(tt(Dtype::f32, AluOp::add)) == std::max(min_ii, 2 * n));
+  CHECK(busy(tt(Dtype::bf16, AluOp::add, 2)) == std::max(min_ii, 2 * n));  // strided output
+  // tensor_reduce: N/2 for bf16 in and out with add or max, else N.
+  auto red = [](Dtype in, Dtype out, AluOp op) {
+    Instruction i = Instruction::make(Opcode::tensor_reduce);
+    i.ap[ap::tensor_reduce::dst] = sb(out, 0, 128, 0, 1);
+    i.ap[ap::tensor_reduce::src] = sb(in, 0, 128, 64, 1024);
+    i.set_int(attr::tensor_reduce::op, int64_t(op));
+    return i;
+  };
+  CHECK(busy(red(Dtype::bf16, Dtype::bf16, AluOp::add)) == n / 2);
+  CHECK(busy(red(Dtype::bf16, Dtype::bf16, AluOp::max)) == n / 2);
+  CHECK(busy(red(Dtype::bf16, Dtype::f32, AluOp::add)) == n);
+  CHECK(busy(red(Dtype::bf16, Dtype::bf16, AluOp::min)) == n);
+  // memset: N/2 for a zero fill of bf16/fp16, else N.
+  auto fill = [](Dtype d, float v) {
+    Instruction i = Instruction::make(Opcode::memset);
+    i.ap[ap::memset::dst] = sb(d, 0, 128, 0, 1024);
+    i.set_float(attr::memset::value, v);
+    return i;
+  };
+  CHECK(busy(fill(Dtype::bf16, 0.0f)) == n / 2);
+  CHECK(busy(fill(Dtype::f16, 0.0f)) == n / 2);
+  CHECK(busy(fill(Dtype::bf16, 1.0f)) == n);
+  CHECK(busy(fill(Dtype::f32, 0.0f)) == n);
 }
