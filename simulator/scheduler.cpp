@@ -165,6 +165,8 @@ private:
   double sbuf_port_free_ = 0;  // Vector/GpSimd shared SBUF port
   double psum_port_free_ = 0;  // Vector/Scalar shared PSUM access
   int act_table_ = -1;         // the activation function whose table is loaded
+  uint64_t transfers_in_flight_ = 0;  // all queues
+  double dma_active_since_ = 0;
   std::vector<double> dge_free_;  // shared descriptor generators: free from
 };
 
@@ -337,6 +339,7 @@ llvm::Error Scheduler::step(unsigned s) {
     stats_.dma_bytes += bytes;
     stats_.hbm_bytes += hbm;
     account_dma(s, now);
+    if (transfers_in_flight_++ == 0) dma_active_since_ = now;
     ++st.in_flight;
     ++st.pc;
     return llvm::Error::success();
@@ -472,6 +475,7 @@ void Scheduler::end_transfers(double t) {
     account_dma(tr.stream, t);
     if (dma_throttled(tr.stream)) st.ready = std::max(st.ready, t);
     --st.in_flight;
+    if (--transfers_in_flight_ == 0) stats_.dma_active_ns += t - dma_active_since_;
     st.completed[tr.seq] = true;
     while (st.completed_prefix < st.issued && st.completed[st.completed_prefix]) ++st.completed_prefix;
     size_t fired = 0;

@@ -77,6 +77,7 @@ struct SimStats {
   uint64_t dma_bytes = 0;   // bytes moved by dma_copy (the larger side of each)
   uint64_t hbm_bytes = 0;   // bytes read from or written to HBM
   uint64_t act_table_loads = 0;  // Scalar activation-table switches
+  double dma_active_ns = 0;  // time with at least one transfer in flight, any queue
   // Time instructions waited, ready to issue: for a result of their own
   // engine (dependent latency), for a port another engine held, and (DMA
   // queues, summed over queues) for a shared descriptor generator.

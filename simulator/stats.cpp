@@ -22,8 +22,9 @@ void print_stats(llvm::raw_ostream &os, const SimStats &st) {
     os << fmt::format("{:<8} {:>8} {:>12.1f} {:>6.1f}% {:>12.1f} {:>12.1f}\n", stream_name(s.id),
                       s.instructions, s.busy_ns, pct, s.blocked_ns, s.idle_ns);
   }
-  os << fmt::format("dma: {} transfers, {} bytes, {:.2f} GB/s achieved\n", st.dma_transfers,
-                    st.dma_bytes, st.achieved_gb_per_s());
+  os << fmt::format("dma: {} transfers, {} bytes, {:.2f} GB/s achieved; a transfer in flight {:.1f}% of the time\n",
+                    st.dma_transfers, st.dma_bytes, st.achieved_gb_per_s(),
+                    st.total_ns > 0 ? 100.0 * st.dma_active_ns / st.total_ns : 0.0);
   os << fmt::format("hbm: {} bytes; roofline {:.1f} GB/s; {:.1f}% of the HBM roofline\n",
                     st.hbm_bytes, t.hbm_bytes_per_ns, 100.0 * st.hbm_roofline_fraction());
   os << fmt::format("stalls: {:.1f} ns on same-engine dependencies, {:.1f} ns on shared ports; "
@@ -57,6 +58,7 @@ void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimSt
       {"total_ns", stats.total_ns},
       {"dma_transfers", int64_t(stats.dma_transfers)},
       {"dma_bytes", int64_t(stats.dma_bytes)},
+      {"dma_active_fraction", stats.total_ns > 0 ? stats.dma_active_ns / stats.total_ns : 0.0},
       {"hbm_bytes", int64_t(stats.hbm_bytes)},
       {"achieved_gb_per_s", stats.achieved_gb_per_s()},
       {"hbm_roofline_fraction", stats.hbm_roofline_fraction()},

@@ -166,6 +166,8 @@ TEST_CASE("trn2: two descriptor generators serve every queue") {
   CHECK(s->dge_stall_ns == doctest::Approx(2 * t.dma_issue_ns));
   CHECK(s->port_stall_ns == 0);
   CHECK(s->dge_busy_ns == doctest::Approx(4 * t.dma_issue_ns));
+  // Some transfer is in flight from the first issue to the last completion.
+  CHECK(s->dma_active_ns == doctest::Approx(s->total_ns));
   CHECK(s->total_ns == doctest::Approx(t.dma_issue_ns + dma_alone_ns(t, 0, 8, 4096)));
 }
 
@@ -272,6 +274,7 @@ TEST_CASE("DMA: issue, fixed latency, then bytes on the DMA engines the partitio
     CHECK(s->total_ns == doctest::Approx(alone));
     CHECK(s->dma_bytes == bytes);
     CHECK(s->hbm_bytes == bytes);
+    CHECK(s->dma_active_ns == doctest::Approx(s->total_ns));  // in flight from issue to the end
     CHECK(s->achieved_gb_per_s() == doctest::Approx(double(bytes) / s->total_ns));
     CHECK(s->hbm_roofline_fraction() ==
           doctest::Approx(double(bytes) / t->hbm_bytes_per_ns / s->total_ns));
