@@ -108,6 +108,13 @@ def fmt_ns(ns):
     return "%.1f ns" % ns
 
 
+def figures(row):
+    """The published and simulated figures of a result row, as printed."""
+    if row["unit"] == "ratio":
+        return "%.3f" % row["published"], "-" if row["simulated"] is None else "%.3f" % row["simulated"]
+    return fmt_ns(row["published"]), fmt_ns(row["simulated"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -196,11 +203,7 @@ def main():
     print("%-34s %-5s %-3s %12s %12s %7s  %s" % ("case", "tgt", "mk", "published", "simulated", "ratio",
                                                  "busy % published/simulated"))
     for r in rows:
-        if r["unit"] == "ratio":
-            pub_s = "%.3f" % r["published"]
-            sim_s = "-" if r["simulated"] is None else "%.3f" % r["simulated"]
-        else:
-            pub_s, sim_s = fmt_ns(r["published"]), fmt_ns(r["simulated"])
+        pub_s, sim_s = figures(r)
         ratio_s = "-" if r["ratio"] is None else "%.3f" % r["ratio"]
         if r["kind"] == "upper_bound" and r["ratio"] is not None:
             ratio_s += " ok" if r["ratio"] <= 1 else " OVER"
@@ -294,11 +297,7 @@ def main():
         f.write("| case | target | mark | published | simulated | ratio | busy % published / simulated |\n")
         f.write("|---|---|---|---|---|---|---|\n")
         for r in rows:
-            if r["unit"] == "ratio":
-                pub_s = "%.3f" % r["published"]
-                sim_s = "-" if r["simulated"] is None else "%.3f" % r["simulated"]
-            else:
-                pub_s, sim_s = fmt_ns(r["published"]), fmt_ns(r["simulated"])
+            pub_s, sim_s = figures(r)
             busy = ", ".join("%s %.1f / %s" % (e, r["published_busy"][e],
                                                "%.1f" % r["busy"][e] if e in r.get("busy", {}) else "-")
                              for e in ENGINES if e in r.get("published_busy", {}))
