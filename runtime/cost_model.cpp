@@ -201,7 +201,8 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
     if (!rows_on[e]) continue;
     const double descriptors = one_block ? 1.0 : rows_on[e] * desc_per_row;
     c.engine_bytes[e] = rows_on[e] * row_bytes;
-    c.engine_work[e] = rows_on[e] * row_bytes + descriptors * desc_work;
+    c.engine_work[e] = rows_on[e] * row_bytes + descriptors * desc_work +
+                       t.dma_transfer_engine_ns * t.dma_engine_bytes_per_ns;
     c.descriptors += descriptors;
   }
   return c;

@@ -54,6 +54,7 @@ struct Target {
   double dma_issue_ns;                // queue occupied per dma_copy (descriptor generation)
   unsigned dma_issue_units;           // descriptor generators shared by all queues (0: one per queue)
   double dma_descriptor_ns;           // engine time per descriptor (contiguous run per row)
+  double dma_transfer_engine_ns;      // engine time per transfer, on each engine it uses
   unsigned dma_max_in_flight;         // transfers in flight per queue (0: no bound)
   double hbm_bytes_per_ns;            // HBM bandwidth per core (the roofline)
 

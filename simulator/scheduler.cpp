@@ -566,7 +566,8 @@ constexpr MechanismName kMechanisms[] = {{"dma-issue", Mechanism::dma_issue},
                                          {"dma-descriptors", Mechanism::dma_descriptors},
                                          {"dependent-latency", Mechanism::dependent_latency},
                                          {"shared-ports", Mechanism::shared_ports},
-                                         {"act-table", Mechanism::act_table}};
+                                         {"act-table", Mechanism::act_table},
+                                         {"dma-transfer", Mechanism::dma_transfer}};
 } // namespace
 
 std::optional<Mechanism> parse_mechanism(llvm::StringRef name) {
@@ -576,7 +577,7 @@ std::optional<Mechanism> parse_mechanism(llvm::StringRef name) {
 }
 
 const char *mechanism_names() {
-  return "dma-issue, dma-descriptors, dependent-latency, shared-ports, act-table";
+  return "dma-issue, dma-descriptors, dma-transfer, dependent-latency, shared-ports, act-table";
 }
 
 Target without_mechanisms(const Target &t, unsigned off) {
@@ -590,6 +591,7 @@ Target without_mechanisms(const Target &t, unsigned off) {
     m.vector_scalar_share_psum = false;
   }
   if (off & unsigned(Mechanism::act_table)) m.act_table_load_ns = 0;
+  if (off & unsigned(Mechanism::dma_transfer)) m.dma_transfer_engine_ns = 0;
   return m;
 }
 

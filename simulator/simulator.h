@@ -35,6 +35,7 @@ enum class Mechanism : unsigned {
   dependent_latency = 1u << 2,  // same-engine result latency
   shared_ports = 1u << 3,       // Vector/GpSimd SBUF port, Vector/Scalar PSUM
   act_table = 1u << 4,          // activation-table loads
+  dma_transfer = 1u << 5,       // engine time per transfer (trn1)
 };
 // "dma-issue", ... -> the mechanism; nullopt if unknown.
 std::optional<Mechanism> parse_mechanism(llvm::StringRef name);

@@ -76,7 +76,7 @@ static cl::opt<bool> timing_only("timing-only",
 static cl::list<std::string> without("without", cl::CommaSeparated,
                                      cl::desc("Switch parts of the cost model off, to see what each costs the "
                                               "kernel (docs/simulator.md): dma-issue, dma-descriptors, "
-                                              "dependent-latency, shared-ports, act-table"),
+                                              "dma-transfer, dependent-latency, shared-ports, act-table"),
                                      cl::value_desc("mechanism,..."), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),

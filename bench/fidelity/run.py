@@ -173,7 +173,7 @@ def main():
     results = run_all(args.without)
     ablation = {}
     if args.ablate:
-        mechanisms = ["dma-issue", "dma-descriptors", "dependent-latency", "shared-ports", "act-table"]
+        mechanisms = ["dma-issue", "dma-descriptors", "dma-transfer", "dependent-latency", "shared-ports", "act-table"]
         for m in mechanisms + [",".join(mechanisms)]:
             ablation["all" if "," in m else m] = run_all(m)
 

@@ -120,7 +120,8 @@ inline const Target &trn1() { return *find_target("trn1"); }
 // each DMA engine (dma_partitions_per_engine partitions each, starting at
 // partition `first`) moves its rows' bytes plus dma_descriptor_ns per
 // descriptor: `desc_per_row` contiguous HBM runs per row, or one for all its
-// rows when they are one contiguous HBM block (`one_block`); all engines
+// rows when they are one contiguous HBM block (`one_block`), plus
+// dma_transfer_engine_ns for the transfer on each engine it uses; all engines
 // together capped by HBM bandwidth when `hbm`.
 inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, double bytes,
                            double desc_per_row = 1, bool one_block = true, bool hbm = true) {
@@ -131,7 +132,8 @@ inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, doub
     if (!r) continue;
     engines += 1;
     const double descriptors = one_block && desc_per_row == 1 ? 1 : r * desc_per_row;
-    longest = std::max(longest, r * bytes / parts / t.dma_engine_bytes_per_ns + descriptors * t.dma_descriptor_ns);
+    longest = std::max(longest, r * bytes / parts / t.dma_engine_bytes_per_ns + descriptors * t.dma_descriptor_ns +
+                                    t.dma_transfer_engine_ns);
   }
   const double demand = engines * t.dma_engine_bytes_per_ns;
   if (hbm && demand > t.hbm_bytes_per_ns) longest *= demand / t.hbm_bytes_per_ns;
