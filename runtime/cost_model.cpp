@@ -73,6 +73,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::tensor_scalar:
     busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar::src]));
     break;
+  case Opcode::tensor_scalar_reduce:  // the reduction costs one more MIN_II
+    busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar_reduce::src])) + min_ii;
+    break;
   case Opcode::tensor_reduce: {
     // N/2 when input and output are bf16 and the reduction adds or takes the
     // max; else N. (The note defines MIN_II without using it; we keep it as

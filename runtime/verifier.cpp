@@ -300,6 +300,21 @@ private:
         report("scalar1 is given but op1 is bypass");
       break;
     }
+    case Opcode::tensor_scalar_reduce: {
+      using F = ap::tensor_scalar_reduce;
+      same_shape(inst, F::dst, F::src);
+      per_partition_scalar(inst, F::scalar0, F::src);
+      per_partition_scalar(inst, F::reduce_dst, F::src);
+      AluOp op0 = inst.get_alu(attr::tensor_scalar_reduce::op0);
+      if (alu_kind(op0) != AluKind::arithmetic || op0 == AluOp::bypass)
+        report(fmt::format("op0 must be an arithmetic op, not {}", alu_name(op0)));
+      AluOp rop = inst.get_alu(attr::tensor_scalar_reduce::reduce_op);
+      if (alu_kind(rop) != AluKind::arithmetic || rop == AluOp::bypass || rop == AluOp::divide ||
+          rop == AluOp::subtract || rop == AluOp::pow)
+        report(fmt::format("reduce_op: {} is not a reduction op (use add, multiply, max, min or abs_max)",
+                           alu_name(rop)));
+      break;
+    }
     case Opcode::tensor_reduce: {
       using F = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];

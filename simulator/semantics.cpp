@@ -100,6 +100,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::tensor_copy: return tensor_copy(inst);
   case Opcode::tensor_tensor: return tensor_tensor(inst);
   case Opcode::tensor_scalar: return tensor_scalar(inst);
+  case Opcode::tensor_scalar_reduce: return tensor_scalar_reduce(inst);
   case Opcode::tensor_reduce: return tensor_reduce(inst);
   case Opcode::activation: return activation(inst);
   case Opcode::iota: return iota(inst);
@@ -372,6 +373,28 @@ void Executor::tensor_scalar(const Instruction &inst) {
     gather_row_f32(src, mem_.row(src, r), x);
     alu_tensor_scalar(op0, x, v0, rev0, x, F);
     if (op1 != AluOp::bypass) alu_tensor_scalar(op1, x, v1, rev1, x, F);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst = src op0 s0 (s0 op0 src if reverse0), s0 = scalar0[p] or imm0;
+// reduce_dst[p] = reduce_op over the fp32 results of the row, in walk order
+// (an add is NumPy's pairwise sum), before their conversion to dst's dtype.
+void Executor::tensor_scalar_reduce(const Instruction &inst) {
+  using f = ap::tensor_scalar_reduce;
+  using a = attr::tensor_scalar_reduce;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
+  const AccessPattern &sc0 = inst.ap[f::scalar0], &red = inst.ap[f::reduce_dst];
+  const AluOp op0 = inst.get_alu(a::op0), rop = inst.get_alu(a::reduce_op);
+  const bool rev0 = inst.get_bool(a::reverse0);
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    const float v0 = sc0.present() ? load_scalar(sc0, r) : inst.get_float(a::imm0);
+    gather_row_f32(src, mem_.row(src, r), x);
+    alu_tensor_scalar(op0, x, v0, rev0, x, F);
+    const float reduced = reduce_values(rop, x, F);
+    scatter_row_f32(red, mem_.row(red, r), &reduced);
     scatter_row_f32(dst, mem_.row(dst, r), x);
   }
 }

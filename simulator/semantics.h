@@ -28,6 +28,7 @@ private:
   void tensor_copy(const Instruction &inst);
   void tensor_tensor(const Instruction &inst);
   void tensor_scalar(const Instruction &inst);
+  void tensor_scalar_reduce(const Instruction &inst);
   void tensor_reduce(const Instruction &inst);
   void activation(const Instruction &inst);
   void iota(const Instruction &inst);

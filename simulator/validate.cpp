@@ -184,6 +184,20 @@ struct Checker {
       if (bit0 || bit1) return integer_only(inst);
       return llvm::Error::success();
     }
+    case Opcode::tensor_scalar_reduce: {
+      using f = ap::tensor_scalar_reduce;
+      if (auto e = same_shape(inst, f::dst, f::src)) return e;
+      unsigned rows = inst.ap[f::src].num_partitions;
+      if (auto e = per_partition(inst, f::scalar0, rows)) return e;
+      if (auto e = per_partition(inst, f::reduce_dst, rows)) return e;
+      if (alu_kind(inst.get_alu(attr::tensor_scalar_reduce::op0)) != AluKind::arithmetic)
+        return fail("op0 must be an arithmetic op (the integer pipeline is not modelled for this instruction)");
+      AluOp rop = inst.get_alu(attr::tensor_scalar_reduce::reduce_op);
+      if (rop == AluOp::bypass || alu_kind(rop) != AluKind::arithmetic || rop == AluOp::divide ||
+          rop == AluOp::subtract || rop == AluOp::pow)
+        return fail(fmt::format("'{}' is not a reduction operator", alu_name(rop)));
+      return llvm::Error::success();
+    }
     case Opcode::tensor_reduce: {
       using f = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];

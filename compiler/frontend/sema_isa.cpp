@@ -275,7 +275,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       src = field("on_true");
       [[fallthrough]];
     case Opcode::tensor_copy: case Opcode::tensor_tensor: case Opcode::tensor_scalar:
-    case Opcode::activation: case Opcode::affine_select:
+    case Opcode::tensor_scalar_reduce: case Opcode::activation: case Opcode::affine_select:
       t = type_of(src);
       if (t.is_hbm()) t.mem = Memory::sbuf;  // not reachable: src checked on-chip
       t.mem = Memory::sbuf;

@@ -543,3 +543,18 @@ TEST_CASE("cost notes' special cases: bf16 tensor_tensor, bf16 reductions, zero 
   CHECK(busy(fill(Dtype::bf16, 1.0f)) == n);
   CHECK(busy(fill(Dtype::f32, 0.0f)) == n);
 }
+
+TEST_CASE("tensor_scalar_reduce costs max(MIN_II, N) + MIN_II on the Vector engine") {
+  // [isa-cost] nki.isa.tensor_scalar_reduce.
+  const Target &t = trn1();
+  Instruction i = Instruction::make(Opcode::tensor_scalar_reduce);
+  i.ap[ap::tensor_scalar_reduce::dst] = sb(Dtype::f32, 0, 128, 0, 1024);
+  i.ap[ap::tensor_scalar_reduce::src] = sb(Dtype::f32, 0, 128, 4096, 1024);
+  i.ap[ap::tensor_scalar_reduce::reduce_dst] = sb(Dtype::f32, 0, 128, 8192, 1);
+  i.set_int(attr::tensor_scalar_reduce::op0, int64_t(AluOp::multiply));
+  i.set_int(attr::tensor_scalar_reduce::reduce_op, int64_t(AluOp::max));
+  CHECK(instruction_cost(t, Engine::vector, i).busy_cycles == 1024 + t.min_ii_cycles);
+  i.ap[ap::tensor_scalar_reduce::src] = sb(Dtype::f32, 0, 128, 4096, 8);
+  i.ap[ap::tensor_scalar_reduce::dst] = sb(Dtype::f32, 0, 128, 0, 8);
+  CHECK(instruction_cost(t, Engine::vector, i).busy_cycles == 2 * t.min_ii_cycles);
+}
