@@ -41,11 +41,13 @@ static int fail(const Twine &msg) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "nkasm: assemble, disassemble and verify Neuron ISA programs\n\n"
-                              "  nkasm prog.s -o prog.nkp      assemble (text -> binary)\n"
-                              "  nkasm prog.nkp                disassemble (binary -> text)\n"
-                              "  nkasm prog.s --emit=text      verify and print canonical text\n");
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "nkasm: assemble, disassemble and verify Neuron ISA programs\n\n"
+                                   "  nkasm prog.s -o prog.nkp      assemble (text -> binary)\n"
+                                   "  nkasm prog.nkp                disassemble (binary -> text)\n"
+                                   "  nkasm prog.s --emit=text      verify and print canonical text\n",
+                                   &errs()))
+    return 2;  // a flag error
   if (describe_isa) {
     nk::describe_isa_markdown(outs());
     return 0;

@@ -80,7 +80,8 @@ int compile(nk::Program &out) {
   for (const std::string &d : defines) {
     auto parsed = nk::parse_define(d);
     if (!parsed) return fail(llvm::toString(parsed.takeError()));
-    defs[parsed->first] = parsed->second;
+    if (!defs.emplace(parsed->first, parsed->second).second)
+      return fail("-D " + parsed->first + " is given twice");
   }
   nk::PipelineOptions opts;
   opts.print_after_all = print_after_all;
@@ -119,8 +120,9 @@ int main(int argc, char **argv) {
                                    "nkc: the NeuronCore tile kernel compiler\n\n"
                                    "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
                                    "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
-                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n"))
-    return 2;
+                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n",
+                                   &llvm::errs()))
+    return 2;  // a flag error, not a source error (1)
   if (list_passes) {
     for (const std::string &n : nk::pipeline_pass_names()) llvm::outs() << n << '\n';
     return 0;

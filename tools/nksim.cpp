@@ -23,6 +23,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <set>
 
 using namespace llvm;
@@ -117,7 +118,8 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     for (const std::string &d : defines) {
       auto parsed = nk::parse_define(d);
       if (!parsed) return parsed.takeError();
-      defs[parsed->first] = parsed->second;
+      if (!defs.emplace(parsed->first, parsed->second).second)
+        return createStringError(inconvertibleErrorCode(), "-D %s is given twice", parsed->first.c_str());
     }
     std::string tname = target_name.empty() ? std::string(nk::kDefaultTarget) : target_name.getValue();
     const nk::Target *t = nk::find_target(tname);
@@ -159,6 +161,9 @@ Error bind_inputs(nk::Session &s) {
     if (!t) return t.takeError();
     if (Error e = s.bind(name, *t)) return e;
   }
+  if (!std::isfinite(random_scale))
+    return createStringError(inconvertibleErrorCode(), "--random-scale must be a finite number, got %g",
+                             double(random_scale));
   if (random_inputs.getNumOccurrences()) {
     uint64_t seed = 1;
     if (!random_inputs.empty() && StringRef(random_inputs).getAsInteger(0, seed))
@@ -265,11 +270,14 @@ int main(int argc, char **argv) {
   nk::reexec_with_huge_pages(argv);
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv,
+  // A flag error exits 2 (1 means a --check mismatch).
+  if (!cl::ParseCommandLineOptions(argc, argv,
                               "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
                               "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
                               "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
-                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n");
+                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n",
+                              &errs()))
+    return kExitError;
   if (run_cmd) return run_main();
   return fail("no command given; use 'nksim run PROGRAM' (see --help)");
 }

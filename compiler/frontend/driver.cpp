@@ -21,7 +21,10 @@ int run_emit(EmitStage stage, llvm::StringRef path, const std::vector<std::strin
       err << "error: " << llvm::toString(parsed.takeError()) << "\n";
       return 2;
     }
-    defines[parsed->first] = parsed->second;
+    if (!defines.emplace(parsed->first, parsed->second).second) {
+      err << "error: -D " << parsed->first << " is given twice\n";
+      return 2;
+    }
   }
   auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
   if (!buf) {
