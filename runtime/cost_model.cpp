@@ -11,16 +11,33 @@ namespace nk {
 
 namespace {
 double free_size(const AccessPattern &a) { return double(a.free_elements()); }
-// Elements one after another in each partition (the innermost dims merge).
-bool contiguous(const AccessPattern &a) {
-  int64_t next = 1;
-  for (int d = int(a.num_dims) - 1; d >= 0; --d) {
+// Elements of the longest contiguous innermost run of `a`'s dims from
+// `first_dim` on (for an HBM pattern, 1 skips the dim that maps to
+// partitions).
+uint64_t contiguous_run(const AccessPattern &a, unsigned first_dim) {
+  uint64_t run = 1;
+  int64_t next_stride = 1;
+  for (int d = int(a.num_dims) - 1; d >= int(first_dim); --d) {
     const Dim &dim = a.dims[unsigned(d)];
     if (dim.count == 1) continue;
-    if (dim.stride != next) return false;
-    next *= int64_t(dim.count);
+    if (dim.stride != next_stride) break;
+    run *= dim.count;
+    next_stride = int64_t(run);
   }
-  return true;
+  return run;
+}
+uint64_t row_elements(const AccessPattern &a, unsigned first_dim) {
+  uint64_t n = 1;
+  for (unsigned d = first_dim; d < a.num_dims; ++d) n *= a.dims[d].count;
+  return n;
+}
+// Elements one after another in each partition (all dims merge into one run).
+bool contiguous(const AccessPattern &a) { return contiguous_run(a, 0) >= row_elements(a, 0); }
+bool touches(const Instruction &inst, Memory m) {
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (inst.ap[i].mem == m) return true;
+  return false;
 }
 bool any_in_psum(const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
@@ -121,32 +138,12 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   return {busy, latency};
 }
 
-namespace {
-// Elements of the longest contiguous innermost run of `a`'s free part (for
-// an HBM pattern, the dims after the first, which maps to partitions).
-uint64_t contiguous_run(const AccessPattern &a, unsigned first_dim) {
-  uint64_t run = 1;
-  int64_t next_stride = 1;
-  for (int d = int(a.num_dims) - 1; d >= int(first_dim); --d) {
-    const Dim &dim = a.dims[unsigned(d)];
-    if (dim.count == 1) continue;
-    if (dim.stride != next_stride) break;
-    run *= dim.count;
-    next_stride = int64_t(run);
-  }
-  return run;
-}
-uint64_t row_elements(const AccessPattern &a, unsigned first_dim) {
-  uint64_t n = 1;
-  for (unsigned d = first_dim; d < a.num_dims; ++d) n *= a.dims[d].count;
-  return n;
-}
-} // namespace
-
-unsigned DmaCost::engines_used() const {
-  unsigned n = 0;
-  for (double b : engine_work) n += b > 0;
-  return n;
+SharedPorts shared_ports(const Target &t, Engine e, const Instruction &inst) {
+  SharedPorts p;
+  p.sbuf = t.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) &&
+           touches(inst, Memory::sbuf);
+  p.psum = t.vector_scalar_share_psum && (e == Engine::vector || e == Engine::scalar) && touches(inst, Memory::psum);
+  return p;
 }
 
 double DmaCost::peak_bytes_per_ns(const Target &t) const {
@@ -206,7 +203,6 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
     c.engine_bytes[e] = rows_on[e] * row_bytes;
     c.engine_work[e] = rows_on[e] * row_bytes + descriptors * desc_work +
                        t.dma_transfer_engine_ns * t.dma_engine_bytes_per_ns;
-    c.descriptors += descriptors;
   }
   return c;
 }

@@ -17,8 +17,18 @@ struct InstructionCost {
   double latency_cycles = 0;
 };
 
-// Cost of a compute-engine instruction (not dma_copy: see dma_transfer_ns).
+// Cost of a compute-engine instruction (not dma_copy: see dma_cost).
 InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &inst);
+
+// The shared resources `inst` on engine `e` holds for its busy time, so that
+// nothing else needing them overlaps it: NeuronCore-v2's SBUF port (Vector
+// and GpSimd) and PSUM access (Vector and Scalar), when the target has them.
+// The simulator enforces them; the compiler's scheduler plans with them.
+struct SharedPorts {
+  bool sbuf = false;
+  bool psum = false;
+};
+SharedPorts shared_ports(const Target &t, Engine e, const Instruction &inst);
 
 // What one dma_copy costs, before contention (the simulator shares each DMA
 // engine between the transfers on it, and HBM between all that touch it).
@@ -34,8 +44,6 @@ struct DmaCost {
   // payload bytes themselves.
   std::vector<double> engine_work;   // size t.dma_engines
   std::vector<double> engine_bytes;  // size t.dma_engines
-  double descriptors = 0;            // all engines
-  unsigned engines_used() const;
   // The transfer's own peak rate (payload bytes per ns with no contention).
   double peak_bytes_per_ns(const Target &t) const;
 };

@@ -170,13 +170,6 @@ private:
   std::vector<double> dge_free_;  // shared descriptor generators: free from
 };
 
-bool touches(const Instruction &inst, Memory m) {
-  const OpInfo &info = op_info(inst.op);
-  for (unsigned i = 0; i < info.num_aps; ++i)
-    if (inst.ap[i].mem == m) return true;
-  return false;
-}
-
 // Partitions and byte range of an on-chip pattern; false when it has none.
 bool on_chip_box(const AccessPattern &a, PendingWrite &w) {
   if (!a.on_chip()) return false;
@@ -261,10 +254,9 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
     }
   }
   start = dep;
-  *sbuf_port = target_.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) &&
-               touches(inst, Memory::sbuf);
-  *psum_port = target_.vector_scalar_share_psum && (e == Engine::vector || e == Engine::scalar) &&
-               touches(inst, Memory::psum);
+  const SharedPorts ports = shared_ports(target_, e, inst);
+  *sbuf_port = ports.sbuf;
+  *psum_port = ports.psum;
   if (*sbuf_port) start = std::max(start, sbuf_port_free_);
   if (*psum_port) start = std::max(start, psum_port_free_);
   if (start > now) {

@@ -43,7 +43,6 @@ namespace {
 
 constexpr size_t kMaxHbmRuns = 4096;  // past this, an HBM operand is its hull
 
-
 // Dependency edges from access history: per buffer, and per HBM byte runs
 // (the runs each HBM operand touches; its hull when it has very many).
 struct Deps {
@@ -156,21 +155,8 @@ void schedule(Program &p, const Target &t, size_t window) {
   const double sem_ns = t.cycles_to_ns(Engine::vector, 2.0 * t.semaphore_cycles);
 
   // trn1's shared SBUF port (Vector/GpSimd) and PSUM access (Vector/Scalar),
-  // as the simulator models them: free from these times.
+  // as the simulator models them (shared_ports): free from these times.
   double sbuf_port_free = 0, psum_port_free = 0;
-  auto touches = [](const Instruction &inst, Memory m) {
-    const OpInfo &info = op_info(inst.op);
-    for (unsigned k = 0; k < info.num_aps; ++k)
-      if (inst.ap[k].mem == m) return true;
-    return false;
-  };
-  auto uses_sbuf_port = [&](Engine e, const Instruction &inst) {
-    return t.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) &&
-           touches(inst, Memory::sbuf);
-  };
-  auto uses_psum_port = [&](Engine e, const Instruction &inst) {
-    return t.vector_scalar_share_psum && (e == Engine::vector || e == Engine::scalar) && touches(inst, Memory::psum);
-  };
 
   // Earliest start of i over its allowed engines; sets *engine.
   auto plan = [&](uint32_t i, Engine *engine) {
@@ -184,8 +170,9 @@ void schedule(Program &p, const Target &t, size_t window) {
       Engine eng = Engine(e);
       if (eng == Engine::dma || !(legal[i] & engine_bit(eng))) continue;
       double s = std::max(ready_at[i], engine_free[e]);
-      if (uses_sbuf_port(eng, in.inst)) s = std::max(s, sbuf_port_free);
-      if (uses_psum_port(eng, in.inst)) s = std::max(s, psum_port_free);
+      const SharedPorts ports = shared_ports(t, eng, in.inst);
+      if (ports.sbuf) s = std::max(s, sbuf_port_free);
+      if (ports.psum) s = std::max(s, psum_port_free);
       double f = s + t.cycles_to_ns(eng, instruction_cost(t, eng, in.inst).busy_cycles);
       if (best < 0 || s < best || (s == best && f < best_finish)) {
         best = s;
@@ -247,8 +234,9 @@ void schedule(Program &p, const Target &t, size_t window) {
     } else {
       InstructionCost c = instruction_cost(t, e, in.inst);
       engine_free[unsigned(e)] = s + t.cycles_to_ns(e, c.busy_cycles);
-      if (uses_sbuf_port(e, in.inst)) sbuf_port_free = engine_free[unsigned(e)];
-      if (uses_psum_port(e, in.inst)) psum_port_free = engine_free[unsigned(e)];
+      const SharedPorts ports = shared_ports(t, e, in.inst);
+      if (ports.sbuf) sbuf_port_free = engine_free[unsigned(e)];
+      if (ports.psum) psum_port_free = engine_free[unsigned(e)];
       visible = engine_free[unsigned(e)] + t.cycles_to_ns(e, c.latency_cycles);
       in.stream = StreamId{e, 0};
       in.placed = true;
