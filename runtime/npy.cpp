@@ -6,7 +6,7 @@
 // other tools are accepted and anything else is reported precisely.
 #include "runtime/npy.h"
 
-#include "runtime/program_file.h"
+#include "runtime/output_files.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -271,7 +271,7 @@ llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &
   return parse_npy((*buf)->getBuffer(), path, opts);
 }
 
-std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts) {
+void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions &opts) {
   const char *descr = "<f4";
   switch (t.dtype) {
   case Dtype::f32: descr = "<f4"; break;
@@ -292,21 +292,23 @@ std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts) {
   size_t total = prefix + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::string out(kMagic, kMagicLen);
-  out += char(1);
-  out += char(0);
-  out += char(header.size() & 0xff);
-  out += char((header.size() >> 8) & 0xff);
-  out += header;
-  out.append(reinterpret_cast<const char *>(t.data.data()), t.data.size());
-  return out;
+  os.write(kMagic, kMagicLen);
+  os << char(1) << char(0) << char(header.size() & 0xff) << char((header.size() >> 8) & 0xff) << header;
+  os.write(reinterpret_cast<const char *>(t.data.data()), t.data.size());
+}
+
+std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  write_npy(os, t, opts);
+  return std::move(os.str());
 }
 
 llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteOptions &opts) {
   if (t.data.size() != t.size_bytes())
     return npy_error(path, fmt::format("internal error: tensor {}{} holds {} bytes, expected {}",
                                        dtype_name(t.dtype), format_shape(t.shape), t.data.size(), t.size_bytes()));
-  return write_file_atomically(path, encode_npy(t, opts));
+  return write_output_file(path, [&](llvm::raw_ostream &os) { write_npy(os, t, opts); });
 }
 
 } // namespace nk

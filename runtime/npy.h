@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 
@@ -37,9 +38,12 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
                                      const NpyReadOptions &opts = {});
 llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &opts = {});
 
-// The bytes of a version 1.0 .npy file holding `t` (little-endian, C order).
+// A version 1.0 .npy file holding `t` (little-endian, C order), as a stream
+// or as bytes.
+void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions &opts = {});
 std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts = {});
-// Through write_file_atomically (runtime/program_file.h).
+// As one output file (runtime/output_files.h: never replaces an input or a
+// device, leaves nothing behind on failure).
 llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteOptions &opts = {});
 
 } // namespace nk

@@ -291,32 +291,4 @@ llvm::Expected<Program> load_program_file(llvm::StringRef path) {
   return parse_assembly(bytes, path);
 }
 
-llvm::Error write_file_atomically(llvm::StringRef path, llvm::StringRef bytes) {
-  llvm::SmallString<128> tmp;
-  int fd = -1;
-  llvm::SmallString<128> model(path);
-  model += ".tmp-%%%%%%";
-  if (auto ec = llvm::sys::fs::createUniqueFile(model, fd, tmp))
-    return llvm::createStringError(ec, "cannot write %s: %s", path.str().c_str(),
-                                   ec.message().c_str());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << bytes;
-    os.close();
-    if (os.has_error()) {
-      std::error_code ec = os.error();
-      os.clear_error();
-      llvm::sys::fs::remove(tmp);
-      return llvm::createStringError(ec, "cannot write %s: %s", path.str().c_str(),
-                                     ec.message().c_str());
-    }
-  }
-  if (auto ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return llvm::createStringError(ec, "cannot write %s: %s", path.str().c_str(),
-                                   ec.message().c_str());
-  }
-  return llvm::Error::success();
-}
-
 } // namespace nk

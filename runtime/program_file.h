@@ -25,8 +25,4 @@ bool looks_like_program_file(llvm::StringRef bytes);
 // magic, as text assembly. Errors name the file.
 llvm::Expected<Program> load_program_file(llvm::StringRef path);
 
-// Writes `bytes` to `path` atomically (a temporary file renamed into place),
-// so a failure never leaves a partial file behind.
-llvm::Error write_file_atomically(llvm::StringRef path, llvm::StringRef bytes);
-
 } // namespace nk

@@ -134,8 +134,5 @@ void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimSt
 // Chrome/Perfetto trace-event JSON (one track per engine and DMA queue lane).
 void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats,
                       const SimTrace &trace);
-// The same into a file, atomically (no partial file on error).
-llvm::Error write_trace_file(llvm::StringRef path, const Program &program,
-                             const SimStats &stats, const SimTrace &trace);
 
 } // namespace nk

@@ -121,31 +121,4 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
   j.objectEnd();
 }
 
-llvm::Error write_trace_file(llvm::StringRef path, const Program &program, const SimStats &stats,
-                             const SimTrace &trace) {
-  std::string tmp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write trace '%s': %s", tmp.c_str(),
-                                     ec.message().c_str());
-    write_trace_json(os, program, stats, trace);
-    os.close();
-    if (os.has_error()) {
-      std::string msg = os.error().message();
-      os.clear_error();
-      llvm::sys::fs::remove(tmp);
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "cannot write trace '%s': %s",
-                                     tmp.c_str(), msg.c_str());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return llvm::createStringError(ec, "cannot write trace '%s': %s", path.str().c_str(),
-                                   ec.message().c_str());
-  }
-  return llvm::Error::success();
-}
-
 } // namespace nk

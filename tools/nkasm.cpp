@@ -1,11 +1,15 @@
 // nkasm: the Neuron ISA assembler and disassembler. Reads a program as text
 // assembly or a binary program file, verifies it against its target, and
 // writes it as a binary program file (-o FILE) or canonical text (stdout).
+// Exit status: 0 success; 2 any error (flags, unreadable or invalid program,
+// a refused output path, a failed write).
 #include "runtime/asm_printer.h"
 #include "runtime/isa_doc.h"
+#include "runtime/output_files.h"
 #include "runtime/program_file.h"
 #include "runtime/target.h"
 #include "runtime/verifier.h"
+#include "tools/out_of_memory.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -38,21 +42,36 @@ static int fail(const Twine &msg) {
   return 2;
 }
 
+static int run_main();
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  nk::report_out_of_memory_as_error("nkasm");
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "nkasm: assemble, disassemble and verify Neuron ISA programs\n\n"
                                    "  nkasm prog.s -o prog.nkp      assemble (text -> binary)\n"
                                    "  nkasm prog.nkp                disassemble (binary -> text)\n"
-                                   "  nkasm prog.s --emit=text      verify and print canonical text\n",
+                                   "  nkasm prog.s --emit=text      verify and print canonical text\n\n"
+                                   "Exit status: 0 success; 2 any error: bad flags, an unreadable, malformed\n"
+                                   "or invalid program, a refused output path (the input itself, a\n"
+                                   "directory), out of host memory, or a failed write. -o never leaves a\n"
+                                   "partial file and never replaces a device or pipe.\n",
                                    &errs()))
     return 2;  // a flag error
+  return nk::exit_status_of("nkasm", run_main);
+}
+
+static int run_main() {
   if (describe_isa) {
     nk::describe_isa_markdown(outs());
     return 0;
   }
   if (input.empty()) return fail("no input file (see --help)");
+  nk::OutputFiles files;
+  files.add_input(input);
+  if (!output.empty() && output != "-")
+    if (Error e = files.reserve(output)) return fail(toString(std::move(e)));
   auto prog = nk::load_program_file(input);
   if (!prog) {
     // Assembly diagnostics are already rendered clang-style; print them as-is.
@@ -82,6 +101,7 @@ int main(int argc, char **argv) {
     outs() << bytes;
     return 0;
   }
-  if (Error e = nk::write_file_atomically(output, bytes)) return fail(toString(std::move(e)));
+  if (Error e = files.stage(output, bytes)) return fail(toString(std::move(e)));
+  if (Error e = files.commit()) return fail(toString(std::move(e)));
   return 0;
 }

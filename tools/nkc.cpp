@@ -6,14 +6,17 @@
 //     --print-after=PASS --print-before=PASS --time-passes --list-passes
 //
 // Exit status: 0 success; 1 source errors (diagnostics on stderr); 2 bad
-// flags, unreadable files, or a failure writing the output.
+// flags, unreadable files, an output path that is refused (an input, a
+// directory), out of host memory, or a failure writing the output.
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/pipeline.h"
 #include "runtime/asm_printer.h"
+#include "runtime/output_files.h"
 #include "runtime/program_file.h"
 #include "runtime/target.h"
 #include "tools/huge_pages.h"
+#include "tools/out_of_memory.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -110,19 +113,33 @@ int compile(nk::Program &out) {
   return 0;
 }
 
+int run_main();
+
 } // namespace
 
 int main(int argc, char **argv) {
   nk::reexec_with_huge_pages(argv);
   llvm::InitLLVM init(argc, argv);
+  nk::report_out_of_memory_as_error("nkc");
   cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "nkc: the NeuronCore tile kernel compiler\n\n"
                                    "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
                                    "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
-                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n",
+                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n\n"
+                                   "Exit status: 0 success; 1 errors in the kernel source (diagnostics on\n"
+                                   "stderr); 2 bad flags, unreadable input, a refused output path (an input\n"
+                                   "of the run, a directory), out of host memory, or a failed write. -o\n"
+                                   "never leaves a partial file: the program is written to a temporary\n"
+                                   "file and renamed into place.\n",
                                    &llvm::errs()))
     return 2;  // a flag error, not a source error (1)
+  return nk::exit_status_of("nkc", run_main);
+}
+
+namespace {
+
+int run_main() {
   if (list_passes) {
     for (const std::string &n : nk::pipeline_pass_names()) llvm::outs() << n << '\n';
     return 0;
@@ -130,16 +147,17 @@ int main(int argc, char **argv) {
   if (input.empty()) return fail("no input file (see --help)");
   if (compile_cmd) {
     if (output.empty()) return fail("nkc compile needs -o PROGRAM");
+    nk::OutputFiles files;
+    files.add_input(input);
+    // Refuse a bad output path before compiling, not after.
+    if (llvm::Error e = files.reserve(output)) return fail(llvm::toString(std::move(e)));
     nk::Program p;
     if (int rc = compile(p)) return rc;
-    std::string bytes;
-    if (llvm::StringRef(output).endswith(".s")) {
-      llvm::raw_string_ostream os(bytes);
-      nk::print_program(os, p);
-    } else {
-      bytes = nk::encode_program(p);
-    }
-    if (llvm::Error e = nk::write_file_atomically(output, bytes)) return fail(llvm::toString(std::move(e)));
+    llvm::Error staged = llvm::StringRef(output).endswith(".s")
+                             ? files.stage(output, [&](llvm::raw_ostream &os) { nk::print_program(os, p); })
+                             : files.stage(output, nk::encode_program(p));
+    if (staged) return fail(llvm::toString(std::move(staged)));
+    if (llvm::Error e = files.commit()) return fail(llvm::toString(std::move(e)));
     return 0;
   }
   if (!emit.getNumOccurrences()) return fail("say what to do: 'nkc compile K.tile -o P' or 'nkc K.tile --emit=STAGE'");
@@ -155,3 +173,5 @@ int main(int argc, char **argv) {
   return nk::run_emit(stage, input, std::vector<std::string>(defines.begin(), defines.end()), target,
                       llvm::outs(), llvm::errs());
 }
+
+} // namespace

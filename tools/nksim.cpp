@@ -9,14 +9,18 @@
 // The work is in simulator/session.h (load/bind/run/read), oracle/ (the
 // reference and comparison) and compiler/pipeline.h; this file parses flags
 // and reports. Exit status: 0 success; 1 when --check finds a mismatch;
-// 2 with an `error:` message on bad input, deadlock or race.
+// 2 with an `error:` message on bad input, deadlock or race. Output files
+// (--output, --trace, --stats-json) are staged and moved into place only
+// when the run ends with 0 or 1: an error leaves none behind.
 #include "compiler/frontend/frontend.h"
 #include "compiler/pipeline.h"
 #include "oracle/kernel_reference.h"
 #include "runtime/npy.h"
+#include "runtime/output_files.h"
 #include "runtime/program_file.h"
 #include "simulator/session.h"
 #include "tools/huge_pages.h"
+#include "tools/out_of_memory.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -200,8 +204,28 @@ Expected<bool> run_check(const nk::Session &s, const std::map<std::string, nk::H
   return ok;
 }
 
+// Claims every output path before the run, so that a refused path (an
+// input, a directory, a repeat) fails before minutes of simulation.
+Error reserve_outputs(nk::OutputFiles &files) {
+  files.add_input(input_path);
+  for (const std::string &arg : inputs) files.add_input(split_binding(arg, "").second);
+  for (const std::string &arg : outputs) {
+    auto [name, file] = split_binding(arg, "out");
+    if (name.empty() || file.empty())
+      return createStringError(inconvertibleErrorCode(), "--output expects NAME=FILE.npy, got '%s'", arg.c_str());
+    if (Error e = files.reserve(file)) return e;
+  }
+  if (!trace_path.empty())
+    if (Error e = files.reserve(trace_path)) return e;
+  if (!stats_json.empty() && stats_json != "-")
+    if (Error e = files.reserve(stats_json)) return e;
+  return Error::success();
+}
+
 int run_main() {
   if (input_path.empty()) return fail("no program or kernel given (see nksim run --help)");
+  nk::OutputFiles files;
+  if (Error e = reserve_outputs(files)) return fail_error(std::move(e));
   auto program = load_or_compile(input_path);
   if (!program) return fail_error(program.takeError());
   // A .tile was just compiled for --target; a program must match it.
@@ -210,6 +234,9 @@ int run_main() {
   if (!session) return fail_error(session.takeError());
   if (timing_only && (check.getNumOccurrences() || !outputs.empty()))
     return fail("--timing-only computes no values: it cannot be combined with --check or --output");
+  if (check.getNumOccurrences() && !nk::oracle::find_reference(session->program().kernel))
+    return fail("--check: no reference is registered for kernel '" + session->program().kernel +
+                "' (see docs/oracle.md)");
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
   // Nothing reads the values in a timing-only run, so unbound inputs cost nothing.
   if (timing_only) session->bind_random(1, 1.0);
@@ -241,27 +268,30 @@ int run_main() {
                                         << " more warnings not shown\n";
   for (const std::string &arg : outputs) {
     auto [name, file] = split_binding(arg, "out");
-    if (name.empty() || file.empty()) return fail("--output expects NAME=FILE.npy, got '" + arg + "'");
     auto tensor = session->output(name);
     if (!tensor) return fail_error(tensor.takeError());
-    if (Error e = nk::write_npy(file, *tensor)) return fail_error(std::move(e));
+    if (Error e = files.stage(file, [&](raw_ostream &os) { nk::write_npy(os, *tensor); }))
+      return fail_error(std::move(e));
   }
   if (!trace_path.empty())
-    if (Error e = nk::write_trace_file(trace_path, session->program(), *stats, trace)) return fail_error(std::move(e));
+    if (Error e = files.stage(trace_path, [&](raw_ostream &os) {
+          nk::write_trace_json(os, session->program(), *stats, trace);
+        }))
+      return fail_error(std::move(e));
   if (show_stats) nk::print_stats(outs(), *stats);
-  if (!stats_json.empty()) {
-    std::string text;
-    raw_string_ostream js(text);
-    nk::write_stats_json(js, session->program(), *stats);
-    if (stats_json == "-") outs() << js.str();
-    else if (Error e = nk::write_file_atomically(stats_json, js.str())) return fail_error(std::move(e));
-  }
+  if (stats_json == "-") nk::write_stats_json(outs(), session->program(), *stats);
+  else if (!stats_json.empty())
+    if (Error e = files.stage(stats_json, [&](raw_ostream &os) { nk::write_stats_json(os, session->program(), *stats); }))
+      return fail_error(std::move(e));
+  bool passed = true;
   if (check.getNumOccurrences()) {
     auto ok = run_check(*session, bound_inputs);
     if (!ok) return fail_error(ok.takeError());
-    if (!*ok) return kExitMismatch;
+    passed = *ok;
   }
-  return 0;
+  // A mismatch keeps the outputs: they are what the user needs to look at.
+  if (Error e = files.commit()) return fail_error(std::move(e));
+  return passed ? 0 : kExitMismatch;
 }
 
 } // namespace
@@ -269,15 +299,20 @@ int run_main() {
 int main(int argc, char **argv) {
   nk::reexec_with_huge_pages(argv);
   InitLLVM init(argc, argv);
+  nk::report_out_of_memory_as_error("nksim");
   cl::HideUnrelatedOptions(category);
   // A flag error exits 2 (1 means a --check mismatch).
   if (!cl::ParseCommandLineOptions(argc, argv,
                               "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
                               "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
                               "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
-                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n",
+                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n\n"
+                              "Exit status: 0 success; 1 --check found a mismatch; 2 any error: bad flags,\n"
+                              "unreadable or invalid input, a compile error, a race, a deadlock, a refused\n"
+                              "output path (an input of the run, a directory, a repeat), out of host\n"
+                              "memory. Output files are written only when the run ends with 0 or 1.\n",
                               &errs()))
     return kExitError;
-  if (run_cmd) return run_main();
+  if (run_cmd) return nk::exit_status_of("nksim", run_main);
   return fail("no command given; use 'nksim run PROGRAM' (see --help)");
 }

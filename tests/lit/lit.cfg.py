@@ -17,3 +17,7 @@ config.test_exec_root = os.path.join(os.path.dirname(bin_dir), "tests", "lit-out
 config.environment["PATH"] = os.pathsep.join([bin_dir, tools_dir, os.environ.get("PATH", "")])
 config.substitutions.append(("%nk_src", source_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# The sanitizer build reserves terabytes of address space up front, so tests
+# that cap the address space (RLIMIT_AS) cannot run under it.
+if params.get("nk_build_type", "") == "Sanitize":
+    config.available_features.add("asan")

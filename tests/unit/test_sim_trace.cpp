@@ -4,6 +4,7 @@
 // slices per track), plus the content we promise: one slice per
 // instruction, op names with source lines, semaphore waits, counters.
 #include "test_sim_util.h"
+#include "runtime/output_files.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -141,7 +142,7 @@ TEST_CASE("trace JSON parses back and has the structure Perfetto needs") {
   CHECK(counters == 1);
 }
 
-TEST_CASE("write_trace_file writes atomically and reports unwritable paths") {
+TEST_CASE("a trace staged as an output file is complete JSON, and a bad path leaves nothing") {
   Program p = traced_program();
   std::vector<uint8_t> hbm(p.hbm_size);
   SimTrace trace;
@@ -150,16 +151,16 @@ TEST_CASE("write_trace_file writes atomically and reports unwritable paths") {
   llvm::SmallString<128> dir;
   REQUIRE(!llvm::sys::fs::createUniqueDirectory("nksim-trace", dir));
   std::string path = (dir + "/t.json").str();
-  REQUIRE(!write_trace_file(path, p, *s, trace));
+  auto write = [&](llvm::raw_ostream &os) { write_trace_json(os, p, *s, trace); };
+  REQUIRE(!write_output_file(path, write));
   auto buf = llvm::MemoryBuffer::getFile(path);
   REQUIRE(buf);
   CHECK(bool(llvm::json::parse((*buf)->getBuffer())));
-  CHECK(!llvm::sys::fs::exists(path + ".tmp"));
   std::string bad = (dir + "/missing-dir/t.json").str();
-  llvm::Error e = write_trace_file(bad, p, *s, trace);
+  llvm::Error e = write_output_file(bad, write);
   REQUIRE(bool(e));
-  CHECK(llvm::toString(std::move(e)).find("cannot write trace") != std::string::npos);
+  CHECK(llvm::toString(std::move(e)).find("cannot write " + bad) != std::string::npos);
   CHECK(!llvm::sys::fs::exists(bad));
   llvm::sys::fs::remove(path);
-  llvm::sys::fs::remove(dir);
+  CHECK(!llvm::sys::fs::remove(dir));  // empty: no temporary left behind
 }
