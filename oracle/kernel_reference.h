@@ -27,15 +27,27 @@ struct KernelReference {
   std::string name;                 // the kernel name it checks
   std::string summary;              // one line: inputs -> outputs
   Tolerance fp32_tolerance{1e-5, 1e-5};
-  Tolerance low_precision_tolerance{2e-2, 2e-2};  // any bf16/f16 input or output
+  // With a bf16 or f16 input or output, the check allows this many
+  // roundings of the narrowest such dtype: rtol = n*u and atol =
+  // n*u*max|expected|, u its unit roundoff (bf16 2^-8, f16 2^-11). atol
+  // follows the output's own scale, so a fixed atol larger than the outputs
+  // can never pass a wrong kernel.
+  double low_precision_roundings = 1.0;
   // Outputs (f32) by name. Errors name the input and what is wrong with it.
   llvm::Expected<TensorMap> (*compute)(const TensorMap &inputs) = nullptr;
+  // Random inputs representative of the kernel's real data: an input named
+  // here gets this factor times --random-scale (nksim --random-inputs).
+  std::map<std::string, double> random_input_scale = {};
 
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
-  // fp32_tolerance, or low_precision_tolerance when any tensor given is
-  // bf16 or f16.
-  Tolerance tolerance_for(const TensorMap &inputs, const TensorMap &outputs = {}) const;
+  // fp32_tolerance, or the low-precision rule above when any input or
+  // output is bf16 or f16 (max|expected| over every expected tensor).
+  Tolerance tolerance_for(const TensorMap &inputs, const TensorMap &outputs, const TensorMap &expected) const;
 };
+
+// The unit roundoff (half the gap between 1 and the next value): f32 2^-24,
+// f16 2^-11, bf16 2^-8; 0 for integer dtypes.
+double unit_roundoff(Dtype t);
 
 // nullptr when no reference is registered for `kernel_name`.
 const KernelReference *find_reference(llvm::StringRef kernel_name);

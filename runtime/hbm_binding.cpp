@@ -75,6 +75,48 @@ __attribute__((target("avx512f,avx512dq"))) void uniform_block_avx512(uint64_t s
   uniform_block(state, out, n);
 }
 
+// Normal values by Irwin-Hall: the sum of twelve 16-bit uniforms (the four
+// 16-bit fields of three splitmix64 outputs), centred, has mean 0 and
+// variance 1 - 2^-32, and is an integer over 2^17, so it is exact in fp32
+// and the same on every machine (no libm). Its tails stop at 6 sigma.
+__attribute__((always_inline)) inline void normal_block(uint64_t state, float *out, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    int32_t sum = 0;
+    for (uint64_t j = 0; j < 3; ++j) {
+      uint64_t z = state + (3 * uint64_t(i) + j + 1) * 0x9e3779b97f4a7c15ull;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      z = z ^ (z >> 31);
+      sum += int32_t(z & 0xffff) + int32_t((z >> 16) & 0xffff) + int32_t((z >> 32) & 0xffff) + int32_t(z >> 48);
+    }
+    out[i] = float(2 * sum - 12 * 65535) * 0x1p-17f;
+  }
+}
+
+void normal_block_generic(uint64_t state, float *out, size_t n) { normal_block(state, out, n); }
+__attribute__((target("avx2"))) void normal_block_avx2(uint64_t state, float *out, size_t n) {
+  normal_block(state, out, n);
+}
+__attribute__((target("avx512f,avx512dq"))) void normal_block_avx512(uint64_t state, float *out, size_t n) {
+  normal_block(state, out, n);
+}
+
+void fill_normal(SplitMix64 &rng, float *out, size_t n) {
+  using Fn = void (*)(uint64_t, float *, size_t);
+  static const Fn block = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+      return &normal_block_avx512;
+    if (__builtin_cpu_supports("avx2")) return &normal_block_avx2;
+    return &normal_block_generic;
+  }();
+  for (size_t i = 0; i < n; i += kUniformBlock) {
+    const size_t m = std::min(n - i, kUniformBlock);
+    block(rng.state, out + i, m);
+    rng.state += 3 * m * 0x9e3779b97f4a7c15ull;
+  }
+}
+
 void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
   using Fn = void (*)(uint64_t, float *, size_t);
   static const Fn block = [] {
@@ -232,9 +274,10 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
 }
 
 void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
-                       uint64_t count, uint8_t *dst) {
+                       uint64_t count, uint8_t *dst, RandomDist dist) {
   SplitMix64 rng(seed ^ hash_name(decl.name));
-  rng.state += first * 0x9e3779b97f4a7c15ull;  // skip `first` outputs
+  const bool normal = dist == RandomDist::normal && decl.dtype != Dtype::i32 && decl.dtype != Dtype::u8;
+  rng.state += (normal ? 3 : 1) * first * 0x9e3779b97f4a7c15ull;  // skip `first` elements' outputs
   const uint64_t n = count;
   double k = std::max(1.0, std::floor(scale));
   if (decl.dtype == Dtype::i32) {
@@ -253,7 +296,8 @@ void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint
     float block[4 * kUniformBlock];
     for (uint64_t i = 0; i < n; i += std::size(block)) {
       const size_t m = size_t(std::min<uint64_t>(n - i, std::size(block)));
-      fill_uniform(rng, block, m);
+      if (normal) fill_normal(rng, block, m);
+      else fill_uniform(rng, block, m);
       if (scale != 1.0)  // times 1.0 is exact: skip it
         for (size_t j = 0; j < m; ++j) block[j] = float(double(block[j]) * scale);
       if (decl.dtype == Dtype::f32) {
@@ -265,27 +309,34 @@ void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint
   }
 }
 
-void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst) {
-  fill_random_range(decl, seed, scale, 0, decl.num_elements(), dst);
+void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst, RandomDist dist) {
+  fill_random_range(decl, seed, scale, 0, decl.num_elements(), dst, dist);
 }
 
 void DeferredInput::materialize(uint8_t *hbm) {
   if (materialized) return;
-  fill_random(decl, seed, scale, hbm + decl.hbm_offset);
+  fill_random(decl, seed, scale, hbm + decl.hbm_offset, dist);
   materialized = true;
 }
 
-HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale) {
+HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale, RandomDist dist) {
   HostTensor t(decl.dtype, decl.shape);
-  fill_random(decl, seed, scale, t.data.data());
+  fill_random(decl, seed, scale, t.data.data(), dist);
   return t;
 }
 
-std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale) {
+std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale,
+                                                RandomDist dist) {
   std::map<std::string, HostTensor> out;
   for (const TensorDecl &d : program.tensors)
-    if (d.kind == TensorKind::input) out[d.name] = random_tensor(d, seed, scale);
+    if (d.kind == TensorKind::input) out[d.name] = random_tensor(d, seed, scale, dist);
   return out;
+}
+
+llvm::Optional<RandomDist> parse_random_dist(llvm::StringRef name) {
+  if (name == "normal") return RandomDist::normal;
+  if (name == "uniform") return RandomDist::uniform;
+  return llvm::None;
 }
 
 } // namespace nk

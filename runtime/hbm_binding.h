@@ -13,6 +13,7 @@
 #include "runtime/program.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -92,20 +93,29 @@ llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::S
 llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
                                                                const HbmImage &hbm);
 
+// The distribution of random float inputs. normal: standard normal
+// (Irwin-Hall of twelve 16-bit uniforms: exact, machine independent, tails
+// cut at 6 sigma), as real activations are; what nksim --random-inputs uses
+// by default. uniform: on [-1, 1) in steps of 2^-23.
+enum class RandomDist { uniform, normal };
+llvm::Optional<RandomDist> parse_random_dist(llvm::StringRef name);  // "normal" | "uniform"
+
 // Deterministic random contents for `decl`, identical on every machine
 // (docs/oracle.md): a splitmix64 stream seeded from `seed` and the tensor's
-// name. Float types: uniform on [-1, 1) in steps of 2^-23, times `scale`,
-// rounded to the dtype. i32: uniform integers in [-K, K]; u8: in [0, K], with
-// K = max(1, floor(scale)) (u8 capped at 255).
-HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1.0);
+// name. Float types: `dist` times `scale`, rounded to the dtype. i32:
+// uniform integers in [-K, K]; u8: in [0, K], with K = max(1, floor(scale))
+// (u8 capped at 255), whatever `dist`.
+HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1.0,
+                         RandomDist dist = RandomDist::uniform);
 // The same values written straight to `dst` (decl.size_bytes() bytes), e.g.
 // into an HBM image, without a HostTensor in between.
-void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst);
+void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *dst,
+                 RandomDist dist = RandomDist::uniform);
 // Elements [first, first + count) of what fill_random writes, to `dst`
 // (count * element-size bytes): the stream is counter based, so any range
 // costs only its own elements.
 void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
-                       uint64_t count, uint8_t *dst);
+                       uint64_t count, uint8_t *dst, RandomDist dist = RandomDist::uniform);
 
 // An input bound to fill_random's values but not written into the HBM
 // image: the simulator generates the bytes a DMA reads from it
@@ -117,6 +127,7 @@ struct DeferredInput {
   uint64_t seed = 0;
   double scale = 1.0;
   bool materialized = false;
+  RandomDist dist = RandomDist::uniform;
   uint64_t begin() const { return decl.hbm_offset; }
   uint64_t end() const { return decl.hbm_offset + decl.size_bytes(); }
   // Not yet in the image and overlapping HBM bytes [lo, hi).
@@ -127,7 +138,7 @@ struct DeferredInput {
 
 // random_tensor for every input of `program`.
 std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed,
-                                                double scale = 1.0);
+                                                double scale = 1.0, RandomDist dist = RandomDist::uniform);
 
 // The splitmix64 generator random_tensor uses (public for its tests).
 struct SplitMix64 {

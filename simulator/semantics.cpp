@@ -193,7 +193,7 @@ const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
     const int64_t last = off + int64_t(count - 1) * stride;
     const DeferredInput *d = count ? holder(std::min(off, last), std::max(off, last) + esz) : nullptr;
     if (d) {
-      fill_random_range(d->decl, d->seed, d->scale, (uint64_t(off) - d->begin()) / uint64_t(esz), count, p);
+      fill_random_range(d->decl, d->seed, d->scale, (uint64_t(off) - d->begin()) / uint64_t(esz), count, p, d->dist);
     } else {
       for (uint64_t k = 0; k < count; ++k)
         std::memcpy(p + k * uint64_t(esz), mem_.hbm.data() + off + int64_t(k) * stride, size_t(esz));

@@ -44,11 +44,14 @@ llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
   return llvm::Error::success();
 }
 
-void Session::bind_random(uint64_t seed, double scale) {
+void Session::bind_random(uint64_t seed, double scale, RandomDist dist,
+                          const std::map<std::string, double> &scale_by_name) {
   for (const TensorDecl &d : program_.tensors) {
     if (d.kind != TensorKind::input || bound_.count(d.name)) continue;
+    auto factor = scale_by_name.find(d.name);
+    double s = factor == scale_by_name.end() ? scale : scale * factor->second;
     // allocate_hbm checked that every tensor lies inside the image.
-    deferred_.push_back(DeferredInput{d, seed, scale, false});
+    deferred_.push_back(DeferredInput{d, seed, s, false, dist});
     bound_.insert(d.name);
   }
 }
@@ -72,7 +75,7 @@ std::map<std::string, HostTensor> Session::inputs() const {
 
 llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {
   for (const DeferredInput &d : deferred_)
-    if (!d.materialized && d.decl.name == name) return random_tensor(d.decl, d.seed, d.scale);
+    if (!d.materialized && d.decl.name == name) return random_tensor(d.decl, d.seed, d.scale, d.dist);
   return read_tensor(program_, hbm_, name);
 }
 

@@ -40,8 +40,10 @@ public:
   // Binds every input not yet bound to deterministic random data
   // (runtime/hbm_binding.h: random_tensor). The values are not written into
   // the HBM image: the simulator generates what the program reads
-  // (DeferredInput), so a large random input costs no memory.
-  void bind_random(uint64_t seed, double scale = 1.0);
+  // (DeferredInput), so a large random input costs no memory. An input
+  // named in `scale_by_name` gets `scale` times that factor.
+  void bind_random(uint64_t seed, double scale = 1.0, RandomDist dist = RandomDist::uniform,
+                   const std::map<std::string, double> &scale_by_name = {});
   // The inputs bound so far, by name (what an oracle needs), read back from
   // the HBM image.
   std::map<std::string, HostTensor> inputs() const;

@@ -46,11 +46,17 @@ static cl::list<std::string> inputs("input", cl::desc("Bind input NAME to a .npy
                                     cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> random_inputs("random-inputs", cl::ValueOptional,
                                           cl::desc("Fill inputs not given by --input with deterministic "
-                                                   "random data (uniform [-1,1) x scale; default seed 1)"),
+                                                   "random data (--random-dist, --random-scale; default seed 1)"),
                                           cl::value_desc("SEED"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<double> random_scale("random-scale", cl::init(1.0),
-                                    cl::desc("Scale of --random-inputs values"), cl::sub(run_cmd),
-                                    cl::cat(category));
+                                    cl::desc("Scale of --random-inputs values (a kernel with a reference may "
+                                             "scale some inputs further: docs/oracle.md)"),
+                                    cl::sub(run_cmd), cl::cat(category));
+static cl::opt<nk::RandomDist> random_dist(
+    "random-dist", cl::desc("Distribution of --random-inputs float values"), cl::init(nk::RandomDist::normal),
+    cl::values(clEnumValN(nk::RandomDist::normal, "normal", "standard normal x scale (default)"),
+               clEnumValN(nk::RandomDist::uniform, "uniform", "uniform on [-1, 1) x scale")),
+    cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> u2_as_bf16("npy-u2-as-bf16",
                                 cl::desc("Read '<u2' .npy inputs as raw bf16 bit patterns"),
                                 cl::sub(run_cmd), cl::cat(category));
@@ -173,7 +179,8 @@ Error bind_inputs(nk::Session &s) {
     if (!random_inputs.empty() && StringRef(random_inputs).getAsInteger(0, seed))
       return createStringError(inconvertibleErrorCode(), "--random-inputs expects an integer seed, got '%s'",
                                random_inputs.c_str());
-    s.bind_random(seed, random_scale);
+    const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
+    s.bind_random(seed, random_scale, random_dist, ref ? ref->random_input_scale : std::map<std::string, double>{});
   }
   return Error::success();
 }
@@ -190,7 +197,7 @@ Expected<bool> run_check(const nk::Session &s, const std::map<std::string, nk::H
   if (!expected) return expected.takeError();
   auto actual = s.outputs();
   if (!actual) return actual.takeError();
-  nk::oracle::Tolerance tol = ref->tolerance_for(inputs, *actual);
+  nk::oracle::Tolerance tol = ref->tolerance_for(inputs, *actual, *expected);
   if (!check.empty()) {
     auto t = nk::oracle::parse_tolerance(check);
     if (!t) return t.takeError();

@@ -170,6 +170,43 @@ TEST_CASE("random inputs: the block-wise generator gives the sequential stream")
   }
 }
 
+TEST_CASE("random inputs: the normal distribution is standard normal, exact and machine independent") {
+  TensorDecl d{"w", Dtype::f32, {200000}, 0, TensorKind::input};
+  HostTensor t = random_tensor(d, 4, 1.0, RandomDist::normal);
+  double sum = 0, sq = 0, beyond2 = 0, lo = 0, hi = 0, inexact = 0;
+  const std::vector<float> v = t.to_floats();
+  for (float x : v) {
+    sum += x;
+    sq += double(x) * x;
+    beyond2 += std::fabs(x) > 2;
+    lo = std::min(lo, double(x));
+    hi = std::max(hi, double(x));
+    inexact += double(x) * 131072 != std::round(double(x) * 131072);  // an integer over 2^17
+  }
+  CHECK(inexact == 0);
+  const double n = double(v.size());
+  CHECK(std::fabs(sum / n) < 0.01);
+  CHECK(std::fabs(sq / n - 1) < 0.01);
+  CHECK(beyond2 / n == doctest::Approx(0.0455).epsilon(0.05));  // P(|z| > 2) = 4.55%
+  CHECK(lo >= -6);
+  CHECK(hi <= 6);
+  CHECK(lo < -3.5);
+  CHECK(hi > 3.5);
+  // Element 0 by hand: the twelve 16-bit fields of the stream's first three outputs.
+  SplitMix64 ref(4 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+  int64_t s = 0;
+  for (int j = 0; j < 3; ++j) {
+    uint64_t z = ref.next();
+    for (int f = 0; f < 4; ++f) s += int64_t((z >> (16 * f)) & 0xffff);
+  }
+  CHECK(v[0] == float(double(2 * s - 12 * 65535) / 131072));
+  // Scaled, then rounded to the dtype.
+  HostTensor b = random_tensor(TensorDecl{"w", Dtype::bf16, {8}, 0, TensorKind::input}, 4, 3.0, RandomDist::normal);
+  HostTensor want(Dtype::bf16, {8});
+  for (int i = 0; i < 8; ++i) store_from_f32(Dtype::bf16, want.data.data() + 2 * i, float(double(v[size_t(i)]) * 3.0));
+  CHECK(b == want);
+}
+
 TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
   Program p = demo_program();
   llvm::SmallString<128> dir;

@@ -31,9 +31,18 @@ TEST_CASE("references: registry keyed by kernel name") {
   CHECK(all_references().size() == 2);
   TensorMap f32{{"q", HostTensor(Dtype::f32, {4, 1})}};
   TensorMap bf{{"q", HostTensor(Dtype::bf16, {4, 1})}};
-  CHECK(r->tolerance_for(f32).rtol == 1e-5);
-  CHECK(r->tolerance_for(bf).rtol == 2e-2);
-  CHECK(r->tolerance_for(f32, bf).atol == 2e-2);
+  TensorMap expected{{"out", HostTensor::from_floats(Dtype::f32, {1, 3}, {0.5f, -2.0f, 1.0f})}};
+  CHECK(r->tolerance_for(f32, f32, expected).rtol == 1e-5);
+  CHECK(r->tolerance_for(f32, f32, expected).atol == 1e-5);
+  // bf16 anywhere: one bf16 rounding, relative to the largest output.
+  CHECK(r->tolerance_for(bf, f32, expected).rtol == 0x1p-8);
+  CHECK(r->tolerance_for(bf, f32, expected).atol == 2 * 0x1p-8);
+  CHECK(r->tolerance_for(f32, bf, expected).atol == 2 * 0x1p-8);
+  TensorMap f16{{"q", HostTensor(Dtype::f16, {4, 1})}};
+  CHECK(r->tolerance_for(f16, f32, expected).rtol == 0x1p-11);
+  // A non-finite expected value does not widen the tolerance.
+  TensorMap inf{{"out", HostTensor::from_floats(Dtype::f32, {2}, {INFINITY, 0.25f})}};
+  CHECK(r->tolerance_for(bf, f32, inf).atol == 0.25 * 0x1p-8);
 }
 
 TEST_CASE("references: decode_attention by hand") {

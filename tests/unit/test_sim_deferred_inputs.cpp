@@ -76,21 +76,22 @@ void check_same(const Program &p, std::vector<bool> expect_materialized) {
 } // namespace
 
 TEST_CASE("fill_random_range is a window on fill_random's stream") {
-  for (Dtype t : {Dtype::f32, Dtype::bf16, Dtype::f16, Dtype::i32, Dtype::u8}) {
-    TensorDecl d = tensor("w", t, {3, 700}, 0, TensorKind::input);
-    const unsigned esz = dtype_size(t);
-    std::vector<uint8_t> all(d.size_bytes());
-    fill_random(d, 11, 3.0, all.data());
-    for (uint64_t first : {0, 1, 127, 511, 512, 513, 1500}) {
-      for (uint64_t count : {1, 128, 600}) {
-        if (first + count > d.num_elements()) continue;
-        std::vector<uint8_t> part(count * esz);
-        fill_random_range(d, 11, 3.0, first, count, part.data());
-        CHECK_MESSAGE(std::equal(part.begin(), part.end(), all.begin() + long(first * esz)),
-                      dtype_name(t), " first ", first, " count ", count);
+  for (RandomDist dist : {RandomDist::uniform, RandomDist::normal})
+    for (Dtype t : {Dtype::f32, Dtype::bf16, Dtype::f16, Dtype::i32, Dtype::u8}) {
+      TensorDecl d = tensor("w", t, {3, 700}, 0, TensorKind::input);
+      const unsigned esz = dtype_size(t);
+      std::vector<uint8_t> all(d.size_bytes());
+      fill_random(d, 11, 3.0, all.data(), dist);
+      for (uint64_t first : {0, 1, 127, 511, 512, 513, 1500}) {
+        for (uint64_t count : {1, 128, 600}) {
+          if (first + count > d.num_elements()) continue;
+          std::vector<uint8_t> part(count * esz);
+          fill_random_range(d, 11, 3.0, first, count, part.data(), dist);
+          CHECK_MESSAGE(std::equal(part.begin(), part.end(), all.begin() + long(first * esz)),
+                        dtype_name(t), " first ", first, " count ", count, " normal ", dist == RandomDist::normal);
+        }
       }
     }
-  }
 }
 
 TEST_CASE("contiguous reads are generated; the inputs are never written into the image") {
