@@ -7,6 +7,7 @@
 //   files:    count:u32 { path:str }
 //   streams:  count:u32 { engine:u8 queue:u8 count:u64 { instruction } }
 //   debug:    for every instruction in stream order { file:u32 line:u32 col:u32 }
+//   checksum: u32, the CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
 // instruction = opcode:u8, then per table field: AP = mem:u8 (0 = absent)
 //   [dtype:u8 start:u16 partitions:u16 offset:u64 ndims:u8 {stride:i64 count:u32}*]
 //   attribute = i64. str = length:u32 bytes.
@@ -14,12 +15,15 @@
 
 #include "runtime/asm_parser.h"
 
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+
+#include <fmt/format.h>
 
 namespace nk {
 
@@ -171,6 +175,7 @@ std::string encode_program(const Program &p) {
       w.put<uint32_t>(inst.loc.line);
       w.put<uint32_t>(inst.loc.col);
     }
+  w.put<uint32_t>(llvm::crc32(llvm::arrayRefFromStringRef(w.out)));
   return std::move(w.out);
 }
 
@@ -190,7 +195,22 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
   uint32_t version = r.get<uint32_t>("version");
   if (r.ok() && version != kProgramVersion)
     return err("unsupported program file version " + std::to_string(version) +
-               " (this build reads version " + std::to_string(kProgramVersion) + ")");
+               " (this build reads version " + std::to_string(kProgramVersion) +
+               (version < kProgramVersion ? "; recompile the kernel or re-assemble its text)" : ")"));
+  // The checksum covers everything before it, so a flipped bit anywhere
+  // (including one that would decode to a different, valid program) is
+  // caught before the structure is read.
+  if (!r.ok() || bytes.size() < r.pos + 4) return err("truncated program file: no checksum");
+  uint32_t stored = 0;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);  // little-endian hosts only, as everywhere here
+  bytes = bytes.drop_back(4);
+  uint32_t computed = llvm::crc32(llvm::arrayRefFromStringRef(bytes));
+  if (stored != computed)
+    return err(fmt::format("checksum mismatch (stored {:#010x}, computed {:#010x}): the file is corrupt or "
+                           "truncated",
+                           stored, computed));
+  r = Reader(bytes);
+  r.pos = sizeof(kProgramMagic) + 4;
   Program p;
   p.kernel = r.str("kernel name");
   p.target = r.str("target name");

@@ -15,7 +15,8 @@
 namespace nk {
 
 constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
-constexpr uint32_t kProgramVersion = 1;
+// 2: a CRC-32 of the whole file at its end.
+constexpr uint32_t kProgramVersion = 2;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a bounded time (default 60 s in total),
-# starting from the checked-in seed corpora in fuzz/corpus/<target> (and the
-# dictionary fuzz/dict/<target>.dict when there is one).
+# starting from the checked-in seed corpora in fuzz/corpus/<target>, every
+# file of the target's kind in the repository (each .tile for tile and
+# compile: kernels, lit tests, examples, fidelity ports; each .s for asm and
+# sim; each .npy for npy), and the dictionary fuzz/dict/<target>.dict.
 # New inputs go to build-fuzz/corpus/<target>; crashes to build-fuzz/crashes.
 # Usage: tools/fuzz.sh [SECONDS] [TARGET...]   (NK_FUZZ_SEED=N picks the seed; default 1)
 set -euo pipefail
@@ -20,15 +22,25 @@ fi
 cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
 per=$(( total / ${#targets[@]} )); [ "$per" -ge 1 ] || per=1
 mkdir -p "$build/crashes"
+# Seeds from the repository, refreshed each run (libFuzzer only reads them).
+seed_dir() {
+  local t="$1" ext
+  case "$t" in tile|compile) ext=tile ;; asm|sim) ext=s ;; npy) ext=npy ;; *) ext="" ;; esac
+  rm -rf "$build/seeds/$t"; mkdir -p "$build/seeds/$t"
+  [ -n "$ext" ] || return 0
+  (cd "$root" && git ls-files "*.$ext" 2>/dev/null || find . -name "*.$ext" -not -path "./build*") |
+    while read -r f; do cp "$root/$f" "$build/seeds/$t/$(echo "$f" | tr / _)"; done
+}
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t"
-  echo "== fuzz_$t for ${per}s"
+  seed_dir "$t"
+  echo "== fuzz_$t for ${per}s ($(ls "$build/seeds/$t" | wc -l) repository seeds)"
   dict=(); [ -f "$root/fuzz/dict/$t.dict" ] && dict=(-dict="$root/fuzz/dict/$t.dict")
   # A fixed seed makes a run repeatable (same mutations in the same order).
   if ! nice -n 10 "$build/bin/fuzz_$t" -seed="${NK_FUZZ_SEED:-1}" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 \
-      "$build/corpus/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log"; then
+      "$build/corpus/$t" "$root/fuzz/corpus/$t" "$build/seeds/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz_$t FAILED; see $build/fuzz_$t.log and $build/crashes/"; status=1
   fi
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" || true

@@ -6,6 +6,8 @@
 #include "runtime/asm_printer.h"
 #include "runtime/program_file.h"
 
+#include "llvm/Support/CRC.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -83,6 +85,13 @@ std::string to_text(const Program &p) {
   return os.str();
 }
 
+// `body` (a program file without its checksum) with a correct checksum
+// appended: how a corruption would look without the checksum.
+std::string restamp(const std::string &body) {
+  uint32_t crc = llvm::crc32(llvm::arrayRefFromStringRef(body));
+  return body + std::string(reinterpret_cast<const char *>(&crc), 4);
+}
+
 } // namespace
 
 TEST_CASE("binary encode/decode round-trips random programs exactly") {
@@ -135,19 +144,56 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
   {
     auto r = decode_program(bytes + "x");
     REQUIRE_FALSE(r);
+    CHECK(llvm::toString(r.takeError()).find("checksum mismatch") != std::string::npos);
+  }
+  {
+    // Trailing bytes inside a valid checksum: the structure check still sees them.
+    std::string body = bytes.substr(0, bytes.size() - 4) + "x";
+    auto r = decode_program(restamp(body));
+    REQUIRE_FALSE(r);
     CHECK(llvm::toString(r.takeError()).find("trailing") != std::string::npos);
+  }
+  {
+    std::string old = bytes;
+    old[8] = 1;
+    auto r = decode_program(old);
+    REQUIRE_FALSE(r);
+    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 2; recompile") != std::string::npos);
   }
 }
 
-TEST_CASE("decoder never crashes on corrupted bytes") {
+TEST_CASE("the checksum catches every corruption, including ones that decode to another valid program") {
+  Program p = random_program(11);
+  std::string bytes = encode_program(p);
+  std::mt19937_64 rng(5);
+  int valid_without_checksum = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string bad = bytes;
+    int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f) bad[12 + rng() % (bad.size() - 12)] ^= char(1 + rng() % 255);
+    if (bad == bytes) continue;
+    auto r = decode_program(bad);
+    REQUIRE_FALSE(r);
+    std::string msg = llvm::toString(r.takeError());
+    CHECK_MESSAGE(msg.find("checksum mismatch") != std::string::npos, msg);
+    // What the checksum saves us from: the same bytes with a fresh checksum.
+    auto unchecked = decode_program(restamp(bad.substr(0, bad.size() - 4)));
+    if (unchecked) ++valid_without_checksum;
+    else llvm::consumeError(unchecked.takeError());
+  }
+  MESSAGE(valid_without_checksum << " of 3000 corruptions decode to a valid program without the checksum");
+}
+
+TEST_CASE("decoder never crashes on corrupted bytes behind a valid checksum") {
   Program p = random_program(11);
   std::string bytes = encode_program(p);
   std::mt19937_64 rng(3);
   int accepted = 0;
   for (int trial = 0; trial < 3000; ++trial) {
-    std::string bad = bytes;
+    std::string bad = bytes.substr(0, bytes.size() - 4);
     int flips = 1 + int(rng() % 4);
     for (int f = 0; f < flips; ++f) bad[8 + rng() % (bad.size() - 8)] = char(rng());
+    bad = restamp(bad);  // so the structural checks, not the checksum, see the damage
     auto r = decode_program(bad);
     if (r) {
       ++accepted;
