@@ -56,6 +56,21 @@ Array attend(const Array &q, const Array &k, const Array &v, double scale) {
 
 double default_scale(int64_t d) { return 1.0 / std::sqrt(double(d)); }
 
+// t[i].T for a 3-d (n, d, s) tensor, as an (s, d) float32 Array, read
+// straight from the tensor: the same values as
+// Array::from_host(t).transpose({0, 2, 1}).index(i), without materialising
+// the whole tensor (or one copy per query head) on the way. At long
+// contexts this is what lets --check fit wherever the run fits.
+Array head_transposed(const HostTensor &t, int64_t i) {
+  const int64_t d = t.shape[1], s = t.shape[2];
+  Array a(ElemType::f32, {s, d});
+  std::vector<double> &out = a.mutable_values();
+  const uint64_t base = uint64_t(i) * uint64_t(d) * uint64_t(s);
+  for (int64_t r = 0; r < d; ++r)
+    for (int64_t c = 0; c < s; ++c) out[size_t(c * d + r)] = double(t.get_f32(base + uint64_t(r * s + c)));
+  return a;
+}
+
 } // namespace
 
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
@@ -95,12 +110,13 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs
     return input_error(kernel, fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k)", n_q, n_kv));
   int64_t group = n_q / n_kv;
   Array qn = Array::from_host(q).transpose();               // (n_q,d)
-  Array kn = Array::from_host(k).transpose({0, 2, 1});      // (n_kv,s,d)
-  Array vn = Array::from_host(v).transpose({0, 2, 1});      // (n_kv,s,d)
   std::vector<Array> heads;
-  for (int64_t h = 0; h < n_q; ++h) {
-    int64_t kv = h / group;
-    heads.push_back(attend(qn.index(h), kn.index(kv), vn.index(kv), default_scale(d)));
+  // One KV head at a time in the math layout (s,d): the working set is one
+  // head's K and V, not every head's, whatever n_kv and s are.
+  for (int64_t kv = 0; kv < n_kv; ++kv) {
+    Array kh = head_transposed(k, kv), vh = head_transposed(v, kv);
+    for (int64_t h = kv * group; h < (kv + 1) * group; ++h)
+      heads.push_back(attend(qn.index(h), kh, vh, default_scale(d)));
   }
   return TensorMap{{"out", stack(heads).to_host(Dtype::f32)}};
 }
