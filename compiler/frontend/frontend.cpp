@@ -1,5 +1,7 @@
-// The front end's pipeline: lex -> parse -> sema -> verify (frontend.h).
+// The front end's pipeline: lex -> parse -> sema -> outputs written ->
+// verify (frontend.h).
 #include "compiler/frontend/frontend.h"
+#include "compiler/frontend/check_outputs.h"
 #include "compiler/frontend/parser.h"
 #include "compiler/frontend/sema_impl.h"
 
@@ -11,7 +13,7 @@ llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel,
                                              llvm::StringRef file_name) {
   tir::Module m;
   fe::Sema sema(kernel, defines, target, diags, file_name);
-  if (!sema.run(m))
+  if (!sema.run(m) || !check_outputs_written(m, diags))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "%u error(s) generated", diags.num_errors());
   std::string problem = tir::verify_module(m, target);
