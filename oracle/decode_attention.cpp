@@ -73,6 +73,15 @@ Array head_transposed(const HostTensor &t, int64_t i) {
 
 } // namespace
 
+uint64_t decode_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes) {
+  auto k = shapes.find("k");
+  if (k == shapes.end() || k->second.size() < 2) return 0;
+  // (n_kv,) d, s: one head is d*s elements; K, V and one temporary as doubles.
+  const std::vector<int64_t> &s = k->second;
+  uint64_t head = uint64_t(s[s.size() - 1]) * uint64_t(s[s.size() - 2]);
+  return 3 * 8 * head;
+}
+
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
   const char *kernel = "decode_attention";
   auto in = get_inputs(kernel, inputs, {{"q", 2}, {"k", 2}, {"v", 2}});

@@ -20,9 +20,9 @@ const std::vector<KernelReference> &all_references() {
       // Low precision: P is rounded to bf16 once before P.V, an error of at
       // most u * sum(p|v|)/l <= u * max|v| per output (docs/oracle.md).
       {"decode_attention", "q (d,1), k (d,s), v (d,s) -> out (1,d)", {1e-5, 1e-5}, 1.0,
-       decode_attention_reference, kAttentionInputs},
+       decode_attention_reference, kAttentionInputs, decode_attention_working_set},
       {"decode_attention_gqa", "q (d,n_q), k (n_kv,d,s), v (n_kv,d,s) -> out (n_q,d)", {1e-5, 1e-5}, 1.0,
-       decode_attention_gqa_reference, kAttentionInputs},
+       decode_attention_gqa_reference, kAttentionInputs, decode_attention_working_set},
   };
   return refs;
 }
@@ -31,6 +31,20 @@ const KernelReference *find_reference(llvm::StringRef kernel_name) {
   for (const KernelReference &r : all_references())
     if (r.name == kernel_name) return &r;
   return nullptr;
+}
+
+uint64_t KernelReference::check_bytes(
+    const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const {
+  uint64_t bytes = 0, widened = 0;
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto &[name, t] : inputs) {
+    uint64_t n = 1;
+    for (int64_t d : t.second) n *= uint64_t(std::max<int64_t>(d, 0));
+    bytes += n * dtype_size(t.first);
+    widened += n * 8;
+    shapes[name] = t.second;
+  }
+  return bytes + (working_set_bytes ? working_set_bytes(shapes) : widened);
 }
 
 double unit_roundoff(Dtype t) {

@@ -38,8 +38,15 @@ struct KernelReference {
   // Random inputs representative of the kernel's real data: an input named
   // here gets this factor times --random-scale (nksim --random-inputs).
   std::map<std::string, double> random_input_scale = {};
+  // Host memory the reference needs beyond the inputs it is given, from the
+  // inputs' shapes (by name), so that --check can refuse up front what would
+  // not fit. nullptr: assume the size of every input widened to double.
+  uint64_t (*working_set_bytes)(const std::map<std::string, std::vector<int64_t>> &shapes) = nullptr;
 
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
+  // What --check needs in all: the bound inputs (their own dtypes) plus
+  // working_set_bytes.
+  uint64_t check_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const;
   // fp32_tolerance, or the low-precision rule above when any input or
   // output is bf16 or f16 (max|expected| over every expected tensor).
   Tolerance tolerance_for(const TensorMap &inputs, const TensorMap &outputs, const TensorMap &expected) const;
@@ -59,5 +66,9 @@ const std::vector<KernelReference> &all_references();
 //   decode_attention_gqa: q (d,n_q), k (n_kv,d,s), v (n_kv,d,s)    -> out (n_q,d)
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs);
+// Their working set: one KV head's K and V in the math layout, as doubles,
+// plus a transposed copy inside matmul (measured at s = 2^20: 5.5 GB in all
+// with the inputs; this gives 5.4 GB).
+uint64_t decode_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
 
 } // namespace nk::oracle

@@ -20,9 +20,11 @@
 #include "runtime/program_file.h"
 #include "simulator/session.h"
 #include "tools/huge_pages.h"
+#include "tools/host_memory.h"
 #include "tools/out_of_memory.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -254,7 +256,21 @@ int run_main() {
   // The reference needs the inputs as bound (a hand-written program could
   // overwrite its input tensors), so take them before running.
   std::map<std::string, nk::HostTensor> bound_inputs;
-  if (check.getNumOccurrences()) bound_inputs = session->inputs();
+  if (check.getNumOccurrences()) {
+    // Refuse up front what the reference cannot fit: past the available
+    // memory the kernel would be killed (Linux overcommits), not fail.
+    std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> shapes;
+    for (const nk::TensorDecl &d : session->program().tensors)
+      if (d.kind == nk::TensorKind::input) shapes[d.name] = {d.dtype, d.shape};
+    const uint64_t need = nk::oracle::find_reference(session->program().kernel)->check_bytes(shapes);
+    if (auto avail = nk::available_host_memory(); avail && need > *avail)
+      return fail(formatv("--check needs about {0:f1} GB of host memory for the reference (the inputs and its "
+                          "working set), and {1:f1} GB is available; run without --check, with --timing-only, "
+                          "or at a smaller size",
+                          double(need) / 1e9, double(*avail) / 1e9)
+                      .str());
+    bound_inputs = session->inputs();
+  }
 
   nk::SimOptions options;
   options.strict = strict;

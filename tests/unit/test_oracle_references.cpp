@@ -170,3 +170,17 @@ TEST_CASE("references: the kernels' online softmax over 128-position tiles agree
   CHECK(cmp->passed);
   CHECK(cmp->max_abs_error < 1e-5);
 }
+
+TEST_CASE("references: --check's memory estimate is the inputs plus one KV head's working set") {
+  const KernelReference *r = find_reference("decode_attention_gqa");
+  REQUIRE(r);
+  // d = 128, n_q = 8, n_kv = 2, s = 2^20, fp32: inputs 1 GiB each for k and v.
+  const int64_t s = int64_t(1) << 20;
+  std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> in{
+      {"q", {Dtype::f32, {128, 8}}}, {"k", {Dtype::f32, {2, 128, s}}}, {"v", {Dtype::f32, {2, 128, s}}}};
+  const uint64_t inputs = 128 * 8 * 4 + 2 * uint64_t(2 * 128 * s * 4);
+  CHECK(r->check_bytes(in) == inputs + 3 * 8 * uint64_t(128 * s));
+  // bf16 inputs halve the input part only.
+  for (auto &kv : in) kv.second.first = Dtype::bf16;
+  CHECK(r->check_bytes(in) == inputs / 2 + 3 * 8 * uint64_t(128 * s));
+}
