@@ -19,9 +19,17 @@
 
 namespace {
 
+// The caps; fuzz_compile_large (NK_FUZZ_LARGE) raises them to reach the
+// size limits themselves (long unrolls, big tensors), at fewer execs/s.
+#ifdef NK_FUZZ_LARGE
+constexpr uint64_t kMaxUnrolledOps = 250'000;
+constexpr uint64_t kMaxInstructions = 100'000;
+constexpr uint64_t kMaxHbmBytes = 64 << 20;
+#else
 constexpr uint64_t kMaxUnrolledOps = 2000;
 constexpr uint64_t kMaxInstructions = 2000;
 constexpr uint64_t kMaxHbmBytes = 1 << 20;
+#endif
 
 // Ops after unrolling every loop (saturating), to skip huge expansions.
 uint64_t unrolled_ops(const std::vector<nk::tir::Op> &ops) {

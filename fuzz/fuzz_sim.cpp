@@ -17,7 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(p.takeError());
     return 0;
   }
-  if (p->hbm_size > (1u << 20)) return 0;
+#ifdef NK_FUZZ_LARGE
+  constexpr uint64_t kMaxHbmBytes = 64 << 20;  // fuzz_sim_large
+#else
+  constexpr uint64_t kMaxHbmBytes = 1 << 20;
+#endif
+  if (p->hbm_size > kMaxHbmBytes) return 0;
   // One simulation per input (each allocates the whole SBUF and PSUM, the
   // dominant cost under ASan): the program's own target, lenient or strict
   // by the last input byte, so both modes get fuzzed.

@@ -17,7 +17,10 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
+  # Every target, plus the large-cap configuration of compile and sim
+  # (fuzz/CMakeLists.txt) when NK_FUZZ_LARGE=1.
   targets=($(cd "$root/fuzz" && ls fuzz_*.cpp | sed 's/^fuzz_//; s/\.cpp$//'))
+  [ "${NK_FUZZ_LARGE:-0}" = 1 ] && targets+=(compile_large sim_large)
 fi
 cmake --build "$build" --target $(printf 'fuzz_%s ' "${targets[@]}")
 per=$(( total / ${#targets[@]} )); [ "$per" -ge 1 ] || per=1
@@ -25,7 +28,7 @@ mkdir -p "$build/crashes"
 # Seeds from the repository, refreshed each run (libFuzzer only reads them).
 seed_dir() {
   local t="$1" ext
-  case "$t" in tile|compile) ext=tile ;; asm|sim) ext=s ;; npy) ext=npy ;; *) ext="" ;; esac
+  case "$t" in tile|compile*) ext=tile ;; asm|sim*) ext=s ;; npy) ext=npy ;; *) ext="" ;; esac
   rm -rf "$build/seeds/$t"; mkdir -p "$build/seeds/$t"
   [ -n "$ext" ] || return 0
   (cd "$root" && git ls-files "*.$ext" 2>/dev/null || find . -name "*.$ext" -not -path "./build*") |
@@ -33,14 +36,16 @@ seed_dir() {
 }
 status=0
 for t in "${targets[@]}"; do
+  base="${t%_large}"   # the large configuration shares its base target's seeds and dictionary
+  extra=(); [ "$base" != "$t" ] && extra=(-max_len=65536 -timeout=60 -rss_limit_mb=4096)
   mkdir -p "$build/corpus/$t"
   seed_dir "$t"
   echo "== fuzz_$t for ${per}s ($(ls "$build/seeds/$t" | wc -l) repository seeds)"
-  dict=(); [ -f "$root/fuzz/dict/$t.dict" ] && dict=(-dict="$root/fuzz/dict/$t.dict")
+  dict=(); [ -f "$root/fuzz/dict/$base.dict" ] && dict=(-dict="$root/fuzz/dict/$base.dict")
   # A fixed seed makes a run repeatable (same mutations in the same order).
-  if ! nice -n 10 "$build/bin/fuzz_$t" -seed="${NK_FUZZ_SEED:-1}" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" \
+  if ! nice -n 10 "$build/bin/fuzz_$t" -seed="${NK_FUZZ_SEED:-1}" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 "${dict[@]}" "${extra[@]}" \
       -artifact_prefix="$build/crashes/$t-" -print_final_stats=1 \
-      "$build/corpus/$t" "$root/fuzz/corpus/$t" "$build/seeds/$t" 2>"$build/fuzz_$t.log"; then
+      "$build/corpus/$t" "$root/fuzz/corpus/$base" "$build/seeds/$t" 2>"$build/fuzz_$t.log"; then
     echo "fuzz_$t FAILED; see $build/fuzz_$t.log and $build/crashes/"; status=1
   fi
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" || true
