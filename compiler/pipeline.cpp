@@ -53,7 +53,7 @@ const std::vector<Pass> &passes() {
       {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
        [](State &s, const Target &) { lir::elide_memsets(s.lowered); return ok(); }},
       {"schedule", "place instructions on engines and order them by a cost-model list schedule",
-       [](State &s, const Target &t) { lir::schedule(s.lowered, t, s.window); return ok(); }},
+       [](State &s, const Target &t) { return lir::schedule(s.lowered, t, s.window); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",
        [](State &s, const Target &t) { lir::assign_dma_queues(s.lowered, t); return ok(); }},
       {"allocate-memory", "give SBUF/PSUM addresses by liveness, rotating freed space",

@@ -107,6 +107,7 @@ struct OpTable {
 #define NK_ATTR(op, field, kind, presence, dflt)                            \
   cur->attrs[cur->num_attrs++] =                                            \
       AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};
+#define NK_ALU_RULE(op, field, rule) cur->attrs[attr::op::field].alu_rule = AluRule::rule;
 #include "runtime/isa.def"
     (void)cur;
   }
@@ -119,6 +120,70 @@ const OpTable &table() {
 } // namespace
 
 const OpInfo &op_info(Opcode op) { return table().ops[unsigned(op)]; }
+
+namespace {
+
+bool is_reduction(AluOp op) {
+  return op == AluOp::add || op == AluOp::multiply || op == AluOp::max || op == AluOp::min ||
+         op == AluOp::abs_max;
+}
+
+// "" when `op` obeys `rule`.
+std::string alu_rule_problem(AluRule rule, AluOp op) {
+  const std::string name(alu_name(op));
+  switch (rule) {
+  case AluRule::any: return "";
+  case AluRule::not_bypass: return op == AluOp::bypass ? "bypass is not an operation here (use tensor_copy)" : "";
+  case AluRule::arithmetic:
+    return alu_kind(op) == AluKind::arithmetic && op != AluOp::bypass ? "" : name + " is not an arithmetic op";
+  case AluRule::reduction:
+    return is_reduction(op) || alu_kind(op) == AluKind::bitwise
+               ? ""
+               : name + " is not a reduction op (use add, multiply, max, min, abs_max, or a bitwise op on integers)";
+  case AluRule::arith_reduction:
+    return is_reduction(op) ? "" : name + " is not a reduction op (use add, multiply, max, min or abs_max)";
+  case AluRule::comparison:
+    return alu_kind(op) == AluKind::comparison
+               ? ""
+               : name + " is not a comparison (use is_equal, not_equal, is_gt, is_ge, is_lt or is_le)";
+  }
+  return "";
+}
+
+} // namespace
+
+std::optional<AluProblem> check_alu_attrs(Opcode opc, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                          const std::string &float_operand) {
+  const OpInfo &info = op_info(opc);
+  std::optional<unsigned> bitwise, arithmetic;  // the first attribute of each pipeline
+  for (unsigned i = 0; i < info.num_attrs; ++i) {
+    if (info.attrs[i].kind != AttrKind::Alu) continue;
+    AluOp op = AluOp(attrs[i].i);
+    std::string problem = alu_rule_problem(info.attrs[i].alu_rule, op);
+    if (!problem.empty()) return AluProblem{i, std::move(problem)};
+    if (alu_kind(op) == AluKind::bitwise) {
+      if (!float_operand.empty())
+        return AluProblem{i, std::string(alu_name(op)) + " needs integer dtypes, but " + float_operand};
+      if (!bitwise) bitwise = i;
+    } else if (op != AluOp::bypass && !arithmetic) {
+      arithmetic = i;  // arithmetic and comparison ops share the fp32 pipeline
+    }
+  }
+  if (bitwise && arithmetic)
+    return AluProblem{std::max(*bitwise, *arithmetic),
+                      "bitwise and arithmetic ops do not mix in one instruction (they run in different "
+                      "pipelines)"};
+  return std::nullopt;
+}
+
+std::optional<AluProblem> check_alu_attrs(const Instruction &inst) {
+  const OpInfo &info = op_info(inst.op);
+  std::string float_operand;
+  for (unsigned i = 0; i < info.num_aps && float_operand.empty(); ++i)
+    if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype))
+      float_operand = std::string(info.aps[i].name) + " is " + std::string(dtype_name(inst.ap[i].dtype));
+  return check_alu_attrs(inst.op, inst.attr, float_operand);
+}
 
 std::optional<Opcode> parse_opcode(std::string_view name) {
   for (unsigned i = 0; i < kNumOpcodes; ++i)

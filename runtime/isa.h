@@ -157,6 +157,10 @@ constexpr unsigned kMaxAttrs = 8;
 enum class FieldRole : uint8_t { In, Out };
 enum class FieldPresence : uint8_t { Required, Optional };
 enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
+// What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
+// multiply, max, min, abs_max or a bitwise op; arith_reduction: the same
+// without the bitwise ops; arithmetic: an arithmetic op other than bypass.
+enum class AluRule : uint8_t { any, not_bypass, arithmetic, reduction, arith_reduction, comparison };
 
 struct ApFieldInfo {
   const char *name;
@@ -168,6 +172,7 @@ struct AttrFieldInfo {
   AttrKind kind;
   FieldPresence presence;
   double default_value;  // for Optional attributes
+  AluRule alu_rule = AluRule::any;  // Alu attributes only
 };
 struct OpInfo {
   const char *name;
@@ -217,5 +222,20 @@ struct Instruction {
   void set_float(unsigned slot, float f) { attr[slot] = AttrValue::of_float(f); }
   void set_int(unsigned slot, int64_t v) { attr[slot].i = v; }
 };
+
+// The ALU-op rules of an instruction (NK_ALU_RULE rows and the pipeline
+// rule), in one place for the front end, the verifier and the simulator:
+// the first problem with the Alu attributes `attrs` of `op`, or nullopt.
+// `float_operand` names the first operand of a float type ("src0 is f32"),
+// empty when every operand is an integer type. `attr` is the attribute slot
+// to point a diagnostic at; `message` reads after the field name.
+struct AluProblem {
+  unsigned attr;
+  std::string message;
+};
+std::optional<AluProblem> check_alu_attrs(Opcode op, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                          const std::string &float_operand);
+// The same for an instruction (its operands' dtypes give float_operand).
+std::optional<AluProblem> check_alu_attrs(const Instruction &inst);
 
 } // namespace nk

@@ -6,6 +6,18 @@
 
 namespace nk {
 
+static const char *alu_rule_name(AluRule r) {
+  switch (r) {
+  case AluRule::any: return "";
+  case AluRule::not_bypass: return "not bypass";
+  case AluRule::arithmetic: return "arithmetic";
+  case AluRule::reduction: return "a reduction";
+  case AluRule::arith_reduction: return "an arithmetic reduction";
+  case AluRule::comparison: return "a comparison";
+  }
+  return "";
+}
+
 static const char *kind_name(AttrKind k) {
   switch (k) {
   case AttrKind::Bool: return "bool";
@@ -41,6 +53,7 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
     for (unsigned a = 0; a < info.num_attrs; ++a) {
       const AttrFieldInfo &f = info.attrs[a];
       os << (a ? ", " : "") << '`' << f.name << "`: " << kind_name(f.kind);
+      if (f.kind == AttrKind::Alu && f.alu_rule != AluRule::any) os << ", " << alu_rule_name(f.alu_rule);
       if (f.presence == FieldPresence::Required) {
         os << " (required)";
         continue;

@@ -179,6 +179,10 @@ private:
                            target.num_semaphores));
         ok = false;
       }
+    if (auto problem = check_alu_attrs(inst)) {  // isa.def's NK_ALU_RULE rows
+      report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
+      ok = false;
+    }
     if (ok) check_shapes(engine, inst);
   }
 
@@ -214,17 +218,6 @@ private:
       report(fmt::format("{} bytes [{}, {}) cross a PSUM bank boundary (banks are {} bytes)",
                          op_info(inst.op).aps[s].name, int64_t(lo), int64_t(hi), uint64_t(bank)));
   }
-  void no_bitwise_on_floats(const Instruction &inst, AluOp op) {
-    if (alu_kind(op) != AluKind::bitwise) return;
-    const OpInfo &info = op_info(inst.op);
-    for (unsigned i = 0; i < info.num_aps; ++i)
-      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype)) {
-        report(fmt::format("bitwise op {} needs integer dtypes, but {} is {}", alu_name(op),
-                           info.aps[i].name, dtype_name(inst.ap[i].dtype)));
-        return;
-      }
-  }
-
   void check_shapes(Engine engine, const Instruction &inst) {
     switch (inst.op) {
     case Opcode::dma_copy: {
@@ -284,9 +277,6 @@ private:
       using F = ap::tensor_tensor;
       same_shape(inst, F::dst, F::src0);
       same_shape(inst, F::dst, F::src1);
-      AluOp op = inst.get_alu(attr::tensor_tensor::op);
-      if (op == AluOp::bypass) report("op must not be bypass (use tensor_copy)");
-      no_bitwise_on_floats(inst, op);
       break;
     }
     case Opcode::tensor_scalar: {
@@ -294,8 +284,6 @@ private:
       same_shape(inst, F::dst, F::src);
       per_partition_scalar(inst, F::scalar0, F::src);
       per_partition_scalar(inst, F::scalar1, F::src);
-      no_bitwise_on_floats(inst, inst.get_alu(attr::tensor_scalar::op0));
-      no_bitwise_on_floats(inst, inst.get_alu(attr::tensor_scalar::op1));
       if (inst.ap[F::scalar1].present() && inst.get_alu(attr::tensor_scalar::op1) == AluOp::bypass)
         report("scalar1 is given but op1 is bypass");
       break;
@@ -305,30 +293,16 @@ private:
       same_shape(inst, F::dst, F::src);
       per_partition_scalar(inst, F::scalar0, F::src);
       per_partition_scalar(inst, F::reduce_dst, F::src);
-      AluOp op0 = inst.get_alu(attr::tensor_scalar_reduce::op0);
-      if (alu_kind(op0) != AluKind::arithmetic || op0 == AluOp::bypass)
-        report(fmt::format("op0 must be an arithmetic op, not {}", alu_name(op0)));
-      AluOp rop = inst.get_alu(attr::tensor_scalar_reduce::reduce_op);
-      if (alu_kind(rop) != AluKind::arithmetic || rop == AluOp::bypass || rop == AluOp::divide ||
-          rop == AluOp::subtract || rop == AluOp::pow)
-        report(fmt::format("reduce_op: {} is not a reduction op (use add, multiply, max, min or abs_max)",
-                           alu_name(rop)));
       break;
     }
     case Opcode::tensor_reduce: {
       using F = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
       int64_t axes = inst.get_int(attr::tensor_reduce::axes);
-      AluOp op = inst.get_alu(attr::tensor_reduce::op);
       if (axes <= 0 || axes >= (int64_t(1) << s.num_dims)) {
         report(fmt::format("axes mask {} must select some of src's {} free dims", axes, s.num_dims));
         break;
       }
-      if (alu_kind(op) == AluKind::comparison || op == AluOp::bypass || op == AluOp::divide ||
-          op == AluOp::subtract || op == AluOp::pow)
-        report(fmt::format("{} is not a reduction op (use add, multiply, max, min, abs_max or bitwise)",
-                           alu_name(op)));
-      no_bitwise_on_floats(inst, op);
       uint64_t kept = 1;
       for (unsigned i = 0; i < s.num_dims; ++i)
         if (!(axes & (int64_t(1) << (s.num_dims - 1 - i)))) kept *= s.dims[i].count;
@@ -346,8 +320,6 @@ private:
     }
     case Opcode::affine_select: {
       same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
-      if (alu_kind(inst.get_alu(attr::affine_select::cmp)) != AluKind::comparison)
-        report("cmp must be a comparison (is_equal, not_equal, is_gt, is_ge, is_lt, is_le)");
       break;
     }
     case Opcode::select: {

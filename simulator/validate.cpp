@@ -90,15 +90,6 @@ struct Checker {
     return llvm::Error::success();
   }
 
-  llvm::Error integer_only(const Instruction &inst) const {
-    const OpInfo &info = op_info(inst.op);
-    for (unsigned i = 0; i < info.num_aps; ++i)
-      if (inst.ap[i].present() && dtype_is_float(inst.ap[i].dtype))
-        return fail(fmt::format("bitwise operations need integer dtypes; operand '{}' is {}",
-                                info.aps[i].name, dtype_name(inst.ap[i].dtype)));
-    return llvm::Error::success();
-  }
-
   llvm::Error check_attrs(const Instruction &inst) const {
     const OpInfo &info = op_info(inst.op);
     for (unsigned i = 0; i < info.num_attrs; ++i) {
@@ -164,46 +155,25 @@ struct Checker {
     case Opcode::tensor_tensor: {
       using f = ap::tensor_tensor;
       if (auto e = same_shape(inst, f::dst, f::src0)) return e;
-      if (auto e = same_shape(inst, f::dst, f::src1)) return e;
-      if (alu_kind(inst.get_alu(attr::tensor_tensor::op)) == AluKind::bitwise)
-        return integer_only(inst);
-      return llvm::Error::success();
+      return same_shape(inst, f::dst, f::src1);
     }
     case Opcode::tensor_scalar: {
       using f = ap::tensor_scalar;
       if (auto e = same_shape(inst, f::dst, f::src)) return e;
       unsigned rows = inst.ap[f::src].num_partitions;
       if (auto e = per_partition(inst, f::scalar0, rows)) return e;
-      if (auto e = per_partition(inst, f::scalar1, rows)) return e;
-      AluOp op0 = inst.get_alu(attr::tensor_scalar::op0), op1 = inst.get_alu(attr::tensor_scalar::op1);
-      bool bit0 = alu_kind(op0) == AluKind::bitwise;
-      bool bit1 = op1 != AluOp::bypass && alu_kind(op1) == AluKind::bitwise;
-      if (bit0 != bit1 && op1 != AluOp::bypass)
-        return fail("op0 and op1 must both be bitwise or both not (mixed integer and fp32 "
-                    "pipelines are not modelled)");
-      if (bit0 || bit1) return integer_only(inst);
-      return llvm::Error::success();
+      return per_partition(inst, f::scalar1, rows);
     }
     case Opcode::tensor_scalar_reduce: {
       using f = ap::tensor_scalar_reduce;
       if (auto e = same_shape(inst, f::dst, f::src)) return e;
       unsigned rows = inst.ap[f::src].num_partitions;
       if (auto e = per_partition(inst, f::scalar0, rows)) return e;
-      if (auto e = per_partition(inst, f::reduce_dst, rows)) return e;
-      if (alu_kind(inst.get_alu(attr::tensor_scalar_reduce::op0)) != AluKind::arithmetic)
-        return fail("op0 must be an arithmetic op (the integer pipeline is not modelled for this instruction)");
-      AluOp rop = inst.get_alu(attr::tensor_scalar_reduce::reduce_op);
-      if (rop == AluOp::bypass || alu_kind(rop) != AluKind::arithmetic || rop == AluOp::divide ||
-          rop == AluOp::subtract || rop == AluOp::pow)
-        return fail(fmt::format("'{}' is not a reduction operator", alu_name(rop)));
-      return llvm::Error::success();
+      return per_partition(inst, f::reduce_dst, rows);
     }
     case Opcode::tensor_reduce: {
       using f = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
-      AluOp op = inst.get_alu(attr::tensor_reduce::op);
-      if (op == AluOp::bypass || alu_kind(op) == AluKind::comparison)
-        return fail(fmt::format("'{}' is not a reduction operator", alu_name(op)));
       int64_t axes = inst.get_int(attr::tensor_reduce::axes);
       if (axes < 0 || axes >= (int64_t(1) << s.num_dims))
         return fail(fmt::format("axes mask {} names dims src does not have ({} free dims)", axes,
@@ -215,7 +185,6 @@ struct Checker {
         return fail(fmt::format("dst must be [{}|{}] (src with the reduced dims removed), got "
                                 "[{}|{}]",
                                 s.num_partitions, kept, d.num_partitions, d.free_elements()));
-      if (alu_kind(op) == AluKind::bitwise) return integer_only(inst);
       return llvm::Error::success();
     }
     case Opcode::activation: {
@@ -225,11 +194,8 @@ struct Checker {
       if (auto e = per_partition(inst, f::bias, rows)) return e;
       return per_partition(inst, f::reduce_dst, rows);
     }
-    case Opcode::affine_select: {
-      if (alu_kind(inst.get_alu(attr::affine_select::cmp)) != AluKind::comparison)
-        return fail("'cmp' must be a comparison (is_equal, is_gt, ...)");
+    case Opcode::affine_select:
       return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
-    }
     case Opcode::select: {
       using f = ap::select;
       if (auto e = same_shape(inst, f::dst, f::predicate)) return e;
@@ -274,6 +240,8 @@ struct Checker {
                                 info.aps[i].name));
     }
     if (auto e = check_attrs(inst)) return e;
+    if (auto problem = check_alu_attrs(inst))  // the same rule the verifier and the front end apply
+      return fail(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
     return check_op(engine, inst);
   }
 };

@@ -17,7 +17,9 @@ void elide_memsets(Program &p);
 // `window`: how many instructions (in the original order) past the oldest
 // unscheduled one may be hoisted; 1 keeps the original order.
 constexpr size_t kDefaultScheduleWindow = 512;
-void schedule(Program &p, const Target &t, size_t window = kDefaultScheduleWindow);
+// An instruction no engine may run is an internal compiler error naming its
+// source location (the front end checks the rules engine choice depends on).
+llvm::Error schedule(Program &p, const Target &t, size_t window = kDefaultScheduleWindow);
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.

@@ -32,7 +32,10 @@
 #include "runtime/cost_model.h"
 #include "runtime/verifier.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cassert>
 #include <map>
 #include <queue>
 #include <vector>
@@ -123,10 +126,10 @@ Deps build_deps(const Program &p) {
 
 } // namespace
 
-void schedule(Program &p, const Target &t, size_t window) {
+llvm::Error schedule(Program &p, const Target &t, size_t window) {
   const size_t kWindow = std::max<size_t>(1, window);
   const size_t n = p.insts.size();
-  if (n == 0) return;
+  if (n == 0) return llvm::Error::success();
   Deps deps = build_deps(p);
   std::vector<std::vector<uint32_t>> succs(n);
   std::vector<uint32_t> indeg(n, 0);
@@ -144,13 +147,26 @@ void schedule(Program &p, const Target &t, size_t window) {
   const double dma_rate = std::min(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns);
   std::vector<double> ready_at(n, 0.0);      // results of all preds visible
   std::vector<double> start_time(n, 0.0);
-  // Where each instruction may legally run, by the verifier's rules (an
-  // empty set is left to the verifier to report).
+  // Where each instruction may legally run, by the verifier's rules. The
+  // front end checks every rule an engine choice depends on, so an empty
+  // set is a compiler bug: say where it came from rather than guess.
   std::vector<EngineMask> legal(n);
   for (uint32_t i = 0; i < n; ++i) {
     const Inst &in = p.insts[i];
     legal[i] = in.engines == engine_bit(Engine::dma) ? in.engines : legal_engines(in.inst, in.engines, t);
-    if (!legal[i]) legal[i] = in.engines;
+    if (!legal[i]) {
+      const DebugLoc &l = in.inst.loc;
+      std::string where = l.file >= 1 && l.file <= p.files.size()
+                              ? fmt::format("{}:{}:{}", p.files[l.file - 1], l.line, l.col)
+                              : std::string("an unknown location");
+      std::string allowed;
+      for (unsigned e = 0; e < kNumEngines; ++e)
+        if (in.engines & engine_bit(Engine(e))) allowed += (allowed.empty() ? "" : ", ") + std::string(engine_name(Engine(e)));
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "internal compiler error: no engine can run %s from %s (it may run on %s, "
+                                     "and the verifier's rules exclude each)",
+                                     std::string(op_info(in.inst.op).name).c_str(), where.c_str(), allowed.c_str());
+    }
   }
   const double sem_ns = t.cycles_to_ns(Engine::vector, 2.0 * t.semaphore_cycles);
 
@@ -180,10 +196,7 @@ void schedule(Program &p, const Target &t, size_t window) {
         *engine = eng;
       }
     }
-    if (best < 0) {  // no legal engine: leave it to the verifier to report
-      *engine = Engine::vector;
-      best = ready_at[i];
-    }
+    assert(best >= 0 && "every instruction has a legal engine (checked above)");
     return best;
   };
 
@@ -267,6 +280,7 @@ void schedule(Program &p, const Target &t, size_t window) {
   reordered.reserve(n);
   for (uint32_t i : order) reordered.push_back(std::move(p.insts[i]));
   p.insts = std::move(reordered);
+  return llvm::Error::success();
 }
 
 } // namespace nk::lir

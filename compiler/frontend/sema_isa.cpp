@@ -66,6 +66,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   std::optional<Dtype> dtype;
   std::optional<Type> new_dst;          // dst given as a type (or to infer)
   std::array<const Expr *, kMaxAps> ap_expr{};
+  std::array<const Expr *, kMaxAttrs> attr_expr{};
   bool ok = true;
   auto ident = [&](const Expr &x, const char *what) -> std::optional<std::string> {
     if (x.kind == ExprKind::name) return x.name;
@@ -157,6 +158,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       continue;
     }
     const AttrFieldInfo &f = info.attrs[at];
+    attr_expr[at] = &x;
     switch (f.kind) {
     case AttrKind::Bool: {
       SV v = eval(x);
@@ -392,6 +394,18 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
                                                " elements per partition but dst has " + llvm::Twine(dst_t.free_elements()));
       }
     }
+  }
+  // ALU-op rules: the one definition the verifier and the simulator apply
+  // too (runtime/isa.h check_alu_attrs, isa.def NK_ALU_RULE rows).
+  {
+    std::string float_operand;
+    for (unsigned i = 0; i < info.num_aps && float_operand.empty(); ++i) {
+      const Dtype dt = i == 0 ? dst_t.dtype : op.aps[i] ? type_of(op.aps[i]).dtype : Dtype::i32;
+      if (dtype_is_float(dt)) float_operand = std::string(info.aps[i].name) + " is " + std::string(dtype_name(dt));
+    }
+    if (auto problem = check_alu_attrs(*opc, op.attrs, float_operand))
+      return mismatch(attr_expr[problem->attr] ? attr_expr[problem->attr]->range : e.range,
+                      llvm::Twine(info.attrs[problem->attr].name) + ": " + problem->message);
   }
   // Machine limits on a new dst come after the op's own rules, which say
   // more precisely what went wrong (e.g. matmul's N before PSUM bank size).

@@ -115,7 +115,7 @@ const Rule rules[] = {
      "bias must be one element per partition over 8 partitions"},
     {"affine_select compares", "gpsimd",
      "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge base=3 free_step=-1",
-     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=add", "cmp must be a comparison"},
+     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=add", "cmp: add is not a comparison"},
     {"DMA element counts agree", "dma3", "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
      "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,7]]", "dst has 64 elements but src has 56"},
     {"semaphores exist", "scalar", "sem_signal sem=255 value=1", "sem_signal sem=256 value=1",

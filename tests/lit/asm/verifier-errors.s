@@ -36,7 +36,7 @@
 # CHECK-NEXT: stream vector, #1 (tensor_copy): dst bytes [229370, 229402) per partition lie outside sbuf (229376 bytes per partition)
 # CHECK-NEXT: stream vector, #2 (tensor_copy): src is in HBM; only DMA queues access HBM
 # CHECK-NEXT: stream vector, #3 (tensor_tensor): dst has 4 partitions but src1 has 8
-# CHECK-NEXT: stream vector, #4 (tensor_tensor): bitwise op bitwise_and needs integer dtypes, but dst is f32
+# CHECK-NEXT: stream vector, #4 (tensor_tensor): op: bitwise_and needs integer dtypes, but dst is f32
 # CHECK-NEXT: stream vector, #5 (tensor_reduce): dst must be [4 | 4] after the reduction, it is [4 | 2]
 # CHECK-NEXT: stream vector, #6 (tensor_reduce): dst must be [4 | 1] after the reduction, it is [4 | 2]
 # CHECK-NEXT: stream vector, #7 (sem_wait): semaphore 300 does not exist (trn2 has 256)
