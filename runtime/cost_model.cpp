@@ -5,6 +5,7 @@
 #include "runtime/cost_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace nk {
@@ -123,6 +124,22 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     break;
   case Opcode::affine_select:
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]);
+    break;
+  // NKI 2.26's estimated-cost notes (docs/targets.md cites each line).
+  case Opcode::tensor_tensor_scan:  // two inputs: 2N
+    busy = std::max(min_ii, 2 * free_size(inst.ap[ap::tensor_tensor_scan::data0]));
+    break;
+  case Opcode::bn_stats:
+    busy = std::max(min_ii, free_size(inst.ap[ap::bn_stats::src]));
+    break;
+  case Opcode::bn_aggr:  // 13 cycles per (count, mean, M2) triple
+    busy = std::max(min_ii, 13 * std::floor(free_size(inst.ap[ap::bn_aggr::src]) / 3));
+    break;
+  case Opcode::max8:  // the note gives N, with no MIN_II floor
+    busy = free_size(inst.ap[ap::max8::src]);
+    break;
+  case Opcode::nc_find_index8:  // N = data's free size, no MIN_II floor
+    busy = free_size(inst.ap[ap::nc_find_index8::data]);
     break;
   case Opcode::sem_signal:
   case Opcode::sem_wait:

@@ -83,6 +83,86 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
   os << ".\n\nDtypes: ";
   for (unsigned i = 0; i < kNumDtypes; ++i) os << (i ? ", " : "") << '`' << dtype_name(Dtype(i)) << '`';
   os << ".\n";
+  describe_nki_coverage(os);
+}
+
+namespace {
+// NKI 2.26's nki.isa list (aws-neuron-sdk v2.26.0, general/nki/api/
+// nki.isa.rst lines 16-47), in its order, with what this project models.
+// A row naming one of our opcodes is checked against the table above by
+// tests/unit/test_isa_table.cpp, so "modelled" cannot outlive the opcode.
+struct NkiInstruction {
+  const char *name;
+  const char *ours;    // our opcode (or "" when absent)
+  const char *status;  // modelled | partly | absent
+  const char *notes;   // what is missing, or how it is modelled
+};
+const NkiInstruction kNki226[] = {
+    {"nc_matmul", "nc_matmul", "partly", "no fp8/tf32 operands, no tile_position/tile_size PE tiling"},
+    {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
+    {"activation", "activation", "partly",
+     "scale is an immediate only (NKI: also a [P|1] tile); reduce is add only, no reduce_cmd registers; 13 of "
+     "NKI's 24 functions; our gelu is the tanh form"},
+    {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
+    {"tensor_reduce", "tensor_reduce", "partly", "also allows GpSimd and any axis mask (NKI: Vector, contiguous "
+                                                 "axes with the innermost); no negate"},
+    {"tensor_partition_reduce", "", "absent", ""},
+    {"tensor_tensor", "tensor_tensor", "partly", "no GpSimd op whitelist or integer math; no PSUM+PSUM ban"},
+    {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
+     "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
+    {"scalar_tensor_tensor", "", "absent", ""},
+    {"tensor_scalar", "tensor_scalar", "partly", "no per-engine op whitelists (Scalar engine, GpSimd rsqrt)"},
+    {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
+     "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
+    {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
+    {"tensor_copy_dynamic_src", "", "absent", ""},
+    {"tensor_copy_dynamic_dst", "", "absent", ""},
+    {"tensor_copy_predicated", "select", "partly", "through select (on_false a full tile)"},
+    {"reciprocal", "activation", "partly", "as activation func=reciprocal on the Scalar engine; the Vector "
+                                           "instruction and its max(MIN_II, 8N) cost are absent"},
+    {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
+    {"dropout", "", "absent", ""},
+    {"affine_select", "affine_select", "partly", "one free_step over the flat free index (NKI: per free axis)"},
+    {"range_select", "", "absent", ""},
+    {"select_reduce", "select", "partly", "select without the reduction, reverse_pred or the -inf accumulators"},
+    {"sequence_bounds", "", "absent", ""},
+    {"memset", "memset", "modelled", "GpSimd cost uses the Vector formula (not documented)"},
+    {"bn_stats", "bn_stats", "modelled", "count, mean, count*var of the even- then the odd-indexed elements"},
+    {"bn_aggr", "bn_aggr", "modelled", "Chan's combination in fp32; population variance"},
+    {"local_gather", "", "absent", ""},
+    {"dma_copy", "dma_copy", "partly", "no dst_rmw_op, indirect addressing or dge_mode; also allows PSUM"},
+    {"dma_transpose", "", "absent", ""},
+    {"max8", "max8", "modelled", "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
+                                 "(not documented)"},
+    {"nc_find_index8", "nc_find_index8", "partly",
+     "dst is i32 (NKI: uint16/uint32); a value not in data gives -1 (NKI: undefined)"},
+    {"nc_match_replace8", "", "absent", ""},
+    {"nc_stream_shuffle", "", "absent", ""},
+};
+} // namespace
+
+unsigned nki_coverage_count(const char *status) {
+  unsigned n = 0;
+  for (const NkiInstruction &i : kNki226) n += std::string_view(i.status) == status;
+  return n;
+}
+
+std::vector<std::string> nki_coverage_opcodes() {
+  std::vector<std::string> v;
+  for (const NkiInstruction &i : kNki226)
+    if (*i.ours) v.push_back(i.ours);
+  return v;
+}
+
+void describe_nki_coverage(llvm::raw_ostream &os) {
+  const unsigned total = sizeof(kNki226) / sizeof(kNki226[0]);
+  os << "\nNKI 2.26 coverage (the " << total << " instructions of `nki.isa`): " << nki_coverage_count("modelled")
+     << " modelled, " << nki_coverage_count("partly") << " partly modelled, " << nki_coverage_count("absent")
+     << " absent.\n\n";
+  os << "| NKI instruction | here | status | what is missing or how it is modelled |\n|---|---|---|---|\n";
+  for (const NkiInstruction &i : kNki226)
+    os << "| `" << i.name << "` | " << (*i.ours ? "`" + std::string(i.ours) + "`" : std::string("—")) << " | "
+       << i.status << " | " << i.notes << " |\n";
 }
 
 } // namespace nk

@@ -3,6 +3,7 @@
 // switch in check_shapes(). Every bound is computed in 128-bit-safe integer
 // arithmetic so hostile programs cannot overflow the checks.
 #include "runtime/verifier.h"
+#include "runtime/operand_rules.h"
 
 #include <fmt/format.h>
 
@@ -183,6 +184,10 @@ private:
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
+    if (auto problem = check_operand_rules(inst)) {  // runtime/operand_rules.h
+      report(problem->message);
+      ok = false;
+    }
     if (ok) check_shapes(engine, inst);
   }
 
@@ -333,6 +338,12 @@ private:
     }
     case Opcode::iota:
     case Opcode::memset:
+      break;
+    case Opcode::tensor_tensor_scan:  // runtime/operand_rules.cpp (checked in check())
+    case Opcode::bn_stats:
+    case Opcode::bn_aggr:
+    case Opcode::max8:
+    case Opcode::nc_find_index8:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

@@ -9,6 +9,7 @@
 #include "simulator/matmul.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace nk {
@@ -107,6 +108,11 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::memset: return memset(inst);
   case Opcode::affine_select: return affine_select(inst);
   case Opcode::select: return select(inst);
+  case Opcode::tensor_tensor_scan: return tensor_tensor_scan(inst);
+  case Opcode::bn_stats: return bn_stats(inst);
+  case Opcode::bn_aggr: return bn_aggr(inst);
+  case Opcode::max8: return max8(inst);
+  case Opcode::nc_find_index8: return nc_find_index8(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -558,6 +564,148 @@ void Executor::affine_select(const Instruction &inst) {
       if (!keep) x[j] = fill;
     }
     scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// Per partition, over the free elements in walk order (NKI documents the
+// 2-d case; several free dims scan their flattened index here):
+// r = op0(data0[i], r) (op0(r, data0[i]) with reverse0), then
+// r = op1(r, data1[i]) (op1(data1[i], r) with reverse1); dst[i] = r. r
+// starts at initial[p] or initial_imm and stays fp32; only dst is rounded.
+void Executor::tensor_tensor_scan(const Instruction &inst) {
+  using f = ap::tensor_tensor_scan;
+  using a = attr::tensor_tensor_scan;
+  const AccessPattern &dst = inst.ap[f::dst], &d0 = inst.ap[f::data0], &d1 = inst.ap[f::data1];
+  const AccessPattern &init = inst.ap[f::initial];
+  const AluOp op0 = inst.get_alu(a::op0), op1 = inst.get_alu(a::op1);
+  const bool rev0 = inst.get_bool(a::reverse0), rev1 = inst.get_bool(a::reverse1);
+  const uint64_t F = d0.free_elements();
+  float *x = grow(a_, F), *y = grow(b_, F);
+  for (unsigned r = 0; r < d0.num_partitions; ++r) {
+    float acc = init.present() ? load_scalar(init, r) : inst.get_float(a::initial_imm);
+    gather_row_f32(d0, mem_.row(d0, r), x);
+    gather_row_f32(d1, mem_.row(d1, r), y);
+    for (uint64_t i = 0; i < F; ++i) {
+      acc = rev0 ? alu_apply(op0, acc, x[i]) : alu_apply(op0, x[i], acc);
+      acc = rev1 ? alu_apply(op1, y[i], acc) : alu_apply(op1, acc, y[i]);
+      x[i] = acc;
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+namespace {
+// (count, mean, count * variance) of n fp32 values: the mean is the
+// pairwise sum over n, the third the pairwise sum of squared deviations
+// from it (NumPy's np.mean / np.var order). An empty group is (0, 0, 0).
+void group_stats(const float *x, size_t n, float *scratch, float out[3]) {
+  if (n == 0) {
+    out[0] = out[1] = out[2] = 0.0f;
+    return;
+  }
+  const float count = float(n);
+  const float mean = pairwise_sum(x, n) / count;
+  for (size_t i = 0; i < n; ++i) {
+    const float d = x[i] - mean;
+    scratch[i] = d * d;
+  }
+  out[0] = count;
+  out[1] = mean;
+  out[2] = pairwise_sum(scratch, n);
+}
+} // namespace
+
+// dst[p] = stats of the even-indexed elements, then of the odd-indexed ones
+// (NKI 2.26 bn_stats), each computed in fp32 as group_stats says.
+void Executor::bn_stats(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::bn_stats::dst], &src = inst.ap[ap::bn_stats::src];
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F), *half = grow(b_, F), *sq = grow(c_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), x);
+    float out[6];
+    for (unsigned parity = 0; parity < 2; ++parity) {
+      size_t n = 0;
+      for (uint64_t i = parity; i < F; i += 2) half[n++] = x[i];
+      group_stats(half, n, sq, out + 3 * parity);
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), out);
+  }
+}
+
+// Chan et al.'s combination of (count, mean, M2) groups, in order, in fp32:
+// mean = sum(c_i m_i) / n, var = (sum M2_i + sum c_i (m_i - mean)^2) / n
+// (population variance, as np.var). Groups with count 0 add nothing; no
+// group at all gives (0, 0).
+void Executor::bn_aggr(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::bn_aggr::dst], &src = inst.ap[ap::bn_aggr::src];
+  const uint64_t F = src.free_elements(), groups = F / 3;
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), x);
+    float n = 0, weighted = 0, m2 = 0;
+    for (uint64_t g = 0; g < groups; ++g) {
+      n += x[3 * g];
+      weighted += x[3 * g] * x[3 * g + 1];
+    }
+    float out[2] = {0.0f, 0.0f};
+    if (n > 0) {
+      const float mean = weighted / n;
+      for (uint64_t g = 0; g < groups; ++g) {
+        const float d = x[3 * g + 1] - mean;
+        m2 += x[3 * g + 2] + x[3 * g] * (d * d);
+      }
+      out[0] = mean;
+      out[1] = m2 / n;
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), out);
+  }
+}
+
+namespace {
+// Descending order with NaN first (np.sort(x)[::-1]: NaN sorts last in
+// ascending order); NKI does not document NaN or ties.
+bool before_desc(float a, float b) {
+  if (std::isnan(a)) return !std::isnan(b);
+  if (std::isnan(b)) return false;
+  return a > b;
+}
+} // namespace
+
+// dst[p] = the 8 largest of src[p] in descending order; equal values appear
+// once per occurrence (-0.0 and 0.0 keep their walk order).
+void Executor::max8(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::max8::dst], &src = inst.ap[ap::max8::src];
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), x);
+    std::partial_sort(x, x + 8, x + F, before_desc);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst[p, k] = the first i with data[p, i] == vals[p, k], compared as fp32
+// (NaN matches nothing). A value not in data is undefined in NKI; here it
+// gives -1 (all ones as the documented uint32).
+void Executor::nc_find_index8(const Instruction &inst) {
+  using f = ap::nc_find_index8;
+  const AccessPattern &dst = inst.ap[f::dst], &data = inst.ap[f::data], &vals = inst.ap[f::vals];
+  const uint64_t F = data.free_elements();
+  float *x = grow(a_, F), *v = grow(b_, 8);
+  int64_t *out = grow(ia_, 8);
+  for (unsigned r = 0; r < data.num_partitions; ++r) {
+    gather_row_f32(data, mem_.row(data, r), x);
+    gather_row_f32(vals, mem_.row(vals, r), v);
+    for (unsigned k = 0; k < 8; ++k) {
+      out[k] = -1;
+      for (uint64_t i = 0; i < F; ++i)
+        if (x[i] == v[k]) {
+          out[k] = int64_t(i);
+          break;
+        }
+    }
+    scatter_row_i64(dst, mem_.row(dst, r), out);
   }
 }
 

@@ -35,6 +35,11 @@ private:
   void memset(const Instruction &inst);
   void affine_select(const Instruction &inst);
   void select(const Instruction &inst);
+  void tensor_tensor_scan(const Instruction &inst);
+  void bn_stats(const Instruction &inst);
+  void bn_aggr(const Instruction &inst);
+  void max8(const Instruction &inst);
+  void nc_find_index8(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);

@@ -5,6 +5,7 @@
 
 #include "simulator/access.h"
 #include "simulator/describe.h"
+#include "runtime/operand_rules.h"
 
 #include <fmt/format.h>
 
@@ -204,6 +205,11 @@ struct Checker {
       if (of.present() && of.free_elements() != 1) return same_shape(inst, f::dst, f::on_false);
       return per_partition(inst, f::on_false, inst.ap[f::dst].num_partitions);
     }
+    case Opcode::tensor_tensor_scan:  // runtime/operand_rules.cpp (checked in check_inst)
+    case Opcode::bn_stats:
+    case Opcode::bn_aggr:
+    case Opcode::max8:
+    case Opcode::nc_find_index8:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:
@@ -242,6 +248,7 @@ struct Checker {
     if (auto e = check_attrs(inst)) return e;
     if (auto problem = check_alu_attrs(inst))  // the same rule the verifier and the front end apply
       return fail(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
+    if (auto problem = check_operand_rules(inst)) return fail(problem->message);
     return check_op(engine, inst);
   }
 };

@@ -4,6 +4,7 @@
 // follow the table. Shape rules that the table cannot express (matmul's
 // contraction, per-partition scalars, transposes) are checked per opcode.
 #include "compiler/frontend/sema_impl.h"
+#include "runtime/operand_rules.h"
 
 #include <cfloat>
 #include <cmath>
@@ -252,7 +253,22 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       if (llvm::StringRef(info.aps[i].name) == n && ap_expr[i]) return ap_expr[i]->range;
     return e.range;
   };
+  // Operand shapes for the rules declared once in runtime/operand_rules.h.
+  auto operand_shapes = [&](std::optional<Type> dst) {
+    OperandShapes s{};
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      std::optional<Type> t = i == 0 ? dst : op.aps[i] ? std::optional<Type>(type_of(op.aps[i])) : std::nullopt;
+      if (t) s[i] = OperandShape{true, t->mem, t->dtype, t->partitions(), t->free_elements()};
+    }
+    return s;
+  };
   // Infer dst when it is missing.
+  if (!op.aps[0] && !new_dst && has_operand_rules(*opc)) {
+    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt));
+    Type t{Memory::sbuf, d->dtype, {d->partitions, d->free_elements}};
+    if (dtype) t.dtype = *dtype;
+    new_dst = t;
+  }
   if (!op.aps[0] && !new_dst) {
     ValueId src = field("src") ? field("src") : field("src0");
     Type t;
@@ -373,6 +389,10 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     int64_t nd = dst_t.partitions() * dst_t.free_elements();
     if (ns != nd)
       return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
+  } else if (has_operand_rules(*opc)) {
+    if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs))
+      return mismatch(problem->ap == 0 ? dst_r : ap_expr[problem->ap] ? ap_expr[problem->ap]->range : e.range,
+                      problem->message);
   } else {
     for (unsigned i = 1; i < info.num_aps; ++i) {
       if (!op.aps[i]) continue;

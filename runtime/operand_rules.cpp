@@ -1,0 +1,164 @@
+// See operand_rules.h. Facts come from NKI 2.26's nki.isa reference
+// (aws-neuron-sdk v2.26.0, general/nki/api/nki/isa/__init__.py; docs/isa.md
+// cites each).
+#include "runtime/operand_rules.h"
+
+#include <fmt/format.h>
+
+namespace nk {
+namespace {
+
+using Shapes = OperandShapes;
+
+std::string shape_str(const OperandShape &s) { return fmt::format("[{} | {}]", s.partitions, s.free_elements); }
+
+std::optional<OperandProblem> problem(unsigned ap, std::string msg) { return OperandProblem{ap, std::move(msg)}; }
+
+// Every present operand on chip (the compute engines cannot address HBM).
+std::optional<OperandProblem> on_chip(Opcode op, const Shapes &s) {
+  const OpInfo &info = op_info(op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (s[i].present && s[i].mem != Memory::sbuf && s[i].mem != Memory::psum)
+      return problem(i, fmt::format("{} must be in SBUF or PSUM, not {}", info.aps[i].name, memory_name(s[i].mem)));
+  return std::nullopt;
+}
+
+std::optional<OperandProblem> same_partitions(Opcode op, const Shapes &s, unsigned a, unsigned b) {
+  if (!s[a].present || !s[b].present || s[a].partitions == s[b].partitions) return std::nullopt;
+  const OpInfo &info = op_info(op);
+  return problem(b, fmt::format("{} has {} partitions but {} has {}", info.aps[b].name, s[b].partitions,
+                                info.aps[a].name, s[a].partitions));
+}
+
+std::optional<OperandProblem> free_size(Opcode op, const Shapes &s, unsigned a, int64_t lo, int64_t hi,
+                                        const char *why) {
+  if (!s[a].present || (s[a].free_elements >= lo && s[a].free_elements <= hi)) return std::nullopt;
+  const char *name = op_info(op).aps[a].name;
+  if (lo == hi)
+    return problem(a, fmt::format("{} must have {} elements per partition ({}), not {}", name, lo, why,
+                                  s[a].free_elements));
+  return problem(a, fmt::format("{} must have {} to {} elements per partition ({}), not {}", name, lo, hi, why,
+                                s[a].free_elements));
+}
+
+#define TRY(x)                                                                                                         \
+  if (auto p_ = (x)) return p_
+
+std::optional<OperandProblem> scan_rules(const Shapes &s) {
+  using F = ap::tensor_tensor_scan;
+  constexpr Opcode op = Opcode::tensor_tensor_scan;
+  TRY(on_chip(op, s));
+  for (unsigned f : {unsigned(F::data0), unsigned(F::data1)}) {
+    TRY(same_partitions(op, s, F::dst, f));
+    if (s[f].free_elements != s[F::dst].free_elements)
+      return problem(f, fmt::format("{} is {} but dst is {}: the scan keeps the shape", op_info(op).aps[f].name,
+                                    shape_str(s[f]), shape_str(s[F::dst])));
+  }
+  if (s[F::data0].mem == Memory::psum && s[F::data1].mem == Memory::psum)
+    return problem(F::data1, "data0 and data1 cannot both be in PSUM");
+  if (s[F::initial].present) {
+    TRY(same_partitions(op, s, F::dst, F::initial));
+    TRY(free_size(op, s, F::initial, 1, 1, "a per-partition start value"));
+  }
+  return std::nullopt;
+}
+
+std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
+  if (dtype_is_float(s[0].dtype)) return std::nullopt;
+  return problem(0, fmt::format("{} writes {}: dst must be a float dtype, not {}", op_info(op).name, what,
+                                dtype_name(s[0].dtype)));
+}
+
+} // namespace
+
+bool has_operand_rules(Opcode op) {
+  switch (op) {
+  case Opcode::tensor_tensor_scan:
+  case Opcode::bn_stats:
+  case Opcode::bn_aggr:
+  case Opcode::max8:
+  case Opcode::nc_find_index8: return true;
+  default: return false;
+  }
+}
+
+std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
+                                                  const std::array<AttrValue, kMaxAttrs> &) {
+  switch (op) {
+  case Opcode::tensor_tensor_scan: return scan_rules(s);
+  case Opcode::bn_stats: {
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, 0, 1));
+    TRY(free_size(op, s, 1, 1, kBnStatsMaxFree, "bn_stats_fmax; split longer rows over several bn_stats"));
+    TRY(free_size(op, s, 0, 6, 6, "two (count, mean, count*var) triples"));
+    return float_dst(op, s, "counts, means and variances");
+  }
+  case Opcode::bn_aggr: {
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, 0, 1));
+    if (s[1].free_elements < 3 || s[1].free_elements % 3 != 0)
+      return problem(1, fmt::format("src must hold (count, mean, count*var) triples: a multiple of 3 elements per "
+                                    "partition, not {}",
+                                    s[1].free_elements));
+    TRY(free_size(op, s, 0, 2, 2, "mean and variance"));
+    return float_dst(op, s, "a mean and a variance");
+  }
+  case Opcode::max8: {
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, 0, 1));
+    TRY(free_size(op, s, 1, kMax8MinFree, kMax8MaxFree, "max8's documented range"));
+    return free_size(op, s, 0, 8, 8, "the 8 largest values");
+  }
+  case Opcode::nc_find_index8: {
+    using F = ap::nc_find_index8;
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, F::dst, F::data));
+    TRY(same_partitions(op, s, F::dst, F::vals));
+    TRY(free_size(op, s, F::data, kMax8MinFree, kMax8MaxFree, "nc_find_index8's documented range"));
+    TRY(free_size(op, s, F::vals, 8, 8, "the values to find"));
+    TRY(free_size(op, s, F::dst, 8, 8, "one index per value"));
+    if (dtype_is_float(s[F::dst].dtype))
+      return problem(F::dst, fmt::format("dst holds indices: it must be an integer dtype (NKI: uint16 or uint32; "
+                                         "modelled: i32), not {}",
+                                         dtype_name(s[F::dst].dtype)));
+    return std::nullopt;
+  }
+  default: return std::nullopt;
+  }
+}
+
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst) {
+  if (!has_operand_rules(inst.op)) return std::nullopt;
+  OperandShapes s{};
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    const AccessPattern &a = inst.ap[i];
+    if (!a.present()) continue;
+    s[i] = OperandShape{true, a.mem, a.dtype, int64_t(a.num_partitions), int64_t(a.free_elements())};
+  }
+  return check_operand_rules(inst.op, s, inst.attr);
+}
+
+std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s) {
+  auto sized = [&](const OperandShape &from, int64_t free, Dtype dt) {
+    return OperandShape{true, Memory::sbuf, dt, from.partitions, free};
+  };
+  // NKI's default output dtype is the input's; stats of integers are floats.
+  auto float_of = [](Dtype t) { return dtype_is_float(t) ? t : Dtype::f32; };
+  switch (op) {
+  case Opcode::tensor_tensor_scan: {
+    using F = ap::tensor_tensor_scan;
+    const OperandShape &a = s[F::data0], &b = s[F::data1];
+    // The higher-precision input dtype (NKI 2.26); f32 when they differ.
+    Dtype dt = a.dtype == b.dtype ? a.dtype : Dtype::f32;
+    return sized(a, a.free_elements, dt);
+  }
+  case Opcode::bn_stats: return sized(s[1], 6, float_of(s[1].dtype));
+  case Opcode::bn_aggr: return sized(s[1], 2, float_of(s[1].dtype));
+  case Opcode::max8: return sized(s[1], 8, s[1].dtype);
+  case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::i32);
+  default: return std::nullopt;
+  }
+}
+
+} // namespace nk

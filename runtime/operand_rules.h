@@ -1,0 +1,57 @@
+// Operand rules declared once, over an abstract operand shape that both the
+// front end's tile types and the verifier's access patterns map to: the
+// shape, dtype and memory rules of an instruction, the shape of the dst the
+// front end infers when none is given, and the limits (cited in
+// docs/isa.md) the hardware sets.
+//
+// Assumes: operands are indexed by the instruction's AP slots (isa.def);
+// absent operands have present = false.
+// Guarantees: the front end (sema_isa.cpp, with a source range per
+// operand), the verifier (strictly) and the simulator's validation (for
+// safety) call the same function, so they cannot disagree. Instructions
+// whose rules are not declared here yet (the ones that predate this file)
+// get nullopt from has_operand_rules() and keep their rules in the three
+// places; moving them here is the remaining part of the single-source
+// work.
+#pragma once
+
+#include "runtime/isa.h"
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace nk {
+
+struct OperandShape {
+  bool present = false;
+  Memory mem = Memory::none;
+  Dtype dtype = Dtype::f32;
+  int64_t partitions = 0;
+  int64_t free_elements = 0;
+};
+using OperandShapes = std::array<OperandShape, kMaxAps>;
+
+struct OperandProblem {
+  unsigned ap;  // the AP slot to point a diagnostic at
+  std::string message;
+};
+
+// Whether `op`'s operand rules live here.
+bool has_operand_rules(Opcode op);
+
+// The first problem with the operands of `op`, or nullopt.
+std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &operands,
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs);
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst);
+
+// The dst the front end creates when none is given (partitions and free
+// size; SBUF; dtype as documented), or nullopt when `op` has none here.
+std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operands);
+
+// Documented limits (docs/isa.md cites them).
+constexpr int64_t kBnStatsMaxFree = 512;       // nki.language.tile_size.bn_stats_fmax
+constexpr int64_t kMax8MinFree = 8;            // max8 / nc_find_index8: 8 ..
+constexpr int64_t kMax8MaxFree = 16384;        //   .. 16,384 elements per partition
+
+} // namespace nk

@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""NumPy checks of tensor_tensor_scan, bn_stats, bn_aggr, max8 and
+nc_find_index8 (NKI 2.26's nki.isa semantics, docs/isa.md), over random and
+edge-case inputs: NaN, +-Inf, denormals, overflow, ties, -0.0, values not
+present. Each case writes a small kernel, runs it in nksim and compares the
+output with a NumPy model written from the documentation, bit for bit
+(NaN == NaN). Usage: check_nki_isa.py WORKDIR
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+F32 = np.float32
+work = sys.argv[1]
+os.makedirs(work, exist_ok=True)
+rng = np.random.default_rng(11)
+failures = 0
+
+
+def run(name, source, inputs, out_shape_dtype):
+    path = os.path.join(work, name + ".tile")
+    with open(path, "w") as f:
+        f.write(source)
+    cmd = ["nksim", "run", path, "--strict"]
+    for k, v in inputs.items():
+        p = os.path.join(work, f"{name}_{k}.npy")
+        np.save(p, v)
+        cmd += ["--input", f"{k}={p}"]
+    out = os.path.join(work, name + "_out.npy")
+    cmd += ["--output", f"out={out}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{name}: nksim failed: {r.stderr}")
+    return np.load(out)
+
+
+def check(name, got, want):
+    global failures
+    ok = got.shape == want.shape and np.array_equal(got, want, equal_nan=got.dtype.kind == "f")
+    if not ok:
+        failures += 1
+        bad = np.argwhere(~((got == want) | (np.isnan(got) & np.isnan(want)))) if got.shape == want.shape else []
+        print(f"FAIL {name}: first mismatches {bad[:4].tolist()}; got {got.ravel()[:8]} want {want.ravel()[:8]}")
+    else:
+        print(f"ok {name}")
+
+
+def edgy(shape):
+    """Random normals with edge values sprinkled in."""
+    x = rng.standard_normal(shape).astype(F32)
+    flat = x.reshape(-1)
+    specials = np.array([np.nan, np.inf, -np.inf, 1e-40, -1e-40, 3e38, -3e38, 0.0, -0.0], dtype=F32)
+    where = rng.choice(flat.size, size=min(flat.size // 8, 40), replace=False)
+    flat[where] = rng.choice(specials, size=where.size)
+    return x
+
+
+# ---- tensor_tensor_scan ------------------------------------------------------
+OPS = {"add": lambda a, b: F32(a + b), "subtract": lambda a, b: F32(a - b), "multiply": lambda a, b: F32(a * b),
+       "max": lambda a, b: F32(np.maximum(a, b)), "min": lambda a, b: F32(np.minimum(a, b)),
+       "divide": lambda a, b: F32(a / b)}
+
+
+def scan_ref(d0, d1, init, op0, op1, rev0, rev1):
+    out = np.empty_like(d0)
+    with np.errstate(all="ignore"):
+        for p in range(d0.shape[0]):
+            r = F32(init[p])
+            for i in range(d0.shape[1]):
+                r = OPS[op0](r, d0[p, i]) if rev0 else OPS[op0](d0[p, i], r)
+                r = OPS[op1](d1[p, i], r) if rev1 else OPS[op1](r, d1[p, i])
+                out[p, i] = r
+    return out
+
+
+n, f = 8, 40
+for k, (op0, op1, rev0, rev1, tile_init) in enumerate([
+        ("multiply", "add", False, False, True), ("add", "multiply", False, False, False),
+        ("subtract", "subtract", True, True, True), ("max", "min", False, True, False),
+        ("divide", "add", True, False, True), ("min", "divide", False, False, True)]):
+    d0, d1 = edgy((n, f)), edgy((n, f))
+    h = rng.standard_normal((n, 1)).astype(F32)
+    init_arg = "initial=ht" if tile_init else "initial_imm=0.75"
+    src = f"""kernel scan{k}(a: f32[{n}, {f}], b: f32[{n}, {f}], h: f32[{n}, 1]) -> f32[{n}, {f}]:
+    let at = load(a)
+    let bt = load(b)
+    let ht = load(h)
+    store(out, isa.tensor_tensor_scan(data0=at, data1=bt, {init_arg}, op0={op0}, op1={op1}, reverse0={str(rev0).lower()}, reverse1={str(rev1).lower()}))
+"""
+    got = run(f"scan{k}", src, {"a": d0, "b": d1, "h": h}, None)
+    init = h[:, 0] if tile_init else np.full(n, 0.75, dtype=F32)
+    check(f"tensor_tensor_scan {op0}/{op1} reverse={rev0},{rev1} initial={'tile' if tile_init else 'imm'}",
+          got, scan_ref(d0, d1, init, op0, op1, rev0, rev1))
+
+# ---- bn_stats / bn_aggr ------------------------------------------------------
+
+
+def group_stats(v):
+    if v.size == 0:
+        return [F32(0), F32(0), F32(0)]
+    cnt = F32(v.size)
+    with np.errstate(all="ignore"):
+        mean = F32(np.sum(v, dtype=F32) / cnt)
+        d = (v - mean).astype(F32)
+        m2 = F32(np.sum((d * d).astype(F32), dtype=F32))
+    return [cnt, mean, m2]
+
+
+def bn_stats_ref(x):
+    rows = []
+    for p in range(x.shape[0]):
+        rows.append(group_stats(np.ascontiguousarray(x[p, 0::2])) + group_stats(np.ascontiguousarray(x[p, 1::2])))
+    return np.array(rows, dtype=F32)
+
+
+def bn_aggr_ref(s):
+    out = np.zeros((s.shape[0], 2), dtype=F32)
+    with np.errstate(all="ignore"):
+        for p in range(s.shape[0]):
+            g = s[p].reshape(-1, 3)
+            n_, w = F32(0), F32(0)
+            for c, m, _ in g:
+                n_ = F32(n_ + c)
+                w = F32(w + F32(c * m))
+            if n_ > 0:
+                mean = F32(w / n_)
+                m2 = F32(0)
+                for c, m, q in g:
+                    dd = F32(m - mean)
+                    m2 = F32(m2 + F32(q + F32(c * F32(dd * dd))))
+                out[p] = [mean, F32(m2 / n_)]
+    return out
+
+
+for k, (rows, width, special) in enumerate([(8, 300, False), (16, 1, False), (8, 7, True), (4, 512, True)]):
+    x = edgy((rows, width)) if special else (rng.standard_normal((rows, width)) * 3 + 2).astype(F32)
+    src = f"""kernel bns{k}(x: f32[{rows}, {width}]) -> f32[{rows}, 6]:
+    store(out, isa.bn_stats(src=load(x)))
+"""
+    check(f"bn_stats [{rows}|{width}]{' with NaN/Inf/denormals' if special else ''}",
+          run(f"bns{k}", src, {"x": x}, None), bn_stats_ref(x))
+
+# bn_aggr on hand-made triples, including groups of count 0.
+trip = np.array([[4, 1.5, 2.0, 0, 0, 0, 3, -2.0, 0.5], [1, 7.0, 0.0, 2, 7.0, 0.0, 5, 7.0, 0.0],
+                 [0, 0, 0, 0, 0, 0, 0, 0, 0], [2, 1e30, 1e29, 2, -1e30, 1e29, 1, 3.0, 0.0]], dtype=F32)
+src = """kernel bna(s: f32[4, 9]) -> f32[4, 2]:
+    store(out, isa.bn_aggr(src=load(s)))
+"""
+check("bn_aggr triples (zero counts, one group, huge values)", run("bna", src, {"s": trip}, None), bn_aggr_ref(trip))
+
+# The layer-norm chain: stats of 3 chunks merged, against np.mean / np.var.
+x = (rng.standard_normal((8, 1100)) * 2 - 1).astype(F32)
+src = """kernel bnchain(x: f32[8, 1100]) -> f32[8, 2]:
+    let xt = load(x)
+    var st = zeros(sbuf f32[8 | 18])
+    isa.bn_stats(dst=st[:, 0:6], src=xt[:, 0:512])
+    isa.bn_stats(dst=st[:, 6:12], src=xt[:, 512:1024])
+    isa.bn_stats(dst=st[:, 12:18], src=xt[:, 1024:1100])
+    store(out, isa.bn_aggr(src=st))
+"""
+got = run("bnchain", src, {"x": x}, None)
+want = np.stack([x.astype(np.float64).mean(1), x.astype(np.float64).var(1)], axis=1)
+err = np.abs(got - want).max()
+if err > 1e-5:
+    failures += 1
+    print(f"FAIL bn_stats x3 + bn_aggr vs np.mean/np.var: max abs err {err}")
+else:
+    print(f"ok bn_stats x3 + bn_aggr vs np.mean/np.var (float64): max abs err {err:.2g}")
+
+# ---- max8 / nc_find_index8 ---------------------------------------------------
+
+
+def max8_ref(x):
+    return np.sort(x, axis=1)[:, ::-1][:, :8]  # NaN sorts last, so first here
+
+
+def find_ref(data, vals):
+    out = np.full(vals.shape, -1, dtype=np.int32)
+    for p in range(data.shape[0]):
+        for k in range(8):
+            hit = np.flatnonzero(data[p] == vals[p, k])
+            if hit.size:
+                out[p, k] = hit[0]
+    return out
+
+
+for k, (rows, width) in enumerate([(8, 8), (16, 1000), (4, 16384)]):
+    x = edgy((rows, width))
+    x[0, :] = 1.0  # all ties
+    if width > 20:
+        x[1, 3:12] = 5.0  # a tie across the top 8
+    src = f"""kernel m8_{k}(x: f32[{rows}, {width}]) -> f32[{rows}, 8]:
+    store(out, isa.max8(src=load(x)))
+"""
+    check(f"max8 [{rows}|{width}] with ties, NaN, +-Inf", run(f"m8_{k}", src, {"x": x}, None), max8_ref(x))
+
+data = edgy((8, 200))
+data[2, 50] = data[2, 10]  # a duplicate: the first occurrence wins
+data[3, 7] = 0.0
+data[3, 9] = -0.0
+vals = np.stack([data[p, rng.choice(200, 8, replace=False)] for p in range(8)]).astype(F32)
+vals[2, 0] = data[2, 10]
+vals[3, 0] = -0.0  # equal to 0.0: the first of either
+vals[4, 1] = F32(123456.0)  # absent: -1
+vals[5, 2] = np.nan  # NaN matches nothing: -1
+src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> i32[8, 8]:
+    store(out, isa.nc_find_index8(data=load(d), vals=load(v)))
+"""
+check("nc_find_index8 (duplicates, -0.0, absent, NaN)", run("fi8", src, {"d": data, "v": vals}, None),
+      find_ref(data, vals))
+
+print("failures:", failures)
+sys.exit(1 if failures else 0)
