@@ -23,6 +23,12 @@ const std::vector<KernelReference> &all_references() {
        decode_attention_reference, kAttentionInputs, decode_attention_working_set},
       {"decode_attention_gqa", "q (d,n_q), k (n_kv,d,s), v (n_kv,d,s) -> out (n_q,d)", {1e-5, 1e-5}, 1.0,
        decode_attention_gqa_reference, kAttentionInputs, decode_attention_working_set},
+      // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
+      // and top-8 are exact (the same fp32 operations in the same order;
+      // indices), so their check allows no difference at all.
+      {"layernorm", "x (n,d) -> out (n,d)", {1e-5, 1e-5}, 1.0, layernorm_reference},
+      {"linear_recurrence", "a (c,T), b (c,T), h0 (c,1) -> out (c,T)", {0, 0}, 1.0, linear_recurrence_reference},
+      {"top8", "x (n,m) -> out (n,8) i32", {0, 0}, 1.0, top8_reference},
   };
   return refs;
 }

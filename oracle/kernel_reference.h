@@ -66,6 +66,10 @@ const std::vector<KernelReference> &all_references();
 //   decode_attention_gqa: q (d,n_q), k (n_kv,d,s), v (n_kv,d,s)    -> out (n_q,d)
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs);
+// The kernels on NKI 2.26 instructions (nki_kernels.cpp).
+llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
+llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);
+llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
 // Their working set: one KV head's K and V in the math layout, as doubles,
 // plus a transposed copy inside matmul (measured at s = 2^20: 5.5 GB in all
 // with the inputs; this gives 5.4 GB).

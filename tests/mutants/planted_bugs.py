@@ -69,6 +69,21 @@ PER_HEAD = SCALE + [
      "l = l + sum(p, axis=1, keepdims=true)", 3, 4),
 ]
 
+# The kernels on NKI 2.26 instructions, checked against their references.
+LAYERNORM = [
+    ("epsilon 1e-3 instead of 1e-5", "let eps = 1.0e-5", "let eps = 1.0e-3", 0, 1),
+    ("a bn_stats chunk left out", "for c in static(chunks):", "for c in static(chunks - 1):", 0, 1),
+    ("variance not rescaled by count", "let rstd = rsqrt(mv[:, 1:2] + eps)", "let rstd = rsqrt(mv[:, 1:2] * 1.01 + eps)", 0, 1),
+]
+RECURRENCE = [
+    ("state carried off by one", "h = ht[:, chunk-1 : chunk]", "h = ht[:, chunk-2 : chunk-1]", 0, 1),
+    ("tail restarts from h0", "let ht = isa.tensor_tensor_scan(data0=at, data1=bt, initial=h, op0=multiply, op1=add)\n        store(out[:, full*chunk",
+     "let ht = isa.tensor_tensor_scan(data0=at, data1=bt, initial=load(h0), op0=multiply, op1=add)\n        store(out[:, full*chunk", 0, 1),
+]
+TOP8 = [
+    ("first column ignored", "let top = isa.max8(src=xt)", "let top = isa.max8(src=xt[:, 1:m])", 0, 1),
+]
+
 # decode_attention (kernel 1) is one KV tile, one head, no mask and no
 # running sum: only the scale mutants apply.
 CASES = [
@@ -80,6 +95,11 @@ CASES = [
     # n_q = 192 > 128: the per-head path; s = 300 = 2 tiles + 44 (masked).
     ("decode_attention_gqa.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
     ("decode_attention_gqa_bf16.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
+    # d = 1100: two full bn_stats chunks and a partial one.
+    ("layernorm.tile", ["-D", "n=128", "-D", "d=1100"], LAYERNORM),
+    # T = 5000: two full chunks of 2048 and a tail of 904.
+    ("linear_recurrence.tile", ["-D", "c=64", "-D", "T=5000"], RECURRENCE),
+    ("top8.tile", ["-D", "n=128", "-D", "m=1000"], TOP8),
 ]
 
 
