@@ -141,6 +141,28 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::nc_find_index8:  // N = data's free size, no MIN_II floor
     busy = free_size(inst.ap[ap::nc_find_index8::data]);
     break;
+  case Opcode::scalar_tensor_tensor: {
+    // N for bf16 data and operand1 with subtract then multiply and N even;
+    // else 2N; no MIN_II term.
+    using F = ap::scalar_tensor_tensor;
+    const double n = free_size(inst.ap[F::data]);
+    const bool fast = inst.ap[F::data].dtype == Dtype::bf16 && inst.ap[F::operand1].dtype == Dtype::bf16 &&
+                      inst.get_alu(attr::scalar_tensor_tensor::op0) == AluOp::subtract &&
+                      inst.get_alu(attr::scalar_tensor_tensor::op1) == AluOp::multiply && std::fmod(n, 2) == 0;
+    busy = fast ? n : 2 * n;
+    break;
+  }
+  case Opcode::reciprocal:  // about 8x an ordinary Vector op
+    busy = std::max(min_ii, 8 * free_size(inst.ap[ap::reciprocal::src]));
+    break;
+  case Opcode::tensor_partition_reduce:
+    // NKI documents no cost. Estimate [est], by analogy with the GpSimd
+    // notes it does give (iota, affine_select): GPSIMD_START + N.
+    busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::tensor_partition_reduce::data]);
+    break;
+  case Opcode::nc_match_replace8:  // the note says min(MIN_II, N), read as max (see docs/targets.md)
+    busy = std::max(min_ii, free_size(inst.ap[ap::nc_match_replace8::data]));
+    break;
   case Opcode::sem_signal:
   case Opcode::sem_wait:
     busy = t.semaphore_cycles;

@@ -142,6 +142,10 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
                : name + " is not a reduction op (use add, multiply, max, min, abs_max, or a bitwise op on integers)";
   case AluRule::arith_reduction:
     return is_reduction(op) ? "" : name + " is not a reduction op (use add, multiply, max, min or abs_max)";
+  case AluRule::partition_reduction:
+    return op == AluOp::add || op == AluOp::max || op == AluOp::bitwise_or || op == AluOp::bitwise_and
+               ? ""
+               : name + " is not a partition reduction (use add, max, bitwise_or or bitwise_and)";
   case AluRule::comparison:
     return alu_kind(op) == AluKind::comparison
                ? ""

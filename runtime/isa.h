@@ -160,7 +160,9 @@ enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
 // multiply, max, min, abs_max or a bitwise op; arith_reduction: the same
 // without the bitwise ops; arithmetic: an arithmetic op other than bypass.
-enum class AluRule : uint8_t { any, not_bypass, arithmetic, reduction, arith_reduction, comparison };
+// partition_reduction: add, max, bitwise_or or bitwise_and
+// (tensor_partition_reduce, NKI 2.26).
+enum class AluRule : uint8_t { any, not_bypass, arithmetic, reduction, arith_reduction, comparison, partition_reduction };
 
 struct ApFieldInfo {
   const char *name;

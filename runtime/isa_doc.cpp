@@ -14,6 +14,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::reduction: return "a reduction";
   case AluRule::arith_reduction: return "an arithmetic reduction";
   case AluRule::comparison: return "a comparison";
+  case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
   }
   return "";
 }
@@ -106,11 +107,13 @@ const NkiInstruction kNki226[] = {
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly", "also allows GpSimd and any axis mask (NKI: Vector, contiguous "
                                                  "axes with the innermost); no negate"},
-    {"tensor_partition_reduce", "", "absent", ""},
+    {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
+     "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
     {"tensor_tensor", "tensor_tensor", "partly", "no GpSimd op whitelist or integer math; no PSUM+PSUM ban"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
-    {"scalar_tensor_tensor", "", "absent", ""},
+    {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
+     "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
     {"tensor_scalar", "tensor_scalar", "partly", "no per-engine op whitelists (Scalar engine, GpSimd rsqrt)"},
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
      "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
@@ -118,8 +121,7 @@ const NkiInstruction kNki226[] = {
     {"tensor_copy_dynamic_src", "", "absent", ""},
     {"tensor_copy_dynamic_dst", "", "absent", ""},
     {"tensor_copy_predicated", "select", "partly", "through select (on_false a full tile)"},
-    {"reciprocal", "activation", "partly", "as activation func=reciprocal on the Scalar engine; the Vector "
-                                           "instruction and its max(MIN_II, 8N) cost are absent"},
+    {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
     {"dropout", "", "absent", ""},
     {"affine_select", "affine_select", "partly", "one free_step over the flat free index (NKI: per free axis)"},
@@ -136,7 +138,8 @@ const NkiInstruction kNki226[] = {
                                  "(not documented)"},
     {"nc_find_index8", "nc_find_index8", "partly",
      "dst is i32 (NKI: uint16/uint32); a value not in data gives -1 (NKI: undefined)"},
-    {"nc_match_replace8", "", "absent", ""},
+    {"nc_match_replace8", "nc_match_replace8", "modelled",
+     "an absent value gives index -1 and replaces nothing (NKI: undefined); cost read as max(MIN_II, N)"},
     {"nc_stream_shuffle", "", "absent", ""},
 };
 } // namespace

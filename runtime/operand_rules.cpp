@@ -63,6 +63,14 @@ std::optional<OperandProblem> scan_rules(const Shapes &s) {
   return std::nullopt;
 }
 
+std::optional<OperandProblem> same_shape(Opcode op, const Shapes &s, unsigned a, unsigned b) {
+  if (!s[a].present || !s[b].present) return std::nullopt;
+  if (s[a].partitions == s[b].partitions && s[a].free_elements == s[b].free_elements) return std::nullopt;
+  const OpInfo &info = op_info(op);
+  return problem(b, fmt::format("{} is {} but {} is {}", info.aps[b].name, shape_str(s[b]), info.aps[a].name,
+                                shape_str(s[a])));
+}
+
 std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
   if (dtype_is_float(s[0].dtype)) return std::nullopt;
   return problem(0, fmt::format("{} writes {}: dst must be a float dtype, not {}", op_info(op).name, what,
@@ -77,7 +85,11 @@ bool has_operand_rules(Opcode op) {
   case Opcode::bn_stats:
   case Opcode::bn_aggr:
   case Opcode::max8:
-  case Opcode::nc_find_index8: return true;
+  case Opcode::nc_find_index8:
+  case Opcode::scalar_tensor_tensor:
+  case Opcode::reciprocal:
+  case Opcode::tensor_partition_reduce:
+  case Opcode::nc_match_replace8: return true;
   default: return false;
   }
 }
@@ -123,6 +135,49 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
                                          dtype_name(s[F::dst].dtype)));
     return std::nullopt;
   }
+  case Opcode::scalar_tensor_tensor: {
+    using F = ap::scalar_tensor_tensor;
+    TRY(on_chip(op, s));
+    TRY(same_shape(op, s, F::dst, F::data));
+    TRY(same_shape(op, s, F::dst, F::operand1));
+    if (s[F::operand0].present) {
+      TRY(same_partitions(op, s, F::dst, F::operand0));
+      TRY(free_size(op, s, F::operand0, 1, 1, "a per-partition scalar"));
+    }
+    if (s[F::data].mem == Memory::psum && s[F::operand1].mem == Memory::psum)
+      return problem(F::operand1, "data and operand1 cannot both be in PSUM");
+    return std::nullopt;
+  }
+  case Opcode::reciprocal:
+    TRY(on_chip(op, s));
+    return same_shape(op, s, 0, 1);
+  case Opcode::tensor_partition_reduce: {
+    using F = ap::tensor_partition_reduce;
+    TRY(on_chip(op, s));
+    if (s[F::dst].partitions != 1)
+      return problem(F::dst, fmt::format("dst must have 1 partition (the reduction is over data's {}), not {}",
+                                         s[F::data].partitions, s[F::dst].partitions));
+    if (s[F::dst].free_elements != s[F::data].free_elements)
+      return problem(F::dst, fmt::format("dst must have data's {} elements per partition, not {}",
+                                         s[F::data].free_elements, s[F::dst].free_elements));
+    return std::nullopt;
+  }
+  case Opcode::nc_match_replace8: {
+    using F = ap::nc_match_replace8;
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, F::data, F::vals));
+    TRY(free_size(op, s, F::data, 1, kMax8MaxFree, "nc_match_replace8's documented range"));
+    TRY(free_size(op, s, F::vals, 8, 8, "the values to match"));
+    TRY(same_shape(op, s, F::data, F::dst));
+    if (s[F::dst_idx].present) {
+      TRY(same_partitions(op, s, F::data, F::dst_idx));
+      TRY(free_size(op, s, F::dst_idx, 8, 8, "one index per value"));
+      if (dtype_is_float(s[F::dst_idx].dtype))
+        return problem(F::dst_idx, fmt::format("dst_idx holds indices: it must be an integer dtype, not {}",
+                                               dtype_name(s[F::dst_idx].dtype)));
+    }
+    return std::nullopt;
+  }
   default: return std::nullopt;
   }
 }
@@ -157,6 +212,20 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s) {
   case Opcode::bn_aggr: return sized(s[1], 2, float_of(s[1].dtype));
   case Opcode::max8: return sized(s[1], 8, s[1].dtype);
   case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::i32);
+  case Opcode::scalar_tensor_tensor: {
+    const OperandShape &d = s[ap::scalar_tensor_tensor::data];
+    return sized(d, d.free_elements, d.dtype);
+  }
+  case Opcode::reciprocal: return sized(s[1], s[1].free_elements, s[1].dtype);
+  case Opcode::tensor_partition_reduce: {
+    OperandShape d = sized(s[1], s[1].free_elements, s[1].dtype);
+    d.partitions = 1;
+    return d;
+  }
+  case Opcode::nc_match_replace8: {
+    const OperandShape &d = s[ap::nc_match_replace8::data];
+    return sized(d, d.free_elements, d.dtype);
+  }
   default: return std::nullopt;
   }
 }

@@ -344,6 +344,10 @@ private:
     case Opcode::bn_aggr:
     case Opcode::max8:
     case Opcode::nc_find_index8:
+    case Opcode::scalar_tensor_tensor:
+    case Opcode::reciprocal:
+    case Opcode::tensor_partition_reduce:
+    case Opcode::nc_match_replace8:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

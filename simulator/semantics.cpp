@@ -113,6 +113,10 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::bn_aggr: return bn_aggr(inst);
   case Opcode::max8: return max8(inst);
   case Opcode::nc_find_index8: return nc_find_index8(inst);
+  case Opcode::scalar_tensor_tensor: return scalar_tensor_tensor(inst);
+  case Opcode::reciprocal: return reciprocal(inst);
+  case Opcode::tensor_partition_reduce: return tensor_partition_reduce(inst);
+  case Opcode::nc_match_replace8: return nc_match_replace8(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -706,6 +710,97 @@ void Executor::nc_find_index8(const Instruction &inst) {
         }
     }
     scatter_row_i64(dst, mem_.row(dst, r), out);
+  }
+}
+
+// t = data op0 s0 (s0 op0 data with reverse0), s0 = operand0[p] or imm0;
+// dst = t op1 operand1 (operand1 op1 t with reverse1); fp32 throughout.
+void Executor::scalar_tensor_tensor(const Instruction &inst) {
+  using f = ap::scalar_tensor_tensor;
+  using a = attr::scalar_tensor_tensor;
+  const AccessPattern &dst = inst.ap[f::dst], &data = inst.ap[f::data];
+  const AccessPattern &sc0 = inst.ap[f::operand0], &op1t = inst.ap[f::operand1];
+  const AluOp op0 = inst.get_alu(a::op0), op1 = inst.get_alu(a::op1);
+  const bool rev0 = inst.get_bool(a::reverse0), rev1 = inst.get_bool(a::reverse1);
+  const uint64_t F = data.free_elements();
+  float *x = grow(a_, F), *y = grow(b_, F);
+  for (unsigned r = 0; r < data.num_partitions; ++r) {
+    const float v0 = sc0.present() ? load_scalar(sc0, r) : inst.get_float(a::imm0);
+    gather_row_f32(data, mem_.row(data, r), x);
+    gather_row_f32(op1t, mem_.row(op1t, r), y);
+    alu_tensor_scalar(op0, x, v0, rev0, x, F);
+    for (uint64_t i = 0; i < F; ++i) x[i] = rev1 ? alu_apply(op1, y[i], x[i]) : alu_apply(op1, x[i], y[i]);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst = 1 / src, one IEEE fp32 division per element (NKI: the Vector
+// engine's reciprocal is the precise one, unlike the Scalar activation).
+void Executor::reciprocal(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::reciprocal::dst], &src = inst.ap[ap::reciprocal::src];
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    gather_row_f32(src, mem_.row(src, r), x);
+    for (uint64_t i = 0; i < F; ++i) x[i] = 1.0f / x[i];
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst[0, j] = data[0, j] op data[1, j] op ... in partition order (a left
+// fold; add is not pairwise here: NKI documents no order); bitwise ops on
+// the integer values.
+void Executor::tensor_partition_reduce(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::tensor_partition_reduce::dst];
+  const AccessPattern &data = inst.ap[ap::tensor_partition_reduce::data];
+  const AluOp op = inst.get_alu(attr::tensor_partition_reduce::op);
+  const uint64_t F = data.free_elements();
+  if (alu_kind(op) == AluKind::bitwise) {
+    int64_t *acc = grow(ia_, F), *x = grow(ib_, F);
+    gather_row_i64(data, mem_.row(data, 0), acc);
+    for (unsigned r = 1; r < data.num_partitions; ++r) {
+      gather_row_i64(data, mem_.row(data, r), x);
+      for (uint64_t i = 0; i < F; ++i) acc[i] = alu_apply_int(op, acc[i], x[i]);
+    }
+    scatter_row_i64(dst, mem_.row(dst, 0), acc);
+    return;
+  }
+  float *acc = grow(a_, F), *x = grow(b_, F);
+  gather_row_f32(data, mem_.row(data, 0), acc);
+  for (unsigned r = 1; r < data.num_partitions; ++r) {
+    gather_row_f32(data, mem_.row(data, r), x);
+    alu_tensor_tensor(op, acc, x, acc, F);
+  }
+  scatter_row_f32(dst, mem_.row(dst, 0), acc);
+}
+
+// NKI's model: for k = 0..7 in order, the first element of the (flattened)
+// row equal to vals[k] (fp32 comparison) becomes imm and its index goes to
+// dst_idx[k]; duplicate vals therefore match successive occurrences. A
+// value not found is undefined in NKI: here its index is -1 and nothing is
+// replaced. dst = the row after the replacements.
+void Executor::nc_match_replace8(const Instruction &inst) {
+  using f = ap::nc_match_replace8;
+  const AccessPattern &dst = inst.ap[f::dst], &data = inst.ap[f::data], &vals = inst.ap[f::vals];
+  const AccessPattern &idx = inst.ap[f::dst_idx];
+  const float imm = inst.get_float(attr::nc_match_replace8::imm);
+  const uint64_t F = data.free_elements();
+  float *x = grow(a_, F), *v = grow(b_, 8);
+  int64_t *out = grow(ia_, 8);
+  for (unsigned r = 0; r < data.num_partitions; ++r) {
+    gather_row_f32(data, mem_.row(data, r), x);
+    gather_row_f32(vals, mem_.row(vals, r), v);
+    for (unsigned k = 0; k < 8; ++k) {
+      out[k] = -1;
+      for (uint64_t i = 0; i < F; ++i)
+        if (x[i] == v[k]) {
+          out[k] = int64_t(i);
+          x[i] = imm;
+          break;
+        }
+    }
+    if (idx.present()) scatter_row_i64(idx, mem_.row(idx, r), out);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
   }
 }
 

@@ -40,6 +40,10 @@ private:
   void bn_aggr(const Instruction &inst);
   void max8(const Instruction &inst);
   void nc_find_index8(const Instruction &inst);
+  void scalar_tensor_tensor(const Instruction &inst);
+  void reciprocal(const Instruction &inst);
+  void tensor_partition_reduce(const Instruction &inst);
+  void nc_match_replace8(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);

@@ -210,6 +210,10 @@ struct Checker {
     case Opcode::bn_aggr:
     case Opcode::max8:
     case Opcode::nc_find_index8:
+    case Opcode::scalar_tensor_tensor:
+    case Opcode::reciprocal:
+    case Opcode::tensor_partition_reduce:
+    case Opcode::nc_match_replace8:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:

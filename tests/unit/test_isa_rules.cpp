@@ -107,6 +107,8 @@ TEST_CASE("ALU rules: every op in every ALU attribute, through the front end, co
                         &refused);
       expect_consistent(kernel(dt, "copy(b)\n    isa.affine_select(dst=r, src=a[:, 0:1], cmp=" + op + ")"), "cmp",
                         &accepted, &refused);
+      expect_consistent(kernel(dt, "copy(b)\n    let pr = isa.tensor_partition_reduce(data=a, op=" + op + ")"), "op",
+                        &accepted, &refused);
       for (const std::string &op1 : ops) {
         expect_consistent(kernel(dt, "isa.tensor_scalar(src=a, op0=" + op + ", imm0=2.0, op1=" + op1 + ", imm1=3.0)"),
                           "op", &accepted, &refused);
@@ -115,6 +117,9 @@ TEST_CASE("ALU rules: every op in every ALU attribute, through the front end, co
                           "op", &accepted, &refused);
         expect_consistent(kernel(dt, "isa.tensor_tensor_scan(data0=a, data1=b, op0=" + op + ", op1=" + op1 +
                                          ", initial_imm=1.0)"),
+                          "op", &accepted, &refused);
+        expect_consistent(kernel(dt, "isa.scalar_tensor_tensor(data=a, op0=" + op + ", imm0=2.0, operand1=b, op1=" +
+                                         op1 + ")"),
                           "op", &accepted, &refused);
       }
     }

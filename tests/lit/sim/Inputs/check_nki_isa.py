@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""NumPy checks of tensor_tensor_scan, bn_stats, bn_aggr, max8 and
-nc_find_index8 (NKI 2.26's nki.isa semantics, docs/isa.md), over random and
+"""NumPy checks of tensor_tensor_scan, bn_stats, bn_aggr, max8,
+nc_find_index8, scalar_tensor_tensor, reciprocal, tensor_partition_reduce and
+nc_match_replace8 (NKI 2.26's nki.isa semantics, docs/isa.md), over random and
 edge-case inputs: NaN, +-Inf, denormals, overflow, ties, -0.0, values not
 present. Each case writes a small kernel, runs it in nksim and compares the
 output with a NumPy model written from the documentation, bit for bit
@@ -210,6 +211,80 @@ src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> i32[8, 8]:
 """
 check("nc_find_index8 (duplicates, -0.0, absent, NaN)", run("fi8", src, {"d": data, "v": vals}, None),
       find_ref(data, vals))
+
+# ---- scalar_tensor_tensor ----------------------------------------------------
+for k, (op0, op1, rev0, rev1, tile0) in enumerate([("subtract", "multiply", False, False, True),
+                                                   ("multiply", "add", True, True, False),
+                                                   ("divide", "max", True, False, True),
+                                                   ("max", "subtract", False, True, False)]):
+    d, o1 = edgy((8, 50)), edgy((8, 50))
+    s0 = rng.standard_normal((8, 1)).astype(F32)
+    arg0 = "operand0=st" if tile0 else "imm0=-1.5"
+    src = f"""kernel stt{k}(d: f32[8, 50], o: f32[8, 50], s: f32[8, 1]) -> f32[8, 50]:
+    let st = load(s)
+    store(out, isa.scalar_tensor_tensor(data=load(d), {arg0}, operand1=load(o), op0={op0}, op1={op1}, reverse0={str(rev0).lower()}, reverse1={str(rev1).lower()}))
+"""
+    v0 = s0 if tile0 else np.full((8, 1), -1.5, dtype=F32)
+    with np.errstate(all="ignore"):
+        t = np.vectorize(lambda a, b: OPS[op0](F32(b), F32(a)) if rev0 else OPS[op0](F32(a), F32(b)), otypes=[F32])(d, np.broadcast_to(v0, d.shape))
+        want = np.vectorize(lambda a, b: OPS[op1](F32(b), F32(a)) if rev1 else OPS[op1](F32(a), F32(b)), otypes=[F32])(t, o1)
+    check(f"scalar_tensor_tensor {op0}/{op1} reverse={rev0},{rev1} operand0={'tile' if tile0 else 'imm'}",
+          run(f"stt{k}", src, {"d": d, "o": o1, "s": s0}, None), want)
+
+# ---- reciprocal --------------------------------------------------------------
+x = edgy((8, 64))
+x[0, :4] = [1e-40, -1e-45, 3e38, -0.0]
+src = """kernel rcp(x: f32[8, 64]) -> f32[8, 64]:
+    store(out, isa.reciprocal(src=load(x)))
+"""
+with np.errstate(all="ignore"):
+    check("reciprocal (denormals, -0.0, huge, NaN, Inf)", run("rcp", src, {"x": x}, None), (F32(1) / x).astype(F32))
+
+# ---- tensor_partition_reduce --------------------------------------------------
+for op in ["add", "max"]:
+    x = edgy((128, 24)) if op == "max" else rng.standard_normal((128, 24)).astype(F32)
+    src = f"""kernel pr_{op}(x: f32[128, 24]) -> f32[1, 24]:
+    store(out, isa.tensor_partition_reduce(data=load(x), op={op}))
+"""
+    acc = x[0].copy()
+    with np.errstate(all="ignore"):
+        for p in range(1, 128):
+            acc = (acc + x[p]).astype(F32) if op == "add" else np.maximum(acc, x[p])
+    check(f"tensor_partition_reduce {op} over 128 partitions", run(f"pr_{op}", src, {"x": x}, None), acc[None, :])
+xi = rng.integers(-2**30, 2**30, size=(64, 16)).astype(np.int32)
+for op, fn in [("bitwise_or", np.bitwise_or), ("bitwise_and", np.bitwise_and)]:
+    src = f"""kernel pri_{op}(x: i32[64, 16]) -> i32[1, 16]:
+    store(out, isa.tensor_partition_reduce(data=load(x), op={op}))
+"""
+    check(f"tensor_partition_reduce {op} on i32", run(f"pri_{op}", src, {"x": xi}, None), fn.reduce(xi, axis=0)[None, :])
+
+# ---- nc_match_replace8 ---------------------------------------------------------
+data = rng.standard_normal((8, 100)).astype(F32)
+data[1, [5, 9, 30]] = F32(2.5)  # duplicates in vals match successive occurrences
+vals = np.stack([data[p, rng.choice(100, 8, replace=False)] for p in range(8)]).astype(F32)
+vals[1, :3] = F32(2.5)
+vals[2, 4] = F32(99.0)  # absent: index -1, nothing replaced
+vals[3, 5] = np.nan
+src = """kernel mr8(d: f32[8, 100], v: f32[8, 8]) -> f32[8, 108]:
+    let dt = load(d)
+    var idx = zeros(sbuf i32[8 | 8])
+    let r = isa.nc_match_replace8(data=dt, vals=load(v), imm=-7.0, dst_idx=idx)
+    var both = zeros(sbuf f32[8 | 108])
+    both[:, 0:100] = r
+    both[:, 100:108] = copy(idx, dtype=f32)
+    store(out, both)
+"""
+want_d = data.copy()
+want_i = np.full((8, 8), -1, dtype=np.int32)
+for p in range(8):
+    for k in range(8):
+        hit = np.flatnonzero(want_d[p] == vals[p, k])
+        if hit.size:
+            want_i[p, k] = hit[0]
+            want_d[p, hit[0]] = F32(-7.0)
+got = run("mr8", src, {"d": data, "v": vals}, None)
+check("nc_match_replace8 data (duplicates, absent, NaN)", got[:, :100], want_d)
+check("nc_match_replace8 dst_idx", got[:, 100:].astype(np.int32), want_i)
 
 print("failures:", failures)
 sys.exit(1 if failures else 0)
