@@ -179,4 +179,15 @@ llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<s
   return run_pipeline(std::move(*mod), t, opts);
 }
 
+llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRef name,
+                                            const std::map<std::string, int64_t> &defines, const Target &t,
+                                            const PipelineOptions &opts, llvm::raw_ostream &err) {
+  llvm::SourceMgr sm;
+  unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
+  DiagnosticEngine diags(sm, err);
+  auto mod = build_tile_ir(sm, id, defines, t, diags);
+  if (!mod) return mod.takeError();
+  return run_pipeline(std::move(*mod), t, opts);
+}
+
 } // namespace nk

@@ -54,5 +54,10 @@ llvm::Expected<Program> compile_tile_file(llvm::StringRef path,
                                           const std::map<std::string, int64_t> &defines,
                                           const Target &t, const PipelineOptions &opts,
                                           llvm::raw_ostream &err);
+// The same from source text; `name` is the file name diagnostics show.
+llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRef name,
+                                            const std::map<std::string, int64_t> &defines,
+                                            const Target &t, const PipelineOptions &opts,
+                                            llvm::raw_ostream &err);
 
 } // namespace nk

@@ -10,7 +10,8 @@ if [ "${1:-}" = "--deps-only" ]; then deps_only=1; shift; fi
 build="${1:-$root/build}"
 type="${2:-RelWithDebInfo}"
 
-packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy)
+packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy
+          pybind11-dev python3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Tests of the Python package `nkc` (python/), run by ctest (python.nkc)
+with PYTHONPATH pointing at build/python. Each test asserts against NumPy or
+against what the command-line tools produce for the same program."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+import nkc
+
+SRC = os.environ["NK_SOURCE_DIR"]
+BIN = os.environ["NK_BIN_DIR"]
+KERNELS = os.path.join(SRC, "kernels")
+
+
+def gqa_numpy(q, k, v):
+    d, n_q = q.shape
+    n_kv = k.shape[0]
+    out = np.zeros((n_q, d))
+    for h in range(n_q):
+        kv = h // (n_q // n_kv)
+        logits = (k[kv].T.astype(np.float64) @ q[:, h].astype(np.float64)) / np.sqrt(d)
+        e = np.exp(logits - logits.max())
+        out[h] = (e / e.sum()) @ v[kv].T.astype(np.float64)
+    return out
+
+
+def test_numpy_in_numpy_out():
+    p = nkc.compile(os.path.join(KERNELS, "decode_attention_gqa.tile"), sizes={"s": 700, "n_q": 8, "n_kv": 2})
+    assert p.kernel == "decode_attention_gqa" and p.target == "trn2"
+    assert p.inputs == {"q": ("f32", (128, 8)), "k": ("f32", (2, 128, 700)), "v": ("f32", (2, 128, 700))}
+    assert p.outputs == {"out": ("f32", (8, 128))}
+    rng = np.random.default_rng(1)
+    q = (rng.standard_normal((128, 8)) * 3).astype(np.float32)
+    k = rng.standard_normal((2, 128, 700)).astype(np.float32)
+    v = rng.standard_normal((2, 128, 700)).astype(np.float32)
+    r = p.run({"q": q, "k": k, "v": v})
+    out = r.outputs["out"]
+    assert out.dtype == np.float32 and out.shape == (8, 128)
+    c = nkc.compare(out, gqa_numpy(q, k, v))
+    assert c.passed, str(c)
+    assert str(c).startswith("check out: PASS")
+    assert r.stats["total_ns"] > 0 and r.warnings == []
+    # A wrong reference fails the same comparison.
+    assert not nkc.compare(out, gqa_numpy(q * 1.1, k, v))
+
+
+def test_stats_match_the_command_line():
+    path = os.path.join(KERNELS, "decode_attention_gqa.tile")
+    r = nkc.compile(path, sizes={"s": 512}).run(random_seed=3)
+    cli = subprocess.run([os.path.join(BIN, "nksim"), "run", path, "-D", "s=512", "--random-inputs=3",
+                          "--stats-json", "-"], capture_output=True, text=True, check=True)
+    assert json.loads(cli.stdout) == r.stats
+
+
+def test_check_with_the_registered_reference():
+    r = nkc.compile(os.path.join(KERNELS, "decode_attention_gqa_bf16.tile"), sizes={"s": 300}).run(
+        random_seed=5, check=True)
+    assert r.check_passed is True
+    assert r.check_lines[0].startswith("check out: PASS") and "rtol=0.00390625" in r.check_lines[0]
+    r = nkc.compile(os.path.join(KERNELS, "decode_attention.tile")).run(random_seed=5, check=True,
+                                                                         tolerance=(1e-12, 0))
+    assert r.check_passed is False and "FAIL" in r.check_lines[0]
+    try:
+        nkc.compile_source("kernel nothing(x: f32[4, 4]) -> f32[4, 4]:\n    store(out, load(x))\n").run(
+            random_seed=1, check=True)
+        raise AssertionError("expected an error")
+    except nkc.Error as e:
+        assert "no reference is registered" in str(e)
+
+
+def test_bf16_inputs_three_ways():
+    p = nkc.compile(os.path.join(KERNELS, "decode_attention_bf16.tile"), sizes={"s": 64})
+    rng = np.random.default_rng(2)
+    q = rng.standard_normal((128, 1)).astype(np.float32)
+    k = rng.standard_normal((128, 64)).astype(np.float32)
+    v = rng.standard_normal((128, 64)).astype(np.float32)
+    from_float = p.run({"q": q, "k": k, "v": v}).outputs["out"]
+
+    def bits(x):  # round to nearest even, as the hardware converts
+        u = x.view(np.uint32).astype(np.uint64)
+        return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+    from_bits = p.run({"q": bits(q), "k": bits(k), "v": bits(v)}).outputs["out"]
+    assert np.array_equal(from_float, from_bits)
+    widened = lambda b: (b.astype(np.uint32) << 16).view(np.float32)
+    ref = gqa_numpy(widened(bits(q)), widened(bits(k))[None], widened(bits(v))[None])
+    assert nkc.compare(from_float, ref, atol=2e-3, rtol=2e-3).passed
+
+
+def test_integer_output():
+    x = np.random.default_rng(4).standard_normal((128, 100)).astype(np.float32)
+    out = nkc.compile(os.path.join(KERNELS, "top8.tile"), sizes={"m": 100}).run({"x": x}).outputs["out"]
+    assert out.dtype == np.int32
+    assert np.array_equal(out, np.argsort(-x, axis=1, kind="stable")[:, :8])
+
+
+def test_compile_errors_carry_the_location():
+    try:
+        nkc.compile_source("kernel k(x: f32[4, 4]) -> f32[4, 4]:\n    store(out, load(y))\n", name="bad.tile")
+        raise AssertionError("expected CompileError")
+    except nkc.CompileError as e:
+        assert (e.file, e.line, e.column) == ("bad.tile", 2, 21), (e.file, e.line, e.column)
+        assert "use of undeclared name 'y'" in str(e) and "^" in str(e)
+        assert isinstance(e, nkc.Error)
+    try:
+        nkc.compile(os.path.join(KERNELS, "decode_attention.tile"), sizes={"s": 1000})
+        raise AssertionError("expected CompileError")
+    except nkc.CompileError as e:
+        assert "requirement 's <= 128' is not satisfied" in str(e) and e.line == 7
+    for bad in [lambda: nkc.compile(os.path.join(KERNELS, "decode_attention.tile"), target="trn9"),
+                lambda: nkc.compile(os.path.join(KERNELS, "decode_attention.tile"), sizes={"s": "64"}),
+                lambda: nkc.compile(os.path.join(SRC, "no", "such.tile"))]:
+        try:
+            bad()
+            raise AssertionError("expected nkc.Error")
+        except nkc.Error:
+            pass
+
+
+def test_simulation_errors_are_exceptions():
+    try:
+        nkc.load(os.path.join(SRC, "tests", "lit", "sim", "race.s")).run(random_seed=1)
+        raise AssertionError("expected SimulationError")
+    except nkc.SimulationError as e:
+        assert "race" in str(e)
+    p = nkc.compile(os.path.join(KERNELS, "decode_attention.tile"), sizes={"s": 64})
+    cases = [({"q": np.zeros((128, 2), np.float32)}, "shape"), ({"nope": np.zeros(1, np.float32)}, "no input"),
+             ({"q": np.zeros((128, 1), np.float32)}, "no value for input k"),
+             ({"q": np.zeros((128, 1), np.complex64)}, "cannot take")]
+    for inputs, words in cases:
+        try:
+            p.run(inputs)
+            raise AssertionError(f"expected an error for {inputs.keys()}")
+        except nkc.Error as e:
+            assert words in str(e), (words, str(e))
+
+
+def test_inspection_timing_only_trace_and_files():
+    path = os.path.join(KERNELS, "decode_attention.tile")
+    p = nkc.compile(path, sizes={"s": 64}, print_after=["legalize"])
+    assert "legalize" in p.dumps and "nc_matmul" in p.isa
+    assert "schedule" in nkc.pass_names()
+    cli_isa = subprocess.run([os.path.join(BIN, "nkc"), path, "-D", "s=64", "--emit=isa"], capture_output=True,
+                             text=True, check=True).stdout
+    assert p.isa == cli_isa
+    t = p.run(random_seed=1, timing_only=True)
+    assert t.outputs == {} and t.stats["total_ns"] == p.run(random_seed=1).stats["total_ns"]
+    r = p.run(random_seed=1, trace=True)
+    assert json.loads(r.trace_json)["traceEvents"]
+    with tempfile.TemporaryDirectory() as d:
+        r.write_trace(os.path.join(d, "t.json"))
+        p.save(os.path.join(d, "p.nkp"))
+        assert nkc.load(os.path.join(d, "p.nkp")).isa == p.isa
+        run = subprocess.run([os.path.join(BIN, "nksim"), "run", os.path.join(d, "p.nkp"), "--random-inputs",
+                              "--check"], capture_output=True, text=True)
+        assert run.returncode == 0 and "PASS" in run.stdout
+
+
+def test_compare_rules():
+    a = np.array([1.0, np.nan, np.inf, 0.0], np.float32)
+    assert nkc.compare(a, a).passed  # NaN matches NaN, equal infinities match
+    c = nkc.compare(a, np.array([1.0, 0.0, np.inf, 0.0], np.float32))
+    assert not c.passed and c.num_mismatched == 1 and c.worst_index == (1,)
+    try:
+        nkc.compare(np.zeros(3), np.zeros(4))
+        raise AssertionError("expected a shape error")
+    except nkc.Error:
+        pass
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            print(f"ok {name}")
+        except Exception:  # report every test, then fail
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+    print(f"{len(tests) - failed} of {len(tests)} passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
