@@ -2,7 +2,7 @@
 //
 //   nksim run PROGRAM|KERNEL.tile [-D name=value]... [--target trn1|trn2]
 //         [--input NAME=FILE.npy]... [--random-inputs[=SEED]] [--random-scale=S]
-//         [--output NAME=FILE.npy]... [--check[=ATOL,RTOL]]
+//         [--output NAME=FILE.npy]... [--check[=ATOL,RTOL]] [--expect NAME=FILE.npy]...
 //         [--stats] [--trace FILE.json] [--strict] [--no-race-check]
 //
 // A .tile source is compiled in-process (the same pipeline as nkc compile).
@@ -68,6 +68,12 @@ static cl::opt<std::string> check("check", cl::ValueOptional,
                                   cl::desc("Compare the outputs with the kernel's NumPy-equivalent reference "
                                            "(tolerance: the kernel's own, or ATOL,RTOL)"),
                                   cl::value_desc("ATOL,RTOL"), cl::sub(run_cmd), cl::cat(category));
+static cl::list<std::string> expects("expect",
+                                     cl::desc("Compare output NAME with FILE.npy (tolerance: --check=ATOL,RTOL if "
+                                              "given, else the kernel's own rule: 1e-5 for fp32, one rounding of the "
+                                              "largest expected value for bf16/f16); exit 1 on a mismatch. Any "
+                                              "kernel: no registered reference needed"),
+                                     cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd),
                                 cl::cat(category));
 static cl::opt<std::string> stats_json("stats-json", cl::desc("Write the statistics as JSON to a file ('-': stdout)"),
@@ -231,6 +237,34 @@ Error reserve_outputs(nk::OutputFiles &files) {
   return Error::success();
 }
 
+// Compares outputs with the --expect files. Returns whether all passed.
+Expected<bool> run_expect(const nk::Session &s,
+                          const std::vector<std::pair<std::string, nk::HostTensor>> &expected_outputs) {
+  auto actual = s.outputs();
+  if (!actual) return actual.takeError();
+  // The tolerance rule looks at the inputs' dtypes only: empty stand-ins.
+  std::map<std::string, nk::HostTensor> input_dtypes;
+  for (const nk::TensorDecl &d : s.program().tensors)
+    if (d.kind == nk::TensorKind::input) input_dtypes[d.name] = nk::HostTensor(d.dtype, {0});
+  bool ok = true;
+  for (const auto &[name, want] : expected_outputs) {
+    std::map<std::string, nk::HostTensor> exp{{name, want}}, act{{name, actual->at(name)}};
+    // The default rule of docs/oracle.md (a reference's own, without one).
+    nk::oracle::Tolerance tol = nk::oracle::KernelReference{}.tolerance_for(input_dtypes, act, exp);
+    if (!check.empty()) {
+      auto t = nk::oracle::parse_tolerance(check);
+      if (!t) return t.takeError();
+      tol = *t;
+    }
+    auto c = nk::oracle::compare_tensors(name, act.at(name), want, tol);
+    if (!c) return c.takeError();
+    nk::oracle::print_comparison(outs(), *c);
+    ok &= c->passed;
+  }
+  outs() << (ok ? "PASS\n" : "FAIL\n");
+  return ok;
+}
+
 int run_main() {
   if (input_path.empty()) return fail("no program or kernel given (see nksim run --help)");
   nk::OutputFiles files;
@@ -243,9 +277,32 @@ int run_main() {
   if (!session) return fail_error(session.takeError());
   if (timing_only && (check.getNumOccurrences() || !outputs.empty()))
     return fail("--timing-only computes no values: it cannot be combined with --check or --output");
-  if (check.getNumOccurrences() && !nk::oracle::find_reference(session->program().kernel))
+  // With --expect, --check=ATOL,RTOL on a kernel without a reference only
+  // sets the tolerance of the --expect comparisons.
+  const bool reference_check = check.getNumOccurrences() &&
+                               (expects.empty() || nk::oracle::find_reference(session->program().kernel) ||
+                                check.empty());
+  if (reference_check && !nk::oracle::find_reference(session->program().kernel))
     return fail("--check: no reference is registered for kernel '" + session->program().kernel +
-                "' (see docs/oracle.md)");
+                "' (see docs/oracle.md); --expect NAME=FILE.npy compares with your own expected output");
+  if (timing_only && !expects.empty()) return fail("--timing-only computes no values: it cannot be combined with --expect");
+  // Expected outputs are read before the run, so a bad file fails fast.
+  std::vector<std::pair<std::string, nk::HostTensor>> expected_outputs;
+  for (const std::string &arg : expects) {
+    auto [name, file] = split_binding(arg, "out");
+    if (name.empty() || file.empty()) return fail("--expect expects NAME=FILE.npy, got '" + arg + "'");
+    const nk::TensorDecl *d = session->program().find_tensor(name);
+    if (!d || d->kind != nk::TensorKind::output)
+      return fail("--expect: the kernel has no output named '" + name + "'");
+    nk::NpyReadOptions ropts;
+    ropts.u2_as_bf16 = u2_as_bf16;
+    auto t = nk::read_npy(file, ropts);
+    if (!t) return fail_error(t.takeError());
+    if (t->shape != d->shape)
+      return fail("--expect " + name + ": " + file + " has shape " + nk::format_shape(t->shape) +
+                  ", the output is " + nk::format_shape(d->shape));
+    expected_outputs.emplace_back(name, std::move(*t));
+  }
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
   // Nothing reads the values in a timing-only run, so unbound inputs cost nothing.
   if (timing_only) session->bind_random(1, 1.0);
@@ -256,7 +313,7 @@ int run_main() {
   // The reference needs the inputs as bound (a hand-written program could
   // overwrite its input tensors), so take them before running.
   std::map<std::string, nk::HostTensor> bound_inputs;
-  if (check.getNumOccurrences()) {
+  if (reference_check) {
     // Refuse up front what the reference cannot fit: past the available
     // memory the kernel would be killed (Linux overcommits), not fail.
     std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> shapes;
@@ -307,10 +364,15 @@ int run_main() {
     if (Error e = files.stage(stats_json, [&](raw_ostream &os) { nk::write_stats_json(os, session->program(), *stats); }))
       return fail_error(std::move(e));
   bool passed = true;
-  if (check.getNumOccurrences()) {
+  if (reference_check) {
     auto ok = run_check(*session, bound_inputs);
     if (!ok) return fail_error(ok.takeError());
     passed = *ok;
+  }
+  if (!expected_outputs.empty()) {
+    auto ok = run_expect(*session, expected_outputs);
+    if (!ok) return fail_error(ok.takeError());
+    passed &= *ok;
   }
   // A mismatch keeps the outputs: they are what the user needs to look at.
   if (Error e = files.commit()) return fail_error(std::move(e));
