@@ -160,6 +160,12 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     // notes it does give (iota, affine_select): GPSIMD_START + N.
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::tensor_partition_reduce::data]);
     break;
+  case Opcode::sequence_bounds:  // [est]: no documented cost; GPSIMD_START + N like iota
+    busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::sequence_bounds::segment_ids]);
+    break;
+  case Opcode::dropout:
+    busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src]));
+    break;
   case Opcode::nc_match_replace8:  // the note says min(MIN_II, N), read as max (see docs/targets.md)
     busy = std::max(min_ii, free_size(inst.ap[ap::nc_match_replace8::data]));
     break;

@@ -89,7 +89,9 @@ bool has_operand_rules(Opcode op) {
   case Opcode::scalar_tensor_tensor:
   case Opcode::reciprocal:
   case Opcode::tensor_partition_reduce:
-  case Opcode::nc_match_replace8: return true;
+  case Opcode::nc_match_replace8:
+  case Opcode::sequence_bounds:
+  case Opcode::dropout: return true;
   default: return false;
   }
 }
@@ -178,6 +180,34 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
     }
     return std::nullopt;
   }
+  case Opcode::sequence_bounds: {
+    using F = ap::sequence_bounds;
+    TRY(on_chip(op, s));
+    for (unsigned f : {unsigned(F::dst), unsigned(F::segment_ids)})
+      if (s[f].partitions != 1)
+        return problem(f, fmt::format("{} must have 1 partition (sequence_bounds works on one row), not {}",
+                                      op_info(op).aps[f].name, s[f].partitions));
+    if (s[F::dst].free_elements != 2 * s[F::segment_ids].free_elements)
+      return problem(F::dst, fmt::format("dst must hold a start and an end per id: {} elements, not {}",
+                                         2 * s[F::segment_ids].free_elements, s[F::dst].free_elements));
+    for (unsigned f : {unsigned(F::dst), unsigned(F::segment_ids)})
+      if (s[f].dtype != Dtype::f32 && s[f].dtype != Dtype::i32)
+        return problem(f, fmt::format("{} must be f32 or i32, not {}", op_info(op).aps[f].name, dtype_name(s[f].dtype)));
+    return std::nullopt;
+  }
+  case Opcode::dropout: {
+    using F = ap::dropout;
+    TRY(on_chip(op, s));
+    TRY(same_shape(op, s, F::dst, F::src));
+    if (s[F::prob].present) {
+      TRY(same_partitions(op, s, F::dst, F::prob));
+      TRY(free_size(op, s, F::prob, 1, 1, "a per-partition probability"));
+    }
+    if (!dtype_is_float(s[F::src].dtype) && s[F::dst].dtype != s[F::src].dtype)
+      return problem(F::dst, "dropout of integer data keeps its dtype: dst must be " +
+                                 std::string(dtype_name(s[F::src].dtype)));
+    return std::nullopt;
+  }
   default: return std::nullopt;
   }
 }
@@ -226,6 +256,11 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s) {
     const OperandShape &d = s[ap::nc_match_replace8::data];
     return sized(d, d.free_elements, d.dtype);
   }
+  case Opcode::sequence_bounds: {
+    const OperandShape &ids = s[ap::sequence_bounds::segment_ids];
+    return sized(ids, 2 * ids.free_elements, ids.dtype);
+  }
+  case Opcode::dropout: return sized(s[1], s[1].free_elements, s[1].dtype);
   default: return std::nullopt;
   }
 }

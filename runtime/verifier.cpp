@@ -348,6 +348,8 @@ private:
     case Opcode::reciprocal:
     case Opcode::tensor_partition_reduce:
     case Opcode::nc_match_replace8:
+    case Opcode::sequence_bounds:
+    case Opcode::dropout:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

@@ -117,6 +117,8 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::reciprocal: return reciprocal(inst);
   case Opcode::tensor_partition_reduce: return tensor_partition_reduce(inst);
   case Opcode::nc_match_replace8: return nc_match_replace8(inst);
+  case Opcode::sequence_bounds: return sequence_bounds(inst);
+  case Opcode::dropout: return dropout(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -800,6 +802,62 @@ void Executor::nc_match_replace8(const Instruction &inst) {
         }
     }
     if (idx.present()) scatter_row_i64(idx, mem_.row(idx, r), out);
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// NKI's reference: runs of equal, nonzero ids (compared with the previous
+// element: a repeated id that is not contiguous starts a new run); each
+// element gets its run's first index and one past its last; id 0 is
+// padding, (n, -1). Ids are read as fp32 (or i32) values.
+void Executor::sequence_bounds(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::sequence_bounds::dst], &ids = inst.ap[ap::sequence_bounds::segment_ids];
+  const uint64_t n = ids.free_elements();
+  float *x = grow(a_, n), *out = grow(b_, 2 * n);
+  gather_row_f32(ids, mem_.row(ids, 0), x);
+  uint64_t start = 0;
+  for (uint64_t i = 0; i <= n; ++i) {
+    if (i < n && i > 0 && x[i] == x[i - 1]) continue;
+    // [start, i) is a run (when i > 0).
+    for (uint64_t j = start; j < i; ++j) {
+      const bool pad = x[j] == 0.0f;
+      out[j] = pad ? float(n) : float(start);
+      out[n + j] = pad ? -1.0f : float(i);
+    }
+    start = i;
+  }
+  scatter_row_f32(dst, mem_.row(dst, 0), out);
+}
+
+// dst[p, i] = 0 where u(seed, p, i) < prob, else src[p, i], u uniform on
+// [0, 1) from splitmix64 of (seed, partition, element): deterministic and
+// order independent. NKI documents no generator and no rescaling of the
+// kept values; neither is done here. prob = prob[p] (a [P|1] tile) or
+// prob_imm; prob >= 1 drops everything, prob <= 0 nothing.
+void Executor::dropout(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::dropout::dst], &src = inst.ap[ap::dropout::src];
+  const AccessPattern &prob = inst.ap[ap::dropout::prob];
+  const uint64_t seed = uint64_t(inst.get_int(attr::dropout::seed));
+  const uint64_t F = src.free_elements();
+  if (dst.dtype == src.dtype && !dtype_is_float(src.dtype)) {
+    int64_t *x = grow(ia_, F);
+    for (unsigned r = 0; r < src.num_partitions; ++r) {
+      const float pr = prob.present() ? load_scalar(prob, r) : inst.get_float(attr::dropout::prob_imm);
+      gather_row_i64(src, mem_.row(src, r), x);
+      SplitMix64 rng(seed ^ (uint64_t(src.start_partition + r) * 0x9e3779b97f4a7c15ull));
+      for (uint64_t i = 0; i < F; ++i)
+        if (float(rng.next() >> 40) * 0x1p-24f < pr) x[i] = 0;
+      scatter_row_i64(dst, mem_.row(dst, r), x);
+    }
+    return;
+  }
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < src.num_partitions; ++r) {
+    const float pr = prob.present() ? load_scalar(prob, r) : inst.get_float(attr::dropout::prob_imm);
+    gather_row_f32(src, mem_.row(src, r), x);
+    SplitMix64 rng(seed ^ (uint64_t(src.start_partition + r) * 0x9e3779b97f4a7c15ull));
+    for (uint64_t i = 0; i < F; ++i)
+      if (float(rng.next() >> 40) * 0x1p-24f < pr) x[i] = 0.0f;
     scatter_row_f32(dst, mem_.row(dst, r), x);
   }
 }

@@ -44,6 +44,8 @@ private:
   void reciprocal(const Instruction &inst);
   void tensor_partition_reduce(const Instruction &inst);
   void nc_match_replace8(const Instruction &inst);
+  void sequence_bounds(const Instruction &inst);
+  void dropout(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);

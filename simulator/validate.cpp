@@ -214,6 +214,8 @@ struct Checker {
     case Opcode::reciprocal:
     case Opcode::tensor_partition_reduce:
     case Opcode::nc_match_replace8:
+    case Opcode::sequence_bounds:
+    case Opcode::dropout:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:

@@ -286,5 +286,48 @@ got = run("mr8", src, {"d": data, "v": vals}, None)
 check("nc_match_replace8 data (duplicates, absent, NaN)", got[:, :100], want_d)
 check("nc_match_replace8 dst_idx", got[:, 100:].astype(np.int32), want_i)
 
+# ---- sequence_bounds -------------------------------------------------------------
+def bounds_ref(ids):
+    n = ids.size
+    start, end = np.empty(n, np.float32), np.empty(n, np.float32)
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and ids[j + 1] == ids[i]:
+            j += 1
+        pad = ids[i] == 0
+        start[i:j + 1] = n if pad else i
+        end[i:j + 1] = -1 if pad else j + 1
+        i = j + 1
+    return np.concatenate([start, end])[None, :]
+
+
+for k, ids in enumerate([np.array([0, 1, 1, 2, 2, 2, 0, 3, 3], np.float32),  # NKI's worked example
+                         rng.integers(0, 4, size=200).astype(np.float32)]):
+    n = ids.size
+    src = f"""kernel sb{k}(ids: f32[1, {n}]) -> f32[1, {2 * n}]:
+    store(out, isa.sequence_bounds(segment_ids=load(ids)))
+"""
+    check(f"sequence_bounds {n} ids", run(f"sb{k}", src, {"ids": ids[None, :]}, None), bounds_ref(ids))
+
+# ---- dropout ------------------------------------------------------------------------
+x = (rng.standard_normal((64, 500)) + 3).astype(F32)  # nonzero values
+def drop(prob, seed, name):
+    src = f"""kernel {name}(x: f32[64, 500]) -> f32[64, 500]:
+    store(out, isa.dropout(src=load(x), prob_imm={prob}, seed={seed}))
+"""
+    return run(name, src, {"x": x}, None)
+check("dropout prob 0 keeps everything", drop(0.0, 1, "d0"), x)
+check("dropout prob 1 drops everything", drop(1.0, 1, "d1"), np.zeros_like(x))
+a, b, c = drop(0.3, 7, "da"), drop(0.3, 7, "db"), drop(0.3, 8, "dc")
+kept = a != 0
+frac = 1 - kept.mean()
+ok = np.array_equal(a, b) and not np.array_equal(a, c) and np.array_equal(a[kept], x[kept]) and abs(frac - 0.3) < 0.01
+if ok:
+    print(f"ok dropout prob 0.3: dropped {frac:.4f}, deterministic per seed, kept values unchanged")
+else:
+    failures += 1
+    print(f"FAIL dropout prob 0.3: dropped {frac}, same seed equal {np.array_equal(a, b)}")
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
