@@ -25,7 +25,7 @@ tir::Loc Sema::loc(llvm::SMLoc l) {
   tir::Loc r;
   r.sm = l;
   if (l.isValid()) {
-    auto lc = diags.source_mgr().getLineAndColumn(l);
+    auto lc = diags.line_and_column(l);
     r.line = lc.first;
     r.col = lc.second;
   }
