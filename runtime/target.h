@@ -57,6 +57,9 @@ struct Target {
   double dma_transfer_engine_ns;      // engine time per transfer, on each engine it uses
   unsigned dma_max_in_flight;         // transfers in flight per queue (0: no bound)
   double hbm_bytes_per_ns;            // HBM bandwidth per core (the roofline)
+  // HBM capacity per core (the device's HBM over its cores): nkc refuses
+  // kernels whose tensors need more.
+  uint64_t hbm_bytes;
 
   unsigned num_semaphores;
 
