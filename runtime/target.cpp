@@ -113,4 +113,9 @@ const Target *find_target(std::string_view name) {
   return nullptr;
 }
 
+std::string hbm_capacity(const Target &t) {
+  return std::to_string(t.hbm_bytes >> 30) + " GiB of HBM per NeuronCore of " + t.name + " (" +
+         std::to_string(t.hbm_bytes) + " bytes)";
+}
+
 } // namespace nk

@@ -251,10 +251,6 @@ bool Sema::run(tir::Module &out) {
   // HBM the tensors take so far, laid out as legalize does (in order, each
   // 64-byte aligned): it must fit the target's HBM per core.
   uint64_t hbm_used = 0;
-  auto hbm_capacity = [&] {
-    return (llvm::Twine(target.hbm_bytes >> 30) + " GiB of HBM per NeuronCore of " + target.name + " (" +
-            llvm::Twine(target.hbm_bytes) + " bytes)").str();
-  };
   auto declare_tensor = [&](const TensorParam &p, tir::TensorRole role) {
     SV v;
     auto dt = parse_dtype(p.dtype);
@@ -286,11 +282,11 @@ bool Sema::run(tir::Module &out) {
       uint64_t end = (hbm_used + uint64_t(bytes) + 63) / 64 * 64;
       if (uint64_t(bytes) > target.hbm_bytes) {
         diags.error(p.range, "tensor '" + p.name + "' needs " + llvm::Twine(bytes) +
-                                 " bytes of HBM, more than the " + hbm_capacity());
+                                 " bytes of HBM, more than the " + hbm_capacity(target));
         ok = false;
       } else if (end > target.hbm_bytes) {
         diags.error(p.range, "tensor '" + p.name + "' brings the kernel's tensors to " + llvm::Twine(end) +
-                                 " bytes of HBM, more than the " + hbm_capacity());
+                                 " bytes of HBM, more than the " + hbm_capacity(target));
         ok = false;
       } else {
         hbm_used = end;
