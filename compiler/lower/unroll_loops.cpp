@@ -160,7 +160,7 @@ llvm::Error unroll_loops(Module &m, bool interleave) {
                                    "kernel '%s' unrolls to %s operations; nkc unrolls every loop and "
                                    "supports at most %llu",
                                    m.kernel.c_str(),
-                                   n == UINT64_MAX ? "more than 2^64" : std::to_string(n).c_str(),
+                                   n == UINT64_MAX ? "2^64 - 1 or more" : std::to_string(n).c_str(),
                                    (unsigned long long)kMaxUnrolledOps);
   Unroller u{m, {}, {}, nullptr, 0, nullptr, 0, interleave};
   std::vector<Op> flat;
