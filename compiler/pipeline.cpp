@@ -40,7 +40,7 @@ llvm::Error ok() { return llvm::Error::success(); }
 const std::vector<Pass> &passes() {
   static const std::vector<Pass> list = {
       {"unroll-loops", "expand every loop into straight-line Tile IR",
-       [](State &s, const Target &) { tir::unroll_loops(s.module, s.interleave); return ok(); }},
+       [](State &s, const Target &) { return tir::unroll_loops(s.module, s.interleave); }},
       {"legalize", "map Tile IR ops onto ISA instructions over virtual buffers",
        [](State &s, const Target &t) -> llvm::Error {
          auto l = legalize(s.module, t);

@@ -153,7 +153,13 @@ HbmImage &HbmImage::operator=(const HbmImage &other) {
 llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
   for (const TensorDecl &decl : program.tensors)
     if (llvm::Error e = check_in_bounds(program, decl, program.hbm_size)) return e;
-  return HbmImage(program.hbm_size);
+  // An error, not std::bad_alloc, when the host cannot give the memory.
+  try {
+    return HbmImage(program.hbm_size);
+  } catch (const std::bad_alloc &) {
+    return make_error(fmt::format("cannot allocate {} bytes of host memory for the simulated HBM of '{}'",
+                                  program.hbm_size, program.kernel));
+  }
 }
 
 llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {

@@ -55,6 +55,7 @@ const Target kTrn1 = {
     /*dma_transfer_engine_ns=*/214.0,
     /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/410.0,                // [arch-v2] 820 GB/s / 2 cores
+    /*hbm_bytes=*/uint64_t(16) << 30,          // [arch-v2] 32 GiB / 2 cores
     /*num_semaphores=*/256,                    // [est]
 };
 
@@ -95,6 +96,7 @@ const Target kTrn2 = {
     /*dma_transfer_engine_ns=*/0.0,            // the 32 KiB rule is stated for v2 only
     /*dma_max_in_flight=*/0,                   // no published bound
     /*hbm_bytes_per_ns=*/375.0,                // [arch-v3] 3 TB/s / 8 cores
+    /*hbm_bytes=*/uint64_t(12) << 30,          // [arch-v3] 96 GiB / 8 cores
     /*num_semaphores=*/256,                    // [est]
 };
 
@@ -109,6 +111,11 @@ const Target *find_target(std::string_view name) {
   for (const Target *t : all_targets())
     if (name == t->name) return t;
   return nullptr;
+}
+
+std::string hbm_capacity(const Target &t) {
+  return std::to_string(t.hbm_bytes >> 30) + " GiB of HBM per NeuronCore of " + t.name + " (" +
+         std::to_string(t.hbm_bytes) + " bytes)";
 }
 
 } // namespace nk

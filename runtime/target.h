@@ -5,6 +5,7 @@
 
 #include "runtime/isa.h"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -57,6 +58,10 @@ struct Target {
   double dma_transfer_engine_ns;      // engine time per transfer, on each engine it uses
   unsigned dma_max_in_flight;         // transfers in flight per queue (0: no bound)
   double hbm_bytes_per_ns;            // HBM bandwidth per core (the roofline)
+  // HBM capacity per core (the device's HBM over its cores): nkc refuses
+  // kernels whose tensors need more, the verifier programs that address
+  // more (.hbm_size), and nksim never allocates more for the simulated HBM.
+  uint64_t hbm_bytes;
 
   unsigned num_semaphores;
 
@@ -68,6 +73,8 @@ struct Target {
 };
 
 const Target *find_target(std::string_view name);
+// "12 GiB of HBM per NeuronCore of trn2 (12884901888 bytes)", for messages.
+std::string hbm_capacity(const Target &t);
 const std::vector<const Target *> &all_targets();
 constexpr std::string_view kDefaultTarget = "trn2";
 

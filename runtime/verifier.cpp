@@ -65,6 +65,9 @@ private:
     if (prog.target != target.name)
       report(fmt::format("program is built for target '{}' but is being checked for '{}'",
                          prog.target, target.name));
+    if (prog.hbm_size > target.hbm_bytes)
+      report(fmt::format("needs {} bytes of HBM (.hbm_size), more than the {}", prog.hbm_size,
+                         hbm_capacity(target)));
     for (size_t i = 0; i < prog.tensors.size(); ++i) {
       const TensorDecl &t = prog.tensors[i];
       where = "tensor '" + t.name + "'";

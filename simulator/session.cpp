@@ -26,8 +26,10 @@ llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_
   Session s;
   s.program_ = std::move(p);
   s.target_ = t;
-  if (s.program_.hbm_size > (uint64_t(1) << 36))
-    return err("program needs " + llvm::Twine(s.program_.hbm_size) + " bytes of HBM; nksim supports at most 64 GiB");
+  // Before allocating: the verifier (run later, by run()) refuses the same.
+  if (s.program_.hbm_size > t->hbm_bytes)
+    return err("program needs " + llvm::Twine(s.program_.hbm_size) + " bytes of HBM (.hbm_size), more than the " +
+               hbm_capacity(*t));
   auto hbm = allocate_hbm(s.program_);
   if (!hbm) return hbm.takeError();
   s.hbm_ = std::move(*hbm);

@@ -2,6 +2,7 @@
 // expressions in fully parenthesised source form; every statement ends with
 // @LINE:COL so golden tests can pin locations.
 #include "compiler/frontend/ast.h"
+#include "compiler/frontend/diagnostics.h"
 
 #include "llvm/Support/Format.h"
 
@@ -95,10 +96,10 @@ namespace {
 
 struct AstPrinter {
   llvm::raw_ostream &os;
-  const llvm::SourceMgr &sm;
+  SourceLines lines;
 
   void at(const Stmt &s) {
-    auto lc = sm.getLineAndColumn(s.range.Start);
+    auto lc = lines.line_and_column(s.range.Start);
     os << "  @" << lc.first << ":" << lc.second;
   }
 
@@ -193,7 +194,7 @@ void print_ast(llvm::raw_ostream &os, const llvm::SourceMgr &sm, const Kernel &k
     os << "\n";
   }
   os << "  Body\n";
-  AstPrinter{os, sm}.block(k.body, 2);
+  AstPrinter{os, SourceLines(sm)}.block(k.body, 2);
 }
 
 } // namespace nk::fe

@@ -50,6 +50,10 @@ struct Expr {
   // slice: start, stop, step (any may be null); plus_len marks start:+len.
   ExprPtr start, stop, step;
   bool plus_len = false;
+  // Levels of the tree this node roots (1 for a leaf), set by the parser,
+  // which refuses trees deeper than kMaxNesting (parser.h): every recursive
+  // walk of an expression (sema, print_expr, the destructor) is that deep.
+  unsigned depth = 1;
 
   Expr(ExprKind k, llvm::SMRange r) : kind(k), range(r) {}
 };

@@ -1,7 +1,36 @@
 // DiagnosticEngine: clang-style messages through llvm::SourceMgr.
 #include "compiler/frontend/diagnostics.h"
 
+#include <algorithm>
+
 namespace nk {
+
+std::pair<unsigned, unsigned> SourceLines::line_and_column(llvm::SMLoc loc) {
+  const char *p = loc.getPointer();
+  if (!last_ || p < last_->begin || p > last_->end) {
+    unsigned id = sm_.FindBufferContainingLoc(loc);
+    auto [it, fresh] = buffers_.try_emplace(id);
+    last_ = &it->second;
+    if (fresh) {
+      llvm::StringRef buf = sm_.getMemoryBuffer(id)->getBuffer();
+      last_->begin = buf.begin();
+      last_->end = buf.end();
+      for (size_t i = 0; i < buf.size(); ++i) {
+        if (buf[i] == '\n') last_->newlines.push_back(i);
+        if (buf[i] == '\n' || buf[i] == '\r') last_->breaks.push_back(i);
+      }
+    }
+  }
+  const Index &ix = *last_;
+  size_t off = size_t(p - ix.begin);
+  // Line: 1 + the '\n's before p. Column: p's distance from the last
+  // '\n' or '\r' before it (from one before the buffer if none), as
+  // SourceMgr::getLineAndColumn counts.
+  size_t line = 1 + size_t(std::lower_bound(ix.newlines.begin(), ix.newlines.end(), off) - ix.newlines.begin());
+  auto b = std::lower_bound(ix.breaks.begin(), ix.breaks.end(), off);
+  size_t col = b == ix.breaks.begin() ? off + 1 : off - *std::prev(b);
+  return {unsigned(line), unsigned(col)};
+}
 
 void DiagnosticEngine::print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind,
                              const llvm::Twine &msg) {

@@ -9,9 +9,34 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace nk {
+
+// Line and column of a location, exactly as llvm::SourceMgr::getLineAndColumn
+// computes them (columns restart after '\n' or '\r'), in O(log n) per call:
+// getLineAndColumn scans back to the start of the line every time, which
+// made printing the tokens of one long line quadratic. Indexes each buffer
+// once, on first use.
+class SourceLines {
+public:
+  explicit SourceLines(const llvm::SourceMgr &sm) : sm_(sm) {}
+  // loc must lie in a buffer of the SourceMgr.
+  std::pair<unsigned, unsigned> line_and_column(llvm::SMLoc loc);
+
+private:
+  struct Index {
+    const char *begin = nullptr, *end = nullptr;
+    std::vector<size_t> newlines;  // offsets of '\n'
+    std::vector<size_t> breaks;    // offsets of '\n' and '\r'
+  };
+  const llvm::SourceMgr &sm_;
+  std::map<unsigned, Index> buffers_;  // by buffer id
+  Index *last_ = nullptr;
+};
 
 class DiagnosticEngine {
 public:
@@ -28,6 +53,9 @@ public:
   // An error without a source location (e.g. a bad -D flag).
   void error_no_loc(const llvm::Twine &msg);
 
+  // Line and column of `loc` (see SourceLines).
+  std::pair<unsigned, unsigned> line_and_column(llvm::SMLoc loc) { return lines_.line_and_column(loc); }
+
   unsigned num_errors() const { return errors_; }
   bool has_errors() const { return errors_ > 0; }
   llvm::SourceMgr &source_mgr() { return sm_; }
@@ -37,6 +65,7 @@ private:
 
   llvm::SourceMgr &sm_;
   llvm::raw_ostream &os_;
+  SourceLines lines_{sm_};
   unsigned errors_ = 0;
   bool dropping_ = false;
 };

@@ -288,8 +288,9 @@ std::vector<Token> lex(DiagnosticEngine &diags, unsigned buffer_id) {
 
 void print_tokens(llvm::raw_ostream &os, llvm::SourceMgr &sm,
                   const std::vector<Token> &tokens) {
+  SourceLines lines(sm);
   for (const Token &t : tokens) {
-    auto lc = sm.getLineAndColumn(t.loc);
+    auto lc = lines.line_and_column(t.loc);
     os << lc.first << ":" << lc.second << " " << token_kind_name(t.kind);
     if (t.is(Tok::identifier) || t.is(Tok::integer) || t.is(Tok::floating))
       os << " '" << t.text << "'";

@@ -1,6 +1,8 @@
 // Recursive-descent parser for .tile (grammar in docs/language.md).
 #include "compiler/frontend/parser.h"
 
+#include <algorithm>
+
 namespace nk::fe {
 
 namespace {
@@ -96,18 +98,57 @@ private:
     return llvm::SMRange(start, end);
   }
 
+  // Nesting is capped twice, with one message (reported once per file):
+  // the parser's own recursion (DepthGuard: blocks, elif, parentheses,
+  // unary operators, nested calls and subscripts), and the depth of the
+  // tree it builds (checked() below), which grows without recursion in the
+  // parser's loops (a + b + ..., a and b and ..., x[0][0]...) but not in
+  // sema, print_ast or the destructors, which all recurse over the tree.
+  void too_deep(llvm::SMRange at) {
+    failed_line_ = true;
+    if (depth_reported_) return;
+    depth_reported_ = true;
+    diags_.error(at, "nesting is too deep (more than " + llvm::Twine(kMaxNesting) + " levels)");
+  }
+
   struct DepthGuard {
     Parser &p;
     bool ok;
     explicit DepthGuard(Parser &p) : p(p), ok(++p.depth_ <= kMaxNesting) {
-      if (!ok && !p.depth_reported_) {
-        p.depth_reported_ = true;
-        p.failed_line_ = false;
-        p.error_here("nesting is too deep (more than " + llvm::Twine(kMaxNesting) + " levels)");
-      }
+      if (!ok && !p.cur().is(Tok::error)) p.too_deep(p.cur().range());
+      if (!ok) p.failed_line_ = true;
     }
     ~DepthGuard() { --p.depth_; }
   };
+
+  // A statement nesting level (a block, an elif): counted with the depth of
+  // the expressions inside it.
+  struct StmtLevel {
+    Parser &p;
+    explicit StmtLevel(Parser &p) : p(p) { ++p.stmt_depth_; }
+    ~StmtLevel() { --p.stmt_depth_; }
+  };
+
+  // Sets e's tree depth from its children; refuses (null, one diagnostic
+  // at `at`, the token that made it too deep) a tree that, with the
+  // statements around it, is deeper than kMaxNesting.
+  ExprPtr checked(ExprPtr e, llvm::SMRange at) {
+    unsigned d = 0;
+    auto see = [&](const ExprPtr &c) {
+      if (c) d = std::max(d, c->depth);
+    };
+    for (const ExprPtr &a : e->args) see(a);
+    for (const Keyword &k : e->keywords) see(k.value);
+    see(e->start);
+    see(e->stop);
+    see(e->step);
+    e->depth = d + 1;
+    if (stmt_depth_ + e->depth > kMaxNesting) {
+      too_deep(at);
+      return nullptr;
+    }
+    return e;
+  }
 
   // ---- kernel header -------------------------------------------------------
   std::unique_ptr<Kernel> parse_kernel_def() {
@@ -189,6 +230,7 @@ private:
   bool parse_block(Block &out) {
     DepthGuard guard(*this);
     if (!guard.ok) return false;
+    StmtLevel level(*this);
     if (!cur().is(Tok::newline)) {
       error_here("expected a new line after ':' (statements go on their own indented lines)");
       sync_to_line_end();
@@ -203,10 +245,15 @@ private:
     advance();
     while (!cur().is(Tok::dedent) && !cur().is(Tok::eof)) {
       failed_line_ = false;
-      if (auto s = parse_stmt())
+      bool is_if = cur().is(Tok::kw_if);
+      if (auto s = parse_stmt()) {
         out.push_back(std::move(s));
-      else
+      } else {
         sync_to_line_end();
+        // The elif/else clauses of a failed if belong to it: skip them
+        // rather than report each as a statement of its own.
+        while (is_if && (cur().is(Tok::kw_elif) || cur().is(Tok::kw_else))) sync_to_line_end();
+      }
     }
     accept(Tok::dedent);
     return true;
@@ -337,6 +384,7 @@ private:
     if (cur().is(Tok::kw_elif)) {
       DepthGuard guard(*this);
       if (!guard.ok) return nullptr;
+      StmtLevel level(*this);
       auto nested = parse_if();  // 'elif' parses like 'if'
       if (!nested) return nullptr;
       s->else_body.push_back(std::move(nested));
@@ -352,10 +400,11 @@ private:
     auto e = std::make_unique<Expr>(ExprKind::binary,
                                     llvm::SMRange(lhs->range.Start, rhs->range.End));
     e->op_loc = op_loc;
+    llvm::SMRange op_range(op_loc, llvm::SMLoc::getFromPointer(op_loc.getPointer() + op.size()));
     e->name = std::move(op);
     e->args.push_back(std::move(lhs));
     e->args.push_back(std::move(rhs));
-    return e;
+    return checked(std::move(e), op_range);
   }
 
   ExprPtr parse_expr() {
@@ -393,7 +442,7 @@ private:
       auto e = std::make_unique<Expr>(ExprKind::unary, llvm::SMRange(start, operand->range.End));
       e->name = "not";
       e->args.push_back(std::move(operand));
-      return e;
+      return checked(std::move(e), llvm::SMRange(start, start));
     }
     return parse_comparison();
   }
@@ -460,7 +509,7 @@ private:
       auto e = std::make_unique<Expr>(ExprKind::unary, llvm::SMRange(start, operand->range.End));
       e->name = "-";
       e->args.push_back(std::move(operand));
-      return e;
+      return checked(std::move(e), llvm::SMRange(start, start));
     }
     return parse_postfix();
   }
@@ -477,6 +526,7 @@ private:
         advance();
         e->range = range_from(start);
       } else if (cur().is(Tok::l_paren)) {
+        llvm::SMRange open = cur().range();
         advance();
         auto call = std::make_unique<Expr>(ExprKind::call, e->range);
         if (e->kind != ExprKind::name) {
@@ -487,8 +537,9 @@ private:
         call->name = e->name;
         if (!parse_call_args(*call)) return nullptr;
         call->range = range_from(start);
-        e = std::move(call);
+        e = checked(std::move(call), open);
       } else if (cur().is(Tok::l_square)) {
+        llvm::SMRange open = cur().range();
         advance();
         auto sub = std::make_unique<Expr>(ExprKind::subscript, e->range);
         sub->args.push_back(std::move(e));
@@ -499,7 +550,7 @@ private:
         } while (accept(Tok::comma));
         if (!expect(Tok::r_square, "',' or ']' in the subscript")) return nullptr;
         sub->range = range_from(start);
-        e = std::move(sub);
+        e = checked(std::move(sub), open);
       } else {
         break;
       }
@@ -555,7 +606,7 @@ private:
       if (!s->step) return nullptr;
     }
     s->range = range_from(start);
-    return s;
+    return checked(std::move(s), llvm::SMRange(start, start));
   }
   ExprPtr parse_primary() {
     const Token &t = cur();
@@ -627,13 +678,14 @@ private:
     }
     if (!expect(Tok::r_square, "']' after the tile shape")) return nullptr;
     e->range = range_from(start);
-    return e;
+    return checked(std::move(e), llvm::SMRange(start, start));
   }
 
   DiagnosticEngine &diags_;
   const std::vector<Token> &toks_;
   size_t pos_ = 0;
-  unsigned depth_ = 0;
+  unsigned depth_ = 0;       // parser recursion (DepthGuard)
+  unsigned stmt_depth_ = 0;  // enclosing blocks and elifs (StmtLevel)
   bool failed_line_ = false;
   bool depth_reported_ = false;
 };

@@ -7,6 +7,7 @@
 #include "compiler/frontend/parser.h"
 #include "compiler/frontend/sema_impl.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nk::fe {
@@ -25,7 +26,7 @@ tir::Loc Sema::loc(llvm::SMLoc l) {
   tir::Loc r;
   r.sm = l;
   if (l.isValid()) {
-    auto lc = diags.source_mgr().getLineAndColumn(l);
+    auto lc = diags.line_and_column(l);
     r.line = lc.first;
     r.col = lc.second;
   }
@@ -48,7 +49,31 @@ void Sema::emit_no_result(Op op) {
     too_big_ = true;
     return;
   }
+  // A loop op was counted when its loop began (stmt_for).
+  if (op.kind != OpKind::loop && !count_unrolled(op.loc.sm)) return;
   cur_->push_back(std::move(op));
+}
+
+// The pipeline unrolls parallel and sequential loops too: what unroll-loops
+// would refuse is refused here, pointing at the loop to blame: the enclosing
+// one that repeats the most, else the finished one that added the most.
+bool Sema::count_unrolled(llvm::SMLoc at) {
+  if (__builtin_add_overflow(unrolled_, weight_, &unrolled_)) unrolled_ = UINT64_MAX;
+  if (unrolled_ <= tir::kMaxUnrolledOps) return true;
+  if (!too_big_) {
+    const std::pair<const Stmt *, int64_t> *blame = nullptr;
+    for (const auto &l : unrolled_loops_)
+      if (!blame || l.second > blame->second) blame = &l;
+    if (!blame && heaviest_.first) blame = &heaviest_;
+    if (!blame)
+      diags.error(at, "the kernel unrolls to more than " + llvm::Twine(tir::kMaxUnrolledOps) + " operations");
+    else
+      diags.error(blame->first->range, "the kernel unrolls to more than " + llvm::Twine(tir::kMaxUnrolledOps) +
+                                           " operations: nkc unrolls every loop, and this one repeats its body " +
+                                           llvm::Twine(blame->second) + " times");
+  }
+  too_big_ = true;
+  return false;
 }
 
 void Sema::note_def(ValueId id) {
@@ -223,6 +248,9 @@ bool Sema::run(tir::Module &out) {
   cur_ = &mod.body;
   scopes_.emplace_back();
   bind_sizes(defines_);
+  // HBM the tensors take so far, laid out as legalize does (in order, each
+  // 64-byte aligned): it must fit the target's HBM per core.
+  uint64_t hbm_used = 0;
   auto declare_tensor = [&](const TensorParam &p, tir::TensorRole role) {
     SV v;
     auto dt = parse_dtype(p.dtype);
@@ -249,6 +277,21 @@ bool Sema::run(tir::Module &out) {
         diags.error(p.range, "tensor '" + p.name + "' is too large to address");
         ok = false;
       }
+    if (ok) {
+      // bytes < 2^63 and hbm_used <= hbm_bytes: no overflow.
+      uint64_t end = (hbm_used + uint64_t(bytes) + 63) / 64 * 64;
+      if (uint64_t(bytes) > target.hbm_bytes) {
+        diags.error(p.range, "tensor '" + p.name + "' needs " + llvm::Twine(bytes) +
+                                 " bytes of HBM, more than the " + hbm_capacity(target));
+        ok = false;
+      } else if (end > target.hbm_bytes) {
+        diags.error(p.range, "tensor '" + p.name + "' brings the kernel's tensors to " + llvm::Twine(end) +
+                                 " bytes of HBM, more than the " + hbm_capacity(target));
+        ok = false;
+      } else {
+        hbm_used = end;
+      }
+    }
     if (ok) {
       ValueId id = mod.add_value(t, p.name, loc(p.range.Start));
       mod.tensors.push_back(tir::TensorParam{id, p.name, role});
@@ -428,7 +471,18 @@ void Sema::stmt_for(const Stmt &s) {
   iv.aff.terms.push_back({idx, 1});
   declare(s.name, Binding{Binding::loop, iv, {}}, s.name_range);
   loops_.push_back(LoopCtx{kind, idx, scopes_.size()});
+  uint64_t unrolled_before = unrolled_;
+  count_unrolled(op.loc.sm);  // the loop op, once per iteration of the loops around it
+  uint64_t saved_weight = weight_;
+  if (__builtin_mul_overflow(weight_, uint64_t(*n), &weight_)) weight_ = UINT64_MAX;
+  unrolled_loops_.push_back({&s, *n});
   block(s.body);
+  unrolled_loops_.pop_back();
+  weight_ = saved_weight;
+  if (unrolled_ - unrolled_before > heaviest_added_) {
+    heaviest_added_ = unrolled_ - unrolled_before;
+    heaviest_ = {&s, *n};
+  }
   loops_.pop_back();
   scopes_.pop_back();
   cur_ = saved;

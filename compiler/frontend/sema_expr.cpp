@@ -21,7 +21,11 @@ SV Sema::eval(const Expr &e) {
   case ExprKind::name: return eval_name(e);
   case ExprKind::unary: return eval_unary(e);
   case ExprKind::binary: return eval_binary(e);
-  case ExprKind::call: return eval_call(e);
+  case ExprKind::call:
+    // ISA ops straight to eval_isa_call: eval_call's large frame (tens of
+    // KiB under AddressSanitizer) stays off the stack of nested isa calls.
+    if (llvm::StringRef(e.name).startswith("isa.")) return eval_isa_call(e, llvm::StringRef(e.name).drop_front(4));
+    return eval_call(e);
   case ExprKind::subscript: return eval_subscript(e);
   case ExprKind::tile_type: return eval_tile_type(e);
   case ExprKind::slice:

@@ -125,6 +125,7 @@ private:
   SV eval_tile_type(const Expr &e);
   SV int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r);
   SV affine_arith(const std::string &op, const SV &a, const SV &b, llvm::SMRange r);
+  bool count_unrolled(llvm::SMLoc at);
   void emit_assign(tir::ValueId dst, const SV &value, llvm::SMRange dst_range,
                    llvm::SMRange value_range, llvm::SMLoc at);
 
@@ -134,12 +135,21 @@ private:
   std::vector<std::unordered_map<std::string, Binding>> scopes_;
   std::vector<tir::Op> *cur_ = nullptr;
   size_t emitted_ = 0;
+  // What unroll-loops will make of the ops emitted so far (tir::unrolled_size):
+  // each op counts once per iteration of the parallel/sequential loops
+  // around it, whose statements are in unrolled_loops_.
+  uint64_t unrolled_ = 0;
+  uint64_t weight_ = 1;  // the product of their trip counts (saturating)
+  std::vector<std::pair<const Stmt *, int64_t>> unrolled_loops_;  // with trip counts
+  std::pair<const Stmt *, int64_t> heaviest_{nullptr, 0};  // finished loop that added the most
+  uint64_t heaviest_added_ = 0;
   bool too_big_ = false;
   bool requirement_failed_ = false;  // a failed `requires` ends the analysis: the rest would only report its consequences
 };
 
 // Unrolling static loops stops with a diagnostic past this many ops, so a
-// huge static trip count cannot exhaust memory or time.
+// huge static trip count cannot exhaust memory or time. (The pipeline then
+// unrolls the other loops too: tir::kMaxUnrolledOps bounds the result.)
 constexpr size_t kMaxTirOps = 200'000;
 
 } // namespace nk::fe

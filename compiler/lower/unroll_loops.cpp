@@ -2,6 +2,7 @@
 #include "compiler/lower/unroll_loops.h"
 
 #include <algorithm>
+#include <string>
 #include <unordered_map>
 
 namespace nk::tir {
@@ -43,7 +44,10 @@ struct Unroller {
           continue;
         }
         ++depth;
-        for (int64_t it = 0; it < op.trip_count; ++it) {
+        // An empty body: nothing to repeat, whatever the trip count (only
+        // the segment break its iterations would make).
+        if (op.body.empty() && segments && depth == segment_depth + 1) new_segment();
+        for (int64_t it = 0; it < op.trip_count && !op.body.empty(); ++it) {
           index_value[op.result] = it;
           // A loop directly inside a parallel iteration: one segment per
           // iteration, so the parallel iterations can interleave.
@@ -106,6 +110,7 @@ struct Unroller {
   // engine work from several iterations at once: while one iteration waits
   // on its own dependency chain, the others fill the engines.
   void run_parallel(const Op &loop) {
+    if (loop.body.empty()) return;  // no segments to interleave
     std::vector<Op> *saved_out = out;
     std::vector<std::vector<Op>> *saved_segments = segments;
     unsigned saved_depth = segment_depth;
@@ -136,22 +141,35 @@ struct Unroller {
 
 } // namespace
 
-static size_t unrolled_size(const std::vector<Op> &ops) {
-  size_t n = 0;
-  for (const Op &op : ops)
-    n += op.kind == OpKind::loop ? size_t(std::max<int64_t>(op.trip_count, 0)) * unrolled_size(op.body) : 1;
+uint64_t unrolled_size(const std::vector<Op> &ops) {
+  uint64_t n = 0;
+  for (const Op &op : ops) {
+    uint64_t k = 0;
+    if (op.kind == OpKind::loop && !op.body.empty() &&
+        __builtin_mul_overflow(uint64_t(std::max<int64_t>(op.trip_count, 0)), unrolled_size(op.body), &k))
+      k = UINT64_MAX;
+    if (__builtin_add_overflow(k, uint64_t(1), &k) || __builtin_add_overflow(n, k, &n)) n = UINT64_MAX;
+  }
   return n;
 }
 
-void unroll_loops(Module &m, bool interleave) {
+llvm::Error unroll_loops(Module &m, bool interleave) {
+  uint64_t n = unrolled_size(m.body);
+  if (n > kMaxUnrolledOps)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kernel '%s' unrolls to %s operations; nkc unrolls every loop and "
+                                   "supports at most %llu",
+                                   m.kernel.c_str(),
+                                   n == UINT64_MAX ? "2^64 - 1 or more" : std::to_string(n).c_str(),
+                                   (unsigned long long)kMaxUnrolledOps);
   Unroller u{m, {}, {}, nullptr, 0, nullptr, 0, interleave};
-  size_t n = unrolled_size(m.body);
   std::vector<Op> flat;
   flat.reserve(n);
   u.out = &flat;
   m.values.reserve(m.values.size() + n);
   u.run(m.body);
   m.body = std::move(flat);
+  return llvm::Error::success();
 }
 
 } // namespace nk::tir

@@ -7,14 +7,19 @@
 // module stays SSA, and each iteration's tiles are distinct values (which is
 // what lets later passes overlap iterations). Program order is the loops'
 // sequential order, except that parallel loops' iterations are interleaved
-// unless `interleave` is false. Linear in the size of the unrolled output.
+// unless `interleave` is false. Linear in the size of the unrolled output;
+// loops whose bodies unroll to nothing cost nothing, whatever their trip
+// count. A module that unrolls to more than kMaxUnrolledOps ops is refused
+// with an error, before anything is allocated, and left unchanged.
 #pragma once
 
 #include "compiler/tir/tir.h"
+
+#include "llvm/Support/Error.h"
 
 namespace nk::tir {
 // `interleave`: the iterations of a parallel loop are interleaved (round
 // robin over their segments) so that several are in flight; false keeps
 // every loop's sequential order (fewer tiles live at once).
-void unroll_loops(Module &m, bool interleave = true);
+llvm::Error unroll_loops(Module &m, bool interleave = true);
 }

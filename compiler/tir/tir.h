@@ -164,6 +164,18 @@ struct Module {
   size_t num_ops() const;
 };
 
+// The most ops a module may unroll to (every loop expanded: unroll-loops
+// is the pipeline's first pass). Sema refuses a kernel past it at the loop
+// responsible, before anything is unrolled; unroll_loops checks again. At
+// the cap the pipeline needs about 1.6 GB of host memory; the largest
+// kernels of the test suite and bench/ unroll to about 230,000 ops.
+constexpr uint64_t kMaxUnrolledOps = 1'000'000;
+
+// What unrolling `ops` costs, in ops: each op once per iteration of the
+// loops around it, loop ops included (a loop whose body is empty counts
+// once, whatever its trip count). Saturates at UINT64_MAX.
+uint64_t unrolled_size(const std::vector<Op> &ops);
+
 // Pre-order walk over every op, loop bodies included.
 void walk_ops(std::vector<Op> &ops, const std::function<void(Op &)> &fn);
 void walk_ops(const std::vector<Op> &ops, const std::function<void(const Op &)> &fn);

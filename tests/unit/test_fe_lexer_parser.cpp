@@ -132,3 +132,22 @@ TEST_CASE("parser: elif chains nest in else") {
   CHECK(top.else_body[0]->kind == StmtKind::if_);
   CHECK(top.else_body[0]->else_body.size() == 1);
 }
+
+TEST_CASE("SourceLines gives SourceMgr's line and column everywhere, in two buffers") {
+  llvm::SourceMgr sm;
+  const char *texts[] = {"ab\ncd\r\nef\rgh\n\n  x", "\r\nkernel\n"};
+  unsigned ids[2];
+  for (int b = 0; b < 2; ++b)
+    ids[b] = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(texts[b], "t.tile"), llvm::SMLoc());
+  SourceLines lines(sm);
+  for (int pass = 0; pass < 2; ++pass)  // the second pass finds the buffers indexed
+    for (int b = 0; b < 2; ++b) {
+      llvm::StringRef buf = sm.getMemoryBuffer(ids[b])->getBuffer();
+      for (size_t i = 0; i <= buf.size(); ++i) {  // the end too (where EOF is)
+        llvm::SMLoc loc = llvm::SMLoc::getFromPointer(buf.data() + i);
+        CAPTURE(b);
+        CAPTURE(i);
+        CHECK(lines.line_and_column(loc) == sm.getLineAndColumn(loc));
+      }
+    }
+}

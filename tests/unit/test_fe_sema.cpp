@@ -2,6 +2,7 @@
 // error counts, compile-time arithmetic, linear compile time, and the
 // verifier catching broken IR.
 #include "compiler/frontend/frontend.h"
+#include "compiler/lower/unroll_loops.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -162,4 +163,47 @@ TEST_CASE("verifier: catches use before definition and bad views") {
   tir::Module wide = *b.mod;
   wide.values[wide.body[0].result].type.shape[0] = 256;
   CHECK(tir::verify_module(wide, t).find("256 partitions") != std::string::npos);
+}
+
+TEST_CASE("sema counts what unroll-loops will make; unroll-loops refuses past the cap") {
+  // var's full + var, the loop, 1000 x (add, assign), the empty loop once per
+  // iteration of its own loop (body empty: its trip count costs nothing), store.
+  Built b("kernel k(x: f32[4, 8]) -> f32[4, 8]:\n    var a = zeros(sbuf f32[4 | 8])\n"
+          "    for i in sequential(1000):\n        a += 1.0\n"
+          "    for j in sequential(3):\n        for k in parallel(1000000000000000000):\n            pass\n"
+          "    store(out, a)\n");
+  REQUIRE(b.mod);
+  CHECK(tir::unrolled_size(b.mod->body) == 2 + (1 + 1000 * 2) + (1 + 3 * 1) + 1);
+  tir::Module m = *b.mod;
+  llvm::Error e = tir::unroll_loops(m);
+  CHECK_FALSE(bool(e));
+  llvm::consumeError(std::move(e));
+  CHECK(m.body.size() == 2 + 1000 * 2 + 1);
+
+  // A module sema did not check (built by hand, or read back): past the cap
+  // unroll-loops returns an error before allocating and leaves it alone.
+  tir::Module big = *b.mod;
+  for (tir::Op &op : big.body)
+    if (op.kind == tir::OpKind::loop && op.trip_count == 1000) op.trip_count = int64_t(1) << 62;
+  REQUIRE(tir::unrolled_size(big.body) > tir::kMaxUnrolledOps);
+  size_t before = big.body.size();
+  e = tir::unroll_loops(big);
+  REQUIRE(bool(e));
+  CHECK(llvm::toString(std::move(e)).find("unrolls to") != std::string::npos);
+  CHECK(big.body.size() == before);
+  // Saturates instead of wrapping.
+  for (tir::Op &op : big.body)
+    if (op.kind == tir::OpKind::loop && op.trip_count == 3) op.trip_count = INT64_MAX;
+  CHECK(tir::unrolled_size(big.body) == UINT64_MAX);
+}
+
+TEST_CASE("sema refuses kernels that unroll past the cap, at the loop that repeats most") {
+  Built b("kernel k(x: f32[4, 8]) -> f32[4, 8]:\n    var a = zeros(sbuf f32[4 | 8])\n"
+          "    for i in sequential(10):\n        for j in sequential(1000000):\n            a += 1.0\n"
+          "    store(out, a)\n");
+  CHECK_FALSE(b.mod);
+  CHECK(b.diags.num_errors() == 1);
+  CHECK(b.diagnostics().find("t.tile:4:9: error: the kernel unrolls to more than 1000000 operations: nkc "
+                             "unrolls every loop, and this one repeats its body 1000000 times") !=
+        std::string::npos);
 }

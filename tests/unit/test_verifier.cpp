@@ -213,6 +213,8 @@ TEST_CASE("program-level rules") {
   check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "");
   check(".hbm_size 500\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "lie outside HBM");
   check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @128 output\n", "overlaps tensor 'x'");
+  check(".hbm_size 12884901888\n", "");  // the HBM of one trn2 NeuronCore
+  check(".hbm_size 12884901889\n", "program: needs 12884901889 bytes of HBM (.hbm_size), more than the 12 GiB");
   auto p = parse_assembly(".kernel v\n.target trn1\n", "v.s");
   REQUIRE(p);
   CHECK(find_verifier_errors(*p, *find_target("trn2")).size() == 1);
