@@ -166,6 +166,15 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::dropout:
     busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src]));
     break;
+  case Opcode::local_gather: {
+    // 150 + nv*E / C, C = ((28 + t*E) / (t*E)) / min(4 / dtype_size, E), t = 4 (NKI 2.26).
+    const AccessPattern &src = inst.ap[ap::local_gather::src];
+    const double e = double(inst.get_int(attr::local_gather::num_elem_per_idx));
+    const double nv = free_size(inst.ap[ap::local_gather::dst]) / e;  // dst holds nv*E per partition
+    const double c = ((28 + 4 * e) / (4 * e)) / std::min(4.0 / dtype_size(src.dtype), e);
+    busy = t.gpsimd_fixed_cycles + nv * e / c;
+    break;
+  }
   case Opcode::nc_match_replace8:  // the note says min(MIN_II, N), read as max (see docs/targets.md)
     busy = std::max(min_ii, free_size(inst.ap[ap::nc_match_replace8::data]));
     break;

@@ -132,7 +132,8 @@ const NkiInstruction kNki226[] = {
     {"memset", "memset", "modelled", "GpSimd cost uses the Vector formula (not documented)"},
     {"bn_stats", "bn_stats", "modelled", "count, mean, count*var of the even- then the odd-indexed elements"},
     {"bn_aggr", "bn_aggr", "modelled", "Chan's combination in fp32; population variance"},
-    {"local_gather", "", "absent", ""},
+    {"local_gather", "local_gather", "partly",
+     "index is u8 or i32 (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly", "no dst_rmw_op, indirect addressing or dge_mode; also allows PSUM"},
     {"dma_transpose", "", "absent", ""},
     {"max8", "max8", "modelled", "on the Vector engine (NKI names none); NaN first, ties once per occurrence "

@@ -10,6 +10,13 @@ namespace {
 
 using Shapes = OperandShapes;
 
+// local_gather's valid index count per core: the attribute, or every index
+// of a 16-partition slice (0 = all).
+int64_t gather_count(const OperandShapes &s, const std::array<AttrValue, kMaxAttrs> &attrs) {
+  const int64_t nv = attrs[attr::local_gather::num_valid_indices].i;
+  return nv > 0 ? nv : 16 * s[ap::local_gather::index].free_elements;
+}
+
 std::string shape_str(const OperandShape &s) { return fmt::format("[{} | {}]", s.partitions, s.free_elements); }
 
 std::optional<OperandProblem> problem(unsigned ap, std::string msg) { return OperandProblem{ap, std::move(msg)}; }
@@ -91,13 +98,14 @@ bool has_operand_rules(Opcode op) {
   case Opcode::tensor_partition_reduce:
   case Opcode::nc_match_replace8:
   case Opcode::sequence_bounds:
-  case Opcode::dropout: return true;
+  case Opcode::dropout:
+  case Opcode::local_gather: return true;
   default: return false;
   }
 }
 
 std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
-                                                  const std::array<AttrValue, kMaxAttrs> &) {
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs) {
   switch (op) {
   case Opcode::tensor_tensor_scan: return scan_rules(s);
   case Opcode::bn_stats: {
@@ -208,6 +216,35 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
                                  std::string(dtype_name(s[F::src].dtype)));
     return std::nullopt;
   }
+  case Opcode::local_gather: {
+    using F = ap::local_gather;
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, F::src, F::index));
+    TRY(same_partitions(op, s, F::src, F::dst));
+    if (s[F::src].partitions % 16 != 0)
+      return problem(F::src, fmt::format("src must span a multiple of 16 partitions (one GpSimd core each), not {}",
+                                         s[F::src].partitions));
+    const int64_t e = attrs[attr::local_gather::num_elem_per_idx].i;
+    if (e != 1 && e != 2 && e != 4 && e != 8 && e != 16 && e != 32)
+      return problem(F::dst, fmt::format("num_elem_per_idx must be 1, 2, 4, 8, 16 or 32, not {}", e));
+    const int64_t nv = gather_count(s, attrs), per_core = 16 * s[F::index].free_elements;
+    if (nv < 1 || nv > per_core || nv > 4096)
+      return problem(F::index, fmt::format("num_valid_indices must be 1 to {} (the indices of a 16-partition "
+                                           "slice, at most 4096), not {}",
+                                           std::min<int64_t>(per_core, 4096), nv));
+    if (dtype_is_float(s[F::index].dtype))
+      return problem(F::index, fmt::format("index holds element offsets: it must be an integer dtype (NKI: "
+                                           "uint16; modelled: u8 or i32), not {}",
+                                           dtype_name(s[F::index].dtype)));
+    if (s[F::dst].dtype != s[F::src].dtype)
+      return problem(F::dst, fmt::format("local_gather does not convert: dst must be {} like src, not {}",
+                                         dtype_name(s[F::src].dtype), dtype_name(s[F::dst].dtype)));
+    if (s[F::dst].free_elements != nv * e)
+      return problem(F::dst, fmt::format("dst must have num_valid_indices * num_elem_per_idx = {} elements per "
+                                         "partition, not {}",
+                                         nv * e, s[F::dst].free_elements));
+    return std::nullopt;
+  }
   default: return std::nullopt;
   }
 }
@@ -224,7 +261,8 @@ std::optional<OperandProblem> check_operand_rules(const Instruction &inst) {
   return check_operand_rules(inst.op, s, inst.attr);
 }
 
-std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s) {
+std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
+                                         const std::array<AttrValue, kMaxAttrs> &attrs) {
   auto sized = [&](const OperandShape &from, int64_t free, Dtype dt) {
     return OperandShape{true, Memory::sbuf, dt, from.partitions, free};
   };
@@ -261,6 +299,10 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s) {
     return sized(ids, 2 * ids.free_elements, ids.dtype);
   }
   case Opcode::dropout: return sized(s[1], s[1].free_elements, s[1].dtype);
+  case Opcode::local_gather: {
+    const OperandShape &src = s[ap::local_gather::src];
+    return sized(src, gather_count(s, attrs) * attrs[attr::local_gather::num_elem_per_idx].i, src.dtype);
+  }
   default: return std::nullopt;
   }
 }

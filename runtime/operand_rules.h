@@ -47,7 +47,8 @@ std::optional<OperandProblem> check_operand_rules(const Instruction &inst);
 
 // The dst the front end creates when none is given (partitions and free
 // size; SBUF; dtype as documented), or nullopt when `op` has none here.
-std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operands);
+std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operands,
+                                         const std::array<AttrValue, kMaxAttrs> &attrs);
 
 // Documented limits (docs/isa.md cites them).
 constexpr int64_t kBnStatsMaxFree = 512;       // nki.language.tile_size.bn_stats_fmax

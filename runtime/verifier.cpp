@@ -353,6 +353,7 @@ private:
     case Opcode::nc_match_replace8:
     case Opcode::sequence_bounds:
     case Opcode::dropout:
+    case Opcode::local_gather:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

@@ -119,6 +119,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::nc_match_replace8: return nc_match_replace8(inst);
   case Opcode::sequence_bounds: return sequence_bounds(inst);
   case Opcode::dropout: return dropout(inst);
+  case Opcode::local_gather: return local_gather(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -859,6 +860,39 @@ void Executor::dropout(const Instruction &inst) {
     for (uint64_t i = 0; i < F; ++i)
       if (float(rng.next() >> 40) * 0x1p-24f < pr) x[i] = 0.0f;
     scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// NKI 2.26's model (its NumPy reference): each group of 16 partitions (a
+// GpSimd core) flattens its slice of `index` partition-major (column-major,
+// order='F') and keeps the first nv values; value k is an element offset
+// into each partition's src row (NKI's test passes index * E), and
+// dst[p, k*E + e] = src[p, offset_k + e], raw elements (no conversion). An
+// offset past the row is undefined in NKI; here the element is 0.
+void Executor::local_gather(const Instruction &inst) {
+  using f = ap::local_gather;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src], &index = inst.ap[f::index];
+  const uint64_t e = uint64_t(inst.get_int(attr::local_gather::num_elem_per_idx));
+  const uint64_t F = src.free_elements(), K = index.free_elements();
+  const uint64_t nv = dst.free_elements() / e;
+  const uint64_t esz = dtype_size(src.dtype);
+  uint8_t *row = grow(bytes_, (F + nv * e) * esz);
+  uint8_t *out = row + F * esz;
+  int64_t *idx = grow(ia_, 16 * K), *offsets = grow(ib_, nv);
+  for (unsigned g = 0; g < src.num_partitions; g += 16) {
+    for (unsigned q = 0; q < 16; ++q) gather_row_i64(index, mem_.row(index, g + q), idx + q * K);
+    for (uint64_t k = 0; k < nv; ++k) offsets[k] = idx[(k % 16) * K + k / 16];  // partition-major
+    for (unsigned q = 0; q < 16; ++q) {
+      gather_row_bytes(src, mem_.row(src, g + q), row);
+      for (uint64_t k = 0; k < nv; ++k)
+        for (uint64_t j = 0; j < e; ++j) {
+          const int64_t o = offsets[k] + int64_t(j);
+          uint8_t *d = out + (k * e + j) * esz;
+          if (o >= 0 && uint64_t(o) < F) std::memcpy(d, row + uint64_t(o) * esz, esz);
+          else std::memset(d, 0, esz);
+        }
+      scatter_row_bytes(dst, mem_.row(dst, g + q), out);
+    }
   }
 }
 

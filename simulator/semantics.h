@@ -46,6 +46,7 @@ private:
   void nc_match_replace8(const Instruction &inst);
   void sequence_bounds(const Instruction &inst);
   void dropout(const Instruction &inst);
+  void local_gather(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);

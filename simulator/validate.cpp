@@ -216,6 +216,7 @@ struct Checker {
     case Opcode::nc_match_replace8:
     case Opcode::sequence_bounds:
     case Opcode::dropout:
+    case Opcode::local_gather:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:

@@ -329,5 +329,21 @@ else:
     failures += 1
     print(f"FAIL dropout prob 0.3: dropped {frac}, same seed equal {np.array_equal(a, b)}")
 
+# ---- local_gather: NKI 2.26's own NumPy reference (test_nki_isa_local_gather.py) --
+src_buf = (rng.random((128, 512, 4)) * 100).astype(F32)
+index_per_core = rng.integers(0, 512, size=(16, 4)).astype(np.int32)
+index = np.tile(index_per_core, (8, 1))
+E, NV = 4, 64
+want = np.empty((128, NV, E), F32)
+for c in range(8):
+    idx1 = index[16 * c:16 * c + 16].flatten(order="F")[:NV]
+    want[16 * c:16 * c + 16] = np.take(src_buf[16 * c:16 * c + 16], idx1, axis=1)
+src = f"""kernel lg(s: f32[128, 2048], i: i32[128, 4]) -> f32[128, {NV * E}]:
+    store(out, isa.local_gather(src=load(s), index=load(i), num_elem_per_idx={E}, num_valid_indices={NV}))
+"""
+check("local_gather (NKI's example: 8 cores, 64 indices of 4 elements)",
+      run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.int32)}, None),
+      want.reshape(128, NV * E))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
