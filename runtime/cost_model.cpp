@@ -166,6 +166,12 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::dropout:
     busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src]));
     break;
+  case Opcode::tensor_copy_dynamic_src:  // N = the elements copied (the window)
+    busy = std::max(double(t.min_ii_dynamic_cycles), free_size(inst.ap[ap::tensor_copy_dynamic_src::dst]));
+    break;
+  case Opcode::tensor_copy_dynamic_dst:
+    busy = std::max(double(t.min_ii_dynamic_cycles), free_size(inst.ap[ap::tensor_copy_dynamic_dst::src]));
+    break;
   case Opcode::local_gather: {
     // 150 + nv*E / C, C = ((28 + t*E) / (t*E)) / min(4 / dtype_size, E), t = 4 (NKI 2.26).
     const AccessPattern &src = inst.ap[ap::local_gather::src];

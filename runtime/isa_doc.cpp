@@ -118,8 +118,11 @@ const NkiInstruction kNki226[] = {
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
      "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
-    {"tensor_copy_dynamic_src", "", "absent", ""},
-    {"tensor_copy_dynamic_dst", "", "absent", ""},
+    {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "partly",
+     "offset from a [1|1] SBUF integer, moving over the flat free index of the src region; out-of-region "
+     "elements read as 0 (not documented)"},
+    {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
+     "offset as for _src, on dst; the checkers treat the whole dst region as written"},
     {"tensor_copy_predicated", "select", "partly", "through select (on_false a full tile)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},

@@ -99,7 +99,9 @@ bool has_operand_rules(Opcode op) {
   case Opcode::nc_match_replace8:
   case Opcode::sequence_bounds:
   case Opcode::dropout:
-  case Opcode::local_gather: return true;
+  case Opcode::local_gather:
+  case Opcode::tensor_copy_dynamic_src:
+  case Opcode::tensor_copy_dynamic_dst: return true;
   default: return false;
   }
 }
@@ -245,6 +247,22 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
                                          nv * e, s[F::dst].free_elements));
     return std::nullopt;
   }
+  case Opcode::tensor_copy_dynamic_src:
+  case Opcode::tensor_copy_dynamic_dst: {
+    // The region is the operand the run-time offset moves within; the
+    // other one is the window copied.
+    const bool src_moves = op == Opcode::tensor_copy_dynamic_src;
+    const unsigned region = src_moves ? 1 : 0, window = src_moves ? 0 : 1, offset = 2;
+    TRY(on_chip(op, s));
+    TRY(same_partitions(op, s, window, region));
+    if (s[region].free_elements < s[window].free_elements)
+      return problem(region, fmt::format("{} (the region the offset moves in) is smaller than the {} elements copied",
+                                         op_info(op).aps[region].name, s[window].free_elements));
+    if (s[offset].partitions != 1 || s[offset].free_elements != 1 || dtype_is_float(s[offset].dtype) ||
+        s[offset].mem != Memory::sbuf)
+      return problem(offset, "offset must be one integer element in SBUF ([1 | 1] i32 or u8)");
+    return std::nullopt;
+  }
   default: return std::nullopt;
   }
 }
@@ -299,6 +317,11 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
     return sized(ids, 2 * ids.free_elements, ids.dtype);
   }
   case Opcode::dropout: return sized(s[1], s[1].free_elements, s[1].dtype);
+  case Opcode::tensor_copy_dynamic_src: {
+    // Without a dst the window is the whole region: the offset can only be 0.
+    const OperandShape &src = s[1];
+    return sized(src, src.free_elements, src.dtype);
+  }
   case Opcode::local_gather: {
     const OperandShape &src = s[ap::local_gather::src];
     return sized(src, gather_count(s, attrs) * attrs[attr::local_gather::num_elem_per_idx].i, src.dtype);

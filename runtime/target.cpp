@@ -34,6 +34,7 @@ const Target kTrn1 = {
     /*pe_fp32_factor=*/4,                      // [isa-cost] fp32 matmul 4x
     /*pe_stationary_min=*/64,                  // [isa-cost] max(min(64,M),N)
     /*gpsimd_fixed_cycles=*/150,               // [isa-cost] iota/affine_select
+    /*min_ii_dynamic_cycles=*/600,             // [isa-cost] tensor_copy_dynamic_*: "roughly 600"
     {1.0, 1.0, 1.0, 1.0, 1.0},                 // v2 is the reference
     // tensor, vector, scalar, gpsimd, dma: [perf] dependent one-element
     // Scalar instructions issue every 264 cycles = MIN_II 64 + 200.
@@ -77,6 +78,7 @@ const Target kTrn2 = {
     /*pe_fp32_factor=*/4,                      // [isa-cost]
     /*pe_stationary_min=*/64,                  // [isa-cost]
     /*gpsimd_fixed_cycles=*/150,               // [isa-cost]
+    /*min_ii_dynamic_cycles=*/600,             // [isa-cost]
     // v3 costs are published only as speed-ups over v2; none is confirmed
     // yet, so these stay 1.0 [est] until a source gives a figure.
     {1.0, 1.0, 1.0, 1.0, 1.0},

@@ -38,6 +38,7 @@ struct Target {
   unsigned pe_fp32_factor;            // fp32 matmul is this many times slower
   unsigned pe_stationary_min;         // min(pe_stationary_min, M) term
   unsigned gpsimd_fixed_cycles;       // iota / affine_select fixed cost
+  unsigned min_ii_dynamic_cycles;     // MIN_II_DYNAMIC: tensor_copy_dynamic_src/dst
   double speedup[kNumEngines];        // per-engine throughput multiplier vs v2
   // An instruction that reads what an earlier instruction of the same engine
   // wrote starts no earlier than that one's start + busy + this.

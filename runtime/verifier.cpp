@@ -354,6 +354,8 @@ private:
     case Opcode::sequence_bounds:
     case Opcode::dropout:
     case Opcode::local_gather:
+    case Opcode::tensor_copy_dynamic_src:
+    case Opcode::tensor_copy_dynamic_dst:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

@@ -120,6 +120,8 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::sequence_bounds: return sequence_bounds(inst);
   case Opcode::dropout: return dropout(inst);
   case Opcode::local_gather: return local_gather(inst);
+  case Opcode::tensor_copy_dynamic_src:
+  case Opcode::tensor_copy_dynamic_dst: return tensor_copy_dynamic(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -892,6 +894,62 @@ void Executor::local_gather(const Instruction &inst) {
           else std::memset(d, 0, esz);
         }
       scatter_row_bytes(dst, mem_.row(dst, g + q), out);
+    }
+  }
+}
+
+// The offset is read at run time from offset[0, 0]; the window of W
+// elements moves within the region (src for _src, dst for _dst), flat free
+// index. An offset that puts the window outside the region is not
+// documented in NKI: those elements are not copied (_dst) or read as 0
+// (_src). Values convert through fp32 when the dtypes differ, raw otherwise.
+void Executor::tensor_copy_dynamic(const Instruction &inst) {
+  const bool src_moves = inst.op == Opcode::tensor_copy_dynamic_src;
+  const AccessPattern &dst = inst.ap[0], &src = inst.ap[1], &offset = inst.ap[2];
+  int64_t off = 0;
+  gather_row_i64(offset, mem_.row(offset, 0), &off);
+  const uint64_t R = (src_moves ? src : dst).free_elements(), W = (src_moves ? dst : src).free_elements();
+  if (src.dtype == dst.dtype) {  // raw elements: exact for every dtype
+    const uint64_t esz = dtype_size(src.dtype);
+    uint8_t *reg = grow(bytes_, (R + W) * esz), *win = reg + R * esz;
+    for (unsigned r = 0; r < dst.num_partitions; ++r) {
+      if (src_moves) {
+        gather_row_bytes(src, mem_.row(src, r), reg);
+        for (uint64_t j = 0; j < W; ++j) {
+          const int64_t i = off + int64_t(j);
+          if (i >= 0 && uint64_t(i) < R) std::memcpy(win + j * esz, reg + uint64_t(i) * esz, esz);
+          else std::memset(win + j * esz, 0, esz);
+        }
+        scatter_row_bytes(dst, mem_.row(dst, r), win);
+      } else {
+        gather_row_bytes(dst, mem_.row(dst, r), reg);  // the rest of the region keeps its bytes
+        gather_row_bytes(src, mem_.row(src, r), win);
+        for (uint64_t j = 0; j < W; ++j) {
+          const int64_t i = off + int64_t(j);
+          if (i >= 0 && uint64_t(i) < R) std::memcpy(reg + uint64_t(i) * esz, win + j * esz, esz);
+        }
+        scatter_row_bytes(dst, mem_.row(dst, r), reg);
+      }
+    }
+    return;
+  }
+  float *region = grow(a_, R), *window = grow(b_, W);
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    if (src_moves) {
+      gather_row_f32(src, mem_.row(src, r), region);
+      for (uint64_t j = 0; j < W; ++j) {
+        const int64_t i = off + int64_t(j);
+        window[j] = i >= 0 && uint64_t(i) < R ? region[i] : 0.0f;
+      }
+      scatter_row_f32(dst, mem_.row(dst, r), window);
+    } else {
+      gather_row_f32(dst, mem_.row(dst, r), region);  // the rest of the region keeps its values
+      gather_row_f32(src, mem_.row(src, r), window);
+      for (uint64_t j = 0; j < W; ++j) {
+        const int64_t i = off + int64_t(j);
+        if (i >= 0 && uint64_t(i) < R) region[i] = window[j];
+      }
+      scatter_row_f32(dst, mem_.row(dst, r), region);
     }
   }
 }

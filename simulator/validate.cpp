@@ -217,6 +217,8 @@ struct Checker {
     case Opcode::sequence_bounds:
     case Opcode::dropout:
     case Opcode::local_gather:
+    case Opcode::tensor_copy_dynamic_src:
+    case Opcode::tensor_copy_dynamic_dst:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:

@@ -345,5 +345,28 @@ check("local_gather (NKI's example: 8 cores, 64 indices of 4 elements)",
       run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.int32)}, None),
       want.reshape(128, NV * E))
 
+# ---- tensor_copy_dynamic_src / _dst: the offset read at run time ------------------
+region = rng.standard_normal((8, 100)).astype(F32)
+win = rng.standard_normal((8, 16)).astype(F32)
+for off in [0, 37, 84, 90]:  # 90: the window runs past the region (read as 0 / not written)
+    src = f"""kernel dyn{off}(r: f32[8, 100], w: f32[8, 16], o: i32[1, 1]) -> f32[8, 116]:
+    let ot = load(o)
+    let got = isa.tensor_copy_dynamic_src(dst=sbuf f32[8 | 16], src=load(r), offset=ot)
+    var reg = copy(load(r))
+    isa.tensor_copy_dynamic_dst(dst=reg, src=load(w), offset=ot)
+    var both = zeros(sbuf f32[8 | 116])
+    both[:, 0:16] = got
+    both[:, 16:116] = reg
+    store(out, both)
+"""
+    got = run(f"dyn{off}", src, {"r": region, "w": win, "o": np.array([[off]], np.int32)}, None)
+    want_src = np.zeros((8, 16), F32)
+    n = max(0, min(16, 100 - off))
+    want_src[:, :n] = region[:, off:off + n]
+    want_dst = region.copy()
+    want_dst[:, off:off + n] = win[:, :n]
+    check(f"tensor_copy_dynamic_src offset {off}", got[:, :16], want_src)
+    check(f"tensor_copy_dynamic_dst offset {off}", got[:, 16:], want_dst)
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
