@@ -166,6 +166,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
   case Opcode::dropout:
     busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src]));
     break;
+  case Opcode::range_select:
+    busy = std::max(min_ii, free_size(inst.ap[ap::range_select::on_true]));
+    break;
   case Opcode::tensor_copy_dynamic_src:  // N = the elements copied (the window)
     busy = std::max(double(t.min_ii_dynamic_cycles), free_size(inst.ap[ap::tensor_copy_dynamic_src::dst]));
     break;

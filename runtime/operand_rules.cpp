@@ -101,13 +101,14 @@ bool has_operand_rules(Opcode op) {
   case Opcode::dropout:
   case Opcode::local_gather:
   case Opcode::tensor_copy_dynamic_src:
-  case Opcode::tensor_copy_dynamic_dst: return true;
+  case Opcode::tensor_copy_dynamic_dst:
+  case Opcode::range_select: return true;
   default: return false;
   }
 }
 
 std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
-                                                  const std::array<AttrValue, kMaxAttrs> &attrs) {
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs, const Target *target) {
   switch (op) {
   case Opcode::tensor_tensor_scan: return scan_rules(s);
   case Opcode::bn_stats: {
@@ -263,11 +264,39 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
       return problem(offset, "offset must be one integer element in SBUF ([1 | 1] i32 or u8)");
     return std::nullopt;
   }
+  case Opcode::range_select: {
+    using F = ap::range_select;
+    if (target && target->nc_version < 3)
+      return problem(F::dst, fmt::format("range_select needs NeuronCore-v3 or later; {} is {}", target->name,
+                                         target->description));
+    TRY(on_chip(op, s));
+    TRY(same_shape(op, s, F::dst, F::on_true));
+    for (unsigned f : {unsigned(F::bound0), unsigned(F::bound1)}) {
+      TRY(same_partitions(op, s, F::dst, f));
+      TRY(free_size(op, s, f, 1, 1, "a per-partition bound"));
+      if (s[f].dtype != Dtype::f32)
+        return problem(f, fmt::format("{} must be f32 (the comparison is in fp32), not {}", op_info(op).aps[f].name,
+                                      dtype_name(s[f].dtype)));
+    }
+    if (!dtype_is_float(s[F::on_true].dtype))
+      return problem(F::on_true, "on_true must be a float dtype");
+    for (unsigned a : {unsigned(attr::range_select::cmp0), unsigned(attr::range_select::cmp1)})
+      if (AluOp(attrs[a].i) == AluOp::not_equal)
+        return problem(F::dst, fmt::format("{}: not_equal is not one of range_select's comparisons (is_equal, is_lt, "
+                                           "is_le, is_gt, is_ge)",
+                                           op_info(op).attrs[a].name));
+    const int64_t last = attrs[attr::range_select::range_start].i + s[F::on_true].free_elements;
+    if (attrs[attr::range_select::range_start].i < 0 || last > (int64_t(1) << 24))
+      return problem(F::dst, fmt::format("range_start + the free size must stay within [0, 2^24] (the index is "
+                                         "compared in fp32), is {}",
+                                         last));
+    return std::nullopt;
+  }
   default: return std::nullopt;
   }
 }
 
-std::optional<OperandProblem> check_operand_rules(const Instruction &inst) {
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target) {
   if (!has_operand_rules(inst.op)) return std::nullopt;
   OperandShapes s{};
   const OpInfo &info = op_info(inst.op);
@@ -276,7 +305,7 @@ std::optional<OperandProblem> check_operand_rules(const Instruction &inst) {
     if (!a.present()) continue;
     s[i] = OperandShape{true, a.mem, a.dtype, int64_t(a.num_partitions), int64_t(a.free_elements())};
   }
-  return check_operand_rules(inst.op, s, inst.attr);
+  return check_operand_rules(inst.op, s, inst.attr, target);
 }
 
 std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
@@ -321,6 +350,10 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
     // Without a dst the window is the whole region: the offset can only be 0.
     const OperandShape &src = s[1];
     return sized(src, src.free_elements, src.dtype);
+  }
+  case Opcode::range_select: {
+    const OperandShape &t = s[ap::range_select::on_true];
+    return sized(t, t.free_elements, t.dtype);
   }
   case Opcode::local_gather: {
     const OperandShape &src = s[ap::local_gather::src];

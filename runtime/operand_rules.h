@@ -16,6 +16,7 @@
 #pragma once
 
 #include "runtime/isa.h"
+#include "runtime/target.h"
 
 #include <array>
 #include <optional>
@@ -41,9 +42,11 @@ struct OperandProblem {
 bool has_operand_rules(Opcode op);
 
 // The first problem with the operands of `op`, or nullopt.
+// `target` (when known) adds the rules that depend on the machine.
 std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &operands,
-                                                  const std::array<AttrValue, kMaxAttrs> &attrs);
-std::optional<OperandProblem> check_operand_rules(const Instruction &inst);
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs,
+                                                  const Target *target = nullptr);
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target = nullptr);
 
 // The dst the front end creates when none is given (partitions and free
 // size; SBUF; dtype as documented), or nullopt when `op` has none here.

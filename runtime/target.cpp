@@ -16,7 +16,7 @@ namespace nk {
 namespace {
 
 const Target kTrn1 = {
-    "trn1", "NeuronCore-v2 (Trn1, Inf2)",
+    "trn1", "NeuronCore-v2 (Trn1, Inf2)", /*nc_version=*/2,
     /*partitions=*/128,                        // [arch-v2]
     /*sbuf_bytes_per_partition=*/192 * 1024,   // [arch-v2] 24 MiB / 128
     /*psum_bytes_per_partition=*/16 * 1024,    // [arch-v2] 2 MiB / 128
@@ -61,7 +61,7 @@ const Target kTrn1 = {
 };
 
 const Target kTrn2 = {
-    "trn2", "NeuronCore-v3 (Trn2), one physical core",
+    "trn2", "NeuronCore-v3 (Trn2), one physical core", /*nc_version=*/3,
     /*partitions=*/128,                        // [arch-v3]
     /*sbuf_bytes_per_partition=*/224 * 1024,   // [arch-v3] 128 x 224 KiB
     /*psum_bytes_per_partition=*/16 * 1024,    // [arch-v3] same as v2

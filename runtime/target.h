@@ -14,6 +14,7 @@ namespace nk {
 struct Target {
   const char *name;         // "trn1", "trn2"
   const char *description;  // e.g. "NeuronCore-v2 (Trn1/Inf2)"
+  unsigned nc_version;      // NeuronCore generation (NKI's nc_version): 2 trn1, 3 trn2
 
   // On-chip memories.
   unsigned partitions;                // SBUF/PSUM partitions

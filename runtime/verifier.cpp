@@ -187,7 +187,7 @@ private:
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
-    if (auto problem = check_operand_rules(inst)) {  // runtime/operand_rules.h
+    if (auto problem = check_operand_rules(inst, &target)) {  // runtime/operand_rules.h
       report(problem->message);
       ok = false;
     }
@@ -356,6 +356,7 @@ private:
     case Opcode::local_gather:
     case Opcode::tensor_copy_dynamic_src:
     case Opcode::tensor_copy_dynamic_dst:
+    case Opcode::range_select:
       break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:

@@ -122,6 +122,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::local_gather: return local_gather(inst);
   case Opcode::tensor_copy_dynamic_src:
   case Opcode::tensor_copy_dynamic_dst: return tensor_copy_dynamic(inst);
+  case Opcode::range_select: return range_select(inst);
   case Opcode::sem_signal:
   case Opcode::sem_wait: return;  // the scheduler's business
   }
@@ -951,6 +952,32 @@ void Executor::tensor_copy_dynamic(const Instruction &inst) {
       }
       scatter_row_f32(dst, mem_.row(dst, r), region);
     }
+  }
+}
+
+// NKI 2.26's reference without the reduction (reduce_cmd idle): the index
+// range_start + j (flat free index) is compared in fp32 with each
+// partition's bounds; where both comparisons hold dst is on_true, else
+// on_false_value (NKI requires FP32_MIN there; a bf16/fp16 dst rounds it to
+// -inf).
+void Executor::range_select(const Instruction &inst) {
+  using f = ap::range_select;
+  using a = attr::range_select;
+  const AccessPattern &dst = inst.ap[f::dst], &on_true = inst.ap[f::on_true];
+  const AccessPattern &b0 = inst.ap[f::bound0], &b1 = inst.ap[f::bound1];
+  const AluOp c0 = inst.get_alu(a::cmp0), c1 = inst.get_alu(a::cmp1);
+  const float fill = inst.get_float(a::on_false_value);
+  const int64_t start = inst.get_int(a::range_start);
+  const uint64_t F = on_true.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned r = 0; r < on_true.num_partitions; ++r) {
+    const float lo = load_scalar(b0, r), hi = load_scalar(b1, r);
+    gather_row_f32(on_true, mem_.row(on_true, r), x);
+    for (uint64_t j = 0; j < F; ++j) {
+      const float idx = float(start + int64_t(j));
+      if (alu_apply(c0, idx, lo) == 0.0f || alu_apply(c1, idx, hi) == 0.0f) x[j] = fill;
+    }
+    scatter_row_f32(dst, mem_.row(dst, r), x);
   }
 }
 

@@ -219,6 +219,7 @@ struct Checker {
     case Opcode::local_gather:
     case Opcode::tensor_copy_dynamic_src:
     case Opcode::tensor_copy_dynamic_dst:
+    case Opcode::range_select:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:
@@ -257,7 +258,7 @@ struct Checker {
     if (auto e = check_attrs(inst)) return e;
     if (auto problem = check_alu_attrs(inst))  // the same rule the verifier and the front end apply
       return fail(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
-    if (auto problem = check_operand_rules(inst)) return fail(problem->message);
+    if (auto problem = check_operand_rules(inst, &target)) return fail(problem->message);
     return check_op(engine, inst);
   }
 };

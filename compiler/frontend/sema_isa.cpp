@@ -390,7 +390,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     if (ns != nd)
       return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
   } else if (has_operand_rules(*opc)) {
-    if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs))
+    if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target))
       return mismatch(problem->ap == 0 ? dst_r : ap_expr[problem->ap] ? ap_expr[problem->ap]->range : e.range,
                       problem->message);
   } else {

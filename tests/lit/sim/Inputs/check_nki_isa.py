@@ -368,5 +368,19 @@ for off in [0, 37, 84, 90]:  # 90: the window runs past the region (read as 0 / 
     check(f"tensor_copy_dynamic_src offset {off}", got[:, :16], want_src)
     check(f"tensor_copy_dynamic_dst offset {off}", got[:, 16:], want_dst)
 
+# ---- range_select (NKI 2.26, reduce_cmd idle) ------------------------------------
+vals = rng.standard_normal((16, 64)).astype(F32)
+lo = rng.integers(0, 80, size=(16, 1)).astype(F32)
+hi = (lo + rng.integers(0, 40, size=(16, 1))).astype(F32)
+CMP = {"is_ge": np.greater_equal, "is_gt": np.greater, "is_le": np.less_equal, "is_lt": np.less, "is_equal": np.equal}
+for k, (c0, c1, start) in enumerate([("is_ge", "is_lt", 0), ("is_gt", "is_le", 20), ("is_equal", "is_ge", 5)]):
+    src = f"""kernel rs{k}(v: f32[16, 64], lo: f32[16, 1], hi: f32[16, 1]) -> f32[16, 64]:
+    store(out, isa.range_select(on_true=load(v), bound0=load(lo), bound1=load(hi), cmp0={c0}, cmp1={c1}, range_start={start}))
+"""
+    idx = (start + np.arange(64, dtype=np.int64)).astype(F32)[None, :]
+    keep = CMP[c0](idx, lo) & CMP[c1](idx, hi)
+    check(f"range_select {c0}/{c1} from {start}", run(f"rs{k}", src, {"v": vals, "lo": lo, "hi": hi}, None),
+          np.where(keep, vals, np.finfo(np.float32).min).astype(F32))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
