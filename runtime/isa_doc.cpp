@@ -139,7 +139,9 @@ const NkiInstruction kNki226[] = {
     {"local_gather", "local_gather", "partly",
      "index is u8 or i32 (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly", "no dst_rmw_op, indirect addressing or dge_mode; also allows PSUM"},
-    {"dma_transpose", "", "absent", ""},
+    {"dma_transpose", "dma_copy", "partly",
+     "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
+     "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},
     {"max8", "max8", "modelled", "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
                                  "(not documented)"},
     {"nc_find_index8", "nc_find_index8", "partly",
