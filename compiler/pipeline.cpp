@@ -2,6 +2,7 @@
 #include "compiler/pipeline.h"
 
 #include "compiler/backend/passes.h"
+#include "compiler/lir/verify.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/frontend/parser.h"
 #include "compiler/lower/legalize.h"
@@ -12,6 +13,7 @@
 #include "llvm/Support/Timer.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 
 namespace nk {
@@ -110,8 +112,25 @@ struct ScheduleSetting {
 constexpr ScheduleSetting kSettings[] = {
     {true, lir::kDefaultScheduleWindow}, {true, 64}, {false, 64}, {false, 8}, {false, 1}};
 
+// The invariants that hold after pass `pass` (each pass's header).
+std::string verify_after(const State &s, const Target &t, llvm::StringRef pass) {
+  if (s.stage == State::tir) return tir::verify_module(s.module, t);
+  if (s.stage == State::isa) return "";  // emit-program verifies the Program itself
+  const auto names = pipeline_pass_names();
+  auto after = [&](const char *p) {
+    return std::find(names.begin(), names.end(), pass) >= std::find(names.begin(), names.end(), p);
+  };
+  lir::VerifyStage stage;
+  stage.compute_placed = after("schedule");
+  stage.dma_placed = after("assign-dma-queues");
+  stage.allocated = after("allocate-memory");
+  return lir::verify_program(s.lowered, t, stage);
+}
+
 llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const PipelineOptions &opts,
                                  ScheduleSetting setting, llvm::raw_ostream &os, llvm::TimerGroup &group) {
+  const char *env = std::getenv("NK_VERIFY_EACH");
+  const bool verify_each = opts.verify_each || (env && std::string(env) == "1");
   State s;
   s.module = m;
   s.interleave = setting.interleave;
@@ -123,6 +142,13 @@ llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const Pi
     llvm::Error e = p.run(s, t);
     if (opts.time_passes) timer.stopTimer();
     if (e) return e;
+    if (verify_each) {
+      std::string problem = verify_after(s, t, p.name);
+      if (!problem.empty())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "internal compiler error: the IR does not verify after pass %s: %s", p.name,
+                                       problem.c_str());
+    }
     if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
   }
   return std::move(s.program);

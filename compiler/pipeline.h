@@ -39,6 +39,11 @@ struct PipelineOptions {
   size_t schedule_window = 512;
   bool interleave = true;             // interleave parallel loops' iterations
   llvm::raw_ostream *dump = nullptr;  // where dumps and timings go (default: errs())
+  // Verify the IR after every pass (Tile IR: tir::verify_module; LIR:
+  // lir::verify_program at the pass's stage); a failure is an internal
+  // compiler error naming the pass. Also on when NK_VERIFY_EACH=1 is in the
+  // environment (ctest sets it for every test).
+  bool verify_each = false;
 };
 
 // Names of the passes, in order.

@@ -67,6 +67,10 @@ cl::opt<ScheduleMode> schedule_mode(
                clEnumValN(ScheduleMode::in_order, "in-order",
                           "keep the source's instruction order (engines are still chosen)")),
     cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> verify_each("verify-each",
+                          cl::desc("Verify the IR after every pass (also NK_VERIFY_EACH=1); a failure is an internal "
+                                   "compiler error naming the pass"),
+                          cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
                           cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
 
@@ -92,6 +96,7 @@ int compile(nk::Program &out) {
   opts.print_after.assign(print_after.begin(), print_after.end());
   opts.print_before.assign(print_before.begin(), print_before.end());
   opts.time_passes = time_passes;
+  opts.verify_each = verify_each;
   if (schedule_mode == ScheduleMode::in_order) {
     opts.schedule_window = 1;
     opts.interleave = false;

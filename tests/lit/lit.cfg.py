@@ -16,6 +16,8 @@ tools_dir = params.get("llvm_tools_dir", "/usr/lib/llvm-14/bin")
 config.test_exec_root = os.path.join(os.path.dirname(bin_dir), "tests", "lit-output")
 config.environment["PATH"] = os.pathsep.join([bin_dir, tools_dir, os.environ.get("PATH", "")])
 config.substitutions.append(("%nk_src", source_dir))
+# Every compile in the tests verifies the IR after every pass.
+config.environment["NK_VERIFY_EACH"] = "1"
 config.substitutions.append(("%python", "/usr/bin/python3"))
 # The sanitizer build reserves terabytes of address space up front, so tests
 # that cap the address space (RLIMIT_AS) cannot run under it.

@@ -4,6 +4,7 @@
 // covered by a wait; no wait is redundant with an earlier one; memory never
 // overlaps while live; running out of memory names the largest tiles.
 #include "compiler/backend/passes.h"
+#include "compiler/lir/verify.h"
 #include "runtime/asm_printer.h"
 
 #include <doctest/doctest.h>
@@ -285,4 +286,30 @@ TEST_CASE("schedule: an instruction no engine may run is an internal error namin
   std::string err = llvm::toString(schedule(p, *find_target("trn2")));
   CHECK(err.find("internal compiler error: no engine can run tensor_reduce from k.tile:7:12") != std::string::npos);
   CHECK(err.find("vector, gpsimd") != std::string::npos);
+}
+
+TEST_CASE("the LIR verifier holds each pass to its stage and names what breaks") {
+  const Target &t = *find_target("trn2");
+  lir::Program p = softmax_lir(8, 64);
+  CHECK(lir::verify_program(p, t, {}) == "");
+  // Placement is required only once schedule has run.
+  CHECK(lir::verify_program(p, t, {true, false, false}).find("not placed on a stream") != std::string::npos);
+  REQUIRE(llvm::toString(schedule(p, t)) == "");
+  CHECK(lir::verify_program(p, t, {true, false, false}) == "");
+  CHECK(lir::verify_program(p, t, {true, true, false}).find("dma_copy): not placed") != std::string::npos);
+  assign_dma_queues(p, t);
+  CHECK(lir::verify_program(p, t, {true, true, false}) == "");
+  CHECK(lir::verify_program(p, t, {true, true, true}).find("has no address after allocation") != std::string::npos);
+  REQUIRE(!allocate_memory(p, t));
+  CHECK(lir::verify_program(p, t, {true, true, true}) == "");
+  // Broken on purpose: an operand past its buffer, a wrong engine.
+  lir::Program q = p;
+  for (Inst &in : q.insts)
+    if (in.inst.op == Opcode::tensor_reduce) in.inst.ap[ap::tensor_reduce::src].dims[0].count += 1;
+  CHECK(lir::verify_program(q, t, {true, true, true}).find("outside buffer") != std::string::npos);
+  q = p;
+  for (Inst &in : q.insts)
+    if (in.inst.op == Opcode::tensor_reduce) in.stream.engine = Engine::scalar;
+  CHECK(lir::verify_program(q, t, {true, true, true}).find("placed on scalar, which is not one of its engines") !=
+        std::string::npos);
 }
