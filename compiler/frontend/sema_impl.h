@@ -68,7 +68,11 @@ public:
   tir::Loc loc(llvm::SMLoc l);
   SV eval(const Expr &e);
   SV poison() { return SV(); }
-  const tir::Type &type_of(tir::ValueId id) const { return mod.value(id).type; }
+  // A copy, not a reference: emitting an op adds a value and may move every
+  // Type, and `const Type &t = type_of(v)` held across an emit was a
+  // use-after-free (fuzz_compile, `var = 0.0`). A temporary bound to a
+  // const reference lives as long as the reference.
+  tir::Type type_of(tir::ValueId id) const { return mod.value(id).type; }
   // Emits `op` with a fresh result of type `t`; returns the tile/hbm SV.
   SV emit(tir::Op op, tir::Type t, const std::string &name = "");
   void emit_no_result(tir::Op op);
