@@ -53,11 +53,17 @@ const std::vector<Pass> &passes() {
          return ok();
        }},
       {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
-       [](State &s, const Target &) { lir::elide_memsets(s.lowered); return ok(); }},
+       [](State &s, const Target &) {
+         lir::elide_memsets(s.lowered);
+         return ok();
+       }},
       {"schedule", "place instructions on engines and order them by a cost-model list schedule",
        [](State &s, const Target &t) { return lir::schedule(s.lowered, t, s.window); }},
       {"assign-dma-queues", "spread DMA transfers over the queues",
-       [](State &s, const Target &t) { lir::assign_dma_queues(s.lowered, t); return ok(); }},
+       [](State &s, const Target &t) {
+         lir::assign_dma_queues(s.lowered, t);
+         return ok();
+       }},
       {"allocate-memory", "give SBUF/PSUM addresses by liveness, rotating freed space",
        [](State &s, const Target &t) { return lir::allocate_memory(s.lowered, t); }},
       {"insert-semaphores", "synchronise every cross-stream dependency",
@@ -115,7 +121,7 @@ constexpr ScheduleSetting kSettings[] = {
 // The invariants that hold after pass `pass` (each pass's header).
 std::string verify_after(const State &s, const Target &t, llvm::StringRef pass) {
   if (s.stage == State::tir) return tir::verify_module(s.module, t);
-  if (s.stage == State::isa) return "";  // emit-program verifies the Program itself
+  if (s.stage == State::isa) return ""; // emit-program verifies the Program itself
   const auto names = pipeline_pass_names();
   auto after = [&](const char *p) {
     return std::find(names.begin(), names.end(), pass) >= std::find(names.begin(), names.end(), p);
@@ -182,7 +188,7 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
       os << ds.str();
       if (opts.time_passes) {
         group.print(os);
-        group.clear();  // printed once, here, not again when the group is destroyed
+        group.clear(); // printed once, here, not again when the group is destroyed
       }
       return result;
     }

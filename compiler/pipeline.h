@@ -37,8 +37,8 @@ struct PipelineOptions {
   // do not fit in SBUF/PSUM it falls back to less, down to the source's
   // order (window 1, no interleaving: --schedule=in-order).
   size_t schedule_window = 512;
-  bool interleave = true;             // interleave parallel loops' iterations
-  llvm::raw_ostream *dump = nullptr;  // where dumps and timings go (default: errs())
+  bool interleave = true;            // interleave parallel loops' iterations
+  llvm::raw_ostream *dump = nullptr; // where dumps and timings go (default: errs())
   // Verify the IR after every pass (Tile IR: tir::verify_module; LIR:
   // lir::verify_program at the pass's stage); a failure is an internal
   // compiler error naming the pass. Also on when NK_VERIFY_EACH=1 is in the
@@ -55,14 +55,11 @@ llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const Pipel
 // Front end + pipeline: compiles the .tile file at `path`. Source errors are
 // printed clang-style on `err` and returned as an Error; `defines` bind
 // size parameters.
-llvm::Expected<Program> compile_tile_file(llvm::StringRef path,
-                                          const std::map<std::string, int64_t> &defines,
-                                          const Target &t, const PipelineOptions &opts,
-                                          llvm::raw_ostream &err);
+llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<std::string, int64_t> &defines,
+                                          const Target &t, const PipelineOptions &opts, llvm::raw_ostream &err);
 // The same from source text; `name` is the file name diagnostics show.
 llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRef name,
-                                            const std::map<std::string, int64_t> &defines,
-                                            const Target &t, const PipelineOptions &opts,
-                                            llvm::raw_ostream &err);
+                                            const std::map<std::string, int64_t> &defines, const Target &t,
+                                            const PipelineOptions &opts, llvm::raw_ostream &err);
 
 } // namespace nk

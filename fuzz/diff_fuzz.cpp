@@ -99,9 +99,9 @@ int main(int argc, char **argv) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (kernels)
-    llvm::outs() << "kernels: " << count_opt << " compared (seeds " << seed_opt << ".."
-                 << seed_opt + count_opt - 1 << "), " << failures << " failing, " << elements
-                 << " output elements, " << instructions << " instructions\n";
+    llvm::outs() << "kernels: " << count_opt << " compared (seeds " << seed_opt << ".." << seed_opt + count_opt - 1
+                 << "), " << failures << " failing, " << elements << " output elements, " << instructions
+                 << " instructions\n";
   if (programs)
     llvm::outs() << "programs: " << mutants << " mutants simulated without a crash; " << mutants_verified
                  << " passed the verifier, " << mutants_simulated << " ran to completion\n";

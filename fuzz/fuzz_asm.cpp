@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   nk::print_program(os, *p);
   os.flush();
   auto again = nk::parse_assembly(printed, "printed.s");
-  if (!again || !(*again == *p)) abort();  // the printer and parser disagree
+  if (!again || !(*again == *p)) abort(); // the printer and parser disagree
   for (const nk::Target *t : nk::all_targets()) (void)nk::find_verifier_errors(*p, *t);
   auto decoded = nk::decode_program(nk::encode_program(*p));
   if (!decoded || !(*decoded == *p)) abort();

@@ -52,8 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   const nk::Target &target = *nk::all_targets().front();
   llvm::SourceMgr sm;
-  unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.tile"),
-                                      llvm::SMLoc());
+  unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.tile"), llvm::SMLoc());
   nk::DiagnosticEngine diags(sm, llvm::nulls());
   auto m = nk::build_tile_ir(sm, id, {}, target, diags);
   if (!m) {
@@ -70,11 +69,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (llvm::Error e = nk::verify_program(*p, target)) {
     llvm::consumeError(std::move(e));
-    abort();  // the pipeline emitted a program its own verifier rejects
+    abort(); // the pipeline emitted a program its own verifier rejects
   }
   if (p->num_instructions() > kMaxInstructions || p->hbm_size > kMaxHbmBytes) return 0;
   std::vector<uint8_t> hbm(p->hbm_size, 0);
   auto stats = nk::simulate(*p, target, hbm, nk::SimOptions{});
-  if (!stats) llvm::consumeError(stats.takeError());  // e.g. reads of uninitialised inputs are fine
+  if (!stats) llvm::consumeError(stats.takeError()); // e.g. reads of uninitialised inputs are fine
   return 0;
 }

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (t->data.size() != t->size_bytes()) abort();
     auto again = nk::parse_npy(nk::encode_npy(*t), "encoded.npy", opts);
-    if (!again) abort();  // our own output must parse
+    if (!again) abort(); // our own output must parse
     if (*again != *t) abort();
   }
   return 0;

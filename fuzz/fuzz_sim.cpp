@@ -2,8 +2,8 @@
 // input is text assembly (so mutations stay mostly well-formed); whatever
 // parses is simulated without going through the verifier first:
 // simulate() re-validates every program itself and must return an
-// llvm::Error for what it refuses. Under ASan this is the evidence that no program makes the simulator touch host memory
-// outside its buffers. Programs with huge HBM images are skipped.
+// llvm::Error for what it refuses. Under ASan this is the evidence that no program makes the simulator touch host
+// memory outside its buffers. Programs with huge HBM images are skipped.
 #include "runtime/asm_parser.h"
 #include "runtime/target.h"
 #include "simulator/simulator.h"
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
 #ifdef NK_FUZZ_LARGE
-  constexpr uint64_t kMaxHbmBytes = 64 << 20;  // fuzz_sim_large
+  constexpr uint64_t kMaxHbmBytes = 64 << 20; // fuzz_sim_large
 #else
   constexpr uint64_t kMaxHbmBytes = 1 << 20;
 #endif

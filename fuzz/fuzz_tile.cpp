@@ -16,16 +16,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   for (const nk::Target *t : nk::all_targets()) {
     llvm::SourceMgr sm;
-    unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.tile"),
-                                        llvm::SMLoc());
+    unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.tile"), llvm::SMLoc());
     nk::DiagnosticEngine diags(sm, llvm::nulls());
     auto m = nk::build_tile_ir(sm, id, {}, *t, diags);
     if (!m) {
       llvm::consumeError(m.takeError());
-      if (!diags.has_errors()) abort();  // an error must come with a diagnostic
+      if (!diags.has_errors()) abort(); // an error must come with a diagnostic
       continue;
     }
-    if (diags.has_errors()) abort();  // accepted despite reported errors
+    if (diags.has_errors()) abort(); // accepted despite reported errors
     if (!nk::tir::verify_module(*m, *t).empty()) abort();
   }
   return 0;

@@ -67,8 +67,7 @@ template <typename Op>
 Array binary(const char *what, const Array &a, const Array &b, Op op) {
   auto out_shape = broadcast_shapes(a.shape(), b.shape());
   if (!out_shape)
-    oracle_bug(fmt::format("{}: shapes {} and {} do not broadcast", what, shape_str(a.shape()),
-                           shape_str(b.shape())));
+    oracle_bug(fmt::format("{}: shapes {} and {} do not broadcast", what, shape_str(a.shape()), shape_str(b.shape())));
   ElemType t = promote(a.type(), b.type());
   Array out(t, *out_shape);
   std::vector<double> &o = out.mutable_values();
@@ -79,7 +78,8 @@ Array binary(const char *what, const Array &a, const Array &b, Op op) {
   return out;
 }
 
-template <typename Op> Array unary(const Array &a, Op op) {
+template <typename Op>
+Array unary(const Array &a, Op op) {
   Array out = a;
   for (double &v : out.mutable_values()) v = round_to(a.type(), op(v));
   return out;
@@ -236,19 +236,35 @@ std::optional<Shape> broadcast_shapes(const Shape &a, const Shape &b) {
   return out;
 }
 
-Array add(const Array &a, const Array &b) { return binary("add", a, b, [](double x, double y) { return x + y; }); }
-Array subtract(const Array &a, const Array &b) { return binary("subtract", a, b, [](double x, double y) { return x - y; }); }
-Array multiply(const Array &a, const Array &b) { return binary("multiply", a, b, [](double x, double y) { return x * y; }); }
-Array divide(const Array &a, const Array &b) { return binary("divide", a, b, [](double x, double y) { return x / y; }); }
+Array add(const Array &a, const Array &b) {
+  return binary("add", a, b, [](double x, double y) { return x + y; });
+}
+Array subtract(const Array &a, const Array &b) {
+  return binary("subtract", a, b, [](double x, double y) { return x - y; });
+}
+Array multiply(const Array &a, const Array &b) {
+  return binary("multiply", a, b, [](double x, double y) { return x * y; });
+}
+Array divide(const Array &a, const Array &b) {
+  return binary("divide", a, b, [](double x, double y) { return x / y; });
+}
 Array maximum(const Array &a, const Array &b) { return binary("maximum", a, b, nan_max); }
 Array minimum(const Array &a, const Array &b) { return binary("minimum", a, b, nan_min); }
 Array add(const Array &a, double s) { return add(a, Array::scalar(s, a.type())); }
 Array multiply(const Array &a, double s) { return multiply(a, Array::scalar(s, a.type())); }
 Array divide(const Array &a, double s) { return divide(a, Array::scalar(s, a.type())); }
-Array negative(const Array &a) { return unary(a, [](double x) { return -x; }); }
-Array exp(const Array &a) { return unary(a, [](double x) { return std::exp(x); }); }
-Array sqrt(const Array &a) { return unary(a, [](double x) { return std::sqrt(x); }); }
-Array reciprocal(const Array &a) { return unary(a, [](double x) { return 1.0 / x; }); }
+Array negative(const Array &a) {
+  return unary(a, [](double x) { return -x; });
+}
+Array exp(const Array &a) {
+  return unary(a, [](double x) { return std::exp(x); });
+}
+Array sqrt(const Array &a) {
+  return unary(a, [](double x) { return std::sqrt(x); });
+}
+Array reciprocal(const Array &a) {
+  return unary(a, [](double x) { return 1.0 / x; });
+}
 
 Array matmul(const Array &a_in, const Array &b_in) {
   if (a_in.ndim() == 0 || b_in.ndim() == 0) oracle_bug("matmul: 0-d operand");

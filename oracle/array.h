@@ -34,7 +34,7 @@ inline ElemType promote(ElemType a, ElemType b) {
 inline double round_to(ElemType t, double v) { return t == ElemType::f32 ? double(float(v)) : v; }
 
 using Shape = std::vector<int64_t>;
-std::string shape_str(const Shape &s);  // "(2, 3)" like NumPy
+std::string shape_str(const Shape &s); // "(2, 3)" like NumPy
 
 class Array {
 public:
@@ -44,7 +44,7 @@ public:
   static Array from_floats(Shape shape, const std::vector<float> &values);
   static Array from_doubles(Shape shape, const std::vector<double> &values, ElemType type = ElemType::f64);
   static Array full(Shape shape, double value, ElemType type = ElemType::f32);
-  static Array scalar(double value, ElemType type = ElemType::f32);  // 0-d
+  static Array scalar(double value, ElemType type = ElemType::f32); // 0-d
   // Any HostTensor widened to float32 (bf16/f16 exactly; i32/u8 as
   // np.asarray(x, np.float32) would).
   static Array from_host(const HostTensor &t);
@@ -62,10 +62,10 @@ public:
   double at(const Shape &index) const;
 
   Array astype(ElemType t) const;
-  Array reshape(Shape shape) const;  // one extent may be -1
-  Array transpose() const;           // reverse the axes, like a.T
+  Array reshape(Shape shape) const; // one extent may be -1
+  Array transpose() const;          // reverse the axes, like a.T
   Array transpose(const std::vector<int> &axes) const;
-  Array index(int64_t i) const;      // a[i]: the sub-array along axis 0
+  Array index(int64_t i) const; // a[i]: the sub-array along axis 0
 
 private:
   ElemType type_ = ElemType::f32;
@@ -82,7 +82,7 @@ Array add(const Array &a, const Array &b);
 Array subtract(const Array &a, const Array &b);
 Array multiply(const Array &a, const Array &b);
 Array divide(const Array &a, const Array &b);
-Array maximum(const Array &a, const Array &b);  // NaN propagates
+Array maximum(const Array &a, const Array &b); // NaN propagates
 Array minimum(const Array &a, const Array &b);
 Array add(const Array &a, double s);
 Array multiply(const Array &a, double s);

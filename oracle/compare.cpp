@@ -21,13 +21,12 @@ std::vector<int64_t> unflatten(uint64_t flat, const std::vector<int64_t> &shape)
 
 } // namespace
 
-llvm::Expected<Comparison> compare_tensors(llvm::StringRef name, const HostTensor &actual,
-                                           const HostTensor &expected, Tolerance tol) {
+llvm::Expected<Comparison> compare_tensors(llvm::StringRef name, const HostTensor &actual, const HostTensor &expected,
+                                           Tolerance tol) {
   if (actual.shape != expected.shape)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "output '%s': kernel produced shape %s, reference has shape %s",
-                                   name.str().c_str(), format_shape(actual.shape).c_str(),
-                                   format_shape(expected.shape).c_str());
+                                   "output '%s': kernel produced shape %s, reference has shape %s", name.str().c_str(),
+                                   format_shape(actual.shape).c_str(), format_shape(expected.shape).c_str());
   Comparison c;
   c.name = name.str();
   c.tolerance = tol;
@@ -50,8 +49,10 @@ llvm::Expected<Comparison> compare_tensors(llvm::StringRef name, const HostTenso
     }
     if (!ok) ++c.num_mismatched;
     c.max_abs_error = std::max(c.max_abs_error, err);
-    if (e != 0 && !std::isnan(e)) c.max_rel_error = std::max(c.max_rel_error, err / std::fabs(e));
-    else if (!ok) c.max_rel_error = inf;
+    if (e != 0 && !std::isnan(e))
+      c.max_rel_error = std::max(c.max_rel_error, err / std::fabs(e));
+    else if (!ok)
+      c.max_rel_error = inf;
     double score = err == inf ? inf : (limit > 0 ? err / limit : (err > 0 ? inf : 0));
     if (score > worst_score) {
       worst_score = score;
@@ -113,8 +114,7 @@ void print_comparison(llvm::raw_ostream &os, const Comparison &c) {
   idx += "]";
   os << fmt::format("check {}: {} max_abs_err={:.4g} max_rel_err={:.4g}", c.name, c.passed ? "PASS" : "FAIL",
                     c.max_abs_error, c.max_rel_error);
-  if (c.num_elements > 0)
-    os << fmt::format(" worst={} (got {}, expected {})", idx, c.worst_actual, c.worst_expected);
+  if (c.num_elements > 0) os << fmt::format(" worst={} (got {}, expected {})", idx, c.worst_actual, c.worst_expected);
   os << fmt::format(" atol={:g} rtol={:g}\n", c.tolerance.atol, c.tolerance.rtol);
   if (!c.passed)
     os << fmt::format("  {} of {} elements exceed atol + rtol*|expected|\n", c.num_mismatched, c.num_elements);

@@ -26,10 +26,10 @@ struct Tolerance {
 };
 
 struct Comparison {
-  std::string name;                 // the output tensor's name
+  std::string name; // the output tensor's name
   uint64_t num_elements = 0;
-  uint64_t num_mismatched = 0;      // elements failing the rule
-  double max_abs_error = 0;         // max |actual - expected|
+  uint64_t num_mismatched = 0; // elements failing the rule
+  double max_abs_error = 0;    // max |actual - expected|
   // max |actual - expected| / |expected| over expected != 0; infinite when
   // an element with expected == 0 (or a non-finite one) fails.
   double max_rel_error = 0;
@@ -42,8 +42,8 @@ struct Comparison {
 };
 
 // Errors (not a FAIL) when the shapes differ: the name, both shapes.
-llvm::Expected<Comparison> compare_tensors(llvm::StringRef name, const HostTensor &actual,
-                                           const HostTensor &expected, Tolerance tol);
+llvm::Expected<Comparison> compare_tensors(llvm::StringRef name, const HostTensor &actual, const HostTensor &expected,
+                                           Tolerance tol);
 
 // Pairs each expected tensor with the actual one of the same name; when
 // both maps have exactly one tensor they are paired whatever their names
@@ -57,7 +57,8 @@ llvm::Expected<std::vector<Comparison>> compare_outputs(const std::map<std::stri
 llvm::Expected<Tolerance> parse_tolerance(llvm::StringRef text);
 
 // One line per comparison, e.g.
-//   check out: PASS max_abs_err=1.192e-07 max_rel_err=2.384e-07 worst=[0,17] (got 0.5000001, expected 0.5) atol=1e-05 rtol=1e-05
+//   check out: PASS max_abs_err=1.192e-07 max_rel_err=2.384e-07 worst=[0,17] (got 0.5000001, expected 0.5) atol=1e-05
+//   rtol=1e-05
 // and, on failure, "  12 of 64 elements exceed atol + rtol*|expected|".
 void print_comparison(llvm::raw_ostream &os, const Comparison &c);
 // True when every comparison passed.

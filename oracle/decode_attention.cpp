@@ -16,8 +16,7 @@ namespace nk::oracle {
 namespace {
 
 llvm::Error input_error(llvm::StringRef kernel, const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s", kernel.str().c_str(),
-                                 msg.c_str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s", kernel.str().c_str(), msg.c_str());
 }
 
 // Fetches the named inputs, checks there are no others, that each is a
@@ -32,10 +31,11 @@ llvm::Expected<std::vector<const HostTensor *>> get_inputs(llvm::StringRef kerne
     if (!dtype_is_float(t.dtype))
       return input_error(kernel, fmt::format("input '{}' is {}, expected a float type", name, dtype_name(t.dtype)));
     if (t.shape.size() != rank)
-      return input_error(kernel, fmt::format("input '{}' has shape {}, expected {} dimensions", name,
-                                             format_shape(t.shape), rank));
+      return input_error(
+          kernel, fmt::format("input '{}' has shape {}, expected {} dimensions", name, format_shape(t.shape), rank));
     for (int64_t d : t.shape)
-      if (d <= 0) return input_error(kernel, fmt::format("input '{}' has an empty shape {}", name, format_shape(t.shape)));
+      if (d <= 0)
+        return input_error(kernel, fmt::format("input '{}' has an empty shape {}", name, format_shape(t.shape)));
     out.push_back(&t);
   }
   for (const auto &kv : inputs) {
@@ -91,14 +91,14 @@ llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
   if (q.shape[1] != 1)
     return input_error(kernel, fmt::format("input 'q' has shape {}, expected [d,1]", format_shape(q.shape)));
   if (k.shape[0] != d)
-    return input_error(kernel, fmt::format("input 'k' has shape {}, expected [d,s] with d={} (from q)",
-                                           format_shape(k.shape), d));
+    return input_error(
+        kernel, fmt::format("input 'k' has shape {}, expected [d,s] with d={} (from q)", format_shape(k.shape), d));
   if (v.shape != k.shape)
     return input_error(kernel, fmt::format("input 'v' has shape {}, expected {} (the shape of k)",
                                            format_shape(v.shape), format_shape(k.shape)));
-  Array qn = Array::from_host(q).reshape({d});              // (d,)
-  Array kn = Array::from_host(k).transpose();               // (s,d)
-  Array vn = Array::from_host(v).transpose();               // (s,d)
+  Array qn = Array::from_host(q).reshape({d}); // (d,)
+  Array kn = Array::from_host(k).transpose();  // (s,d)
+  Array vn = Array::from_host(v).transpose();  // (s,d)
   Array o = attend(qn, kn, vn, default_scale(d)).reshape({1, d});
   return TensorMap{{"out", o.to_host(Dtype::f32)}};
 }
@@ -118,7 +118,7 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs
   if (n_q % n_kv != 0)
     return input_error(kernel, fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k)", n_q, n_kv));
   int64_t group = n_q / n_kv;
-  Array qn = Array::from_host(q).transpose();               // (n_q,d)
+  Array qn = Array::from_host(q).transpose(); // (n_q,d)
   std::vector<Array> heads;
   // One KV head at a time in the math layout (s,d): the working set is one
   // head's K and V, not every head's, whatever n_kv and s are.

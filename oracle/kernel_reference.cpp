@@ -19,10 +19,20 @@ const std::vector<KernelReference> &all_references() {
   static const std::vector<KernelReference> refs = {
       // Low precision: P is rounded to bf16 once before P.V, an error of at
       // most u * sum(p|v|)/l <= u * max|v| per output (docs/oracle.md).
-      {"decode_attention", "q (d,1), k (d,s), v (d,s) -> out (1,d)", {1e-5, 1e-5}, 1.0,
-       decode_attention_reference, kAttentionInputs, decode_attention_working_set},
-      {"decode_attention_gqa", "q (d,n_q), k (n_kv,d,s), v (n_kv,d,s) -> out (n_q,d)", {1e-5, 1e-5}, 1.0,
-       decode_attention_gqa_reference, kAttentionInputs, decode_attention_working_set},
+      {"decode_attention",
+       "q (d,1), k (d,s), v (d,s) -> out (1,d)",
+       {1e-5, 1e-5},
+       1.0,
+       decode_attention_reference,
+       kAttentionInputs,
+       decode_attention_working_set},
+      {"decode_attention_gqa",
+       "q (d,n_q), k (n_kv,d,s), v (n_kv,d,s) -> out (n_q,d)",
+       {1e-5, 1e-5},
+       1.0,
+       decode_attention_gqa_reference,
+       kAttentionInputs,
+       decode_attention_working_set},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.
@@ -39,8 +49,8 @@ const KernelReference *find_reference(llvm::StringRef kernel_name) {
   return nullptr;
 }
 
-uint64_t KernelReference::check_bytes(
-    const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const {
+uint64_t
+KernelReference::check_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const {
   uint64_t bytes = 0, widened = 0;
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto &[name, t] : inputs) {
@@ -67,7 +77,8 @@ Tolerance KernelReference::tolerance_for(const TensorMap &inputs, const TensorMa
   double u = 0;
   for (const TensorMap *m : {&inputs, &outputs})
     for (const auto &kv : *m)
-      if (kv.second.dtype == Dtype::bf16 || kv.second.dtype == Dtype::f16) u = std::max(u, unit_roundoff(kv.second.dtype));
+      if (kv.second.dtype == Dtype::bf16 || kv.second.dtype == Dtype::f16)
+        u = std::max(u, unit_roundoff(kv.second.dtype));
   if (u == 0) return fp32_tolerance;
   double scale = 0;
   for (const auto &kv : expected)

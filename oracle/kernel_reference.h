@@ -24,8 +24,8 @@ namespace nk::oracle {
 using TensorMap = std::map<std::string, HostTensor>;
 
 struct KernelReference {
-  std::string name;                 // the kernel name it checks
-  std::string summary;              // one line: inputs -> outputs
+  std::string name;    // the kernel name it checks
+  std::string summary; // one line: inputs -> outputs
   Tolerance fp32_tolerance{1e-5, 1e-5};
   // With a bf16 or f16 input or output, the check allows this many
   // roundings of the narrowest such dtype: rtol = n*u and atol =

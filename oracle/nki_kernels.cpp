@@ -57,15 +57,15 @@ llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs) {
   const HostTensor &a = *(*in)[0], &b = *(*in)[1], &h0 = *(*in)[2];
   const int64_t c = a.shape[0], T = a.shape[1];
   if (b.shape != a.shape || h0.shape != std::vector<int64_t>{c, 1})
-    return input_error("linear_recurrence", fmt::format("shapes a {}, b {}, h0 {}: expected (c, T), (c, T), (c, 1)",
-                                                        format_shape(a.shape), format_shape(b.shape),
-                                                        format_shape(h0.shape)));
+    return input_error("linear_recurrence",
+                       fmt::format("shapes a {}, b {}, h0 {}: expected (c, T), (c, T), (c, 1)", format_shape(a.shape),
+                                   format_shape(b.shape), format_shape(h0.shape)));
   HostTensor out(Dtype::f32, {c, T});
   for (int64_t p = 0; p < c; ++p) {
     float h = h0.get_f32(uint64_t(p));
     for (int64_t t = 0; t < T; ++t) {
       const uint64_t i = uint64_t(p * T + t);
-      const float ah = a.get_f32(i) * h;  // two float32 roundings, as NumPy's a * h + b
+      const float ah = a.get_f32(i) * h; // two float32 roundings, as NumPy's a * h + b
       h = ah + b.get_f32(i);
       out.set_f32(i, h);
     }

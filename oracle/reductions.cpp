@@ -18,7 +18,8 @@
 namespace nk::oracle {
 namespace {
 
-template <typename T> T pairwise(const double *p, int64_t n, int64_t stride) {
+template <typename T>
+T pairwise(const double *p, int64_t n, int64_t stride) {
   if (n < 8) {
     T res = T(0);
     for (int64_t i = 0; i < n; ++i) res += T(p[i * stride]);
@@ -63,11 +64,16 @@ Reduction plan(const Array &a, std::optional<int> axis, bool keepdims, const cha
                                  " is out of bounds for an array of dimension " + llvm::Twine(s.size()),
                              false);
   for (int i = 0; i < int(s.size()); ++i) {
-    if (i < ax) r.split.outer *= s[size_t(i)];
-    else if (i == ax) r.split.n = s[size_t(i)];
-    else r.split.inner *= s[size_t(i)];
-    if (i != ax) r.out_shape.push_back(s[size_t(i)]);
-    else if (keepdims) r.out_shape.push_back(1);
+    if (i < ax)
+      r.split.outer *= s[size_t(i)];
+    else if (i == ax)
+      r.split.n = s[size_t(i)];
+    else
+      r.split.inner *= s[size_t(i)];
+    if (i != ax)
+      r.out_shape.push_back(s[size_t(i)]);
+    else if (keepdims)
+      r.out_shape.push_back(1);
   }
   return r;
 }
@@ -121,15 +127,13 @@ Array sum(const Array &a, std::optional<int> axis, bool keepdims) {
 }
 
 Array max(const Array &a, std::optional<int> axis, bool keepdims) {
-  return extremum(a, axis, keepdims, "max", [](double x, double y) {
-    return std::isnan(x) || std::isnan(y) ? NAN : (x > y ? x : y);
-  });
+  return extremum(a, axis, keepdims, "max",
+                  [](double x, double y) { return std::isnan(x) || std::isnan(y) ? NAN : (x > y ? x : y); });
 }
 
 Array min(const Array &a, std::optional<int> axis, bool keepdims) {
-  return extremum(a, axis, keepdims, "min", [](double x, double y) {
-    return std::isnan(x) || std::isnan(y) ? NAN : (x < y ? x : y);
-  });
+  return extremum(a, axis, keepdims, "min",
+                  [](double x, double y) { return std::isnan(x) || std::isnan(y) ? NAN : (x < y ? x : y); });
 }
 
 Array softmax(const Array &x, int axis) {

@@ -40,7 +40,8 @@ struct SimulationError : Error {
   using Error::Error;
 };
 
-template <typename E> [[noreturn]] void raise(llvm::Error err, const std::string &prefix = "") {
+template <typename E>
+[[noreturn]] void raise(llvm::Error err, const std::string &prefix = "") {
   std::string msg = prefix + llvm::toString(std::move(err));
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
   throw E(msg);
@@ -52,7 +53,7 @@ const char *numpy_name(Dtype t) {
   case Dtype::f16: return "float16";
   case Dtype::i32: return "int32";
   case Dtype::u8: return "uint8";
-  case Dtype::bf16: return "uint16";  // bit patterns
+  case Dtype::bf16: return "uint16"; // bit patterns
   }
   return "?";
 }
@@ -72,8 +73,7 @@ py::array to_numpy(HostTensor t) {
 }
 
 HostTensor from_numpy(const TensorDecl &decl, const py::array &a) {
-  if (!(a.flags() & py::array::c_style))
-    throw Error("input '" + decl.name + "': the array must be C-contiguous");
+  if (!(a.flags() & py::array::c_style)) throw Error("input '" + decl.name + "': the array must be C-contiguous");
   if (size_t(a.itemsize()) != dtype_size(decl.dtype))
     throw Error("input '" + decl.name + "': expected " + std::string(dtype_name(decl.dtype)) + " data (" +
                 numpy_name(decl.dtype) + "), got items of " + std::to_string(a.itemsize()) + " bytes");
@@ -88,7 +88,7 @@ HostTensor from_numpy(const TensorDecl &decl, const py::array &a) {
 
 struct CompiledProgram {
   Program program;
-  std::string dumps;  // --print-after/--print-before output
+  std::string dumps; // --print-after/--print-before output
 
   std::string isa() const {
     std::string s;
@@ -112,9 +112,9 @@ struct CompiledProgram {
 
   // Runs the program. `inputs`: name -> array (already of the right dtype);
   // inputs not given are random when random_seed is set.
-  py::dict run(const std::map<std::string, py::array> &inputs, std::optional<uint64_t> random_seed,
-               double random_scale, const std::string &random_dist, bool strict, bool race_check,
-               bool timing_only, bool trace, bool check, std::optional<std::pair<double, double>> tolerance) const {
+  py::dict run(const std::map<std::string, py::array> &inputs, std::optional<uint64_t> random_seed, double random_scale,
+               const std::string &random_dist, bool strict, bool race_check, bool timing_only, bool trace, bool check,
+               std::optional<std::pair<double, double>> tolerance) const {
     auto session = Session::from_program(program);
     if (!session) raise<SimulationError>(session.takeError());
     for (const auto &[name, array] : inputs) {
@@ -142,7 +142,7 @@ struct CompiledProgram {
     opts.timing_only = timing_only;
     SimTrace tr;
     auto stats = [&] {
-      py::gil_scoped_release release;  // simulation does not touch Python objects
+      py::gil_scoped_release release; // simulation does not touch Python objects
       return session->run(opts, trace ? &tr : nullptr, /*verify=*/true);
     }();
     if (!stats) raise<SimulationError>(stats.takeError());
@@ -195,9 +195,8 @@ struct CompiledProgram {
 };
 
 CompiledProgram compile(std::optional<std::string> path, std::optional<std::string> source, const std::string &name,
-                        const std::map<std::string, int64_t> &sizes, const std::string &target_name,
-                        bool in_order, const std::vector<std::string> &print_after,
-                        const std::vector<std::string> &print_before) {
+                        const std::map<std::string, int64_t> &sizes, const std::string &target_name, bool in_order,
+                        const std::vector<std::string> &print_after, const std::vector<std::string> &print_before) {
   const Target *t = find_target(target_name);
   if (!t) throw Error("unknown target '" + target_name + "' (known: trn1, trn2)");
   CompiledProgram out;
@@ -214,7 +213,8 @@ CompiledProgram compile(std::optional<std::string> path, std::optional<std::stri
   llvm::raw_string_ostream ds(diags);
   auto p = [&] {
     py::gil_scoped_release release;
-    return path ? compile_tile_file(*path, sizes, *t, opts, ds) : compile_tile_source(*source, name, sizes, *t, opts, ds);
+    return path ? compile_tile_file(*path, sizes, *t, opts, ds)
+                : compile_tile_source(*source, name, sizes, *t, opts, ds);
   }();
   if (!p) {
     std::string msg = llvm::toString(p.takeError());
@@ -298,11 +298,10 @@ PYBIND11_MODULE(_nkc, m) {
       .def("run", &CompiledProgram::run, py::arg("inputs"), py::arg("random_seed"), py::arg("random_scale"),
            py::arg("random_dist"), py::arg("strict"), py::arg("race_check"), py::arg("timing_only"), py::arg("trace"),
            py::arg("check"), py::arg("tolerance"));
-  m.def("compile", &compile, py::arg("path"), py::arg("source"), py::arg("name"), py::arg("sizes"),
-        py::arg("target"), py::arg("in_order"), py::arg("print_after"), py::arg("print_before"));
+  m.def("compile", &compile, py::arg("path"), py::arg("source"), py::arg("name"), py::arg("sizes"), py::arg("target"),
+        py::arg("in_order"), py::arg("print_after"), py::arg("print_before"));
   m.def("load", &load, py::arg("path"));
   m.def("bf16_bits", &bf16_bits, py::arg("array"));
-  m.def("compare", &compare, py::arg("actual"), py::arg("expected"), py::arg("atol"), py::arg("rtol"),
-        py::arg("name"));
+  m.def("compare", &compare, py::arg("actual"), py::arg("expected"), py::arg("atol"), py::arg("rtol"), py::arg("name"));
   m.def("pass_names", &pipeline_pass_names);
 }

@@ -25,7 +25,7 @@ enum class Tok { Ident, Number, String, Punct, End };
 
 struct Token {
   Tok kind = Tok::End;
-  llvm::StringRef text;  // for String: the raw text including quotes
+  llvm::StringRef text; // for String: the raw text including quotes
 };
 
 class LineLexer {
@@ -37,7 +37,8 @@ public:
     size_t start = pos;
     char c = s[pos];
     auto is_ident = [](char ch) { return std::isalnum((unsigned char)ch) || ch == '_' || ch == '.'; };
-    if (std::isalpha((unsigned char)c) || c == '_' || (c == '.' && pos + 1 < s.size() && std::isalpha((unsigned char)s[pos + 1]))) {
+    if (std::isalpha((unsigned char)c) || c == '_' ||
+        (c == '.' && pos + 1 < s.size() && std::isalpha((unsigned char)s[pos + 1]))) {
       while (pos < s.size() && is_ident(s[pos])) ++pos;
       return {Tok::Ident, s.slice(start, pos)};
     }
@@ -52,7 +53,10 @@ public:
     if (c == '"') {
       ++pos;
       while (pos < s.size() && s[pos] != '"') pos += s[pos] == '\\' ? 2 : 1;
-      if (pos >= s.size()) { pos = s.size(); return {Tok::String, s.slice(start, s.size())}; }
+      if (pos >= s.size()) {
+        pos = s.size();
+        return {Tok::String, s.slice(start, s.size())};
+      }
       ++pos;
       return {Tok::String, s.slice(start, pos)};
     }
@@ -79,11 +83,13 @@ public:
       if (nl == llvm::StringRef::npos) nl = all.size();
       try {
         parse_line(all.slice(line_start, nl));
-      } catch (ParseError &) {
-      }
+      } catch (ParseError &) {}
       if (nl == all.size()) break;
       line_start = nl + 1;
-      if (errors_ >= 50) { note_at_end("too many errors; stopping"); break; }
+      if (errors_ >= 50) {
+        note_at_end("too many errors; stopping");
+        break;
+      }
     }
     if (errors_ == 0) {
       if (prog.kernel.empty()) error_at_end("missing '.kernel NAME' directive");
@@ -129,8 +135,9 @@ private:
   void advance() { tok = lex.next(); }
   bool is_punct(char c) const { return tok.kind == Tok::Punct && tok.text[0] == c; }
   void expect_punct(char c, const char *what) {
-    if (!is_punct(c)) fail(tok.text.empty() ? lex.s.substr(lex.s.size()) : tok.text,
-                           llvm::Twine("expected '") + llvm::Twine(c) + "' " + what);
+    if (!is_punct(c))
+      fail(tok.text.empty() ? lex.s.substr(lex.s.size()) : tok.text,
+           llvm::Twine("expected '") + llvm::Twine(c) + "' " + what);
     advance();
   }
   llvm::StringRef expect_ident(const char *what) {
@@ -145,8 +152,7 @@ private:
     long long v;
     if (t.getAsInteger(0, v)) fail(t, llvm::Twine("invalid integer '") + t + "' for " + what);
     if (v < lo || v > hi)
-      fail(t, llvm::Twine("expected ") + what + " in [" + llvm::Twine(lo) + ", " +
-                  llvm::Twine(hi) + "], got " + t);
+      fail(t, llvm::Twine("expected ") + what + " in [" + llvm::Twine(lo) + ", " + llvm::Twine(hi) + "], got " + t);
     advance();
     return v;
   }
@@ -161,10 +167,12 @@ private:
   float parse_float_value() {
     llvm::StringRef start = tok.text;
     bool neg = false;
-    if (is_punct('-')) { neg = true; advance(); }
+    if (is_punct('-')) {
+      neg = true;
+      advance();
+    }
     if (tok.kind == Tok::Ident && (tok.text == "inf" || tok.text == "nan")) {
-      float v = tok.text == "inf" ? std::numeric_limits<float>::infinity()
-                                  : std::numeric_limits<float>::quiet_NaN();
+      float v = tok.text == "inf" ? std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
       advance();
       return neg ? -v : v;
     }
@@ -214,8 +222,7 @@ private:
       llvm::StringRef at = tok.text;
       int64_t idx = parse_int("a file index", 1, 1 << 30);
       if (uint64_t(idx) != prog.files.size() + 1)
-        fail(at, "file indices must be 1, 2, 3... in order; expected " +
-                     llvm::Twine(prog.files.size() + 1));
+        fail(at, "file indices must be 1, 2, 3... in order; expected " + llvm::Twine(prog.files.size() + 1));
       if (tok.kind != Tok::String || tok.text.size() < 2 || !tok.text.endswith("\""))
         fail(tok.text, "expected a quoted file name");
       std::string name;
@@ -236,8 +243,7 @@ private:
       llvm::StringRef name = tok.text;
       expect_ident("a stream name");
       auto id = parse_stream_name(name);
-      if (!id)
-        fail(name, "unknown stream '" + name + "' (expected tensor, vector, scalar, gpsimd or dmaN)");
+      if (!id) fail(name, "unknown stream '" + name + "' (expected tensor, vector, scalar, gpsimd or dmaN)");
       cur_stream = &prog.stream(*id);
     } else {
       fail(d, "unknown directive '" + d + "'");
@@ -299,8 +305,7 @@ private:
     while (!is_punct(']')) {
       if (a.num_dims) expect_punct(',', "between dimensions");
       if (a.num_dims == max_dims)
-        fail(tok.text, llvm::Twine("at most ") + llvm::Twine(max_dims) + " dimensions for " +
-                           memory_name(a.mem));
+        fail(tok.text, llvm::Twine("at most ") + llvm::Twine(max_dims) + " dimensions for " + memory_name(a.mem));
       expect_punct('[', "before [stride,count]");
       Dim &d = a.dims[a.num_dims++];
       d.stride = parse_int("a stride", -(int64_t(1) << 40), int64_t(1) << 40);
@@ -358,8 +363,10 @@ private:
       }
       if (!found) {
         std::string fields;
-        for (unsigned i = 0; i < info.num_aps; ++i) fields += std::string(fields.empty() ? "" : ", ") + info.aps[i].name;
-        for (unsigned i = 0; i < info.num_attrs; ++i) fields += std::string(fields.empty() ? "" : ", ") + info.attrs[i].name;
+        for (unsigned i = 0; i < info.num_aps; ++i)
+          fields += std::string(fields.empty() ? "" : ", ") + info.aps[i].name;
+        for (unsigned i = 0; i < info.num_attrs; ++i)
+          fields += std::string(fields.empty() ? "" : ", ") + info.attrs[i].name;
         fail(field, "'" + name + "' has no field '" + field + "' (fields: " + fields + ")");
       }
     }
@@ -382,15 +389,10 @@ private:
       return;
     }
     case AttrKind::Int:
-      v.i = parse_int("an integer", std::numeric_limits<int64_t>::min(),
-                      std::numeric_limits<int64_t>::max());
+      v.i = parse_int("an integer", std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
       return;
-    case AttrKind::Sem:
-      v.i = parse_int("a semaphore number", 0, UINT32_MAX);
-      return;
-    case AttrKind::Float:
-      v = AttrValue::of_float(parse_float_value());
-      return;
+    case AttrKind::Sem: v.i = parse_int("a semaphore number", 0, UINT32_MAX); return;
+    case AttrKind::Float: v = AttrValue::of_float(parse_float_value()); return;
     case AttrKind::Alu: {
       llvm::StringRef n = expect_ident("an ALU op");
       auto op = parse_alu(n);

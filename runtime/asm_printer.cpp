@@ -13,8 +13,7 @@ std::string format_float(float f) {
   if (std::isnan(f)) return "nan";
   std::string s = fmt::format("{}", f);
   // Keep floats recognisable as floats ("1" -> "1.0"), except inf forms.
-  if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos)
-    s += ".0";
+  if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
   return s;
 }
 
@@ -22,8 +21,7 @@ std::string format_access_pattern(const AccessPattern &a) {
   if (!a.present()) return "none";
   std::string s = fmt::format("{}:{}", memory_name(a.mem), dtype_name(a.dtype));
   if (a.on_chip())
-    s += fmt::format("[{}:{}]", a.start_partition,
-                     unsigned(a.start_partition) + unsigned(a.num_partitions));
+    s += fmt::format("[{}:{}]", a.start_partition, unsigned(a.start_partition) + unsigned(a.num_partitions));
   s += fmt::format("+{}[", a.offset);
   for (unsigned i = 0; i < a.num_dims; ++i)
     s += fmt::format("{}[{},{}]", i ? "," : "", a.dims[i].stride, a.dims[i].count);
@@ -71,9 +69,12 @@ std::string format_instruction(const Instruction &inst) {
 static void print_quoted(llvm::raw_ostream &os, llvm::StringRef s) {
   os << '"';
   for (char c : s) {
-    if (c == '"' || c == '\\') os << '\\' << c;
-    else if (c == '\n') os << "\\n";
-    else os << c;
+    if (c == '"' || c == '\\')
+      os << '\\' << c;
+    else if (c == '\n')
+      os << "\\n";
+    else
+      os << c;
   }
   os << '"';
 }

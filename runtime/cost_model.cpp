@@ -57,16 +57,15 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     double m = free_size(inst.ap[ap::nc_matmul::stationary]);
     double n = free_size(inst.ap[ap::nc_matmul::moving]);
     busy = std::max(std::min(double(t.pe_stationary_min), m), n);
-    bool fp32 = inst.ap[ap::nc_matmul::stationary].dtype == Dtype::f32 ||
-                inst.ap[ap::nc_matmul::moving].dtype == Dtype::f32;
+    bool fp32 =
+        inst.ap[ap::nc_matmul::stationary].dtype == Dtype::f32 || inst.ap[ap::nc_matmul::moving].dtype == Dtype::f32;
     if (fp32) busy *= t.pe_fp32_factor;
     break;
   }
   case Opcode::nc_transpose: {
     const AccessPattern &src = inst.ap[ap::nc_transpose::src];
     double p = src.num_partitions, f = free_size(src);
-    busy = e == Engine::tensor ? std::max(p, std::min(double(t.pe_stationary_min), f))
-                               : std::max(min_ii, f);
+    busy = e == Engine::tensor ? std::max(p, std::min(double(t.pe_stationary_min), f)) : std::max(min_ii, f);
     // NKI's cost note for transposes has no fp32 factor (unlike nc_matmul).
     break;
   }
@@ -83,15 +82,13 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     const double n = free_size(a);
     const auto op = AluOp(inst.get_int(attr::tensor_tensor::op));
     const bool fast_bf16 = a.dtype == Dtype::bf16 && b.dtype == Dtype::bf16 && d.dtype == Dtype::bf16 &&
-                           (op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply) &&
-                           contiguous(a) && contiguous(b) && contiguous(d);
+                           (op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply) && contiguous(a) &&
+                           contiguous(b) && contiguous(d);
     busy = any_in_psum(inst) || fast_bf16 ? std::max(min_ii, n) : std::max(min_ii, 2 * n);
     break;
   }
-  case Opcode::tensor_scalar:
-    busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar::src]));
-    break;
-  case Opcode::tensor_scalar_reduce:  // the reduction costs one more MIN_II
+  case Opcode::tensor_scalar: busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar::src])); break;
+  case Opcode::tensor_scalar_reduce: // the reduction costs one more MIN_II
     busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar_reduce::src])) + min_ii;
     break;
   case Opcode::tensor_reduce: {
@@ -105,40 +102,30 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = std::max(min_ii, half ? n / 2 : n);
     break;
   }
-  case Opcode::tensor_copy:
-    busy = std::max(min_ii, free_size(inst.ap[ap::tensor_copy::src]));
-    break;
+  case Opcode::tensor_copy: busy = std::max(min_ii, free_size(inst.ap[ap::tensor_copy::src])); break;
   case Opcode::memset: {
     // Zero into bf16/fp16: N/2.
     const AccessPattern &dst = inst.ap[ap::memset::dst];
-    const bool half = inst.get_float(attr::memset::value) == 0.0f &&
-                      (dst.dtype == Dtype::bf16 || dst.dtype == Dtype::f16);
+    const bool half =
+        inst.get_float(attr::memset::value) == 0.0f && (dst.dtype == Dtype::bf16 || dst.dtype == Dtype::f16);
     busy = std::max(min_ii, half ? free_size(dst) / 2 : free_size(dst));
     break;
   }
-  case Opcode::select:
-    busy = std::max(min_ii, free_size(inst.ap[ap::select::dst]));
-    break;
-  case Opcode::iota:
-    busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]);
-    break;
-  case Opcode::affine_select:
-    busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]);
-    break;
+  case Opcode::select: busy = std::max(min_ii, free_size(inst.ap[ap::select::dst])); break;
+  case Opcode::iota: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]); break;
+  case Opcode::affine_select: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]); break;
   // NKI 2.26's estimated-cost notes (docs/targets.md cites each line).
-  case Opcode::tensor_tensor_scan:  // two inputs: 2N
+  case Opcode::tensor_tensor_scan: // two inputs: 2N
     busy = std::max(min_ii, 2 * free_size(inst.ap[ap::tensor_tensor_scan::data0]));
     break;
-  case Opcode::bn_stats:
-    busy = std::max(min_ii, free_size(inst.ap[ap::bn_stats::src]));
-    break;
-  case Opcode::bn_aggr:  // 13 cycles per (count, mean, M2) triple
+  case Opcode::bn_stats: busy = std::max(min_ii, free_size(inst.ap[ap::bn_stats::src])); break;
+  case Opcode::bn_aggr: // 13 cycles per (count, mean, M2) triple
     busy = std::max(min_ii, 13 * std::floor(free_size(inst.ap[ap::bn_aggr::src]) / 3));
     break;
-  case Opcode::max8:  // the note gives N, with no MIN_II floor
+  case Opcode::max8: // the note gives N, with no MIN_II floor
     busy = free_size(inst.ap[ap::max8::src]);
     break;
-  case Opcode::nc_find_index8:  // N = data's free size, no MIN_II floor
+  case Opcode::nc_find_index8: // N = data's free size, no MIN_II floor
     busy = free_size(inst.ap[ap::nc_find_index8::data]);
     break;
   case Opcode::scalar_tensor_tensor: {
@@ -152,7 +139,7 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = fast ? n : 2 * n;
     break;
   }
-  case Opcode::reciprocal:  // about 8x an ordinary Vector op
+  case Opcode::reciprocal: // about 8x an ordinary Vector op
     busy = std::max(min_ii, 8 * free_size(inst.ap[ap::reciprocal::src]));
     break;
   case Opcode::tensor_partition_reduce:
@@ -160,16 +147,12 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     // notes it does give (iota, affine_select): GPSIMD_START + N.
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::tensor_partition_reduce::data]);
     break;
-  case Opcode::sequence_bounds:  // [est]: no documented cost; GPSIMD_START + N like iota
+  case Opcode::sequence_bounds: // [est]: no documented cost; GPSIMD_START + N like iota
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::sequence_bounds::segment_ids]);
     break;
-  case Opcode::dropout:
-    busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src]));
-    break;
-  case Opcode::range_select:
-    busy = std::max(min_ii, free_size(inst.ap[ap::range_select::on_true]));
-    break;
-  case Opcode::tensor_copy_dynamic_src:  // N = the elements copied (the window)
+  case Opcode::dropout: busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src])); break;
+  case Opcode::range_select: busy = std::max(min_ii, free_size(inst.ap[ap::range_select::on_true])); break;
+  case Opcode::tensor_copy_dynamic_src: // N = the elements copied (the window)
     busy = std::max(double(t.min_ii_dynamic_cycles), free_size(inst.ap[ap::tensor_copy_dynamic_src::dst]));
     break;
   case Opcode::tensor_copy_dynamic_dst:
@@ -179,12 +162,12 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     // 150 + nv*E / C, C = ((28 + t*E) / (t*E)) / min(4 / dtype_size, E), t = 4 (NKI 2.26).
     const AccessPattern &src = inst.ap[ap::local_gather::src];
     const double e = double(inst.get_int(attr::local_gather::num_elem_per_idx));
-    const double nv = free_size(inst.ap[ap::local_gather::dst]) / e;  // dst holds nv*E per partition
+    const double nv = free_size(inst.ap[ap::local_gather::dst]) / e; // dst holds nv*E per partition
     const double c = ((28 + 4 * e) / (4 * e)) / std::min(4.0 / dtype_size(src.dtype), e);
     busy = t.gpsimd_fixed_cycles + nv * e / c;
     break;
   }
-  case Opcode::nc_match_replace8:  // the note says min(MIN_II, N), read as max (see docs/targets.md)
+  case Opcode::nc_match_replace8: // the note says min(MIN_II, N), read as max (see docs/targets.md)
     busy = std::max(min_ii, free_size(inst.ap[ap::nc_match_replace8::data]));
     break;
   case Opcode::sem_signal:
@@ -203,8 +186,8 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
 
 SharedPorts shared_ports(const Target &t, Engine e, const Instruction &inst) {
   SharedPorts p;
-  p.sbuf = t.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) &&
-           touches(inst, Memory::sbuf);
+  p.sbuf =
+      t.vector_gpsimd_share_sbuf_port && (e == Engine::vector || e == Engine::gpsimd) && touches(inst, Memory::sbuf);
   p.psum = t.vector_scalar_share_psum && (e == Engine::vector || e == Engine::scalar) && touches(inst, Memory::psum);
   return p;
 }
@@ -241,15 +224,15 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
   }
   if (rows == 0) return c;
   const uint64_t elements = src.num_elements();
-  const double row_bytes = double(elements) / double(rows) *
-                           double(std::max(dtype_size(src.dtype), dtype_size(dst.dtype)));
+  const double row_bytes =
+      double(elements) / double(rows) * double(std::max(dtype_size(src.dtype), dtype_size(dst.dtype)));
   // Descriptors: contiguous runs of HBM bytes (the DMA's unit of work on
   // the HBM side), per row on whichever side is more fragmented. When the
   // HBM side is one contiguous block and every row one run, the rows an
   // engine serves are adjacent in HBM: one descriptor for all of them.
   auto runs_per_row = [&](const AccessPattern &a) -> double {
     const unsigned first = a.on_chip() ? 0 : 1;
-    if (!a.on_chip() && a.num_dims <= 1) return 1;  // a flat HBM block: rows are its slices
+    if (!a.on_chip() && a.num_dims <= 1) return 1; // a flat HBM block: rows are its slices
     const uint64_t per_row = row_elements(a, first);
     return double((per_row + contiguous_run(a, first) - 1) / contiguous_run(a, first));
   };
@@ -264,8 +247,8 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
     if (!rows_on[e]) continue;
     const double descriptors = one_block ? 1.0 : rows_on[e] * desc_per_row;
     c.engine_bytes[e] = rows_on[e] * row_bytes;
-    c.engine_work[e] = rows_on[e] * row_bytes + descriptors * desc_work +
-                       t.dma_transfer_engine_ns * t.dma_engine_bytes_per_ns;
+    c.engine_work[e] =
+        rows_on[e] * row_bytes + descriptors * desc_work + t.dma_transfer_engine_ns * t.dma_engine_bytes_per_ns;
   }
   return c;
 }

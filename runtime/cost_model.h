@@ -37,13 +37,13 @@ SharedPorts shared_ports(const Target &t, Engine e, const Instruction &inst);
 // moving its partitions' bytes plus a fixed cost per descriptor (one
 // contiguous run of bytes in one partition row).
 struct DmaCost {
-  double issue_ns = 0;    // the queue is occupied issuing it (descriptor generation)
-  double latency_ns = 0;  // fixed latency from issue (after issue_ns) to the first byte
+  double issue_ns = 0;   // the queue is occupied issuing it (descriptor generation)
+  double latency_ns = 0; // fixed latency from issue (after issue_ns) to the first byte
   // Per DMA engine: the work it does for this transfer, in bytes at its full
   // rate (payload + descriptors x dma_descriptor_ns x engine rate), and the
   // payload bytes themselves.
-  std::vector<double> engine_work;   // size t.dma_engines
-  std::vector<double> engine_bytes;  // size t.dma_engines
+  std::vector<double> engine_work;  // size t.dma_engines
+  std::vector<double> engine_bytes; // size t.dma_engines
   // The transfer's own peak rate (payload bytes per ns with no contention).
   double peak_bytes_per_ns(const Target &t) const;
 };

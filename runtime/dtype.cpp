@@ -8,7 +8,8 @@ namespace nk {
 
 std::string_view dtype_name(Dtype t) {
   switch (t) {
-#define X(e, s, b, f) case Dtype::e: return s;
+#define X(e, s, b, f)                                                                                                  \
+  case Dtype::e: return s;
     NK_DTYPES(X)
 #undef X
   }
@@ -16,7 +17,8 @@ std::string_view dtype_name(Dtype t) {
 }
 
 std::optional<Dtype> parse_dtype(std::string_view name) {
-#define X(e, s, b, f) if (name == s) return Dtype::e;
+#define X(e, s, b, f)                                                                                                  \
+  if (name == s) return Dtype::e;
   NK_DTYPES(X)
 #undef X
   return std::nullopt;
@@ -29,7 +31,7 @@ uint16_t f32_to_f16(float f) {
   uint32_t abs = x & 0x7fffffffu;
   if (abs > 0x7f800000u) return uint16_t(sign | 0x7e00u);  // NaN
   if (abs >= 0x477ff000u) return uint16_t(sign | 0x7c00u); // rounds to inf
-  if (abs >= 0x38800000u) {                                 // normal f16
+  if (abs >= 0x38800000u) {                                // normal f16
     uint32_t mant = abs & 0x7fffffu;
     uint32_t exp = (abs >> 23) - 112;
     uint32_t h = (exp << 10) | (mant >> 13);
@@ -37,11 +39,11 @@ uint16_t f32_to_f16(float f) {
     if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
     return uint16_t(sign | h);
   }
-  if (abs < 0x33000000u) return uint16_t(sign);  // < half the smallest subnormal
+  if (abs < 0x33000000u) return uint16_t(sign); // < half the smallest subnormal
   // Subnormal f16: value = mant16 * 2^-24.
   uint32_t exp = abs >> 23;
   uint32_t mant = (abs & 0x7fffffu) | 0x800000u;
-  uint32_t shift = 126 - exp;  // 14 .. 24
+  uint32_t shift = 126 - exp; // 14 .. 24
   uint32_t h = mant >> shift;
   uint32_t rest = mant & ((1u << shift) - 1);
   uint32_t half = 1u << (shift - 1);
@@ -76,10 +78,26 @@ uint8_t f32_to_u8(float f) {
 
 float load_as_f32(Dtype t, const void *p) {
   switch (t) {
-  case Dtype::f32: { float v; std::memcpy(&v, p, 4); return v; }
-  case Dtype::bf16: { uint16_t v; std::memcpy(&v, p, 2); return bf16_to_f32(v); }
-  case Dtype::f16: { uint16_t v; std::memcpy(&v, p, 2); return f16_to_f32(v); }
-  case Dtype::i32: { int32_t v; std::memcpy(&v, p, 4); return float(v); }
+  case Dtype::f32: {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  case Dtype::bf16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return bf16_to_f32(v);
+  }
+  case Dtype::f16: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return f16_to_f32(v);
+  }
+  case Dtype::i32: {
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return float(v);
+  }
   case Dtype::u8: return float(*static_cast<const uint8_t *>(p));
   }
   return 0.0f;
@@ -88,9 +106,21 @@ float load_as_f32(Dtype t, const void *p) {
 void store_from_f32(Dtype t, void *p, float v) {
   switch (t) {
   case Dtype::f32: std::memcpy(p, &v, 4); return;
-  case Dtype::bf16: { uint16_t h = f32_to_bf16(v); std::memcpy(p, &h, 2); return; }
-  case Dtype::f16: { uint16_t h = f32_to_f16(v); std::memcpy(p, &h, 2); return; }
-  case Dtype::i32: { int32_t i = f32_to_i32(v); std::memcpy(p, &i, 4); return; }
+  case Dtype::bf16: {
+    uint16_t h = f32_to_bf16(v);
+    std::memcpy(p, &h, 2);
+    return;
+  }
+  case Dtype::f16: {
+    uint16_t h = f32_to_f16(v);
+    std::memcpy(p, &h, 2);
+    return;
+  }
+  case Dtype::i32: {
+    int32_t i = f32_to_i32(v);
+    std::memcpy(p, &i, 4);
+    return;
+  }
   case Dtype::u8: *static_cast<uint8_t *>(p) = f32_to_u8(v); return;
   }
 }

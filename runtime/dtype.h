@@ -11,11 +11,11 @@
 namespace nk {
 
 // X(enum name, text name, bytes, is float)
-#define NK_DTYPES(X)          \
-  X(f32, "f32", 4, true)      \
-  X(bf16, "bf16", 2, true)    \
-  X(f16, "f16", 2, true)      \
-  X(i32, "i32", 4, false)     \
+#define NK_DTYPES(X)                                                                                                   \
+  X(f32, "f32", 4, true)                                                                                               \
+  X(bf16, "bf16", 2, true)                                                                                             \
+  X(f16, "f16", 2, true)                                                                                               \
+  X(i32, "i32", 4, false)                                                                                              \
   X(u8, "u8", 1, false)
 
 enum class Dtype : uint8_t {
@@ -31,7 +31,8 @@ constexpr unsigned kNumDtypes = 0
 
 constexpr unsigned dtype_size(Dtype t) {
   switch (t) {
-#define X(e, s, b, f) case Dtype::e: return b;
+#define X(e, s, b, f)                                                                                                  \
+  case Dtype::e: return b;
     NK_DTYPES(X)
 #undef X
   }
@@ -39,7 +40,8 @@ constexpr unsigned dtype_size(Dtype t) {
 }
 constexpr bool dtype_is_float(Dtype t) {
   switch (t) {
-#define X(e, s, b, f) case Dtype::e: return f;
+#define X(e, s, b, f)                                                                                                  \
+  case Dtype::e: return f;
     NK_DTYPES(X)
 #undef X
   }
@@ -52,12 +54,20 @@ std::optional<Dtype> parse_dtype(std::string_view name);
 // NaN. Float to integer follows NumPy's astype for in-range values
 // (truncation toward zero); out-of-range and NaN saturate (documented in
 // docs/isa.md) instead of being undefined behaviour.
-inline uint32_t f32_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
-inline float f32_from_bits(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline uint32_t f32_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline float f32_from_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 
 inline uint16_t f32_to_bf16(float f) {
   uint32_t u = f32_bits(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40);  // quiet NaN
+  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40); // quiet NaN
   u += 0x7fffu + ((u >> 16) & 1u);
   return uint16_t(u >> 16);
 }

@@ -26,8 +26,8 @@ std::string names_of_kind(const Program &program, TensorKind kind) {
 llvm::Expected<const TensorDecl *> find_decl(const Program &program, llvm::StringRef name) {
   const TensorDecl *decl = program.find_tensor(std::string_view(name.data(), name.size()));
   if (!decl)
-    return make_error(fmt::format("kernel '{}' has no tensor '{}' (inputs: {}; outputs: {})",
-                                  program.kernel, name.str(), names_of_kind(program, TensorKind::input),
+    return make_error(fmt::format("kernel '{}' has no tensor '{}' (inputs: {}; outputs: {})", program.kernel,
+                                  name.str(), names_of_kind(program, TensorKind::input),
                                   names_of_kind(program, TensorKind::output)));
   return decl;
 }
@@ -35,9 +35,9 @@ llvm::Expected<const TensorDecl *> find_decl(const Program &program, llvm::Strin
 llvm::Error check_in_bounds(const Program &program, const TensorDecl &decl, uint64_t hbm_bytes) {
   uint64_t end = decl.hbm_offset + decl.size_bytes();
   if (end < decl.hbm_offset || end > hbm_bytes)
-    return make_error(fmt::format("tensor '{}' ({} at HBM offset {}) does not fit in the {} bytes of HBM of kernel '{}'",
-                                  decl.name, format_tensor_type(decl.dtype, decl.shape),
-                                  decl.hbm_offset, hbm_bytes, program.kernel));
+    return make_error(
+        fmt::format("tensor '{}' ({} at HBM offset {}) does not fit in the {} bytes of HBM of kernel '{}'", decl.name,
+                    format_tensor_type(decl.dtype, decl.shape), decl.hbm_offset, hbm_bytes, program.kernel));
   return llvm::Error::success();
 }
 
@@ -105,8 +105,7 @@ void fill_normal(SplitMix64 &rng, float *out, size_t n) {
   using Fn = void (*)(uint64_t, float *, size_t);
   static const Fn block = [] {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
-      return &normal_block_avx512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return &normal_block_avx512;
     if (__builtin_cpu_supports("avx2")) return &normal_block_avx2;
     return &normal_block_generic;
   }();
@@ -121,8 +120,7 @@ void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
   using Fn = void (*)(uint64_t, float *, size_t);
   static const Fn block = [] {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
-      return &uniform_block_avx512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return &uniform_block_avx512;
     if (__builtin_cpu_supports("avx2")) return &uniform_block_avx2;
     return &uniform_block_generic;
   }();
@@ -165,27 +163,25 @@ llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
 llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
   if (t.dtype != decl.dtype || t.shape != decl.shape)
     return make_error(fmt::format("tensor '{}': expected {}, got {}{}", decl.name,
-                                  format_tensor_type(decl.dtype, decl.shape),
-                                  format_tensor_type(t.dtype, t.shape),
+                                  format_tensor_type(decl.dtype, decl.shape), format_tensor_type(t.dtype, t.shape),
                                   t.dtype != decl.dtype && t.shape != decl.shape ? " (dtype and shape differ)"
                                   : t.dtype != decl.dtype                        ? " (dtype differs)"
                                                                                  : " (shape differs)"));
   if (t.data.size() != decl.size_bytes())
-    return make_error(fmt::format("tensor '{}': host data holds {} bytes, expected {}", decl.name,
-                                  t.data.size(), decl.size_bytes()));
+    return make_error(
+        fmt::format("tensor '{}': host data holds {} bytes, expected {}", decl.name, t.data.size(), decl.size_bytes()));
   return llvm::Error::success();
 }
 
 // Everything bind_input checks, without copying.
-static llvm::Expected<const TensorDecl *> check_input(const Program &program, uint64_t hbm_bytes,
-                                                      llvm::StringRef name, const HostTensor &t) {
+static llvm::Expected<const TensorDecl *> check_input(const Program &program, uint64_t hbm_bytes, llvm::StringRef name,
+                                                      const HostTensor &t) {
   auto decl = find_decl(program, name);
   if (!decl) return decl.takeError();
   const TensorDecl &d = **decl;
   if (d.kind != TensorKind::input)
-    return make_error(fmt::format("tensor '{}' of kernel '{}' is an {}, not an input (inputs: {})",
-                                  d.name, program.kernel, tensor_kind_name(d.kind),
-                                  names_of_kind(program, TensorKind::input)));
+    return make_error(fmt::format("tensor '{}' of kernel '{}' is an {}, not an input (inputs: {})", d.name,
+                                  program.kernel, tensor_kind_name(d.kind), names_of_kind(program, TensorKind::input)));
   if (llvm::Error e = check_tensor_matches(d, t)) return e;
   if (llvm::Error e = check_in_bounds(program, d, hbm_bytes)) return e;
   return &d;
@@ -195,8 +191,7 @@ static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensor &t) {
   if (!t.data.empty()) std::memcpy(hbm.data() + d.hbm_offset, t.data.data(), t.data.size());
 }
 
-llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
-                       const HostTensor &t) {
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensor &t) {
   auto decl = check_input(program, hbm.size(), name, t);
   if (!decl) return decl.takeError();
   copy_in(hbm, **decl, t);
@@ -208,13 +203,11 @@ llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::s
   for (const TensorDecl &t : program.tensors)
     if (t.kind == TensorKind::input && !bound.count(t.name))
       missing += (missing.empty() ? "" : ", ") + t.name + " (" + format_tensor_type(t.dtype, t.shape) + ")";
-  if (!missing.empty())
-    return make_error(fmt::format("kernel '{}': no value for input {}", program.kernel, missing));
+  if (!missing.empty()) return make_error(fmt::format("kernel '{}': no value for input {}", program.kernel, missing));
   return llvm::Error::success();
 }
 
-llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
-                        const std::map<std::string, HostTensor> &inputs) {
+llvm::Error bind_inputs(const Program &program, HbmImage &hbm, const std::map<std::string, HostTensor> &inputs) {
   // All checks first, so that a failure leaves the image untouched.
   std::vector<std::pair<const TensorDecl *, const HostTensor *>> plan;
   std::set<std::string> bound;
@@ -229,8 +222,7 @@ llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
   return llvm::Error::success();
 }
 
-llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,
-                                       llvm::StringRef name) {
+llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm, llvm::StringRef name) {
   auto decl = find_decl(program, name);
   if (!decl) return decl.takeError();
   const TensorDecl &d = **decl;
@@ -240,16 +232,14 @@ llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &h
   return t;
 }
 
-llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
-                                          llvm::StringRef path, const NpyReadOptions &opts) {
-  auto with_file = [&](llvm::Error e) {
-    return make_error(path.str() + ": " + llvm::toString(std::move(e)));
-  };
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name, llvm::StringRef path,
+                                          const NpyReadOptions &opts) {
+  auto with_file = [&](llvm::Error e) { return make_error(path.str() + ": " + llvm::toString(std::move(e))); };
   // Name problems first: no point reading a file for a tensor that is not there.
   auto decl = find_decl(program, name);
   if (!decl) return with_file(decl.takeError());
   auto t = read_npy(path, opts);
-  if (!t) return t.takeError();  // already names the file
+  if (!t) return t.takeError(); // already names the file
   auto checked = check_input(program, program.hbm_size, name, *t);
   if (!checked) {
     std::string msg = llvm::toString(checked.takeError());
@@ -260,15 +250,14 @@ llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRe
   return std::move(*t);
 }
 
-llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
-                            llvm::StringRef path, const NpyWriteOptions &opts) {
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,
+                            const NpyWriteOptions &opts) {
   auto t = read_tensor(program, hbm, name);
   if (!t) return t.takeError();
   return write_npy(path, *t, opts);
 }
 
-llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
-                                                               const HbmImage &hbm) {
+llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program, const HbmImage &hbm) {
   std::map<std::string, HostTensor> out;
   for (const TensorDecl &d : program.tensors) {
     if (d.kind != TensorKind::output) continue;
@@ -279,11 +268,11 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
   return out;
 }
 
-void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
-                       uint64_t count, uint8_t *dst, RandomDist dist) {
+void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first, uint64_t count,
+                       uint8_t *dst, RandomDist dist) {
   SplitMix64 rng(seed ^ hash_name(decl.name));
   const bool normal = dist == RandomDist::normal && decl.dtype != Dtype::i32 && decl.dtype != Dtype::u8;
-  rng.state += (normal ? 3 : 1) * first * 0x9e3779b97f4a7c15ull;  // skip `first` elements' outputs
+  rng.state += (normal ? 3 : 1) * first * 0x9e3779b97f4a7c15ull; // skip `first` elements' outputs
   const uint64_t n = count;
   double k = std::max(1.0, std::floor(scale));
   if (decl.dtype == Dtype::i32) {
@@ -302,9 +291,11 @@ void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint
     float block[4 * kUniformBlock];
     for (uint64_t i = 0; i < n; i += std::size(block)) {
       const size_t m = size_t(std::min<uint64_t>(n - i, std::size(block)));
-      if (normal) fill_normal(rng, block, m);
-      else fill_uniform(rng, block, m);
-      if (scale != 1.0)  // times 1.0 is exact: skip it
+      if (normal)
+        fill_normal(rng, block, m);
+      else
+        fill_uniform(rng, block, m);
+      if (scale != 1.0) // times 1.0 is exact: skip it
         for (size_t j = 0; j < m; ++j) block[j] = float(double(block[j]) * scale);
       if (decl.dtype == Dtype::f32) {
         std::memcpy(dst + 4 * i, block, m * 4);
@@ -331,8 +322,7 @@ HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale, Ra
   return t;
 }
 
-std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale,
-                                                RandomDist dist) {
+std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale, RandomDist dist) {
   std::map<std::string, HostTensor> out;
   for (const TensorDecl &d : program.tensors)
     if (d.kind == TensorKind::input) out[d.name] = random_tensor(d, seed, scale, dist);

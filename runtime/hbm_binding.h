@@ -67,38 +67,34 @@ llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t);
 // Copies `t` into the input tensor `name`. Errors: no such tensor (the
 // message lists the inputs), not an input, dtype or shape mismatch. On
 // error the image is unchanged.
-llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name,
-                       const HostTensor &t);
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensor &t);
 // Binds every tensor of `inputs`, which must cover every input of the
 // program (the message names the missing ones). All-or-nothing: on any
 // error the image is unchanged.
-llvm::Error bind_inputs(const Program &program, HbmImage &hbm,
-                        const std::map<std::string, HostTensor> &inputs);
+llvm::Error bind_inputs(const Program &program, HbmImage &hbm, const std::map<std::string, HostTensor> &inputs);
 // An error naming every input of `program` not in `bound`.
 llvm::Error check_all_inputs_bound(const Program &program, const std::set<std::string> &bound);
 
 // The current contents of tensor `name` (any kind).
-llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm,
-                                       llvm::StringRef name);
+llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &hbm, llvm::StringRef name);
 // `--input NAME=FILE.npy`: reads FILE and checks it against input NAME of
 // `program`. Errors start with the file name and say what differs, e.g.
 // "q.npy: tensor 'q': expected f32[64,1], got f32[1,64] (shape differs)".
-llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name,
-                                          llvm::StringRef path, const NpyReadOptions &opts = {});
+llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name, llvm::StringRef path,
+                                          const NpyReadOptions &opts = {});
 // `--output NAME=FILE.npy`: writes tensor NAME (any kind) atomically.
-llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name,
-                            llvm::StringRef path, const NpyWriteOptions &opts = {});
+llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,
+                            const NpyWriteOptions &opts = {});
 
 // Every output tensor, by name.
-llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program,
-                                                               const HbmImage &hbm);
+llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &program, const HbmImage &hbm);
 
 // The distribution of random float inputs. normal: standard normal
 // (Irwin-Hall of twelve 16-bit uniforms: exact, machine independent, tails
 // cut at 6 sigma), as real activations are; what nksim --random-inputs uses
 // by default. uniform: on [-1, 1) in steps of 2^-23.
 enum class RandomDist { uniform, normal };
-llvm::Optional<RandomDist> parse_random_dist(llvm::StringRef name);  // "normal" | "uniform"
+llvm::Optional<RandomDist> parse_random_dist(llvm::StringRef name); // "normal" | "uniform"
 
 // Deterministic random contents for `decl`, identical on every machine
 // (docs/oracle.md): a splitmix64 stream seeded from `seed` and the tensor's
@@ -114,8 +110,8 @@ void fill_random(const TensorDecl &decl, uint64_t seed, double scale, uint8_t *d
 // Elements [first, first + count) of what fill_random writes, to `dst`
 // (count * element-size bytes): the stream is counter based, so any range
 // costs only its own elements.
-void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first,
-                       uint64_t count, uint8_t *dst, RandomDist dist = RandomDist::uniform);
+void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first, uint64_t count,
+                       uint8_t *dst, RandomDist dist = RandomDist::uniform);
 
 // An input bound to fill_random's values but not written into the HBM
 // image: the simulator generates the bytes a DMA reads from it
@@ -137,8 +133,8 @@ struct DeferredInput {
 };
 
 // random_tensor for every input of `program`.
-std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed,
-                                                double scale = 1.0, RandomDist dist = RandomDist::uniform);
+std::map<std::string, HostTensor> random_inputs(const Program &program, uint64_t seed, double scale = 1.0,
+                                                RandomDist dist = RandomDist::uniform);
 
 // The splitmix64 generator random_tensor uses (public for its tests).
 struct SplitMix64 {

@@ -17,7 +17,7 @@ HostTensor::HostTensor(Dtype t, std::vector<int64_t> s)
 
 HostTensor HostTensor::from_floats(Dtype t, std::vector<int64_t> s, const std::vector<float> &values) {
   HostTensor h(t, std::move(s));
-  if (values.size() != h.num_elements())  // a bug in the caller, not user input
+  if (values.size() != h.num_elements()) // a bug in the caller, not user input
     llvm::report_fatal_error("HostTensor::from_floats: " + llvm::Twine(values.size()) + " values for shape " +
                                  format_shape(h.shape),
                              /*gen_crash_diag=*/false);

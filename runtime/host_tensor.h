@@ -15,8 +15,8 @@ namespace nk {
 
 struct HostTensor {
   Dtype dtype = Dtype::f32;
-  std::vector<int64_t> shape;  // empty = 0-d (one element)
-  std::vector<uint8_t> data;   // num_elements() * dtype_size(dtype) bytes
+  std::vector<int64_t> shape; // empty = 0-d (one element)
+  std::vector<uint8_t> data;  // num_elements() * dtype_size(dtype) bytes
 
   HostTensor() = default;
   // Zero-filled tensor of the given type and shape.
@@ -35,9 +35,7 @@ struct HostTensor {
   // Every element widened to fp32, in C order.
   std::vector<float> to_floats() const;
 
-  bool operator==(const HostTensor &o) const {
-    return dtype == o.dtype && shape == o.shape && data == o.data;
-  }
+  bool operator==(const HostTensor &o) const { return dtype == o.dtype && shape == o.shape && data == o.data; }
   bool operator!=(const HostTensor &o) const { return !(*this == o); }
 };
 

@@ -5,14 +5,16 @@ namespace nk {
 
 std::string_view engine_name(Engine e) {
   switch (e) {
-#define X(en, s) case Engine::en: return s;
+#define X(en, s)                                                                                                       \
+  case Engine::en: return s;
     NK_ENGINES(X)
 #undef X
   }
   return "?";
 }
 std::optional<Engine> parse_engine(std::string_view s) {
-#define X(en, str) if (s == str) return Engine::en;
+#define X(en, str)                                                                                                     \
+  if (s == str) return Engine::en;
   NK_ENGINES(X)
 #undef X
   return std::nullopt;
@@ -36,21 +38,24 @@ std::optional<Memory> parse_memory(std::string_view s) {
 
 std::string_view alu_name(AluOp op) {
   switch (op) {
-#define X(e, s, k) case AluOp::e: return s;
+#define X(e, s, k)                                                                                                     \
+  case AluOp::e: return s;
     NK_ALU_OPS(X)
 #undef X
   }
   return "?";
 }
 std::optional<AluOp> parse_alu(std::string_view s) {
-#define X(e, str, k) if (s == str) return AluOp::e;
+#define X(e, str, k)                                                                                                   \
+  if (s == str) return AluOp::e;
   NK_ALU_OPS(X)
 #undef X
   return std::nullopt;
 }
 AluKind alu_kind(AluOp op) {
   switch (op) {
-#define X(e, s, k) case AluOp::e: return AluKind(k);
+#define X(e, s, k)                                                                                                     \
+  case AluOp::e: return AluKind(k);
     NK_ALU_OPS(X)
 #undef X
   }
@@ -59,14 +64,16 @@ AluKind alu_kind(AluOp op) {
 
 std::string_view act_name(ActFunc f) {
   switch (f) {
-#define X(e, s) case ActFunc::e: return s;
+#define X(e, s)                                                                                                        \
+  case ActFunc::e: return s;
     NK_ACT_FUNCS(X)
 #undef X
   }
   return "?";
 }
 std::optional<ActFunc> parse_act(std::string_view s) {
-#define X(e, str) if (s == str) return ActFunc::e;
+#define X(e, str)                                                                                                      \
+  if (s == str) return ActFunc::e;
   NK_ACT_FUNCS(X)
 #undef X
   return std::nullopt;
@@ -83,12 +90,11 @@ uint64_t AccessPattern::num_elements() const {
 bool AccessPattern::operator==(const AccessPattern &o) const {
   if (mem != o.mem) return false;
   if (mem == Memory::none) return true;
-  if (dtype != o.dtype || num_dims != o.num_dims || offset != o.offset ||
-      start_partition != o.start_partition || num_partitions != o.num_partitions)
+  if (dtype != o.dtype || num_dims != o.num_dims || offset != o.offset || start_partition != o.start_partition ||
+      num_partitions != o.num_partitions)
     return false;
   for (unsigned i = 0; i < num_dims; ++i)
-    if (dims[i].stride != o.dims[i].stride || dims[i].count != o.dims[i].count)
-      return false;
+    if (dims[i].stride != o.dims[i].stride || dims[i].count != o.dims[i].count) return false;
   return true;
 }
 
@@ -98,15 +104,13 @@ struct OpTable {
   std::array<OpInfo, kNumOpcodes> ops{};
   OpTable() {
     OpInfo *cur = nullptr;
-#define NK_OP(name, engines, summary)                                       \
-  cur = &ops[unsigned(Opcode::name)];                                       \
+#define NK_OP(name, engines, summary)                                                                                  \
+  cur = &ops[unsigned(Opcode::name)];                                                                                  \
   *cur = OpInfo{#name, EngineMask(engines), summary, 0, 0, {}, {}};
-#define NK_AP(op, field, role, presence)                                    \
-  cur->aps[cur->num_aps++] =                                                \
-      ApFieldInfo{#field, FieldRole::role, FieldPresence::presence};
-#define NK_ATTR(op, field, kind, presence, dflt)                            \
-  cur->attrs[cur->num_attrs++] =                                            \
-      AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};
+#define NK_AP(op, field, role, presence)                                                                               \
+  cur->aps[cur->num_aps++] = ApFieldInfo{#field, FieldRole::role, FieldPresence::presence};
+#define NK_ATTR(op, field, kind, presence, dflt)                                                                       \
+  cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};
 #define NK_ALU_RULE(op, field, rule) cur->attrs[attr::op::field].alu_rule = AluRule::rule;
 #include "runtime/isa.def"
     (void)cur;
@@ -124,8 +128,7 @@ const OpInfo &op_info(Opcode op) { return table().ops[unsigned(op)]; }
 namespace {
 
 bool is_reduction(AluOp op) {
-  return op == AluOp::add || op == AluOp::multiply || op == AluOp::max || op == AluOp::min ||
-         op == AluOp::abs_max;
+  return op == AluOp::add || op == AluOp::multiply || op == AluOp::max || op == AluOp::min || op == AluOp::abs_max;
 }
 
 // "" when `op` obeys `rule`.
@@ -159,7 +162,7 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
 std::optional<AluProblem> check_alu_attrs(Opcode opc, const std::array<AttrValue, kMaxAttrs> &attrs,
                                           const std::string &float_operand) {
   const OpInfo &info = op_info(opc);
-  std::optional<unsigned> bitwise, arithmetic;  // the first attribute of each pipeline
+  std::optional<unsigned> bitwise, arithmetic; // the first attribute of each pipeline
   for (unsigned i = 0; i < info.num_attrs; ++i) {
     if (info.attrs[i].kind != AttrKind::Alu) continue;
     AluOp op = AluOp(attrs[i].i);
@@ -170,7 +173,7 @@ std::optional<AluProblem> check_alu_attrs(Opcode opc, const std::array<AttrValue
         return AluProblem{i, std::string(alu_name(op)) + " needs integer dtypes, but " + float_operand};
       if (!bitwise) bitwise = i;
     } else if (op != AluOp::bypass && !arithmetic) {
-      arithmetic = i;  // arithmetic and comparison ops share the fp32 pipeline
+      arithmetic = i; // arithmetic and comparison ops share the fp32 pipeline
     }
   }
   if (bitwise && arithmetic)
@@ -201,8 +204,8 @@ Instruction Instruction::make(Opcode op) {
   const OpInfo &info = op_info(op);
   for (unsigned i = 0; i < info.num_attrs; ++i) {
     const AttrFieldInfo &a = info.attrs[i];
-    inst.attr[i] = a.kind == AttrKind::Float ? AttrValue::of_float(float(a.default_value))
-                                             : AttrValue{int64_t(a.default_value)};
+    inst.attr[i] =
+        a.kind == AttrKind::Float ? AttrValue::of_float(float(a.default_value)) : AttrValue{int64_t(a.default_value)};
   }
   return inst;
 }

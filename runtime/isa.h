@@ -15,11 +15,11 @@
 namespace nk {
 
 // ---- Engines ---------------------------------------------------------------
-#define NK_ENGINES(X)  \
-  X(tensor, "tensor")  \
-  X(vector, "vector")  \
-  X(scalar, "scalar")  \
-  X(gpsimd, "gpsimd")  \
+#define NK_ENGINES(X)                                                                                                  \
+  X(tensor, "tensor")                                                                                                  \
+  X(vector, "vector")                                                                                                  \
+  X(scalar, "scalar")                                                                                                  \
+  X(gpsimd, "gpsimd")                                                                                                  \
   X(dma, "dma")
 
 enum class Engine : uint8_t {
@@ -41,24 +41,24 @@ std::optional<Memory> parse_memory(std::string_view s);
 // ---- ALU ops (tensor_tensor, tensor_scalar, tensor_reduce, affine_select) ---
 // X(enum, name, kind) kind: 0 = arithmetic, 1 = bitwise (integer dtypes, raw
 // bits), 2 = comparison (result 1.0 or 0.0).
-#define NK_ALU_OPS(X)            \
-  X(bypass, "bypass", 0)         \
-  X(add, "add", 0)               \
-  X(subtract, "subtract", 0)     \
-  X(multiply, "multiply", 0)     \
-  X(divide, "divide", 0)         \
-  X(max, "max", 0)               \
-  X(min, "min", 0)               \
-  X(pow, "pow", 0)               \
-  X(abs_max, "abs_max", 0)       \
-  X(bitwise_and, "bitwise_and", 1) \
-  X(bitwise_or, "bitwise_or", 1) \
-  X(bitwise_xor, "bitwise_xor", 1) \
-  X(is_equal, "is_equal", 2)     \
-  X(not_equal, "not_equal", 2)   \
-  X(is_gt, "is_gt", 2)           \
-  X(is_ge, "is_ge", 2)           \
-  X(is_lt, "is_lt", 2)           \
+#define NK_ALU_OPS(X)                                                                                                  \
+  X(bypass, "bypass", 0)                                                                                               \
+  X(add, "add", 0)                                                                                                     \
+  X(subtract, "subtract", 0)                                                                                           \
+  X(multiply, "multiply", 0)                                                                                           \
+  X(divide, "divide", 0)                                                                                               \
+  X(max, "max", 0)                                                                                                     \
+  X(min, "min", 0)                                                                                                     \
+  X(pow, "pow", 0)                                                                                                     \
+  X(abs_max, "abs_max", 0)                                                                                             \
+  X(bitwise_and, "bitwise_and", 1)                                                                                     \
+  X(bitwise_or, "bitwise_or", 1)                                                                                       \
+  X(bitwise_xor, "bitwise_xor", 1)                                                                                     \
+  X(is_equal, "is_equal", 2)                                                                                           \
+  X(not_equal, "not_equal", 2)                                                                                         \
+  X(is_gt, "is_gt", 2)                                                                                                 \
+  X(is_ge, "is_ge", 2)                                                                                                 \
+  X(is_lt, "is_lt", 2)                                                                                                 \
   X(is_le, "is_le", 2)
 
 enum class AluOp : uint8_t {
@@ -72,19 +72,19 @@ std::optional<AluOp> parse_alu(std::string_view s);
 AluKind alu_kind(AluOp op);
 
 // ---- Activation functions (activation) ------------------------------------
-#define NK_ACT_FUNCS(X)            \
-  X(identity, "identity")          \
-  X(exp, "exp")                    \
-  X(log, "log")                    \
-  X(reciprocal, "reciprocal")      \
-  X(tanh, "tanh")                  \
-  X(sigmoid, "sigmoid")            \
-  X(gelu, "gelu")                  \
-  X(silu, "silu")                  \
-  X(relu, "relu")                  \
-  X(sqrt, "sqrt")                  \
-  X(rsqrt, "rsqrt")                \
-  X(square, "square")              \
+#define NK_ACT_FUNCS(X)                                                                                                \
+  X(identity, "identity")                                                                                              \
+  X(exp, "exp")                                                                                                        \
+  X(log, "log")                                                                                                        \
+  X(reciprocal, "reciprocal")                                                                                          \
+  X(tanh, "tanh")                                                                                                      \
+  X(sigmoid, "sigmoid")                                                                                                \
+  X(gelu, "gelu")                                                                                                      \
+  X(silu, "silu")                                                                                                      \
+  X(relu, "relu")                                                                                                      \
+  X(sqrt, "sqrt")                                                                                                      \
+  X(rsqrt, "rsqrt")                                                                                                    \
+  X(square, "square")                                                                                                  \
   X(abs, "abs")
 
 enum class ActFunc : uint8_t {
@@ -106,10 +106,10 @@ struct Dim {
   int64_t stride = 0;
   uint32_t count = 1;
 };
-constexpr unsigned kMaxFreeDims = 4;  // SBUF/PSUM
+constexpr unsigned kMaxFreeDims = 4; // SBUF/PSUM
 constexpr unsigned kMaxHbmDims = 5;
 struct AccessPattern {
-  Memory mem = Memory::none;  // none = optional operand absent
+  Memory mem = Memory::none; // none = optional operand absent
   Dtype dtype = Dtype::f32;
   uint8_t num_dims = 0;
   uint16_t start_partition = 0;
@@ -139,15 +139,29 @@ constexpr unsigned kNumOpcodes = 0
 
 // Operand slots per opcode: ap::nc_matmul::dst, attr::tensor_scalar::op0, ...
 namespace ap {
-#define NK_OP(name, engines, summary) struct name { enum : uint8_t {
+#define NK_OP(name, engines, summary)                                                                                  \
+  struct name {                                                                                                        \
+    enum : uint8_t {
 #define NK_AP(op, field, role, presence) field,
-#define NK_OP_END(op) count }; };
+#define NK_OP_END(op)                                                                                                  \
+  count                                                                                                                \
+  }                                                                                                                    \
+  ;                                                                                                                    \
+  }                                                                                                                    \
+  ;
 #include "runtime/isa.def"
 } // namespace ap
 namespace attr {
-#define NK_OP(name, engines, summary) struct name { enum : uint8_t {
+#define NK_OP(name, engines, summary)                                                                                  \
+  struct name {                                                                                                        \
+    enum : uint8_t {
 #define NK_ATTR(op, field, kind, presence, dflt) field,
-#define NK_OP_END(op) count }; };
+#define NK_OP_END(op)                                                                                                  \
+  count                                                                                                                \
+  }                                                                                                                    \
+  ;                                                                                                                    \
+  }                                                                                                                    \
+  ;
 #include "runtime/isa.def"
 } // namespace attr
 
@@ -162,7 +176,15 @@ enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
 // without the bitwise ops; arithmetic: an arithmetic op other than bypass.
 // partition_reduction: add, max, bitwise_or or bitwise_and
 // (tensor_partition_reduce, NKI 2.26).
-enum class AluRule : uint8_t { any, not_bypass, arithmetic, reduction, arith_reduction, comparison, partition_reduction };
+enum class AluRule : uint8_t {
+  any,
+  not_bypass,
+  arithmetic,
+  reduction,
+  arith_reduction,
+  comparison,
+  partition_reduction
+};
 
 struct ApFieldInfo {
   const char *name;
@@ -173,8 +195,8 @@ struct AttrFieldInfo {
   const char *name;
   AttrKind kind;
   FieldPresence presence;
-  double default_value;  // for Optional attributes
-  AluRule alu_rule = AluRule::any;  // Alu attributes only
+  double default_value;            // for Optional attributes
+  AluRule alu_rule = AluRule::any; // Alu attributes only
 };
 struct OpInfo {
   const char *name;
@@ -198,12 +220,10 @@ struct AttrValue {
 };
 
 struct DebugLoc {
-  uint32_t file = 0;  // 1-based index into Program::files; 0 = no location
+  uint32_t file = 0; // 1-based index into Program::files; 0 = no location
   uint32_t line = 0;
   uint32_t col = 0;
-  bool operator==(const DebugLoc &o) const {
-    return file == o.file && line == o.line && col == o.col;
-  }
+  bool operator==(const DebugLoc &o) const { return file == o.file && line == o.line && col == o.col; }
 };
 
 struct Instruction {

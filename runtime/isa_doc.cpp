@@ -72,7 +72,7 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
     }
     os << " | ";
     for (const char *c = info.summary; *c; ++c) {
-      if (*c == '|') os << '\\';  // a literal bar inside a Markdown table cell
+      if (*c == '|') os << '\\'; // a literal bar inside a Markdown table cell
       os << *c;
     }
     os << " |\n";
@@ -94,9 +94,9 @@ namespace {
 // tests/unit/test_isa_table.cpp, so "modelled" cannot outlive the opcode.
 struct NkiInstruction {
   const char *name;
-  const char *ours;    // our opcode (or "" when absent)
-  const char *status;  // modelled | partly | absent
-  const char *notes;   // what is missing, or how it is modelled
+  const char *ours;   // our opcode (or "" when absent)
+  const char *status; // modelled | partly | absent
+  const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly", "no fp8/tf32 operands, no tile_position/tile_size PE tiling"},
@@ -105,8 +105,9 @@ const NkiInstruction kNki226[] = {
      "scale is an immediate only (NKI: also a [P|1] tile); reduce is add only, no reduce_cmd registers; 13 of "
      "NKI's 24 functions; our gelu is the tanh form"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
-    {"tensor_reduce", "tensor_reduce", "partly", "also allows GpSimd and any axis mask (NKI: Vector, contiguous "
-                                                 "axes with the innermost); no negate"},
+    {"tensor_reduce", "tensor_reduce", "partly",
+     "also allows GpSimd and any axis mask (NKI: Vector, contiguous "
+     "axes with the innermost); no negate"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
     {"tensor_tensor", "tensor_tensor", "partly", "no GpSimd op whitelist or integer math; no PSUM+PSUM ban"},
@@ -142,8 +143,9 @@ const NkiInstruction kNki226[] = {
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},
-    {"max8", "max8", "modelled", "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
-                                 "(not documented)"},
+    {"max8", "max8", "modelled",
+     "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
+     "(not documented)"},
     {"nc_find_index8", "nc_find_index8", "partly",
      "dst is i32 (NKI: uint16/uint32); a value not in data gives -1 (NKI: undefined)"},
     {"nc_match_replace8", "nc_match_replace8", "modelled",

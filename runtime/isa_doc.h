@@ -15,4 +15,4 @@ void describe_nki_coverage(llvm::raw_ostream &os);
 unsigned nki_coverage_count(const char *status);
 // Our opcodes the coverage table names, for a test that they exist.
 std::vector<std::string> nki_coverage_opcodes();
-}
+} // namespace nk

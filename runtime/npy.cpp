@@ -24,8 +24,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 
 llvm::Error npy_error(llvm::StringRef name, const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
-                                 name.str().c_str(), msg.c_str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s", name.str().c_str(), msg.c_str());
 }
 
 // A Python literal value as it can appear in a .npy header.
@@ -59,7 +58,10 @@ public:
       if (dict.count(key->s)) return fail("duplicate key '" + key->s + "'");
       dict[key->s] = std::move(*value);
       skip_space();
-      if (eat(',')) { skip_space(); continue; }
+      if (eat(',')) {
+        skip_space();
+        continue;
+      }
       if (peek() != '}') return fail("expected ',' or '}' in the header dict");
     }
     skip_space();
@@ -78,13 +80,12 @@ private:
     return true;
   }
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r'))
       ++pos_;
   }
   llvm::Error fail(const std::string &msg) const {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s (at header offset %zu)",
-                                   msg.c_str(), pos_);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s (at header offset %zu)", msg.c_str(), pos_);
   }
 
   llvm::Expected<PyValue> parse_value() {
@@ -114,7 +115,10 @@ private:
         if (!item) return item.takeError();
         v.items.push_back(std::move(*item));
         skip_space();
-        if (eat(',')) { skip_space(); continue; }
+        if (eat(',')) {
+          skip_space();
+          continue;
+        }
         if (peek() != close) return fail(std::string("expected ',' or '") + close + "'");
       }
       return v;
@@ -128,14 +132,14 @@ private:
         if (n > (uint64_t(1) << 62)) return fail("integer too large");
         ++pos_;
       }
-      eat('L');  // Python 2 long suffix, written by old NumPy
+      eat('L'); // Python 2 long suffix, written by old NumPy
       v.kind = PyValue::integer;
       v.i = neg ? -int64_t(n) : int64_t(n);
       return v;
     }
-    for (auto [word, kind, b] : {std::tuple{"True", PyValue::boolean, true},
-                                 std::tuple{"False", PyValue::boolean, false},
-                                 std::tuple{"None", PyValue::none, false}}) {
+    for (auto [word, kind, b] :
+         {std::tuple{"True", PyValue::boolean, true}, std::tuple{"False", PyValue::boolean, false},
+          std::tuple{"None", PyValue::none, false}}) {
       if (text_.substr(pos_).startswith(word)) {
         pos_ += std::strlen(word);
         v.kind = kind;
@@ -150,7 +154,7 @@ private:
 
 struct DescrInfo {
   Dtype dtype;
-  bool swap_bytes;  // big-endian data
+  bool swap_bytes; // big-endian data
 };
 
 // Maps a descr string to our dtype, or explains why it is not supported.
@@ -182,30 +186,31 @@ llvm::Expected<DescrInfo> parse_descr(llvm::StringRef descr, const NpyReadOption
 }
 
 void swap_elements(std::vector<uint8_t> &data, unsigned size) {
-  for (size_t i = 0; i + size <= data.size(); i += size)
-    std::reverse(data.begin() + i, data.begin() + i + size);
+  for (size_t i = 0; i + size <= data.size(); i += size) std::reverse(data.begin() + i, data.begin() + i + size);
 }
 
 } // namespace
 
-llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name,
-                                     const NpyReadOptions &opts) {
+llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name, const NpyReadOptions &opts) {
   if (bytes.size() < kMagicLen || bytes.substr(0, kMagicLen) != llvm::StringRef(kMagic, kMagicLen))
     return npy_error(name, "not a .npy file (bad magic: expected \\x93NUMPY)");
-  if (bytes.size() < kMagicLen + 2)
-    return npy_error(name, "truncated .npy file: no format version");
+  if (bytes.size() < kMagicLen + 2) return npy_error(name, "truncated .npy file: no format version");
   unsigned major = uint8_t(bytes[6]), minor = uint8_t(bytes[7]);
   size_t len_bytes;
-  if (major == 1 && minor == 0) len_bytes = 2;
-  else if ((major == 2 || major == 3) && minor == 0) len_bytes = 4;
-  else return npy_error(name, fmt::format("unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", major, minor));
+  if (major == 1 && minor == 0)
+    len_bytes = 2;
+  else if ((major == 2 || major == 3) && minor == 0)
+    len_bytes = 4;
+  else
+    return npy_error(name,
+                     fmt::format("unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", major, minor));
   size_t prefix = kMagicLen + 2 + len_bytes;
   if (bytes.size() < prefix) return npy_error(name, "truncated .npy file: no header length");
   uint64_t header_len = 0;
   for (size_t i = 0; i < len_bytes; ++i) header_len |= uint64_t(uint8_t(bytes[8 + i])) << (8 * i);
   if (bytes.size() < prefix + header_len)
-    return npy_error(name, fmt::format("truncated .npy file: header says {} header bytes, file has {}",
-                                       header_len, bytes.size() - prefix));
+    return npy_error(name, fmt::format("truncated .npy file: header says {} header bytes, file has {}", header_len,
+                                       bytes.size() - prefix));
   llvm::StringRef header = bytes.substr(prefix, header_len);
 
   auto dict = HeaderParser(header).parse_dict();
@@ -217,8 +222,7 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
       return npy_error(name, fmt::format("malformed .npy header: unexpected key '{}'", kv.first));
 
   const PyValue &descr = dict->at("descr");
-  if (descr.kind == PyValue::list)
-    return npy_error(name, "unsupported dtype: structured arrays are not supported");
+  if (descr.kind == PyValue::list) return npy_error(name, "unsupported dtype: structured arrays are not supported");
   if (descr.kind != PyValue::str) return npy_error(name, "malformed .npy header: 'descr' is not a string");
   auto info = parse_descr(descr.s, opts);
   if (!info) return npy_error(name, llvm::toString(info.takeError()));
@@ -227,8 +231,7 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
   if (fortran.kind != PyValue::boolean)
     return npy_error(name, "malformed .npy header: 'fortran_order' is not True or False");
   const PyValue &shape_value = dict->at("shape");
-  if (shape_value.kind != PyValue::tuple)
-    return npy_error(name, "malformed .npy header: 'shape' is not a tuple");
+  if (shape_value.kind != PyValue::tuple) return npy_error(name, "malformed .npy header: 'shape' is not a tuple");
 
   HostTensor t;
   t.dtype = info->dtype;
@@ -257,8 +260,8 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
     return npy_error(name, fmt::format("truncated .npy file: {}{} needs {} data bytes, file has {}",
                                        dtype_name(t.dtype), format_shape(t.shape), want, have));
   if (have > want)
-    return npy_error(name, fmt::format("{} unexpected bytes after the data of {}{}",
-                                       have - want, dtype_name(t.dtype), format_shape(t.shape)));
+    return npy_error(name, fmt::format("{} unexpected bytes after the data of {}{}", have - want, dtype_name(t.dtype),
+                                       format_shape(t.shape)));
   const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes.data()) + prefix + header_len;
   t.data.assign(p, p + want);
   if (info->swap_bytes) swap_elements(t.data, dtype_size(t.dtype));
@@ -282,8 +285,10 @@ void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions
   }
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + ", ";
-  if (t.shape.size() > 1) shape.resize(shape.size() - 2);
-  else if (t.shape.size() == 1) shape.resize(shape.size() - 1);  // "(4,)"
+  if (t.shape.size() > 1)
+    shape.resize(shape.size() - 2);
+  else if (t.shape.size() == 1)
+    shape.resize(shape.size() - 1); // "(4,)"
   shape += ")";
   std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape);
   // Pad with spaces and a final newline so the data starts 64-byte aligned,
@@ -306,8 +311,8 @@ std::string encode_npy(const HostTensor &t, const NpyWriteOptions &opts) {
 
 llvm::Error write_npy(llvm::StringRef path, const HostTensor &t, const NpyWriteOptions &opts) {
   if (t.data.size() != t.size_bytes())
-    return npy_error(path, fmt::format("internal error: tensor {}{} holds {} bytes, expected {}",
-                                       dtype_name(t.dtype), format_shape(t.shape), t.data.size(), t.size_bytes()));
+    return npy_error(path, fmt::format("internal error: tensor {}{} holds {} bytes, expected {}", dtype_name(t.dtype),
+                                       format_shape(t.shape), t.data.size(), t.size_bytes()));
   return write_output_file(path, [&](llvm::raw_ostream &os) { write_npy(os, t, opts); });
 }
 

@@ -26,16 +26,15 @@ struct NpyReadOptions {
 };
 
 enum class Bf16Descr {
-  void2,   // '<V2': np.load gives void; .view(ml_dtypes.bfloat16) recovers it
-  uint16,  // '<u2': np.load gives the raw bit patterns as uint16
+  void2,  // '<V2': np.load gives void; .view(ml_dtypes.bfloat16) recovers it
+  uint16, // '<u2': np.load gives the raw bit patterns as uint16
 };
 struct NpyWriteOptions {
   Bf16Descr bf16 = Bf16Descr::void2;
 };
 
 // Parse the bytes of a .npy file; `name` (usually the path) prefixes errors.
-llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name,
-                                     const NpyReadOptions &opts = {});
+llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name, const NpyReadOptions &opts = {});
 llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &opts = {});
 
 // A version 1.0 .npy file holding `t` (little-endian, C order), as a stream

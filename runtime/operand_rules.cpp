@@ -42,8 +42,8 @@ std::optional<OperandProblem> free_size(Opcode op, const Shapes &s, unsigned a, 
   if (!s[a].present || (s[a].free_elements >= lo && s[a].free_elements <= hi)) return std::nullopt;
   const char *name = op_info(op).aps[a].name;
   if (lo == hi)
-    return problem(a, fmt::format("{} must have {} elements per partition ({}), not {}", name, lo, why,
-                                  s[a].free_elements));
+    return problem(
+        a, fmt::format("{} must have {} elements per partition ({}), not {}", name, lo, why, s[a].free_elements));
   return problem(a, fmt::format("{} must have {} to {} elements per partition ({}), not {}", name, lo, hi, why,
                                 s[a].free_elements));
 }
@@ -74,8 +74,8 @@ std::optional<OperandProblem> same_shape(Opcode op, const Shapes &s, unsigned a,
   if (!s[a].present || !s[b].present) return std::nullopt;
   if (s[a].partitions == s[b].partitions && s[a].free_elements == s[b].free_elements) return std::nullopt;
   const OpInfo &info = op_info(op);
-  return problem(b, fmt::format("{} is {} but {} is {}", info.aps[b].name, shape_str(s[b]), info.aps[a].name,
-                                shape_str(s[a])));
+  return problem(
+      b, fmt::format("{} is {} but {} is {}", info.aps[b].name, shape_str(s[b]), info.aps[a].name, shape_str(s[a])));
 }
 
 std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
@@ -161,9 +161,7 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
       return problem(F::operand1, "data and operand1 cannot both be in PSUM");
     return std::nullopt;
   }
-  case Opcode::reciprocal:
-    TRY(on_chip(op, s));
-    return same_shape(op, s, 0, 1);
+  case Opcode::reciprocal: TRY(on_chip(op, s)); return same_shape(op, s, 0, 1);
   case Opcode::tensor_partition_reduce: {
     using F = ap::tensor_partition_reduce;
     TRY(on_chip(op, s));
@@ -203,7 +201,8 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
                                          2 * s[F::segment_ids].free_elements, s[F::dst].free_elements));
     for (unsigned f : {unsigned(F::dst), unsigned(F::segment_ids)})
       if (s[f].dtype != Dtype::f32 && s[f].dtype != Dtype::i32)
-        return problem(f, fmt::format("{} must be f32 or i32, not {}", op_info(op).aps[f].name, dtype_name(s[f].dtype)));
+        return problem(f,
+                       fmt::format("{} must be f32 or i32, not {}", op_info(op).aps[f].name, dtype_name(s[f].dtype)));
     return std::nullopt;
   }
   case Opcode::dropout: {
@@ -278,8 +277,7 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
         return problem(f, fmt::format("{} must be f32 (the comparison is in fp32), not {}", op_info(op).aps[f].name,
                                       dtype_name(s[f].dtype)));
     }
-    if (!dtype_is_float(s[F::on_true].dtype))
-      return problem(F::on_true, "on_true must be a float dtype");
+    if (!dtype_is_float(s[F::on_true].dtype)) return problem(F::on_true, "on_true must be a float dtype");
     for (unsigned a : {unsigned(attr::range_select::cmp0), unsigned(attr::range_select::cmp1)})
       if (AluOp(attrs[a].i) == AluOp::not_equal)
         return problem(F::dst, fmt::format("{}: not_equal is not one of range_select's comparisons (is_equal, is_lt, "

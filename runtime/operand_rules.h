@@ -34,7 +34,7 @@ struct OperandShape {
 using OperandShapes = std::array<OperandShape, kMaxAps>;
 
 struct OperandProblem {
-  unsigned ap;  // the AP slot to point a diagnostic at
+  unsigned ap; // the AP slot to point a diagnostic at
   std::string message;
 };
 
@@ -54,8 +54,8 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operand
                                          const std::array<AttrValue, kMaxAttrs> &attrs);
 
 // Documented limits (docs/isa.md cites them).
-constexpr int64_t kBnStatsMaxFree = 512;       // nki.language.tile_size.bn_stats_fmax
-constexpr int64_t kMax8MinFree = 8;            // max8 / nc_find_index8: 8 ..
-constexpr int64_t kMax8MaxFree = 16384;        //   .. 16,384 elements per partition
+constexpr int64_t kBnStatsMaxFree = 512; // nki.language.tile_size.bn_stats_fmax
+constexpr int64_t kMax8MinFree = 8;      // max8 / nc_find_index8: 8 ..
+constexpr int64_t kMax8MaxFree = 16384;  //   .. 16,384 elements per partition
 
 } // namespace nk

@@ -167,7 +167,8 @@ llvm::Error write_output_file(llvm::StringRef path, const std::function<void(llv
 }
 
 llvm::Error write_output_file(llvm::StringRef path, llvm::StringRef bytes, const std::vector<std::string> &inputs) {
-  return write_output_file(path, [&](llvm::raw_ostream &os) { os << bytes; }, inputs);
+  return write_output_file(
+      path, [&](llvm::raw_ostream &os) { os << bytes; }, inputs);
 }
 
 } // namespace nk

@@ -31,7 +31,7 @@ public:
   OutputFiles() = default;
   OutputFiles(const OutputFiles &) = delete;
   OutputFiles &operator=(const OutputFiles &) = delete;
-  ~OutputFiles();  // discards whatever was staged and not committed
+  ~OutputFiles(); // discards whatever was staged and not committed
 
   // A path the run reads: an output may not be it. "-" (stdin) is ignored.
   void add_input(llvm::StringRef path);
@@ -55,14 +55,14 @@ public:
 
 private:
   struct Staged {
-    std::string target;  // where it goes (a symbolic link resolved)
-    std::string temp;    // the staged bytes
-    bool in_place;       // the target is a device, pipe or socket
+    std::string target; // where it goes (a symbolic link resolved)
+    std::string temp;   // the staged bytes
+    bool in_place;      // the target is a device, pipe or socket
   };
   std::vector<std::string> inputs_;
   std::vector<Staged> staged_;
   struct Reserved {
-    std::string path;  // as given
+    std::string path; // as given
     bool staged = false;
   };
   std::vector<Reserved> reserved_;
@@ -70,8 +70,7 @@ private:
 
 // One output file on its own: check, stage and commit. `inputs` are the
 // paths the caller read.
-llvm::Error write_output_file(llvm::StringRef path, llvm::StringRef bytes,
-                              const std::vector<std::string> &inputs = {});
+llvm::Error write_output_file(llvm::StringRef path, llvm::StringRef bytes, const std::vector<std::string> &inputs = {});
 llvm::Error write_output_file(llvm::StringRef path, const std::function<void(llvm::raw_ostream &)> &write,
                               const std::vector<std::string> &inputs = {});
 

@@ -46,8 +46,7 @@ std::optional<StreamId> parse_stream_name(std::string_view s) {
 }
 
 Stream &Program::stream(StreamId id) {
-  auto it = std::lower_bound(streams.begin(), streams.end(), id,
-                             [](const Stream &s, StreamId i) { return s.id < i; });
+  auto it = std::lower_bound(streams.begin(), streams.end(), id, [](const Stream &s, StreamId i) { return s.id < i; });
   if (it != streams.end() && it->id == id) return *it;
   return *streams.insert(it, Stream{id, {}});
 }

@@ -28,19 +28,16 @@ struct TensorDecl {
   uint64_t num_elements() const;
   uint64_t size_bytes() const { return num_elements() * dtype_size(dtype); }
   bool operator==(const TensorDecl &o) const {
-    return name == o.name && dtype == o.dtype && shape == o.shape &&
-           hbm_offset == o.hbm_offset && kind == o.kind;
+    return name == o.name && dtype == o.dtype && shape == o.shape && hbm_offset == o.hbm_offset && kind == o.kind;
   }
 };
 
 // A stream is identified by its engine and, for DMA, its queue number.
 struct StreamId {
   Engine engine = Engine::tensor;
-  uint8_t queue = 0;  // DMA queue index; 0 for compute engines
+  uint8_t queue = 0; // DMA queue index; 0 for compute engines
   bool operator==(const StreamId &o) const { return engine == o.engine && queue == o.queue; }
-  bool operator<(const StreamId &o) const {
-    return engine != o.engine ? engine < o.engine : queue < o.queue;
-  }
+  bool operator<(const StreamId &o) const { return engine != o.engine ? engine < o.engine : queue < o.queue; }
 };
 // "tensor", "vector", "scalar", "gpsimd", "dma0" .. "dma15".
 std::string stream_name(StreamId id);
@@ -53,9 +50,9 @@ struct Stream {
 };
 
 struct Program {
-  std::string kernel;             // kernel name
-  std::string target;             // "trn1" or "trn2"
-  uint64_t hbm_size = 0;          // bytes of HBM the program addresses
+  std::string kernel;    // kernel name
+  std::string target;    // "trn1" or "trn2"
+  uint64_t hbm_size = 0; // bytes of HBM the program addresses
   std::vector<TensorDecl> tensors;
   std::vector<std::string> files; // debug info: source files (DebugLoc::file is 1-based)
   std::vector<Stream> streams;    // at most one per StreamId, in StreamId order
@@ -65,8 +62,8 @@ struct Program {
   const TensorDecl *find_tensor(std::string_view name) const;
   uint64_t num_instructions() const;
   bool operator==(const Program &o) const {
-    return kernel == o.kernel && target == o.target && hbm_size == o.hbm_size &&
-           tensors == o.tensors && files == o.files && streams == o.streams;
+    return kernel == o.kernel && target == o.target && hbm_size == o.hbm_size && tensors == o.tensors &&
+           files == o.files && streams == o.streams;
   }
 };
 

@@ -32,7 +32,8 @@ namespace {
 class Writer {
 public:
   std::string out;
-  template <typename T> void put(T v) {
+  template <typename T>
+  void put(T v) {
     unsigned char b[sizeof(T)];
     uint64_t u = uint64_t(v);
     for (size_t i = 0; i < sizeof(T); ++i) b[i] = (unsigned char)(u >> (8 * i));
@@ -49,29 +50,28 @@ public:
   explicit Reader(llvm::StringRef b) : bytes(b) {}
   llvm::StringRef bytes;
   size_t pos = 0;
-  std::string error;  // first error; reads after it return zeros
+  std::string error; // first error; reads after it return zeros
 
   bool fail(const std::string &msg) {
     if (error.empty()) error = msg + " at byte " + std::to_string(pos);
     pos = bytes.size();
     return false;
   }
-  template <typename T> T get(const char *what) {
+  template <typename T>
+  T get(const char *what) {
     if (bytes.size() - pos < sizeof(T)) {
       fail(std::string("truncated file: expected ") + what);
       return T(0);
     }
     uint64_t u = 0;
-    for (size_t i = 0; i < sizeof(T); ++i)
-      u |= uint64_t((unsigned char)bytes[pos + i]) << (8 * i);
+    for (size_t i = 0; i < sizeof(T); ++i) u |= uint64_t((unsigned char)bytes[pos + i]) << (8 * i);
     pos += sizeof(T);
     return T(u);
   }
   std::string str(const char *what) {
     uint32_t n = get<uint32_t>(what);
     if (bytes.size() - pos < n) {
-      fail(std::string("truncated file: ") + what + " of " + std::to_string(n) +
-           " bytes");
+      fail(std::string("truncated file: ") + what + " of " + std::to_string(n) + " bytes");
       return {};
     }
     std::string s = bytes.substr(pos, n).str();
@@ -81,8 +81,8 @@ public:
   // A count of items each at least `min_item_bytes` long must fit in what is left.
   bool plausible_count(uint64_t n, size_t min_item_bytes, const char *what) {
     if (n > (bytes.size() - pos) / min_item_bytes)
-      return fail(std::string("truncated or corrupt file: ") + what + " count " +
-                  std::to_string(n) + " exceeds the remaining data");
+      return fail(std::string("truncated or corrupt file: ") + what + " count " + std::to_string(n) +
+                  " exceeds the remaining data");
     return true;
   }
   bool ok() const { return error.empty(); }
@@ -116,8 +116,8 @@ bool decode_ap(Reader &r, AccessPattern &a) {
   a.offset = r.get<uint64_t>("offset");
   a.num_dims = r.get<uint8_t>("dimension count");
   if (a.num_dims > kMaxHbmDims)
-    return r.fail("access pattern has " + std::to_string(a.num_dims) +
-                  " dimensions (at most " + std::to_string(kMaxHbmDims) + ")");
+    return r.fail("access pattern has " + std::to_string(a.num_dims) + " dimensions (at most " +
+                  std::to_string(kMaxHbmDims) + ")");
   for (unsigned i = 0; i < a.num_dims; ++i) {
     a.dims[i].stride = r.get<int64_t>("stride");
     a.dims[i].count = r.get<uint32_t>("count");
@@ -180,29 +180,27 @@ std::string encode_program(const Program &p) {
 }
 
 bool looks_like_program_file(llvm::StringRef bytes) {
-  return bytes.size() >= sizeof(kProgramMagic) &&
-         std::memcmp(bytes.data(), kProgramMagic, sizeof(kProgramMagic)) == 0;
+  return bytes.size() >= sizeof(kProgramMagic) && std::memcmp(bytes.data(), kProgramMagic, sizeof(kProgramMagic)) == 0;
 }
 
 llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
   auto err = [](const std::string &m) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", m.c_str());
   };
-  if (!looks_like_program_file(bytes))
-    return err("not an nkc program file (bad magic)");
+  if (!looks_like_program_file(bytes)) return err("not an nkc program file (bad magic)");
   Reader r(bytes);
   r.pos = sizeof(kProgramMagic);
   uint32_t version = r.get<uint32_t>("version");
   if (r.ok() && version != kProgramVersion)
-    return err("unsupported program file version " + std::to_string(version) +
-               " (this build reads version " + std::to_string(kProgramVersion) +
+    return err("unsupported program file version " + std::to_string(version) + " (this build reads version " +
+               std::to_string(kProgramVersion) +
                (version < kProgramVersion ? "; recompile the kernel or re-assemble its text)" : ")"));
   // The checksum covers everything before it, so a flipped bit anywhere
   // (including one that would decode to a different, valid program) is
   // caught before the structure is read.
   if (!r.ok() || bytes.size() < r.pos + 4) return err("truncated program file: no checksum");
   uint32_t stored = 0;
-  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);  // little-endian hosts only, as everywhere here
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4); // little-endian hosts only, as everywhere here
   bytes = bytes.drop_back(4);
   uint32_t computed = llvm::crc32(llvm::arrayRefFromStringRef(bytes));
   if (stored != computed)
@@ -223,8 +221,7 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
       uint8_t dt = r.get<uint8_t>("tensor dtype");
       uint8_t kind = r.get<uint8_t>("tensor kind");
       if (r.ok() && dt >= kNumDtypes) r.fail("tensor '" + t.name + "' has invalid dtype");
-      if (r.ok() && kind > uint8_t(TensorKind::scratch))
-        r.fail("tensor '" + t.name + "' has invalid kind");
+      if (r.ok() && kind > uint8_t(TensorKind::scratch)) r.fail("tensor '" + t.name + "' has invalid kind");
       t.dtype = Dtype(dt < kNumDtypes ? dt : 0);
       t.kind = TensorKind(kind <= 2 ? kind : 0);
       uint32_t rank = r.get<uint32_t>("tensor rank");
@@ -244,7 +241,10 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
       uint8_t eng = r.get<uint8_t>("stream engine");
       uint8_t queue = r.get<uint8_t>("stream queue");
       if (!r.ok()) break;
-      if (eng >= kNumEngines) { r.fail("invalid engine " + std::to_string(eng)); break; }
+      if (eng >= kNumEngines) {
+        r.fail("invalid engine " + std::to_string(eng));
+        break;
+      }
       StreamId id{Engine(eng), queue};
       if (id.engine != Engine::dma && queue != 0) {
         r.fail("compute stream with a queue number");
@@ -262,15 +262,18 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
       for (uint64_t k = 0; k < n && r.ok(); ++k) {
         uint8_t opc = r.get<uint8_t>("opcode");
         if (!r.ok()) break;
-        if (opc >= kNumOpcodes) { r.fail("invalid opcode " + std::to_string(opc)); break; }
+        if (opc >= kNumOpcodes) {
+          r.fail("invalid opcode " + std::to_string(opc));
+          break;
+        }
         Instruction inst = Instruction::make(Opcode(opc));
         const OpInfo &info = op_info(inst.op);
         for (unsigned i = 0; i < info.num_aps && r.ok(); ++i) decode_ap(r, inst.ap[i]);
         for (unsigned i = 0; i < info.num_attrs && r.ok(); ++i) {
           int64_t v = r.get<int64_t>("attribute");
           if (r.ok() && !attr_in_range(info.attrs[i].kind, v))
-            r.fail(std::string(info.name) + " attribute '" + info.attrs[i].name +
-                   "' has invalid value " + std::to_string(v));
+            r.fail(std::string(info.name) + " attribute '" + info.attrs[i].name + "' has invalid value " +
+                   std::to_string(v));
           inst.attr[i].i = v;
         }
         insts.push_back(inst);
@@ -284,8 +287,8 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
       inst.loc.line = r.get<uint32_t>("debug line");
       inst.loc.col = r.get<uint32_t>("debug column");
       if (r.ok() && inst.loc.file > p.files.size())
-        r.fail("debug location names file " + std::to_string(inst.loc.file) +
-               " but the program lists " + std::to_string(p.files.size()));
+        r.fail("debug location names file " + std::to_string(inst.loc.file) + " but the program lists " +
+               std::to_string(p.files.size()));
     }
   }
   if (r.ok() && r.pos != bytes.size())
@@ -297,14 +300,12 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
 llvm::Expected<Program> load_program_file(llvm::StringRef path) {
   auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false);
   if (!buf)
-    return llvm::createStringError(buf.getError(), "%s: %s", path.str().c_str(),
-                                   buf.getError().message().c_str());
+    return llvm::createStringError(buf.getError(), "%s: %s", path.str().c_str(), buf.getError().message().c_str());
   llvm::StringRef bytes = (*buf)->getBuffer();
   if (looks_like_program_file(bytes)) {
     auto p = decode_program(bytes);
     if (!p)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
-                                     path.str().c_str(),
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s", path.str().c_str(),
                                      llvm::toString(p.takeError()).c_str());
     return p;
   }

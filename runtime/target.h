@@ -12,35 +12,35 @@
 namespace nk {
 
 struct Target {
-  const char *name;         // "trn1", "trn2"
-  const char *description;  // e.g. "NeuronCore-v2 (Trn1/Inf2)"
-  unsigned nc_version;      // NeuronCore generation (NKI's nc_version): 2 trn1, 3 trn2
+  const char *name;        // "trn1", "trn2"
+  const char *description; // e.g. "NeuronCore-v2 (Trn1/Inf2)"
+  unsigned nc_version;     // NeuronCore generation (NKI's nc_version): 2 trn1, 3 trn2
 
   // On-chip memories.
-  unsigned partitions;                // SBUF/PSUM partitions
+  unsigned partitions; // SBUF/PSUM partitions
   uint64_t sbuf_bytes_per_partition;
   uint64_t psum_bytes_per_partition;
-  unsigned psum_banks;                // banks per partition
-  bool psum_accumulate_fp32_only;     // matmul into PSUM must be fp32
+  unsigned psum_banks;            // banks per partition
+  bool psum_accumulate_fp32_only; // matmul into PSUM must be fp32
 
   // Tensor engine limits.
-  unsigned pe_max_contraction;        // K (partitions of both operands)
-  unsigned pe_max_stationary_free;    // M
-  unsigned pe_max_moving_free;        // N
-  unsigned dve_transpose_max;         // Vector-engine transpose block edge
+  unsigned pe_max_contraction;     // K (partitions of both operands)
+  unsigned pe_max_stationary_free; // M
+  unsigned pe_max_moving_free;     // N
+  unsigned dve_transpose_max;      // Vector-engine transpose block edge
 
   // Engine clocks in GHz, indexed by Engine (dma unused).
   double clock_ghz[kNumEngines];
 
   // Cost model parameters (cycles of the engine running the instruction).
-  unsigned min_ii_cycles;             // minimum initiation interval
-  unsigned sbuf_access_cycles;        // fixed access latency per instruction
-  unsigned semaphore_cycles;          // a sem_signal / satisfied sem_wait
-  unsigned pe_fp32_factor;            // fp32 matmul is this many times slower
-  unsigned pe_stationary_min;         // min(pe_stationary_min, M) term
-  unsigned gpsimd_fixed_cycles;       // iota / affine_select fixed cost
-  unsigned min_ii_dynamic_cycles;     // MIN_II_DYNAMIC: tensor_copy_dynamic_src/dst
-  double speedup[kNumEngines];        // per-engine throughput multiplier vs v2
+  unsigned min_ii_cycles;         // minimum initiation interval
+  unsigned sbuf_access_cycles;    // fixed access latency per instruction
+  unsigned semaphore_cycles;      // a sem_signal / satisfied sem_wait
+  unsigned pe_fp32_factor;        // fp32 matmul is this many times slower
+  unsigned pe_stationary_min;     // min(pe_stationary_min, M) term
+  unsigned gpsimd_fixed_cycles;   // iota / affine_select fixed cost
+  unsigned min_ii_dynamic_cycles; // MIN_II_DYNAMIC: tensor_copy_dynamic_src/dst
+  double speedup[kNumEngines];    // per-engine throughput multiplier vs v2
   // An instruction that reads what an earlier instruction of the same engine
   // wrote starts no earlier than that one's start + busy + this.
   unsigned dependent_latency_cycles[kNumEngines];
@@ -69,9 +69,7 @@ struct Target {
 
   uint64_t sbuf_bytes() const { return sbuf_bytes_per_partition * partitions; }
   uint64_t psum_bank_bytes() const { return psum_bytes_per_partition / psum_banks; }
-  double cycles_to_ns(Engine e, double cycles) const {
-    return cycles / clock_ghz[unsigned(e)];
-  }
+  double cycles_to_ns(Engine e, double cycles) const { return cycles / clock_ghz[unsigned(e)]; }
 };
 
 const Target *find_target(std::string_view name);

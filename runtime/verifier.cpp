@@ -21,10 +21,10 @@ public:
     check_header();
     for (const Stream &s : prog.streams) {
       if (s.id.engine == Engine::dma && s.id.queue >= target.dma_queues)
-        report_stream(s, fmt::format("DMA queue {} does not exist on {} (it has {} queues)",
-                                     s.id.queue, target.name, target.dma_queues));
+        report_stream(s, fmt::format("DMA queue {} does not exist on {} (it has {} queues)", s.id.queue, target.name,
+                                     target.dma_queues));
       for (size_t i = 0; i < s.insts.size() && errors.size() < max_errors; ++i) {
-        where.clear();  // formatted only if this instruction has a problem
+        where.clear(); // formatted only if this instruction has a problem
         cur_stream = &s;
         cur_index = i;
         check_instruction(s.id.engine, s.insts[i]);
@@ -55,19 +55,16 @@ private:
 
   static bool is_identifier(const std::string &s) {
     if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
   }
 
   void check_header() {
     where = "program";
     if (!is_identifier(prog.kernel)) report(fmt::format("kernel name '{}' is not an identifier", prog.kernel));
     if (prog.target != target.name)
-      report(fmt::format("program is built for target '{}' but is being checked for '{}'",
-                         prog.target, target.name));
+      report(fmt::format("program is built for target '{}' but is being checked for '{}'", prog.target, target.name));
     if (prog.hbm_size > target.hbm_bytes)
-      report(fmt::format("needs {} bytes of HBM (.hbm_size), more than the {}", prog.hbm_size,
-                         hbm_capacity(target)));
+      report(fmt::format("needs {} bytes of HBM (.hbm_size), more than the {}", prog.hbm_size, hbm_capacity(target)));
     for (size_t i = 0; i < prog.tensors.size(); ++i) {
       const TensorDecl &t = prog.tensors[i];
       where = "tensor '" + t.name + "'";
@@ -77,14 +74,19 @@ private:
       __int128 bytes = dtype_size(t.dtype);
       bool bad_dim = false;
       for (int64_t d : t.shape) {
-        if (d < 0) bad_dim = true;
-        else bytes *= d;
+        if (d < 0)
+          bad_dim = true;
+        else
+          bytes *= d;
         if (bytes > (__int128(1) << 62)) bad_dim = true;
       }
-      if (bad_dim) { report("has a negative or absurdly large shape"); continue; }
+      if (bad_dim) {
+        report("has a negative or absurdly large shape");
+        continue;
+      }
       if (__int128(t.hbm_offset) + bytes > __int128(prog.hbm_size))
-        report(fmt::format("bytes [{}, {}) lie outside HBM ({} bytes)", t.hbm_offset,
-                           uint64_t(t.hbm_offset + bytes), prog.hbm_size));
+        report(fmt::format("bytes [{}, {}) lie outside HBM ({} bytes)", t.hbm_offset, uint64_t(t.hbm_offset + bytes),
+                           prog.hbm_size));
       for (size_t j = 0; j < i; ++j) {
         const TensorDecl &o = prog.tensors[j];
         __int128 ob = __int128(o.size_bytes());
@@ -100,14 +102,20 @@ private:
     __int128 lo = a.offset, hi = a.offset;
     for (unsigned i = 0; i < a.num_dims; ++i) {
       __int128 span = __int128(a.dims[i].stride) * (__int128(a.dims[i].count) - 1) * dtype_size(a.dtype);
-      if (span < 0) lo += span; else hi += span;
+      if (span < 0)
+        lo += span;
+      else
+        hi += span;
     }
     return {lo, hi + dtype_size(a.dtype)};
   }
 
   bool check_ap(Engine engine, const char *field, const AccessPattern &a) {
     bool ok = true;
-    auto bad = [&](const std::string &m) { report(fmt::format("{} {}", field, m)); ok = false; };
+    auto bad = [&](const std::string &m) {
+      report(fmt::format("{} {}", field, m));
+      ok = false;
+    };
     // More dims than an access pattern holds: nothing else about it can be
     // read (an in-memory Program can say anything; the decoder refuses it).
     const unsigned max_dims = a.on_chip() ? kMaxFreeDims : kMaxHbmDims;
@@ -122,19 +130,21 @@ private:
       if (unsigned(a.start_partition) + a.num_partitions > target.partitions)
         bad(fmt::format("partitions [{}, {}) exceed the {} partitions", a.start_partition,
                         unsigned(a.start_partition) + a.num_partitions, target.partitions));
-      uint64_t cap = a.mem == Memory::sbuf ? target.sbuf_bytes_per_partition
-                                           : target.psum_bytes_per_partition;
+      uint64_t cap = a.mem == Memory::sbuf ? target.sbuf_bytes_per_partition : target.psum_bytes_per_partition;
       auto [lo, hi] = extent(a);
       if (lo < 0 || hi > __int128(cap))
-        bad(fmt::format("bytes [{}, {}) per partition lie outside {} ({} bytes per partition)",
-                        int64_t(lo), int64_t(std::min<__int128>(hi, INT64_MAX)), memory_name(a.mem), cap));
+        bad(fmt::format("bytes [{}, {}) per partition lie outside {} ({} bytes per partition)", int64_t(lo),
+                        int64_t(std::min<__int128>(hi, INT64_MAX)), memory_name(a.mem), cap));
       if (engine != Engine::dma && a.num_partitions > 0) {
         unsigned n = a.num_partitions, s = a.start_partition;
         bool aligned = n > 64 ? s == 0 : n > 32 ? (s == 0 || s == 64) : (s % 32 == 0);
         if (!aligned)
           bad(fmt::format("starts at partition {}: a compute-engine access of {} partitions "
-                          "must start at {}", s, n,
-                          n > 64 ? "0" : n > 32 ? "0 or 64" : "0, 32, 64 or 96"));
+                          "must start at {}",
+                          s, n,
+                          n > 64   ? "0"
+                          : n > 32 ? "0 or 64"
+                                   : "0, 32, 64 or 96"));
       }
       if (a.mem == Memory::psum && engine == Engine::gpsimd) bad("is in PSUM, which GpSimd cannot access");
     } else {
@@ -179,15 +189,15 @@ private:
     }
     for (unsigned i = 0; i < info.num_attrs; ++i)
       if (info.attrs[i].kind == AttrKind::Sem && uint64_t(inst.attr[i].i) >= target.num_semaphores) {
-        report(fmt::format("semaphore {} does not exist ({} has {})", inst.attr[i].i, target.name,
-                           target.num_semaphores));
+        report(
+            fmt::format("semaphore {} does not exist ({} has {})", inst.attr[i].i, target.name, target.num_semaphores));
         ok = false;
       }
-    if (auto problem = check_alu_attrs(inst)) {  // isa.def's NK_ALU_RULE rows
+    if (auto problem = check_alu_attrs(inst)) { // isa.def's NK_ALU_RULE rows
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
-    if (auto problem = check_operand_rules(inst, &target)) {  // runtime/operand_rules.h
+    if (auto problem = check_operand_rules(inst, &target)) { // runtime/operand_rules.h
       report(problem->message);
       ok = false;
     }
@@ -198,24 +208,24 @@ private:
     const OpInfo &info = op_info(inst.op);
     const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
     if (x.on_chip() && y.on_chip() && x.num_partitions != y.num_partitions)
-      report(fmt::format("{} has {} partitions but {} has {}", info.aps[a].name, x.num_partitions,
-                         info.aps[b].name, y.num_partitions));
+      report(fmt::format("{} has {} partitions but {} has {}", info.aps[a].name, x.num_partitions, info.aps[b].name,
+                         y.num_partitions));
     else if (x.free_elements() != y.free_elements())
-      report(fmt::format("{} has {} elements per partition but {} has {}", info.aps[a].name,
-                         x.free_elements(), info.aps[b].name, y.free_elements()));
+      report(fmt::format("{} has {} elements per partition but {} has {}", info.aps[a].name, x.free_elements(),
+                         info.aps[b].name, y.free_elements()));
   }
   void per_partition_scalar(const Instruction &inst, unsigned s, unsigned ref) {
     const OpInfo &info = op_info(inst.op);
     const AccessPattern &x = inst.ap[s];
     if (!x.present()) return;
     if (x.num_partitions != inst.ap[ref].num_partitions || x.free_elements() != 1)
-      report(fmt::format("{} must be one element per partition over {} partitions (it is {} x {})",
-                         info.aps[s].name, inst.ap[ref].num_partitions, x.num_partitions, x.free_elements()));
+      report(fmt::format("{} must be one element per partition over {} partitions (it is {} x {})", info.aps[s].name,
+                         inst.ap[ref].num_partitions, x.num_partitions, x.free_elements()));
   }
   void need_mem(const Instruction &inst, unsigned s, Memory m, const char *why) {
     if (inst.ap[s].mem != m)
-      report(fmt::format("{} must be in {} ({}), not {}", op_info(inst.op).aps[s].name, memory_name(m),
-                         why, memory_name(inst.ap[s].mem)));
+      report(fmt::format("{} must be in {} ({}), not {}", op_info(inst.op).aps[s].name, memory_name(m), why,
+                         memory_name(inst.ap[s].mem)));
   }
   void within_psum_bank(const Instruction &inst, unsigned s) {
     const AccessPattern &a = inst.ap[s];
@@ -241,19 +251,19 @@ private:
       need_mem(inst, F::moving, Memory::sbuf, "matmul operands come from SBUF");
       need_mem(inst, F::dst, Memory::psum, "matmul results land in PSUM");
       if (st.num_partitions != mv.num_partitions)
-        report(fmt::format("contraction mismatch: stationary has {} partitions, moving has {}",
-                           st.num_partitions, mv.num_partitions));
+        report(fmt::format("contraction mismatch: stationary has {} partitions, moving has {}", st.num_partitions,
+                           mv.num_partitions));
       if (st.num_partitions > target.pe_max_contraction)
         report(fmt::format("contraction of {} exceeds {}", st.num_partitions, target.pe_max_contraction));
       if (st.free_elements() > target.pe_max_stationary_free)
-        report(fmt::format("stationary free size {} exceeds the Tensor engine's {}",
-                           st.free_elements(), target.pe_max_stationary_free));
+        report(fmt::format("stationary free size {} exceeds the Tensor engine's {}", st.free_elements(),
+                           target.pe_max_stationary_free));
       if (mv.free_elements() > target.pe_max_moving_free)
         report(fmt::format("moving free size {} exceeds the Tensor engine's {}", mv.free_elements(),
                            target.pe_max_moving_free));
       if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
-        report(fmt::format("dst must be [{} | {}] (stationary free x moving free), it is [{} | {}]",
-                           st.free_elements(), mv.free_elements(), d.num_partitions, d.free_elements()));
+        report(fmt::format("dst must be [{} | {}] (stationary free x moving free), it is [{} | {}]", st.free_elements(),
+                           mv.free_elements(), d.num_partitions, d.free_elements()));
       if (target.psum_accumulate_fp32_only && d.dtype != Dtype::f32)
         report(fmt::format("PSUM matmul results must be f32 on {}, dst is {}", target.name, dtype_name(d.dtype)));
       within_psum_bank(inst, F::dst);
@@ -272,15 +282,12 @@ private:
           report(fmt::format("src free size {} exceeds {}", s.free_elements(), target.pe_max_stationary_free));
         within_psum_bank(inst, F::dst);
       } else if (s.num_partitions > target.dve_transpose_max || s.free_elements() > target.dve_transpose_max) {
-        report(fmt::format("a Vector-engine transpose handles at most {}x{}, src is {}x{}",
-                           target.dve_transpose_max, target.dve_transpose_max, s.num_partitions,
-                           s.free_elements()));
+        report(fmt::format("a Vector-engine transpose handles at most {}x{}, src is {}x{}", target.dve_transpose_max,
+                           target.dve_transpose_max, s.num_partitions, s.free_elements()));
       }
       break;
     }
-    case Opcode::tensor_copy:
-      same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
-      break;
+    case Opcode::tensor_copy: same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src); break;
     case Opcode::tensor_tensor: {
       using F = ap::tensor_tensor;
       same_shape(inst, F::dst, F::src0);
@@ -315,8 +322,8 @@ private:
       for (unsigned i = 0; i < s.num_dims; ++i)
         if (!(axes & (int64_t(1) << (s.num_dims - 1 - i)))) kept *= s.dims[i].count;
       if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
-        report(fmt::format("dst must be [{} | {}] after the reduction, it is [{} | {}]", s.num_partitions,
-                           kept, d.num_partitions, d.free_elements()));
+        report(fmt::format("dst must be [{} | {}] after the reduction, it is [{} | {}]", s.num_partitions, kept,
+                           d.num_partitions, d.free_elements()));
       break;
     }
     case Opcode::activation: {
@@ -335,14 +342,15 @@ private:
       same_shape(inst, F::dst, F::predicate);
       same_shape(inst, F::dst, F::on_true);
       const AccessPattern &f = inst.ap[F::on_false];
-      if (f.present() && f.free_elements() != 1) same_shape(inst, F::dst, F::on_false);
-      else per_partition_scalar(inst, F::on_false, F::dst);
+      if (f.present() && f.free_elements() != 1)
+        same_shape(inst, F::dst, F::on_false);
+      else
+        per_partition_scalar(inst, F::on_false, F::dst);
       break;
     }
     case Opcode::iota:
-    case Opcode::memset:
-      break;
-    case Opcode::tensor_tensor_scan:  // runtime/operand_rules.cpp (checked in check())
+    case Opcode::memset: break;
+    case Opcode::tensor_tensor_scan: // runtime/operand_rules.cpp (checked in check())
     case Opcode::bn_stats:
     case Opcode::bn_aggr:
     case Opcode::max8:
@@ -356,8 +364,7 @@ private:
     case Opcode::local_gather:
     case Opcode::tensor_copy_dynamic_src:
     case Opcode::tensor_copy_dynamic_dst:
-    case Opcode::range_select:
-      break;
+    case Opcode::range_select: break;
     case Opcode::sem_signal:
     case Opcode::sem_wait:
       if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");

@@ -17,8 +17,7 @@
 namespace nk {
 
 // Problems found, one message each ("stream vector, #3 (tensor_tensor): ...").
-std::vector<std::string> find_verifier_errors(const Program &p, const Target &t,
-                                              size_t max_errors = 100);
+std::vector<std::string> find_verifier_errors(const Program &p, const Target &t, size_t max_errors = 100);
 // Of the engines in `candidates`, those on which `inst` passes every rule
 // above (HBM bounds aside): where the compiler may place it. The single
 // source of "GpSimd cannot touch PSUM", "a Tensor-engine transpose lands in

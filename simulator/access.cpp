@@ -12,8 +12,10 @@ std::optional<Extent> row_extent(const AccessPattern &a) {
   for (unsigned d = 0; d < a.num_dims && d < kMaxHbmDims; ++d) {
     if (a.dims[d].count == 0) return Extent{int64_t(a.offset), int64_t(a.offset)};
     __int128 span = __int128(a.dims[d].stride) * esz * __int128(a.dims[d].count - 1);
-    if (span < 0) lo += span;
-    else hi += span;
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
   }
   const __int128 lim = __int128(INT64_MAX);
   if (lo < -lim || hi > lim) return std::nullopt;
@@ -22,18 +24,25 @@ std::optional<Extent> row_extent(const AccessPattern &a) {
 
 namespace {
 
-template <typename T> inline T load_raw(const uint8_t *p) {
+template <typename T>
+inline T load_raw(const uint8_t *p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
   return v;
 }
-template <typename T> inline void store_raw(uint8_t *p, T v) { std::memcpy(p, &v, sizeof(T)); }
+template <typename T>
+inline void store_raw(uint8_t *p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
 
 // Converts one strided run into fp32; the dtype switch sits outside the loop.
 void load_run(Dtype t, const uint8_t *p, uint64_t n, int64_t stride, float *out) {
   switch (t) {
   case Dtype::f32:
-    if (stride == 4) { std::memcpy(out, p, n * 4); return; }
+    if (stride == 4) {
+      std::memcpy(out, p, n * 4);
+      return;
+    }
     for (uint64_t i = 0; i < n; ++i) out[i] = load_raw<float>(p + int64_t(i) * stride);
     return;
   case Dtype::bf16:
@@ -54,7 +63,10 @@ void load_run(Dtype t, const uint8_t *p, uint64_t n, int64_t stride, float *out)
 void store_run(Dtype t, uint8_t *p, uint64_t n, int64_t stride, const float *in) {
   switch (t) {
   case Dtype::f32:
-    if (stride == 4) { std::memcpy(p, in, n * 4); return; }
+    if (stride == 4) {
+      std::memcpy(p, in, n * 4);
+      return;
+    }
     for (uint64_t i = 0; i < n; ++i) store_raw<float>(p + int64_t(i) * stride, in[i]);
     return;
   case Dtype::bf16:
@@ -119,7 +131,7 @@ void gather_row_i64(const AccessPattern &a, const uint8_t *row, int64_t *out) {
     const uint8_t *p = row + off;
     for (uint64_t i = 0; i < n; ++i) {
       const uint8_t *e = p + int64_t(i) * stride;
-      out[i] = a.dtype == Dtype::i32 ? int64_t(load_raw<int32_t>(e))
+      out[i] = a.dtype == Dtype::i32  ? int64_t(load_raw<int32_t>(e))
                : a.dtype == Dtype::u8 ? int64_t(*e)
                                       : int64_t(load_as_f32(a.dtype, e));
     }
@@ -133,9 +145,12 @@ void scatter_row_i64(const AccessPattern &a, uint8_t *row, const int64_t *in) {
     for (uint64_t i = 0; i < n; ++i) {
       uint8_t *e = p + int64_t(i) * stride;
       // Integer results keep their low bits, as a bitwise unit would.
-      if (a.dtype == Dtype::i32) store_raw<int32_t>(e, int32_t(uint32_t(uint64_t(in[i]))));
-      else if (a.dtype == Dtype::u8) *e = uint8_t(uint64_t(in[i]));
-      else store_from_f32(a.dtype, e, float(in[i]));
+      if (a.dtype == Dtype::i32)
+        store_raw<int32_t>(e, int32_t(uint32_t(uint64_t(in[i]))));
+      else if (a.dtype == Dtype::u8)
+        *e = uint8_t(uint64_t(in[i]));
+      else
+        store_from_f32(a.dtype, e, float(in[i]));
     }
     in += n;
   });
@@ -145,14 +160,17 @@ void row_footprint(const AccessPattern &a, bool coarse, std::vector<ByteRun> &ru
   runs.clear();
   const int64_t esz = dtype_size(a.dtype);
   auto add = [&](int64_t lo, int64_t hi) {
-    if (!runs.empty() && runs.back().hi == lo) runs.back().hi = hi;
-    else if (!runs.empty() && runs.back().lo == hi) runs.back().lo = lo;
-    else runs.push_back({lo, hi});
+    if (!runs.empty() && runs.back().hi == lo)
+      runs.back().hi = hi;
+    else if (!runs.empty() && runs.back().lo == hi)
+      runs.back().lo = lo;
+    else
+      runs.push_back({lo, hi});
   };
   for_each_inner_run(a, [&](int64_t off, uint64_t n, int64_t stride) {
     int64_t last = off + stride * int64_t(n - 1);
     if (stride == 0) {
-      add(off, off + esz);  // a broadcast dim re-reads one element
+      add(off, off + esz); // a broadcast dim re-reads one element
     } else if (stride == esz || stride == -esz || n == 1 || coarse) {
       add(std::min(off, last), std::max(off, last) + esz);
     } else {

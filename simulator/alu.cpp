@@ -11,10 +11,12 @@ namespace {
 inline float max_nan(float a, float b) { return (a != a || a > b) ? a : b; }
 inline float min_nan(float a, float b) { return (a != a || a < b) ? a : b; }
 
-template <typename F> void loop2(const float *a, const float *b, float *out, size_t n, F f) {
+template <typename F>
+void loop2(const float *a, const float *b, float *out, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
 }
-template <typename F> void loop1(const float *a, float s, float *out, size_t n, F f) {
+template <typename F>
+void loop1(const float *a, float s, float *out, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) out[i] = f(a[i], s);
 }
 
@@ -40,28 +42,25 @@ float alu_apply(AluOp op, float a, float b) {
   // Bitwise ops on fp32 are refused by validation; keep them total anyway.
   case AluOp::bitwise_and:
   case AluOp::bitwise_or:
-  case AluOp::bitwise_xor:
-    return float(alu_apply_int(op, f32_to_i32(a), f32_to_i32(b)));
+  case AluOp::bitwise_xor: return float(alu_apply_int(op, f32_to_i32(a), f32_to_i32(b)));
   }
   return a;
 }
 
 // The common ops get their own loops (vectorisable); the rest go through
 // alu_apply element by element.
-#define NK_ALU_FAST(X)                                   \
-  X(add, x + y)                                          \
-  X(subtract, x - y)                                     \
-  X(multiply, x * y)                                     \
-  X(divide, x / y)                                       \
-  X(max, max_nan(x, y))                                  \
+#define NK_ALU_FAST(X)                                                                                                 \
+  X(add, x + y)                                                                                                        \
+  X(subtract, x - y)                                                                                                   \
+  X(multiply, x *y)                                                                                                    \
+  X(divide, x / y)                                                                                                     \
+  X(max, max_nan(x, y))                                                                                                \
   X(min, min_nan(x, y))
 
 void alu_tensor_tensor(AluOp op, const float *a, const float *b, float *out, size_t n) {
   switch (op) {
-#define X(e, expr)                                                                 \
-  case AluOp::e:                                                                   \
-    loop2(a, b, out, n, [](float x, float y) { return expr; });                    \
-    return;
+#define X(e, expr)                                                                                                     \
+  case AluOp::e: loop2(a, b, out, n, [](float x, float y) { return expr; }); return;
     NK_ALU_FAST(X)
 #undef X
   default:
@@ -77,10 +76,8 @@ void alu_tensor_scalar(AluOp op, const float *a, float s, bool reverse, float *o
   }
   if (!reverse) {
     switch (op) {
-#define X(e, expr)                                                                 \
-  case AluOp::e:                                                                   \
-    loop1(a, s, out, n, [](float x, float y) { return expr; });                    \
-    return;
+#define X(e, expr)                                                                                                     \
+  case AluOp::e: loop1(a, s, out, n, [](float x, float y) { return expr; }); return;
       NK_ALU_FAST(X)
 #undef X
     default:
@@ -109,7 +106,7 @@ float act_apply(ActFunc f, float x) {
   case ActFunc::reciprocal: return 1.0f / x;
   case ActFunc::tanh: return std::tanh(x);
   case ActFunc::sigmoid: return 1.0f / (1.0f + std::exp(-x));
-  case ActFunc::gelu:  // the tanh approximation, as docs/isa.md states
+  case ActFunc::gelu: // the tanh approximation, as docs/isa.md states
     return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
   case ActFunc::silu: return x / (1.0f + std::exp(-x));
   case ActFunc::relu: return x != x ? x : (x > 0.0f ? x : 0.0f);

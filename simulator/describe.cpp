@@ -32,8 +32,7 @@ std::string describe_operands(const Instruction &inst) {
   std::string out;
   llvm::raw_string_ostream os(out);
   for (unsigned i = 0; i < info.num_aps; ++i)
-    if (inst.ap[i].present())
-      os << ' ' << info.aps[i].name << '=' << format_access_pattern(inst.ap[i]);
+    if (inst.ap[i].present()) os << ' ' << info.aps[i].name << '=' << format_access_pattern(inst.ap[i]);
   print_attributes(os, inst);
   os.flush();
   if (!out.empty() && out[0] == ' ') out.erase(0, 1);

@@ -11,8 +11,8 @@ namespace {
 constexpr double kEndSlackNs = 1e-6;
 } // namespace
 
-void DmaModel::add(uint64_t id, double flow_start, const std::vector<double> &engine_work,
-                   bool uses_hbm, unsigned queue) {
+void DmaModel::add(uint64_t id, double flow_start, const std::vector<double> &engine_work, bool uses_hbm,
+                   unsigned queue) {
   if (queue >= queues_.size()) queues_.resize(queue + 1);
   Transfer tr{id, flow_start, uses_hbm, queue, {}};
   for (unsigned e = 0; e < engine_work.size() && e < num_engines_; ++e)
@@ -50,7 +50,7 @@ void DmaModel::advance(double t, std::vector<uint64_t> &ended) {
       ended.push_back(f.id);
       queues_[f.queue].flowing = false;
     } else {
-      if (keep != i) flowing_[keep] = std::move(f);  // never self-move: it would empty the pieces
+      if (keep != i) flowing_[keep] = std::move(f); // never self-move: it would empty the pieces
       ++keep;
     }
   }

@@ -35,16 +35,15 @@ public:
   // `num_engines` DMA engines of `engine_bytes_per_ns` each; HBM traffic of
   // all engines together is capped at `hbm_bytes_per_ns`.
   DmaModel(unsigned num_engines, double engine_bytes_per_ns, double hbm_bytes_per_ns)
-      : num_engines_(num_engines), engine_bytes_per_ns_(engine_bytes_per_ns),
-        hbm_bytes_per_ns_(hbm_bytes_per_ns), load_(num_engines, 0) {}
+      : num_engines_(num_engines), engine_bytes_per_ns_(engine_bytes_per_ns), hbm_bytes_per_ns_(hbm_bytes_per_ns),
+        load_(num_engines, 0) {}
 
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
   // A transfer whose bytes start flowing at `flow_start` (issue + latency),
   // with `engine_work[e]` bytes of work for engine e (size num_engines; zero:
   // not used). A transfer with no work ends when it would start to flow.
-  void add(uint64_t id, double flow_start, const std::vector<double> &engine_work, bool uses_hbm,
-           unsigned queue = 0);
+  void add(uint64_t id, double flow_start, const std::vector<double> &engine_work, bool uses_hbm, unsigned queue = 0);
   // Time of the next flow start or end; kNever when idle.
   double next_event() const { return next_; }
   // Advances to `t` (<= next_event()) and appends the transfers that ended.
@@ -54,19 +53,19 @@ public:
 private:
   struct Piece {
     unsigned engine;
-    double remaining;  // bytes of work
+    double remaining; // bytes of work
     double rate = 0;
   };
   struct Transfer {
     uint64_t id;
-    double start;  // flow start: issue + latency
+    double start; // flow start: issue + latency
     bool uses_hbm;
     unsigned queue;
-    std::vector<Piece> pieces;  // unfinished pieces only, while flowing
+    std::vector<Piece> pieces; // unfinished pieces only, while flowing
   };
   struct Queue {
-    std::deque<Transfer> waiting;  // issue order
-    bool flowing = false;          // its front transfer is in flowing_
+    std::deque<Transfer> waiting; // issue order
+    bool flowing = false;         // its front transfer is in flowing_
   };
   void recompute_rates();
   double compute_next_event() const;
@@ -75,10 +74,10 @@ private:
   double engine_bytes_per_ns_;
   double hbm_bytes_per_ns_;
   double now_ = 0;
-  double next_ = kNever;  // cached: the scheduler asks after every step
-  std::vector<Queue> queues_;      // by queue id
-  std::vector<Transfer> flowing_;  // at most one per queue, in start order
-  std::vector<unsigned> load_;     // pieces per engine (scratch)
+  double next_ = kNever;          // cached: the scheduler asks after every step
+  std::vector<Queue> queues_;     // by queue id
+  std::vector<Transfer> flowing_; // at most one per queue, in start order
+  std::vector<unsigned> load_;    // pieces per engine (scratch)
   size_t num_waiting_ = 0;
 };
 

@@ -18,8 +18,8 @@ typedef float V8 __attribute__((vector_size(32)));
 typedef float V16 __attribute__((vector_size(64)));
 
 template <typename V, int MV, int NB>
-__attribute__((always_inline)) inline void kernel(const float *S, const float *Vm, unsigned K,
-                                                  uint64_t M, uint64_t N, float *Ot) {
+__attribute__((always_inline)) inline void kernel(const float *S, const float *Vm, unsigned K, uint64_t M, uint64_t N,
+                                                  float *Ot) {
   constexpr int W = sizeof(V) / sizeof(float);
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
   for (uint64_t n0 = 0; n0 < N; n0 += NB) {
@@ -48,13 +48,13 @@ void matmul_generic(const float *S, const float *V, unsigned K, uint64_t M, uint
   kernel<V4, 2, 4>(S, V, K, M, N, Ot);
 }
 
-__attribute__((target("avx2"))) void matmul_avx2(const float *S, const float *V, unsigned K,
-                                                 uint64_t M, uint64_t N, float *Ot) {
+__attribute__((target("avx2"))) void matmul_avx2(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N,
+                                                 float *Ot) {
   kernel<V8, 2, 4>(S, V, K, M, N, Ot);
 }
 
-__attribute__((target("avx512f"))) void matmul_avx512(const float *S, const float *V, unsigned K,
-                                                      uint64_t M, uint64_t N, float *Ot) {
+__attribute__((target("avx512f"))) void matmul_avx512(const float *S, const float *V, unsigned K, uint64_t M,
+                                                      uint64_t N, float *Ot) {
   kernel<V16, 4, 4>(S, V, K, M, N, Ot);
 }
 
@@ -87,8 +87,7 @@ bool matmul_supported(MatmulIsa isa) {
   return false;
 }
 
-void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M,
-                     uint64_t N, float *Ot) {
+void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot) {
   pick(isa)(S, V, K, M, N, Ot);
 }
 

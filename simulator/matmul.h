@@ -27,7 +27,6 @@ inline uint64_t matmul_moving_stride(uint64_t n) { return (n + 3) / 4 * 4; }
 void matmul_f32(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot);
 // The same with a given path (for tests); false when the host lacks it.
 bool matmul_supported(MatmulIsa isa);
-void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M,
-                     uint64_t N, float *Ot);
+void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot);
 
 } // namespace nk

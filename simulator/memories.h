@@ -22,8 +22,7 @@ namespace nk {
 // A zero-initialised byte buffer from calloc (large ones are lazily mapped).
 class ZeroBuffer {
 public:
-  explicit ZeroBuffer(size_t bytes)
-      : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
+  explicit ZeroBuffer(size_t bytes) : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
     if (!data_) throw std::bad_alloc();
   }
   uint8_t *data() { return data_.get(); }
@@ -52,11 +51,11 @@ public:
   uint64_t first_unset(unsigned p, uint64_t lo, uint64_t hi) const;
 
 private:
-  static constexpr unsigned kWords = 2;  // 128 partitions
+  static constexpr unsigned kWords = 2; // 128 partitions
   void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
-  ZeroBuffer words_;  // kWords per byte offset
+  ZeroBuffer words_; // kWords per byte offset
 };
 
 struct Memories {
@@ -72,9 +71,7 @@ struct Memories {
     }
   }
   // The written-byte map of `a`'s memory (on chip only).
-  WrittenMap &written(const AccessPattern &a) {
-    return a.mem == Memory::sbuf ? sbuf_written : psum_written;
-  }
+  WrittenMap &written(const AccessPattern &a) { return a.mem == Memory::sbuf ? sbuf_written : psum_written; }
   static unsigned rows(const AccessPattern &a) { return a.on_chip() ? a.num_partitions : 1; }
 
   llvm::MutableArrayRef<uint8_t> hbm;

@@ -13,7 +13,7 @@ namespace nk {
 namespace {
 constexpr unsigned kClockBits = 27;
 constexpr uint32_t kClockMask = (1u << kClockBits) - 1;
-constexpr uint32_t kSetTag = 31;  // top 5 bits all ones: r names a read set
+constexpr uint32_t kSetTag = 31; // top 5 bits all ones: r names a read set
 constexpr unsigned kMaxStreams = 30;
 constexpr unsigned kGranule = 4;
 
@@ -26,31 +26,26 @@ inline bool is_set(uint32_t r) { return (r >> kClockBits) == kSetTag; }
 } // namespace
 
 RaceChecker::RaceChecker(const Program &program, const Target &target)
-    : program_(program), n_(unsigned(program.streams.size())),
-      clocks_(size_t(n_) * n_, 0), sems_(target.num_semaphores),
-      sbuf_shadow_(target.partitions, target.sbuf_bytes_per_partition / kGranule),
-      psum_shadow_(target.partitions, target.psum_bytes_per_partition / kGranule),
-      hbm_shadow_(program.hbm_size) {
-  for (const Stream &s : program.streams)
-    max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
+    : program_(program), n_(unsigned(program.streams.size())), clocks_(size_t(n_) * n_, 0),
+      sems_(target.num_semaphores), sbuf_shadow_(target.partitions, target.sbuf_bytes_per_partition / kGranule),
+      psum_shadow_(target.partitions, target.psum_bytes_per_partition / kGranule), hbm_shadow_(program.hbm_size) {
+  for (const Stream &s : program.streams) max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
 }
 
 llvm::Error RaceChecker::check_limits() const {
   if (n_ > kMaxStreams || max_stream_len_ >= kClockMask)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "race checking supports at most %u streams of %u instructions; run with --no-race-check",
-        kMaxStreams, kClockMask - 1);
+        "race checking supports at most %u streams of %u instructions; run with --no-race-check", kMaxStreams,
+        kClockMask - 1);
   return llvm::Error::success();
 }
 
-bool RaceChecker::hb(uint32_t e, const uint32_t *c) const {
-  return epoch_clock(e) <= c[epoch_stream(e)];
-}
+bool RaceChecker::hb(uint32_t e, const uint32_t *c) const { return epoch_clock(e) <= c[epoch_stream(e)]; }
 
 void RaceChecker::begin(unsigned stream, uint64_t index) {
   clock(stream)[stream] = uint32_t(index + 1);
-  memo_epoch_ = 0;  // invalidate the transition memo
+  memo_epoch_ = 0; // invalidate the transition memo
 }
 
 void RaceChecker::on_signal(unsigned stream, unsigned sem, int64_t count_after) {
@@ -61,16 +56,15 @@ void RaceChecker::on_signal_clock(unsigned sem, int64_t count_after, const uint3
   SemHistory &h = sems_[sem];
   size_t base = h.joined.size();
   h.joined.resize(base + n_);
-  for (unsigned i = 0; i < n_; ++i)
-    h.joined[base + i] = std::max(c[i], base ? h.joined[base - n_ + i] : 0u);
+  for (unsigned i = 0; i < n_; ++i) h.joined[base + i] = std::max(c[i], base ? h.joined[base - n_ + i] : 0u);
   h.counts.push_back(count_after);
 }
 
 void RaceChecker::on_wait(unsigned stream, unsigned sem, int64_t value) {
-  if (value <= 0) return;  // satisfied by nothing: no ordering
+  if (value <= 0) return; // satisfied by nothing: no ordering
   const SemHistory &h = sems_[sem];
   auto it = std::lower_bound(h.counts.begin(), h.counts.end(), value);
-  if (it == h.counts.end()) return;  // cannot happen for a satisfied wait
+  if (it == h.counts.end()) return; // cannot happen for a satisfied wait
   const uint32_t *j = h.joined.data() + size_t(it - h.counts.begin()) * n_;
   uint32_t *c = clock(stream);
   for (unsigned i = 0; i < n_; ++i) c[i] = std::max(c[i], j[i]);
@@ -102,7 +96,7 @@ uint32_t RaceChecker::read_transition(uint32_t r, uint32_t e, const uint32_t *c)
     if (live == 1) {
       to = e;
     } else if (read_sets_.size() / n_ >= kClockMask) {
-      overflow_ = true;  // no index left to name a new set: access() fails
+      overflow_ = true; // no index left to name a new set: access() fails
       to = e;
     } else {
       to = (kSetTag << kClockBits) | uint32_t(read_sets_.size() / n_);
@@ -114,15 +108,20 @@ uint32_t RaceChecker::read_transition(uint32_t r, uint32_t e, const uint32_t *c)
   return to;
 }
 
-uint32_t RaceChecker::conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *c,
-                               bool &was_write) const {
+uint32_t RaceChecker::conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *c, bool &was_write) const {
   if (!write) {
     if (sh.r == e) return 0;
-    if (sh.w && sh.w != e && !hb(sh.w, c)) { was_write = true; return sh.w; }
+    if (sh.w && sh.w != e && !hb(sh.w, c)) {
+      was_write = true;
+      return sh.w;
+    }
     return 0;
   }
   if (sh.w == e && sh.r == 0) return 0;
-  if (sh.w && sh.w != e && !hb(sh.w, c)) { was_write = true; return sh.w; }
+  if (sh.w && sh.w != e && !hb(sh.w, c)) {
+    was_write = true;
+    return sh.w;
+  }
   if (sh.r && sh.r != e) {
     was_write = false;
     if (!is_set(sh.r)) {
@@ -142,21 +141,20 @@ ShadowState RaceChecker::next(ShadowState sh, bool write, uint32_t e, const uint
   return sh;
 }
 
-llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_write, bool write,
-                                const AccessPattern &a, unsigned row, int64_t byte,
-                                const char *operand) const {
+llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_write, bool write, const AccessPattern &a,
+                                unsigned row, int64_t byte, const char *operand) const {
   const unsigned os = epoch_stream(other);
   const uint64_t oi = epoch_clock(other) - 1;
   const uint64_t index = clock_index(stream);
-  std::string where = a.on_chip() ? fmt::format("{} partition {} byte {}", memory_name(a.mem),
-                                                a.start_partition + row, byte)
-                                  : fmt::format("hbm byte {}", byte);
+  std::string where = a.on_chip()
+                          ? fmt::format("{} partition {} byte {}", memory_name(a.mem), a.start_partition + row, byte)
+                          : fmt::format("hbm byte {}", byte);
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
       "race on %s: %s %s it (operand '%s') while %s %s it, with no semaphore ordering between "
       "them",
-      where.c_str(), describe_inst(program_, stream, index).c_str(), write ? "writes" : "reads",
-      operand, describe_inst(program_, os, oi).c_str(), other_write ? "writes" : "reads");
+      where.c_str(), describe_inst(program_, stream, index).c_str(), write ? "writes" : "reads", operand,
+      describe_inst(program_, os, oi).c_str(), other_write ? "writes" : "reads");
 }
 
 // Every location is checked against its state before this access, then
@@ -165,8 +163,7 @@ llvm::Error RaceChecker::report(unsigned stream, uint32_t other, bool other_writ
 // location visited twice by one access (overlapping runs) can only race on
 // its first visit, and its state after the second visit equals the state
 // after the first.
-llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
-                                const std::vector<ByteRun> &runs, bool write,
+llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a, const std::vector<ByteRun> &runs, bool write,
                                 const char *operand) {
   const uint32_t *c = clock(stream);
   const uint32_t e = make_epoch(stream, c[stream]);
@@ -195,11 +192,10 @@ llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a,
       });
     }
     if (found.other)
-      return report(stream, found.other, found.was_write, write, a, found.row,
-                    int64_t(found.granule * kGranule), operand);
+      return report(stream, found.other, found.was_write, write, a, found.row, int64_t(found.granule * kGranule),
+                    operand);
     for (const ByteRun &run : runs)
-      shadow.update(p_lo, p_hi, uint64_t(run.lo) / kGranule,
-                    (uint64_t(run.hi) + kGranule - 1) / kGranule, update);
+      shadow.update(p_lo, p_hi, uint64_t(run.lo) / kGranule, (uint64_t(run.hi) + kGranule - 1) / kGranule, update);
     return overflow_error();
   }
   for (const ByteRun &run : runs) {

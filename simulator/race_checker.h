@@ -51,33 +51,30 @@ public:
 
   // One operand's access by the current instruction of `stream`; `runs`
   // is the row footprint (row_footprint) of `a`.
-  llvm::Error access(unsigned stream, const AccessPattern &a, const std::vector<ByteRun> &runs,
-                     bool write, const char *operand);
+  llvm::Error access(unsigned stream, const AccessPattern &a, const std::vector<ByteRun> &runs, bool write,
+                     const char *operand);
 
 private:
   bool hb(uint32_t epoch, const uint32_t *clock) const;
   uint32_t read_transition(uint32_t r, uint32_t e, const uint32_t *clock);
   // The epoch of an earlier access in `sh` racing with this one, or 0
   // (was_write says whether that access wrote).
-  uint32_t conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *clock,
-                    bool &was_write) const;
+  uint32_t conflict(ShadowState sh, bool write, uint32_t e, const uint32_t *clock, bool &was_write) const;
   // The state after this access, when it does not race.
   ShadowState next(ShadowState sh, bool write, uint32_t e, const uint32_t *clock);
-  llvm::Error report(unsigned stream, uint32_t other, bool other_write, bool write,
-                     const AccessPattern &a, unsigned row, int64_t byte, const char *operand) const;
+  llvm::Error report(unsigned stream, uint32_t other, bool other_write, bool write, const AccessPattern &a,
+                     unsigned row, int64_t byte, const char *operand) const;
   uint32_t *clock(unsigned stream) { return clocks_.data() + size_t(stream) * n_; }
-  uint64_t clock_index(unsigned stream) const {
-    return uint64_t(clocks_[size_t(stream) * n_ + stream]) - 1;
-  }
+  uint64_t clock_index(unsigned stream) const { return uint64_t(clocks_[size_t(stream) * n_ + stream]) - 1; }
 
   const Program &program_;
-  unsigned n_;                     // streams
-  std::vector<uint32_t> clocks_;   // n_ x n_
-  std::vector<uint32_t> read_sets_;  // interned read sets, n_ clocks each
+  unsigned n_;                      // streams
+  std::vector<uint32_t> clocks_;    // n_ x n_
+  std::vector<uint32_t> read_sets_; // interned read sets, n_ clocks each
   // Per semaphore: counts after each signal and the join of their clocks.
   struct SemHistory {
     std::vector<int64_t> counts;
-    std::vector<uint32_t> joined;  // counts.size() x n_
+    std::vector<uint32_t> joined; // counts.size() x n_
   };
   std::vector<SemHistory> sems_;
   // Per location: the last write's epoch (w) and the reads since it (r:
@@ -92,7 +89,7 @@ private:
   unsigned memo_next_ = 0;
   uint32_t memo_epoch_ = 0;
   uint64_t max_stream_len_ = 0;
-  bool overflow_ = false;  // the read-set table is full (2^27 sets)
+  bool overflow_ = false; // the read-set table is full (2^27 sets)
   llvm::Error overflow_error() const;
 };
 

@@ -50,24 +50,24 @@ struct PendingWrite {
 
 struct StreamState {
   uint64_t pc = 0;
-  double ready = 0;       // the stream may issue its next instruction from here
-  double done = 0;        // compute: every issued instruction's results visible
-  bool blocked = false;   // in a sem_wait whose condition is unmet
+  double ready = 0;     // the stream may issue its next instruction from here
+  double done = 0;      // compute: every issued instruction's results visible
+  bool blocked = false; // in a sem_wait whose condition is unmet
   double blocked_since = 0;
-  unsigned in_flight = 0; // DMA transfers issued and not completed
+  unsigned in_flight = 0;  // DMA transfers issued and not completed
   double accounted_to = 0; // DMA: stats attributed up to this time
   // DMA: transfers in issue order (seq numbers), which have completed, and
   // the signals waiting for every transfer issued before them.
   uint64_t issued = 0;
-  uint64_t completed_prefix = 0;   // transfers 0..prefix-1 all completed
-  std::vector<bool> completed;     // by seq
+  uint64_t completed_prefix = 0; // transfers 0..prefix-1 all completed
+  std::vector<bool> completed;   // by seq
   struct PendingSignal {
     uint64_t pc;
-    uint64_t after;                // fires once completed_prefix >= after
-    std::vector<uint32_t> clock;   // race-checker clock at the signal
+    uint64_t after;              // fires once completed_prefix >= after
+    std::vector<uint32_t> clock; // race-checker clock at the signal
   };
-  std::vector<PendingSignal> pending;  // in issue order
-  std::vector<PendingWrite> writes;    // compute: results not yet visible to itself
+  std::vector<PendingSignal> pending; // in issue order
+  std::vector<PendingWrite> writes;   // compute: results not yet visible to itself
 };
 
 // A compute engine's signal waiting for the results of the instructions
@@ -77,7 +77,7 @@ struct TimedSignal {
   uint64_t order;
   unsigned stream;
   uint64_t pc;
-  std::vector<uint32_t> clock;  // race-checker clock at the signal
+  std::vector<uint32_t> clock; // race-checker clock at the signal
   bool operator>(const TimedSignal &o) const { return at != o.at ? at > o.at : order > o.order; }
 };
 
@@ -85,16 +85,15 @@ struct Transfer {
   unsigned stream;
   uint64_t inst;
   double issue;
-  uint64_t seq;  // order among its queue's transfers
+  uint64_t seq; // order among its queue's transfers
 };
 
 class Scheduler {
 public:
-  Scheduler(const Program &p, const Target &t, llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &o,
-            SimTrace *trace)
+  Scheduler(const Program &p, const Target &t, llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &o, SimTrace *trace)
       : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
-        dma_(t.dma_engines, t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns), streams_(p.streams.size()), sems_(t.num_semaphores, 0),
-        waiters_(t.num_semaphores) {
+        dma_(t.dma_engines, t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns), streams_(p.streams.size()),
+        sems_(t.num_semaphores, 0), waiters_(t.num_semaphores) {
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
     dge_free_.assign(t.dma_issue_units, 0.0);
     stats_.kernel = p.kernel;
@@ -116,9 +115,7 @@ private:
   void end_transfers(double t);
   llvm::Error deadlock(double now) const;
   void wake_waiters(unsigned sem, double now);
-  double ns(unsigned s, double cycles) const {
-    return target_.cycles_to_ns(prog_.streams[s].id.engine, cycles);
-  }
+  double ns(unsigned s, double cycles) const { return target_.cycles_to_ns(prog_.streams[s].id.engine, cycles); }
   void slice(TraceSlice::Kind k, unsigned s, uint64_t inst, double start, double dur) {
     if (trace_) trace_->slices.push_back(TraceSlice{k, s, 0, inst, start, dur});
   }
@@ -135,8 +132,10 @@ private:
     StreamState &st = streams_[s];
     if (!is_dma(s) || t <= st.accounted_to) return;
     const double dt = t - st.accounted_to;
-    if (st.in_flight > 0) stats_.streams[s].busy_ns += dt;
-    else if (st.blocked) stats_.streams[s].blocked_ns += dt;
+    if (st.in_flight > 0)
+      stats_.streams[s].busy_ns += dt;
+    else if (st.blocked)
+      stats_.streams[s].blocked_ns += dt;
     st.accounted_to = t;
   }
   void warn(std::string msg) {
@@ -154,7 +153,7 @@ private:
   std::unique_ptr<RaceChecker> races_;
   std::vector<StreamState> streams_;
   std::vector<int64_t> sems_;
-  std::vector<std::vector<unsigned>> waiters_;  // per semaphore: blocked streams
+  std::vector<std::vector<unsigned>> waiters_; // per semaphore: blocked streams
   std::vector<Transfer> transfers_;
   std::vector<ByteRun> runs_;
   std::vector<uint64_t> ended_;
@@ -162,12 +161,12 @@ private:
   uint64_t timed_order_ = 0;
   SimStats stats_;
   double end_time_ = 0;
-  double sbuf_port_free_ = 0;  // Vector/GpSimd shared SBUF port
-  double psum_port_free_ = 0;  // Vector/Scalar shared PSUM access
-  int act_table_ = -1;         // the activation function whose table is loaded
-  uint64_t transfers_in_flight_ = 0;  // all queues
+  double sbuf_port_free_ = 0;        // Vector/GpSimd shared SBUF port
+  double psum_port_free_ = 0;        // Vector/Scalar shared PSUM access
+  int act_table_ = -1;               // the activation function whose table is loaded
+  uint64_t transfers_in_flight_ = 0; // all queues
   double dma_active_since_ = 0;
-  std::vector<double> dge_free_;  // shared descriptor generators: free from
+  std::vector<double> dge_free_; // shared descriptor generators: free from
 };
 
 // Partitions and byte range of an on-chip pattern; false when it has none.
@@ -221,16 +220,14 @@ llvm::Expected<SimStats> Scheduler::run() {
   for (const StreamState &st : streams_) end_time_ = std::max({end_time_, st.ready, st.done});
   stats_.total_ns = end_time_;
   for (unsigned s = 0; s < streams_.size(); ++s) account_dma(s, end_time_);
-  for (StreamStats &ss : stats_.streams)
-    ss.idle_ns = std::max(0.0, end_time_ - ss.busy_ns - ss.blocked_ns);
+  for (StreamStats &ss : stats_.streams) ss.idle_ns = std::max(0.0, end_time_ - ss.busy_ns - ss.blocked_ns);
   return std::move(stats_);
 }
 
 // When a compute instruction ready at `now` can really start: after the
 // results of its own engine it reads are visible to it, and after the
 // shared SBUF port / PSUM access it needs is free.
-double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now, bool *sbuf_port,
-                                 bool *psum_port) {
+double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now, bool *sbuf_port, bool *psum_port) {
   const Engine e = prog_.streams[s].id.engine;
   StreamState &st = streams_[s];
   double start = now;
@@ -243,14 +240,13 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
   if (!st.writes.empty()) {
     const OpInfo &info = op_info(inst.op);
     for (unsigned i = 0; i < info.num_aps; ++i) {
-      const bool reads = info.aps[i].role == FieldRole::In ||
-                         (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
-                          inst.get_bool(attr::nc_matmul::accumulate));
+      const bool reads =
+          info.aps[i].role == FieldRole::In ||
+          (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate));
       PendingWrite r;
       if (!reads || !on_chip_box(inst.ap[i], r)) continue;
       for (const PendingWrite &w : st.writes)
-        if (w.mem == r.mem && w.p0 < r.p1 && r.p0 < w.p1 && w.lo < r.hi && r.lo < w.hi)
-          dep = std::max(dep, w.visible);
+        if (w.mem == r.mem && w.p0 < r.p1 && r.p0 < w.p1 && w.lo < r.hi && r.lo < w.hi) dep = std::max(dep, w.visible);
     }
   }
   start = dep;
@@ -284,12 +280,12 @@ llvm::Error Scheduler::step(unsigned s) {
   if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
   if (inst.op == Opcode::sem_signal) return issue_sem_signal(s, inst, now);
   bool sbuf_port = false, psum_port = false;
-  double *dge = nullptr;  // the shared descriptor generator this dma_copy uses
+  double *dge = nullptr; // the shared descriptor generator this dma_copy uses
   if (inst.op == Opcode::dma_copy && !dge_free_.empty()) {
     dge = &*std::min_element(dge_free_.begin(), dge_free_.end());
     if (*dge > now) {
       stats_.dge_stall_ns += *dge - now;
-      st.ready = *dge;  // wait for a generator, in time order
+      st.ready = *dge; // wait for a generator, in time order
       return llvm::Error::success();
     }
   }
@@ -313,8 +309,7 @@ llvm::Error Scheduler::step(unsigned s) {
     const uint64_t n = src.num_elements();
     const uint64_t src_bytes = n * dtype_size(src.dtype), dst_bytes = n * dtype_size(dst.dtype);
     const uint64_t bytes = std::max(src_bytes, dst_bytes);
-    const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) +
-                         (dst.mem == Memory::hbm ? dst_bytes : 0);
+    const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) + (dst.mem == Memory::hbm ? dst_bytes : 0);
     const DmaCost cost = dma_cost(target_, inst);
     // The queue is occupied while the descriptors are generated; the bytes
     // start to flow a fixed latency later.
@@ -425,8 +420,10 @@ void Scheduler::fire_signal(unsigned s, uint64_t pc, double now, const uint32_t 
   const unsigned sem = unsigned(inst.get_int(attr::sem_signal::sem));
   sems_[sem] += inst.get_int(attr::sem_signal::value);
   if (races_) {
-    if (clock) races_->on_signal_clock(sem, sems_[sem], clock);
-    else races_->on_signal(s, sem, sems_[sem]);
+    if (clock)
+      races_->on_signal_clock(sem, sems_[sem], clock);
+    else
+      races_->on_signal(s, sem, sems_[sem]);
   }
   if (trace_) trace_->sem_values.push_back(TraceCounter{sem, now, sems_[sem]});
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
@@ -489,20 +486,17 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
     for (unsigned i = 0; i < info.num_aps; ++i) {
       const AccessPattern &a = inst.ap[i];
       if (!a.present()) continue;
-      bool reads = info.aps[i].role == FieldRole::In ||
-                   (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
-                    inst.get_bool(attr::nc_matmul::accumulate));
+      bool reads = info.aps[i].role == FieldRole::In || (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
+                                                         inst.get_bool(attr::nc_matmul::accumulate));
       bool writes = info.aps[i].role == FieldRole::Out;
       if (write ? !writes : !reads) continue;
       row_footprint(a, !a.on_chip(), runs_);
       if (!write) {
         if (auto hole = find_unwritten(mem_, a, runs_)) {
-          std::string msg = fmt::format(
-              "{}: operand '{}' reads {} bytes never written (first: partition {}, byte {})",
-              describe_inst(prog_, s, index), info.aps[i].name, memory_name(a.mem),
-              hole->partition, hole->byte);
-          if (opts_.strict)
-            return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+          std::string msg = fmt::format("{}: operand '{}' reads {} bytes never written (first: partition {}, byte {})",
+                                        describe_inst(prog_, s, index), info.aps[i].name, memory_name(a.mem),
+                                        hole->partition, hole->byte);
+          if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
           warn(std::move(msg));
         }
       } else {
@@ -522,8 +516,7 @@ llvm::Error Scheduler::deadlock(double now) const {
     if (st.pc >= prog_.streams[s].insts.size()) continue;
     const Instruction &inst = prog_.streams[s].insts[st.pc];
     const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
-    msg += fmt::format(" {} waits for semaphore {} >= {} (it is {});",
-                       describe_inst(prog_, s, st.pc), sem,
+    msg += fmt::format(" {} waits for semaphore {} >= {} (it is {});", describe_inst(prog_, s, st.pc), sem,
                        inst.get_int(attr::sem_wait::value), sems_[sem]);
   }
   msg.pop_back();
@@ -532,20 +525,20 @@ llvm::Error Scheduler::deadlock(double now) const {
 
 } // namespace
 
-llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
-                                  llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
-                                  SimTrace *trace, llvm::MutableArrayRef<DeferredInput> deferred) {
+llvm::Expected<SimStats> simulate(const Program &program, const Target &target, llvm::MutableArrayRef<uint8_t> hbm,
+                                  const SimOptions &options, SimTrace *trace,
+                                  llvm::MutableArrayRef<DeferredInput> deferred) {
   if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
   for (const DeferredInput &d : deferred)
     if (d.end() < d.begin() || d.end() > hbm.size())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "deferred input '%s' does not fit in the %zu bytes of HBM",
-                                     d.decl.name.c_str(), hbm.size());
+                                     "deferred input '%s' does not fit in the %zu bytes of HBM", d.decl.name.c_str(),
+                                     hbm.size());
   const Target model = without_mechanisms(target, options.mechanisms_off);
   Scheduler sched(program, model, hbm, options, trace);
   sched.set_deferred(deferred);
   auto stats = sched.run();
-  if (stats) stats->target = &target;  // not the local copy of the model
+  if (stats) stats->target = &target; // not the local copy of the model
   return stats;
 }
 
@@ -592,8 +585,6 @@ double SimStats::hbm_roofline_fraction() const {
   return (double(hbm_bytes) / target->hbm_bytes_per_ns) / total_ns;
 }
 
-double SimStats::achieved_gb_per_s() const {
-  return total_ns > 0 ? double(dma_bytes) / total_ns : 0;
-}
+double SimStats::achieved_gb_per_s() const { return total_ns > 0 ? double(dma_bytes) / total_ns : 0; }
 
 } // namespace nk

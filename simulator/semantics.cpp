@@ -15,7 +15,8 @@
 namespace nk {
 
 namespace {
-template <typename T> T *grow(std::vector<T> &v, uint64_t n) {
+template <typename T>
+T *grow(std::vector<T> &v, uint64_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
 }
@@ -26,13 +27,13 @@ public:
   ElementCursor(Memories &mem, const AccessPattern &a)
       : mem_(mem), a_(a), esz_(dtype_size(a.dtype)), rows_(Memories::rows(a)) {
     for (unsigned d = 0; d < a.num_dims; ++d)
-      if (a.dims[d].count == 0) row_ = rows_;  // no elements at all
+      if (a.dims[d].count == 0) row_ = rows_; // no elements at all
     if (row_ < rows_) start_row();
   }
   bool done() const { return row_ >= rows_; }
   uint8_t *ptr() const { return base_ + off_; }
-  uint64_t left() const { return left_; }      // elements left in this run
-  int64_t stride() const { return stride_; }   // bytes from one to the next
+  uint64_t left() const { return left_; }    // elements left in this run
+  int64_t stride() const { return stride_; } // bytes from one to the next
   void consume(uint64_t n) {
     off_ += stride_ * int64_t(n);
     left_ -= n;
@@ -124,7 +125,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::tensor_copy_dynamic_dst: return tensor_copy_dynamic(inst);
   case Opcode::range_select: return range_select(inst);
   case Opcode::sem_signal:
-  case Opcode::sem_wait: return;  // the scheduler's business
+  case Opcode::sem_wait: return; // the scheduler's business
   }
 }
 
@@ -169,8 +170,7 @@ bool Executor::touches_deferred(const AccessPattern &a) const {
 void Executor::materialize_deferred(const AccessPattern &a) {
   const auto ext = row_extent(a);
   for (DeferredInput &d : mem_.deferred)
-    if (!ext ? !d.materialized : d.pending_in(uint64_t(ext->lo), uint64_t(ext->hi)))
-      d.materialize(mem_.hbm.data());
+    if (!ext ? !d.materialized : d.pending_in(uint64_t(ext->lo), uint64_t(ext->hi))) d.materialize(mem_.hbm.data());
 }
 
 // Gathers the elements of `src` (an HBM operand that touches a deferred
@@ -179,7 +179,7 @@ void Executor::materialize_deferred(const AccessPattern &a) {
 // Any other pattern materialises the inputs it touches instead and returns
 // nullptr, so the caller reads the image as usual.
 const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
-  if (!row_extent(src)) {  // overflowing hull: no run arithmetic, read the image
+  if (!row_extent(src)) { // overflowing hull: no run arithmetic, read the image
     materialize_deferred(src);
     return nullptr;
   }
@@ -195,7 +195,7 @@ const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
     const int64_t last = off + int64_t(count - 1) * stride;
     const int64_t run_lo = std::min(off, last), run_hi = std::max(off, last) + esz;
     const DeferredInput *d = holder(run_lo, run_hi);
-    if (!d) return;  // plain image bytes
+    if (!d) return; // plain image bytes
     generable = stride == esz && d->decl.dtype == src.dtype && uint64_t(run_lo) >= d->begin() &&
                 uint64_t(run_hi) <= d->end() && (uint64_t(run_lo) - d->begin()) % uint64_t(esz) == 0;
   });
@@ -374,8 +374,7 @@ void Executor::tensor_scalar(const Instruction &inst) {
       gather_row_i64(src, mem_.row(src, r), x);
       for (uint64_t i = 0; i < F; ++i) {
         int64_t t = rev0 ? alu_apply_int(op0, v[0], x[i]) : alu_apply_int(op0, x[i], v[0]);
-        if (op1 != AluOp::bypass)
-          t = rev1 ? alu_apply_int(op1, v[1], t) : alu_apply_int(op1, t, v[1]);
+        if (op1 != AluOp::bypass) t = rev1 ? alu_apply_int(op1, v[1], t) : alu_apply_int(op1, t, v[1]);
         x[i] = t;
       }
       scatter_row_i64(dst, mem_.row(dst, r), x);
@@ -431,25 +430,37 @@ void Executor::tensor_reduce(const Instruction &inst) {
   uint64_t ks = 1, rs = 1;
   for (int d = int(nd) - 1; d >= 0; --d) {
     bool reduced = (axes >> (nd - 1 - unsigned(d))) & 1;
-    if (reduced) { red_stride[d] = rs; rs *= src.dims[d].count; }
-    else { kept_stride[d] = ks; ks *= src.dims[d].count; }
+    if (reduced) {
+      red_stride[d] = rs;
+      rs *= src.dims[d].count;
+    } else {
+      kept_stride[d] = ks;
+      ks *= src.dims[d].count;
+    }
   }
-  const bool inner_only = (axes & (axes + 1)) == 0;  // axes = 0b0..01..1
+  const bool inner_only = (axes & (axes + 1)) == 0; // axes = 0b0..01..1
   const bool integer = alu_kind(op) == AluKind::bitwise;
   float *x = grow(a_, F), *t = grow(b_, F), *out = grow(c_, kept);
   int64_t *ix = grow(ia_, F), *it = grow(ib_, F + kept);
   for (unsigned r = 0; r < src.num_partitions; ++r) {
-    if (integer) gather_row_i64(src, mem_.row(src, r), ix);
-    else gather_row_f32(src, mem_.row(src, r), x);
+    if (integer)
+      gather_row_i64(src, mem_.row(src, r), ix);
+    else
+      gather_row_f32(src, mem_.row(src, r), x);
     const float *grouped = x;
     const int64_t *igrouped = ix;
     if (!inner_only) {
       uint64_t idx[kMaxHbmDims] = {};
       for (uint64_t e = 0; e < F; ++e) {
         uint64_t o = 0, q = 0;
-        for (unsigned d = 0; d < nd; ++d) { o += idx[d] * kept_stride[d]; q += idx[d] * red_stride[d]; }
-        if (integer) it[o * group + q] = ix[e];
-        else t[o * group + q] = x[e];
+        for (unsigned d = 0; d < nd; ++d) {
+          o += idx[d] * kept_stride[d];
+          q += idx[d] * red_stride[d];
+        }
+        if (integer)
+          it[o * group + q] = ix[e];
+        else
+          t[o * group + q] = x[e];
         for (int d = int(nd) - 1; d >= 0; --d) {
           if (++idx[d] < src.dims[d].count) break;
           idx[d] = 0;
@@ -498,8 +509,7 @@ void Executor::activation(const Instruction &inst) {
 void Executor::iota(const Instruction &inst) {
   using a = attr::iota;
   const AccessPattern &dst = inst.ap[ap::iota::dst];
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step),
-                fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
   const uint64_t F = dst.free_elements();
   int64_t *v = grow(ia_, F);
   float *x = grow(a_, F);
@@ -552,8 +562,7 @@ void Executor::affine_select(const Instruction &inst) {
   using a = attr::affine_select;
   const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];
   const AluOp cmp = inst.get_alu(a::cmp);
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step),
-                fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
   const float fill = inst.get_float(a::fill);
   const uint64_t F = src.free_elements();
   float *x = grow(a_, F);
@@ -884,15 +893,17 @@ void Executor::local_gather(const Instruction &inst) {
   int64_t *idx = grow(ia_, 16 * K), *offsets = grow(ib_, nv);
   for (unsigned g = 0; g < src.num_partitions; g += 16) {
     for (unsigned q = 0; q < 16; ++q) gather_row_i64(index, mem_.row(index, g + q), idx + q * K);
-    for (uint64_t k = 0; k < nv; ++k) offsets[k] = idx[(k % 16) * K + k / 16];  // partition-major
+    for (uint64_t k = 0; k < nv; ++k) offsets[k] = idx[(k % 16) * K + k / 16]; // partition-major
     for (unsigned q = 0; q < 16; ++q) {
       gather_row_bytes(src, mem_.row(src, g + q), row);
       for (uint64_t k = 0; k < nv; ++k)
         for (uint64_t j = 0; j < e; ++j) {
           const int64_t o = offsets[k] + int64_t(j);
           uint8_t *d = out + (k * e + j) * esz;
-          if (o >= 0 && uint64_t(o) < F) std::memcpy(d, row + uint64_t(o) * esz, esz);
-          else std::memset(d, 0, esz);
+          if (o >= 0 && uint64_t(o) < F)
+            std::memcpy(d, row + uint64_t(o) * esz, esz);
+          else
+            std::memset(d, 0, esz);
         }
       scatter_row_bytes(dst, mem_.row(dst, g + q), out);
     }
@@ -910,7 +921,7 @@ void Executor::tensor_copy_dynamic(const Instruction &inst) {
   int64_t off = 0;
   gather_row_i64(offset, mem_.row(offset, 0), &off);
   const uint64_t R = (src_moves ? src : dst).free_elements(), W = (src_moves ? dst : src).free_elements();
-  if (src.dtype == dst.dtype) {  // raw elements: exact for every dtype
+  if (src.dtype == dst.dtype) { // raw elements: exact for every dtype
     const uint64_t esz = dtype_size(src.dtype);
     uint8_t *reg = grow(bytes_, (R + W) * esz), *win = reg + R * esz;
     for (unsigned r = 0; r < dst.num_partitions; ++r) {
@@ -918,12 +929,14 @@ void Executor::tensor_copy_dynamic(const Instruction &inst) {
         gather_row_bytes(src, mem_.row(src, r), reg);
         for (uint64_t j = 0; j < W; ++j) {
           const int64_t i = off + int64_t(j);
-          if (i >= 0 && uint64_t(i) < R) std::memcpy(win + j * esz, reg + uint64_t(i) * esz, esz);
-          else std::memset(win + j * esz, 0, esz);
+          if (i >= 0 && uint64_t(i) < R)
+            std::memcpy(win + j * esz, reg + uint64_t(i) * esz, esz);
+          else
+            std::memset(win + j * esz, 0, esz);
         }
         scatter_row_bytes(dst, mem_.row(dst, r), win);
       } else {
-        gather_row_bytes(dst, mem_.row(dst, r), reg);  // the rest of the region keeps its bytes
+        gather_row_bytes(dst, mem_.row(dst, r), reg); // the rest of the region keeps its bytes
         gather_row_bytes(src, mem_.row(src, r), win);
         for (uint64_t j = 0; j < W; ++j) {
           const int64_t i = off + int64_t(j);
@@ -944,7 +957,7 @@ void Executor::tensor_copy_dynamic(const Instruction &inst) {
       }
       scatter_row_f32(dst, mem_.row(dst, r), window);
     } else {
-      gather_row_f32(dst, mem_.row(dst, r), region);  // the rest of the region keeps its values
+      gather_row_f32(dst, mem_.row(dst, r), region); // the rest of the region keeps its values
       gather_row_f32(src, mem_.row(src, r), window);
       for (uint64_t j = 0; j < W; ++j) {
         const int64_t i = off + int64_t(j);

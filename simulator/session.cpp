@@ -39,9 +39,9 @@ llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_
 llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
   if (llvm::Error e = bind_input(program_, hbm_, name, t)) return e;
   // Rebinding an input bind_random deferred: the tensor now in the image wins.
-  deferred_.erase(std::remove_if(deferred_.begin(), deferred_.end(),
-                                 [&](const DeferredInput &d) { return d.decl.name == name; }),
-                  deferred_.end());
+  deferred_.erase(
+      std::remove_if(deferred_.begin(), deferred_.end(), [&](const DeferredInput &d) { return d.decl.name == name; }),
+      deferred_.end());
   bound_.insert(name.str());
   return llvm::Error::success();
 }
@@ -69,8 +69,10 @@ std::map<std::string, HostTensor> Session::inputs() const {
   std::map<std::string, HostTensor> m;
   for (const std::string &name : bound_) {
     auto t = output(name);
-    if (t) m[name] = std::move(*t);
-    else llvm::consumeError(t.takeError());  // bound names are tensors of the program
+    if (t)
+      m[name] = std::move(*t);
+    else
+      llvm::consumeError(t.takeError()); // bound names are tensors of the program
   }
   return m;
 }
@@ -81,8 +83,6 @@ llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {
   return read_tensor(program_, hbm_, name);
 }
 
-llvm::Expected<std::map<std::string, HostTensor>> Session::outputs() const {
-  return read_outputs(program_, hbm_);
-}
+llvm::Expected<std::map<std::string, HostTensor>> Session::outputs() const { return read_outputs(program_, hbm_); }
 
 } // namespace nk

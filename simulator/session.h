@@ -64,7 +64,7 @@ private:
   Program program_;
   const Target *target_ = nullptr;
   HbmImage hbm_;
-  std::vector<DeferredInput> deferred_;  // bind_random's inputs
+  std::vector<DeferredInput> deferred_; // bind_random's inputs
   std::set<std::string> bound_;
 };
 

@@ -4,12 +4,12 @@
 namespace nk {
 
 namespace {
-constexpr size_t kMinCollect = size_t(1) << 16;  // runs before the first collection
+constexpr size_t kMinCollect = size_t(1) << 16; // runs before the first collection
 }
 
 ChipShadow::ChipShadow(unsigned partitions, uint64_t granules)
-    : partitions_(partitions), ids_(granules, 0), cols_{Column{0, 1}},
-      runs_{Run{0, ShadowState{}}}, collect_at_(kMinCollect) {}
+    : partitions_(partitions), ids_(granules, 0), cols_{Column{0, 1}}, runs_{Run{0, ShadowState{}}},
+      collect_at_(kMinCollect) {}
 
 ShadowState ChipShadow::at(unsigned p, uint64_t g) const {
   const Column c = cols_[ids_[g]];
@@ -53,8 +53,7 @@ void ChipShadow::collect() {
   collect_at_ = std::max(kMinCollect, 2 * runs_.size());
 }
 
-HbmShadow::HbmShadow(uint64_t bytes)
-    : index_(((bytes + uint64_t(kBlockBytes) - 1) >> kBlockBits) * sizeof(uint32_t)) {}
+HbmShadow::HbmShadow(uint64_t bytes) : index_(((bytes + uint64_t(kBlockBytes) - 1) >> kBlockBits) * sizeof(uint32_t)) {}
 
 ShadowState HbmShadow::at(int64_t byte) const {
   ShadowState s;

@@ -31,7 +31,7 @@
 namespace nk {
 
 struct ShadowState {
-  uint32_t w = 0, r = 0;  // the race checker's epochs (race_checker.cpp)
+  uint32_t w = 0, r = 0; // the race checker's epochs (race_checker.cpp)
   bool operator==(const ShadowState &o) const { return w == o.w && r == o.r; }
   bool operator!=(const ShadowState &o) const { return !(*this == o); }
 };
@@ -56,35 +56,35 @@ public:
   size_t pool_runs() const { return runs_.size(); }
   // Distinct columns the granules [g_lo, g_hi) refer to, in order.
   size_t distinct_columns(uint64_t g_lo, uint64_t g_hi) const;
-  void collect();  // compacts the pool now (update() does it when due)
+  void collect(); // compacts the pool now (update() does it when due)
 
 private:
   struct Run {
-    uint32_t p;  // first partition of the run; it ends where the next starts
+    uint32_t p; // first partition of the run; it ends where the next starts
     ShadowState s;
   };
   struct Column {
-    uint32_t begin, size;  // runs_[begin, begin + size)
+    uint32_t begin, size; // runs_[begin, begin + size)
   };
-  template <typename F> uint32_t transform(uint32_t id, unsigned p_lo, unsigned p_hi, F &next);
+  template <typename F>
+  uint32_t transform(uint32_t id, unsigned p_lo, unsigned p_hi, F &next);
   bool same_column(uint32_t a, uint32_t b) const {
     const Column x = cols_[a], y = cols_[b];
     if (x.size != y.size) return false;
     for (uint32_t i = 0; i < x.size; ++i)
-      if (runs_[x.begin + i].p != runs_[y.begin + i].p || runs_[x.begin + i].s != runs_[y.begin + i].s)
-        return false;
+      if (runs_[x.begin + i].p != runs_[y.begin + i].p || runs_[x.begin + i].s != runs_[y.begin + i].s) return false;
     return true;
   }
   void push_run(uint32_t p, ShadowState s, size_t col_begin) {
-    if (runs_.size() > col_begin && runs_.back().s == s) return;  // merge
+    if (runs_.size() > col_begin && runs_.back().s == s) return; // merge
     runs_.push_back(Run{p, s});
   }
 
   unsigned partitions_;
-  std::vector<uint32_t> ids_;  // per granule: its column
-  std::vector<Column> cols_;   // column 0: every partition in the initial state
+  std::vector<uint32_t> ids_; // per granule: its column
+  std::vector<Column> cols_;  // column 0: every partition in the initial state
   std::vector<Run> runs_;
-  size_t collect_at_;          // runs_ size that triggers a collection
+  size_t collect_at_; // runs_ size that triggers a collection
 };
 
 class HbmShadow {
@@ -94,9 +94,11 @@ public:
   // Calls f(byte, state) for each interval of uniform state in [lo, hi),
   // in increasing order, `byte` its first byte inside [lo, hi); f returns
   // false to stop the walk.
-  template <typename F> void visit(int64_t lo, int64_t hi, F &&f) const;
+  template <typename F>
+  void visit(int64_t lo, int64_t hi, F &&f) const;
   // Replaces each state s in [lo, hi) by next(s).
-  template <typename F> void update(int64_t lo, int64_t hi, F &&next);
+  template <typename F>
+  void update(int64_t lo, int64_t hi, F &&next);
 
   ShadowState at(int64_t byte) const;
   // Intervals held in the blocks [lo, hi) overlaps (for tests).
@@ -107,7 +109,7 @@ public:
 
 private:
   struct Interval {
-    uint32_t lo;  // offset in the block; it ends where the next starts
+    uint32_t lo; // offset in the block; it ends where the next starts
     ShadowState s;
   };
   using Block = std::vector<Interval>;
@@ -118,7 +120,7 @@ private:
   const uint32_t *index() const { return reinterpret_cast<const uint32_t *>(index_.data()); }
   uint32_t *index() { return reinterpret_cast<uint32_t *>(index_.data()); }
 
-  ZeroBuffer index_;  // per block: 0 = untouched, else 1 + its place in blocks_
+  ZeroBuffer index_; // per block: 0 = untouched, else 1 + its place in blocks_
   std::vector<Block> blocks_;
   Block scratch_;
 };
@@ -151,7 +153,7 @@ uint32_t ChipShadow::transform(uint32_t id, unsigned p_lo, unsigned p_hi, F &nex
   const size_t begin = runs_.size();
   bool changed = false;
   for (uint32_t i = 0; i < c.size; ++i) {
-    const Run run = runs_[c.begin + i];  // a copy: push_run may reallocate
+    const Run run = runs_[c.begin + i]; // a copy: push_run may reallocate
     const uint32_t end = i + 1 < c.size ? runs_[c.begin + i + 1].p : partitions_;
     if (end <= p_lo || run.p >= p_hi) {
       push_run(run.p, run.s, begin);
@@ -208,7 +210,8 @@ void ChipShadow::update(unsigned p_lo, unsigned p_hi, uint64_t g_lo, uint64_t g_
   }
 }
 
-template <typename F> void HbmShadow::visit(int64_t lo, int64_t hi, F &&f) const {
+template <typename F>
+void HbmShadow::visit(int64_t lo, int64_t hi, F &&f) const {
   while (lo < hi) {
     const uint64_t b = uint64_t(lo) >> kBlockBits;
     const int64_t base = int64_t(b) << kBlockBits;
@@ -227,7 +230,8 @@ template <typename F> void HbmShadow::visit(int64_t lo, int64_t hi, F &&f) const
   }
 }
 
-template <typename F> void HbmShadow::update(int64_t lo, int64_t hi, F &&next) {
+template <typename F>
+void HbmShadow::update(int64_t lo, int64_t hi, F &&next) {
   while (lo < hi) {
     const uint64_t b = uint64_t(lo) >> kBlockBits;
     const int64_t base = int64_t(b) << kBlockBits;

@@ -30,39 +30,39 @@ namespace nk {
 // Parts of the cost model that can be switched off, to see what each costs
 // a kernel (nksim --without=...; the fidelity suite's before/after tables).
 enum class Mechanism : unsigned {
-  dma_issue = 1u << 0,          // descriptor generation per dma_copy
-  dma_descriptors = 1u << 1,    // engine time per contiguous run
-  dependent_latency = 1u << 2,  // same-engine result latency
-  shared_ports = 1u << 3,       // Vector/GpSimd SBUF port, Vector/Scalar PSUM
-  act_table = 1u << 4,          // activation-table loads
-  dma_transfer = 1u << 5,       // engine time per transfer (trn1)
+  dma_issue = 1u << 0,         // descriptor generation per dma_copy
+  dma_descriptors = 1u << 1,   // engine time per contiguous run
+  dependent_latency = 1u << 2, // same-engine result latency
+  shared_ports = 1u << 3,      // Vector/GpSimd SBUF port, Vector/Scalar PSUM
+  act_table = 1u << 4,         // activation-table loads
+  dma_transfer = 1u << 5,      // engine time per transfer (trn1)
 };
 // "dma-issue", ... -> the mechanism; nullopt if unknown.
 std::optional<Mechanism> parse_mechanism(llvm::StringRef name);
-const char *mechanism_names();  // "dma-issue, dma-descriptors, ..." for help texts
+const char *mechanism_names(); // "dma-issue, dma-descriptors, ..." for help texts
 // `t` with the mechanisms in `off` (a mask of Mechanism bits) switched off.
 Target without_mechanisms(const Target &t, unsigned off);
 
 struct SimOptions {
-  bool strict = false;       // uninitialised SBUF/PSUM reads are errors
-  bool check_races = true;   // happens-before race detection
-  unsigned max_warnings = 100;  // warnings kept in SimStats (the rest counted)
+  bool strict = false;         // uninitialised SBUF/PSUM reads are errors
+  bool check_races = true;     // happens-before race detection
+  unsigned max_warnings = 100; // warnings kept in SimStats (the rest counted)
   // Timing and checks only: no instruction computes anything, so outputs are
   // not produced. Nothing the timing model or the checks look at depends on
   // data values, so times, races and uninitialised reads are the same as a
   // full run's; a published kernel at its real size (billions of MACs)
   // simulates in seconds.
   bool timing_only = false;
-  unsigned mechanisms_off = 0;  // Mechanism bits: parts of the cost model switched off
+  unsigned mechanisms_off = 0; // Mechanism bits: parts of the cost model switched off
 };
 
 // Per stream (engine or DMA queue). busy + blocked + idle = total time.
 struct StreamStats {
   StreamId id;
   uint64_t instructions = 0;
-  double busy_ns = 0;     // compute: sum of busy times; DMA: time with a transfer in flight
-  double blocked_ns = 0;  // waiting in sem_wait for a semaphore
-  double idle_ns = 0;     // everything else (draining, finished early, ...)
+  double busy_ns = 0;    // compute: sum of busy times; DMA: time with a transfer in flight
+  double blocked_ns = 0; // waiting in sem_wait for a semaphore
+  double idle_ns = 0;    // everything else (draining, finished early, ...)
 };
 
 struct SimWarning {
@@ -73,25 +73,25 @@ struct SimStats {
   std::string kernel;
   const Target *target = nullptr;
   double total_ns = 0;
-  std::vector<StreamStats> streams;  // in Program::streams order
+  std::vector<StreamStats> streams; // in Program::streams order
   uint64_t dma_transfers = 0;
-  uint64_t dma_bytes = 0;   // bytes moved by dma_copy (the larger side of each)
-  uint64_t hbm_bytes = 0;   // bytes read from or written to HBM
-  uint64_t act_table_loads = 0;  // Scalar activation-table switches
-  double dma_active_ns = 0;  // time with at least one transfer in flight, any queue
+  uint64_t dma_bytes = 0;       // bytes moved by dma_copy (the larger side of each)
+  uint64_t hbm_bytes = 0;       // bytes read from or written to HBM
+  uint64_t act_table_loads = 0; // Scalar activation-table switches
+  double dma_active_ns = 0;     // time with at least one transfer in flight, any queue
   // Time instructions waited, ready to issue: for a result of their own
   // engine (dependent latency), for a port another engine held, and (DMA
   // queues, summed over queues) for a shared descriptor generator.
   double dependency_stall_ns = 0;
   double port_stall_ns = 0;
   double dge_stall_ns = 0;
-  double dge_busy_ns = 0;  // summed over the shared descriptor generators
+  double dge_busy_ns = 0; // summed over the shared descriptor generators
   std::vector<SimWarning> warnings;
-  uint64_t num_warnings = 0;  // including those not kept
+  uint64_t num_warnings = 0; // including those not kept
 
   // HBM bytes / peak HBM bandwidth, divided by the simulated time.
   double hbm_roofline_fraction() const;
-  double achieved_gb_per_s() const;  // dma_bytes / total time (GB/s == B/ns)
+  double achieved_gb_per_s() const; // dma_bytes / total time (GB/s == B/ns)
 };
 
 // What the trace records while simulating; turned into JSON by
@@ -99,9 +99,9 @@ struct SimStats {
 struct TraceSlice {
   enum Kind : uint8_t { instruction, sem_blocked };
   Kind kind = instruction;
-  uint32_t stream = 0;   // index into Program::streams
-  uint32_t lane = 0;     // DMA: concurrent transfers of one queue get lanes
-  uint64_t inst = 0;     // instruction index within its stream
+  uint32_t stream = 0; // index into Program::streams
+  uint32_t lane = 0;   // DMA: concurrent transfers of one queue get lanes
+  uint64_t inst = 0;   // instruction index within its stream
   double start_ns = 0;
   double dur_ns = 0;
 };
@@ -121,9 +121,8 @@ struct SimTrace {
 // an input is written into the image (and marked materialized) before
 // anything writes to it or reads it other than in contiguous runs of its own
 // dtype.
-llvm::Expected<SimStats> simulate(const Program &program, const Target &target,
-                                  llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &options,
-                                  SimTrace *trace = nullptr,
+llvm::Expected<SimStats> simulate(const Program &program, const Target &target, llvm::MutableArrayRef<uint8_t> hbm,
+                                  const SimOptions &options, SimTrace *trace = nullptr,
                                   llvm::MutableArrayRef<DeferredInput> deferred = {});
 
 // The --stats report.
@@ -132,7 +131,6 @@ void print_stats(llvm::raw_ostream &os, const SimStats &stats);
 void write_stats_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats);
 
 // Chrome/Perfetto trace-event JSON (one track per engine and DMA queue lane).
-void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats,
-                      const SimTrace &trace);
+void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats, const SimTrace &trace);
 
 } // namespace nk

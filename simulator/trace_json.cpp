@@ -27,8 +27,7 @@ constexpr int kPid = 1;
 double us(double ns) { return ns / 1000.0; }
 } // namespace
 
-void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats,
-                      const SimTrace &trace) {
+void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimStats &stats, const SimTrace &trace) {
   // Lanes: per stream, slices in start order, first lane free at the start.
   std::vector<size_t> order(trace.slices.size());
   std::iota(order.begin(), order.end(), size_t(0));
@@ -37,13 +36,16 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     return x.stream != y.stream ? x.stream < y.stream : x.start_ns < y.start_ns;
   });
   std::vector<uint32_t> lane(trace.slices.size(), 0);
-  std::map<std::pair<uint32_t, uint32_t>, int> tids;  // (stream, lane) -> tid
+  std::map<std::pair<uint32_t, uint32_t>, int> tids; // (stream, lane) -> tid
   for (unsigned s = 0; s < program.streams.size(); ++s) tids[{s, 0}] = 0;
   std::vector<double> lane_end;
   uint32_t cur = UINT32_MAX;
   for (size_t i : order) {
     const TraceSlice &sl = trace.slices[i];
-    if (sl.stream != cur) { cur = sl.stream; lane_end.clear(); }
+    if (sl.stream != cur) {
+      cur = sl.stream;
+      lane_end.clear();
+    }
     uint32_t l = 0;
     while (l < lane_end.size() && lane_end[l] > sl.start_ns + 1e-9) ++l;
     if (l == lane_end.size()) lane_end.push_back(0);
@@ -66,13 +68,14 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     j.attribute("pid", kPid);
     j.attribute("tid", tid);
     j.attributeObject("args", [&] {
-      if (sort) j.attribute("sort_index", tid);
-      else j.attribute("name", value);
+      if (sort)
+        j.attribute("sort_index", tid);
+      else
+        j.attribute("name", value);
     });
     j.objectEnd();
   };
-  meta("process_name", 0,
-       fmt::format("nksim {} on {}", program.kernel, stats.target ? stats.target->name : "?"),
+  meta("process_name", 0, fmt::format("nksim {} on {}", program.kernel, stats.target ? stats.target->name : "?"),
        false);
   for (const auto &kv : tids) {
     std::string name = stream_name(program.streams[kv.first.first].id);

@@ -5,8 +5,7 @@ namespace nk {
 
 // Checked for the whole operand first (one partition mask per byte); only
 // when a byte is missing, row by row to find the first one in access order.
-std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a,
-                                            const std::vector<ByteRun> &runs) {
+std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs) {
   if (!a.on_chip()) return std::nullopt;
   const WrittenMap &written = mem.written(a);
   const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;

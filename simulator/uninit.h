@@ -22,8 +22,7 @@ struct UnwrittenByte {
   int64_t byte;
 };
 // The first byte of the read that was never written, if any.
-std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a,
-                                            const std::vector<ByteRun> &runs);
+std::optional<UnwrittenByte> find_unwritten(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs);
 void mark_written(Memories &mem, const AccessPattern &a, const std::vector<ByteRun> &runs);
 
 } // namespace nk

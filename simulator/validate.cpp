@@ -32,23 +32,20 @@ struct Checker {
   llvm::Error check_ap(const Instruction &inst, unsigned slot) const {
     const AccessPattern &a = inst.ap[slot];
     const char *name = op_info(inst.op).aps[slot].name;
-    if (unsigned(a.mem) > unsigned(Memory::psum))
-      return fail(fmt::format("operand '{}' has an invalid memory", name));
-    if (unsigned(a.dtype) >= kNumDtypes)
-      return fail(fmt::format("operand '{}' has an invalid dtype", name));
+    if (unsigned(a.mem) > unsigned(Memory::psum)) return fail(fmt::format("operand '{}' has an invalid memory", name));
+    if (unsigned(a.dtype) >= kNumDtypes) return fail(fmt::format("operand '{}' has an invalid dtype", name));
     unsigned max_dims = a.on_chip() ? kMaxFreeDims : kMaxHbmDims;
     if (a.num_dims > max_dims)
-      return fail(fmt::format("operand '{}' has {} dims; at most {} allowed in {}", name,
-                              a.num_dims, max_dims, memory_name(a.mem)));
+      return fail(fmt::format("operand '{}' has {} dims; at most {} allowed in {}", name, a.num_dims, max_dims,
+                              memory_name(a.mem)));
     auto ext = row_extent(a);
     if (!ext) return fail(fmt::format("operand '{}': address arithmetic overflows", name));
     if (a.on_chip()) {
-      if (a.num_partitions == 0)
-        return fail(fmt::format("operand '{}' addresses no partitions", name));
+      if (a.num_partitions == 0) return fail(fmt::format("operand '{}' addresses no partitions", name));
       if (unsigned(a.start_partition) + a.num_partitions > target.partitions)
-        return fail(fmt::format("operand '{}' is out of bounds: partitions [{}, {}) but {} has {}",
-                                name, a.start_partition, a.start_partition + a.num_partitions,
-                                memory_name(a.mem), target.partitions));
+        return fail(fmt::format("operand '{}' is out of bounds: partitions [{}, {}) but {} has {}", name,
+                                a.start_partition, a.start_partition + a.num_partitions, memory_name(a.mem),
+                                target.partitions));
       uint64_t limit = partition_bytes(a.mem);
       if (ext->lo < 0 || uint64_t(ext->hi) > limit)
         return fail(fmt::format("operand '{}' is out of bounds: bytes [{}, {}) of a {} partition "
@@ -64,8 +61,8 @@ struct Checker {
                                 "of {} bytes",
                                 name, ext->lo, ext->hi, hbm_bytes));
       if (a.free_elements() > kMaxDmaElements)
-        return fail(fmt::format("operand '{}' has {} elements; the simulator accepts at most {}",
-                                name, a.free_elements(), kMaxDmaElements));
+        return fail(fmt::format("operand '{}' has {} elements; the simulator accepts at most {}", name,
+                                a.free_elements(), kMaxDmaElements));
     }
     return llvm::Error::success();
   }
@@ -74,9 +71,9 @@ struct Checker {
   llvm::Error same_shape(const Instruction &inst, unsigned a, unsigned b) const {
     const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
     if (x.num_partitions != y.num_partitions || x.free_elements() != y.free_elements())
-      return fail(fmt::format("operands '{}' [{}|{}] and '{}' [{}|{}] differ in shape",
-                              op_info(inst.op).aps[a].name, x.num_partitions, x.free_elements(),
-                              op_info(inst.op).aps[b].name, y.num_partitions, y.free_elements()));
+      return fail(fmt::format("operands '{}' [{}|{}] and '{}' [{}|{}] differ in shape", op_info(inst.op).aps[a].name,
+                              x.num_partitions, x.free_elements(), op_info(inst.op).aps[b].name, y.num_partitions,
+                              y.free_elements()));
     return llvm::Error::success();
   }
 
@@ -85,9 +82,8 @@ struct Checker {
     const AccessPattern &x = inst.ap[slot];
     if (!x.present()) return llvm::Error::success();
     if (x.num_partitions != rows || x.free_elements() != 1)
-      return fail(fmt::format("operand '{}' must be [{}|1], got [{}|{}]",
-                              op_info(inst.op).aps[slot].name, rows, x.num_partitions,
-                              x.free_elements()));
+      return fail(fmt::format("operand '{}' must be [{}|1], got [{}|{}]", op_info(inst.op).aps[slot].name, rows,
+                              x.num_partitions, x.free_elements()));
     return llvm::Error::success();
   }
 
@@ -115,44 +111,37 @@ struct Checker {
     case Opcode::dma_copy: {
       const AccessPattern &d = inst.ap[ap::dma_copy::dst], &s = inst.ap[ap::dma_copy::src];
       if (d.num_elements() != s.num_elements())
-        return fail(fmt::format("dst has {} elements but src has {}", d.num_elements(),
-                                s.num_elements()));
+        return fail(fmt::format("dst has {} elements but src has {}", d.num_elements(), s.num_elements()));
       if (d.num_elements() > kMaxDmaElements)
-        return fail(fmt::format("transfer of {} elements; the simulator accepts at most {}",
-                                d.num_elements(), kMaxDmaElements));
+        return fail(fmt::format("transfer of {} elements; the simulator accepts at most {}", d.num_elements(),
+                                kMaxDmaElements));
       return llvm::Error::success();
     }
     case Opcode::nc_matmul: {
       using f = ap::nc_matmul;
-      const AccessPattern &d = inst.ap[f::dst], &st = inst.ap[f::stationary],
-                          &mv = inst.ap[f::moving];
+      const AccessPattern &d = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
       if (st.num_partitions != mv.num_partitions)
         return fail(fmt::format("stationary and moving must share the contraction (partition) "
                                 "size: {} vs {}",
                                 st.num_partitions, mv.num_partitions));
-      if (st.num_partitions > target.pe_max_contraction ||
-          st.free_elements() > target.pe_max_stationary_free ||
+      if (st.num_partitions > target.pe_max_contraction || st.free_elements() > target.pe_max_stationary_free ||
           mv.free_elements() > target.pe_max_moving_free)
-        return fail(fmt::format("matmul K={} M={} N={} exceeds the Tensor engine's {}x{}x{}",
-                                st.num_partitions, st.free_elements(), mv.free_elements(),
-                                target.pe_max_contraction, target.pe_max_stationary_free,
-                                target.pe_max_moving_free));
+        return fail(fmt::format("matmul K={} M={} N={} exceeds the Tensor engine's {}x{}x{}", st.num_partitions,
+                                st.free_elements(), mv.free_elements(), target.pe_max_contraction,
+                                target.pe_max_stationary_free, target.pe_max_moving_free));
       if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
-        return fail(fmt::format("dst must be [{}|{}] (stationary free x moving free), got [{}|{}]",
-                                st.free_elements(), mv.free_elements(), d.num_partitions,
-                                d.free_elements()));
+        return fail(fmt::format("dst must be [{}|{}] (stationary free x moving free), got [{}|{}]", st.free_elements(),
+                                mv.free_elements(), d.num_partitions, d.free_elements()));
       return llvm::Error::success();
     }
     case Opcode::nc_transpose: {
       const AccessPattern &d = inst.ap[ap::nc_transpose::dst], &s = inst.ap[ap::nc_transpose::src];
       if (d.num_partitions != s.free_elements() || d.free_elements() != s.num_partitions)
-        return fail(fmt::format("dst must be [{}|{}] (src transposed), got [{}|{}]",
-                                s.free_elements(), s.num_partitions, d.num_partitions,
-                                d.free_elements()));
+        return fail(fmt::format("dst must be [{}|{}] (src transposed), got [{}|{}]", s.free_elements(),
+                                s.num_partitions, d.num_partitions, d.free_elements()));
       return llvm::Error::success();
     }
-    case Opcode::tensor_copy:
-      return same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
+    case Opcode::tensor_copy: return same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
     case Opcode::tensor_tensor: {
       using f = ap::tensor_tensor;
       if (auto e = same_shape(inst, f::dst, f::src0)) return e;
@@ -177,8 +166,7 @@ struct Checker {
       const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
       int64_t axes = inst.get_int(attr::tensor_reduce::axes);
       if (axes < 0 || axes >= (int64_t(1) << s.num_dims))
-        return fail(fmt::format("axes mask {} names dims src does not have ({} free dims)", axes,
-                                s.num_dims));
+        return fail(fmt::format("axes mask {} names dims src does not have ({} free dims)", axes, s.num_dims));
       uint64_t kept = 1;
       for (unsigned i = 0; i < s.num_dims; ++i)
         if (!((axes >> (s.num_dims - 1 - i)) & 1)) kept *= s.dims[i].count;
@@ -195,8 +183,7 @@ struct Checker {
       if (auto e = per_partition(inst, f::bias, rows)) return e;
       return per_partition(inst, f::reduce_dst, rows);
     }
-    case Opcode::affine_select:
-      return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
+    case Opcode::affine_select: return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
     case Opcode::select: {
       using f = ap::select;
       if (auto e = same_shape(inst, f::dst, f::predicate)) return e;
@@ -205,7 +192,7 @@ struct Checker {
       if (of.present() && of.free_elements() != 1) return same_shape(inst, f::dst, f::on_false);
       return per_partition(inst, f::on_false, inst.ap[f::dst].num_partitions);
     }
-    case Opcode::tensor_tensor_scan:  // runtime/operand_rules.cpp (checked in check_inst)
+    case Opcode::tensor_tensor_scan: // runtime/operand_rules.cpp (checked in check_inst)
     case Opcode::bn_stats:
     case Opcode::bn_aggr:
     case Opcode::max8:
@@ -249,14 +236,12 @@ struct Checker {
       }
       if (auto e = check_ap(inst, i)) return e;
       if (engine != Engine::dma && a.mem == Memory::hbm)
-        return fail(fmt::format("operand '{}': compute engines cannot address HBM (use dma_copy)",
-                                info.aps[i].name));
+        return fail(fmt::format("operand '{}': compute engines cannot address HBM (use dma_copy)", info.aps[i].name));
       if (engine == Engine::gpsimd && a.mem == Memory::psum)
-        return fail(fmt::format("operand '{}': the GpSimd engine cannot access PSUM",
-                                info.aps[i].name));
+        return fail(fmt::format("operand '{}': the GpSimd engine cannot access PSUM", info.aps[i].name));
     }
     if (auto e = check_attrs(inst)) return e;
-    if (auto problem = check_alu_attrs(inst))  // the same rule the verifier and the front end apply
+    if (auto problem = check_alu_attrs(inst)) // the same rule the verifier and the front end apply
       return fail(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
     if (auto problem = check_operand_rules(inst, &target)) return fail(problem->message);
     return check_op(engine, inst);
@@ -265,26 +250,24 @@ struct Checker {
 
 } // namespace
 
-llvm::Error validate_for_simulation(const Program &program, const Target &target,
-                                    uint64_t hbm_bytes) {
+llvm::Error validate_for_simulation(const Program &program, const Target &target, uint64_t hbm_bytes) {
   Checker c{program, target, hbm_bytes};
   if (hbm_bytes < program.hbm_size)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the HBM image has %llu bytes but the program needs %llu",
-                                   (unsigned long long)hbm_bytes,
-                                   (unsigned long long)program.hbm_size);
+                                   (unsigned long long)hbm_bytes, (unsigned long long)program.hbm_size);
   for (unsigned s = 0; s < program.streams.size(); ++s) {
     const StreamId id = program.streams[s].id;
     std::string bad;
-    if (unsigned(id.engine) >= kNumEngines) bad = "an unknown engine";
+    if (unsigned(id.engine) >= kNumEngines)
+      bad = "an unknown engine";
     else if (id.engine == Engine::dma && id.queue >= target.dma_queues)
       bad = fmt::format("DMA queue {} but {} has {}", id.queue, target.name, target.dma_queues);
-    else if (id.engine != Engine::dma && id.queue != 0) bad = "a compute engine with a queue number";
+    else if (id.engine != Engine::dma && id.queue != 0)
+      bad = "a compute engine with a queue number";
     for (unsigned t = 0; t < s && bad.empty(); ++t)
       if (program.streams[t].id == id) bad = "a duplicate of an earlier stream";
-    if (!bad.empty())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "stream %u is %s", s,
-                                     bad.c_str());
+    if (!bad.empty()) return llvm::createStringError(llvm::inconvertibleErrorCode(), "stream %u is %s", s, bad.c_str());
   }
   for (unsigned s = 0; s < program.streams.size(); ++s) {
     c.stream = s;

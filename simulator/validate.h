@@ -24,7 +24,6 @@ namespace nk {
 constexpr uint64_t kMaxRowElements = uint64_t(1) << 20;
 constexpr uint64_t kMaxDmaElements = uint64_t(1) << 26;
 
-llvm::Error validate_for_simulation(const Program &program, const Target &target,
-                                    uint64_t hbm_bytes);
+llvm::Error validate_for_simulation(const Program &program, const Target &target, uint64_t hbm_bytes);
 
 } // namespace nk

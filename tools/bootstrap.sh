@@ -11,7 +11,7 @@ build="${1:-$root/build}"
 type="${2:-RelWithDebInfo}"
 
 packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy
-          pybind11-dev python3-dev)
+          pybind11-dev python3-dev clang-format-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

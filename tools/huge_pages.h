@@ -18,7 +18,7 @@ namespace nk {
 inline void reexec_with_huge_pages(char **argv) {
   if (std::getenv("NK_NO_HUGE_PAGES")) return;
   const char *cur = std::getenv("GLIBC_TUNABLES");
-  if (cur && std::strstr(cur, "glibc.malloc.hugetlb")) return;  // already set (or the user chose)
+  if (cur && std::strstr(cur, "glibc.malloc.hugetlb")) return; // already set (or the user chose)
   std::string value = cur && *cur ? std::string(cur) + ":glibc.malloc.hugetlb=1" : "glibc.malloc.hugetlb=1";
   if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
   execv("/proc/self/exe", argv);

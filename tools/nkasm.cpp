@@ -19,8 +19,7 @@
 using namespace llvm;
 
 static cl::OptionCategory category("nkasm options");
-static cl::opt<std::string> input(cl::Positional, cl::desc("<program.s | program.nkp>"),
-                                  cl::cat(category));
+static cl::opt<std::string> input(cl::Positional, cl::desc("<program.s | program.nkp>"), cl::cat(category));
 static cl::opt<std::string> output("o", cl::desc("Write the program to this file (default: text to stdout)"),
                                    cl::value_desc("file"), cl::cat(category));
 enum class Emit { text, binary };
@@ -29,8 +28,7 @@ static cl::opt<Emit> emit("emit", cl::desc("Output format (default: binary with 
                                      clEnumValN(Emit::binary, "binary", "binary program file")),
                           cl::cat(category));
 static cl::opt<bool> no_verify("no-verify", cl::desc("Do not run the verifier"), cl::cat(category));
-static cl::opt<std::string> target_name("target",
-                                        cl::desc("Verify for this target (default: the program's own)"),
+static cl::opt<std::string> target_name("target", cl::desc("Verify for this target (default: the program's own)"),
                                         cl::value_desc("trn1|trn2"), cl::cat(category));
 
 static cl::opt<bool> describe_isa("describe-isa",
@@ -58,7 +56,7 @@ int main(int argc, char **argv) {
                                    "directory), out of host memory, or a failed write. -o never leaves a\n"
                                    "partial file and never replaces a device or pipe.\n",
                                    &errs()))
-    return 2;  // a flag error
+    return 2; // a flag error
   return nk::exit_status_of("nkasm", run_main);
 }
 

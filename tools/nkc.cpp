@@ -42,8 +42,8 @@ cl::opt<Emit> emit("emit", cl::desc("Print a compilation stage to stdout"),
 cl::opt<std::string> output("o", cl::desc("Output program file (binary; text assembly if it ends in .s)"),
                             cl::value_desc("file"), cl::sub(compile_cmd), cl::cat(category));
 cl::list<std::string> defines("D", cl::Prefix, cl::desc("Bind a size parameter: -D name=value"),
-                              cl::value_desc("name=value"), cl::sub(*cl::TopLevelSubCommand),
-                              cl::sub(compile_cmd), cl::cat(category));
+                              cl::value_desc("name=value"), cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd),
+                              cl::cat(category));
 cl::opt<std::string> target("target", cl::desc("Target machine: trn1 or trn2"),
                             cl::init(std::string(nk::kDefaultTarget)), cl::sub(*cl::TopLevelSubCommand),
                             cl::sub(compile_cmd), cl::cat(category));
@@ -60,13 +60,13 @@ cl::list<std::string> print_before("print-before", cl::desc("Print the program b
 cl::opt<bool> time_passes("time-passes", cl::desc("Time each pass and print a report (stderr)"),
                           cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 enum class ScheduleMode { list, in_order };
-cl::opt<ScheduleMode> schedule_mode(
-    "schedule", cl::desc("Instruction order"), cl::init(ScheduleMode::list),
-    cl::values(clEnumValN(ScheduleMode::list, "list",
-                          "cost-model list schedule: hoists work up to 512 instructions ahead (default)"),
-               clEnumValN(ScheduleMode::in_order, "in-order",
-                          "keep the source's instruction order (engines are still chosen)")),
-    cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::opt<ScheduleMode>
+    schedule_mode("schedule", cl::desc("Instruction order"), cl::init(ScheduleMode::list),
+                  cl::values(clEnumValN(ScheduleMode::list, "list",
+                                        "cost-model list schedule: hoists work up to 512 instructions ahead (default)"),
+                             clEnumValN(ScheduleMode::in_order, "in-order",
+                                        "keep the source's instruction order (engines are still chosen)")),
+                  cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> verify_each("verify-each",
                           cl::desc("Verify the IR after every pass (also NK_VERIFY_EACH=1); a failure is an internal "
                                    "compiler error naming the pass"),
@@ -87,8 +87,7 @@ int compile(nk::Program &out) {
   for (const std::string &d : defines) {
     auto parsed = nk::parse_define(d);
     if (!parsed) return fail(llvm::toString(parsed.takeError()));
-    if (!defs.emplace(parsed->first, parsed->second).second)
-      return fail("-D " + parsed->first + " is given twice");
+    if (!defs.emplace(parsed->first, parsed->second).second) return fail("-D " + parsed->first + " is given twice");
   }
   nk::PipelineOptions opts;
   opts.print_after_all = print_after_all;
@@ -107,7 +106,7 @@ int compile(nk::Program &out) {
   if (!p) {
     llvm::errs() << ds.str();
     std::string msg = llvm::toString(p.takeError());
-    if (!ds.str().empty()) return 1;  // source errors, already printed
+    if (!ds.str().empty()) return 1; // source errors, already printed
     if (llvm::StringRef(msg).contains(": error: ")) {
       llvm::errs() << msg << '\n';
       return 1;
@@ -138,7 +137,7 @@ int main(int argc, char **argv) {
                                    "never leaves a partial file: the program is written to a temporary\n"
                                    "file and renamed into place.\n",
                                    &llvm::errs()))
-    return 2;  // a flag error, not a source error (1)
+    return 2; // a flag error, not a source error (1)
   return nk::exit_status_of("nkc", run_main);
 }
 
@@ -175,8 +174,8 @@ int run_main() {
   nk::EmitStage stage = emit == Emit::tokens ? nk::EmitStage::tokens
                         : emit == Emit::ast  ? nk::EmitStage::ast
                                              : nk::EmitStage::tir;
-  return nk::run_emit(stage, input, std::vector<std::string>(defines.begin(), defines.end()), target,
-                      llvm::outs(), llvm::errs());
+  return nk::run_emit(stage, input, std::vector<std::string>(defines.begin(), defines.end()), target, llvm::outs(),
+                      llvm::errs());
 }
 
 } // namespace

@@ -54,13 +54,13 @@ static cl::opt<double> random_scale("random-scale", cl::init(1.0),
                                     cl::desc("Scale of --random-inputs values (a kernel with a reference may "
                                              "scale some inputs further: docs/oracle.md)"),
                                     cl::sub(run_cmd), cl::cat(category));
-static cl::opt<nk::RandomDist> random_dist(
-    "random-dist", cl::desc("Distribution of --random-inputs float values"), cl::init(nk::RandomDist::normal),
-    cl::values(clEnumValN(nk::RandomDist::normal, "normal", "standard normal x scale (default)"),
-               clEnumValN(nk::RandomDist::uniform, "uniform", "uniform on [-1, 1) x scale")),
-    cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> u2_as_bf16("npy-u2-as-bf16",
-                                cl::desc("Read '<u2' .npy inputs as raw bf16 bit patterns"),
+static cl::opt<nk::RandomDist>
+    random_dist("random-dist", cl::desc("Distribution of --random-inputs float values"),
+                cl::init(nk::RandomDist::normal),
+                cl::values(clEnumValN(nk::RandomDist::normal, "normal", "standard normal x scale (default)"),
+                           clEnumValN(nk::RandomDist::uniform, "uniform", "uniform on [-1, 1) x scale")),
+                cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> u2_as_bf16("npy-u2-as-bf16", cl::desc("Read '<u2' .npy inputs as raw bf16 bit patterns"),
                                 cl::sub(run_cmd), cl::cat(category));
 static cl::list<std::string> outputs("output", cl::desc("Write a tensor to a .npy file (FILE alone: 'out')"),
                                      cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
@@ -74,19 +74,19 @@ static cl::list<std::string> expects("expect",
                                               "largest expected value for bf16/f16); exit 1 on a mismatch. Any "
                                               "kernel: no registered reference needed"),
                                      cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd),
-                                cl::cat(category));
+static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> stats_json("stats-json", cl::desc("Write the statistics as JSON to a file ('-': stdout)"),
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> trace_path("trace", cl::desc("Write a Chrome/Perfetto trace-event JSON file"),
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never written is an error"),
-                            cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"),
-                                   cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> in_order("schedule-in-order",
-                              cl::desc("Compiling a .tile: keep the source's instruction order (nkc --schedule=in-order)"),
-                              cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never written is an error"), cl::sub(run_cmd),
+                            cl::cat(category));
+static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"), cl::sub(run_cmd),
+                                   cl::cat(category));
+static cl::opt<bool>
+    in_order("schedule-in-order",
+             cl::desc("Compiling a .tile: keep the source's instruction order (nkc --schedule=in-order)"),
+             cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> timing_only("timing-only",
                                  cl::desc("Simulate timing and run the race and uninitialised-read checks without "
                                           "computing any values (inputs not given are treated as random; "
@@ -141,7 +141,8 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     }
     std::string tname = target_name.empty() ? std::string(nk::kDefaultTarget) : target_name.getValue();
     const nk::Target *t = nk::find_target(tname);
-    if (!t) return createStringError(inconvertibleErrorCode(), "unknown target '%s' (known: trn1, trn2)", tname.c_str());
+    if (!t)
+      return createStringError(inconvertibleErrorCode(), "unknown target '%s' (known: trn1, trn2)", tname.c_str());
     std::string diags;
     raw_string_ostream ds(diags);
     nk::PipelineOptions popts;
@@ -157,7 +158,8 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     return p;
   }
   if (in_order)
-    return createStringError(inconvertibleErrorCode(), "--schedule-in-order applies when compiling a .tile; %s is a compiled program",
+    return createStringError(inconvertibleErrorCode(),
+                             "--schedule-in-order applies when compiling a .tile; %s is a compiled program",
                              path.str().c_str());
   if (!defines.empty())
     return createStringError(inconvertibleErrorCode(), "-D binds sizes of a .tile kernel; %s is a compiled program",
@@ -279,28 +281,28 @@ int run_main() {
     return fail("--timing-only computes no values: it cannot be combined with --check or --output");
   // With --expect, --check=ATOL,RTOL on a kernel without a reference only
   // sets the tolerance of the --expect comparisons.
-  const bool reference_check = check.getNumOccurrences() &&
-                               (expects.empty() || nk::oracle::find_reference(session->program().kernel) ||
-                                check.empty());
+  const bool reference_check =
+      check.getNumOccurrences() &&
+      (expects.empty() || nk::oracle::find_reference(session->program().kernel) || check.empty());
   if (reference_check && !nk::oracle::find_reference(session->program().kernel))
     return fail("--check: no reference is registered for kernel '" + session->program().kernel +
                 "' (see docs/oracle.md); --expect NAME=FILE.npy compares with your own expected output");
-  if (timing_only && !expects.empty()) return fail("--timing-only computes no values: it cannot be combined with --expect");
+  if (timing_only && !expects.empty())
+    return fail("--timing-only computes no values: it cannot be combined with --expect");
   // Expected outputs are read before the run, so a bad file fails fast.
   std::vector<std::pair<std::string, nk::HostTensor>> expected_outputs;
   for (const std::string &arg : expects) {
     auto [name, file] = split_binding(arg, "out");
     if (name.empty() || file.empty()) return fail("--expect expects NAME=FILE.npy, got '" + arg + "'");
     const nk::TensorDecl *d = session->program().find_tensor(name);
-    if (!d || d->kind != nk::TensorKind::output)
-      return fail("--expect: the kernel has no output named '" + name + "'");
+    if (!d || d->kind != nk::TensorKind::output) return fail("--expect: the kernel has no output named '" + name + "'");
     nk::NpyReadOptions ropts;
     ropts.u2_as_bf16 = u2_as_bf16;
     auto t = nk::read_npy(file, ropts);
     if (!t) return fail_error(t.takeError());
     if (t->shape != d->shape)
-      return fail("--expect " + name + ": " + file + " has shape " + nk::format_shape(t->shape) +
-                  ", the output is " + nk::format_shape(d->shape));
+      return fail("--expect " + name + ": " + file + " has shape " + nk::format_shape(t->shape) + ", the output is " +
+                  nk::format_shape(d->shape));
     expected_outputs.emplace_back(name, std::move(*t));
   }
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
@@ -354,14 +356,15 @@ int run_main() {
       return fail_error(std::move(e));
   }
   if (!trace_path.empty())
-    if (Error e = files.stage(trace_path, [&](raw_ostream &os) {
-          nk::write_trace_json(os, session->program(), *stats, trace);
-        }))
+    if (Error e = files.stage(trace_path,
+                              [&](raw_ostream &os) { nk::write_trace_json(os, session->program(), *stats, trace); }))
       return fail_error(std::move(e));
   if (show_stats) nk::print_stats(outs(), *stats);
-  if (stats_json == "-") nk::write_stats_json(outs(), session->program(), *stats);
+  if (stats_json == "-")
+    nk::write_stats_json(outs(), session->program(), *stats);
   else if (!stats_json.empty())
-    if (Error e = files.stage(stats_json, [&](raw_ostream &os) { nk::write_stats_json(os, session->program(), *stats); }))
+    if (Error e =
+            files.stage(stats_json, [&](raw_ostream &os) { nk::write_stats_json(os, session->program(), *stats); }))
       return fail_error(std::move(e));
   bool passed = true;
   if (reference_check) {
@@ -387,16 +390,17 @@ int main(int argc, char **argv) {
   nk::report_out_of_memory_as_error("nksim");
   cl::HideUnrelatedOptions(category);
   // A flag error exits 2 (1 means a --check mismatch).
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                              "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
-                              "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
-                              "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
-                              "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n\n"
-                              "Exit status: 0 success; 1 --check found a mismatch; 2 any error: bad flags,\n"
-                              "unreadable or invalid input, a compile error, a race, a deadlock, a refused\n"
-                              "output path (an input of the run, a directory, a repeat), out of host\n"
-                              "memory. Output files are written only when the run ends with 0 or 1.\n",
-                              &errs()))
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
+          "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
+          "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
+          "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n\n"
+          "Exit status: 0 success; 1 --check found a mismatch; 2 any error: bad flags,\n"
+          "unreadable or invalid input, a compile error, a race, a deadlock, a refused\n"
+          "output path (an input of the run, a directory, a repeat), out of host\n"
+          "memory. Output files are written only when the run ends with 0 or 1.\n",
+          &errs()))
     return kExitError;
   if (run_cmd) return nk::exit_status_of("nksim", run_main);
   return fail("no command given; use 'nksim run PROGRAM' (see --help)");

@@ -35,7 +35,8 @@ inline void report_out_of_memory_as_error(const char *tool) {
 }
 
 // Runs `body`; a std::bad_alloc becomes an error message and exit status 2.
-template <typename Body> int exit_status_of(const char *tool, Body &&body) {
+template <typename Body>
+int exit_status_of(const char *tool, Body &&body) {
   try {
     return body();
   } catch (const std::bad_alloc &) {

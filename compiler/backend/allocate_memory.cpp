@@ -31,7 +31,7 @@ char OutOfMemoryError::ID = 0;
 
 namespace {
 
-constexpr uint64_t kAlign = 64;  // bytes; keeps every tile's rows aligned
+constexpr uint64_t kAlign = 64; // bytes; keeps every tile's rows aligned
 
 struct FreeBlock {
   uint64_t start, end;
@@ -45,8 +45,7 @@ struct FreeBlock {
 class Arena {
 public:
   Arena(uint64_t capacity, uint64_t boundary) : boundary_(boundary) {
-    for (uint64_t s = 0; s < capacity; s += boundary)
-      blocks_.push_back({s, std::min(capacity, s + boundary)});
+    for (uint64_t s = 0; s < capacity; s += boundary) blocks_.push_back({s, std::min(capacity, s + boundary)});
   }
   std::optional<uint64_t> allocate(uint64_t bytes) {
     // First pass: from the cursor to the end; second: from the beginning.
@@ -80,7 +79,7 @@ public:
 private:
   uint64_t boundary_;
   uint64_t cursor_ = 0;
-  std::vector<FreeBlock> blocks_;  // sorted by start, disjoint
+  std::vector<FreeBlock> blocks_; // sorted by start, disjoint
 
   void take(size_t i, uint64_t lo, uint64_t hi) {
     FreeBlock b = blocks_[i];
@@ -122,8 +121,8 @@ llvm::Error allocate_memory(Program &p, const Target &t) {
         Arena &arena = buf.mem == Memory::psum ? psum : sbuf;
         uint64_t need = round_up(std::max<uint64_t>(buf.bytes, 1));
         if (buf.mem == Memory::psum && need > t.psum_bank_bytes())
-          return llvm::createStringError(llvm::inconvertibleErrorCode(),
-              "PSUM tile %%%s needs %llu bytes per partition; a PSUM bank holds %llu",
+          return llvm::createStringError(
+              llvm::inconvertibleErrorCode(), "PSUM tile %%%s needs %llu bytes per partition; a PSUM bank holds %llu",
               buf.name.c_str(), (unsigned long long)buf.bytes, (unsigned long long)t.psum_bank_bytes());
         auto at = arena.allocate(need);
         if (!at) {
@@ -134,11 +133,11 @@ llvm::Error allocate_memory(Program &p, const Target &t) {
               same.push_back(l);
               used += round_up(p.buffers[l].bytes);
             }
-          std::sort(same.begin(), same.end(), [&](BufferId a, BufferId c) {
-            return p.buffers[a].bytes > p.buffers[c].bytes;
-          });
+          std::sort(same.begin(), same.end(),
+                    [&](BufferId a, BufferId c) { return p.buffers[a].bytes > p.buffers[c].bytes; });
           std::string msg = fmt::format(
-              "out of {} memory: tile %{} needs {} bytes per partition, {} of {} are in use by {} live tiles; the largest:",
+              "out of {} memory: tile %{} needs {} bytes per partition, {} of {} are in use by {} live tiles; the "
+              "largest:",
               memory_name(buf.mem), buf.name, buf.bytes, used,
               buf.mem == Memory::psum ? t.psum_bytes_per_partition : t.sbuf_bytes_per_partition, same.size());
           for (size_t k = 0; k < same.size() && k < 5; ++k) {

@@ -33,7 +33,7 @@ namespace nk::lir {
 namespace {
 
 struct Rect {
-  uint64_t p0, p1, b0, b1;  // partitions [p0, p1) x bytes [b0, b1)
+  uint64_t p0, p1, b0, b1; // partitions [p0, p1) x bytes [b0, b1)
   bool overlaps(const Rect &o) const { return p0 < o.p1 && o.p0 < p1 && b0 < o.b1 && o.b0 < b1; }
   bool contains(const Rect &o) const { return p0 <= o.p0 && o.p1 <= p1 && b0 <= o.b0 && o.b1 <= b1; }
 };
@@ -108,7 +108,7 @@ void elide_memsets(Program &p) {
     if (!dense) continue;
     const bool zero = ms.inst.get_float(attr::memset::value) == 0.0f;
     std::vector<Rect> live = {all};
-    std::vector<size_t> to_overwrite;  // accumulating matmuls that read only zeros
+    std::vector<size_t> to_overwrite; // accumulating matmuls that read only zeros
     bool needed = false;
     const std::vector<size_t> &later = touching[buf];
     for (auto it = std::upper_bound(later.begin(), later.end(), i); it != later.end() && !live.empty(); ++it) {

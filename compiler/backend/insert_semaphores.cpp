@@ -35,7 +35,7 @@ constexpr InstIdx kNone = ~0u;
 struct Segment {
   uint64_t end;
   InstIdx writer = kNone;
-  std::vector<InstIdx> readers;  // latest reader per stream (small)
+  std::vector<InstIdx> readers; // latest reader per stream (small)
 };
 
 // Byte ranges of one memory; segments are disjoint, keyed by start.
@@ -72,7 +72,10 @@ public:
         auto &rs = it->second.readers;
         bool replaced = false;
         for (InstIdx &r : rs)
-          if (stream_of(r) == stream_of(me)) { r = me; replaced = true; }
+          if (stream_of(r) == stream_of(me)) {
+            r = me;
+            replaced = true;
+          }
         if (!replaced) rs.push_back(me);
       }
     }
@@ -101,8 +104,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   };
   const unsigned num_streams = 4 + t.dma_queues;
   if (num_streams > t.num_semaphores)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "target has too few semaphores for one per stream");
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "target has too few semaphores for one per stream");
   const size_t n = p.insts.size();
   std::vector<unsigned> stream_of(n);
   for (size_t i = 0; i < n; ++i) {
@@ -116,9 +118,9 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   std::vector<size_t> dep_begin(n + 1, 0);
   std::vector<InstIdx> dep_list;
   dep_list.reserve(2 * n);
-  AccessMap maps[3];  // hbm, sbuf, psum (PSUM and SBUF: per-partition byte ranges)
+  AccessMap maps[3]; // hbm, sbuf, psum (PSUM and SBUF: per-partition byte ranges)
   std::vector<std::pair<uint64_t, uint64_t>> runs;
-  constexpr size_t kMaxHbmRuns = 4096;  // past this, an HBM operand is its hull
+  constexpr size_t kMaxHbmRuns = 4096; // past this, an HBM operand is its hull
   const HbmWrites hbm_writes(p);
   std::vector<bool> needs_signal(n, false);
   auto so = [&](InstIdx i) { return stream_of[i]; };
@@ -128,7 +130,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     bool is_dma = p.insts[i].stream.engine == Engine::dma;
     auto dep = [&](InstIdx d) {
       if (d == i) return;
-      if (stream_of[d] == stream_of[i] && !is_dma) return;  // in-order engine
+      if (stream_of[d] == stream_of[i] && !is_dma) return; // in-order engine
       dep_list.push_back(d);
       needs_signal[d] = true;
     };
@@ -139,7 +141,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
         bool write = info.aps[k].role == FieldRole::Out;
         if (!a.present() || write != (pass == 1)) continue;
         auto [lo, hi] = byte_extent(a);
-        if (a.mem == Memory::hbm && !hbm_writes.overlaps(lo, hi)) continue;  // never conflicts
+        if (a.mem == Memory::hbm && !hbm_writes.overlaps(lo, hi)) continue; // never conflicts
         // HBM: each run the pattern touches, so that column blocks of one
         // matrix (overlapping hulls, disjoint bytes) do not wait for each
         // other; the hull when there are very many runs.
@@ -153,7 +155,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   }
 
   // 2. Signal counts: stream S's k-th signal follows its k-th marked producer.
-  std::vector<uint32_t> count_after(n, 0);  // S's signal count once i is done
+  std::vector<uint32_t> count_after(n, 0); // S's signal count once i is done
   {
     std::vector<uint32_t> counter(num_streams, 0);
     for (InstIdx i = 0; i < n; ++i)
@@ -161,7 +163,10 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   }
 
   // 3. Waits, pruned with vector clocks; record which signals are used.
-  struct Wait { unsigned stream; uint32_t count; };
+  struct Wait {
+    unsigned stream;
+    uint32_t count;
+  };
   // Waits before instruction i: wait_list[wait_begin[i] .. wait_begin[i+1]).
   std::vector<size_t> wait_begin(n + 1, 0);
   std::vector<Wait> wait_list;

@@ -44,12 +44,12 @@ namespace nk::lir {
 
 namespace {
 
-constexpr size_t kMaxHbmRuns = 4096;  // past this, an HBM operand is its hull
+constexpr size_t kMaxHbmRuns = 4096; // past this, an HBM operand is its hull
 
 // Dependency edges from access history: per buffer, and per HBM byte runs
 // (the runs each HBM operand touches; its hull when it has very many).
 struct Deps {
-  std::vector<std::vector<uint32_t>> preds;  // per instruction
+  std::vector<std::vector<uint32_t>> preds; // per instruction
 };
 
 struct History {
@@ -68,7 +68,7 @@ Deps build_deps(const Program &p) {
     uint64_t lo, hi;
     uint32_t inst;
     bool write;
-    std::vector<std::pair<uint64_t, uint64_t>> runs;  // sorted; {lo, hi} when too many
+    std::vector<std::pair<uint64_t, uint64_t>> runs; // sorted; {lo, hi} when too many
   };
   auto overlap = [](const HbmAccess &x, const HbmAccess &y) {
     return x.lo < y.hi && y.lo < x.hi && runs_overlap(x.runs, y.runs);
@@ -105,7 +105,7 @@ Deps build_deps(const Program &p) {
         }
         if (a.mem != Memory::hbm) continue;
         auto [lo, hi] = byte_extent(a);
-        if (!written.overlaps(lo, hi)) continue;  // bytes nobody writes: no conflict
+        if (!written.overlaps(lo, hi)) continue; // bytes nobody writes: no conflict
         HbmAccess acc{lo, hi, i, write, {}};
         if (!hbm_runs(a, kMaxHbmRuns, acc.runs)) acc.runs = {{lo, hi}};
         for (const HbmAccess &w : hbm_writes)
@@ -143,9 +143,9 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
 
   // Estimated timing state.
   double engine_free[kNumEngines] = {};
-  double dma_free = 0;  // DMA data phases share the HBM/DMA bandwidth
+  double dma_free = 0; // DMA data phases share the HBM/DMA bandwidth
   const double dma_rate = std::min(t.hbm_bytes_per_ns, t.dma_engines * t.dma_engine_bytes_per_ns);
-  std::vector<double> ready_at(n, 0.0);      // results of all preds visible
+  std::vector<double> ready_at(n, 0.0); // results of all preds visible
   std::vector<double> start_time(n, 0.0);
   // Where each instruction may legally run, by the verifier's rules. The
   // front end checks every rule an engine choice depends on, so an empty
@@ -161,7 +161,8 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
                               : std::string("an unknown location");
       std::string allowed;
       for (unsigned e = 0; e < kNumEngines; ++e)
-        if (in.engines & engine_bit(Engine(e))) allowed += (allowed.empty() ? "" : ", ") + std::string(engine_name(Engine(e)));
+        if (in.engines & engine_bit(Engine(e)))
+          allowed += (allowed.empty() ? "" : ", ") + std::string(engine_name(Engine(e)));
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal compiler error: no engine can run %s from %s (it may run on %s, "
                                      "and the verifier's rules exclude each)",
@@ -207,7 +208,7 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
   // Ready but beyond the window, by program index.
   std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<uint32_t>> held;
   std::vector<bool> done(n, false);
-  size_t low = 0;  // lowest unscheduled program index
+  size_t low = 0; // lowest unscheduled program index
   // The latest start scheduled so far: nothing is issued before the
   // scheduler reaches it (an input-free load entering the window starts
   // now, not at time zero).
@@ -231,7 +232,7 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
     ready.pop();
     Engine e;
     double s = plan(i, &e);
-    if (s > key + 1e-9) {  // stale: re-queue with the current estimate
+    if (s > key + 1e-9) { // stale: re-queue with the current estimate
       ready.push({s, i});
       continue;
     }
@@ -267,15 +268,14 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
       ready.push({plan(h, &he), h});
     }
     for (uint32_t sc : succs[i]) {
-      double v = visible + sem_ns;  // a semaphore hop, in the worst case
+      double v = visible + sem_ns; // a semaphore hop, in the worst case
       ready_at[sc] = std::max(ready_at[sc], v);
       if (--indeg[sc] == 0) make_ready(sc);
     }
   }
   // Every instruction is scheduled (the DAG follows program order, so it is
   // acyclic). Emit in start-time order; stable on ties keeps dependencies.
-  std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t a, uint32_t b) { return start_time[a] < start_time[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return start_time[a] < start_time[b]; });
   std::vector<Inst> reordered;
   reordered.reserve(n);
   for (uint32_t i : order) reordered.push_back(std::move(p.insts[i]));

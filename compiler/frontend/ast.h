@@ -19,28 +19,28 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 enum class ExprKind : uint8_t {
-  integer,     // int_value
-  floating,    // float_value
-  boolean,     // int_value (0/1)
-  name,        // name
-  unary,       // op ("-", "not"), args[0]
-  binary,      // op ("+", "-", "*", "/", "//", "%", "==", ..., "and", "or"), args[0..1]
-  call,        // callee (name, possibly "isa.nc_matmul"), args, keywords
-  subscript,   // args[0] = base, args[1..] = indices (each an expression or a slice)
-  slice,       // start:stop:step or start:+len; absent parts are null
-  tile_type,   // memory name ("sbuf"/"psum"), dtype name, args = [partition, free...]
+  integer,   // int_value
+  floating,  // float_value
+  boolean,   // int_value (0/1)
+  name,      // name
+  unary,     // op ("-", "not"), args[0]
+  binary,    // op ("+", "-", "*", "/", "//", "%", "==", ..., "and", "or"), args[0..1]
+  call,      // callee (name, possibly "isa.nc_matmul"), args, keywords
+  subscript, // args[0] = base, args[1..] = indices (each an expression or a slice)
+  slice,     // start:stop:step or start:+len; absent parts are null
+  tile_type, // memory name ("sbuf"/"psum"), dtype name, args = [partition, free...]
 };
 
 struct Keyword {
   std::string name;
-  llvm::SMRange range;  // of the name
+  llvm::SMRange range; // of the name
   ExprPtr value;
 };
 
 struct Expr {
   ExprKind kind;
   llvm::SMRange range;
-  llvm::SMLoc op_loc;  // binary: the operator (where the op happens)
+  llvm::SMLoc op_loc; // binary: the operator (where the op happens)
   int64_t int_value = 0;
   double float_value = 0;
   std::string name;  // name, callee, operator, tile_type memory
@@ -76,13 +76,13 @@ enum class StmtKind : uint8_t {
 struct Stmt {
   StmtKind kind;
   llvm::SMRange range;
-  std::string name;          // let/var/for variable
+  std::string name; // let/var/for variable
   llvm::SMRange name_range;
-  std::string op;            // assign: augmented operator; for: loop kind
-  llvm::SMRange op_range;    // for: loop kind
-  ExprPtr target;            // assign
-  ExprPtr value;             // let/var/assign/expr value; for: trip count; if: condition
-  std::vector<ExprPtr> conds;  // requires
+  std::string op;             // assign: augmented operator; for: loop kind
+  llvm::SMRange op_range;     // for: loop kind
+  ExprPtr target;             // assign
+  ExprPtr value;              // let/var/assign/expr value; for: trip count; if: condition
+  std::vector<ExprPtr> conds; // requires
   Block body, else_body;
 
   Stmt(StmtKind k, llvm::SMRange r) : kind(k), range(r) {}
@@ -91,7 +91,7 @@ struct Stmt {
 struct SizeParam {
   std::string name;
   llvm::SMRange range;
-  ExprPtr default_value;  // may be null
+  ExprPtr default_value; // may be null
 };
 
 struct TensorParam {
@@ -107,13 +107,13 @@ struct Kernel {
   llvm::SMRange name_range;
   std::vector<SizeParam> sizes;
   std::vector<TensorParam> params;
-  TensorParam result;  // named "out"
+  TensorParam result; // named "out"
   bool has_result = false;
   Block body;
 };
 
 // Statements end with @LINE:COL of their first token.
 void print_ast(llvm::raw_ostream &os, const llvm::SourceMgr &sm, const Kernel &k);
-void print_expr(llvm::raw_ostream &os, const Expr &e);  // source-like, one line
+void print_expr(llvm::raw_ostream &os, const Expr &e); // source-like, one line
 
 } // namespace nk::fe

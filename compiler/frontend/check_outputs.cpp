@@ -27,15 +27,14 @@ bool check_outputs_written(const tir::Module &m, DiagnosticEngine &diags) {
         if (info.aps[i].role == FieldRole::Out && op.aps[i] != tir::kNoValue) written.insert(root_of(op.aps[i]));
       break;
     }
-    default:
-      break;
+    default: break;
     }
   });
   bool ok = true;
   for (const tir::TensorParam &p : m.tensors) {
     if (p.role != tir::TensorRole::output || written.count(p.value)) continue;
-    diags.error(m.value(p.value).loc.sm, "kernel '" + m.kernel + "' never writes its output '" + p.name +
-                                             "': add a store(" + p.name + ", ...)");
+    diags.error(m.value(p.value).loc.sm,
+                "kernel '" + m.kernel + "' never writes its output '" + p.name + "': add a store(" + p.name + ", ...)");
     ok = false;
   }
   return ok;

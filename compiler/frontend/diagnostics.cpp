@@ -32,12 +32,10 @@ std::pair<unsigned, unsigned> SourceLines::line_and_column(llvm::SMLoc loc) {
   return {unsigned(line), unsigned(col)};
 }
 
-void DiagnosticEngine::print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind,
-                             const llvm::Twine &msg) {
+void DiagnosticEngine::print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind, const llvm::Twine &msg) {
   llvm::SmallVector<llvm::SMRange, 1> ranges;
   // A one-character range shows just the caret; longer ones get tildes.
-  if (range.Start.isValid() && range.End.isValid() &&
-      range.End.getPointer() > range.Start.getPointer() + 1)
+  if (range.Start.isValid() && range.End.isValid() && range.End.getPointer() > range.Start.getPointer() + 1)
     ranges.push_back(range);
   sm_.PrintMessage(os_, range.Start, kind, msg, ranges);
 }
@@ -45,8 +43,7 @@ void DiagnosticEngine::print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind
 void DiagnosticEngine::error(llvm::SMRange range, const llvm::Twine &msg) {
   ++errors_;
   if (errors_ > kMaxErrors) {
-    if (!dropping_)
-      os_ << "error: too many errors emitted, stopping now\n";
+    if (!dropping_) os_ << "error: too many errors emitted, stopping now\n";
     dropping_ = true;
     return;
   }

@@ -30,11 +30,11 @@ public:
 private:
   struct Index {
     const char *begin = nullptr, *end = nullptr;
-    std::vector<size_t> newlines;  // offsets of '\n'
-    std::vector<size_t> breaks;    // offsets of '\n' and '\r'
+    std::vector<size_t> newlines; // offsets of '\n'
+    std::vector<size_t> breaks;   // offsets of '\n' and '\r'
   };
   const llvm::SourceMgr &sm_;
-  std::map<unsigned, Index> buffers_;  // by buffer id
+  std::map<unsigned, Index> buffers_; // by buffer id
   Index *last_ = nullptr;
 };
 
@@ -42,8 +42,7 @@ class DiagnosticEngine {
 public:
   static constexpr unsigned kMaxErrors = 50;
 
-  explicit DiagnosticEngine(llvm::SourceMgr &sm, llvm::raw_ostream &os = llvm::errs())
-      : sm_(sm), os_(os) {}
+  explicit DiagnosticEngine(llvm::SourceMgr &sm, llvm::raw_ostream &os = llvm::errs()) : sm_(sm), os_(os) {}
 
   void error(llvm::SMRange range, const llvm::Twine &msg);
   void error(llvm::SMLoc loc, const llvm::Twine &msg) { error(llvm::SMRange(loc, loc), msg); }

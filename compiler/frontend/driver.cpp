@@ -49,7 +49,7 @@ int run_emit(EmitStage stage, llvm::StringRef path, const std::vector<std::strin
   auto mod = lower_ast_to_tir(*kernel, defines, *target, diags, path);
   if (!mod) {
     std::string msg = llvm::toString(mod.takeError());
-    if (!diags.has_errors()) err << "error: " << msg << "\n";  // an internal problem
+    if (!diags.has_errors()) err << "error: " << msg << "\n"; // an internal problem
     return 1;
   }
   tir::print_module(out, *mod);

@@ -22,14 +22,12 @@ namespace nk {
 // llvm::Error saying how many errors were reported. The returned module has
 // passed tir::verify_module.
 llvm::Expected<tir::Module> build_tile_ir(llvm::SourceMgr &sm, unsigned buffer,
-                                          const std::map<std::string, int64_t> &defines,
-                                          const Target &target, DiagnosticEngine &diags);
+                                          const std::map<std::string, int64_t> &defines, const Target &target,
+                                          DiagnosticEngine &diags);
 
 // Sema alone, for callers that already hold the AST.
-llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel,
-                                             const std::map<std::string, int64_t> &defines,
-                                             const Target &target, DiagnosticEngine &diags,
-                                             llvm::StringRef file_name);
+llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel, const std::map<std::string, int64_t> &defines,
+                                             const Target &target, DiagnosticEngine &diags, llvm::StringRef file_name);
 
 // Parses `-D name=value` text (value: a decimal integer, optional sign).
 llvm::Expected<std::pair<std::string, int64_t>> parse_define(llvm::StringRef text);

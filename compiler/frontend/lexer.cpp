@@ -10,7 +10,8 @@ namespace nk::fe {
 
 llvm::StringRef token_kind_name(Tok k) {
   switch (k) {
-#define X(e, s) case Tok::e: return s;
+#define X(e, s)                                                                                                        \
+  case Tok::e: return s;
     NK_TOKEN_KINDS(X)
 #undef X
   }
@@ -62,8 +63,7 @@ private:
     const char *p = cur_;
     unsigned width = 0;
     while (p < buf_.end() && (*p == ' ' || *p == '\t')) {
-      if (*p == '\t')
-        diags_.error(loc(p), "tab in indentation; indent with spaces");
+      if (*p == '\t') diags_.error(loc(p), "tab in indentation; indent with spaces");
       ++width;
       ++p;
     }
@@ -78,8 +78,7 @@ private:
     if (width > indents_.back()) {
       if (indents_.size() >= kMaxIndentLevels) {
         // Give up on the rest of the file: everything below is deeper still.
-        diags_.error(loc(p), "blocks nested too deeply (at most " +
-                                 llvm::Twine(kMaxIndentLevels) + " levels)");
+        diags_.error(loc(p), "blocks nested too deeply (at most " + llvm::Twine(kMaxIndentLevels) + " levels)");
         push_error(p, 0);
         cur_ = buf_.end();
         return false;
@@ -91,7 +90,7 @@ private:
         indents_.pop_back();
         push(Tok::dedent, p, 0);
       }
-      if (width != indents_.back())  // recover: treat it as the enclosing level
+      if (width != indents_.back()) // recover: treat it as the enclosing level
         diags_.error(loc(p), "unindent does not match any outer indentation level");
     }
     return true;
@@ -100,12 +99,15 @@ private:
   void lex_one() {
     const char *start = cur_;
     char c = *cur_;
-    if (c == ' ' || c == '\t' || c == '\r') { ++cur_; return; }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++cur_;
+      return;
+    }
     if (c == '#') {
       while (cur_ < buf_.end() && *cur_ != '\n') ++cur_;
       return;
     }
-    if (c == '\\' && cur_ + 1 < buf_.end() && cur_[1] == '\n') {  // line continuation
+    if (c == '\\' && cur_ + 1 < buf_.end() && cur_[1] == '\n') { // line continuation
       cur_ += 2;
       return;
     }
@@ -126,14 +128,12 @@ private:
       llvm::StringRef word(start, cur_ - start);
       Tok k = llvm::StringSwitch<Tok>(word)
 #define KW(e, s) .Case(s, Tok::e)
-                  KW(kw_kernel, "kernel") KW(kw_let, "let") KW(kw_var, "var")
-                  KW(kw_for, "for") KW(kw_in, "in") KW(kw_if, "if")
-                  KW(kw_elif, "elif") KW(kw_else, "else")
-                  KW(kw_requires, "requires") KW(kw_and, "and") KW(kw_or, "or")
-                  KW(kw_not, "not") KW(kw_true, "true") KW(kw_false, "false")
-                  KW(kw_pass, "pass") KW(kw_sbuf, "sbuf") KW(kw_psum, "psum")
+                  KW(kw_kernel, "kernel") KW(kw_let, "let") KW(kw_var, "var") KW(kw_for, "for") KW(kw_in, "in")
+                      KW(kw_if, "if") KW(kw_elif, "elif") KW(kw_else, "else") KW(kw_requires, "requires")
+                          KW(kw_and, "and") KW(kw_or, "or") KW(kw_not, "not") KW(kw_true, "true") KW(kw_false, "false")
+                              KW(kw_pass, "pass") KW(kw_sbuf, "sbuf") KW(kw_psum, "psum")
 #undef KW
-                  .Default(Tok::identifier);
+                                  .Default(Tok::identifier);
       push(k, start, word.size());
       return;
     }
@@ -145,32 +145,88 @@ private:
     Tok k;
     size_t len = 1;
     switch (c) {
-    case '(': k = Tok::l_paren; ++paren_depth_; break;
-    case ')': k = Tok::r_paren; if (paren_depth_) --paren_depth_; break;
-    case '[': k = Tok::l_square; ++paren_depth_; break;
-    case ']': k = Tok::r_square; if (paren_depth_) --paren_depth_; break;
+    case '(':
+      k = Tok::l_paren;
+      ++paren_depth_;
+      break;
+    case ')':
+      k = Tok::r_paren;
+      if (paren_depth_) --paren_depth_;
+      break;
+    case '[':
+      k = Tok::l_square;
+      ++paren_depth_;
+      break;
+    case ']':
+      k = Tok::r_square;
+      if (paren_depth_) --paren_depth_;
+      break;
     case ',': k = Tok::comma; break;
     case ':': k = Tok::colon; break;
     case '|': k = Tok::pipe; break;
     case '.': k = Tok::dot; break;
     case '%': k = Tok::percent; break;
-    case '+': if (two('=')) { k = Tok::plus_equal; len = 2; } else k = Tok::plus; break;
-    case '*': if (two('=')) { k = Tok::star_equal; len = 2; } else k = Tok::star; break;
+    case '+':
+      if (two('=')) {
+        k = Tok::plus_equal;
+        len = 2;
+      } else
+        k = Tok::plus;
+      break;
+    case '*':
+      if (two('=')) {
+        k = Tok::star_equal;
+        len = 2;
+      } else
+        k = Tok::star;
+      break;
     case '-':
-      if (two('>')) { k = Tok::arrow; len = 2; }
-      else if (two('=')) { k = Tok::minus_equal; len = 2; }
-      else k = Tok::minus;
+      if (two('>')) {
+        k = Tok::arrow;
+        len = 2;
+      } else if (two('=')) {
+        k = Tok::minus_equal;
+        len = 2;
+      } else
+        k = Tok::minus;
       break;
     case '/':
-      if (two('/')) { k = Tok::slash_slash; len = 2; }
-      else if (two('=')) { k = Tok::slash_equal; len = 2; }
-      else k = Tok::slash;
+      if (two('/')) {
+        k = Tok::slash_slash;
+        len = 2;
+      } else if (two('=')) {
+        k = Tok::slash_equal;
+        len = 2;
+      } else
+        k = Tok::slash;
       break;
-    case '=': if (two('=')) { k = Tok::equal_equal; len = 2; } else k = Tok::equal; break;
-    case '<': if (two('=')) { k = Tok::less_equal; len = 2; } else k = Tok::less; break;
-    case '>': if (two('=')) { k = Tok::greater_equal; len = 2; } else k = Tok::greater; break;
+    case '=':
+      if (two('=')) {
+        k = Tok::equal_equal;
+        len = 2;
+      } else
+        k = Tok::equal;
+      break;
+    case '<':
+      if (two('=')) {
+        k = Tok::less_equal;
+        len = 2;
+      } else
+        k = Tok::less;
+      break;
+    case '>':
+      if (two('=')) {
+        k = Tok::greater_equal;
+        len = 2;
+      } else
+        k = Tok::greater;
+      break;
     case '!':
-      if (two('=')) { k = Tok::not_equal; len = 2; break; }
+      if (two('=')) {
+        k = Tok::not_equal;
+        len = 2;
+        break;
+      }
       [[fallthrough]];
     default: {
       // Report a run of bad bytes once, not once per byte.
@@ -180,8 +236,8 @@ private:
       if (uint8_t(c) >= 0x20 && uint8_t(c) < 0x7f)
         diags_.error(loc(start), llvm::Twine("unexpected character '") + llvm::Twine(c) + "'");
       else
-        diags_.error(loc(start), "invalid byte in source (0x" +
-                                     llvm::Twine::utohexstr(uint8_t(c)) + "); .tile sources are ASCII");
+        diags_.error(loc(start),
+                     "invalid byte in source (0x" + llvm::Twine::utohexstr(uint8_t(c)) + "); .tile sources are ASCII");
       push_error(start, p - start);
       cur_ = p;
       return;
@@ -197,8 +253,8 @@ private:
     const char *w = p;
     while (p < buf_.end() && (isalpha(uint8_t(*p)) || *p == '_')) ++p;
     llvm::StringRef word(w, p - w);
-    return word == "let" || word == "var" || word == "for" || word == "if" || word == "elif" ||
-           word == "else" || word == "requires" || word == "kernel" || word == "pass";
+    return word == "let" || word == "var" || word == "for" || word == "if" || word == "elif" || word == "else" ||
+           word == "requires" || word == "kernel" || word == "pass";
   }
 
   void push_error(const char *start, size_t len) {
@@ -256,8 +312,7 @@ private:
       uint64_t v = 0;
       bool overflow = false;
       for (char d : text) {
-        if (__builtin_mul_overflow(v, uint64_t(10), &v) ||
-            __builtin_add_overflow(v, uint64_t(d - '0'), &v))
+        if (__builtin_mul_overflow(v, uint64_t(10), &v) || __builtin_add_overflow(v, uint64_t(d - '0'), &v))
           overflow = true;
       }
       if (overflow || v > uint64_t(INT64_MAX)) {
@@ -286,14 +341,12 @@ std::vector<Token> lex(DiagnosticEngine &diags, unsigned buffer_id) {
   return Lexer(diags, buf).run();
 }
 
-void print_tokens(llvm::raw_ostream &os, llvm::SourceMgr &sm,
-                  const std::vector<Token> &tokens) {
+void print_tokens(llvm::raw_ostream &os, llvm::SourceMgr &sm, const std::vector<Token> &tokens) {
   SourceLines lines(sm);
   for (const Token &t : tokens) {
     auto lc = lines.line_and_column(t.loc);
     os << lc.first << ":" << lc.second << " " << token_kind_name(t.kind);
-    if (t.is(Tok::identifier) || t.is(Tok::integer) || t.is(Tok::floating))
-      os << " '" << t.text << "'";
+    if (t.is(Tok::identifier) || t.is(Tok::integer) || t.is(Tok::floating)) os << " '" << t.text << "'";
     os << "\n";
   }
 }

@@ -18,6 +18,7 @@
 
 namespace nk::fe {
 
+// clang-format off
 #define NK_TOKEN_KINDS(X)                                                    \
   X(eof, "eof") X(error, "error") X(newline, "newline") X(indent, "indent") X(dedent, "dedent") \
   X(identifier, "identifier") X(integer, "integer") X(floating, "float")      \
@@ -33,6 +34,7 @@ namespace nk::fe {
   X(not_equal, "!=") X(less, "<") X(less_equal, "<=") X(greater, ">")         \
   X(greater_equal, ">=") X(plus_equal, "+=") X(minus_equal, "-=")             \
   X(star_equal, "*=") X(slash_equal, "/=")
+// clang-format on
 
 enum class Tok : uint8_t {
 #define X(e, s) e,
@@ -58,7 +60,6 @@ struct Token {
 std::vector<Token> lex(DiagnosticEngine &diags, unsigned buffer_id);
 
 // One token per line: "LINE:COL kind 'text'" (for --emit=tokens).
-void print_tokens(llvm::raw_ostream &os, llvm::SourceMgr &sm,
-                  const std::vector<Token> &tokens);
+void print_tokens(llvm::raw_ostream &os, llvm::SourceMgr &sm, const std::vector<Token> &tokens);
 
 } // namespace nk::fe

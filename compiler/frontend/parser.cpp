@@ -32,9 +32,7 @@ public:
 private:
   // ---- token helpers ------------------------------------------------------
   const Token &cur() const { return toks_[pos_]; }
-  const Token &peek(unsigned n = 1) const {
-    return toks_[std::min<size_t>(pos_ + n, toks_.size() - 1)];
-  }
+  const Token &peek(unsigned n = 1) const { return toks_[std::min<size_t>(pos_ + n, toks_.size() - 1)]; }
   const Token &advance() {
     const Token &t = toks_[pos_];
     if (pos_ + 1 < toks_.size()) ++pos_;
@@ -52,14 +50,15 @@ private:
     case Tok::indent: return "indentation";
     case Tok::dedent: return "end of block";
     case Tok::identifier: return "identifier '" + t.text.str() + "'";
-    case Tok::integer: case Tok::floating: return "number '" + t.text.str() + "'";
+    case Tok::integer:
+    case Tok::floating: return "number '" + t.text.str() + "'";
     default: return "'" + token_kind_name(t.kind).str() + "'";
     }
   }
   void error_here(const llvm::Twine &msg) {
-    if (failed_line_) return;  // one error per line: the rest is usually fallout
+    if (failed_line_) return; // one error per line: the rest is usually fallout
     failed_line_ = true;
-    if (cur().is(Tok::error)) return;  // the lexer reported it
+    if (cur().is(Tok::error)) return; // the lexer reported it
     diags_.error(cur().range(), msg);
   }
   bool expect(Tok k, llvm::StringRef what) {
@@ -86,7 +85,7 @@ private:
       if (cur().is(Tok::newline) && depth == 0) {
         advance();
         if (!cur().is(Tok::indent)) return;
-        continue;  // the failed line opened a block: skip it too
+        continue; // the failed line opened a block: skip it too
       }
       advance();
     }
@@ -153,7 +152,7 @@ private:
   // ---- kernel header -------------------------------------------------------
   std::unique_ptr<Kernel> parse_kernel_def() {
     auto k = std::make_unique<Kernel>();
-    advance();  // kernel
+    advance(); // kernel
     failed_line_ = false;
     if (!cur().is(Tok::identifier)) {
       error_here("expected the kernel name after 'kernel'");
@@ -271,8 +270,7 @@ private:
     switch (cur().kind) {
     case Tok::kw_let:
     case Tok::kw_var: {
-      auto s = std::make_unique<Stmt>(cur().is(Tok::kw_let) ? StmtKind::let : StmtKind::var,
-                                      cur().range());
+      auto s = std::make_unique<Stmt>(cur().is(Tok::kw_let) ? StmtKind::let : StmtKind::var, cur().range());
       advance();
       if (!cur().is(Tok::identifier)) {
         error_here("expected a name, found " + describe(cur()));
@@ -308,9 +306,7 @@ private:
     }
     case Tok::kw_for: return parse_for();
     case Tok::kw_if: return parse_if();
-    case Tok::indent:
-      error_here("unexpected indentation");
-      return nullptr;
+    case Tok::indent: error_here("unexpected indentation"); return nullptr;
     default: break;
     }
     auto e = parse_expr();
@@ -385,7 +381,7 @@ private:
       DepthGuard guard(*this);
       if (!guard.ok) return nullptr;
       StmtLevel level(*this);
-      auto nested = parse_if();  // 'elif' parses like 'if'
+      auto nested = parse_if(); // 'elif' parses like 'if'
       if (!nested) return nullptr;
       s->else_body.push_back(std::move(nested));
     } else if (accept(Tok::kw_else)) {
@@ -397,8 +393,7 @@ private:
 
   // ---- expressions ------------------------------------------------------------
   ExprPtr make_binary(std::string op, ExprPtr lhs, ExprPtr rhs, llvm::SMLoc op_loc) {
-    auto e = std::make_unique<Expr>(ExprKind::binary,
-                                    llvm::SMRange(lhs->range.Start, rhs->range.End));
+    auto e = std::make_unique<Expr>(ExprKind::binary, llvm::SMRange(lhs->range.Start, rhs->range.End));
     e->op_loc = op_loc;
     llvm::SMRange op_range(op_loc, llvm::SMLoc::getFromPointer(op_loc.getPointer() + op.size()));
     e->name = std::move(op);
@@ -590,7 +585,7 @@ private:
       if (!first) return nullptr;
       if (!cur().is(Tok::colon)) return first;
     }
-    advance();  // ':'
+    advance(); // ':'
     auto s = std::make_unique<Expr>(ExprKind::slice, llvm::SMRange(start, start));
     s->start = std::move(first);
     if (accept(Tok::plus)) {
@@ -645,9 +640,7 @@ private:
     }
     case Tok::kw_sbuf:
     case Tok::kw_psum: return parse_tile_type();
-    default:
-      error_here("expected an expression, found " + describe(t));
-      return nullptr;
+    default: error_here("expected an expression, found " + describe(t)); return nullptr;
     }
   }
   // (sbuf|psum) DTYPE '[' P ['|' F (',' F)*] ']'
@@ -684,8 +677,8 @@ private:
   DiagnosticEngine &diags_;
   const std::vector<Token> &toks_;
   size_t pos_ = 0;
-  unsigned depth_ = 0;       // parser recursion (DepthGuard)
-  unsigned stmt_depth_ = 0;  // enclosing blocks and elifs (StmtLevel)
+  unsigned depth_ = 0;      // parser recursion (DepthGuard)
+  unsigned stmt_depth_ = 0; // enclosing blocks and elifs (StmtLevel)
   bool failed_line_ = false;
   bool depth_reported_ = false;
 };

@@ -18,8 +18,8 @@ using tir::OpKind;
 using tir::Type;
 using tir::ValueId;
 
-Sema::Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &t,
-           DiagnosticEngine &d, llvm::StringRef file)
+Sema::Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &t, DiagnosticEngine &d,
+           llvm::StringRef file)
     : diags(d), target(t), kernel_(k), defines_(defines), file_(file.str()) {}
 
 tir::Loc Sema::loc(llvm::SMLoc l) {
@@ -118,8 +118,8 @@ bool Sema::check_tile_type(const Type &t, llvm::SMRange r) {
     }
   }
   if (t.partitions() > int64_t(target.partitions)) {
-    diags.error(r, "partition size " + llvm::Twine(t.partitions()) + " exceeds the " +
-                       llvm::Twine(target.partitions) + " partitions of " + target.name);
+    diags.error(r, "partition size " + llvm::Twine(t.partitions()) + " exceeds the " + llvm::Twine(target.partitions) +
+                       " partitions of " + target.name);
     return false;
   }
   if (t.shape.size() > 1 + kMaxFreeDims) {
@@ -134,15 +134,13 @@ bool Sema::check_tile_type(const Type &t, llvm::SMRange r) {
   }
   if (t.mem == Memory::psum && bytes > target.psum_bank_bytes()) {
     diags.error(r, "PSUM tile " + tir::type_str(t) + " needs " + llvm::Twine(bytes) +
-                       " bytes per partition; a PSUM bank holds " +
-                       llvm::Twine(target.psum_bank_bytes()));
+                       " bytes per partition; a PSUM bank holds " + llvm::Twine(target.psum_bank_bytes()));
     return false;
   }
   if (t.mem == Memory::sbuf && bytes > target.sbuf_bytes_per_partition) {
     diags.error(r, "SBUF tile " + tir::type_str(t) + " needs " + llvm::Twine(bytes) +
-                       " bytes per partition; SBUF has " +
-                       llvm::Twine(target.sbuf_bytes_per_partition) + " per partition on " +
-                       target.name);
+                       " bytes per partition; SBUF has " + llvm::Twine(target.sbuf_bytes_per_partition) +
+                       " per partition on " + target.name);
     return false;
   }
   return true;
@@ -182,7 +180,10 @@ std::pair<int64_t, int64_t> Sema::affine_range(const Affine &a) const {
     int64_t last = it == loop_trip_.end() ? 0 : it->second - 1;
     int64_t x;
     if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
-    if (x < 0) lo = sat_add(lo, x); else hi = sat_add(hi, x);
+    if (x < 0)
+      lo = sat_add(lo, x);
+    else
+      hi = sat_add(hi, x);
   }
   return {lo, hi};
 }
@@ -228,12 +229,10 @@ void Sema::bind_sizes(const std::map<std::string, int64_t> &defines) {
       auto d = expect_int(*sp.default_value, "a size default");
       if (d) v = SV::make_int(*d);
     } else {
-      diags.error(sp.range, "size parameter '" + sp.name + "' has no default; bind it with -D " +
-                                sp.name + "=VALUE");
+      diags.error(sp.range, "size parameter '" + sp.name + "' has no default; bind it with -D " + sp.name + "=VALUE");
     }
     if (v.k == SV::integer && v.i < 1) {
-      diags.error(sp.range, "size parameter '" + sp.name + "' must be at least 1, got " +
-                                llvm::Twine(v.i));
+      diags.error(sp.range, "size parameter '" + sp.name + "' must be at least 1, got " + llvm::Twine(v.i));
       v = poison();
     }
     if (v.k == SV::integer) mod.sizes.emplace_back(sp.name, v.i);
@@ -281,8 +280,8 @@ bool Sema::run(tir::Module &out) {
       // bytes < 2^63 and hbm_used <= hbm_bytes: no overflow.
       uint64_t end = (hbm_used + uint64_t(bytes) + 63) / 64 * 64;
       if (uint64_t(bytes) > target.hbm_bytes) {
-        diags.error(p.range, "tensor '" + p.name + "' needs " + llvm::Twine(bytes) +
-                                 " bytes of HBM, more than the " + hbm_capacity(target));
+        diags.error(p.range, "tensor '" + p.name + "' needs " + llvm::Twine(bytes) + " bytes of HBM, more than the " +
+                                 hbm_capacity(target));
         ok = false;
       } else if (end > target.hbm_bytes) {
         diags.error(p.range, "tensor '" + p.name + "' brings the kernel's tensors to " + llvm::Twine(end) +
@@ -308,8 +307,8 @@ bool Sema::run(tir::Module &out) {
   if (kernel_.has_result)
     declare_tensor(kernel_.result, tir::TensorRole::output);
   else
-    diags.error(kernel_.name_range, "kernel '" + kernel_.name +
-                                        "' has no result; declare one with '-> DTYPE[...]' (it is named 'out')");
+    diags.error(kernel_.name_range,
+                "kernel '" + kernel_.name + "' has no result; declare one with '-> DTYPE[...]' (it is named 'out')");
   block(kernel_.body);
   if (diags.has_errors()) return false;
   out = std::move(mod);
@@ -353,8 +352,8 @@ void Sema::stmt(const Stmt &s) {
       emit_no_result(std::move(op));
       bound = SV::make_value(SV::tile, id);
     } else if (v.ok()) {
-      diags.error(s.value->range, "'var' needs a tile value, not " + describe(v) +
-                                      "; use 'let' for compile-time values");
+      diags.error(s.value->range,
+                  "'var' needs a tile value, not " + describe(v) + "; use 'let' for compile-time values");
     }
     declare(s.name, Binding{Binding::var, bound, {}}, s.name_range);
     return;
@@ -403,8 +402,7 @@ void Sema::stmt_requires(const Stmt &s) {
     }
     if (v.i) continue;
     // Say which bindings made it fail: every size/let name in the condition.
-    llvm::StringRef text(c->range.Start.getPointer(),
-                         c->range.End.getPointer() - c->range.Start.getPointer());
+    llvm::StringRef text(c->range.Start.getPointer(), c->range.End.getPointer() - c->range.Start.getPointer());
     std::string with;
     std::function<void(const Expr &)> collect = [&](const Expr &e) {
       if (e.kind == ExprKind::name) {
@@ -426,7 +424,8 @@ void Sema::stmt_requires(const Stmt &s) {
 void Sema::stmt_for(const Stmt &s) {
   bool is_static = s.op == "static";
   tir::LoopKind kind = tir::LoopKind::sequential;
-  if (s.op == "parallel") kind = tir::LoopKind::parallel;
+  if (s.op == "parallel")
+    kind = tir::LoopKind::parallel;
   else if (s.op != "sequential" && !is_static) {
     diags.error(s.op_range, "unknown loop kind '" + s.op + "'; expected parallel, sequential or static");
     return;
@@ -472,7 +471,7 @@ void Sema::stmt_for(const Stmt &s) {
   declare(s.name, Binding{Binding::loop, iv, {}}, s.name_range);
   loops_.push_back(LoopCtx{kind, idx, scopes_.size()});
   uint64_t unrolled_before = unrolled_;
-  count_unrolled(op.loc.sm);  // the loop op, once per iteration of the loops around it
+  count_unrolled(op.loc.sm); // the loop op, once per iteration of the loops around it
   uint64_t saved_weight = weight_;
   if (__builtin_mul_overflow(weight_, uint64_t(*n), &weight_)) weight_ = UINT64_MAX;
   unrolled_loops_.push_back({&s, *n});
@@ -487,7 +486,7 @@ void Sema::stmt_for(const Stmt &s) {
   scopes_.pop_back();
   cur_ = saved;
   op.body = std::move(body);
-  --emitted_;  // emit_no_result counts the loop op itself once
+  --emitted_; // emit_no_result counts the loop op itself once
   emit_no_result(std::move(op));
 }
 
@@ -517,11 +516,11 @@ bool Sema::check_parallel_write(ValueId dst, llvm::SMRange r) {
   return true;
 }
 
-void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range,
-                       llvm::SMRange value_range, llvm::SMLoc at) {
+void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range, llvm::SMRange value_range,
+                       llvm::SMLoc at) {
   const Type &dt = type_of(dst);
   SV value = value_in;
-  if (value.is_number()) {  // fill: x = 0.0
+  if (value.is_number()) { // fill: x = 0.0
     Op f{OpKind::full};
     f.loc = loc(at);
     f.imm = value.number();
@@ -530,14 +529,12 @@ void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range,
     value = emit(std::move(f), t);
   }
   if (value.k != SV::tile) {
-    if (value.ok())
-      diags.error(value_range, "cannot assign " + describe_value(value) + " to a tile");
+    if (value.ok()) diags.error(value_range, "cannot assign " + describe_value(value) + " to a tile");
     return;
   }
   const Type &vt = type_of(value.v);
   if (vt.shape != dt.shape) {
-    diags.error(value_range, "cannot assign " + tir::type_str(vt) + " to " + tir::type_str(dt) +
-                                 ": the shapes differ");
+    diags.error(value_range, "cannot assign " + tir::type_str(vt) + " to " + tir::type_str(dt) + ": the shapes differ");
     diags.note(dst_range, "assigned tile is here");
     return;
   }
@@ -561,7 +558,7 @@ void Sema::stmt_assign(const Stmt &s) {
     return;
   }
   if (b->kind != Binding::var) {
-    const char *what = b->kind == Binding::let ? "it was bound with 'let' (use 'var' for tiles updated in place)"
+    const char *what = b->kind == Binding::let    ? "it was bound with 'let' (use 'var' for tiles updated in place)"
                        : b->kind == Binding::size ? "it is a size parameter"
                        : b->kind == Binding::loop ? "it is a loop index"
                                                   : "it is a kernel tensor (write HBM with store())";
@@ -581,8 +578,10 @@ void Sema::stmt_assign(const Stmt &s) {
   SV value = eval(*s.value);
   if (!value.ok()) return;
   if (!s.op.empty()) {
-    AluOp alu = s.op == "+" ? AluOp::add : s.op == "-" ? AluOp::subtract
-                : s.op == "*" ? AluOp::multiply : AluOp::divide;
+    AluOp alu = s.op == "+"   ? AluOp::add
+                : s.op == "-" ? AluOp::subtract
+                : s.op == "*" ? AluOp::multiply
+                              : AluOp::divide;
     value = elementwise(alu, SV::make_value(SV::tile, dst), value, t.range, s.value->range, s.range);
     if (!value.ok()) return;
   }

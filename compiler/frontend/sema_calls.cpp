@@ -30,9 +30,8 @@ bool bind_args(DiagnosticEngine &diags, const Expr &call, std::initializer_list<
   out.assign(ps.size(), nullptr);
   bool ok = true;
   if (call.args.size() > ps.size()) {
-    diags.error(call.args[ps.size()]->range, call.name + "() takes at most " +
-                                                 llvm::Twine(ps.size()) + " argument" +
-                                                 (ps.size() == 1 ? "" : "s"));
+    diags.error(call.args[ps.size()]->range,
+                call.name + "() takes at most " + llvm::Twine(ps.size()) + " argument" + (ps.size() == 1 ? "" : "s"));
     return false;
   }
   for (size_t i = 0; i < call.args.size(); ++i) out[i] = call.args[i].get();
@@ -77,10 +76,9 @@ std::optional<double> fold_activation(ActFunc f, double x) {
   }
 }
 
-const char *const kHighLevel[] = {"load", "store", "matmul", "transpose", "copy", "add",
-                                  "subtract", "multiply", "divide", "maximum", "minimum",
-                                  "max", "min", "sum", "full", "zeros", "iota", "where",
-                                  "cdiv"};
+const char *const kHighLevel[] = {"load",     "store",  "matmul",  "transpose", "copy", "add", "subtract",
+                                  "multiply", "divide", "maximum", "minimum",   "max",  "min", "sum",
+                                  "full",     "zeros",  "iota",    "where",     "cdiv"};
 
 } // namespace
 
@@ -167,12 +165,13 @@ SV Sema::eval_call(const Expr &e) {
     const Type &dt = type_of(dst.v), &st = type_of(src.v);
     auto squeeze = [](const std::vector<int64_t> &s) {
       std::vector<int64_t> r;
-      for (int64_t d : s) if (d != 1) r.push_back(d);
+      for (int64_t d : s)
+        if (d != 1) r.push_back(d);
       return r;
     };
     if (dt.shape != st.shape && squeeze(dt.shape) != squeeze(st.shape)) {
-      diags.error(e.range, "store() shapes differ: destination is " + tir::type_str(dt) +
-                               ", source is " + tir::type_str(st));
+      diags.error(e.range,
+                  "store() shapes differ: destination is " + tir::type_str(dt) + ", source is " + tir::type_str(st));
       note_def(src.v);
       return poison();
     }
@@ -180,7 +179,7 @@ SV Sema::eval_call(const Expr &e) {
     op.kind = OpKind::store;
     op.operands = {dst.v, src.v};
     emit_no_result(std::move(op));
-    return poison();  // no value
+    return poison(); // no value
   }
   if (name == "matmul") {
     if (!bind_args(diags, e, {{"x", true}, {"y", true}, {"transpose_x", false}}, a)) return poison();
@@ -194,8 +193,7 @@ SV Sema::eval_call(const Expr &e) {
         return poison();
       }
       if (!dtype_is_float(t->dtype)) {
-        diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16), not " +
-                                  tir::type_str(*t));
+        diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16), not " + tir::type_str(*t));
         return poison();
       }
     }
@@ -211,14 +209,18 @@ SV Sema::eval_call(const Expr &e) {
       note_def(y.v);
       return poison();
     }
-    struct Limit { int64_t v; unsigned max; const char *what; const Expr *at; };
+    struct Limit {
+      int64_t v;
+      unsigned max;
+      const char *what;
+      const Expr *at;
+    };
     for (Limit l : {Limit{K, target.pe_max_contraction, "contraction size K", a[1]},
                     Limit{M, target.pe_max_stationary_free, "stationary free size M (x's columns)", a[0]},
                     Limit{N, target.pe_max_moving_free, "moving free size N (y's free size)", a[1]}}) {
       if (l.v > int64_t(l.max)) {
         diags.error(l.at->range, llvm::Twine("matmul() ") + l.what + " is " + llvm::Twine(l.v) +
-                                     "; the Tensor engine of " + target.name + " allows at most " +
-                                     llvm::Twine(l.max));
+                                     "; the Tensor engine of " + target.name + " allows at most " + llvm::Twine(l.max));
         return poison();
       }
     }
@@ -242,9 +244,9 @@ SV Sema::eval_call(const Expr &e) {
       return poison();
     }
     if (xt.shape[1] > int64_t(target.pe_max_stationary_free)) {
-      diags.error(a[0]->range, "transpose() of " + tir::type_str(xt) + " would put " +
-                                   llvm::Twine(xt.shape[1]) + " on the partition axis; at most " +
-                                   llvm::Twine(target.pe_max_stationary_free) + " fit");
+      diags.error(a[0]->range, "transpose() of " + tir::type_str(xt) + " would put " + llvm::Twine(xt.shape[1]) +
+                                   " on the partition axis; at most " + llvm::Twine(target.pe_max_stationary_free) +
+                                   " fit");
       return poison();
     }
     op.kind = OpKind::transpose;
@@ -313,10 +315,14 @@ SV Sema::eval_call(const Expr &e) {
       if (best.is_number() || !best.ok()) {
         for (size_t i = 1; i < e.args.size(); ++i) {
           SV v = eval(*e.args[i]);
-          if (!v.ok() || !best.ok()) { best = poison(); continue; }
+          if (!v.ok() || !best.ok()) {
+            best = poison();
+            continue;
+          }
           if (!v.is_number()) {
             diags.error(e.args[i]->range, name + "() of numbers needs numbers, not " + describe(v) +
-                                              "; for elementwise use " + (name == "max" ? "maximum" : "minimum") + "()");
+                                              "; for elementwise use " + (name == "max" ? "maximum" : "minimum") +
+                                              "()");
             best = poison();
             continue;
           }
@@ -361,15 +367,19 @@ SV Sema::eval_call(const Expr &e) {
     op.axis = axis;
     op.flag = *keep;
     op.operands = {x.v};
-    if (*keep) t.shape[axis] = 1;
-    else t.shape.erase(t.shape.begin() + axis);
+    if (*keep)
+      t.shape[axis] = 1;
+    else
+      t.shape.erase(t.shape.begin() + axis);
     t.mem = Memory::sbuf;
     return emit(std::move(op), t);
   }
   if (name == "full" || name == "zeros") {
     bool is_full = name == "full";
-    if (!bind_args(diags, e, is_full ? std::initializer_list<Param>{{"type", true}, {"value", true}}
-                                     : std::initializer_list<Param>{{"type", true}}, a))
+    if (!bind_args(diags, e,
+                   is_full ? std::initializer_list<Param>{{"type", true}, {"value", true}}
+                           : std::initializer_list<Param>{{"type", true}},
+                   a))
       return poison();
     auto t = type_arg(a[0]);
     double value = 0;
@@ -395,15 +405,26 @@ SV Sema::eval_call(const Expr &e) {
     op.fstep = 1;
     if (a[1]) {
       SV b = eval(*a[1]);
-      if (b.k == SV::integer) op.base.constant = b.i;
-      else if (b.k == SV::index) op.base = b.aff;
+      if (b.k == SV::integer)
+        op.base.constant = b.i;
+      else if (b.k == SV::index)
+        op.base = b.aff;
       else {
-        if (b.ok()) diags.error(a[1]->range, "iota() base must be an integer or a loop index expression, not " + describe(b));
+        if (b.ok())
+          diags.error(a[1]->range, "iota() base must be an integer or a loop index expression, not " + describe(b));
         return poison();
       }
     }
-    if (a[2]) { auto v = expect_int(*a[2], "partition_step"); if (!v) return poison(); op.pstep = *v; }
-    if (a[3]) { auto v = expect_int(*a[3], "free_step"); if (!v) return poison(); op.fstep = *v; }
+    if (a[2]) {
+      auto v = expect_int(*a[2], "partition_step");
+      if (!v) return poison();
+      op.pstep = *v;
+    }
+    if (a[3]) {
+      auto v = expect_int(*a[3], "free_step");
+      if (!v) return poison();
+      op.fstep = *v;
+    }
     return emit(std::move(op), *t);
   }
   if (name == "where") {

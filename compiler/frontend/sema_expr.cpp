@@ -28,9 +28,7 @@ SV Sema::eval(const Expr &e) {
     return eval_call(e);
   case ExprKind::subscript: return eval_subscript(e);
   case ExprKind::tile_type: return eval_tile_type(e);
-  case ExprKind::slice:
-    diags.error(e.range, "a slice (start:stop) is only valid inside [...]");
-    return poison();
+  case ExprKind::slice: diags.error(e.range, "a slice (start:stop) is only valid inside [...]"); return poison();
   }
   return poison();
 }
@@ -71,18 +69,19 @@ SV Sema::eval_unary(const Expr &e) {
   case SV::floating: return SV::make_float(-a.f);
   case SV::index: return affine_arith("*", a, SV::make_int(-1), e.range);
   case SV::tile: return elementwise(AluOp::multiply, a, SV::make_float(-1.0), e.range, e.range, e.range);
-  default:
-    diags.error(e.range, "cannot negate " + describe(a));
-    return poison();
+  default: diags.error(e.range, "cannot negate " + describe(a)); return poison();
   }
 }
 
 SV Sema::int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r) {
   int64_t out = 0;
   bool overflow = false;
-  if (op == "+") overflow = __builtin_add_overflow(a, b, &out);
-  else if (op == "-") overflow = __builtin_sub_overflow(a, b, &out);
-  else if (op == "*") overflow = __builtin_mul_overflow(a, b, &out);
+  if (op == "+")
+    overflow = __builtin_add_overflow(a, b, &out);
+  else if (op == "-")
+    overflow = __builtin_sub_overflow(a, b, &out);
+  else if (op == "*")
+    overflow = __builtin_mul_overflow(a, b, &out);
   else if (op == "/" || op == "//" || op == "%") {
     if (b == 0) {
       diags.error(r, op == "%" ? "modulo by zero" : "division by zero");
@@ -92,7 +91,7 @@ SV Sema::int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r)
       overflow = true;
     } else {
       int64_t q = a / b, m = a % b;
-      if (m != 0 && ((m < 0) != (b < 0))) {  // floor semantics, as Python
+      if (m != 0 && ((m < 0) != (b < 0))) { // floor semantics, as Python
         --q;
         m += b;
       }
@@ -122,8 +121,7 @@ SV Sema::affine_arith(const std::string &op, const SV &a_in, const SV &b_in, llv
     int64_t sign = op == "+" ? 1 : -1;
     out = a;
     int64_t c;
-    if (__builtin_mul_overflow(b.constant, sign, &c) ||
-        __builtin_add_overflow(out.constant, c, &out.constant))
+    if (__builtin_mul_overflow(b.constant, sign, &c) || __builtin_add_overflow(out.constant, c, &out.constant))
       return overflow();
     for (auto [id, coef] : b.terms) {
       bool merged = false;
@@ -143,7 +141,8 @@ SV Sema::affine_arith(const std::string &op, const SV &a_in, const SV &b_in, llv
       if (__builtin_mul_overflow(t.second, k, &t.second)) return overflow();
   } else {
     diags.error(r, "a loop index can only be used in affine expressions (index * constant + "
-                   "constant); '" + op + "' is not supported here");
+                   "constant); '" +
+                       op + "' is not supported here");
     return poison();
   }
   std::vector<std::pair<ValueId, int64_t>> kept;
@@ -172,16 +171,26 @@ SV Sema::eval_binary(const Expr &e) {
   }
   if (a.k == SV::tile || b.k == SV::tile || a.k == SV::hbm || b.k == SV::hbm) {
     AluOp alu;
-    if (op == "+") alu = AluOp::add;
-    else if (op == "-") alu = AluOp::subtract;
-    else if (op == "*") alu = AluOp::multiply;
-    else if (op == "/") alu = AluOp::divide;
-    else if (op == "==") alu = AluOp::is_equal;
-    else if (op == "!=") alu = AluOp::not_equal;
-    else if (op == "<") alu = AluOp::is_lt;
-    else if (op == "<=") alu = AluOp::is_le;
-    else if (op == ">") alu = AluOp::is_gt;
-    else if (op == ">=") alu = AluOp::is_ge;
+    if (op == "+")
+      alu = AluOp::add;
+    else if (op == "-")
+      alu = AluOp::subtract;
+    else if (op == "*")
+      alu = AluOp::multiply;
+    else if (op == "/")
+      alu = AluOp::divide;
+    else if (op == "==")
+      alu = AluOp::is_equal;
+    else if (op == "!=")
+      alu = AluOp::not_equal;
+    else if (op == "<")
+      alu = AluOp::is_lt;
+    else if (op == "<=")
+      alu = AluOp::is_le;
+    else if (op == ">")
+      alu = AluOp::is_gt;
+    else if (op == ">=")
+      alu = AluOp::is_ge;
     else {
       diags.error(e.range, "operator '" + op + "' is not defined on tiles");
       return poison();
@@ -208,24 +217,36 @@ SV Sema::eval_binary(const Expr &e) {
   }
   if (a.k == SV::integer && b.k == SV::integer) {
     if (cmp) {
-      bool r = op == "==" ? a.i == b.i : op == "!=" ? a.i != b.i : op == "<" ? a.i < b.i
-             : op == "<=" ? a.i <= b.i : op == ">" ? a.i > b.i : a.i >= b.i;
+      bool r = op == "=="   ? a.i == b.i
+               : op == "!=" ? a.i != b.i
+               : op == "<"  ? a.i < b.i
+               : op == "<=" ? a.i <= b.i
+               : op == ">"  ? a.i > b.i
+                            : a.i >= b.i;
       return SV::make_bool(r);
     }
     return int_arith(op, a.i, b.i, e.range);
   }
   double x = a.number(), y = b.number();
   if (cmp) {
-    bool r = op == "==" ? x == y : op == "!=" ? x != y : op == "<" ? x < y
-           : op == "<=" ? x <= y : op == ">" ? x > y : x >= y;
+    bool r = op == "=="   ? x == y
+             : op == "!=" ? x != y
+             : op == "<"  ? x < y
+             : op == "<=" ? x <= y
+             : op == ">"  ? x > y
+                          : x >= y;
     return SV::make_bool(r);
   }
   if ((op == "/" || op == "//" || op == "%") && y == 0) {
     diags.error(e.range, "division by zero");
     return poison();
   }
-  double r = op == "+" ? x + y : op == "-" ? x - y : op == "*" ? x * y : op == "/" ? x / y
-           : op == "//" ? std::floor(x / y) : x - y * std::floor(x / y);
+  double r = op == "+"    ? x + y
+             : op == "-"  ? x - y
+             : op == "*"  ? x * y
+             : op == "/"  ? x / y
+             : op == "//" ? std::floor(x / y)
+                          : x - y * std::floor(x / y);
   if (std::isinf(r) && !std::isinf(x) && !std::isinf(y)) {
     diags.error(e.range, "floating-point overflow");
     return poison();
@@ -236,17 +257,16 @@ SV Sema::eval_binary(const Expr &e) {
 Dtype Sema::promote(Dtype a, Dtype b) {
   if (a == b) return a;
   if (a == Dtype::f32 || b == Dtype::f32) return Dtype::f32;
-  if (dtype_is_float(a) && dtype_is_float(b)) return Dtype::f32;  // bf16 with f16
+  if (dtype_is_float(a) && dtype_is_float(b)) return Dtype::f32; // bf16 with f16
   if (dtype_is_float(a)) return a;
   if (dtype_is_float(b)) return b;
   return dtype_size(a) >= dtype_size(b) ? a : b;
 }
 
-bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId idb,
-                            llvm::SMRange r, std::vector<int64_t> &out) {
+bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId idb, llvm::SMRange r,
+                            std::vector<int64_t> &out) {
   if (a.partitions() != b.partitions()) {
-    diags.error(r, "partition sizes differ (" + llvm::Twine(a.partitions()) + " vs " +
-                       llvm::Twine(b.partitions()) +
+    diags.error(r, "partition sizes differ (" + llvm::Twine(a.partitions()) + " vs " + llvm::Twine(b.partitions()) +
                        "): compute engines cannot broadcast across the partition axis; "
                        "transpose, or broadcast with a matmul against ones");
     note_def(ida);
@@ -256,13 +276,12 @@ bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId i
   size_t na = a.shape.size() - 1, nb = b.shape.size() - 1, n = std::max(na, nb);
   out.assign(n + 1, 1);
   out[0] = a.partitions();
-  for (size_t i = 0; i < n; ++i) {  // right-aligned free dims
+  for (size_t i = 0; i < n; ++i) { // right-aligned free dims
     int64_t da = i < na ? a.shape[a.shape.size() - 1 - i] : 1;
     int64_t db = i < nb ? b.shape[b.shape.size() - 1 - i] : 1;
     if (da != db && da != 1 && db != 1) {
       diags.error(r, "free shapes of " + tir::type_str(a) + " and " + tir::type_str(b) +
-                         " are not broadcast-compatible (" + llvm::Twine(da) + " vs " +
-                         llvm::Twine(db) + ")");
+                         " are not broadcast-compatible (" + llvm::Twine(da) + " vs " + llvm::Twine(db) + ")");
       note_def(ida);
       note_def(idb);
       return false;
@@ -272,8 +291,7 @@ bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId i
   return true;
 }
 
-SV Sema::elementwise(AluOp alu, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb,
-                     llvm::SMRange whole) {
+SV Sema::elementwise(AluOp alu, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb, llvm::SMRange whole) {
   if (!a.ok() || !b.ok()) return poison();
   for (auto [v, r] : {std::pair<const SV *, llvm::SMRange>{&a, ra}, {&b, rb}}) {
     if (v->k == SV::hbm) {
@@ -324,12 +342,9 @@ SV Sema::elementwise(AluOp alu, const SV &a, const SV &b, llvm::SMRange ra, llvm
     break;
   case AluOp::max: r = std::max(x, y); break;
   case AluOp::min: r = std::min(x, y); break;
-  default:
-    diags.error(whole, "this operation needs at least one tile operand");
-    return poison();
+  default: diags.error(whole, "this operation needs at least one tile operand"); return poison();
   }
-  if (a.k == SV::integer && b.k == SV::integer && alu != AluOp::divide &&
-      std::fabs(r) < 9.0e18)
+  if (a.k == SV::integer && b.k == SV::integer && alu != AluOp::divide && std::fabs(r) < 9.0e18)
     return SV::make_int(int64_t(r));
   return SV::make_float(r);
 }
@@ -356,7 +371,6 @@ SV Sema::eval_tile_type(const Expr &e) {
   return v;
 }
 
-
 SV Sema::eval_subscript(const Expr &e) {
   SV base = eval(*e.args[0]);
   if (!base.ok()) return poison();
@@ -368,8 +382,8 @@ SV Sema::eval_subscript(const Expr &e) {
   size_t rank = bt.shape.size();
   size_t nidx = e.args.size() - 1;
   if (nidx > rank) {
-    diags.error(e.range, "too many indices: " + tir::type_str(bt) + " has " + llvm::Twine(rank) +
-                             " dimension" + (rank == 1 ? "" : "s"));
+    diags.error(e.range, "too many indices: " + tir::type_str(bt) + " has " + llvm::Twine(rank) + " dimension" +
+                             (rank == 1 ? "" : "s"));
     return poison();
   }
   bool is_tile = bt.is_tile();
@@ -382,22 +396,37 @@ SV Sema::eval_subscript(const Expr &e) {
     tir::ViewDim &vd = dims[d];
     auto as_affine = [&](const Expr &x, Affine &out) {
       SV v = eval(x);
-      if (v.k == SV::integer) { out = Affine{}; out.constant = v.i; return true; }
-      if (v.k == SV::index) { out = v.aff; return true; }
-      if (v.ok())
-        diags.error(x.range, "an index must be an integer or a loop index, not " + describe(v));
+      if (v.k == SV::integer) {
+        out = Affine{};
+        out.constant = v.i;
+        return true;
+      }
+      if (v.k == SV::index) {
+        out = v.aff;
+        return true;
+      }
+      if (v.ok()) diags.error(x.range, "an index must be an integer or a loop index, not " + describe(v));
       return false;
     };
     if (ix.kind != ExprKind::slice) {
-      if (!as_affine(ix, vd.start)) { ok = false; continue; }
+      if (!as_affine(ix, vd.start)) {
+        ok = false;
+        continue;
+      }
       vd.count = 1;
-      vd.dropped = !(is_tile && d == 0);  // a tile keeps its partition axis
+      vd.dropped = !(is_tile && d == 0); // a tile keeps its partition axis
     } else {
       vd.start = Affine{};
-      if (ix.start && !as_affine(*ix.start, vd.start)) { ok = false; continue; }
+      if (ix.start && !as_affine(*ix.start, vd.start)) {
+        ok = false;
+        continue;
+      }
       if (ix.step) {
         auto st = expect_int(*ix.step, "a slice step");
-        if (!st) { ok = false; continue; }
+        if (!st) {
+          ok = false;
+          continue;
+        }
         if (*st < 1) {
           diags.error(ix.step->range, "a slice step must be at least 1, got " + llvm::Twine(*st));
           ok = false;
@@ -414,12 +443,18 @@ SV Sema::eval_subscript(const Expr &e) {
       int64_t len;
       if (ix.plus_len) {
         auto l = expect_int(*ix.stop, "a slice length");
-        if (!l) { ok = false; continue; }
+        if (!l) {
+          ok = false;
+          continue;
+        }
         len = *l;
       } else {
         Affine stop;
         if (ix.stop) {
-          if (!as_affine(*ix.stop, stop)) { ok = false; continue; }
+          if (!as_affine(*ix.stop, stop)) {
+            ok = false;
+            continue;
+          }
         } else {
           stop.constant = size;
         }
@@ -446,19 +481,16 @@ SV Sema::eval_subscript(const Expr &e) {
     // Bounds: every index the slice touches, over every loop iteration.
     auto [lo, hi] = affine_range(vd.start);
     int64_t last;
-    bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) ||
-               __builtin_add_overflow(hi, last, &last);
+    bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) || __builtin_add_overflow(hi, last, &last);
     if (ix.kind != ExprKind::slice && vd.start.is_constant() && (lo < 0 || lo >= size)) {
-      diags.error(ix.range, "index " + llvm::Twine(lo) + " is out of bounds for dimension " +
-                                llvm::Twine(d) + " of " + tir::type_str(bt) + " (size " +
-                                llvm::Twine(size) + ")");
+      diags.error(ix.range, "index " + llvm::Twine(lo) + " is out of bounds for dimension " + llvm::Twine(d) + " of " +
+                                tir::type_str(bt) + " (size " + llvm::Twine(size) + ")");
       ok = false;
     } else if (lo < 0 || ovf || last >= size) {
       std::string what = ix.kind == ExprKind::slice ? "slice" : "index";
       std::string range = ovf ? "an overflowing range" : std::to_string(lo) + ".." + std::to_string(last);
-      diags.error(ix.range, what + " is out of bounds: it covers " + range + " but dimension " +
-                                llvm::Twine(d) + " of " + tir::type_str(bt) + " has size " +
-                                llvm::Twine(size));
+      diags.error(ix.range, what + " is out of bounds: it covers " + range + " but dimension " + llvm::Twine(d) +
+                                " of " + tir::type_str(bt) + " has size " + llvm::Twine(size));
       ok = false;
     }
   }
@@ -486,7 +518,11 @@ SV Sema::eval_subscript(const Expr &e) {
       SV scaled = affine_arith("*", nd.start.is_constant() ? SV::make_int(nd.start.constant) : [&] {
         SV s; s.k = SV::index; s.aff = nd.start; return s; }(), SV::make_int(pd.step), e.range);
       SV ps = pd.start.is_constant() ? SV::make_int(pd.start.constant) : [&] {
-        SV s; s.k = SV::index; s.aff = pd.start; return s; }();
+        SV s;
+        s.k = SV::index;
+        s.aff = pd.start;
+        return s;
+      }();
       SV sum = affine_arith("+", ps, scaled, e.range);
       if (!sum.ok()) return poison();
       pd.start = sum.k == SV::index ? sum.aff : Affine{sum.i, {}};

@@ -32,10 +32,30 @@ struct SV {
   tir::Type type;        // type
   Dtype dt = Dtype::f32; // dtype
 
-  static SV make_int(int64_t x) { SV s; s.k = integer; s.i = x; return s; }
-  static SV make_float(double x) { SV s; s.k = floating; s.f = x; return s; }
-  static SV make_bool(bool b) { SV s; s.k = boolean; s.i = b; return s; }
-  static SV make_value(Kind k, tir::ValueId id) { SV s; s.k = k; s.v = id; return s; }
+  static SV make_int(int64_t x) {
+    SV s;
+    s.k = integer;
+    s.i = x;
+    return s;
+  }
+  static SV make_float(double x) {
+    SV s;
+    s.k = floating;
+    s.f = x;
+    return s;
+  }
+  static SV make_bool(bool b) {
+    SV s;
+    s.k = boolean;
+    s.i = b;
+    return s;
+  }
+  static SV make_value(Kind k, tir::ValueId id) {
+    SV s;
+    s.k = k;
+    s.v = id;
+    return s;
+  }
   bool ok() const { return k != poison; }
   bool is_number() const { return k == integer || k == floating; }
   double number() const { return k == integer ? double(i) : f; }
@@ -51,13 +71,13 @@ struct Binding {
 struct LoopCtx {
   tir::LoopKind kind;
   tir::ValueId index;
-  size_t scope_depth;  // scopes_.size() inside the loop
+  size_t scope_depth; // scopes_.size() inside the loop
 };
 
 class Sema {
 public:
-  Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &target,
-       DiagnosticEngine &diags, llvm::StringRef file);
+  Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &target, DiagnosticEngine &diags,
+       llvm::StringRef file);
   bool run(tir::Module &out);
 
   // ---- shared helpers (sema.cpp) ----------------------------------------------
@@ -89,10 +109,9 @@ public:
   std::optional<int64_t> expect_int(const Expr &e, const char *what);
   std::optional<int64_t> expect_int_value(const SV &v, llvm::SMRange r, const char *what);
   // Elementwise binary on tiles/numbers (operators and named functions).
-  SV elementwise(AluOp op, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb,
-                 llvm::SMRange whole);
-  bool broadcast_shapes(const tir::Type &a, const tir::Type &b, tir::ValueId ida,
-                        tir::ValueId idb, llvm::SMRange r, std::vector<int64_t> &out);
+  SV elementwise(AluOp op, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb, llvm::SMRange whole);
+  bool broadcast_shapes(const tir::Type &a, const tir::Type &b, tir::ValueId ida, tir::ValueId idb, llvm::SMRange r,
+                        std::vector<int64_t> &out);
   static Dtype promote(Dtype a, Dtype b);
   // The var a value writes through (itself, or the root of a view), or 0.
   tir::ValueId var_root(tir::ValueId id) const;
@@ -105,11 +124,11 @@ public:
   static bool is_builtin_function(llvm::StringRef name);
   const Binding *lookup(const std::string &name) const;
 
-  std::unordered_map<tir::ValueId, tir::ValueId> view_root_;  // view -> root value
-  std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_;  // root-relative
-  std::unordered_map<tir::ValueId, int64_t> loop_trip_;       // index -> trip count
+  std::unordered_map<tir::ValueId, tir::ValueId> view_root_;              // view -> root value
+  std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_; // root-relative
+  std::unordered_map<tir::ValueId, int64_t> loop_trip_;                   // index -> trip count
   std::vector<LoopCtx> loops_;
-  std::unordered_map<tir::ValueId, size_t> var_depth_;  // var -> loops_.size() at creation
+  std::unordered_map<tir::ValueId, size_t> var_depth_; // var -> loops_.size() at creation
   // Writing a var from inside a parallel loop it was defined outside of is
   // an error unless the write is a slice indexed by that loop's index.
   bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
@@ -130,8 +149,8 @@ private:
   SV int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r);
   SV affine_arith(const std::string &op, const SV &a, const SV &b, llvm::SMRange r);
   bool count_unrolled(llvm::SMLoc at);
-  void emit_assign(tir::ValueId dst, const SV &value, llvm::SMRange dst_range,
-                   llvm::SMRange value_range, llvm::SMLoc at);
+  void emit_assign(tir::ValueId dst, const SV &value, llvm::SMRange dst_range, llvm::SMRange value_range,
+                   llvm::SMLoc at);
 
   const Kernel &kernel_;
   const std::map<std::string, int64_t> &defines_;
@@ -143,12 +162,13 @@ private:
   // each op counts once per iteration of the parallel/sequential loops
   // around it, whose statements are in unrolled_loops_.
   uint64_t unrolled_ = 0;
-  uint64_t weight_ = 1;  // the product of their trip counts (saturating)
-  std::vector<std::pair<const Stmt *, int64_t>> unrolled_loops_;  // with trip counts
-  std::pair<const Stmt *, int64_t> heaviest_{nullptr, 0};  // finished loop that added the most
+  uint64_t weight_ = 1;                                          // the product of their trip counts (saturating)
+  std::vector<std::pair<const Stmt *, int64_t>> unrolled_loops_; // with trip counts
+  std::pair<const Stmt *, int64_t> heaviest_{nullptr, 0};        // finished loop that added the most
   uint64_t heaviest_added_ = 0;
   bool too_big_ = false;
-  bool requirement_failed_ = false;  // a failed `requires` ends the analysis: the rest would only report its consequences
+  bool requirement_failed_ =
+      false; // a failed `requires` ends the analysis: the rest would only report its consequences
 };
 
 // Unrolling static loops stops with a diagnostic past this many ops, so a

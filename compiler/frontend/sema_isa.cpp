@@ -25,15 +25,14 @@ std::string field_list(const OpInfo &info) {
   return s + (s.empty() ? "" : ", ") + "engine";
 }
 
-template <typename F> std::string name_list(F each) {
+template <typename F>
+std::string name_list(F each) {
   std::string s;
   each([&](std::string_view n) { s += (s.empty() ? "" : ", ") + std::string(n); });
   return s;
 }
 
-bool is_scalar_field(llvm::StringRef f) {
-  return f == "scalar0" || f == "scalar1" || f == "bias" || f == "reduce_dst";
-}
+bool is_scalar_field(llvm::StringRef f) { return f == "scalar0" || f == "scalar1" || f == "bias" || f == "reduce_dst"; }
 
 } // namespace
 
@@ -41,14 +40,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   auto opc = parse_opcode(std::string_view(opname.data(), opname.size()));
   if (!opc) {
     diags.error(e.range, "unknown ISA op 'isa." + opname + "'; known ops: " + name_list([](auto add) {
-      for (unsigned i = 0; i < kNumOpcodes; ++i) add(op_info(Opcode(i)).name);
-    }));
+                           for (unsigned i = 0; i < kNumOpcodes; ++i) add(op_info(Opcode(i)).name);
+                         }));
     return poison();
   }
   const OpInfo &info = op_info(*opc);
   if (*opc == Opcode::sem_signal || *opc == Opcode::sem_wait) {
-    diags.error(e.range, "isa." + opname + " cannot be written in a kernel: the compiler inserts "
-                                           "semaphores between engines");
+    diags.error(e.range, "isa." + opname +
+                             " cannot be written in a kernel: the compiler inserts "
+                             "semaphores between engines");
     return poison();
   }
   if (!e.args.empty()) {
@@ -61,11 +61,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   op.opcode = *opc;
   for (unsigned i = 0; i < info.num_attrs; ++i) {
     const AttrFieldInfo &f = info.attrs[i];
-    op.attrs[i] = f.kind == AttrKind::Float ? AttrValue::of_float(float(f.default_value))
-                                            : AttrValue{int64_t(f.default_value)};
+    op.attrs[i] =
+        f.kind == AttrKind::Float ? AttrValue::of_float(float(f.default_value)) : AttrValue{int64_t(f.default_value)};
   }
   std::optional<Dtype> dtype;
-  std::optional<Type> new_dst;          // dst given as a type (or to infer)
+  std::optional<Type> new_dst; // dst given as a type (or to infer)
   std::array<const Expr *, kMaxAps> ap_expr{};
   std::array<const Expr *, kMaxAttrs> attr_expr{};
   bool ok = true;
@@ -78,17 +78,20 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     const Expr &x = *k.value;
     if (k.name == "engine") {
       auto n = ident(x, "an engine (tensor, vector, scalar, gpsimd)");
-      if (!n) { ok = false; continue; }
+      if (!n) {
+        ok = false;
+        continue;
+      }
       auto eng = parse_engine(*n);
       if (!eng || *eng == Engine::dma) {
         diags.error(x.range, "unknown engine '" + *n + "'; expected tensor, vector, scalar or gpsimd");
         ok = false;
       } else if (!(info.engines & engine_bit(*eng))) {
-        diags.error(x.range, "isa." + opname + " cannot run on the " + *n + " engine; it runs on: " +
-                                 name_list([&](auto add) {
-                                   for (unsigned b = 0; b < kNumEngines; ++b)
-                                     if (info.engines & (1u << b)) add(engine_name(Engine(b)));
-                                 }));
+        diags.error(x.range,
+                    "isa." + opname + " cannot run on the " + *n + " engine; it runs on: " + name_list([&](auto add) {
+                      for (unsigned b = 0; b < kNumEngines; ++b)
+                        if (info.engines & (1u << b)) add(engine_name(Engine(b)));
+                    }));
         ok = false;
       } else {
         op.engine = eng;
@@ -97,13 +100,19 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     }
     if (k.name == "dtype") {
       SV v = eval(x);
-      if (v.k == SV::dtype) dtype = v.dt;
-      else { if (v.ok()) diags.error(x.range, "expected a dtype, not " + describe(v)); ok = false; }
+      if (v.k == SV::dtype)
+        dtype = v.dt;
+      else {
+        if (v.ok()) diags.error(x.range, "expected a dtype, not " + describe(v));
+        ok = false;
+      }
       continue;
     }
     int ap = -1, at = -1;
-    for (unsigned i = 0; i < info.num_aps; ++i) if (k.name == info.aps[i].name) ap = int(i);
-    for (unsigned i = 0; i < info.num_attrs; ++i) if (k.name == info.attrs[i].name) at = int(i);
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (k.name == info.aps[i].name) ap = int(i);
+    for (unsigned i = 0; i < info.num_attrs; ++i)
+      if (k.name == info.attrs[i].name) at = int(i);
     if (ap < 0 && at < 0) {
       diags.error(k.range, "isa." + opname + " has no field '" + k.name + "'; its fields are: " + field_list(info));
       ok = false;
@@ -118,14 +127,18 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       ap_expr[ap] = &x;
       const ApFieldInfo &f = info.aps[ap];
       SV v = eval(x);
-      if (!v.ok()) { ok = false; continue; }
+      if (!v.ok()) {
+        ok = false;
+        continue;
+      }
       if (f.role == FieldRole::Out && v.k == SV::ttype && ap == 0) {
         new_dst = v.type;
         continue;
       }
       bool dma = *opc == Opcode::dma_copy;
       if (v.k == SV::hbm && !dma) {
-        diags.error(x.range, "field '" + k.name + "' of isa." + opname + " must be a tile in SBUF/PSUM; only isa.dma_copy reads or writes HBM");
+        diags.error(x.range, "field '" + k.name + "' of isa." + opname +
+                                 " must be a tile in SBUF/PSUM; only isa.dma_copy reads or writes HBM");
         ok = false;
         continue;
       }
@@ -148,8 +161,10 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
           ok = false;
           continue;
         } else if (!var_root(v.v)) {
-          diags.error(x.range, "output field '" + k.name + "' writes in place, so it must be a var "
-                               "(or a slice of one)" + std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
+          diags.error(x.range, "output field '" + k.name +
+                                   "' writes in place, so it must be a var "
+                                   "(or a slice of one)" +
+                                   std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
           note_def(v.v);
           ok = false;
           continue;
@@ -163,13 +178,20 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     switch (f.kind) {
     case AttrKind::Bool: {
       SV v = eval(x);
-      if (v.k == SV::boolean) op.attrs[at].i = v.i;
-      else { if (v.ok()) diags.error(x.range, "field '" + k.name + "' is a boolean (true/false), not " + describe(v)); ok = false; }
+      if (v.k == SV::boolean)
+        op.attrs[at].i = v.i;
+      else {
+        if (v.ok()) diags.error(x.range, "field '" + k.name + "' is a boolean (true/false), not " + describe(v));
+        ok = false;
+      }
       break;
     }
     case AttrKind::Int: {
       auto v = expect_int(x, "this field");
-      if (v) op.attrs[at].i = *v; else ok = false;
+      if (v)
+        op.attrs[at].i = *v;
+      else
+        ok = false;
       break;
     }
     case AttrKind::Float: {
@@ -194,11 +216,12 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       auto n = ident(x, "an ALU op");
       auto alu = n ? parse_alu(*n) : std::nullopt;
       if (!alu) {
-        if (n) diags.error(x.range, "unknown ALU op '" + *n + "'; expected one of: " + name_list([](auto add) {
+        if (n)
+          diags.error(x.range, "unknown ALU op '" + *n + "'; expected one of: " + name_list([](auto add) {
 #define X(en, s, kind) add(s);
-          NK_ALU_OPS(X)
+                                 NK_ALU_OPS(X)
 #undef X
-        }));
+                               }));
         ok = false;
         break;
       }
@@ -209,11 +232,12 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       auto n = ident(x, "an activation function");
       auto act = n ? parse_act(*n) : std::nullopt;
       if (!act) {
-        if (n) diags.error(x.range, "unknown activation function '" + *n + "'; expected one of: " + name_list([](auto add) {
+        if (n)
+          diags.error(x.range, "unknown activation function '" + *n + "'; expected one of: " + name_list([](auto add) {
 #define X(en, s) add(s);
-          NK_ACT_FUNCS(X)
+                                 NK_ACT_FUNCS(X)
 #undef X
-        }));
+                               }));
         ok = false;
         break;
       }
@@ -228,7 +252,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   }
   if (!ok) return poison();
   for (unsigned i = 0; i < info.num_aps; ++i) {
-    if (i == 0 && info.aps[0].role == FieldRole::Out) continue;  // dst: inferred below if missing
+    if (i == 0 && info.aps[0].role == FieldRole::Out) continue; // dst: inferred below if missing
     if (info.aps[i].presence == FieldPresence::Required && !op.aps[i]) {
       diags.error(e.range, "isa." + opname + " requires field '" + info.aps[i].name + "'");
       ok = false;
@@ -245,7 +269,8 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   }
   if (!ok) return poison();
   auto field = [&](const char *n) -> ValueId {
-    for (unsigned i = 0; i < info.num_aps; ++i) if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
+    for (unsigned i = 0; i < info.num_aps; ++i)
+      if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
     return tir::kNoValue;
   };
   auto field_expr = [&](const char *n) -> llvm::SMRange {
@@ -289,13 +314,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       t = Type{Memory::sbuf, s.dtype, {s.partitions(), 1}};
       break;
     }
-    case Opcode::select:
-      src = field("on_true");
-      [[fallthrough]];
-    case Opcode::tensor_copy: case Opcode::tensor_tensor: case Opcode::tensor_scalar:
-    case Opcode::tensor_scalar_reduce: case Opcode::activation: case Opcode::affine_select:
+    case Opcode::select: src = field("on_true"); [[fallthrough]];
+    case Opcode::tensor_copy:
+    case Opcode::tensor_tensor:
+    case Opcode::tensor_scalar:
+    case Opcode::tensor_scalar_reduce:
+    case Opcode::activation:
+    case Opcode::affine_select:
       t = type_of(src);
-      if (t.is_hbm()) t.mem = Memory::sbuf;  // not reachable: src checked on-chip
+      if (t.is_hbm()) t.mem = Memory::sbuf; // not reachable: src checked on-chip
       t.mem = Memory::sbuf;
       break;
     default:
@@ -313,8 +340,8 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     const Type &t = type_of(op.aps[i]);
     if ((*opc == Opcode::nc_matmul || (*opc == Opcode::nc_transpose && (!op.engine || *op.engine == Engine::tensor))) &&
         t.mem != Memory::sbuf) {
-      diags.error(ap_expr[i]->range, "Tensor-engine operands must be in SBUF, but '" +
-                                         llvm::Twine(info.aps[i].name) + "' is " + tir::type_str(t));
+      diags.error(ap_expr[i]->range, "Tensor-engine operands must be in SBUF, but '" + llvm::Twine(info.aps[i].name) +
+                                         "' is " + tir::type_str(t));
       return poison();
     }
   }
@@ -346,7 +373,9 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
                     "isa." + opname + ": '" + info.aps[i].name + "' starts at partition " +
                         (start.is_constant() ? std::to_string(lo) : "'" + std::to_string(start.constant) + " + ...'") +
                         "; a compute-engine access of " + llvm::Twine(n) + " partitions must start at " +
-                        (n > 64 ? "0" : n > 32 ? "0 or 64" : "0, 32, 64 or 96"));
+                        (n > 64   ? "0"
+                         : n > 32 ? "0 or 64"
+                                  : "0, 32, 64 or 96"));
         return poison();
       }
     }
@@ -361,12 +390,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     if (s.partitions() != m.partitions())
       return mismatch(e.range, "stationary and moving must have the same partition size (the contraction), got " +
                                    llvm::Twine(s.partitions()) + " and " + llvm::Twine(m.partitions()));
-    if (s.partitions() > int64_t(target.pe_max_contraction) || s.free_elements() > int64_t(target.pe_max_stationary_free) ||
+    if (s.partitions() > int64_t(target.pe_max_contraction) ||
+        s.free_elements() > int64_t(target.pe_max_stationary_free) ||
         m.free_elements() > int64_t(target.pe_max_moving_free))
-      return mismatch(e.range, "sizes K=" + llvm::Twine(s.partitions()) + " M=" + llvm::Twine(s.free_elements()) +
-                                   " N=" + llvm::Twine(m.free_elements()) + " exceed the Tensor engine's limits (K <= " +
-                                   llvm::Twine(target.pe_max_contraction) + ", M <= " + llvm::Twine(target.pe_max_stationary_free) +
-                                   ", N <= " + llvm::Twine(target.pe_max_moving_free) + ")");
+      return mismatch(e.range,
+                      "sizes K=" + llvm::Twine(s.partitions()) + " M=" + llvm::Twine(s.free_elements()) +
+                          " N=" + llvm::Twine(m.free_elements()) +
+                          " exceed the Tensor engine's limits (K <= " + llvm::Twine(target.pe_max_contraction) +
+                          ", M <= " + llvm::Twine(target.pe_max_stationary_free) +
+                          ", N <= " + llvm::Twine(target.pe_max_moving_free) + ")");
     if (dst_t.mem != Memory::psum) return mismatch(dst_r, "dst must be in PSUM");
     if (target.psum_accumulate_fp32_only && dst_t.dtype != Dtype::f32)
       return mismatch(dst_r, "dst must be f32 (PSUM accumulates in fp32)");
@@ -379,19 +411,21 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       return mismatch(dst_r, "dst must be [" + llvm::Twine(s.free_elements()) + " | " + llvm::Twine(s.partitions()) +
                                  "] (src transposed), not " + tir::type_str(dst_t));
     bool vec = op.engine && *op.engine == Engine::vector;
-    if (vec && (s.partitions() > int64_t(target.dve_transpose_max) || s.free_elements() > int64_t(target.dve_transpose_max)))
-      return mismatch(e.range, "the Vector engine transposes blocks of at most " + llvm::Twine(target.dve_transpose_max) + "x" +
-                                   llvm::Twine(target.dve_transpose_max));
+    if (vec &&
+        (s.partitions() > int64_t(target.dve_transpose_max) || s.free_elements() > int64_t(target.dve_transpose_max)))
+      return mismatch(e.range, "the Vector engine transposes blocks of at most " +
+                                   llvm::Twine(target.dve_transpose_max) + "x" + llvm::Twine(target.dve_transpose_max));
     if (!vec && dst_t.mem != Memory::psum) return mismatch(dst_r, "the Tensor engine writes its transpose to PSUM");
   } else if (*opc == Opcode::dma_copy) {
     const Type &s = type_of(field("src"));
     int64_t ns = s.is_tile() ? s.partitions() * s.free_elements() : s.partitions() * s.free_elements();
     int64_t nd = dst_t.partitions() * dst_t.free_elements();
-    if (ns != nd)
-      return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
+    if (ns != nd) return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
   } else if (has_operand_rules(*opc)) {
     if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target))
-      return mismatch(problem->ap == 0 ? dst_r : ap_expr[problem->ap] ? ap_expr[problem->ap]->range : e.range,
+      return mismatch(problem->ap == 0       ? dst_r
+                      : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
+                                             : e.range,
                       problem->message);
   } else {
     for (unsigned i = 1; i < info.num_aps; ++i) {
@@ -403,15 +437,16 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
                                                " partitions but dst has " + llvm::Twine(dst_t.partitions()));
       if (*opc == Opcode::select && fname == "on_false") {
         if (t.free_elements() != 1 && t.free_elements() != dst_t.free_elements())
-          return mismatch(ap_expr[i]->range, "'on_false' must be shaped like dst or be [P | 1], not " +
-                                                 tir::type_str(t));
+          return mismatch(ap_expr[i]->range,
+                          "'on_false' must be shaped like dst or be [P | 1], not " + tir::type_str(t));
       } else if (is_scalar_field(fname)) {
         if (t.free_elements() != 1)
-          return mismatch(ap_expr[i]->range, "'" + fname + "' is a per-partition scalar and must be [P | 1], not " +
-                                                 tir::type_str(t));
+          return mismatch(ap_expr[i]->range,
+                          "'" + fname + "' is a per-partition scalar and must be [P | 1], not " + tir::type_str(t));
       } else if (*opc != Opcode::tensor_reduce && t.free_elements() != dst_t.free_elements()) {
         return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.free_elements()) +
-                                               " elements per partition but dst has " + llvm::Twine(dst_t.free_elements()));
+                                               " elements per partition but dst has " +
+                                               llvm::Twine(dst_t.free_elements()));
       }
     }
   }
@@ -431,7 +466,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   // more precisely what went wrong (e.g. matmul's N before PSUM bank size).
   if (new_dst && !check_tile_type(*new_dst, dst_r)) return poison();
   if (new_dst) {
-    op.aps[0] = ValueId(mod.values.size());  // the id emit() gives the new dst
+    op.aps[0] = ValueId(mod.values.size()); // the id emit() gives the new dst
     SV out = emit(std::move(op), dst_t);
     return out;
   }

@@ -25,7 +25,10 @@ std::pair<uint64_t, uint64_t> byte_extent(const AccessPattern &a) {
   int64_t lo = int64_t(a.offset), hi = int64_t(a.offset);
   for (unsigned i = 0; i < a.num_dims; ++i) {
     int64_t span = a.dims[i].stride * (int64_t(a.dims[i].count) - 1) * int64_t(dtype_size(a.dtype));
-    if (span < 0) lo += span; else hi += span;
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
   }
   return {uint64_t(std::max<int64_t>(lo, 0)), uint64_t(hi + dtype_size(a.dtype))};
 }
@@ -35,7 +38,7 @@ bool hbm_runs(const AccessPattern &a, size_t cap, std::vector<std::pair<uint64_t
   const int64_t esz = dtype_size(a.dtype);
   const unsigned nd = a.num_dims;
   for (unsigned d = 0; d < nd; ++d)
-    if (a.dims[d].count == 0) return true;  // no bytes
+    if (a.dims[d].count == 0) return true; // no bytes
   // The innermost dim is one run when its stride is 1, else one per element.
   const bool inner_contiguous = nd == 0 || a.dims[nd - 1].stride == 1 || a.dims[nd - 1].count == 1;
   const int64_t inner_bytes = nd == 0 ? esz : inner_contiguous ? int64_t(a.dims[nd - 1].count) * esz : esz;
@@ -60,8 +63,10 @@ bool hbm_runs(const AccessPattern &a, size_t cap, std::vector<std::pair<uint64_t
   std::sort(runs.begin(), runs.end());
   size_t w = 0;
   for (size_t r = 0; r < runs.size(); ++r) {
-    if (w && runs[r].first <= runs[w - 1].second) runs[w - 1].second = std::max(runs[w - 1].second, runs[r].second);
-    else runs[w++] = runs[r];
+    if (w && runs[r].first <= runs[w - 1].second)
+      runs[w - 1].second = std::max(runs[w - 1].second, runs[r].second);
+    else
+      runs[w++] = runs[r];
   }
   runs.resize(w);
   return true;
@@ -71,9 +76,12 @@ bool runs_overlap(const std::vector<std::pair<uint64_t, uint64_t>> &a,
                   const std::vector<std::pair<uint64_t, uint64_t>> &b) {
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i].second <= b[j].first) ++i;
-    else if (b[j].second <= a[i].first) ++j;
-    else return true;
+    if (a[i].second <= b[j].first)
+      ++i;
+    else if (b[j].second <= a[i].first)
+      ++j;
+    else
+      return true;
   }
   return false;
 }
@@ -88,8 +96,10 @@ HbmWrites::HbmWrites(const Program &p) {
   std::sort(ranges_.begin(), ranges_.end());
   std::vector<std::pair<uint64_t, uint64_t>> merged;
   for (auto r : ranges_) {
-    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
-    else merged.push_back(r);
+    if (!merged.empty() && r.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, r.second);
+    else
+      merged.push_back(r);
   }
   ranges_ = std::move(merged);
 }
@@ -103,8 +113,7 @@ bool HbmWrites::overlaps(uint64_t lo, uint64_t hi) const {
 void print_program(llvm::raw_ostream &os, const Program &p) {
   os << "lir " << p.kernel << " target=" << p.target << " hbm_size=" << p.hbm_size << '\n';
   for (const Buffer &b : p.buffers) {
-    os << "  buffer %" << b.name << ' ' << memory_name(b.mem) << " [" << b.partitions << " x "
-       << b.bytes << " B]";
+    os << "  buffer %" << b.name << ' ' << memory_name(b.mem) << " [" << b.partitions << " x " << b.bytes << " B]";
     if (b.allocated) os << " @" << b.offset;
     os << '\n';
   }
@@ -119,7 +128,8 @@ void print_program(llvm::raw_ostream &os, const Program &p) {
       print_operand(os, p, in, i);
     }
     print_attributes(os, in.inst);
-    if (in.inst.loc.line) os << "  !loc(" << in.inst.loc.file << ':' << in.inst.loc.line << ':' << in.inst.loc.col << ')';
+    if (in.inst.loc.line)
+      os << "  !loc(" << in.inst.loc.file << ':' << in.inst.loc.line << ':' << in.inst.loc.col << ')';
     os << '\n';
   }
 }

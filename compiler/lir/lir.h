@@ -26,21 +26,21 @@ using BufferId = uint32_t;
 constexpr BufferId kNoBuffer = ~0u;
 
 struct Buffer {
-  std::string name;             // for dumps and diagnostics
-  Memory mem = Memory::sbuf;    // sbuf or psum
-  uint32_t partitions = 0;      // partitions used (from partition 0)
-  uint64_t bytes = 0;           // bytes per partition
-  DebugLoc loc;                 // where the tile was defined
+  std::string name;          // for dumps and diagnostics
+  Memory mem = Memory::sbuf; // sbuf or psum
+  uint32_t partitions = 0;   // partitions used (from partition 0)
+  uint64_t bytes = 0;        // bytes per partition
+  DebugLoc loc;              // where the tile was defined
   // Set by allocate_memory.
   bool allocated = false;
-  uint64_t offset = 0;          // byte address within each partition
+  uint64_t offset = 0; // byte address within each partition
 };
 
 struct Inst {
-  Instruction inst;                      // on-chip APs relative to their buffer
-  std::array<BufferId, kMaxAps> buffer;  // per AP slot; kNoBuffer for HBM/absent
-  EngineMask engines = 0;                // engines allowed to run it
-  StreamId stream;                       // set by schedule / assign_dma_queues
+  Instruction inst;                     // on-chip APs relative to their buffer
+  std::array<BufferId, kMaxAps> buffer; // per AP slot; kNoBuffer for HBM/absent
+  EngineMask engines = 0;               // engines allowed to run it
+  StreamId stream;                      // set by schedule / assign_dma_queues
   bool placed = false;
 
   Inst() { buffer.fill(kNoBuffer); }
@@ -85,7 +85,7 @@ public:
   bool overlaps(uint64_t lo, uint64_t hi) const;
 
 private:
-  std::vector<std::pair<uint64_t, uint64_t>> ranges_;  // sorted, disjoint
+  std::vector<std::pair<uint64_t, uint64_t>> ranges_; // sorted, disjoint
 };
 
 // A readable dump (used by --print-after=PASS): buffers, then one instruction

@@ -9,8 +9,8 @@ std::string verify_program(const Program &p, const Target &t, VerifyStage stage)
   for (size_t n = 0; n < p.insts.size(); ++n) {
     const Inst &in = p.insts[n];
     auto bad = [&](const std::string &why) {
-      return fmt::format("instruction #{} ({}): {}",
-                         n, unsigned(in.inst.op) < kNumOpcodes ? op_info(in.inst.op).name : "?", why);
+      return fmt::format("instruction #{} ({}): {}", n,
+                         unsigned(in.inst.op) < kNumOpcodes ? op_info(in.inst.op).name : "?", why);
     };
     if (unsigned(in.inst.op) >= kNumOpcodes) return bad("invalid opcode");
     const OpInfo &info = op_info(in.inst.op);
@@ -29,19 +29,18 @@ std::string verify_program(const Program &p, const Target &t, VerifyStage stage)
         return bad(fmt::format("operand {} is on chip but names no buffer", info.aps[i].name));
       const Buffer &buf = p.buffers[b];
       if (buf.mem != a.mem)
-        return bad(fmt::format("operand {} is in {} but its buffer {} is in {}", info.aps[i].name,
-                               memory_name(a.mem), buf.name, memory_name(buf.mem)));
+        return bad(fmt::format("operand {} is in {} but its buffer {} is in {}", info.aps[i].name, memory_name(a.mem),
+                               buf.name, memory_name(buf.mem)));
       if (a.start_partition + a.num_partitions > buf.partitions)
         return bad(fmt::format("operand {} uses partitions [{}, {}) of buffer {}, which has {}", info.aps[i].name,
                                a.start_partition, a.start_partition + a.num_partitions, buf.name, buf.partitions));
       if (stage.allocated && !buf.allocated)
-        return bad(fmt::format("operand {}'s buffer {} has no address after allocation", info.aps[i].name,
-                               buf.name));
+        return bad(fmt::format("operand {}'s buffer {} has no address after allocation", info.aps[i].name, buf.name));
       const uint64_t base = buf.allocated ? buf.offset : 0;
       const auto [lo, hi] = byte_extent(a);
       if (lo < base || hi > base + buf.bytes)
-        return bad(fmt::format("operand {} reaches bytes [{}, {}) outside buffer {} [{}, {})", info.aps[i].name, lo,
-                               hi, buf.name, base, base + buf.bytes));
+        return bad(fmt::format("operand {} reaches bytes [{}, {}) outside buffer {} [{}, {})", info.aps[i].name, lo, hi,
+                               buf.name, base, base + buf.bytes));
     }
     const bool dma = in.engines == engine_bit(Engine::dma);
     if ((dma ? stage.dma_placed : stage.compute_placed) && !in.placed) return bad("not placed on a stream");

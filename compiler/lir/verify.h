@@ -21,9 +21,9 @@
 namespace nk::lir {
 
 struct VerifyStage {
-  bool compute_placed = false;  // after schedule
-  bool dma_placed = false;      // after assign-dma-queues
-  bool allocated = false;       // after allocate-memory
+  bool compute_placed = false; // after schedule
+  bool dma_placed = false;     // after assign-dma-queues
+  bool allocated = false;      // after allocate-memory
 };
 
 std::string verify_program(const Program &p, const Target &t, VerifyStage stage);

@@ -10,11 +10,11 @@ namespace nk {
 
 namespace {
 
+using lir::BufferId;
+using lir::kNoBuffer;
 using tir::Op;
 using tir::OpKind;
 using tir::ValueId;
-using lir::BufferId;
-using lir::kNoBuffer;
 
 // Where a TIR value lives: an HBM region (offset + dims, all dims in the
 // list) or a region of an on-chip buffer ([partitions] x free dims).
@@ -23,8 +23,8 @@ struct Place {
   Dtype dtype = Dtype::f32;
   BufferId buffer = kNoBuffer;
   uint32_t start_partition = 0, partitions = 0;
-  uint64_t offset = 0;  // bytes: HBM address, or within the buffer's partitions
-  std::vector<Dim> dims;  // HBM: every dim; tile: free dims only
+  uint64_t offset = 0;   // bytes: HBM address, or within the buffer's partitions
+  std::vector<Dim> dims; // HBM: every dim; tile: free dims only
   uint64_t free_elements() const {
     uint64_t n = 1;
     for (const Dim &d : dims) n *= d.count;
@@ -81,12 +81,12 @@ private:
   const tir::Module &m;
   const Target &t;
   lir::Program out;
-  std::vector<Place> place;  // by ValueId
+  std::vector<Place> place; // by ValueId
   std::vector<uint32_t> uses;
-  std::vector<size_t> def_index;  // ValueId -> index of its defining op in m.body
-  std::unordered_map<size_t, bool> skip;   // ops folded into an earlier instruction
-  std::unordered_map<ValueId, ValueId> write_into;  // value -> var it is computed into
-  std::unordered_map<size_t, bool> deferred;        // producers fused into their activation
+  std::vector<size_t> def_index;                   // ValueId -> index of its defining op in m.body
+  std::unordered_map<size_t, bool> skip;           // ops folded into an earlier instruction
+  std::unordered_map<ValueId, ValueId> write_into; // value -> var it is computed into
+  std::unordered_map<size_t, bool> deferred;       // producers fused into their activation
   size_t cur = 0;
   std::string error;
 
@@ -122,8 +122,10 @@ private:
     def_index.assign(m.values.size(), SIZE_MAX);
     for (size_t i = 0; i < m.body.size(); ++i) {
       const Op &op = m.body[i];
-      for (ValueId v : op.operands) if (v) ++uses[v];
-      for (ValueId v : op.aps) if (v && v != op.result) ++uses[v];
+      for (ValueId v : op.operands)
+        if (v) ++uses[v];
+      for (ValueId v : op.aps)
+        if (v && v != op.result) ++uses[v];
       if (op.result) def_index[op.result] = i;
     }
   }
@@ -139,11 +141,13 @@ private:
 
   bool elementwise(const Op &op) const {
     switch (op.kind) {
-    case OpKind::binary: case OpKind::binary_imm: case OpKind::activation: case OpKind::copy:
-    case OpKind::full: case OpKind::where:
-      return true;
-    default:
-      return false;
+    case OpKind::binary:
+    case OpKind::binary_imm:
+    case OpKind::activation:
+    case OpKind::copy:
+    case OpKind::full:
+    case OpKind::where: return true;
+    default: return false;
     }
   }
 
@@ -164,14 +168,17 @@ private:
       if (prod.kind == OpKind::view || prod.kind == OpKind::load || prod.kind == OpKind::isa ||
           prod.kind == OpKind::var)
         continue;
-      if (m.value(target).type != m.value(v).type) continue;  // shapes/dtype must match exactly
+      if (m.value(target).type != m.value(v).type) continue; // shapes/dtype must match exactly
       bool reads_var = false;
-      for (ValueId o : prod.operands) if (var_root(o) == root) reads_var = true;
+      for (ValueId o : prod.operands)
+        if (var_root(o) == root) reads_var = true;
       if (reads_var && !elementwise(prod)) continue;
       bool clash = false;
       for (size_t k = i + 1; k < j && !clash; ++k) {
-        for (ValueId o : m.body[k].operands) if (o && var_root(o) == root) clash = true;
-        for (ValueId o : m.body[k].aps) if (o && var_root(o) == root) clash = true;
+        for (ValueId o : m.body[k].operands)
+          if (o && var_root(o) == root) clash = true;
+        for (ValueId o : m.body[k].aps)
+          if (o && var_root(o) == root) clash = true;
       }
       if (clash) continue;
       write_into[v] = target;
@@ -247,7 +254,7 @@ private:
         copy.engines = kDma;
         bool is_out = info.aps[k].role == FieldRole::Out;
         bool reads_too = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);
-        if (!is_out || reads_too) {  // bring the data in
+        if (!is_out || reads_too) { // bring the data in
           lir::Inst c = copy;
           c.inst.ap[ap::dma_copy::dst] = aligned_ap;
           c.buffer[ap::dma_copy::dst] = sb;
@@ -255,7 +262,7 @@ private:
           c.buffer[ap::dma_copy::src] = in.buffer[k];
           result.push_back(c);
         }
-        if (is_out) {  // and take the result out
+        if (is_out) { // and take the result out
           lir::Inst c = copy;
           c.inst.ap[ap::dma_copy::dst] = a;
           c.buffer[ap::dma_copy::dst] = in.buffer[k];
@@ -318,8 +325,8 @@ private:
 
   bool fail(const std::string &msg) {
     if (error.empty())
-      error = fmt::format("{}:{}:{}: error: cannot lower {}: {}", m.file, m.body[cur].loc.line,
-                          m.body[cur].loc.col, tir::op_kind_name(m.body[cur].kind).str(), msg);
+      error = fmt::format("{}:{}:{}: error: cannot lower {}: {}", m.file, m.body[cur].loc.line, m.body[cur].loc.col,
+                          tir::op_kind_name(m.body[cur].kind).str(), msg);
     return false;
   }
 
@@ -455,7 +462,11 @@ private:
       AccessPattern &a = in.inst.ap[ap::tensor_reduce::src];
       a.num_dims = uint8_t(src.dims.size());
       for (size_t k = 0; k < src.dims.size(); ++k) a.dims[k] = src.dims[k];
-      if (a.num_dims == 0) { a.num_dims = 1; a.dims[0] = Dim{1, 1}; nfree = 1; }
+      if (a.num_dims == 0) {
+        a.num_dims = 1;
+        a.dims[0] = Dim{1, 1};
+        nfree = 1;
+      }
       in.inst.attr[attr::tensor_reduce::op].i = int64_t(op.alu);
       in.inst.attr[attr::tensor_reduce::axes].i = int64_t(1) << (nfree - op.axis);
       place[op.result] = dst;
@@ -493,13 +504,9 @@ private:
       place[op.result] = dst;
       return;
     }
-    case OpKind::assign:
-      copy(place[op.operands[0]], place[op.operands[1]]);
-      return;
+    case OpKind::assign: copy(place[op.operands[0]], place[op.operands[1]]); return;
     case OpKind::isa: return lower_isa(op);
-    case OpKind::loop:
-      fail("loops must be unrolled first");
-      return;
+    case OpKind::loop: fail("loops must be unrolled first"); return;
     }
   }
 
@@ -515,7 +522,10 @@ private:
         if (!d.dropped) p.dims.push_back(Dim{base.dims[k].stride * d.step, uint32_t(d.count)});
       }
     } else if (base.kind == Place::tile) {
-      if (op.dims.empty()) { place[op.result] = p; return; }
+      if (op.dims.empty()) {
+        place[op.result] = p;
+        return;
+      }
       const tir::ViewDim &pd = op.dims[0];
       if (pd.step != 1 || pd.dropped) {
         fail("on-chip views must keep a unit-step partition range (the partition axis has no stride)");
@@ -564,7 +574,7 @@ private:
 
   void lower_matmul(const Op &op) {
     Place x = to_sbuf(place[op.operands[0]]), y = to_sbuf(place[op.operands[1]]);
-    if (!op.flag) x = to_sbuf(transpose_to_psum(x));  // x [M|K] -> [K|M]
+    if (!op.flag) x = to_sbuf(transpose_to_psum(x)); // x [M|K] -> [K|M]
     const tir::Type &rt = m.value(op.result).type;
     uint32_t M = uint32_t(rt.shape[0]);
     uint64_t N = rt.free_elements();
@@ -572,8 +582,7 @@ private:
     size_t user_index = 0;
     const Op *user = single_user(op.result, &user_index);
     bool fuse = user && user->kind == OpKind::binary_imm && !user->flag &&
-                (user->alu == AluOp::multiply || user->alu == AluOp::divide) &&
-                user->operands[0] == op.result;
+                (user->alu == AluOp::multiply || user->alu == AluOp::divide) && user->operands[0] == op.result;
     ValueId final_value = fuse ? user->result : op.result;
     Place dst = new_tile(final_value, m.value(final_value).type);
     if (fuse) skip[user_index] = true;
@@ -588,8 +597,10 @@ private:
       if (N > chunk) ychunk = column_slice(y, n0, n);
       set(in, ap::nc_matmul::moving, ychunk);
       Place dchunk = N > chunk ? column_slice(dst, n0, n) : dst;
-      if (fuse) scale_copy(dchunk, ps, user->alu, float(user->imm));
-      else copy(dchunk, ps);
+      if (fuse)
+        scale_copy(dchunk, ps, user->alu, float(user->imm));
+      else
+        copy(dchunk, ps);
     }
     place[op.result] = dst;
     if (fuse) place[final_value] = dst;
@@ -597,7 +608,10 @@ private:
   // Columns [n0, n0+n) of a [P|F] place viewed as flat F.
   Place column_slice(Place p, uint64_t n0, uint64_t n) {
     std::vector<Dim> dims = simplify(p.dims);
-    if (dims.size() != 1) { fail("matmul operand with more than 512 columns must be contiguous"); return p; }
+    if (dims.size() != 1) {
+      fail("matmul operand with more than 512 columns must be contiguous");
+      return p;
+    }
     p.offset += n0 * uint64_t(dims[0].stride) * dtype_size(p.dtype);
     p.dims = {Dim{dims[0].stride, uint32_t(n)}};
     return p;
@@ -615,7 +629,8 @@ private:
       set(in, ap::tensor_scalar::scalar0, a);
       in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
       in.inst.attr[attr::tensor_scalar::reverse0].i = 1;
-    } else if (b.free_elements() != n && a.free_elements() == n && b.free_elements() == 1 && b.partitions == dst.partitions) {
+    } else if (b.free_elements() != n && a.free_elements() == n && b.free_elements() == 1 &&
+               b.partitions == dst.partitions) {
       lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
       set(in, ap::tensor_scalar::dst, dst);
       set(in, ap::tensor_scalar::src, a);
@@ -690,7 +705,7 @@ private:
     bool then_imm = op.where_imm_mask & 1, else_imm = op.where_imm_mask & 2;
     size_t k = 1;
     Place on_true;
-    if (then_imm) {  // select takes an immediate only for the false branch
+    if (then_imm) { // select takes an immediate only for the false branch
       on_true = scratch("wt", Memory::sbuf, rt.dtype, dst.partitions, {int64_t(dst.free_elements())});
       lir::Inst &ms = emit(Opcode::memset, kDve | kPool);
       set(ms, ap::memset::dst, on_true);
@@ -702,8 +717,10 @@ private:
     set(in, ap::select::dst, dst);
     set(in, ap::select::predicate, broadcast(place[op.operands[0]], rt));
     set(in, ap::select::on_true, on_true);
-    if (else_imm) in.inst.set_float(attr::select::fill, float(op.imm2));
-    else set(in, ap::select::on_false, broadcast(place[op.operands[k]], rt));
+    if (else_imm)
+      in.inst.set_float(attr::select::fill, float(op.imm2));
+    else
+      set(in, ap::select::on_false, broadcast(place[op.operands[k]], rt));
     place[op.result] = dst;
   }
 
@@ -720,8 +737,6 @@ private:
 
 } // namespace
 
-llvm::Expected<lir::Program> legalize(const tir::Module &m, const Target &t) {
-  return Legalizer(m, t).run();
-}
+llvm::Expected<lir::Program> legalize(const tir::Module &m, const Target &t) { return Legalizer(m, t).run(); }
 
 } // namespace nk

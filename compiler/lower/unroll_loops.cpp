@@ -13,12 +13,12 @@ struct Unroller {
   Module &m;
   std::unordered_map<ValueId, ValueId> renamed;     // body value -> this iteration's copy
   std::unordered_map<ValueId, int64_t> index_value; // loop index -> current iteration
-  std::vector<Op> *out = nullptr;  // where ops go now
+  std::vector<Op> *out = nullptr;                   // where ops go now
   unsigned depth = 0;
   // Inside an iteration of a parallel loop: the segments it is cut into (one
   // per iteration of each loop directly inside it), for interleaving.
   std::vector<std::vector<Op>> *segments = nullptr;
-  unsigned segment_depth = 0;  // `depth` of the parallel loop's body
+  unsigned segment_depth = 0; // `depth` of the parallel loop's body
   bool interleave = true;
 
   ValueId map(ValueId v) const {
@@ -30,8 +30,10 @@ struct Unroller {
     std::vector<std::pair<ValueId, int64_t>> rest;
     for (auto &[v, coef] : a.terms) {
       auto it = index_value.find(v);
-      if (it != index_value.end()) a.constant += coef * it->second;
-      else rest.push_back({map(v), coef});
+      if (it != index_value.end())
+        a.constant += coef * it->second;
+      else
+        rest.push_back({map(v), coef});
     }
     a.terms = std::move(rest);
   }
@@ -84,10 +86,11 @@ struct Unroller {
       c.trip_count = op.trip_count;
       // An isa op's new dst is its result; map operands first so an
       // in-place dst keeps referring to the right var.
-      for (unsigned i = 0; i < kMaxAps; ++i) c.aps[i] = op.aps[i] == op.result && op.result != kNoValue ? kNoValue : map(op.aps[i]);
+      for (unsigned i = 0; i < kMaxAps; ++i)
+        c.aps[i] = op.aps[i] == op.result && op.result != kNoValue ? kNoValue : map(op.aps[i]);
       if (op.result != kNoValue) {
         if (depth > 0) {
-          Value copy = m.value(op.result);  // copy: add_value may reallocate
+          Value copy = m.value(op.result); // copy: add_value may reallocate
           ValueId fresh = m.add_value(copy.type, copy.name, copy.loc, copy.is_var);
           renamed[op.result] = fresh;
         }
@@ -110,7 +113,7 @@ struct Unroller {
   // engine work from several iterations at once: while one iteration waits
   // on its own dependency chain, the others fill the engines.
   void run_parallel(const Op &loop) {
-    if (loop.body.empty()) return;  // no segments to interleave
+    if (loop.body.empty()) return; // no segments to interleave
     std::vector<Op> *saved_out = out;
     std::vector<std::vector<Op>> *saved_segments = segments;
     unsigned saved_depth = segment_depth;
@@ -159,8 +162,7 @@ llvm::Error unroll_loops(Module &m, bool interleave) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "kernel '%s' unrolls to %s operations; nkc unrolls every loop and "
                                    "supports at most %llu",
-                                   m.kernel.c_str(),
-                                   n == UINT64_MAX ? "2^64 - 1 or more" : std::to_string(n).c_str(),
+                                   m.kernel.c_str(), n == UINT64_MAX ? "2^64 - 1 or more" : std::to_string(n).c_str(),
                                    (unsigned long long)kMaxUnrolledOps);
   Unroller u{m, {}, {}, nullptr, 0, nullptr, 0, interleave};
   std::vector<Op> flat;

@@ -22,4 +22,4 @@ namespace nk::tir {
 // robin over their segments) so that several are in flight; false keeps
 // every loop's sequential order (fewer tiles live at once).
 llvm::Error unroll_loops(Module &m, bool interleave = true);
-}
+} // namespace nk::tir

@@ -21,13 +21,14 @@ std::string type_str(const Type &t) {
     if (i) s += (t.is_tile() && i == 1) ? "|" : ", ";
     s += std::to_string(t.shape[i]);
   }
-  if (t.is_tile() && t.shape.size() == 1) s += "|";  // one element per partition
+  if (t.is_tile() && t.shape.size() == 1) s += "|"; // one element per partition
   return s + "]";
 }
 
 llvm::StringRef op_kind_name(OpKind k) {
   switch (k) {
-#define X(e, s) case OpKind::e: return s;
+#define X(e, s)                                                                                                        \
+  case OpKind::e: return s;
     NK_TIR_OPS(X)
 #undef X
   }
@@ -92,8 +93,10 @@ struct Printer {
   std::string affine(const Affine &a) const {
     std::string s;
     for (auto &[id, coef] : a.terms) {
-      if (!s.empty()) s += coef < 0 ? " - " : " + ";
-      else if (coef < 0) s += "-";
+      if (!s.empty())
+        s += coef < 0 ? " - " : " + ";
+      else if (coef < 0)
+        s += "-";
       int64_t c = coef < 0 ? -coef : coef;
       if (c != 1) s += std::to_string(c) + "*";
       s += name(id);
@@ -108,15 +111,18 @@ struct Printer {
     os.indent(depth * 2);
     if (o.result != kNoValue && o.kind != OpKind::loop) os << name(o.result) << " = ";
     auto operand_list = [&](size_t from) {
-      for (size_t i = from; i < o.operands.size(); ++i)
-        os << (i > from ? ", " : "") << name(o.operands[i]);
+      for (size_t i = from; i < o.operands.size(); ++i) os << (i > from ? ", " : "") << name(o.operands[i]);
     };
     switch (o.kind) {
-    case OpKind::load: case OpKind::transpose: case OpKind::copy: case OpKind::var:
+    case OpKind::load:
+    case OpKind::transpose:
+    case OpKind::copy:
+    case OpKind::var:
       os << op_kind_name(o.kind) << " ";
       operand_list(0);
       break;
-    case OpKind::store: case OpKind::assign:
+    case OpKind::store:
+    case OpKind::assign:
       os << op_kind_name(o.kind) << " ";
       operand_list(0);
       break;
@@ -131,8 +137,10 @@ struct Printer {
       break;
     case OpKind::binary_imm:
       os << alu_name(o.alu) << " ";
-      if (o.flag) os << fmt_double(o.imm) << ", " << name(o.operands[0]);
-      else os << name(o.operands[0]) << ", " << fmt_double(o.imm);
+      if (o.flag)
+        os << fmt_double(o.imm) << ", " << name(o.operands[0]);
+      else
+        os << name(o.operands[0]) << ", " << fmt_double(o.imm);
       break;
     case OpKind::activation:
       os << act_name(o.act) << " ";
@@ -144,8 +152,7 @@ struct Printer {
       break;
     case OpKind::full: os << "full " << fmt_double(o.imm); break;
     case OpKind::iota:
-      os << "iota base=" << affine(o.base) << " partition_step=" << o.pstep
-         << " free_step=" << o.fstep;
+      os << "iota base=" << affine(o.base) << " partition_step=" << o.pstep << " free_step=" << o.fstep;
       break;
     case OpKind::where: {
       os << "where " << name(o.operands[0]);
@@ -181,7 +188,8 @@ struct Printer {
         os << " " << a.name << "=";
         switch (a.kind) {
         case AttrKind::Bool: os << (o.attrs[i].i ? "true" : "false"); break;
-        case AttrKind::Int: case AttrKind::Sem: os << o.attrs[i].i; break;
+        case AttrKind::Int:
+        case AttrKind::Sem: os << o.attrs[i].i; break;
         case AttrKind::Float: os << fmt_double(o.attrs[i].as_float()); break;
         case AttrKind::Alu: os << alu_name(AluOp(o.attrs[i].i)); break;
         case AttrKind::Act: os << act_name(ActFunc(o.attrs[i].i)); break;
@@ -190,8 +198,7 @@ struct Printer {
       break;
     }
     case OpKind::loop:
-      os << "for " << name(o.result) << " in "
-         << (o.loop_kind == LoopKind::parallel ? "parallel" : "sequential") << "("
+      os << "for " << name(o.result) << " in " << (o.loop_kind == LoopKind::parallel ? "parallel" : "sequential") << "("
          << o.trip_count << ") {  loc(" << o.loc.line << ":" << o.loc.col << ")\n";
       for (const Op &b : o.body) op(b, depth + 1);
       os.indent(depth * 2) << "}\n";
@@ -211,8 +218,8 @@ void print_module(llvm::raw_ostream &os, const Module &m) {
   for (auto &[n, v] : m.sizes) os << " " << n << "=" << v;
   os << "\n";
   for (const TensorParam &t : m.tensors)
-    os << p.name(t.value) << " = " << (t.role == TensorRole::input ? "input" : "output")
-       << " : " << type_str(m.value(t.value).type) << "\n";
+    os << p.name(t.value) << " = " << (t.role == TensorRole::input ? "input" : "output") << " : "
+       << type_str(m.value(t.value).type) << "\n";
   os << "body {\n";
   for (const Op &o : m.body) p.op(o, 1);
   os << "}\n";

@@ -35,11 +35,11 @@ struct Target;
 namespace nk::tir {
 
 using ValueId = uint32_t;
-constexpr ValueId kNoValue = 0;  // ids start at 1
+constexpr ValueId kNoValue = 0; // ids start at 1
 
 struct Loc {
   uint32_t line = 0, col = 0;
-  llvm::SMLoc sm;  // for diagnostics from later passes
+  llvm::SMLoc sm; // for diagnostics from later passes
 };
 
 // Memory::hbm: an HBM tensor or view, shape = all dims.
@@ -54,18 +54,16 @@ struct Type {
   bool is_hbm() const { return mem == Memory::hbm; }
   bool is_index() const { return mem == Memory::none; }
   int64_t partitions() const { return shape.empty() ? 1 : shape[0]; }
-  int64_t free_elements() const;  // product of shape[1..]
-  bool operator==(const Type &o) const {
-    return mem == o.mem && dtype == o.dtype && shape == o.shape;
-  }
+  int64_t free_elements() const; // product of shape[1..]
+  bool operator==(const Type &o) const { return mem == o.mem && dtype == o.dtype && shape == o.shape; }
   bool operator!=(const Type &o) const { return !(*this == o); }
 };
-std::string type_str(const Type &t);  // "sbuf f32[8|128]", "hbm f32[2, 128, 512]"
+std::string type_str(const Type &t); // "sbuf f32[8|128]", "hbm f32[2, 128, 512]"
 
 // constant + sum(coef * index value)
 struct Affine {
   int64_t constant = 0;
-  std::vector<std::pair<ValueId, int64_t>> terms;  // index value, coefficient
+  std::vector<std::pair<ValueId, int64_t>> terms; // index value, coefficient
   bool is_constant() const { return terms.empty(); }
 };
 
@@ -73,37 +71,37 @@ struct ViewDim {
   Affine start;
   int64_t step = 1;
   int64_t count = 1;
-  bool dropped = false;  // integer index: the dim is removed from the result
+  bool dropped = false; // integer index: the dim is removed from the result
 };
 
 struct Value {
   ValueId id = kNoValue;
   Type type;
-  std::string name;  // source name hint ("" for temporaries)
+  std::string name; // source name hint ("" for temporaries)
   bool is_var = false;
   Loc loc;
 };
 
 enum class TensorRole : uint8_t { input, output };
 
-#define NK_TIR_OPS(X)                                                         \
-  X(load, "load")           /* result tile <- operands[0] hbm view */         \
-  X(store, "store")         /* operands: hbm view, tile */                    \
-  X(view, "view")           /* result <- view of operands[0] (dims) */        \
-  X(matmul, "matmul")       /* result sbuf f32[M|N] <- x, y; flag=transpose_x */ \
-  X(transpose, "transpose") /* result [F|P] <- [P|F] */                       \
-  X(copy, "copy")           /* result <- operands[0], dtype converted */      \
-  X(binary, "binary")       /* result <- operands[0] alu operands[1] (broadcast) */ \
-  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (flag: imm first) */ \
-  X(activation, "activation") /* result <- act(operands[0]) */                \
-  X(reduce, "reduce")       /* result <- reduce(alu) over free axis `axis` */ \
-  X(full, "full")           /* result <- imm everywhere */                    \
-  X(iota, "iota")           /* result[p,j] <- base + pstep*p + fstep*j */     \
-  X(where, "where")         /* result <- operands[0] != 0 ? a : b (imm when operand missing) */ \
-  X(var, "var")             /* result (mutable) <- copy of operands[0] */     \
-  X(assign, "assign")       /* operands[0] (var or view of var) <- operands[1] */ \
-  X(isa, "isa")             /* one instruction; fields below */               \
-  X(loop, "for")            /* body region; result = index value */
+#define NK_TIR_OPS(X)                                                                                                  \
+  X(load, "load")             /* result tile <- operands[0] hbm view */                                                \
+  X(store, "store")           /* operands: hbm view, tile */                                                           \
+  X(view, "view")             /* result <- view of operands[0] (dims) */                                               \
+  X(matmul, "matmul")         /* result sbuf f32[M|N] <- x, y; flag=transpose_x */                                     \
+  X(transpose, "transpose")   /* result [F|P] <- [P|F] */                                                              \
+  X(copy, "copy")             /* result <- operands[0], dtype converted */                                             \
+  X(binary, "binary")         /* result <- operands[0] alu operands[1] (broadcast) */                                  \
+  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (flag: imm first) */                                    \
+  X(activation, "activation") /* result <- act(operands[0]) */                                                         \
+  X(reduce, "reduce")         /* result <- reduce(alu) over free axis `axis` */                                        \
+  X(full, "full")             /* result <- imm everywhere */                                                           \
+  X(iota, "iota")             /* result[p,j] <- base + pstep*p + fstep*j */                                            \
+  X(where, "where")           /* result <- operands[0] != 0 ? a : b (imm when operand missing) */                      \
+  X(var, "var")               /* result (mutable) <- copy of operands[0] */                                            \
+  X(assign, "assign")         /* operands[0] (var or view of var) <- operands[1] */                                    \
+  X(isa, "isa")               /* one instruction; fields below */                                                      \
+  X(loop, "for")              /* body region; result = index value */
 
 enum class OpKind : uint8_t {
 #define X(e, s) e,
@@ -122,19 +120,19 @@ struct Op {
   std::vector<ValueId> operands;
 
   // Per-kind payload (plain fields, unused ones stay default).
-  AluOp alu = AluOp::bypass;        // binary, binary_imm, reduce
-  ActFunc act = ActFunc::identity;  // activation
-  double imm = 0, imm2 = 0;         // binary_imm, full, where (imm = then, imm2 = else)
-  bool flag = false;                // matmul transpose_x; binary_imm reversed; reduce keepdims
-  uint8_t where_imm_mask = 0;       // where: bit0 = then is imm, bit1 = else is imm
-  int64_t axis = 0;                 // reduce
-  Affine base;                      // iota base
-  int64_t pstep = 0, fstep = 0;     // iota
-  std::vector<ViewDim> dims;        // view
+  AluOp alu = AluOp::bypass;       // binary, binary_imm, reduce
+  ActFunc act = ActFunc::identity; // activation
+  double imm = 0, imm2 = 0;        // binary_imm, full, where (imm = then, imm2 = else)
+  bool flag = false;               // matmul transpose_x; binary_imm reversed; reduce keepdims
+  uint8_t where_imm_mask = 0;      // where: bit0 = then is imm, bit1 = else is imm
+  int64_t axis = 0;                // reduce
+  Affine base;                     // iota base
+  int64_t pstep = 0, fstep = 0;    // iota
+  std::vector<ViewDim> dims;       // view
   // isa
   Opcode opcode = Opcode::tensor_copy;
   std::optional<Engine> engine;
-  std::array<ValueId, kMaxAps> aps{};  // by op_info ap slot; kNoValue = absent
+  std::array<ValueId, kMaxAps> aps{}; // by op_info ap slot; kNoValue = absent
   std::array<AttrValue, kMaxAttrs> attrs{};
   // loop
   LoopKind loop_kind = LoopKind::sequential;
@@ -152,9 +150,9 @@ struct Module {
   std::string kernel;
   std::string target;
   std::string file;
-  std::vector<std::pair<std::string, int64_t>> sizes;  // bound size parameters, in order
-  std::vector<TensorParam> tensors;                    // inputs in order, then out
-  std::vector<Value> values;                           // index = ValueId (slot 0 unused)
+  std::vector<std::pair<std::string, int64_t>> sizes; // bound size parameters, in order
+  std::vector<TensorParam> tensors;                   // inputs in order, then out
+  std::vector<Value> values;                          // index = ValueId (slot 0 unused)
   std::vector<Op> body;
 
   Module() { values.emplace_back(); }

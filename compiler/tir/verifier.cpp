@@ -17,7 +17,7 @@ struct Verifier {
   const Target &target;
   std::vector<std::unordered_set<ValueId>> scopes;
   std::unordered_set<ValueId> ever_defined;
-  std::unordered_set<ValueId> var_views;  // views whose base is a var
+  std::unordered_set<ValueId> var_views; // views whose base is a var
   std::string problem;
 
   bool fail(const Op &op, const std::string &msg) {
@@ -41,7 +41,10 @@ struct Verifier {
     return true;
   }
   const Type *operand(const Op &op, size_t i) {
-    if (i >= op.operands.size()) { fail(op, "missing operand " + std::to_string(i)); return nullptr; }
+    if (i >= op.operands.size()) {
+      fail(op, "missing operand " + std::to_string(i));
+      return nullptr;
+    }
     ValueId id = op.operands[i];
     if (id == kNoValue || id >= m.values.size() || !visible(id)) {
       fail(op, "operand %" + std::to_string(id) + " is not defined before this use");
@@ -59,12 +62,15 @@ struct Verifier {
   bool check(const Op &op) {
     for (size_t i = 0; i < op.operands.size(); ++i)
       if (!operand(op, i)) return false;
-    auto want = [&](size_t n) { return op.operands.size() == n || fail(op, "expects " + std::to_string(n) + " operands"); };
+    auto want = [&](size_t n) {
+      return op.operands.size() == n || fail(op, "expects " + std::to_string(n) + " operands");
+    };
     const Type *rt = op.result != kNoValue && op.result < m.values.size() ? &m.value(op.result).type : nullptr;
     auto tile = [&](size_t i) { return m.value(op.operands[i]).type.is_tile(); };
     switch (op.kind) {
     case OpKind::load:
-      if (!want(1) || !m.value(op.operands[0]).type.is_hbm() || !rt || !rt->is_tile()) return fail(op, "load reads HBM into a tile");
+      if (!want(1) || !m.value(op.operands[0]).type.is_hbm() || !rt || !rt->is_tile())
+        return fail(op, "load reads HBM into a tile");
       break;
     case OpKind::store:
       if (!want(2) || !m.value(op.operands[0]).type.is_hbm() || !tile(1)) return fail(op, "store writes a tile to HBM");
@@ -83,17 +89,23 @@ struct Verifier {
       break;
     }
     case OpKind::matmul:
-      if (!want(2) || !tile(0) || !tile(1) || !rt || rt->dtype != Dtype::f32) return fail(op, "matmul takes two tiles and gives f32");
+      if (!want(2) || !tile(0) || !tile(1) || !rt || rt->dtype != Dtype::f32)
+        return fail(op, "matmul takes two tiles and gives f32");
       break;
-    case OpKind::transpose: case OpKind::copy: case OpKind::activation: case OpKind::reduce:
-    case OpKind::binary_imm: case OpKind::var:
+    case OpKind::transpose:
+    case OpKind::copy:
+    case OpKind::activation:
+    case OpKind::reduce:
+    case OpKind::binary_imm:
+    case OpKind::var:
       if (!want(1) || !tile(0) || !rt || !rt->is_tile()) return fail(op, "expects one tile operand and a tile result");
       if (op.kind == OpKind::var && !m.value(op.result).is_var) return fail(op, "var result is not marked mutable");
       break;
     case OpKind::binary:
       if (!want(2) || !tile(0) || !tile(1) || !rt) return fail(op, "expects two tiles");
       break;
-    case OpKind::full: case OpKind::iota:
+    case OpKind::full:
+    case OpKind::iota:
       if (!want(0) || !rt || !rt->is_tile()) return fail(op, "creates a tile from nothing");
       if (op.kind == OpKind::iota && !affine_ok(op, op.base)) return false;
       break;
@@ -115,7 +127,8 @@ struct Verifier {
       for (unsigned i = 0; i < info.num_aps; ++i) {
         ValueId id = op.aps[i];
         if (id == kNoValue) {
-          if (info.aps[i].presence == FieldPresence::Required) return fail(op, std::string("missing field ") + info.aps[i].name);
+          if (info.aps[i].presence == FieldPresence::Required)
+            return fail(op, std::string("missing field ") + info.aps[i].name);
           continue;
         }
         if (id != op.result && (id >= m.values.size() || !visible(id)))

@@ -41,7 +41,10 @@ public:
   uint64_t below(uint64_t n) { return g_.next() % n; }
   int64_t range(int64_t lo, int64_t hi) { return lo + int64_t(below(uint64_t(hi - lo + 1))); }
   bool chance(unsigned percent) { return below(100) < percent; }
-  template <typename T> const T &pick(const std::vector<T> &v) { return v[below(v.size())]; }
+  template <typename T>
+  const T &pick(const std::vector<T> &v) {
+    return v[below(v.size())];
+  }
   // Multiples of 1/8 in [-2, 2]: exact in fp32, so immediates carry no
   // rounding of their own.
   double small_constant() { return double(range(-16, 16)) / 8.0; }
@@ -54,36 +57,36 @@ enum class Kind { load, full, iota, binary, scalar, safe_divide, unary, reduce, 
 
 struct Node {
   Kind kind = Kind::load;
-  bool col = false;     // shape [P | 1] rather than [P | F]
-  int a = -1, b = -1;   // operand nodes
-  int input = 0;        // load: input index; where: mask input
-  std::string op;       // binary/unary/reduce name, where comparison
-  double imm = 0;       // full, scalar, where threshold / else value
-  bool imm_left = false;  // scalar: `c OP t`; where: else branch is imm
-  int64_t base = 0, pstep = 0, fstep = 1;  // iota
-  double bound = 1;     // max |value| this node can take
+  bool col = false;                       // shape [P | 1] rather than [P | F]
+  int a = -1, b = -1;                     // operand nodes
+  int input = 0;                          // load: input index; where: mask input
+  std::string op;                         // binary/unary/reduce name, where comparison
+  double imm = 0;                         // full, scalar, where threshold / else value
+  bool imm_left = false;                  // scalar: `c OP t`; where: else branch is imm
+  int64_t base = 0, pstep = 0, fstep = 1; // iota
+  double bound = 1;                       // max |value| this node can take
 };
 
 enum class Structure { single, chunked, accumulate };
 
 struct KernelDesc {
-  int64_t P = 1, F = 1;       // tile shape [P | F]
-  int64_t n_rows = 1;         // outer parallel loop trip count (row blocks)
-  bool outer = false;         // outer loop present
-  int64_t n_chunks = 1;       // inner loop trip count
+  int64_t P = 1, F = 1; // tile shape [P | F]
+  int64_t n_rows = 1;   // outer parallel loop trip count (row blocks)
+  bool outer = false;   // outer loop present
+  int64_t n_chunks = 1; // inner loop trip count
   Structure structure = Structure::single;
-  std::string loop_kind;      // chunked: parallel | sequential | static
+  std::string loop_kind; // chunked: parallel | sequential | static
   int n_inputs = 1;
-  bool weight = false;        // a [P, P] input `w` for matmul nodes
+  bool weight = false; // a [P, P] input `w` for matmul nodes
   std::vector<Node> nodes;
-  std::string acc_update;     // accumulate: add | augmented | maximum | decay
+  std::string acc_update; // accumulate: add | augmented | maximum | decay
   double acc_init = 0;
 };
 
 const std::vector<std::string> kBinaryOps = {"+", "-", "*", "maximum", "minimum"};
-const std::vector<std::string> kUnaryOps = {"exp", "log", "tanh", "sigmoid", "gelu", "silu", "relu",
-                                            "sqrt", "rsqrt", "reciprocal", "square", "abs",
-                                            "identity", "copy", "neg"};
+const std::vector<std::string> kUnaryOps = {"exp",    "log",  "tanh",     "sigmoid", "gelu",
+                                            "silu",   "relu", "sqrt",     "rsqrt",   "reciprocal",
+                                            "square", "abs",  "identity", "copy",    "neg"};
 const std::vector<std::string> kReduceOps = {"max", "min", "sum"};
 const std::vector<std::string> kCompareOps = {"<", "<=", ">", ">="};
 constexpr double kMaxBound = 1e4;
@@ -96,7 +99,7 @@ double unary_bound(const std::string &op, double b) {
   if (op == "tanh" || op == "sigmoid" || op == "rsqrt" || op == "reciprocal") return 1;
   if (op == "sqrt") return std::sqrt(b) + 1;
   if (op == "square") return b * b;
-  return b + 1;  // gelu, silu, relu, abs, identity, copy, neg
+  return b + 1; // gelu, silu, relu, abs, identity, copy, neg
 }
 
 Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) {
@@ -115,7 +118,8 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
   for (int attempt = 0; attempt < 8; ++attempt) {
     Node n;
     switch (rng.below(20)) {
-    case 0: case 1: return load();
+    case 0:
+    case 1: return load();
     case 2:
       n.kind = Kind::full;
       n.imm = rng.small_constant();
@@ -129,17 +133,21 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
       n.fstep = rng.range(-1, 1);
       n.bound = std::abs(n.base) + std::abs(n.pstep) * (k.P - 1) + std::abs(n.fstep) * (k.F - 1);
       return n;
-    case 4: case 5: case 6: case 7:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
       n.kind = Kind::binary;
       n.op = rng.pick(kBinaryOps);
       n.a = recent();
       n.b = any();
       n.col = nodes[n.a].col && nodes[n.b].col;
-      n.bound = n.op == "*" ? nodes[n.a].bound * nodes[n.b].bound
+      n.bound = n.op == "*"                    ? nodes[n.a].bound * nodes[n.b].bound
                 : (n.op == "+" || n.op == "-") ? nodes[n.a].bound + nodes[n.b].bound
                                                : std::max(nodes[n.a].bound, nodes[n.b].bound);
       break;
-    case 8: case 9:
+    case 8:
+    case 9:
       n.kind = Kind::scalar;
       n.op = rng.pick(std::vector<std::string>{"+", "-", "*"});
       n.a = recent();
@@ -155,7 +163,10 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
       n.col = nodes[n.a].col && nodes[n.b].col;
       n.bound = nodes[n.a].bound;
       break;
-    case 11: case 12: case 13: case 14:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
       n.kind = Kind::unary;
       n.op = rng.pick(kUnaryOps);
       n.a = recent();
@@ -163,7 +174,8 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
       n.col = nodes[n.a].col;
       n.bound = unary_bound(n.op, nodes[n.a].bound);
       break;
-    case 15: case 16:
+    case 15:
+    case 16:
       n.kind = Kind::reduce;
       n.op = rng.pick(kReduceOps);
       n.a = recent();
@@ -173,7 +185,7 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
     case 17:
       n.kind = Kind::where;
       n.op = rng.pick(kCompareOps);
-      n.input = int(rng.below(k.n_inputs));  // the mask compares a loaded input (exact values)
+      n.input = int(rng.below(k.n_inputs)); // the mask compares a loaded input (exact values)
       n.a = any();
       n.imm_left = rng.chance(40);
       n.imm = rng.small_constant();
@@ -184,7 +196,7 @@ Node random_node(Rng &rng, const KernelDesc &k, const std::vector<Node> &nodes) 
     case 18:
       n.kind = Kind::transpose2;
       n.a = recent();
-      if (!nodes[n.a].col && k.F > 128) continue;  // transpose: free size <= 128
+      if (!nodes[n.a].col && k.F > 128) continue; // transpose: free size <= 128
       n.col = nodes[n.a].col;
       n.bound = nodes[n.a].bound;
       break;
@@ -239,7 +251,7 @@ KernelDesc random_desc(Rng &rng) {
     n.kind = Kind::binary;
     n.op = "+";
     n.a = int(k.nodes.size()) - 1;
-    n.b = 0;  // node 0 is always a load: full shape
+    n.b = 0; // node 0 is always a load: full shape
     n.bound = k.nodes[n.a].bound + 1;
     k.nodes.push_back(n);
   }
@@ -250,8 +262,7 @@ KernelDesc random_desc(Rng &rng) {
 
 std::string num(double v) { return fmt::format("{:.4f}", v); }
 
-std::string render_node(const KernelDesc &k, const Node &n, const std::string &rows,
-                        const std::string &cols) {
+std::string render_node(const KernelDesc &k, const Node &n, const std::string &rows, const std::string &cols) {
   auto t = [](int i) { return fmt::format("t{}", i); };
   auto view = [&](int input) {
     if (rows.empty() && cols.empty()) return fmt::format("x{}", input);
@@ -321,17 +332,21 @@ std::string render(const KernelDesc &k, const std::string &name) {
   std::string last = fmt::format("t{}", k.nodes.size() - 1);
   std::string out_rows = rows.empty() ? ":" : rows;
   if (k.structure == Structure::accumulate) {
-    if (k.acc_update == "add") src += ind + "acc = acc + " + last + "\n";
-    else if (k.acc_update == "augmented") src += ind + "acc += " + last + "\n";
-    else if (k.acc_update == "maximum") src += ind + "acc = maximum(acc, " + last + ")\n";
-    else src += ind + "acc = acc * 0.5 + " + last + "\n";
+    if (k.acc_update == "add")
+      src += ind + "acc = acc + " + last + "\n";
+    else if (k.acc_update == "augmented")
+      src += ind + "acc += " + last + "\n";
+    else if (k.acc_update == "maximum")
+      src += ind + "acc = maximum(acc, " + last + ")\n";
+    else
+      src += ind + "acc = acc * 0.5 + " + last + "\n";
     ind.resize(ind.size() - 4);
     src += ind + (rows.empty() ? "store(out, acc)\n" : fmt::format("store(out[{}, :], acc)\n", rows));
   } else if (k.structure == Structure::chunked) {
     src += ind + fmt::format("store(out[{}, {}], {})\n", out_rows, cols, last);
   } else {
-    src += ind + (rows.empty() ? fmt::format("store(out, {})\n", last)
-                               : fmt::format("store(out[{}, :], {})\n", rows, last));
+    src += ind +
+           (rows.empty() ? fmt::format("store(out, {})\n", last) : fmt::format("store(out[{}, :], {})\n", rows, last));
   }
   return src;
 }
@@ -367,7 +382,7 @@ double act(const std::string &op, double x) {
   if (op == "square") return x * x;
   if (op == "abs") return std::fabs(x);
   if (op == "neg") return -x;
-  return x;  // identity, copy
+  return x; // identity, copy
 }
 
 // Sum along axis 1 (keepdims), accumulating left to right in the array's type.
@@ -396,13 +411,15 @@ Array matmul_t(const Array &w, const Array &x) {
   return out;
 }
 
-Array abs_plus_one(const Array &a) { return oracle::add(map(a, [](double v) { return std::fabs(v); }), 1.0); }
+Array abs_plus_one(const Array &a) {
+  return oracle::add(map(a, [](double v) { return std::fabs(v); }), 1.0);
+}
 
 struct EvalContext {
   const KernelDesc &k;
-  std::vector<Array> inputs;  // in type t
+  std::vector<Array> inputs; // in type t
   Array weight;
-  int64_t r0 = 0, c0 = 0;     // this iteration's row block and column chunk
+  int64_t r0 = 0, c0 = 0; // this iteration's row block and column chunk
 };
 
 std::vector<Array> eval_nodes(const EvalContext &ctx, ElemType t) {
@@ -423,34 +440,49 @@ std::vector<Array> eval_nodes(const EvalContext &ctx, ElemType t) {
     }
     case Kind::binary: {
       const Array &a = v[size_t(n.a)], &b = v[size_t(n.b)];
-      if (n.op == "+") v.push_back(oracle::add(a, b));
-      else if (n.op == "-") v.push_back(oracle::subtract(a, b));
-      else if (n.op == "*") v.push_back(oracle::multiply(a, b));
-      else if (n.op == "maximum") v.push_back(oracle::maximum(a, b));
-      else v.push_back(oracle::minimum(a, b));
+      if (n.op == "+")
+        v.push_back(oracle::add(a, b));
+      else if (n.op == "-")
+        v.push_back(oracle::subtract(a, b));
+      else if (n.op == "*")
+        v.push_back(oracle::multiply(a, b));
+      else if (n.op == "maximum")
+        v.push_back(oracle::maximum(a, b));
+      else
+        v.push_back(oracle::minimum(a, b));
       break;
     }
     case Kind::scalar: {
       const Array &a = v[size_t(n.a)];
-      if (n.op == "+") v.push_back(oracle::add(a, n.imm));
-      else if (n.op == "*") v.push_back(oracle::multiply(a, n.imm));
-      else if (n.imm_left) v.push_back(oracle::add(oracle::negative(a), n.imm));  // c - a
-      else v.push_back(oracle::add(a, -n.imm));
+      if (n.op == "+")
+        v.push_back(oracle::add(a, n.imm));
+      else if (n.op == "*")
+        v.push_back(oracle::multiply(a, n.imm));
+      else if (n.imm_left)
+        v.push_back(oracle::add(oracle::negative(a), n.imm)); // c - a
+      else
+        v.push_back(oracle::add(a, -n.imm));
       break;
     }
     case Kind::safe_divide: v.push_back(oracle::divide(v[size_t(n.a)], abs_plus_one(v[size_t(n.b)]))); break;
     case Kind::unary: {
       const Array &a = v[size_t(n.a)];
-      if (n.op == "log" || n.op == "rsqrt" || n.op == "reciprocal") v.push_back(map(abs_plus_one(a), [&](double x) { return act(n.op, x); }));
-      else if (n.op == "sqrt") v.push_back(map(a, [](double x) { return std::sqrt(std::fabs(x)); }));
-      else v.push_back(map(a, [&](double x) { return act(n.op, x); }));
+      if (n.op == "log" || n.op == "rsqrt" || n.op == "reciprocal")
+        v.push_back(map(abs_plus_one(a), [&](double x) { return act(n.op, x); }));
+      else if (n.op == "sqrt")
+        v.push_back(map(a, [](double x) { return std::sqrt(std::fabs(x)); }));
+      else
+        v.push_back(map(a, [&](double x) { return act(n.op, x); }));
       break;
     }
     case Kind::reduce: {
       const Array &a = v[size_t(n.a)];
-      if (n.op == "sum") v.push_back(row_sum(a));
-      else if (n.op == "max") v.push_back(oracle::max(a, 1, true));
-      else v.push_back(oracle::min(a, 1, true));
+      if (n.op == "sum")
+        v.push_back(row_sum(a));
+      else if (n.op == "max")
+        v.push_back(oracle::max(a, 1, true));
+      else
+        v.push_back(oracle::min(a, 1, true));
       break;
     }
     case Kind::where: {
@@ -502,9 +534,12 @@ Array evaluate(const KernelDesc &k, const std::map<std::string, HostTensor> &inp
       for (int64_t c = 0; c < k.n_chunks; ++c) {
         ctx.c0 = c * k.F;
         Array last = eval_nodes(ctx, t).back();
-        if (k.acc_update == "maximum") acc = oracle::maximum(acc, last);
-        else if (k.acc_update == "decay") acc = oracle::add(oracle::multiply(acc, 0.5), last);
-        else acc = oracle::add(acc, last);
+        if (k.acc_update == "maximum")
+          acc = oracle::maximum(acc, last);
+        else if (k.acc_update == "decay")
+          acc = oracle::add(oracle::multiply(acc, 0.5), last);
+        else
+          acc = oracle::add(acc, last);
       }
       put(acc, ctx.r0, 0);
     }
@@ -536,8 +571,8 @@ llvm::Expected<DiffResult> check_kernel(const RandomKernel &rk, const Target &ta
   std::string diag_text;
   llvm::raw_string_ostream diag_os(diag_text);
   llvm::SourceMgr sm;
-  unsigned id = sm.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(rk.source, rk.name + ".tile"), llvm::SMLoc());
+  unsigned id =
+      sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(rk.source, rk.name + ".tile"), llvm::SMLoc());
   DiagnosticEngine diags(sm, diag_os);
   auto mod = build_tile_ir(sm, id, {}, target, diags);
   if (!mod) {
@@ -554,7 +589,7 @@ llvm::Expected<DiffResult> check_kernel(const RandomKernel &rk, const Target &ta
   if (!session) return fail("Session::from_program: " + llvm::toString(session.takeError()));
   session->bind_random(rk.seed);
   SimOptions sopts;
-  sopts.strict = true;  // compiled code must never read uninitialised memory
+  sopts.strict = true; // compiled code must never read uninitialised memory
   auto stats = session->run(sopts);
   if (!stats) return fail("simulation failed: " + llvm::toString(stats.takeError()));
   auto out = session->output("out");
@@ -574,8 +609,8 @@ llvm::Expected<DiffResult> check_kernel(const RandomKernel &rk, const Target &ta
     double tol = 1e-4 * std::fabs(want) + 1e-5 + 16 * std::fabs(ref32[i] - want);
     if (!(std::fabs(got - want) <= tol)) {
       if (n_bad < 5)
-        bad += fmt::format("  out[{}, {}] = {} but the reference is {} (float32 evaluation {}, tolerance {})\n",
-                           i / W, i % W, got, want, ref32[i], tol);
+        bad += fmt::format("  out[{}, {}] = {} but the reference is {} (float32 evaluation {}, tolerance {})\n", i / W,
+                           i % W, got, want, ref32[i], tol);
       ++n_bad;
     }
   }

@@ -27,8 +27,8 @@
 namespace nk::diff {
 
 struct RandomKernel {
-  std::string name;    // also the kernel's name in the source
-  std::string source;  // .tile text
+  std::string name;   // also the kernel's name in the source
+  std::string source; // .tile text
   uint64_t seed = 0;
 };
 
@@ -38,7 +38,7 @@ RandomKernel generate_kernel(uint64_t seed);
 struct DiffResult {
   bool compiled = false;
   uint64_t instructions = 0;
-  uint64_t elements = 0;  // output elements compared
+  uint64_t elements = 0; // output elements compared
 };
 
 // Compiles, simulates (inputs: Session::bind_random(seed)) and compares the

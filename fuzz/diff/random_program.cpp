@@ -64,10 +64,14 @@ void mutate_once(Rng &rng, Program &p) {
   size_t i = rng.below(s.insts.size());
   Instruction &inst = s.insts[i];
   switch (rng.below(12)) {
-  case 0: case 1: case 2: case 3: mutate_ap(rng, inst.ap[rng.below(kMaxAps)]); break;
-  case 4: case 5: inst.attr[rng.below(kMaxAttrs)].i = rng.edgy(); break;
+  case 0:
+  case 1:
+  case 2:
+  case 3: mutate_ap(rng, inst.ap[rng.below(kMaxAps)]); break;
+  case 4:
+  case 5: inst.attr[rng.below(kMaxAttrs)].i = rng.edgy(); break;
   case 6: inst.op = Opcode(rng.below(kNumOpcodes)); break;
-  case 7: s.insts.erase(s.insts.begin() + long(i)); break;  // e.g. a dropped wait
+  case 7: s.insts.erase(s.insts.begin() + long(i)); break; // e.g. a dropped wait
   case 8: s.insts.push_back(inst); break;
   case 9: std::swap(inst, s.insts[rng.below(s.insts.size())]); break;
   case 10:
@@ -75,15 +79,19 @@ void mutate_once(Rng &rng, Program &p) {
       TensorDecl &t = p.tensors[rng.below(p.tensors.size())];
       switch (rng.below(4)) {
       case 0: t.hbm_offset = uint64_t(rng.edgy()); break;
-      case 1: if (!t.shape.empty()) t.shape[rng.below(t.shape.size())] = rng.edgy(); break;
+      case 1:
+        if (!t.shape.empty()) t.shape[rng.below(t.shape.size())] = rng.edgy();
+        break;
       case 2: t.dtype = Dtype(rng.below(kNumDtypes)); break;
       default: t.kind = TensorKind(rng.below(3)); break;
       }
     }
     break;
   default:
-    if (rng.chance(50)) p.hbm_size = uint64_t(rng.edgy()) % (uint64_t(1) << 26);
-    else s.id.queue = uint8_t(rng.below(20));
+    if (rng.chance(50))
+      p.hbm_size = uint64_t(rng.edgy()) % (uint64_t(1) << 26);
+    else
+      s.id.queue = uint8_t(rng.below(20));
     break;
   }
 }

@@ -20,9 +20,9 @@ namespace nk::diff {
 Program mutate_program(const Program &base, uint64_t seed);
 
 struct ProgramCheck {
-  bool verified = false;    // the verifier accepted the mutant
-  bool simulated = false;   // simulate() succeeded
-  std::string sim_error;    // simulate()'s error message, if any
+  bool verified = false;  // the verifier accepted the mutant
+  bool simulated = false; // simulate() succeeded
+  std::string sim_error;  // simulate()'s error message, if any
 };
 
 // Verifies and simulates `p` on its own target (or trn2 when the target name

@@ -179,15 +179,14 @@ TEST_CASE("allocation keeps live buffers apart and rotates freed space") {
   std::vector<std::pair<uint64_t, uint64_t>> all;
   for (const Buffer &b : p.buffers) all.push_back({b.offset, b.offset + b.bytes});
   for (size_t i = 0; i < all.size(); ++i)
-    for (size_t j = i + 1; j < all.size(); ++j)
-      CHECK((all[i].second <= all[j].first || all[j].second <= all[i].first));
+    for (size_t j = i + 1; j < all.size(); ++j) CHECK((all[i].second <= all[j].first || all[j].second <= all[i].first));
 }
 
 TEST_CASE("running out of SBUF is an error naming the largest live tiles") {
   const Target &t = *find_target("trn1");
   lir::Program p = softmax_lir(8, 16);
-  p.buffers[0].bytes = 100 * 1024;  // x
-  p.buffers[3].bytes = 100 * 1024;  // e: live together with x
+  p.buffers[0].bytes = 100 * 1024; // x
+  p.buffers[3].bytes = 100 * 1024; // e: live together with x
   REQUIRE(llvm::toString(schedule(p, t)) == "");
   assign_dma_queues(p, t);
   llvm::Error err = allocate_memory(p, t);
@@ -234,16 +233,16 @@ TEST_CASE("HBM dependencies compare the bytes, not the hulls: column blocks of o
   REQUIRE(a.size() == 4);
   CHECK(a[1] == std::make_pair<uint64_t, uint64_t>(128, 160));
   AccessPattern next = block;
-  next.offset = 32;  // columns 8..15: its hull overlaps the first block's
+  next.offset = 32; // columns 8..15: its hull overlaps the first block's
   REQUIRE(hbm_runs(next, 64, b));
   CHECK(byte_extent(next).first < byte_extent(block).second);
   CHECK_FALSE(runs_overlap(a, b));
-  AccessPattern row = hbm_rows(128, 1, 32);  // row 1: meets both blocks
+  AccessPattern row = hbm_rows(128, 1, 32); // row 1: meets both blocks
   std::vector<std::pair<uint64_t, uint64_t>> r;
   REQUIRE(hbm_runs(row, 64, r));
   CHECK(runs_overlap(a, r));
   CHECK(runs_overlap(b, r));
-  CHECK_FALSE(hbm_runs(block, 3, a));  // more runs than the cap
+  CHECK_FALSE(hbm_runs(block, 3, a)); // more runs than the cap
 
   // Two stores of column blocks on two queues: neither waits for the other.
   const Target &t = *find_target("trn2");
@@ -268,7 +267,7 @@ TEST_CASE("HBM dependencies compare the bytes, not the hulls: column blocks of o
   for (const Stream &s : prog->streams) {
     if (s.id.engine != Engine::dma) continue;
     for (const Instruction &i : s.insts)
-      if (i.op == Opcode::sem_wait)  // only on the memset's engine (vector: semaphore 1)
+      if (i.op == Opcode::sem_wait) // only on the memset's engine (vector: semaphore 1)
         CHECK(i.get_int(attr::sem_wait::sem) == 1);
   }
 }

@@ -39,8 +39,8 @@ TEST_CASE("random kernels are deterministic and cover the structures") {
   std::set<std::string> seen;
   for (uint64_t s = 1; s <= 200; ++s) {
     std::string src = diff::generate_kernel(s).source;
-    for (const char *feature : {"parallel(", "sequential(", "static(", "var acc", "matmul(", "where(",
-                                "transpose(", "iota(", "sum(", "max(", "exp(", "j*"})
+    for (const char *feature : {"parallel(", "sequential(", "static(", "var acc", "matmul(", "where(", "transpose(",
+                                "iota(", "sum(", "max(", "exp(", "j*"})
       if (src.find(feature) != std::string::npos) seen.insert(feature);
   }
   CHECK(seen.size() == 12);
@@ -52,8 +52,10 @@ TEST_CASE("200 random kernels match the reference evaluation") {
   uint64_t compared = 0;
   for (uint64_t s = 1; s <= 200; ++s) {
     auto r = diff::check_kernel(diff::generate_kernel(s), s % 10 == 0 ? trn1 : trn2);
-    if (!r) FAIL_CHECK(llvm::toString(r.takeError()));
-    else compared += r->elements;
+    if (!r)
+      FAIL_CHECK(llvm::toString(r.takeError()));
+    else
+      compared += r->elements;
   }
   CHECK(compared > 0);
 }
@@ -91,6 +93,6 @@ TEST_CASE("random program mutants never crash the simulator") {
     }
   }
   CHECK(mutants == 200);
-  CHECK(refused > 0);   // the mutations do reach the simulator's checks
+  CHECK(refused > 0); // the mutations do reach the simulator's checks
   CHECK(verified < mutants);
 }

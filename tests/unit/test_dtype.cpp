@@ -39,16 +39,16 @@ TEST_CASE("f16 conversion: normals, ties, subnormals, overflow") {
   CHECK(f32_to_f16(1.0f) == 0x3c00);
   CHECK(f32_to_f16(-2.0f) == 0xc000);
   CHECK(f32_to_f16(65504.0f) == 0x7bff);
-  CHECK(f32_to_f16(65520.0f) == 0x7c00);  // halfway to the next power: inf
+  CHECK(f32_to_f16(65520.0f) == 0x7c00); // halfway to the next power: inf
   CHECK(f32_to_f16(65519.0f) == 0x7bff);
-  CHECK(f32_to_f16(std::ldexp(1.0f, -24)) == 0x0001);  // smallest subnormal
-  CHECK(f32_to_f16(std::ldexp(1.0f, -25)) == 0x0000);  // tie with 0: even
-  CHECK(f32_to_f16(std::ldexp(3.0f, -26)) == 0x0001);  // 0.75 ulp rounds up
-  CHECK(f32_to_f16(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);  // tie to even
+  CHECK(f32_to_f16(std::ldexp(1.0f, -24)) == 0x0001);        // smallest subnormal
+  CHECK(f32_to_f16(std::ldexp(1.0f, -25)) == 0x0000);        // tie with 0: even
+  CHECK(f32_to_f16(std::ldexp(3.0f, -26)) == 0x0001);        // 0.75 ulp rounds up
+  CHECK(f32_to_f16(1.0f + std::ldexp(1.0f, -11)) == 0x3c00); // tie to even
   CHECK(f32_to_f16(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3c02);
   for (uint32_t h = 0; h < 0x10000; ++h) {
     uint16_t x = uint16_t(h);
-    if ((x & 0x7c00) == 0x7c00 && (x & 0x3ff)) continue;  // NaNs
+    if ((x & 0x7c00) == 0x7c00 && (x & 0x3ff)) continue; // NaNs
     REQUIRE(f32_to_f16(f16_to_f32(x)) == x);
   }
 }

@@ -23,7 +23,7 @@ AccessPattern on_chip(Memory m, uint16_t parts, uint64_t offset, std::initialize
 
 struct Builder {
   lir::Program p;
-  BufferId ps, sb, w;  // a PSUM accumulator [8 | 8], operands [128 | 8]
+  BufferId ps, sb, w; // a PSUM accumulator [8 | 8], operands [128 | 8]
   Builder() {
     ps = p.add_buffer(Buffer{"ps", Memory::psum, 8, 32, {}, false, 0});
     sb = p.add_buffer(Buffer{"sb", Memory::sbuf, 8, 64, {}, false, 0});
@@ -100,8 +100,8 @@ TEST_CASE("column blocks each written once: every matmul overwrites") {
 TEST_CASE("a read of zeros nobody overwrote keeps the memset") {
   Builder b;
   b.memset_ps();
-  b.matmul(0, 4, true);  // columns 4..8 keep their zeros ...
-  b.read_ps();           // ... and are read here
+  b.matmul(0, 4, true); // columns 4..8 keep their zeros ...
+  b.read_ps();          // ... and are read here
   elide_memsets(b.p);
   CHECK(b.count(Opcode::memset) == 1);
   CHECK(b.accumulates() == std::vector<bool>{true});
@@ -110,8 +110,8 @@ TEST_CASE("a read of zeros nobody overwrote keeps the memset") {
 TEST_CASE("an accumulation over partly overwritten bytes keeps the memset") {
   Builder b;
   b.memset_ps();
-  b.matmul(0, 4, false);  // overwrites columns 0..4
-  b.matmul(0, 8, true);   // accumulates into 0..4 (written) and 4..8 (zeros)
+  b.matmul(0, 4, false); // overwrites columns 0..4
+  b.matmul(0, 8, true);  // accumulates into 0..4 (written) and 4..8 (zeros)
   b.read_ps();
   elide_memsets(b.p);
   CHECK(b.count(Opcode::memset) == 1);
@@ -141,12 +141,12 @@ TEST_CASE("a fill fully overwritten before any read goes, whatever its value") {
 TEST_CASE("a strided write covers nothing, so the memset stays") {
   Builder b;
   b.memset_ps();
-  Inst &in = b.add(Opcode::tensor_copy);  // every other column of ps
+  Inst &in = b.add(Opcode::tensor_copy); // every other column of ps
   in.inst.ap[ap::tensor_copy::dst] = on_chip(Memory::psum, 8, 0, {{2, 4}});
   in.buffer[ap::tensor_copy::dst] = b.ps;
   in.inst.ap[ap::tensor_copy::src] = on_chip(Memory::sbuf, 8, 0, {{1, 4}});
   in.buffer[ap::tensor_copy::src] = b.sb;
-  b.read_ps(4, 1);  // column 1: still zero
+  b.read_ps(4, 1); // column 1: still zero
   elide_memsets(b.p);
   CHECK(b.count(Opcode::memset) == 1);
 }

@@ -49,11 +49,11 @@ TEST_CASE("lexer: indentation becomes INDENT/DEDENT, brackets join lines") {
   Src s("kernel k():\n  if a:\n    b\n\n  # comment\n  c(1,\n 2)\n");
   auto ts = s.tokens();
   CHECK(s.diags.num_errors() == 0);
-  std::vector<Tok> want = {Tok::kw_kernel, Tok::identifier, Tok::l_paren, Tok::r_paren, Tok::colon,
-                           Tok::newline, Tok::indent, Tok::kw_if, Tok::identifier, Tok::colon,
-                           Tok::newline, Tok::indent, Tok::identifier, Tok::newline, Tok::dedent,
-                           Tok::identifier, Tok::l_paren, Tok::integer, Tok::comma, Tok::integer,
-                           Tok::r_paren, Tok::newline, Tok::dedent, Tok::eof};
+  std::vector<Tok> want = {Tok::kw_kernel,  Tok::identifier, Tok::l_paren,    Tok::r_paren,    Tok::colon,
+                           Tok::newline,    Tok::indent,     Tok::kw_if,      Tok::identifier, Tok::colon,
+                           Tok::newline,    Tok::indent,     Tok::identifier, Tok::newline,    Tok::dedent,
+                           Tok::identifier, Tok::l_paren,    Tok::integer,    Tok::comma,      Tok::integer,
+                           Tok::r_paren,    Tok::newline,    Tok::dedent,     Tok::eof};
   CHECK(kinds(ts) == want);
 }
 
@@ -109,7 +109,8 @@ TEST_CASE("parser: slice forms") {
 }
 
 TEST_CASE("parser: recovers and reports every bad line") {
-  Src s("kernel k() -> f32[1]:\n    let = 1\n    let ok = 2\n    let y 3\n    for in x:\n        pass\n    let z = )\n");
+  Src s(
+      "kernel k() -> f32[1]:\n    let = 1\n    let ok = 2\n    let y 3\n    for in x:\n        pass\n    let z = )\n");
   auto ts = s.tokens();
   auto k = parse_kernel(s.diags, ts);
   REQUIRE(k);
@@ -140,10 +141,10 @@ TEST_CASE("SourceLines gives SourceMgr's line and column everywhere, in two buff
   for (int b = 0; b < 2; ++b)
     ids[b] = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(texts[b], "t.tile"), llvm::SMLoc());
   SourceLines lines(sm);
-  for (int pass = 0; pass < 2; ++pass)  // the second pass finds the buffers indexed
+  for (int pass = 0; pass < 2; ++pass) // the second pass finds the buffers indexed
     for (int b = 0; b < 2; ++b) {
       llvm::StringRef buf = sm.getMemoryBuffer(ids[b])->getBuffer();
-      for (size_t i = 0; i <= buf.size(); ++i) {  // the end too (where EOF is)
+      for (size_t i = 0; i <= buf.size(); ++i) { // the end too (where EOF is)
         llvm::SMLoc loc = llvm::SMLoc::getFromPointer(buf.data() + i);
         CAPTURE(b);
         CAPTURE(i);

@@ -21,12 +21,13 @@ struct Built {
   DiagnosticEngine diags{sm, diag_os};
   std::optional<tir::Module> mod;
 
-  Built(llvm::StringRef text, std::map<std::string, int64_t> defines = {},
-        const char *target = "trn2") {
+  Built(llvm::StringRef text, std::map<std::string, int64_t> defines = {}, const char *target = "trn2") {
     unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "t.tile"), llvm::SMLoc());
     auto m = build_tile_ir(sm, id, defines, *find_target(target), diags);
-    if (m) mod = std::move(*m);
-    else llvm::consumeError(m.takeError());
+    if (m)
+      mod = std::move(*m);
+    else
+      llvm::consumeError(m.takeError());
   }
   std::string diagnostics() { return diag_os.str(); }
   const tir::Value *named(const std::string &name) const {
@@ -90,8 +91,8 @@ TEST_CASE("sema: the IR stays the same size whatever s is (loops are regions)") 
 
 TEST_CASE("sema: static loops unroll linearly") {
   auto src = [](int n) {
-    return "kernel k(x: f32[4, 8]) -> f32[4, 8]:\n    var a = load(x)\n    for i in static(" +
-           std::to_string(n) + "):\n        a += 1.0\n    store(out, a)\n";
+    return "kernel k(x: f32[4, 8]) -> f32[4, 8]:\n    var a = load(x)\n    for i in static(" + std::to_string(n) +
+           "):\n        a += 1.0\n    store(out, a)\n";
   };
   Built b10(src(10)), b1000(src(1000));
   REQUIRE(b10.mod);
@@ -155,10 +156,10 @@ TEST_CASE("verifier: catches use before definition and bad views") {
   const Target &t = *find_target("trn2");
   CHECK(tir::verify_module(*b.mod, t).empty());
   tir::Module broken = *b.mod;
-  std::swap(broken.body[0], broken.body[1]);  // use %a before its load
+  std::swap(broken.body[0], broken.body[1]); // use %a before its load
   CHECK(tir::verify_module(broken, t).find("not defined before this use") != std::string::npos);
   tir::Module twice = *b.mod;
-  twice.body.push_back(twice.body[0]);  // the same value defined twice
+  twice.body.push_back(twice.body[0]); // the same value defined twice
   CHECK(tir::verify_module(twice, t).find("defined twice") != std::string::npos);
   tir::Module wide = *b.mod;
   wide.values[wide.body[0].result].type.shape[0] = 256;
@@ -204,6 +205,5 @@ TEST_CASE("sema refuses kernels that unroll past the cap, at the loop that repea
   CHECK_FALSE(b.mod);
   CHECK(b.diags.num_errors() == 1);
   CHECK(b.diagnostics().find("t.tile:4:9: error: the kernel unrolls to more than 1000000 operations: nkc "
-                             "unrolls every loop, and this one repeats its body 1000000 times") !=
-        std::string::npos);
+                             "unrolls every loop, and this one repeats its body 1000000 times") != std::string::npos);
 }

@@ -115,12 +115,12 @@ TEST_CASE("ALU rules: every op in every ALU attribute, through the front end, co
         expect_consistent(kernel(dt, "isa.tensor_scalar_reduce(src=a, op0=" + op + ", imm0=2.0, reduce_op=" + op1 +
                                          ", reduce_dst=r)"),
                           "op", &accepted, &refused);
-        expect_consistent(kernel(dt, "isa.tensor_tensor_scan(data0=a, data1=b, op0=" + op + ", op1=" + op1 +
-                                         ", initial_imm=1.0)"),
-                          "op", &accepted, &refused);
-        expect_consistent(kernel(dt, "isa.scalar_tensor_tensor(data=a, op0=" + op + ", imm0=2.0, operand1=b, op1=" +
-                                         op1 + ")"),
-                          "op", &accepted, &refused);
+        expect_consistent(
+            kernel(dt, "isa.tensor_tensor_scan(data0=a, data1=b, op0=" + op + ", op1=" + op1 + ", initial_imm=1.0)"),
+            "op", &accepted, &refused);
+        expect_consistent(
+            kernel(dt, "isa.scalar_tensor_tensor(data=a, op0=" + op + ", imm0=2.0, operand1=b, op1=" + op1 + ")"), "op",
+            &accepted, &refused);
       }
     }
   }

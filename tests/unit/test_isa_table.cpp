@@ -28,9 +28,8 @@ TEST_CASE("every opcode is named, unique, parseable and runs somewhere") {
   }
   CHECK_FALSE(parse_opcode("nc_matmull"));
   // The NKI instruction names the issue asks for are all present.
-  for (const char *n : {"dma_copy", "nc_matmul", "nc_transpose", "tensor_copy", "tensor_tensor",
-                        "tensor_scalar", "tensor_reduce", "activation", "iota", "memset",
-                        "affine_select", "sem_signal", "sem_wait"})
+  for (const char *n : {"dma_copy", "nc_matmul", "nc_transpose", "tensor_copy", "tensor_tensor", "tensor_scalar",
+                        "tensor_reduce", "activation", "iota", "memset", "affine_select", "sem_signal", "sem_wait"})
     CHECK_MESSAGE(parse_opcode(n), n);
 }
 
@@ -72,7 +71,7 @@ TEST_CASE("the NKI 2.26 coverage table names only opcodes that exist, and counts
   for (const std::string &n : nki_coverage_opcodes()) named.insert(n);
   for (unsigned i = 0; i < kNumOpcodes; ++i) {
     std::string n = op_info(Opcode(i)).name;
-    if (n == "sem_signal" || n == "sem_wait") continue;  // synchronisation, not in nki.isa
+    if (n == "sem_signal" || n == "sem_wait") continue; // synchronisation, not in nki.isa
     CHECK_MESSAGE(named.count(n), n, " is missing from the coverage table");
   }
 }

@@ -26,10 +26,10 @@ using namespace nk;
 namespace {
 
 struct MatrixCase {
-  const char *file;  // under kernels/
+  const char *file; // under kernels/
   const char *target;
   int64_t d, n_q, n_kv, s;
-  double q_scale;  // 8: large logits
+  double q_scale; // 8: large logits
 };
 
 std::string describe(const MatrixCase &c) {
@@ -119,10 +119,8 @@ TEST_CASE("decode_attention_gqa (fp32): covering subset of the validation matrix
 
 TEST_CASE("decode_attention (fp32): every d and every s <= 128, both targets") {
   const MatrixCase cases[] = {
-      {"decode_attention.tile", "trn1", 32, 1, 1, 1, 8.0},
-      {"decode_attention.tile", "trn2", 64, 1, 1, 17, 8.0},
-      {"decode_attention.tile", "trn1", 80, 1, 1, 128, 1.0},
-      {"decode_attention.tile", "trn2", 96, 1, 1, 128, 8.0},
+      {"decode_attention.tile", "trn1", 32, 1, 1, 1, 8.0},   {"decode_attention.tile", "trn2", 64, 1, 1, 17, 8.0},
+      {"decode_attention.tile", "trn1", 80, 1, 1, 128, 1.0}, {"decode_attention.tile", "trn2", 96, 1, 1, 128, 8.0},
       {"decode_attention.tile", "trn1", 128, 1, 1, 17, 8.0},
   };
   uint64_t seed = 31;

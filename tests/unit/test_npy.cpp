@@ -53,9 +53,7 @@ struct TempDir {
   std::string file(const std::string &name) const { return (path + "/" + name).str(); }
 };
 
-bool have_numpy() {
-  return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-}
+bool have_numpy() { return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0; }
 
 int run_python(const TempDir &dir, const std::string &script) {
   std::string py = dir.file("script.py");
@@ -85,7 +83,7 @@ TEST_CASE("npy: round trip of every dtype") {
     HostTensor h(Dtype::f32, shape);
     for (uint64_t i = 0; i < h.num_elements(); ++i) h.set_f32(i, float(i) * 0.25f);
     std::string bytes = encode_npy(h);
-    CHECK((bytes.size() - h.size_bytes()) % 64 == 0);  // data is 64-byte aligned
+    CHECK((bytes.size() - h.size_bytes()) % 64 == 0); // data is 64-byte aligned
     auto back = parse_npy(bytes, "mem.npy");
     REQUIRE(back);
     CHECK(*back == h);
@@ -115,9 +113,10 @@ TEST_CASE("npy: header variants other writers produce") {
   REQUIRE(d);
   // bf16 spellings: '<V2' (ml_dtypes via np.save) and 'bfloat16'; '<u2' only when asked.
   std::string bf(2, '\0');
-  bf[1] = char(0x3f), bf[0] = char(0x80);  // 1.0 in bf16
+  bf[1] = char(0x3f), bf[0] = char(0x80); // 1.0 in bf16
   for (const char *descr : {"<V2", "bfloat16"}) {
-    auto e = parse_npy(make_npy(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (1,), }", bf), "e.npy");
+    auto e = parse_npy(make_npy(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (1,), }", bf),
+                       "e.npy");
     REQUIRE(e);
     CHECK(e->dtype == Dtype::bf16);
     CHECK(e->get_f32(0) == 1.0f);
@@ -135,7 +134,9 @@ TEST_CASE("npy: header variants other writers produce") {
 TEST_CASE("npy: every malformed file is a clear error naming the file") {
   std::string ok_dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
   std::string two = floats_bytes({1, 2});
-  struct Case { std::string bytes, expect; };
+  struct Case {
+    std::string bytes, expect;
+  };
   std::vector<Case> cases = {
       {"", "bad magic"},
       {"PK\x03\x04 this is a zip", "bad magic"},
@@ -198,7 +199,7 @@ TEST_CASE("npy: files on disk; a failed write leaves nothing behind") {
   std::error_code ec;
   unsigned entries = 0;
   for (llvm::sys::fs::directory_iterator it(sub, ec), end; it != end && !ec; it.increment(ec)) ++entries;
-  CHECK(entries == 1);  // only the directory z.npy itself
+  CHECK(entries == 1); // only the directory z.npy itself
 }
 
 TEST_CASE("npy: written files load in real NumPy, and NumPy's files load here") {
@@ -288,7 +289,9 @@ TEST_CASE("npy: every truncation and header corruption is an error, never a cras
       std::string bad = good;
       bad[i] = c;
       auto r = parse_npy(bad, "bad.npy");
-      if (r) CHECK(r->data.size() == r->size_bytes());
-      else CHECK(llvm::toString(r.takeError()).rfind("bad.npy: ", 0) == 0);
+      if (r)
+        CHECK(r->data.size() == r->size_bytes());
+      else
+        CHECK(llvm::toString(r.takeError()).rfind("bad.npy: ", 0) == 0);
     }
 }

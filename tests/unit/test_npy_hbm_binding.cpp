@@ -13,7 +13,8 @@ using namespace nk;
 namespace {
 
 std::string error_of(llvm::Error e) { return e ? llvm::toString(std::move(e)) : ""; }
-template <typename T> std::string error_of(llvm::Expected<T> r) {
+template <typename T>
+std::string error_of(llvm::Expected<T> r) {
   return r ? "" : llvm::toString(r.takeError());
 }
 
@@ -65,8 +66,7 @@ TEST_CASE("hbm: binding errors name the tensor and the mismatch") {
   HbmImage hbm = *allocate_hbm(p);
   HostTensor x = HostTensor::from_floats(Dtype::f32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
 
-  CHECK(error_of(bind_input(p, hbm, "z", x)) ==
-        "kernel 'demo' has no tensor 'z' (inputs: x, y; outputs: out)");
+  CHECK(error_of(bind_input(p, hbm, "z", x)) == "kernel 'demo' has no tensor 'z' (inputs: x, y; outputs: out)");
   CHECK(error_of(bind_input(p, hbm, "out", x)) ==
         "tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
   CHECK(error_of(bind_input(p, hbm, "x", HostTensor(Dtype::f32, {4, 2}))) ==
@@ -105,10 +105,10 @@ TEST_CASE("random inputs: deterministic, documented distribution") {
   auto a = random_inputs(p, 7);
   auto b = random_inputs(p, 7);
   auto c = random_inputs(p, 8);
-  REQUIRE(a.size() == 2);  // inputs only
+  REQUIRE(a.size() == 2); // inputs only
   CHECK(a.at("x") == b.at("x"));
   CHECK(a.at("x") != c.at("x"));
-  CHECK(a.at("x") != a.at("y"));  // streams differ per tensor name
+  CHECK(a.at("x") != a.at("y")); // streams differ per tensor name
   CHECK(a.at("y").dtype == Dtype::bf16);
   HbmImage img(p.hbm_size, 0);
   CHECK(error_of(bind_inputs(p, img, a)) == "");
@@ -128,7 +128,7 @@ TEST_CASE("random inputs: deterministic, documented distribution") {
   CHECK(hi > 2.9);
   CHECK(std::fabs(sum / 4096) < 0.15);
   // The exact first value, pinned so any change to the generator shows.
-  SplitMix64 ref(1 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+  SplitMix64 ref(1 ^ 0xaf63ea4c86020456ull); // FNV-1a("w")
   CHECK(w.get_f32(0) == float(double(ref.uniform_pm1()) * 3.0));
 
   TensorDecl ints{"i", Dtype::i32, {1000}, 0, TensorKind::input};
@@ -159,7 +159,7 @@ TEST_CASE("random inputs: the block-wise generator gives the sequential stream")
       for (Dtype t : {Dtype::f32, Dtype::bf16}) {
         TensorDecl d{"w", t, {n}, 0, TensorKind::input};
         HostTensor got = random_tensor(d, 9, scale);
-        SplitMix64 ref(9 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+        SplitMix64 ref(9 ^ 0xaf63ea4c86020456ull); // FNV-1a("w")
         HostTensor want(t, {n});
         for (int64_t i = 0; i < n; ++i)
           store_from_f32(t, want.data.data() + i * dtype_size(t), float(double(ref.uniform_pm1()) * scale));
@@ -181,19 +181,19 @@ TEST_CASE("random inputs: the normal distribution is standard normal, exact and 
     beyond2 += std::fabs(x) > 2;
     lo = std::min(lo, double(x));
     hi = std::max(hi, double(x));
-    inexact += double(x) * 131072 != std::round(double(x) * 131072);  // an integer over 2^17
+    inexact += double(x) * 131072 != std::round(double(x) * 131072); // an integer over 2^17
   }
   CHECK(inexact == 0);
   const double n = double(v.size());
   CHECK(std::fabs(sum / n) < 0.01);
   CHECK(std::fabs(sq / n - 1) < 0.01);
-  CHECK(beyond2 / n == doctest::Approx(0.0455).epsilon(0.05));  // P(|z| > 2) = 4.55%
+  CHECK(beyond2 / n == doctest::Approx(0.0455).epsilon(0.05)); // P(|z| > 2) = 4.55%
   CHECK(lo >= -6);
   CHECK(hi <= 6);
   CHECK(lo < -3.5);
   CHECK(hi > 3.5);
   // Element 0 by hand: the twelve 16-bit fields of the stream's first three outputs.
-  SplitMix64 ref(4 ^ 0xaf63ea4c86020456ull);  // FNV-1a("w")
+  SplitMix64 ref(4 ^ 0xaf63ea4c86020456ull); // FNV-1a("w")
   int64_t s = 0;
   for (int j = 0; j < 3; ++j) {
     uint64_t z = ref.next();
@@ -230,7 +230,9 @@ TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
         x_path + ": tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
   CHECK(error_of(load_input_npy(p, "nope", x_path)) ==
         x_path + ": kernel 'demo' has no tensor 'nope' (inputs: x, y; outputs: out)");
-  CHECK(error_of(load_input_npy(p, "x", (dir + "/missing.npy").str())).find((dir + "/missing.npy: cannot read").str()) == 0);
+  CHECK(
+      error_of(load_input_npy(p, "x", (dir + "/missing.npy").str())).find((dir + "/missing.npy: cannot read").str()) ==
+      0);
 
   HbmImage hbm = *allocate_hbm(p);
   REQUIRE(error_of(bind_input(p, hbm, "x", x)) == "");

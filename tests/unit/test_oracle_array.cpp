@@ -37,7 +37,7 @@ TEST_CASE("oracle array: broadcasting and float32 rounding") {
   CHECK(d.type() == ElemType::f64);
   CHECK(d[0] == 1.0 / 3.0);
 
-  CHECK(vals(maximum(row, Array::scalar(NAN)))[0] != vals(maximum(row, Array::scalar(NAN)))[0]);  // NaN
+  CHECK(vals(maximum(row, Array::scalar(NAN)))[0] != vals(maximum(row, Array::scalar(NAN)))[0]); // NaN
   CHECK(vals(minimum(a, Array::scalar(3))) == std::vector<double>{1, 2, 3, 3, 3, 3});
   CHECK(vals(reciprocal(Array::from_floats({2}, {4, 3})))[1] == double(1.0f / 3.0f));
   CHECK(vals(exp(Array::from_floats({1}, {1})))[0] == double(float(std::exp(1.0))));
@@ -50,7 +50,7 @@ TEST_CASE("oracle array: reshape, transpose, index, stack") {
   CHECK(vals(a.transpose()) == std::vector<double>{1, 4, 2, 5, 3, 6});
   CHECK(a.reshape({3, -1}).shape() == Shape{3, 2});
   Array b = Array::from_floats({2, 2, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-  Array t = b.transpose({0, 2, 1});  // (2,3,2)
+  Array t = b.transpose({0, 2, 1}); // (2,3,2)
   CHECK(t.shape() == Shape{2, 3, 2});
   CHECK(t.at({1, 2, 0}) == 8);
   CHECK(t.at({0, 1, 1}) == 4);
@@ -92,8 +92,8 @@ TEST_CASE("oracle array: sums follow NumPy's pairwise order") {
   CHECK(sum(a)[0] == 16777230.0);
   // Along axis 0 NumPy adds row after row: the same column sums left to right.
   Array col = a.reshape({16, 1});
-  CHECK(sum(col, 0)[0] == 16777230.0);  // a (16,1) axis 0 is still the fast axis
-  Array two = stack({a, a}).transpose();  // (16,2): axis 0 is the slow axis
+  CHECK(sum(col, 0)[0] == 16777230.0);   // a (16,1) axis 0 is still the fast axis
+  Array two = stack({a, a}).transpose(); // (16,2): axis 0 is the slow axis
   CHECK(vals(sum(two, 0)) == std::vector<double>{16777216.0, 16777216.0});
   // float64 keeps everything.
   CHECK(sum(a.astype(ElemType::f64))[0] == 16777231.0);
@@ -114,7 +114,7 @@ TEST_CASE("oracle array: matmul shapes like np.matmul") {
   CHECK(matmul(Array::from_floats({2}, {1, 1}), a).shape() == Shape{3});
   CHECK(matmul(v, v).shape() == Shape{});
   CHECK(matmul(v, v)[0] == 3);
-  Array batch = stack({a, a, a});                   // (3,2,3)
+  Array batch = stack({a, a, a}); // (3,2,3)
   CHECK(matmul(batch, b).shape() == Shape{3, 2, 2});
   CHECK(matmul(batch, b).index(2).values() == c.values());
   // Accumulated in float64, rounded once: 2^24 + 1 - 2^24 is exactly 1.

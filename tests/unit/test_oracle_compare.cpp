@@ -23,13 +23,14 @@ TEST_CASE("compare: allclose rule, errors and worst element") {
   HostTensor got = HostTensor::from_floats(Dtype::f32, {2, 3}, {1, 2, 0, -4, 100.0005f, 0.5f});
   auto c = compare_tensors("out", got, ref, {1e-5, 1e-5});
   REQUIRE(c);
-  CHECK(c->passed);  // 0.0005 <= 1e-5 + 1e-5*100
+  CHECK(c->passed); // 0.0005 <= 1e-5 + 1e-5*100
   CHECK(c->num_mismatched == 0);
   CHECK(c->max_abs_error == doctest::Approx(0.000503540039).epsilon(1e-6));
   CHECK(c->max_rel_error == doctest::Approx(0.00000503540039).epsilon(1e-6));
   CHECK(c->worst_index == std::vector<int64_t>{1, 1});
   CHECK(printed(*c).rfind("check out: PASS max_abs_err=0.0005035 max_rel_err=5.035e-06 worst=[1,1] "
-                          "(got 100.0005, expected 100) atol=1e-05 rtol=1e-05\n", 0) == 0);
+                          "(got 100.0005, expected 100) atol=1e-05 rtol=1e-05\n",
+                          0) == 0);
 
   // The same absolute error on a small element fails, and becomes the worst.
   got.set_f32(5, 0.5005f);
@@ -49,7 +50,7 @@ TEST_CASE("compare: allclose rule, errors and worst element") {
   c = compare_tensors("out", got, ref, {1e-2, 1e-2});
   REQUIRE(c);
   CHECK(c->passed);
-  CHECK(c->max_rel_error == doctest::Approx(0.001).epsilon(1e-3));  // zeros excluded from rel
+  CHECK(c->max_rel_error == doctest::Approx(0.001).epsilon(1e-3)); // zeros excluded from rel
   // ... unless an element whose expected value is 0 fails.
   c = compare_tensors("out", got, ref, {1e-7, 1e-2});
   REQUIRE(c);
@@ -63,7 +64,7 @@ TEST_CASE("compare: NaN and infinities") {
   HostTensor same = ref;
   auto c = compare_tensors("o", same, ref, {});
   REQUIRE(c);
-  CHECK(c->passed);  // NaN where the reference has NaN, equal infinities
+  CHECK(c->passed); // NaN where the reference has NaN, equal infinities
   CHECK(c->max_abs_error == 0);
 
   HostTensor nan_out = HostTensor::from_floats(Dtype::f32, {4}, {NAN, INFINITY, NAN, 2});
@@ -84,7 +85,7 @@ TEST_CASE("compare: NaN and infinities") {
 
 TEST_CASE("compare: dtypes, shapes and pairing outputs") {
   HostTensor ref = HostTensor::from_floats(Dtype::f32, {3}, {1, 2, 3.001f});
-  HostTensor bf = HostTensor::from_floats(Dtype::bf16, {3}, {1, 2, 3.001f});  // 3.001 -> 3.0
+  HostTensor bf = HostTensor::from_floats(Dtype::bf16, {3}, {1, 2, 3.001f}); // 3.001 -> 3.0
   auto c = compare_tensors("o", bf, ref, {2e-2, 2e-2});
   REQUIRE(c);
   CHECK(c->passed);

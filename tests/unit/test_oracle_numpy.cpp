@@ -32,8 +32,8 @@ struct NumpyCases {
   NumpyCases() {
     if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) return;
     if (llvm::sys::fs::createUniqueDirectory("nk-oracle-numpy", dir)) return;
-    std::string cmd = std::string("/usr/bin/python3 ") + NK_SOURCE_DIR + "/tests/python/oracle_cases.py '" +
-                      dir.str().str() + "'";
+    std::string cmd =
+        std::string("/usr/bin/python3 ") + NK_SOURCE_DIR + "/tests/python/oracle_cases.py '" + dir.str().str() + "'";
     ok = std::system(cmd.c_str()) == 0;
   }
   ~NumpyCases() {
@@ -96,13 +96,15 @@ TEST_CASE("numpy cross-check: softmax of large logits") {
 
 TEST_CASE("numpy cross-check: decode attention references") {
   if (skip_without_numpy()) return;
-  struct Case { const char *name, *kernel; Dtype dtype; };
-  for (Case c : {Case{"single_small", "decode_attention", Dtype::f32},
-                 Case{"single_q8", "decode_attention", Dtype::f32},
-                 Case{"gqa", "decode_attention_gqa", Dtype::f32},
-                 Case{"gqa_q8", "decode_attention_gqa", Dtype::f32},
-                 Case{"gqa_large_logits", "decode_attention_gqa", Dtype::f32},
-                 Case{"gqa_bf16", "decode_attention_gqa", Dtype::bf16}}) {
+  struct Case {
+    const char *name, *kernel;
+    Dtype dtype;
+  };
+  for (Case c :
+       {Case{"single_small", "decode_attention", Dtype::f32}, Case{"single_q8", "decode_attention", Dtype::f32},
+        Case{"gqa", "decode_attention_gqa", Dtype::f32}, Case{"gqa_q8", "decode_attention_gqa", Dtype::f32},
+        Case{"gqa_large_logits", "decode_attention_gqa", Dtype::f32},
+        Case{"gqa_bf16", "decode_attention_gqa", Dtype::bf16}}) {
     std::string p = std::string(c.name) + "_";
     TensorMap in{{"q", cases().load(p + "q")}, {"k", cases().load(p + "k")}, {"v", cases().load(p + "v")}};
     CHECK(in.at("k").dtype == c.dtype);

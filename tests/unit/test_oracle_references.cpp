@@ -50,7 +50,7 @@ TEST_CASE("references: decode_attention by hand") {
   // logits are (ln 4, 0), so p = (0.8, 0.2).
   float a = float(std::log(4.0) * std::sqrt(2.0));
   TensorMap in{{"q", HostTensor::from_floats(Dtype::f32, {2, 1}, {1, 0})},
-               {"k", HostTensor::from_floats(Dtype::f32, {2, 2}, {a, 0, 0, 0})},  // k[:, j] is key j
+               {"k", HostTensor::from_floats(Dtype::f32, {2, 2}, {a, 0, 0, 0})}, // k[:, j] is key j
                {"v", HostTensor::from_floats(Dtype::f32, {2, 2}, {10, 20, 1, 2})}};
   auto out = find_reference("decode_attention")->run(in);
   REQUIRE(out);
@@ -93,9 +93,10 @@ TEST_CASE("references: bf16 inputs compute on the rounded values") {
   HostTensor v = random_input("v", Dtype::f32, {8, 16}, 5);
   auto to_bf16 = [](const HostTensor &t) { return HostTensor::from_floats(Dtype::bf16, t.shape, t.to_floats()); };
   auto bf = decode_attention_reference({{"q", to_bf16(q)}, {"k", to_bf16(k)}, {"v", to_bf16(v)}});
-  auto rounded_f32 = decode_attention_reference({{"q", HostTensor::from_floats(Dtype::f32, {8, 1}, to_bf16(q).to_floats())},
-                                                 {"k", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(k).to_floats())},
-                                                 {"v", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(v).to_floats())}});
+  auto rounded_f32 =
+      decode_attention_reference({{"q", HostTensor::from_floats(Dtype::f32, {8, 1}, to_bf16(q).to_floats())},
+                                  {"k", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(k).to_floats())},
+                                  {"v", HostTensor::from_floats(Dtype::f32, {8, 16}, to_bf16(v).to_floats())}});
   REQUIRE(bf);
   REQUIRE(rounded_f32);
   CHECK(bf->at("out") == rounded_f32->at("out"));
@@ -131,7 +132,7 @@ TEST_CASE("references: the kernels' online softmax over 128-position tiles agree
   // per query row, rescaled by alpha = exp(m - m_new) per tile), written
   // with the oracle's own ops, must reproduce the reference to fp32 rounding.
   int64_t d = 32, s = 512, n_kv = 2, n_q = 4, group = 2, tile = 128;
-  HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 9, 8.0);  // queries scaled by 8
+  HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 9, 8.0); // queries scaled by 8
   HostTensor k = random_input("k", Dtype::f32, {n_kv, d, s}, 9);
   HostTensor v = random_input("v", Dtype::f32, {n_kv, d, s}, 9);
   auto ref = decode_attention_gqa_reference({{"q", q}, {"k", k}, {"v", v}});
@@ -152,8 +153,8 @@ TEST_CASE("references: the kernels' online softmax over 128-position tiles agree
         kcols.push_back(ka.index(g).transpose().index(t * tile + j));
         vcols.push_back(va.index(g).transpose().index(t * tile + j));
       }
-      Array kt = stack(kcols), vt = stack(vcols);              // (tile, d)
-      Array qk = matmul(qg.transpose(), kt.transpose()) * scale;  // (group, tile)
+      Array kt = stack(kcols), vt = stack(vcols);                // (tile, d)
+      Array qk = matmul(qg.transpose(), kt.transpose()) * scale; // (group, tile)
       Array m_new = maximum(m, max(qk, 1, true));
       Array alpha = exp(m - m_new);
       Array p = exp(qk - m_new);

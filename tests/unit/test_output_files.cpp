@@ -51,10 +51,10 @@ TEST_CASE("outputs: written on commit, not before; nothing left on discard") {
     OutputFiles out;
     REQUIRE(error_of(out.stage(a, "AAA")) == "");
     REQUIRE(error_of(out.stage(b, "BBB")) == "");
-    CHECK(!fs::exists(a));            // staged only
-    CHECK(contents(b) == "old");      // the old file is untouched until commit
-    CHECK(dir.entries() == 3);        // b and two temporaries
-  }  // destroyed without commit: a failed run
+    CHECK(!fs::exists(a));       // staged only
+    CHECK(contents(b) == "old"); // the old file is untouched until commit
+    CHECK(dir.entries() == 3);   // b and two temporaries
+  }                              // destroyed without commit: a failed run
   CHECK(dir.entries() == 1);
   CHECK(!fs::exists(a));
   CHECK(contents(b) == "old");
@@ -85,7 +85,7 @@ TEST_CASE("outputs: an input, a repeat or a directory is refused before anything
 
   REQUIRE(error_of(out.reserve(dir.file("o.nkp"))) == "");
   CHECK(error_of(out.reserve(dir.file("o.nkp"))).find("given as an output twice") != std::string::npos);
-  CHECK(error_of(out.stage(dir.file("o.nkp"), "x")) == "");  // the reserved path itself
+  CHECK(error_of(out.stage(dir.file("o.nkp"), "x")) == ""); // the reserved path itself
   CHECK(error_of(out.stage(dir.file("o.nkp"), "y")).find("given as an output twice") != std::string::npos);
 
   REQUIRE(!fs::create_directory(dir.file("d")));

@@ -10,7 +10,7 @@ using namespace nk;
 
 namespace {
 std::string kernel_path(const char *name) { return std::string(NK_SOURCE_DIR) + "/kernels/" + name; }
-}
+} // namespace
 
 TEST_CASE("seed kernels compile to verified programs on both targets") {
   for (const char *k : {"decode_attention.tile", "decode_attention_gqa.tile"})

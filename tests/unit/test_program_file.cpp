@@ -29,8 +29,7 @@ AccessPattern random_ap(std::mt19937_64 &rng, bool optional) {
   }
   a.offset = rng() % 100000;
   a.num_dims = uint8_t(rng() % ((a.on_chip() ? kMaxFreeDims : kMaxHbmDims) + 1));
-  for (unsigned i = 0; i < a.num_dims; ++i)
-    a.dims[i] = Dim{int64_t(rng() % 2001) - 1000, uint32_t(1 + rng() % 600)};
+  for (unsigned i = 0; i < a.num_dims; ++i) a.dims[i] = Dim{int64_t(rng() % 2001) - 1000, uint32_t(1 + rng() % 600)};
   return a;
 }
 
@@ -58,14 +57,21 @@ Program random_program(uint64_t seed) {
       case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(AluOp::is_le) + 1)); break;
       case AttrKind::Act: inst.attr[i].i = int64_t(rng() % (unsigned(ActFunc::abs) + 1)); break;
       case AttrKind::Float: {
-        static const float specials[] = {0.0f, -0.0f, 1.0f, 0.1f, -3.5e-20f, 1e30f,
+        static const float specials[] = {0.0f,
+                                         -0.0f,
+                                         1.0f,
+                                         0.1f,
+                                         -3.5e-20f,
+                                         1e30f,
                                          std::numeric_limits<float>::infinity(),
                                          -std::numeric_limits<float>::infinity(),
                                          std::numeric_limits<float>::denorm_min(),
                                          std::numeric_limits<float>::quiet_NaN()};
         uint64_t pick = rng() % 14;
-        if (pick < 10) inst.set_float(i, specials[pick]);
-        else inst.attr[i].i = int64_t(uint32_t(rng()));  // any bits, NaN payloads included
+        if (pick < 10)
+          inst.set_float(i, specials[pick]);
+        else
+          inst.attr[i].i = int64_t(uint32_t(rng())); // any bits, NaN payloads included
         break;
       }
       }
@@ -178,8 +184,10 @@ TEST_CASE("the checksum catches every corruption, including ones that decode to 
     CHECK_MESSAGE(msg.find("checksum mismatch") != std::string::npos, msg);
     // What the checksum saves us from: the same bytes with a fresh checksum.
     auto unchecked = decode_program(restamp(bad.substr(0, bad.size() - 4)));
-    if (unchecked) ++valid_without_checksum;
-    else llvm::consumeError(unchecked.takeError());
+    if (unchecked)
+      ++valid_without_checksum;
+    else
+      llvm::consumeError(unchecked.takeError());
   }
   MESSAGE(valid_without_checksum << " of 3000 corruptions decode to a valid program without the checksum");
 }
@@ -193,7 +201,7 @@ TEST_CASE("decoder never crashes on corrupted bytes behind a valid checksum") {
     std::string bad = bytes.substr(0, bytes.size() - 4);
     int flips = 1 + int(rng() % 4);
     for (int f = 0; f < flips; ++f) bad[8 + rng() % (bad.size() - 8)] = char(rng());
-    bad = restamp(bad);  // so the structural checks, not the checksum, see the damage
+    bad = restamp(bad); // so the structural checks, not the checksum, see the damage
     auto r = decode_program(bad);
     if (r) {
       ++accepted;

@@ -46,7 +46,7 @@ Program copy_x_to_out() {
 }
 
 struct Outcome {
-  std::vector<uint8_t> outputs;  // bytes 4096.. of the image
+  std::vector<uint8_t> outputs; // bytes 4096.. of the image
   double total_ns;
   std::vector<bool> materialized;
 };
@@ -56,8 +56,10 @@ Outcome run_both_ways(const Program &p, bool deferred) {
   std::vector<DeferredInput> d;
   for (const TensorDecl &t : p.tensors) {
     if (t.kind != TensorKind::input) continue;
-    if (deferred) d.push_back(DeferredInput{t, 7, 2.5, false});
-    else fill_random(t, 7, 2.5, hbm.data() + t.hbm_offset);
+    if (deferred)
+      d.push_back(DeferredInput{t, 7, 2.5, false});
+    else
+      fill_random(t, 7, 2.5, hbm.data() + t.hbm_offset);
   }
   auto s = simulate(p, *find_target(p.target), hbm, SimOptions{}, nullptr, d);
   REQUIRE_MESSAGE(bool(s), (s ? "" : llvm::toString(s.takeError())));
@@ -87,8 +89,8 @@ TEST_CASE("fill_random_range is a window on fill_random's stream") {
           if (first + count > d.num_elements()) continue;
           std::vector<uint8_t> part(count * esz);
           fill_random_range(d, 11, 3.0, first, count, part.data(), dist);
-          CHECK_MESSAGE(std::equal(part.begin(), part.end(), all.begin() + long(first * esz)),
-                        dtype_name(t), " first ", first, " count ", count, " normal ", dist == RandomDist::normal);
+          CHECK_MESSAGE(std::equal(part.begin(), part.end(), all.begin() + long(first * esz)), dtype_name(t), " first ",
+                        first, " count ", count, " normal ", dist == RandomDist::normal);
         }
       }
     }
@@ -160,7 +162,7 @@ TEST_CASE("binding a tensor after bind_random replaces the deferred values") {
   auto s = Session::from_program(p);
   REQUIRE(bool(s));
   s->bind_random(7);
-  HostTensor x = random_tensor(p.tensors[0], 99);  // other values than seed 7's
+  HostTensor x = random_tensor(p.tensors[0], 99); // other values than seed 7's
   REQUIRE_FALSE(bool(s->bind("x", x)));
   auto stats = s->run(SimOptions{}, nullptr, /*verify=*/false);
   REQUIRE_MESSAGE(bool(stats), (stats ? "" : llvm::toString(stats.takeError())));

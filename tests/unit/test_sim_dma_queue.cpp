@@ -36,7 +36,7 @@ TEST_CASE("a DMA queue's signal does not stop the queue") {
   SimTrace trace;
   auto s = run(p, hbm, {}, &trace);
   REQUIRE_MESSAGE(bool(s), error_text(s.takeError()));
-  const double first = dma_alone_ns(t, 0, 8, 8 * 1024);  // one 8-partition transfer, alone
+  const double first = dma_alone_ns(t, 0, 8, 8 * 1024); // one 8-partition transfer, alone
   REQUIRE(trace.sem_values.size() == 1);
   // The signal fires when the first transfer is done...
   CHECK(trace.sem_values[0].time_ns == doctest::Approx(first));

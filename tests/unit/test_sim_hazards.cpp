@@ -9,9 +9,7 @@ using namespace nk::simtest;
 
 namespace {
 
-bool contains(const std::string &s, const std::string &part) {
-  return s.find(part) != std::string::npos;
-}
+bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
 Instruction copy_sb(const AccessPattern &dst, const AccessPattern &src) {
   Instruction i = Instruction::make(Opcode::tensor_copy);
@@ -89,8 +87,7 @@ TEST_CASE("race: write after read (the reader not waited for)") {
   // vector reads tile A; gpsimd overwrites A afterwards in time but unordered.
   p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 2, 0, 8), 1.0f), sem_signal(0),
                              memset_sb(sb(Dtype::f32, 0, 2, 0, 8), 2.0f)};
-  p.stream(kVector).insts = {sem_wait(0), copy_sb(sb(Dtype::f32, 0, 2, 64, 8),
-                                                  sb(Dtype::f32, 0, 2, 0, 8))};
+  p.stream(kVector).insts = {sem_wait(0), copy_sb(sb(Dtype::f32, 0, 2, 64, 8), sb(Dtype::f32, 0, 2, 0, 8))};
   std::string e = fails_with(p);
   CHECK(contains(e, "race on sbuf"));
   CHECK(contains(e, "gpsimd[2] memset"));
@@ -105,8 +102,7 @@ TEST_CASE("race: concurrent reads are fine; a later write must follow all reader
   Program p = new_program(4096);
   AccessPattern tile = sb(Dtype::f32, 0, 4, 0, 8);
   p.stream(kGpsimd).insts = {memset_sb(tile, 1.0f), sem_signal(0, 2)};
-  p.stream(kVector).insts = {sem_wait(0, 2), copy_sb(sb(Dtype::f32, 0, 4, 64, 8), tile),
-                             sem_signal(1)};
+  p.stream(kVector).insts = {sem_wait(0, 2), copy_sb(sb(Dtype::f32, 0, 4, 64, 8), tile), sem_signal(1)};
   p.stream(kScalar).insts = {sem_wait(0, 2), copy_sb(sb(Dtype::f32, 0, 4, 128, 8), tile)};
   // gpsimd rewrites the tile after waiting only for the vector reader.
   p.stream(kGpsimd).insts.push_back(sem_wait(1));
@@ -166,9 +162,8 @@ TEST_CASE("uninitialised SBUF reads warn by default and fail under --strict") {
   auto r = run(p, hbm);
   REQUIRE(bool(r));
   REQUIRE(r->warnings.size() == 1);
-  CHECK(contains(r->warnings[0].message,
-                 "vector[1] tensor_copy: operand 'src' reads sbuf bytes never written "
-                 "(first: partition 0, byte 16)"));
+  CHECK(contains(r->warnings[0].message, "vector[1] tensor_copy: operand 'src' reads sbuf bytes never written "
+                                         "(first: partition 0, byte 16)"));
   SimOptions strict;
   strict.strict = true;
   CHECK(contains(fails_with(p, strict), "never written"));
@@ -189,29 +184,24 @@ TEST_CASE("unsafe programs are refused with a message, never executed") {
   CHECK(contains(one(kVector, memset_sb(sb(Dtype::f32, 0, 1, 224 * 1024 - 8, 4), 0)),
                  "out of bounds: bytes [229368, 229384) of a sbuf partition of 229376 bytes"));
   // Partitions past 128.
-  CHECK(contains(one(kVector, memset_sb(sb(Dtype::f32, 120, 16, 0, 4), 0)),
-                 "partitions [120, 136)"));
+  CHECK(contains(one(kVector, memset_sb(sb(Dtype::f32, 120, 16, 0, 4), 0)), "partitions [120, 136)"));
   // Negative strides walking below byte 0.
-  CHECK(contains(one(kVector, memset_sb(onchip(Memory::sbuf, Dtype::f32, 0, 1, 4, {{-1, 4}}), 0)),
-                 "out of bounds"));
+  CHECK(contains(one(kVector, memset_sb(onchip(Memory::sbuf, Dtype::f32, 0, 1, 4, {{-1, 4}}), 0)), "out of bounds"));
   // HBM beyond the image.
   CHECK(contains(one(kDma0, dma(sb(Dtype::f32, 0, 1, 0, 32), hbm2(Dtype::f32, 0, 1, 32))),
                  "of an HBM image of 64 bytes"));
   // Address arithmetic that would overflow.
-  CHECK(contains(one(kDma0, dma(sb(Dtype::f32, 0, 1, 0, 2),
-                                hbm_ap(Dtype::f32, 0, {{INT64_MAX / 2, 2}}))),
-                 "overflows"));
+  CHECK(
+      contains(one(kDma0, dma(sb(Dtype::f32, 0, 1, 0, 2), hbm_ap(Dtype::f32, 0, {{INT64_MAX / 2, 2}}))), "overflows"));
   // Shape mismatches.
-  CHECK(contains(one(kVector, copy_sb(sb(Dtype::f32, 0, 2, 0, 8), sb(Dtype::f32, 0, 2, 64, 4))),
-                 "differ in shape"));
+  CHECK(contains(one(kVector, copy_sb(sb(Dtype::f32, 0, 2, 0, 8), sb(Dtype::f32, 0, 2, 64, 4))), "differ in shape"));
   Instruction mm = Instruction::make(Opcode::nc_matmul);
   mm.ap[ap::nc_matmul::dst] = ps(Dtype::f32, 0, 4, 0, 8);
   mm.ap[ap::nc_matmul::stationary] = sb(Dtype::f32, 0, 16, 0, 4);
   mm.ap[ap::nc_matmul::moving] = sb(Dtype::f32, 0, 8, 64, 8);
   CHECK(contains(one(kTensor, mm), "contraction"));
   // Wrong engine, HBM from a compute engine, a missing operand, bad enums.
-  CHECK(contains(one(kScalar, memset_sb(sb(Dtype::f32, 0, 1, 0, 4), 0)),
-                 "cannot run on the scalar engine"));
+  CHECK(contains(one(kScalar, memset_sb(sb(Dtype::f32, 0, 1, 0, 4), 0)), "cannot run on the scalar engine"));
   CHECK(contains(one(kVector, memset_sb(hbm2(Dtype::f32, 0, 1, 4), 0)), "cannot address HBM"));
   Instruction missing = Instruction::make(Opcode::tensor_copy);
   missing.ap[ap::tensor_copy::dst] = sb(Dtype::f32, 0, 1, 0, 4);
@@ -225,9 +215,7 @@ TEST_CASE("unsafe programs are refused with a message, never executed") {
   too_many.num_dims = 9;
   CHECK(contains(one(kVector, memset_sb(too_many, 0)), "has 9 dims"));
   // A broadcast pattern too big for the scratch buffers.
-  CHECK(contains(one(kVector, memset_sb(onchip(Memory::sbuf, Dtype::f32, 0, 1, 0,
-                                                {{0, 1u << 16}, {0, 1u << 16}}),
-                                         0)),
+  CHECK(contains(one(kVector, memset_sb(onchip(Memory::sbuf, Dtype::f32, 0, 1, 0, {{0, 1u << 16}, {0, 1u << 16}}), 0)),
                  "elements per partition"));
   // Streams the target does not have.
   Program q = new_program(64);
@@ -266,8 +254,7 @@ TEST_CASE("race: the first racing location in access order is reported") {
   // unordered. Rows come first: partition 1 byte 20, although partition 3's
   // race is at a lower byte.
   Program p = new_program(64);
-  p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 3, 1, 0, 1), 1.0f),
-                             memset_sb(sb(Dtype::f32, 1, 1, 20, 1), 1.0f)};
+  p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 3, 1, 0, 1), 1.0f), memset_sb(sb(Dtype::f32, 1, 1, 20, 1), 1.0f)};
   Instruction psum_fill = Instruction::make(Opcode::memset);
   psum_fill.ap[ap::memset::dst] = ps(Dtype::f32, 0, 128, 0, 4096);
   p.stream(kVector).insts = {psum_fill, memset_sb(sb(Dtype::f32, 0, 4, 0, 8), 2.0f)};
@@ -277,8 +264,7 @@ TEST_CASE("race: the first racing location in access order is reported") {
   CHECK(contains(e, "gpsimd[1] memset writes it"));
   // Within a row, runs in walk order: a reversed strided pattern (bytes 28,
   // 20, 12, 4) meets byte 28 first.
-  p.stream(kVector).insts[1] =
-      memset_sb(onchip(Memory::sbuf, Dtype::f32, 3, 1, 28, {{-2, 4}, {1, 1}}), 2.0f);
+  p.stream(kVector).insts[1] = memset_sb(onchip(Memory::sbuf, Dtype::f32, 3, 1, 28, {{-2, 4}, {1, 1}}), 2.0f);
   p.stream(kGpsimd).insts[0] = memset_sb(sb(Dtype::f32, 3, 1, 12, 1), 1.0f);
   p.stream(kGpsimd).insts[1] = memset_sb(sb(Dtype::f32, 3, 1, 28, 1), 1.0f);
   e = fails_with(p);

@@ -3,7 +3,7 @@
 // +0.0 plus each fp32 product in increasing k, one rounding per operation.
 #include "simulator/matmul.h"
 
-#include "runtime/hbm_binding.h"  // SplitMix64
+#include "runtime/hbm_binding.h" // SplitMix64
 
 #include <doctest/doctest.h>
 
@@ -23,9 +23,9 @@ uint32_t bits(float f) {
 }
 
 // docs/simulator.md's definition, one output at a time.
-float reference(const std::vector<float> &S, const std::vector<float> &V, unsigned K, uint64_t M,
-                uint64_t N, uint64_t m, uint64_t n) {
-  volatile float acc = 0.0f;  // volatile: each step rounded, never fused
+float reference(const std::vector<float> &S, const std::vector<float> &V, unsigned K, uint64_t M, uint64_t N,
+                uint64_t m, uint64_t n) {
+  volatile float acc = 0.0f; // volatile: each step rounded, never fused
   for (unsigned k = 0; k < K; ++k) {
     volatile float p = S[k * M + m] * V[k * N + n];
     acc = acc + p;
@@ -34,8 +34,9 @@ float reference(const std::vector<float> &S, const std::vector<float> &V, unsign
 }
 
 float value(SplitMix64 &rng) {
-  const float specials[] = {0.0f, -0.0f, 1e-40f, -1e-40f, std::numeric_limits<float>::infinity(),
-                            -std::numeric_limits<float>::infinity(), 3.0e38f, 1.0f};
+  const float specials[] = {
+      0.0f,    -0.0f, 1e-40f, -1e-40f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+      3.0e38f, 1.0f};
   const uint64_t r = rng.next() % 64;
   if (r < 8) return specials[r];
   if (r == 8) return std::numeric_limits<float>::quiet_NaN();
@@ -69,8 +70,10 @@ TEST_CASE("matmul kernel: every vector path gives the specified bits") {
             for (uint64_t n = 0; n < N; ++n) {
               const float want = reference(S, V, K, M, N, m, n), got = Ot[n * ms + m];
               INFO("isa ", int(isa), " K ", K, " M ", M, " N ", N, " m ", m, " n ", n);
-              if (std::isnan(want)) REQUIRE(std::isnan(got));
-              else REQUIRE(bits(got) == bits(want));
+              if (std::isnan(want))
+                REQUIRE(std::isnan(got));
+              else
+                REQUIRE(bits(got) == bits(want));
             }
         }
       }

@@ -43,10 +43,10 @@ TEST_CASE("dma_copy moves f32 exactly and rounds f32->bf16 to nearest even") {
   REQUIRE(bool(run(p, hbm)));
   uint16_t b[4];
   std::memcpy(b, hbm.data() + 1024, 8);
-  CHECK(b[0] == 0x3f80);  // 1.0
-  CHECK(b[1] == 0x3f82);  // 1 + 2^-6
-  CHECK(b[2] == 0xc020);  // -2.5
-  CHECK(b[3] == 0x7f62);  // 3e38 rounds to 0x7f62 (3.0e38 = 0x7f61b1e6)
+  CHECK(b[0] == 0x3f80); // 1.0
+  CHECK(b[1] == 0x3f82); // 1 + 2^-6
+  CHECK(b[2] == 0xc020); // -2.5
+  CHECK(b[3] == 0x7f62); // 3e38 rounds to 0x7f62 (3.0e38 = 0x7f61b1e6)
   CHECK(get_f32(hbm, 2048, 4) == x);
 }
 
@@ -112,8 +112,10 @@ TEST_CASE("tensor_tensor arithmetic, NaN-propagating max, comparisons") {
     REQUIRE(bool(run(p, hbm)));
     std::vector<float> got = get_f32(hbm, 8192, 4);
     for (size_t i = 0; i < 4; ++i) {
-      if (std::isnan(cs.want[i])) CHECK(std::isnan(got[i]));
-      else CHECK(got[i] == cs.want[i]);
+      if (std::isnan(cs.want[i]))
+        CHECK(std::isnan(got[i]));
+      else
+        CHECK(got[i] == cs.want[i]);
     }
   }
 }
@@ -161,7 +163,7 @@ TEST_CASE("tensor_scalar: per-partition scalar, immediate, reverse, bypass") {
   ts.ap[ap::tensor_scalar::src] = sb(Dtype::f32, 0, 2, 0, 3);
   ts.ap[ap::tensor_scalar::scalar0] = sb(Dtype::f32, 0, 2, 64, 1);
   ts.set_int(attr::tensor_scalar::op0, int64_t(AluOp::subtract));
-  ts.set_int(attr::tensor_scalar::reverse0, 1);  // s0 - x
+  ts.set_int(attr::tensor_scalar::reverse0, 1); // s0 - x
   ts.set_int(attr::tensor_scalar::op1, int64_t(AluOp::multiply));
   ts.set_float(attr::tensor_scalar::imm1, 0.5f);
   Chain c(p);
@@ -182,8 +184,7 @@ TEST_CASE("tensor_scalar: per-partition scalar, immediate, reverse, bypass") {
   t2.set_float(attr::tensor_scalar::imm0, 4.0f);
   t2.set_int(attr::tensor_scalar::op1, int64_t(AluOp::bypass));
   t2.set_float(attr::tensor_scalar::imm1, 100.0f);
-  CHECK(run_unary(p2, h2, kVector, {t2}, 2, 3) ==
-        std::vector<float>{0.25f, 0.5f, 0.75f, 1.0f, 1.25f, 1.5f});
+  CHECK(run_unary(p2, h2, kVector, {t2}, 2, 3) == std::vector<float>{0.25f, 0.5f, 0.75f, 1.0f, 1.25f, 1.5f});
 }
 
 TEST_CASE("tensor_reduce over the innermost dim, a middle dim, and all dims") {
@@ -221,11 +222,11 @@ TEST_CASE("pairwise_sum is NumPy's float32 algorithm, not a running sum") {
   float running = 0;
   for (float v : x) running += v;
   CHECK(pairwise_sum(x.data(), x.size()) == want);
-  CHECK(want != running);  // the test discriminates between the two orders
+  CHECK(want != running); // the test discriminates between the two orders
   // Above 128 elements the array is split at n/2 rounded down to a multiple of 8.
   std::vector<float> y(300);
   for (size_t i = 0; i < y.size(); ++i) y[i] = float(i % 7) * 0.1f + (i == 0 ? 1e7f : 0.0f);
-  auto block = [](const float *v, size_t n) {  // the <=128 kernel, by hand
+  auto block = [](const float *v, size_t n) { // the <=128 kernel, by hand
     float r[8];
     for (int j = 0; j < 8; ++j) r[j] = v[j];
     size_t i = 8;
@@ -236,8 +237,8 @@ TEST_CASE("pairwise_sum is NumPy's float32 algorithm, not a running sum") {
     return s;
   };
   // 300 -> 144 + 156; 144 -> 72 + 72; 156 -> 72 + 84.
-  float want300 = (block(y.data(), 72) + block(y.data() + 72, 72)) +
-                  (block(y.data() + 144, 72) + block(y.data() + 216, 84));
+  float want300 =
+      (block(y.data(), 72) + block(y.data() + 72, 72)) + (block(y.data() + 144, 72) + block(y.data() + 216, 84));
   CHECK(pairwise_sum(y.data(), y.size()) == want300);
 }
 
@@ -268,7 +269,7 @@ TEST_CASE("activation: func(x*scale + bias[p]) with the fused row sum") {
     for (int j = 0; j < 3; ++j) {
       float want = std::exp(x[r * 3 + j] * 0.5f + bias[r]);
       CHECK(got[r * 3 + j] == want);
-      sum += want;  // n < 8: NumPy's pairwise sum is a running sum from 0
+      sum += want; // n < 8: NumPy's pairwise sum is a running sum from 0
     }
     CHECK(sums[r] == sum);
   }
@@ -305,8 +306,8 @@ TEST_CASE("activation functions against the C library in fp32") {
 
 TEST_CASE("nc_matmul contracts over partitions; PSUM accumulate and overwrite") {
   // stationary S [K=3 | M=2], moving V [K=3 | N=4]; dst[m, n] = sum_k S[k,m] V[k,n].
-  const std::vector<float> S = {1, 2, 3, 4, 5, 6};                  // [3,2]
-  const std::vector<float> V = {1, 0, 2, 1, 0, 1, 1, 3, 2, 2, 0, 1};  // [3,4]
+  const std::vector<float> S = {1, 2, 3, 4, 5, 6};                   // [3,2]
+  const std::vector<float> V = {1, 0, 2, 1, 0, 1, 1, 3, 2, 2, 0, 1}; // [3,4]
   auto ref = [&](int m, int n) {
     double s = 0;
     for (int k = 0; k < 3; ++k) s += double(S[k * 2 + m]) * V[k * 4 + n];
@@ -368,13 +369,13 @@ TEST_CASE("nc_matmul with bf16 operands accumulates in fp32") {
       .then(kTensor, mm)
       .then(kDma0, dma(hbm_ap(Dtype::f32, 4096, {{1, 1}}), ps(Dtype::f32, 0, 1, 0, 1)));
   REQUIRE(bool(run(p, hbm)));
-  CHECK(get_f32(hbm, 4096, 1)[0] == 129.0f);  // 128 * (1 + 1/128)
+  CHECK(get_f32(hbm, 4096, 1)[0] == 129.0f); // 128 * (1 + 1/128)
 }
 
 TEST_CASE("nc_transpose, tensor_copy with conversion, memset, iota, affine_select") {
   Program p = new_program(16384);
   std::vector<uint8_t> hbm(16384);
-  put_f32(hbm, 0, {1, 2, 3, 4, 5, 6});  // [2|3]
+  put_f32(hbm, 0, {1, 2, 3, 4, 5, 6}); // [2|3]
   Instruction tr = Instruction::make(Opcode::nc_transpose);
   tr.ap[ap::nc_transpose::dst] = ps(Dtype::f32, 0, 3, 0, 2);
   tr.ap[ap::nc_transpose::src] = sb(Dtype::f32, 0, 2, 0, 3);
@@ -426,7 +427,7 @@ TEST_CASE("select: tile, per-partition and immediate on_false") {
   // predicate = {1, 0, 2, 0} per row, on_true = x, on_false varies.
   const std::vector<float> pred = {1, 0, 2, 0, 0, 0, 1, 1}, x = {1, 2, 3, 4, 5, 6, 7, 8},
                            y = {-1, -2, -3, -4, -5, -6, -7, -8}, col = {100, 200};
-  auto run_select = [&](int mode) {  // 0: tile, 1: [P|1], 2: immediate fill
+  auto run_select = [&](int mode) { // 0: tile, 1: [P|1], 2: immediate fill
     Program p = new_program(16384);
     std::vector<uint8_t> hbm(16384);
     put_f32(hbm, 0, pred);
@@ -487,7 +488,7 @@ TEST_CASE("raw copies walk both patterns in step; overlapping ones read all firs
   };
   std::vector<int32_t> want(24);
   for (int row = 0; row < 3; ++row) {
-    const int order[8] = {1, 3, 5, 7, 0, 2, 4, 6};  // byte 4 + [[-1, 2], [2, 4]]
+    const int order[8] = {1, 3, 5, 7, 0, 2, 4, 6}; // byte 4 + [[-1, 2], [2, 4]]
     for (int n = 0; n < 8; ++n) want[size_t(row * 8 + order[n])] = x[size_t(row * 8 + n)];
   }
   CHECK(get(512, 24) == want);

@@ -5,7 +5,7 @@
 #include "simulator/memories.h"
 #include "simulator/shadow.h"
 
-#include "runtime/hbm_binding.h"  // SplitMix64
+#include "runtime/hbm_binding.h" // SplitMix64
 
 #include <doctest/doctest.h>
 
@@ -21,8 +21,8 @@ auto set_to(ShadowState s) {
 }
 
 // Every (partition, granule) piece visit() reports, as a map from corner to state.
-std::map<std::pair<unsigned, uint64_t>, ShadowState> pieces(const ChipShadow &sh, unsigned p_lo,
-                                                            unsigned p_hi, uint64_t g_lo, uint64_t g_hi) {
+std::map<std::pair<unsigned, uint64_t>, ShadowState> pieces(const ChipShadow &sh, unsigned p_lo, unsigned p_hi,
+                                                            uint64_t g_lo, uint64_t g_hi) {
   std::map<std::pair<unsigned, uint64_t>, ShadowState> m;
   sh.visit(p_lo, p_hi, g_lo, g_hi, [&](unsigned p, uint64_t g, ShadowState s) {
     m[{p, g}] = s;
@@ -57,7 +57,7 @@ TEST_CASE("chip shadow: a tile written by one access is one column of one run") 
 TEST_CASE("chip shadow: partial partition overlaps split a column and merging rejoins it") {
   ChipShadow sh(128, 64);
   sh.update(0, 128, 0, 8, set_to(st(1)));
-  sh.update(32, 64, 2, 6, set_to(st(2)));  // the middle of both axes
+  sh.update(32, 64, 2, 6, set_to(st(2))); // the middle of both axes
   CHECK(sh.at(31, 3) == st(1));
   CHECK(sh.at(32, 3) == st(2));
   CHECK(sh.at(63, 5) == st(2));
@@ -125,7 +125,7 @@ TEST_CASE("chip shadow: collection drops dead columns and keeps every state") {
 TEST_CASE("hbm shadow: intervals split at partial overlaps and merge when equal") {
   HbmShadow sh(1 << 20);
   sh.update(100, 200, set_to(st(1)));
-  sh.update(150, 300, set_to(st(2)));  // overlaps the end of the first
+  sh.update(150, 300, set_to(st(2))); // overlaps the end of the first
   auto v = intervals(sh, 0, 400);
   REQUIRE(v.size() == 4);
   CHECK(v[0] == std::pair<int64_t, ShadowState>{0, st(0)});
@@ -205,7 +205,7 @@ TEST_CASE("written map: partition ranges across the mask words, the first hole")
   WrittenMap w(128, 1024);
   CHECK(!w.all_set(0, 1, 0, 1));
   CHECK(w.first_unset(0, 0, 1024) == 0);
-  w.set(60, 70, 10, 20);  // partitions across the two mask words
+  w.set(60, 70, 10, 20); // partitions across the two mask words
   CHECK(w.all_set(60, 70, 10, 20));
   CHECK(w.all_set(63, 65, 12, 13));
   CHECK(!w.all_set(59, 70, 10, 20));
@@ -215,10 +215,10 @@ TEST_CASE("written map: partition ranges across the mask words, the first hole")
   CHECK(w.first_unset(64, 0, 100) == 0);
   CHECK(w.first_unset(64, 10, 100) == 20);
   CHECK(w.first_unset(70, 10, 100) == 10);
-  w.set(0, 128, 1000, 1024);  // every partition, to the last byte
+  w.set(0, 128, 1000, 1024); // every partition, to the last byte
   CHECK(w.all_set(0, 128, 1000, 1024));
   CHECK(w.first_unset(127, 1000, 1024) == 1024);
-  CHECK(w.all_set(5, 6, 7, 7));  // empty ranges hold trivially
+  CHECK(w.all_set(5, 6, 7, 7)); // empty ranges hold trivially
   // Random rectangles against a plain byte map.
   SplitMix64 rng(3);
   const unsigned P = 128;

@@ -191,8 +191,9 @@ TEST_CASE("dependent one-element instructions on one engine: one per MIN_II + de
   std::vector<uint8_t> hbm(64);
   auto s = run(p, hbm);
   REQUIRE(bool(s));
-  const double period = ns_of(t, Engine::scalar, t.min_ii_cycles + t.dependent_latency_cycles[unsigned(Engine::scalar)]);
-  CHECK(period == doctest::Approx(189).epsilon(0.01));  // 264 cycles at 1.4 GHz
+  const double period =
+      ns_of(t, Engine::scalar, t.min_ii_cycles + t.dependent_latency_cycles[unsigned(Engine::scalar)]);
+  CHECK(period == doctest::Approx(189).epsilon(0.01)); // 264 cycles at 1.4 GHz
   CHECK(s->total_ns == doctest::Approx(10 * period + ns_of(t, Engine::scalar, t.min_ii_cycles + t.sbuf_access_cycles)));
 }
 
@@ -206,7 +207,7 @@ TEST_CASE("the Scalar engine loads an activation table when the function changes
     return i;
   };
   Program p = new_program(64);
-  p.stream(kScalar).insts = {act(ActFunc::exp, 1024), act(ActFunc::exp, 2048), act(ActFunc::identity, 3072),
+  p.stream(kScalar).insts = {act(ActFunc::exp, 1024), act(ActFunc::exp, 2048),  act(ActFunc::identity, 3072),
                              act(ActFunc::exp, 4096), act(ActFunc::tanh, 5120), act(ActFunc::exp, 6144)};
   std::vector<uint8_t> hbm(64);
   auto s = run(p, hbm);
@@ -274,10 +275,9 @@ TEST_CASE("DMA: issue, fixed latency, then bytes on the DMA engines the partitio
     CHECK(s->total_ns == doctest::Approx(alone));
     CHECK(s->dma_bytes == bytes);
     CHECK(s->hbm_bytes == bytes);
-    CHECK(s->dma_active_ns == doctest::Approx(s->total_ns));  // in flight from issue to the end
+    CHECK(s->dma_active_ns == doctest::Approx(s->total_ns)); // in flight from issue to the end
     CHECK(s->achieved_gb_per_s() == doctest::Approx(double(bytes) / s->total_ns));
-    CHECK(s->hbm_roofline_fraction() ==
-          doctest::Approx(double(bytes) / t->hbm_bytes_per_ns / s->total_ns));
+    CHECK(s->hbm_roofline_fraction() == doctest::Approx(double(bytes) / t->hbm_bytes_per_ns / s->total_ns));
 
     // Two such loads on two queues at once share every DMA engine equally:
     // each flows at half the rate, so the data takes twice as long.
@@ -309,7 +309,7 @@ TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, s
     Target copy = *real;
     copy.dma_issue_ns = 0;
     const Target *t = &copy;
-    const uint32_t n = 512;  // f32 per partition: 2 KiB
+    const uint32_t n = 512; // f32 per partition: 2 KiB
     const double bytes = 8.0 * n * 4;
     auto build = [&](bool spread) {
       Program p = new_program(16 * 8 * n * 4, t->name);
@@ -326,7 +326,7 @@ TEST_CASE("DMA engines are shared: transfers on the same partitions serialise, s
     REQUIRE(bool(same));
     REQUIRE(bool(spread));
     const double fixed = t->dma_issue_ns + t->dma_fixed_latency_ns;
-    const double one = dma_alone_ns(*t, 0, 8, bytes) - fixed;  // one engine's data time
+    const double one = dma_alone_ns(*t, 0, 8, bytes) - fixed; // one engine's data time
     CHECK(spread->total_ns == doctest::Approx(fixed + one));
     CHECK(same->total_ns == doctest::Approx(fixed + 16 * one));
   }
@@ -371,8 +371,8 @@ TEST_CASE("DMA issue cost: many small transfers on one queue cost more than one 
     one.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 128, 0, 1024), hbm2(Dtype::f32, 0, 128, 1024))};
     Program many = new_program(128 * 4096, t->name);
     for (unsigned i = 0; i < 64; ++i)
-      many.stream(kDma0).insts.push_back(dma(sb(Dtype::f32, 0, 128, i * 64, 16),
-                                             hbm_ap(Dtype::f32, i * 64, {{1024, 128}, {1, 16}})));
+      many.stream(kDma0).insts.push_back(
+          dma(sb(Dtype::f32, 0, 128, i * 64, 16), hbm_ap(Dtype::f32, i * 64, {{1024, 128}, {1, 16}})));
     std::vector<uint8_t> hbm(128 * 4096);
     auto a = run(one, hbm), b = run(many, hbm);
     REQUIRE(bool(a));
@@ -391,11 +391,10 @@ TEST_CASE("DMA issue cost: many small transfers on one queue cost more than one 
 
 TEST_CASE("DMA transfers of one queue overlap their latency, move data in order; its sem_signal waits for all") {
   const Target &t = trn2();
-  const uint64_t bytes = 8 * 1024;  // per transfer, 8 partitions x 1 KiB
+  const uint64_t bytes = 8 * 1024; // per transfer, 8 partitions x 1 KiB
   Program p = new_program(4 * bytes);
   for (unsigned i = 0; i < 4; ++i)
-    p.stream(kDma0).insts.push_back(
-        dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * bytes, 8, 256)));
+    p.stream(kDma0).insts.push_back(dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * bytes, 8, 256)));
   p.stream(kDma0).insts.push_back(sem_signal(0));
   p.stream(kVector).insts = {sem_wait(0)};
   std::vector<uint8_t> hbm(4 * bytes);
@@ -406,18 +405,17 @@ TEST_CASE("DMA transfers of one queue overlap their latency, move data in order;
   // generation); then the queue moves their bytes one transfer after another
   // (each 8-partition transfer uses one DMA engine).
   const double data = dma_alone_ns(t, 0, 8, double(bytes)) - t.dma_issue_ns - t.dma_fixed_latency_ns;
-  const double end = std::max(4 * t.dma_issue_ns + t.dma_fixed_latency_ns + data,
-                              t.dma_issue_ns + t.dma_fixed_latency_ns + 4 * data);
+  const double end =
+      std::max(4 * t.dma_issue_ns + t.dma_fixed_latency_ns + data, t.dma_issue_ns + t.dma_fixed_latency_ns + 4 * data);
   REQUIRE(trace.sem_values.size() == 1);
   CHECK(trace.sem_values[0].time_ns == doctest::Approx(end));
-  CHECK(end < 4 * t.dma_fixed_latency_ns);  // not serialised
+  CHECK(end < 4 * t.dma_fixed_latency_ns); // not serialised
   CHECK(of(*s, kDma0).busy_ns == doctest::Approx(end));
   CHECK(of(*s, kVector).blocked_ns == doctest::Approx(end));
   // A queue waiting while its transfers fly is busy, not blocked, so the
   // three figures still add up to the total.
   Program q = new_program(4 * bytes);
-  q.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 8, 0, 256), hbm2(Dtype::f32, 0, 8, 256)),
-                           sem_wait(1),
+  q.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 8, 0, 256), hbm2(Dtype::f32, 0, 8, 256)), sem_wait(1),
                            dma(sb(Dtype::f32, 0, 8, 1024, 256), hbm2(Dtype::f32, bytes, 8, 256))};
   q.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 128, 8192, 4096)), sem_signal(1)};
   auto s2 = run(q, hbm);
@@ -425,8 +423,7 @@ TEST_CASE("DMA transfers of one queue overlap their latency, move data in order;
   const StreamStats &d = of(*s2, kDma0);
   CHECK(d.blocked_ns > 0);
   CHECK(d.busy_ns > t.dma_fixed_latency_ns);
-  for (const StreamStats &x : s2->streams)
-    CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s2->total_ns));
+  for (const StreamStats &x : s2->streams) CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s2->total_ns));
 }
 
 TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their own clocks") {
@@ -453,10 +450,8 @@ TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their 
 TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {
   Program p = new_program(1 << 16);
   p.kernel = "statdemo";
-  p.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 128, 0, 128), hbm2(Dtype::f32, 0, 128, 128)),
-                           sem_signal(0)};
-  p.stream(kVector).insts = {sem_wait(0),
-                             scale_op(sb(Dtype::f32, 0, 128, 4096, 128), sb(Dtype::f32, 0, 128, 0, 128))};
+  p.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 128, 0, 128), hbm2(Dtype::f32, 0, 128, 128)), sem_signal(0)};
+  p.stream(kVector).insts = {sem_wait(0), scale_op(sb(Dtype::f32, 0, 128, 4096, 128), sb(Dtype::f32, 0, 128, 0, 128))};
   std::vector<uint8_t> hbm(1 << 16);
   auto s = run(p, hbm);
   REQUIRE(bool(s));
@@ -472,8 +467,7 @@ TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {
   CHECK(out.find("dma: 1 transfers, 65536 bytes") != std::string::npos);
   CHECK(out.find("hbm: 65536 bytes; roofline 375.0 GB/s") != std::string::npos);
   // busy + blocked + idle adds up to the total for every stream.
-  for (const StreamStats &x : s->streams)
-    CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s->total_ns));
+  for (const StreamStats &x : s->streams) CHECK(x.busy_ns + x.blocked_ns + x.idle_ns == doctest::Approx(s->total_ns));
 }
 
 TEST_CASE("a bound on transfers in flight per queue exposes each transfer's fixed latency") {
@@ -486,12 +480,11 @@ TEST_CASE("a bound on transfers in flight per queue exposes each transfer's fixe
     t.dma_max_in_flight = bound;
     Program p = new_program(4 * 8192, "trn1");
     for (unsigned i = 0; i < 4; ++i)
-      p.stream(kDma0).insts.push_back(
-          dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * 8192, 8, 256)));
+      p.stream(kDma0).insts.push_back(dma(sb(Dtype::f32, 0, 8, i * 1024, 256), hbm2(Dtype::f32, i * 8192, 8, 256)));
     std::vector<uint8_t> hbm(4 * 8192);
     auto s = simulate(p, t, hbm, {});
     REQUIRE(bool(s));
-    const double one = dma_alone_ns(t, 0, 8, 8192);  // issue (0 on trn1) + latency + data
+    const double one = dma_alone_ns(t, 0, 8, 8192); // issue (0 on trn1) + latency + data
     const double data = one - t.dma_fixed_latency_ns;
     if (bound == 0) CHECK(s->total_ns == doctest::Approx(t.dma_fixed_latency_ns + 4 * data));
     if (bound == 1) CHECK(s->total_ns == doctest::Approx(4 * one));
@@ -518,7 +511,7 @@ TEST_CASE("cost notes' special cases: bf16 tensor_tensor, bf16 reductions, zero 
   CHECK(busy(tt(Dtype::bf16, AluOp::multiply)) == std::max(min_ii, n));
   CHECK(busy(tt(Dtype::bf16, AluOp::divide)) == std::max(min_ii, 2 * n));
   CHECK(busy(tt(Dtype::f32, AluOp::add)) == std::max(min_ii, 2 * n));
-  CHECK(busy(tt(Dtype::bf16, AluOp::add, 2)) == std::max(min_ii, 2 * n));  // strided output
+  CHECK(busy(tt(Dtype::bf16, AluOp::add, 2)) == std::max(min_ii, 2 * n)); // strided output
   // tensor_reduce: N/2 for bf16 in and out with add or max, else N.
   auto red = [](Dtype in, Dtype out, AluOp op) {
     Instruction i = Instruction::make(Opcode::tensor_reduce);

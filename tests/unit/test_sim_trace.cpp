@@ -80,8 +80,7 @@ TEST_CASE("trace JSON parses back and has the structure Perfetto needs") {
       REQUIRE(e->getString("name"));
       const llvm::json::Object *args = e->getObject("args");
       REQUIRE(args);
-      if (*e->getString("name") == "thread_name")
-        thread_names[*e->getInteger("tid")] = args->getString("name")->str();
+      if (*e->getString("name") == "thread_name") thread_names[*e->getInteger("tid")] = args->getString("name")->str();
     } else if (*ph == "X") {
       auto tid = e->getInteger("tid");
       auto ts = e->getNumber("ts");
@@ -93,8 +92,8 @@ TEST_CASE("trace JSON parses back and has the structure Perfetto needs") {
       CHECK(*dur >= 0);
       REQUIRE(e->getString("name"));
       REQUIRE(e->getString("cat"));
-      by_tid[*tid].push_back(Slice{e->getString("name")->str(), e->getString("cat")->str(), *ts,
-                                   *dur, e->getObject("args")});
+      by_tid[*tid].push_back(
+          Slice{e->getString("name")->str(), e->getString("cat")->str(), *ts, *dur, e->getObject("args")});
     } else if (*ph == "C") {
       ++counters;
       REQUIRE(e->getObject("args"));
@@ -116,7 +115,7 @@ TEST_CASE("trace JSON parses back and has the structure Perfetto needs") {
     auto &v = kv.second;
     slices += v.size();
     std::sort(v.begin(), v.end(), [](const Slice &a, const Slice &b) { return a.ts < b.ts; });
-    for (size_t i = 1; i < v.size(); ++i)  // no partial overlap on a track
+    for (size_t i = 1; i < v.size(); ++i) // no partial overlap on a track
       CHECK(v[i].ts >= v[i - 1].ts + v[i - 1].dur - 1e-9);
     for (const Slice &sl : v) {
       REQUIRE(sl.args);
@@ -124,7 +123,7 @@ TEST_CASE("trace JSON parses back and has the structure Perfetto needs") {
         saw_wait = true;
         CHECK(sl.cat == "semaphore");
         CHECK(thread_names[kv.first] == "vector");
-        CHECK(sl.dur > 1.3);  // waits out the DMA latency (1.3 us)
+        CHECK(sl.dur > 1.3); // waits out the DMA latency (1.3 us)
       }
       if (sl.name == "tensor_tensor @ k.tile:12") {
         saw_add = true;
@@ -162,5 +161,5 @@ TEST_CASE("a trace staged as an output file is complete JSON, and a bad path lea
   CHECK(llvm::toString(std::move(e)).find("cannot write " + bad) != std::string::npos);
   CHECK(!llvm::sys::fs::exists(bad));
   llvm::sys::fs::remove(path);
-  CHECK(!llvm::sys::fs::remove(dir));  // empty: no temporary left behind
+  CHECK(!llvm::sys::fs::remove(dir)); // empty: no temporary left behind
 }

@@ -32,8 +32,7 @@ inline AccessPattern sb(Dtype t, unsigned p0, unsigned np, uint64_t offset, uint
 inline AccessPattern ps(Dtype t, unsigned p0, unsigned np, uint64_t offset, uint32_t n) {
   return onchip(Memory::psum, t, p0, np, offset, {{1, n}});
 }
-inline AccessPattern hbm_ap(Dtype t, uint64_t offset,
-                         std::initializer_list<std::pair<int64_t, uint32_t>> dims) {
+inline AccessPattern hbm_ap(Dtype t, uint64_t offset, std::initializer_list<std::pair<int64_t, uint32_t>> dims) {
   AccessPattern a;
   a.mem = Memory::hbm;
   a.dtype = t;
@@ -65,9 +64,8 @@ inline Instruction sem_wait(unsigned sem, int64_t value = 1) {
   return i;
 }
 
-constexpr StreamId kTensor{Engine::tensor, 0}, kVector{Engine::vector, 0},
-    kScalar{Engine::scalar, 0}, kGpsimd{Engine::gpsimd, 0}, kDma0{Engine::dma, 0},
-    kDma1{Engine::dma, 1};
+constexpr StreamId kTensor{Engine::tensor, 0}, kVector{Engine::vector, 0}, kScalar{Engine::scalar, 0},
+    kGpsimd{Engine::gpsimd, 0}, kDma0{Engine::dma, 0}, kDma1{Engine::dma, 1};
 
 inline Program new_program(uint64_t hbm_size, const char *target = "trn2") {
   Program p;
@@ -123,8 +121,8 @@ inline const Target &trn1() { return *find_target("trn1"); }
 // rows when they are one contiguous HBM block (`one_block`), plus
 // dma_transfer_engine_ns for the transfer on each engine it uses; all engines
 // together capped by HBM bandwidth when `hbm`.
-inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, double bytes,
-                           double desc_per_row = 1, bool one_block = true, bool hbm = true) {
+inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, double bytes, double desc_per_row = 1,
+                           bool one_block = true, bool hbm = true) {
   std::vector<unsigned> rows(t.dma_engines, 0);
   for (unsigned p = first; p < first + parts; ++p) ++rows[(p / t.dma_partitions_per_engine) % t.dma_engines];
   double longest = 0, engines = 0;
@@ -141,8 +139,8 @@ inline double dma_alone_ns(const Target &t, unsigned first, unsigned parts, doub
 }
 
 // Runs with default options; CHECKs success and returns the stats.
-inline llvm::Expected<SimStats> run(const Program &p, std::vector<uint8_t> &hbm,
-                                    SimOptions opts = {}, SimTrace *trace = nullptr) {
+inline llvm::Expected<SimStats> run(const Program &p, std::vector<uint8_t> &hbm, SimOptions opts = {},
+                                    SimTrace *trace = nullptr) {
   return simulate(p, *find_target(p.target), hbm, opts, trace);
 }
 inline std::string error_text(llvm::Error e) { return llvm::toString(std::move(e)); }

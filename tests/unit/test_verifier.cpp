@@ -13,11 +13,10 @@ using namespace nk;
 
 namespace {
 
-std::string verify_text(const std::string &stream, const std::string &inst,
-                        const std::string &target = "trn2") {
+std::string verify_text(const std::string &stream, const std::string &inst, const std::string &target = "trn2") {
   std::string text = ".kernel v\n.target " + target + "\n.hbm_size 4096\n" +
-                     ".tensor x f32[8,8] @0 input\n.tensor out f32[8,8] @256 output\n" +
-                     ".stream " + stream + "\n" + inst + "\n";
+                     ".tensor x f32[8,8] @0 input\n.tensor out f32[8,8] @256 output\n" + ".stream " + stream + "\n" +
+                     inst + "\n";
   auto p = parse_assembly(text, "v.s");
   if (!p) return "PARSE: " + llvm::toString(p.takeError());
   std::string all;
@@ -39,12 +38,12 @@ const Rule rules[] = {
      "memset dst=sbuf:f32[32:96]+0[[1,8]]", "must start at 0 or 64"},
     {"DMA may start anywhere", "dma0", "dma_copy dst=sbuf:f32[3:5]+0[[1,8]] src=hbm:f32+0[[8,2],[1,8]]",
      "dma_copy dst=sbuf:f32[3:5]+0[[1,8]] src=hbm:f32+4050[[8,2],[1,8]]", "lie outside HBM"},
-    {"SBUF bounds", "vector", "memset dst=sbuf:f32[0:8]+229344[[1,8]]",
-     "memset dst=sbuf:f32[0:8]+229345[[1,8]]", "lie outside sbuf"},
+    {"SBUF bounds", "vector", "memset dst=sbuf:f32[0:8]+229344[[1,8]]", "memset dst=sbuf:f32[0:8]+229345[[1,8]]",
+     "lie outside sbuf"},
     {"negative strides stay in bounds", "vector", "memset dst=sbuf:f32[0:8]+28[[-1,8]]",
      "memset dst=sbuf:f32[0:8]+24[[-1,8]]", "lie outside sbuf"},
-    {"PSUM bounds", "vector", "memset dst=psum:f32[0:8]+16352[[1,8]]",
-     "memset dst=psum:f32[0:8]+16384[[1,8]]", "lie outside psum"},
+    {"PSUM bounds", "vector", "memset dst=psum:f32[0:8]+16352[[1,8]]", "memset dst=psum:f32[0:8]+16384[[1,8]]",
+     "lie outside psum"},
     {"HBM only through DMA", "dma0", "dma_copy dst=hbm:f32+256[[8,8],[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
      "sem_wait sem=0 value=1\n.stream scalar\ntensor_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
      "only DMA queues access HBM"},
@@ -64,7 +63,8 @@ const Rule rules[] = {
      "contraction mismatch"},
     {"matmul stationary free <= 128", "tensor",
      "nc_matmul dst=psum:f32[0:128]+0[[1,4]] stationary=sbuf:f32[0:32]+0[[1,128]] moving=sbuf:f32[0:32]+1024[[1,4]]",
-     "nc_matmul dst=psum:f32[0:128]+0[[1,4]] stationary=sbuf:f32[0:32]+0[[2,64],[1,3]] moving=sbuf:f32[0:32]+1024[[1,4]]",
+     "nc_matmul dst=psum:f32[0:128]+0[[1,4]] stationary=sbuf:f32[0:32]+0[[2,64],[1,3]] "
+     "moving=sbuf:f32[0:32]+1024[[1,4]]",
      "stationary free size 192 exceeds"},
     {"matmul moving free <= 512", "tensor",
      "nc_matmul dst=psum:f32[0:8]+0[[1,512]] stationary=sbuf:f32[0:32]+0[[1,8]] moving=sbuf:f32[0:32]+64[[1,512]]",
@@ -92,15 +92,18 @@ const Rule rules[] = {
      "tensor_tensor dst=sbuf:f32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:f32[0:8]+128[[1,7]] op=add",
      "but src1 has 7"},
     {"bitwise ops need integers", "vector",
-     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:i32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] op=bitwise_and",
-     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] op=bitwise_and",
+     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:i32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] "
+     "op=bitwise_and",
+     "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] "
+     "op=bitwise_and",
      "needs integer dtypes, but src0 is f32"},
     {"per-partition scalar operands", "vector",
-     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,1]] op0=multiply",
-     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,2]] op0=multiply",
+     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,1]] "
+     "op0=multiply",
+     "tensor_scalar dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] scalar0=sbuf:f32[0:8]+128[[1,2]] "
+     "op0=multiply",
      "scalar0 must be one element per partition"},
-    {"reduce dst shape", "vector",
-     "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=max",
+    {"reduce dst shape", "vector", "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=max",
      "tensor_reduce dst=sbuf:f32[0:8]+0[[1,2]] src=sbuf:f32[0:8]+64[[1,8]] op=max", "dst must be [8 | 1]"},
     {"reduce op is a reduction", "vector",
      "tensor_reduce dst=sbuf:f32[0:8]+0[[1,1]] src=sbuf:f32[0:8]+64[[1,8]] op=add",
@@ -118,20 +121,28 @@ const Rule rules[] = {
      "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=add", "cmp: add is not a comparison"},
     // NKI 2.26 instructions whose rules live in runtime/operand_rules.cpp.
     {"scan keeps the shape", "vector",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] op0=multiply op1=add",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,15]] op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,15]] "
+     "op0=multiply op1=add",
      "data1 is [8 | 15] but dst is [8 | 16]"},
     {"scan inputs not both in PSUM", "vector",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=psum:f32[0:8]+0[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] op0=multiply op1=add",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=psum:f32[0:8]+0[[1,16]] data1=psum:f32[0:8]+64[[1,16]] op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=psum:f32[0:8]+0[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=psum:f32[0:8]+0[[1,16]] data1=psum:f32[0:8]+64[[1,16]] "
+     "op0=multiply op1=add",
      "cannot both be in PSUM"},
     {"scan initial per partition", "vector",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] initial=sbuf:f32[0:8]+192[[1,1]] op0=multiply op1=add",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] initial=sbuf:f32[0:8]+192[[1,2]] op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "initial=sbuf:f32[0:8]+192[[1,1]] op0=multiply op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "initial=sbuf:f32[0:8]+192[[1,2]] op0=multiply op1=add",
      "initial must have 1 elements per partition"},
     {"scan ops are arithmetic", "vector",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] op0=max op1=subtract",
-     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] op0=is_gt op1=add",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "op0=max op1=subtract",
+     "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "
+     "op0=is_gt op1=add",
      "op0: is_gt is not an arithmetic op"},
     {"bn_stats reads at most 512", "vector", "bn_stats dst=sbuf:f32[0:8]+0[[1,6]] src=sbuf:f32[0:8]+64[[1,512]]",
      "bn_stats dst=sbuf:f32[0:8]+0[[1,6]] src=sbuf:f32[0:8]+64[[1,513]]", "src must have 1 to 512 elements"},
@@ -152,12 +163,16 @@ const Rule rules[] = {
      "nc_find_index8 dst=sbuf:i32[0:8]+0[[1,8]] data=sbuf:f32[0:4]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
      "data has 4 partitions but dst has 8"},
     {"scalar_tensor_tensor operand1 shaped like data", "vector",
-     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] operand1=sbuf:f32[0:8]+128[[1,16]] op0=subtract imm0=1.0 op1=multiply",
-     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] operand1=sbuf:f32[0:8]+128[[1,8]] op0=subtract imm0=1.0 op1=multiply",
+     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] "
+     "operand1=sbuf:f32[0:8]+128[[1,16]] op0=subtract imm0=1.0 op1=multiply",
+     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] operand1=sbuf:f32[0:8]+128[[1,8]] "
+     "op0=subtract imm0=1.0 op1=multiply",
      "operand1 is [8 | 8] but dst is [8 | 16]"},
     {"scalar_tensor_tensor not both in PSUM", "vector",
-     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=psum:f32[0:8]+0[[1,16]] operand1=sbuf:f32[0:8]+128[[1,16]] op0=add op1=add",
-     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=psum:f32[0:8]+0[[1,16]] operand1=psum:f32[0:8]+64[[1,16]] op0=add op1=add",
+     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=psum:f32[0:8]+0[[1,16]] operand1=sbuf:f32[0:8]+128[[1,16]] "
+     "op0=add op1=add",
+     "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=psum:f32[0:8]+0[[1,16]] operand1=psum:f32[0:8]+64[[1,16]] "
+     "op0=add op1=add",
      "cannot both be in PSUM"},
     {"reciprocal keeps the shape", "vector", "reciprocal dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,16]]",
      "reciprocal dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:4]+64[[1,16]]", "src is [4 | 16] but dst is [8 | 16]"},
@@ -170,8 +185,10 @@ const Rule rules[] = {
      "tensor_partition_reduce dst=sbuf:f32[0:1]+0[[1,16]] data=sbuf:f32[0:64]+64[[1,16]] op=multiply",
      "op: multiply is not a partition reduction"},
     {"match_replace8 keeps data's shape", "vector",
-     "nc_match_replace8 dst=sbuf:f32[0:8]+0[[1,100]] data=sbuf:f32[0:8]+512[[1,100]] vals=sbuf:f32[0:8]+1024[[1,8]] imm=0.0",
-     "nc_match_replace8 dst=sbuf:f32[0:8]+0[[1,99]] data=sbuf:f32[0:8]+512[[1,100]] vals=sbuf:f32[0:8]+1024[[1,8]] imm=0.0",
+     "nc_match_replace8 dst=sbuf:f32[0:8]+0[[1,100]] data=sbuf:f32[0:8]+512[[1,100]] vals=sbuf:f32[0:8]+1024[[1,8]] "
+     "imm=0.0",
+     "nc_match_replace8 dst=sbuf:f32[0:8]+0[[1,99]] data=sbuf:f32[0:8]+512[[1,100]] vals=sbuf:f32[0:8]+1024[[1,8]] "
+     "imm=0.0",
      "dst is [8 | 99] but data is [8 | 100]"},
     {"sequence_bounds on one partition", "gpsimd",
      "sequence_bounds dst=sbuf:f32[0:1]+0[[1,18]] segment_ids=sbuf:f32[0:1]+128[[1,9]]",
@@ -182,27 +199,35 @@ const Rule rules[] = {
      "dropout dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,16]] prob=sbuf:f32[0:8]+128[[1,2]]",
      "prob must have 1 elements per partition"},
     {"local_gather on 16-partition groups", "gpsimd",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] num_elem_per_idx=1 num_valid_indices=8",
-     "local_gather dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,100]] index=sbuf:i32[0:8]+512[[1,1]] num_elem_per_idx=1 num_valid_indices=8",
+     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "num_elem_per_idx=1 num_valid_indices=8",
+     "local_gather dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,100]] index=sbuf:i32[0:8]+512[[1,1]] "
+     "num_elem_per_idx=1 num_valid_indices=8",
      "a multiple of 16 partitions"},
     {"local_gather element counts", "gpsimd",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] num_elem_per_idx=2 num_valid_indices=8",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] num_elem_per_idx=3 num_valid_indices=8",
+     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "num_elem_per_idx=2 num_valid_indices=8",
+     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "num_elem_per_idx=3 num_valid_indices=8",
      "num_elem_per_idx must be 1, 2, 4, 8, 16 or 32"},
     {"dynamic copy offset is one SBUF integer", "vector",
-     "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] offset=sbuf:i32[0:1]+512[[1,1]]",
-     "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] offset=sbuf:f32[0:1]+512[[1,1]]",
+     "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] "
+     "offset=sbuf:i32[0:1]+512[[1,1]]",
+     "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] "
+     "offset=sbuf:f32[0:1]+512[[1,1]]",
      "offset must be one integer element in SBUF"},
     {"dynamic copy window fits the region", "scalar",
-     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,16]] offset=sbuf:i32[0:1]+1024[[1,1]]",
-     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,10]] src=sbuf:f32[0:8]+512[[1,16]] offset=sbuf:i32[0:1]+1024[[1,1]]",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,16]] "
+     "offset=sbuf:i32[0:1]+1024[[1,1]]",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,10]] src=sbuf:f32[0:8]+512[[1,16]] "
+     "offset=sbuf:i32[0:1]+1024[[1,1]]",
      "is smaller than the 16 elements copied"},
     {"DMA element counts agree", "dma3", "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,8]]",
      "dma_copy dst=sbuf:f32[0:8]+0[[1,8]] src=hbm:f32+0[[8,8],[1,7]]", "dst has 64 elements but src has 56"},
     {"semaphores exist", "scalar", "sem_signal sem=255 value=1", "sem_signal sem=256 value=1",
      "semaphore 256 does not exist"},
-    {"DMA queues exist", "dma15", "sem_signal sem=1 value=1", "sem_signal sem=1 value=1\n.stream dma16\nsem_signal sem=1 value=1",
-     "DMA queue 16 does not exist"},
+    {"DMA queues exist", "dma15", "sem_signal sem=1 value=1",
+     "sem_signal sem=1 value=1\n.stream dma16\nsem_signal sem=1 value=1", "DMA queue 16 does not exist"},
 };
 
 } // namespace
@@ -223,13 +248,15 @@ TEST_CASE("program-level rules") {
     REQUIRE(p);
     std::string all;
     for (auto &e : find_verifier_errors(*p, *find_target("trn2"))) all += e + "\n";
-    if (*expect) CHECK_MESSAGE(all.find(expect) != std::string::npos, all);
-    else CHECK(all == "");
+    if (*expect)
+      CHECK_MESSAGE(all.find(expect) != std::string::npos, all);
+    else
+      CHECK(all == "");
   };
   check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "");
   check(".hbm_size 500\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @256 output\n", "lie outside HBM");
   check(".hbm_size 512\n.tensor x f32[8,8] @0 input\n.tensor y f32[8,8] @128 output\n", "overlaps tensor 'x'");
-  check(".hbm_size 12884901888\n", "");  // the HBM of one trn2 NeuronCore
+  check(".hbm_size 12884901888\n", ""); // the HBM of one trn2 NeuronCore
   check(".hbm_size 12884901889\n", "program: needs 12884901889 bytes of HBM (.hbm_size), more than the 12 GiB");
   auto p = parse_assembly(".kernel v\n.target trn1\n", "v.s");
   REQUIRE(p);
@@ -246,8 +273,8 @@ TEST_CASE("an access pattern claiming more dims than it holds is reported, never
   REQUIRE(p);
   Instruction &inst = p->streams[0].insts[0];
   REQUIRE(find_verifier_errors(*p, *find_target("trn2")).empty());
-  inst.ap[ap::dma_copy::src].num_dims = 7;  // beyond kMaxHbmDims
-  inst.ap[ap::dma_copy::dst].num_dims = 5;  // beyond kMaxFreeDims, within the array
+  inst.ap[ap::dma_copy::src].num_dims = 7; // beyond kMaxHbmDims
+  inst.ap[ap::dma_copy::dst].num_dims = 5; // beyond kMaxFreeDims, within the array
   std::string all;
   for (auto &e : find_verifier_errors(*p, *find_target("trn2"))) all += e + "\n";
   CHECK_MESSAGE(all.find("src has 7 dims (at most 5)") != std::string::npos, all);
