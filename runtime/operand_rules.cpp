@@ -70,12 +70,25 @@ std::optional<OperandProblem> scan_rules(const Shapes &s) {
   return std::nullopt;
 }
 
+// `b` shaped like `a`: the same partitions and elements per partition.
 std::optional<OperandProblem> same_shape(Opcode op, const Shapes &s, unsigned a, unsigned b) {
   if (!s[a].present || !s[b].present) return std::nullopt;
-  if (s[a].partitions == s[b].partitions && s[a].free_elements == s[b].free_elements) return std::nullopt;
   const OpInfo &info = op_info(op);
-  return problem(
-      b, fmt::format("{} is {} but {} is {}", info.aps[b].name, shape_str(s[b]), info.aps[a].name, shape_str(s[a])));
+  if (s[a].partitions != s[b].partitions)
+    return problem(b, fmt::format("{} has {} partitions but {} has {}", info.aps[b].name, s[b].partitions,
+                                  info.aps[a].name, s[a].partitions));
+  if (s[a].free_elements != s[b].free_elements)
+    return problem(b, fmt::format("{} has {} elements per partition but {} has {}", info.aps[b].name,
+                                  s[b].free_elements, info.aps[a].name, s[a].free_elements));
+  return std::nullopt;
+}
+
+// `x`, when given, is a per-partition scalar over `ref`'s partitions.
+std::optional<OperandProblem> scalar_of(Opcode op, const Shapes &s, unsigned ref, unsigned x) {
+  if (!s[x].present) return std::nullopt;
+  if (s[x].partitions == s[ref].partitions && s[x].free_elements == 1) return std::nullopt;
+  return problem(x, fmt::format("{} must be one element per partition over {} partitions (it is {} x {})",
+                                op_info(op).aps[x].name, s[ref].partitions, s[x].partitions, s[x].free_elements));
 }
 
 std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
@@ -102,7 +115,16 @@ bool has_operand_rules(Opcode op) {
   case Opcode::local_gather:
   case Opcode::tensor_copy_dynamic_src:
   case Opcode::tensor_copy_dynamic_dst:
-  case Opcode::range_select: return true;
+  case Opcode::range_select:
+  // The older element-wise instructions, moved here from sema_isa.cpp,
+  // verifier.cpp and validate.cpp.
+  case Opcode::tensor_copy:
+  case Opcode::tensor_tensor:
+  case Opcode::tensor_scalar:
+  case Opcode::tensor_scalar_reduce:
+  case Opcode::activation:
+  case Opcode::affine_select:
+  case Opcode::select: return true;
   default: return false;
   }
 }
@@ -262,6 +284,44 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
         s[offset].mem != Memory::sbuf)
       return problem(offset, "offset must be one integer element in SBUF ([1 | 1] i32 or u8)");
     return std::nullopt;
+  }
+  case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);
+  case Opcode::tensor_tensor:
+    TRY(same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src0));
+    return same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src1);
+  case Opcode::tensor_scalar: {
+    using F = ap::tensor_scalar;
+    TRY(same_shape(op, s, F::dst, F::src));
+    TRY(scalar_of(op, s, F::src, F::scalar0));
+    TRY(scalar_of(op, s, F::src, F::scalar1));
+    if (s[F::scalar1].present && AluOp(attrs[attr::tensor_scalar::op1].i) == AluOp::bypass)
+      return problem(F::scalar1, "scalar1 is given but op1 is bypass");
+    return std::nullopt;
+  }
+  case Opcode::tensor_scalar_reduce: {
+    using F = ap::tensor_scalar_reduce;
+    TRY(same_shape(op, s, F::dst, F::src));
+    TRY(scalar_of(op, s, F::src, F::scalar0));
+    return scalar_of(op, s, F::src, F::reduce_dst);
+  }
+  case Opcode::activation: {
+    using F = ap::activation;
+    TRY(same_shape(op, s, F::dst, F::src));
+    TRY(scalar_of(op, s, F::src, F::bias));
+    return scalar_of(op, s, F::src, F::reduce_dst);
+  }
+  case Opcode::affine_select: return same_shape(op, s, ap::affine_select::dst, ap::affine_select::src);
+  case Opcode::select: {
+    using F = ap::select;
+    TRY(same_shape(op, s, F::dst, F::predicate));
+    TRY(same_shape(op, s, F::dst, F::on_true));
+    // on_false: a tile shaped like dst, or one value per partition.
+    if (s[F::on_false].present && s[F::on_false].free_elements != 1) {
+      auto p = same_shape(op, s, F::dst, F::on_false);
+      if (p) p->message = "on_false must be shaped like dst or be one value per partition: " + p->message;
+      return p;
+    }
+    return scalar_of(op, s, F::dst, F::on_false);
   }
   case Opcode::range_select: {
     using F = ap::range_select;

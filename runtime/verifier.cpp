@@ -197,9 +197,10 @@ private:
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
+    if (!ok) return; // the operand rules assume well-formed operands
     if (auto problem = check_operand_rules(inst, &target)) { // runtime/operand_rules.h
       report(problem->message);
-      ok = false;
+      return;
     }
     if (ok) check_shapes(engine, inst);
   }
@@ -287,29 +288,13 @@ private:
       }
       break;
     }
-    case Opcode::tensor_copy: same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src); break;
-    case Opcode::tensor_tensor: {
-      using F = ap::tensor_tensor;
-      same_shape(inst, F::dst, F::src0);
-      same_shape(inst, F::dst, F::src1);
-      break;
-    }
-    case Opcode::tensor_scalar: {
-      using F = ap::tensor_scalar;
-      same_shape(inst, F::dst, F::src);
-      per_partition_scalar(inst, F::scalar0, F::src);
-      per_partition_scalar(inst, F::scalar1, F::src);
-      if (inst.ap[F::scalar1].present() && inst.get_alu(attr::tensor_scalar::op1) == AluOp::bypass)
-        report("scalar1 is given but op1 is bypass");
-      break;
-    }
-    case Opcode::tensor_scalar_reduce: {
-      using F = ap::tensor_scalar_reduce;
-      same_shape(inst, F::dst, F::src);
-      per_partition_scalar(inst, F::scalar0, F::src);
-      per_partition_scalar(inst, F::reduce_dst, F::src);
-      break;
-    }
+    case Opcode::tensor_copy: // runtime/operand_rules.cpp (checked in check())
+    case Opcode::tensor_tensor:
+    case Opcode::tensor_scalar:
+    case Opcode::tensor_scalar_reduce:
+    case Opcode::activation:
+    case Opcode::affine_select:
+    case Opcode::select: break;
     case Opcode::tensor_reduce: {
       using F = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
@@ -324,28 +309,6 @@ private:
       if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
         report(fmt::format("dst must be [{} | {}] after the reduction, it is [{} | {}]", s.num_partitions, kept,
                            d.num_partitions, d.free_elements()));
-      break;
-    }
-    case Opcode::activation: {
-      using F = ap::activation;
-      same_shape(inst, F::dst, F::src);
-      per_partition_scalar(inst, F::bias, F::src);
-      per_partition_scalar(inst, F::reduce_dst, F::src);
-      break;
-    }
-    case Opcode::affine_select: {
-      same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
-      break;
-    }
-    case Opcode::select: {
-      using F = ap::select;
-      same_shape(inst, F::dst, F::predicate);
-      same_shape(inst, F::dst, F::on_true);
-      const AccessPattern &f = inst.ap[F::on_false];
-      if (f.present() && f.free_elements() != 1)
-        same_shape(inst, F::dst, F::on_false);
-      else
-        per_partition_scalar(inst, F::on_false, F::dst);
       break;
     }
     case Opcode::iota:

@@ -141,26 +141,13 @@ struct Checker {
                                 s.num_partitions, d.num_partitions, d.free_elements()));
       return llvm::Error::success();
     }
-    case Opcode::tensor_copy: return same_shape(inst, ap::tensor_copy::dst, ap::tensor_copy::src);
-    case Opcode::tensor_tensor: {
-      using f = ap::tensor_tensor;
-      if (auto e = same_shape(inst, f::dst, f::src0)) return e;
-      return same_shape(inst, f::dst, f::src1);
-    }
-    case Opcode::tensor_scalar: {
-      using f = ap::tensor_scalar;
-      if (auto e = same_shape(inst, f::dst, f::src)) return e;
-      unsigned rows = inst.ap[f::src].num_partitions;
-      if (auto e = per_partition(inst, f::scalar0, rows)) return e;
-      return per_partition(inst, f::scalar1, rows);
-    }
-    case Opcode::tensor_scalar_reduce: {
-      using f = ap::tensor_scalar_reduce;
-      if (auto e = same_shape(inst, f::dst, f::src)) return e;
-      unsigned rows = inst.ap[f::src].num_partitions;
-      if (auto e = per_partition(inst, f::scalar0, rows)) return e;
-      return per_partition(inst, f::reduce_dst, rows);
-    }
+    case Opcode::tensor_copy: // runtime/operand_rules.cpp (checked in check_inst)
+    case Opcode::tensor_tensor:
+    case Opcode::tensor_scalar:
+    case Opcode::tensor_scalar_reduce:
+    case Opcode::activation:
+    case Opcode::affine_select:
+    case Opcode::select: return llvm::Error::success();
     case Opcode::tensor_reduce: {
       using f = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
@@ -175,22 +162,6 @@ struct Checker {
                                 "[{}|{}]",
                                 s.num_partitions, kept, d.num_partitions, d.free_elements()));
       return llvm::Error::success();
-    }
-    case Opcode::activation: {
-      using f = ap::activation;
-      if (auto e = same_shape(inst, f::dst, f::src)) return e;
-      unsigned rows = inst.ap[f::src].num_partitions;
-      if (auto e = per_partition(inst, f::bias, rows)) return e;
-      return per_partition(inst, f::reduce_dst, rows);
-    }
-    case Opcode::affine_select: return same_shape(inst, ap::affine_select::dst, ap::affine_select::src);
-    case Opcode::select: {
-      using f = ap::select;
-      if (auto e = same_shape(inst, f::dst, f::predicate)) return e;
-      if (auto e = same_shape(inst, f::dst, f::on_true)) return e;
-      const AccessPattern &of = inst.ap[f::on_false];
-      if (of.present() && of.free_elements() != 1) return same_shape(inst, f::dst, f::on_false);
-      return per_partition(inst, f::on_false, inst.ap[f::dst].num_partitions);
     }
     case Opcode::tensor_tensor_scan: // runtime/operand_rules.cpp (checked in check_inst)
     case Opcode::bn_stats:

@@ -289,10 +289,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   };
   // Infer dst when it is missing.
   if (!op.aps[0] && !new_dst && has_operand_rules(*opc)) {
-    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs);
-    Type t{Memory::sbuf, d->dtype, {d->partitions, d->free_elements}};
-    if (dtype) t.dtype = *dtype;
-    new_dst = t;
+    if (std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs)) {
+      Type t{Memory::sbuf, d->dtype, {d->partitions, d->free_elements}};
+      if (dtype) t.dtype = *dtype;
+      new_dst = t;
+    }
   }
   if (!op.aps[0] && !new_dst) {
     ValueId src = field("src") ? field("src") : field("src0");

@@ -90,7 +90,7 @@ const Rule rules[] = {
     {"elementwise shapes agree", "vector",
      "tensor_tensor dst=sbuf:f32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:f32[0:8]+128[[8,1],[1,8]] op=add",
      "tensor_tensor dst=sbuf:f32[0:8]+0[[1,8]] src0=sbuf:f32[0:8]+64[[1,8]] src1=sbuf:f32[0:8]+128[[1,7]] op=add",
-     "but src1 has 7"},
+     "src1 has 7 elements per partition but dst has 8"},
     {"bitwise ops need integers", "vector",
      "tensor_tensor dst=sbuf:i32[0:8]+0[[1,8]] src0=sbuf:i32[0:8]+64[[1,8]] src1=sbuf:i32[0:8]+128[[1,8]] "
      "op=bitwise_and",
@@ -167,7 +167,7 @@ const Rule rules[] = {
      "operand1=sbuf:f32[0:8]+128[[1,16]] op0=subtract imm0=1.0 op1=multiply",
      "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] operand1=sbuf:f32[0:8]+128[[1,8]] "
      "op0=subtract imm0=1.0 op1=multiply",
-     "operand1 is [8 | 8] but dst is [8 | 16]"},
+     "operand1 has 8 elements per partition but dst has 16"},
     {"scalar_tensor_tensor not both in PSUM", "vector",
      "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=psum:f32[0:8]+0[[1,16]] operand1=sbuf:f32[0:8]+128[[1,16]] "
      "op0=add op1=add",
@@ -175,7 +175,7 @@ const Rule rules[] = {
      "op0=add op1=add",
      "cannot both be in PSUM"},
     {"reciprocal keeps the shape", "vector", "reciprocal dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,16]]",
-     "reciprocal dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:4]+64[[1,16]]", "src is [4 | 16] but dst is [8 | 16]"},
+     "reciprocal dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:4]+64[[1,16]]", "src has 4 partitions but dst has 8"},
     {"partition reduce into one partition", "gpsimd",
      "tensor_partition_reduce dst=sbuf:f32[0:1]+0[[1,16]] data=sbuf:f32[0:64]+64[[1,16]] op=add",
      "tensor_partition_reduce dst=sbuf:f32[0:2]+0[[1,16]] data=sbuf:f32[0:64]+64[[1,16]] op=add",
@@ -189,7 +189,7 @@ const Rule rules[] = {
      "imm=0.0",
      "nc_match_replace8 dst=sbuf:f32[0:8]+0[[1,99]] data=sbuf:f32[0:8]+512[[1,100]] vals=sbuf:f32[0:8]+1024[[1,8]] "
      "imm=0.0",
-     "dst is [8 | 99] but data is [8 | 100]"},
+     "dst has 99 elements per partition but data has 100"},
     {"sequence_bounds on one partition", "gpsimd",
      "sequence_bounds dst=sbuf:f32[0:1]+0[[1,18]] segment_ids=sbuf:f32[0:1]+128[[1,9]]",
      "sequence_bounds dst=sbuf:f32[0:1]+0[[1,9]] segment_ids=sbuf:f32[0:1]+128[[1,9]]",

@@ -35,7 +35,7 @@
 # CHECK-NEXT: stream vector, #0 (tensor_copy): dst starts at partition 16: a compute-engine access of 4 partitions must start at 0, 32, 64 or 96
 # CHECK-NEXT: stream vector, #1 (tensor_copy): dst bytes [229370, 229402) per partition lie outside sbuf (229376 bytes per partition)
 # CHECK-NEXT: stream vector, #2 (tensor_copy): src is in HBM; only DMA queues access HBM
-# CHECK-NEXT: stream vector, #3 (tensor_tensor): dst has 4 partitions but src1 has 8
+# CHECK-NEXT: stream vector, #3 (tensor_tensor): src1 has 8 partitions but dst has 4
 # CHECK-NEXT: stream vector, #4 (tensor_tensor): op: bitwise_and needs integer dtypes, but dst is f32
 # CHECK-NEXT: stream vector, #5 (tensor_reduce): dst must be [4 | 4] after the reduction, it is [4 | 2]
 # CHECK-NEXT: stream vector, #6 (tensor_reduce): dst must be [4 | 1] after the reduction, it is [4 | 2]
