@@ -197,7 +197,7 @@ private:
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
-    if (!ok) return; // the operand rules assume well-formed operands
+    if (!ok) return;                                         // the operand rules assume well-formed operands
     if (auto problem = check_operand_rules(inst, &target)) { // runtime/operand_rules.h
       report(problem->message);
       return;

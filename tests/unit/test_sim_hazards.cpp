@@ -194,7 +194,8 @@ TEST_CASE("unsafe programs are refused with a message, never executed") {
   CHECK(
       contains(one(kDma0, dma(sb(Dtype::f32, 0, 1, 0, 2), hbm_ap(Dtype::f32, 0, {{INT64_MAX / 2, 2}}))), "overflows"));
   // Shape mismatches.
-  CHECK(contains(one(kVector, copy_sb(sb(Dtype::f32, 0, 2, 0, 8), sb(Dtype::f32, 0, 2, 64, 4))), "src has 4 elements per partition but dst has 8"));
+  CHECK(contains(one(kVector, copy_sb(sb(Dtype::f32, 0, 2, 0, 8), sb(Dtype::f32, 0, 2, 64, 4))),
+                 "src has 4 elements per partition but dst has 8"));
   Instruction mm = Instruction::make(Opcode::nc_matmul);
   mm.ap[ap::nc_matmul::dst] = ps(Dtype::f32, 0, 4, 0, 8);
   mm.ap[ap::nc_matmul::stationary] = sb(Dtype::f32, 0, 16, 0, 4);
