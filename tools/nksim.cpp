@@ -8,7 +8,7 @@
 // A .tile source is compiled in-process (the same pipeline as nkc compile).
 // The work is in simulator/session.h (load/bind/run/read), oracle/ (the
 // reference and comparison) and compiler/pipeline.h; this file parses flags
-// and reports. Exit status: 0 success; 1 when --check finds a mismatch;
+// and reports. Exit status: 0 success; 1 when --check or --expect finds a mismatch;
 // 2 with an `error:` message on bad input, deadlock or race. Output files
 // (--output, --trace, --stats-json) are staged and moved into place only
 // when the run ends with 0 or 1: an error leaves none behind.
@@ -396,7 +396,7 @@ int main(int argc, char **argv) {
           "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
           "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
           "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n\n"
-          "Exit status: 0 success; 1 --check found a mismatch; 2 any error: bad flags,\n"
+          "Exit status: 0 success; 1 --check or --expect found a mismatch; 2 any error: bad flags,\n"
           "unreadable or invalid input, a compile error, a race, a deadlock, a refused\n"
           "output path (an input of the run, a directory, a repeat), out of host\n"
           "memory. Output files are written only when the run ends with 0 or 1.\n",
