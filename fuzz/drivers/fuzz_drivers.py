@@ -148,7 +148,7 @@ def random_command(rng, files, sandbox, bins):
                 argv.append(rng.choice(["--print-after=legalize", "--print-before-all", "--time-passes",
                                         "--schedule=in-order", "--list-passes", "--print-after=nope"]))
             elif kind == 5:
-                argv.append(rng.choice(["--bogus", "-", "--", "-o"]))
+                argv.append(rng.choice(["--bogus", "-", "--"]))  # a bare -o would take the next path undeclared
             else:
                 argv.append(choose_input(rng, files, sandbox))
     elif tool == "nksim":
