@@ -288,13 +288,6 @@ private:
       }
       break;
     }
-    case Opcode::tensor_copy: // runtime/operand_rules.cpp (checked in check())
-    case Opcode::tensor_tensor:
-    case Opcode::tensor_scalar:
-    case Opcode::tensor_scalar_reduce:
-    case Opcode::activation:
-    case Opcode::affine_select:
-    case Opcode::select: break;
     case Opcode::tensor_reduce: {
       using F = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
@@ -313,21 +306,7 @@ private:
     }
     case Opcode::iota:
     case Opcode::memset: break;
-    case Opcode::tensor_tensor_scan: // runtime/operand_rules.cpp (checked in check())
-    case Opcode::bn_stats:
-    case Opcode::bn_aggr:
-    case Opcode::max8:
-    case Opcode::nc_find_index8:
-    case Opcode::scalar_tensor_tensor:
-    case Opcode::reciprocal:
-    case Opcode::tensor_partition_reduce:
-    case Opcode::nc_match_replace8:
-    case Opcode::sequence_bounds:
-    case Opcode::dropout:
-    case Opcode::local_gather:
-    case Opcode::tensor_copy_dynamic_src:
-    case Opcode::tensor_copy_dynamic_dst:
-    case Opcode::range_select: break;
+    default: break; // has_operand_rules(): runtime/operand_rules.cpp, checked in check()
     case Opcode::sem_signal:
     case Opcode::sem_wait:
       if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");

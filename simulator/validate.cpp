@@ -141,13 +141,7 @@ struct Checker {
                                 s.num_partitions, d.num_partitions, d.free_elements()));
       return llvm::Error::success();
     }
-    case Opcode::tensor_copy: // runtime/operand_rules.cpp (checked in check_inst)
-    case Opcode::tensor_tensor:
-    case Opcode::tensor_scalar:
-    case Opcode::tensor_scalar_reduce:
-    case Opcode::activation:
-    case Opcode::affine_select:
-    case Opcode::select: return llvm::Error::success();
+    default: return llvm::Error::success(); // has_operand_rules(): checked in check_inst
     case Opcode::tensor_reduce: {
       using f = ap::tensor_reduce;
       const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
@@ -163,21 +157,6 @@ struct Checker {
                                 s.num_partitions, kept, d.num_partitions, d.free_elements()));
       return llvm::Error::success();
     }
-    case Opcode::tensor_tensor_scan: // runtime/operand_rules.cpp (checked in check_inst)
-    case Opcode::bn_stats:
-    case Opcode::bn_aggr:
-    case Opcode::max8:
-    case Opcode::nc_find_index8:
-    case Opcode::scalar_tensor_tensor:
-    case Opcode::reciprocal:
-    case Opcode::tensor_partition_reduce:
-    case Opcode::nc_match_replace8:
-    case Opcode::sequence_bounds:
-    case Opcode::dropout:
-    case Opcode::local_gather:
-    case Opcode::tensor_copy_dynamic_src:
-    case Opcode::tensor_copy_dynamic_dst:
-    case Opcode::range_select:
     case Opcode::iota:
     case Opcode::memset:
     case Opcode::sem_signal:
