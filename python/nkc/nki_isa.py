@@ -1,0 +1,494 @@
+"""nki.isa, as nkc.nki_sim traces it: each call is one `isa.*` op of the
+.tile language, i.e. one instruction of runtime/isa.def.
+
+Both NKI call styles are accepted: the older one that returns a new tile
+(`t = nisa.nc_matmul(stationary, moving)`, neuronxcc.nki) and NKI 0.6's,
+which writes a destination given first (`nisa.nc_matmul(dst, stationary,
+moving)`). A call is the 0.6 style when `dst=` is given or its first
+positional argument is a tile and the 0.6 signature binds. Field mapping and
+what differs: docs/nki.md.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import nki_sim as _s
+from .nki_sim import IndexExpr, Predicate, Tensor
+
+
+class engine:
+    unknown = "unknown"
+    tensor = "tensor"
+    vector = "vector"
+    scalar = "scalar"
+    gpsimd = "gpsimd"
+    activation = "scalar"
+    pool = "gpsimd"
+
+
+tensor_engine, vector_engine, scalar_engine, gpsimd_engine, unknown_engine = (
+    engine.tensor, engine.vector, engine.scalar, engine.gpsimd, engine.unknown)
+
+
+class reduce_cmd:
+    idle, reset, reduce, reset_reduce = "idle", "reset", "reduce", "reset_reduce"
+
+
+class nc_version:
+    gen2, gen3 = "gen2", "gen3"
+
+
+def get_nc_version():
+    return nc_version.gen3
+
+
+_ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
+        "true_divide": "divide", "maximum": "max", "max": "max", "minimum": "min", "min": "min",
+        "power": "pow", "pow": "pow", "abs_max": "abs_max", "bitwise_and": "bitwise_and",
+        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "equal": "is_equal", "not_equal": "not_equal",
+        "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
+_ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
+        "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
+        "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity"}
+_CMP = {">=": "is_ge", ">": "is_gt", "<=": "is_le", "<": "is_lt", "==": "is_equal", "!=": "not_equal"}
+
+
+def _op_name(op: Any, table: Dict[str, str], what: str) -> str:
+    name = op if isinstance(op, str) else getattr(op, "__name__", None)
+    if name is None or name not in table:
+        _s._unsupported(f"{what}={getattr(op, '__name__', op)!r}",
+                        f"nkc's ISA table has {', '.join(sorted(set(table)))}")
+    return table[name]
+
+
+def _engine(e: Any) -> str:
+    if e is None or e == engine.unknown:
+        return ""
+    name = getattr(e, "name", e)
+    if name not in ("tensor", "vector", "scalar", "gpsimd"):
+        _s._fail(f"engine={e!r} is not one of nisa.engine.tensor / vector / scalar / gpsimd")
+    return f", engine={name}"
+
+
+def _dst_style(new_sig, args, kwargs) -> bool:
+    if "dst" in kwargs:
+        return True
+    if not args or not isinstance(args[0], Tensor):
+        return False
+    try:
+        new_sig.bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
+def _call(old, new, args, kwargs, name: str):
+    """Binds a call to the old (returns a tile) or 0.6 (dst first) signature."""
+    new_sig = inspect.signature(new)
+    use_new = _dst_style(new_sig, args, kwargs)
+    sig = new_sig if use_new else inspect.signature(old)
+    try:
+        b = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        _s._fail(f"nisa.{name}: {e}")
+    b.apply_defaults()
+    return use_new, b.arguments
+
+
+def _tile(x: Any, what: str) -> Tensor:
+    return _s._need(x, what)
+
+
+def _finish(name: str, fields: List[str], dst: Optional[Tensor], shape, dtype: str, memory: str,
+            dst_type: bool = False) -> Optional[Tensor]:
+    """Emits `isa.NAME(fields)`: into dst (0.6 style) or as a new tile."""
+    call = f"nisa.{name}"
+    if dst is not None:
+        if dst.memory == "hbm":
+            _s._fail(f"{call}: dst is an HBM tensor; compute engines write SBUF or PSUM")
+        _s._make_mutable(dst, call)
+        _s._trace().emit(f"isa.{name}(dst={dst.text()}, {', '.join(fields)})", call)
+        return dst
+    if dst_type:
+        free = ", ".join(str(n) for n in shape[1:])
+        fields = [f"dst={memory} {dtype}[{shape[0]}{' | ' + free if free else ''}]"] + fields
+    return _s._new_tile(f"isa.{name}({', '.join(fields)})", shape, dtype, memory, call)
+
+
+def _dtype_field(dtype: Any, natural: str) -> Tuple[List[str], str]:
+    if dtype is None:
+        return [], natural
+    d = _s._dtype(dtype)
+    return ([f"dtype={d}"] if d != natural else []), d
+
+
+def _scalar(x: Any, what: str, imm: str, ap: str) -> str:
+    if isinstance(x, Tensor):
+        return f"{ap}={_tile(x, what).text()}"
+    if _s._is_num(x):
+        return f"{imm}={_s._fmt_num(x)}"
+    _s._fail(f"{what} must be a number or a [P, 1] tile, not {type(x).__name__}")
+
+
+def _mask(mask):
+    if mask is not None:
+        _s._unsupported("mask= on nki.isa calls", "index the operands instead")
+
+
+# ---- Tensor engine ---------------------------------------------------------------
+
+def nc_matmul(*args, **kwargs):
+    def old(stationary, moving, is_stationary_onezero=False, is_moving_onezero=False, is_transpose=False,
+            tile_position=(), tile_size=(), mask=None, **kw): ...
+
+    def new(dst, stationary, moving, is_stationary_onezero=False, is_moving_onezero=False, is_transpose=False,
+            accumulate=None, tile_position=(), tile_size=(), perf_mode=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "nc_matmul")
+    _mask(a.get("mask"))
+    if a.get("tile_position") or a.get("tile_size"):
+        _s._unsupported("nisa.nc_matmul tile_position / tile_size (PE tiling)")
+    st, mv = _tile(a["stationary"], "stationary"), _tile(a["moving"], "moving")
+    fields = [f"stationary={st.text()}", f"moving={mv.text()}"]
+    shape = (st.shape[1] if len(st.shape) > 1 else 1, mv.shape[1] if len(mv.shape) > 1 else 1)
+    if not use_new:
+        return _finish("nc_matmul", fields, None, shape, "f32", "psum")
+    dst = _tile(a["dst"], "dst")
+    acc = a["accumulate"]
+    tr = _s._trace()
+    key = dst.text()
+    if acc is None:  # NKI 0.6: the first matmul into a PSUM location overwrites, later ones accumulate
+        acc = key in tr.matmul_written
+    tr.matmul_written.add(key)
+    if acc:
+        fields.append("accumulate=true")
+    return _finish("nc_matmul", fields, dst, shape, "f32", "psum")
+
+
+def nc_transpose(*args, **kwargs):
+    def old(data, mask=None, dtype=None, engine=None, **kw): ...
+    def new(dst, data, engine=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "nc_transpose")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    eng = a.get("engine")
+    fields = [f"src={t.text()}"]
+    e = _engine(eng)
+    if e:
+        fields.append(e[2:])
+    shape = (t.shape[1] if len(t.shape) > 1 else 1, t.shape[0])
+    mem = "sbuf" if e == ", engine=vector" else "psum"
+    res = _finish("nc_transpose", fields, _tile(a["dst"], "dst") if use_new else None, shape, t.tile_dtype, mem)
+    if not use_new and a.get("dtype") is not None and _s._dtype(a["dtype"]) != t.tile_dtype:
+        return _s._unary("copy", res, a["dtype"])
+    return res
+
+
+# ---- Scalar engine ----------------------------------------------------------------
+
+def activation(*args, **kwargs):
+    def old(op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=None, reduce_cmd=None, mask=None,
+            dtype=None, **kw): ...
+
+    def new(dst, op, data, bias=None, scale=1.0, reduce_op=None, reduce_res=None, reduce_cmd=None,
+            name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "activation")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    fields = [f"src={t.text()}", f"func={_op_name(a['op'], _ACT, 'op')}"]
+    bias = a["bias"]
+    if isinstance(bias, Tensor):
+        fields.append(f"bias={_tile(bias, 'bias').text()}")
+    elif _s._is_num(bias) and bias != 0:
+        b = _s._new_tile(f"full(sbuf f32[{t.shape[0]} | 1], {_s._fmt_num(bias)})", (t.shape[0], 1), "f32",
+                         "sbuf", "nisa.activation")
+        fields.append(f"bias={b.text()}")
+    elif bias is not None and not _s._is_num(bias):
+        _s._fail("nisa.activation: bias must be a [P, 1] tile or a number")
+    scale = a["scale"]
+    if isinstance(scale, Tensor):
+        _s._unsupported("nisa.activation with a tile scale", "nkc's activation takes a constant scale")
+    if scale != 1.0:
+        fields.append(f"scale={_s._fmt_num(scale)}")
+    if a["reduce_op"] is not None or a["reduce_res"] is not None:
+        if a["reduce_res"] is None or _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":
+            _s._unsupported("nisa.activation reductions other than reduce_op=nl.add into reduce_res")
+        if a["reduce_cmd"] not in (None, reduce_cmd.idle, reduce_cmd.reset_reduce, "idle", "reset_reduce"):
+            _s._unsupported(f"nisa.activation reduce_cmd={a['reduce_cmd']!r}")
+        r = _tile(a["reduce_res"], "reduce_res")
+        _s._make_mutable(r, "nisa.activation reduce_res")
+        fields.append(f"reduce_dst={r.text()}")
+    if use_new:
+        return _finish("activation", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
+    return _finish("activation", fields + extra, None, t.shape, d, "sbuf")
+
+
+def activation_reduce(*args, **kwargs):
+    def old(op, data, reduce_op, reduce_res, bias=None, scale=1.0, mask=None, dtype=None, **kw): ...
+    def new(dst, op, data, reduce_op, reduce_res, bias=None, scale=1.0, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "activation_reduce")
+    a = dict(a)
+    a.pop("kw", None)
+    a.pop("name", None)
+    return activation(**a)
+
+
+# ---- Vector / GpSimd engines ---------------------------------------------------------
+
+def tensor_tensor(*args, **kwargs):
+    def old(data1, data2, op, mask=None, dtype=None, engine=None, **kw): ...
+    def new(dst, data1, data2, op, engine=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_tensor")
+    _mask(a.get("mask"))
+    x, y = _tile(a["data1"], "data1"), _tile(a["data2"], "data2")
+    fields = [f"src0={x.text()}", f"src1={y.text()}", f"op={_op_name(a['op'], _ALU, 'op')}"]
+    e = _engine(a.get("engine"))
+    if e:
+        fields.append(e[2:])
+    if use_new:
+        return _finish("tensor_tensor", fields, _tile(a["dst"], "dst"), x.shape, x.tile_dtype, "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), _s._promote(x.tile_dtype, y.tile_dtype))
+    if not extra and d != x.tile_dtype:
+        extra = [f"dtype={d}"]
+    return _finish("tensor_tensor", fields + extra, None, x.shape, d, "sbuf")
+
+
+def tensor_scalar(*args, **kwargs):
+    def old(data, op0, operand0, reverse0=False, op1=None, operand1=None, reverse1=False, mask=None, dtype=None,
+            engine=None, **kw): ...
+
+    def new(dst, data, op0, operand0, reverse0=False, op1=None, operand1=None, reverse1=False, engine=None,
+            name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_scalar")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    fields = [f"src={t.text()}", f"op0={_op_name(a['op0'], _ALU, 'op0')}",
+              _scalar(a["operand0"], "operand0", "imm0", "scalar0")]
+    if a["reverse0"]:
+        fields.append("reverse0=true")
+    if a["op1"] is not None:
+        if a["operand1"] is None:
+            _s._fail("nisa.tensor_scalar: op1 needs operand1")
+        fields += [f"op1={_op_name(a['op1'], _ALU, 'op1')}", _scalar(a["operand1"], "operand1", "imm1", "scalar1")]
+        if a["reverse1"]:
+            fields.append("reverse1=true")
+    e = _engine(a.get("engine"))
+    if e:
+        fields.append(e[2:])
+    if use_new:
+        return _finish("tensor_scalar", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
+    return _finish("tensor_scalar", fields + extra, None, t.shape, d, "sbuf")
+
+
+def tensor_reduce(*args, **kwargs):
+    def old(op, data, axis, mask=None, dtype=None, negate=False, keepdims=False, **kw): ...
+    def new(dst, op, data, axis, negate=False, keepdims=False, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_reduce")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    axes = _s._axes(t, a["axis"], "tensor_reduce")
+    bits = 0
+    for ax in axes:
+        bits |= 1 << (len(t.shape) - 1 - ax)
+    shape = [1 if i in axes else n for i, n in enumerate(t.shape)]
+    if not a["keepdims"]:
+        shape = [n for i, n in enumerate(t.shape) if i not in axes]
+    fields = [f"src={t.text()}", f"op={_op_name(a['op'], _ALU, 'op')}", f"axes={bits}"]
+    if use_new:
+        res = _finish("tensor_reduce", fields, _tile(a["dst"], "dst"), tuple(shape), t.tile_dtype, "sbuf")
+    else:
+        d = _s._dtype(a["dtype"]) if a.get("dtype") is not None else t.tile_dtype
+        res = _finish("tensor_reduce", fields, None, tuple(shape), d, "sbuf", dst_type=True)
+    if a["negate"]:
+        if use_new:
+            _s._trace().emit(f"{res.text()} *= -1.0", "nisa.tensor_reduce(negate=True)")
+        else:
+            res = _s._binary("multiply", res, -1.0, "nisa.tensor_reduce(negate=True)")
+    return res
+
+
+def tensor_copy(*args, **kwargs):
+    def old(src, mask=None, dtype=None, engine=None, **kw): ...
+    def new(dst, src, engine=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_copy")
+    _mask(a.get("mask"))
+    t = _tile(a["src"], "src")
+    fields = [f"src={t.text()}"]
+    e = _engine(a.get("engine"))
+    if e:
+        fields.append(e[2:])
+    if use_new:
+        return _finish("tensor_copy", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
+    return _finish("tensor_copy", fields + extra, None, t.shape, d, "sbuf")
+
+
+def reciprocal(*args, **kwargs):
+    def old(data, mask=None, dtype=None, **kw): ...
+    def new(dst, data, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "reciprocal")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    if use_new:
+        return _finish("reciprocal", [f"src={t.text()}"], _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
+    return _finish("reciprocal", [f"src={t.text()}"] + extra, None, t.shape, d, "sbuf")
+
+
+def _stats(name: str, width: int, field: str):
+    def op(*args, **kwargs):
+        def old(data, mask=None, dtype=None, **kw): ...
+        def new(dst, data, name=None): ...
+        use_new, a = _call(old, new, args, kwargs, name)
+        _mask(a.get("mask"))
+        t = _tile(a["data"], "data")
+        dt = t.tile_dtype if t.tile_dtype in ("f32", "bf16", "f16") else "f32"
+        return _finish(name, [f"{field}={t.text()}"], _tile(a["dst"], "dst") if use_new else None,
+                       (t.shape[0], width), dt, "sbuf")
+    op.__name__ = name
+    return op
+
+
+bn_stats = _stats("bn_stats", 6, "src")
+bn_aggr = _stats("bn_aggr", 2, "src")
+
+
+def max8(*args, **kwargs):
+    def old(src, mask=None, dtype=None, **kw): ...
+    def new(dst, src, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "max8")
+    t = _tile(a["src"], "src")
+    return _finish("max8", [f"src={t.text()}"], _tile(a["dst"], "dst") if use_new else None, (t.shape[0], 8),
+                   t.tile_dtype, "sbuf")
+
+
+def nc_find_index8(*args, **kwargs):
+    def old(data, vals, mask=None, dtype=None, **kw): ...
+    def new(dst, data, vals, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "nc_find_index8")
+    t, v = _tile(a["data"], "data"), _tile(a["vals"], "vals")
+    return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"],
+                   _tile(a["dst"], "dst") if use_new else None, (t.shape[0], 8), "i32", "sbuf")
+
+
+# ---- fills and index patterns ----------------------------------------------------------
+
+def memset(*args, **kwargs):
+    def old(shape, value, dtype, mask=None, engine=None, **kw): ...
+    def new(dst, value, engine=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "memset")
+    if not _s._is_num(a["value"]):
+        _s._fail("nisa.memset: value must be a number")
+    if use_new:
+        dst = _tile(a["dst"], "dst")
+        return _finish("memset", [f"value={_s._fmt_num(float(a['value']))}"], dst, dst.shape, dst.tile_dtype,
+                       dst.memory)
+    _mask(a.get("mask"))
+    from .nki_language import full
+    return full(a["shape"], a["value"], a["dtype"])
+
+
+def _pattern(pattern, what: str) -> Tuple[int, int]:
+    """A 0.6 access pattern [[step, num]] (one free dimension) -> (step, num)."""
+    try:
+        (step, num), = [tuple(p) for p in pattern]
+        return int(step), int(num)
+    except (TypeError, ValueError):
+        _s._unsupported(f"{what} pattern {pattern!r}", "one free dimension, [[step, num]]")
+
+
+def _affine(expr: IndexExpr, shape_hint=None) -> Tuple[int, int, int, int, int]:
+    """An nl.arange expression over (partition, free) -> (base, p_step, f_step, P, F)."""
+    base, p_step, f_step, P, F = expr.const, 0, 0, 1, 1
+    for v, c in expr.terms.items():
+        pos, ndim = expr.layout.get(v, (0, 1))
+        if ndim != 2 and not (ndim == 1 and pos == 0):
+            _s._unsupported("an index pattern with more than two axes")
+        if pos == 0:
+            p_step, P = c, v.size
+        else:
+            f_step, F = c, v.size
+    return base, p_step, f_step, P, F
+
+
+def iota(*args, **kwargs):
+    def old(expr, dtype, mask=None, **kw): ...
+    def new(dst, pattern, offset=0, channel_multiplier=0, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "iota")
+    if use_new:
+        dst = _tile(a["dst"], "dst")
+        step, _ = _pattern(a["pattern"], "nisa.iota")
+        return _finish("iota", [f"base={int(a['offset'])}", f"partition_step={int(a['channel_multiplier'])}",
+                                f"free_step={step}"], dst, dst.shape, dst.tile_dtype, dst.memory)
+    expr = a["expr"]
+    if not isinstance(expr, IndexExpr):
+        _s._fail("nisa.iota's expr must be an nl.arange expression (e.g. nl.arange(128)[:, None] * 2)")
+    base, ps, fs, P, F = _affine(expr)
+    d = _s._dtype(a["dtype"])
+    return _s._new_tile(f"iota(sbuf {d}[{P} | {F}], base={base}, partition_step={ps}, free_step={fs})", (P, F), d,
+                        "sbuf", "nisa.iota")
+
+
+def affine_select(*args, **kwargs):
+    def old(pred, on_true_tile, on_false_value, mask=None, dtype=None, **kw): ...
+    def new(dst, pattern, channel_multiplier, on_true_tile, on_false_value, cmp_op="equal", offset=0,
+            name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "affine_select")
+    t = _tile(a["on_true_tile"], "on_true_tile")
+    fill = a["on_false_value"]
+    if not _s._is_num(fill):
+        _s._fail("nisa.affine_select: on_false_value must be a number")
+    if use_new:
+        step, _ = _pattern(a["pattern"], "nisa.affine_select")
+        cmp = _op_name(a["cmp_op"], _ALU, "cmp_op")
+        fields = [f"src={t.text()}", f"cmp={cmp}", f"base={int(a['offset'])}",
+                  f"partition_step={int(a['channel_multiplier'])}", f"free_step={step}",
+                  f"fill={_s._fmt_num(float(fill))}"]
+        return _finish("affine_select", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+    pred = a["pred"]
+    if not isinstance(pred, Predicate) or len(pred.conds) != 1:
+        _s._fail("nisa.affine_select's pred must be one comparison of nl.arange expressions (e.g. i_p - i_f >= 0)")
+    expr, op = pred.conds[0]
+    base, ps, fs, P, F = _affine(expr)
+    fields = [f"src={t.text()}", f"cmp={_CMP[op]}", f"base={base}", f"partition_step={ps}", f"free_step={fs}",
+              f"fill={_s._fmt_num(float(fill))}"]
+    extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
+    return _finish("affine_select", fields + extra, None, t.shape, d, "sbuf")
+
+
+def dma_copy(*args, **kwargs):
+    def new(dst, src, priority=None, oob_mode=None, dge_mode=None, engine=None, name=None): ...
+    b = inspect.signature(new).bind(*args, **kwargs).arguments
+    src, dst = _s._need(b["src"], "src", tile=False), _s._need(b["dst"], "dst", tile=False)
+    if dst.memory == "hbm":
+        from .nki_language import store
+        return store(dst, src)
+    if src.memory == "hbm":
+        from .nki_language import load
+        _s._assign(dst, load(src), "nisa.dma_copy")
+        return dst
+    _s._assign(dst, src, "nisa.dma_copy")
+    return dst
+
+
+_NOT_IMPLEMENTED = {
+    "tensor_copy_predicated", "nc_matmul_mx", "dma_transpose", "tensor_partition_reduce",
+    "tensor_scalar_cumulative", "activate2", "local_gather", "nc_n_gather", "tensor_tensor_scan", "nc_stream_shuffle",
+    "rng", "dropout", "set_rng_seed", "rand_set_state", "rand_get_state", "rand2", "exponential", "sequence_bounds",
+    "scalar_tensor_tensor", "tensor_scalar_reduce", "core_barrier", "dma_compute", "quantize_mx", "range_select",
+    "select_reduce", "sendrecv", "register_alloc", "register_move", "register_load", "register_store",
+    "nc_match_replace8", "nonzero_with_count", "topk", "tensor_copy_dynamic_src", "tensor_copy_dynamic_dst",
+    "builtin_custom_op"}
+
+
+def __getattr__(name: str):
+    if not name.startswith("_"):
+        _s._unsupported(f"nisa.{name}")
+    raise AttributeError(name)
+
+
+_unused = (np, Optional)

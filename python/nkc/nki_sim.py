@@ -1,0 +1,998 @@
+"""nkc.nki_sim: run NKI kernels (`@nki.jit` functions written against
+nki.language / nki.isa) through nkc's pipeline and nksim, on NumPy arrays.
+
+    from nkc import nki_sim
+    res = nki_sim.run(my_kernel, a, b, trace=True)   # the kernel unedited
+    res.outputs[0], res.stats["total_ns"], res.write_trace("k.json")
+
+How it works (docs/nki.md): the kernel function is called once with symbolic
+HBM tensors whose shapes and dtypes are the arrays'. Every nki.language /
+nki.isa call appends one statement of .tile source (docs/language.md) and
+returns a symbolic tile; loops are Python ranges, unrolled as NKI 0.6
+unrolls them, so indices are concrete integers and masks are resolved
+while tracing. The traced .tile source is compiled by nkc (same scheduling,
+allocation, verification as a .tile kernel) and simulated by nksim (timing,
+race checks). Each traced line carries the Python file and line it came
+from, and compile errors are reported there.
+
+Assumes: the kernel only uses the calls this module implements; anything
+else raises NkiUnsupportedError naming the Python file, line and call.
+Guarantees: a traced kernel computes what its NKI calls compute under NKI's
+documented semantics, or tracing/compiling fails with an error; never a
+silent approximation (what differs from hardware NKI is in docs/nki.md).
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import math
+import os
+import re
+import sys
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["run", "trace", "Traced", "Result", "NkiError", "NkiUnsupportedError", "NkiTraceError"]
+
+_PKG_DIRS: Tuple[str, ...] = ()  # filled at the end: frames in these are ours
+
+
+class NkiError(Exception):
+    """An error in an NKI kernel, located at the Python line that caused it
+    (.file, .line; None when unknown)."""
+
+    def __init__(self, message: str, file: Optional[str] = None, line: Optional[int] = None):
+        self.file, self.line, self.bare = file, line, message
+        where = f"{file}:{line}: " if file else ""
+        src = ""
+        if file and line:
+            try:
+                with open(file) as f:
+                    text = f.read().splitlines()
+                src = "\n    " + text[line - 1].strip()
+            except (OSError, IndexError, UnicodeDecodeError):
+                pass
+        super().__init__(f"{where}error: {message}{src}")
+
+
+class NkiUnsupportedError(NkiError):
+    """The kernel calls something nki_sim does not implement."""
+
+
+class NkiTraceError(NkiError):
+    """The kernel does something NKI forbids (a bad shape, a missing output, ...)."""
+
+
+def _user_location() -> Tuple[Optional[str], Optional[int]]:
+    f = sys._getframe(1)
+    while f is not None:
+        fn = os.path.abspath(f.f_code.co_filename)
+        if not fn.startswith(_PKG_DIRS):
+            return f.f_code.co_filename, f.f_lineno
+        f = f.f_back
+    return None, None
+
+
+def _fail(message: str, cls=NkiTraceError):
+    file, line = _user_location()
+    raise cls(message, file, line)
+
+
+def _unsupported(what: str, why: str = ""):
+    _fail(f"{what} is not supported by nki_sim" + (f": {why}" if why else "") + " (see docs/nki.md)",
+          NkiUnsupportedError)
+
+
+# ---------------------------------------------------------------- dtypes ---
+
+class DType:
+    """An NKI dtype (nl.float32, ...); `tile` is the .tile spelling or None."""
+
+    def __init__(self, name: str, tile: Optional[str], numpy: Any):
+        self.name, self.tile, self.numpy = name, tile, numpy
+
+    def __repr__(self) -> str:
+        return f"nki.language.{self.name}"
+
+
+float32 = DType("float32", "f32", np.float32)
+bfloat16 = DType("bfloat16", "bf16", None)
+float16 = DType("float16", "f16", np.float16)
+int32 = DType("int32", "i32", np.int32)
+uint8 = DType("uint8", "u8", np.uint8)
+tfloat32 = DType("tfloat32", None, None)
+float8_e4m3 = DType("float8_e4m3", None, None)
+float8_e5m2 = DType("float8_e5m2", None, None)
+int8 = DType("int8", None, None)
+int16 = DType("int16", None, None)
+uint16 = DType("uint16", None, None)
+uint32 = DType("uint32", None, None)
+bool_ = DType("bool_", None, None)
+_DTYPES = [float32, bfloat16, float16, int32, uint8, tfloat32, float8_e4m3, float8_e5m2, int8, int16, uint16,
+           uint32, bool_]
+_BY_TILE = {d.tile: d for d in _DTYPES if d.tile}
+
+
+def _dtype(d: Any, what: str = "dtype") -> str:
+    """The .tile name of an NKI or NumPy dtype."""
+    if isinstance(d, DType):
+        if d.tile is None:
+            _unsupported(f"{what} {d.name}", "nkc models float32, bfloat16, float16, int32 and uint8")
+        return d.tile
+    if isinstance(d, str) and d in _BY_TILE:
+        return d
+    if isinstance(d, str) and d in ("float32", "bfloat16", "float16", "int32", "uint8"):
+        return _dtype(globals()[d], what)
+    try:
+        nd = np.dtype(d)
+    except TypeError:
+        _fail(f"{what} {d!r} is not a dtype")
+    if nd.name == "bfloat16":
+        return "bf16"
+    for cand in (float32, float16, int32, uint8):
+        if nd == np.dtype(cand.numpy):
+            return cand.tile
+    _unsupported(f"{what} {nd.name}", "nkc models float32, bfloat16, float16, int32 and uint8")
+
+
+def _promote(a: str, b: str) -> str:
+    """Result dtype of an elementwise op on two tiles (docs/language.md)."""
+    if a == b:
+        return a
+    floats = ("f32", "bf16", "f16")
+    if a in floats and b in floats:
+        return "f32"  # f32 wins; bf16 with f16 gives f32
+    if a in floats:
+        return a
+    if b in floats:
+        return b
+    return "i32"
+
+
+# ------------------------------------------------------- memory regions ---
+
+class _Buffer:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"nki.language.{self.name}"
+
+
+sbuf = _Buffer("sbuf")
+psum = _Buffer("psum")
+hbm = _Buffer("hbm")
+private_hbm = _Buffer("private_hbm")
+shared_hbm = _Buffer("shared_hbm")
+
+
+def _memory(buffer: Any) -> str:
+    if buffer is None or buffer is sbuf:
+        return "sbuf"
+    if buffer is psum:
+        return "psum"
+    if buffer in (hbm, private_hbm, shared_hbm):
+        return "hbm"
+    name = getattr(buffer, "name", getattr(buffer, "value", buffer))
+    if name in ("sbuf", "psum"):
+        return str(name)
+    if name in ("hbm", "private_hbm", "shared_hbm"):
+        return "hbm"
+    _fail(f"buffer={buffer!r} is not nl.sbuf, nl.psum or an HBM buffer")
+
+
+class _TileSize:
+    """nl.tile_size: the trn1/trn2 limits nkc's targets use (runtime/target.h)."""
+    pmax = 128
+    psum_fmax = 512
+    psum_bank_fmax = 512
+    psum_bank_fmax_bytes = 2048
+    gemm_stationary_fmax = 128
+    gemm_moving_fmax = 512
+    bn_stats_fmax = 512
+    psum_min_align = 4
+    sbuf_min_align = 1
+
+
+tile_size = _TileSize()
+
+
+# --------------------------------------------------------------- tracing ---
+
+_RESERVED = {"kernel", "let", "var", "for", "in", "if", "elif", "else", "requires", "and", "or", "not", "true",
+             "false", "pass", "sbuf", "psum", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8"}
+
+
+class _Trace:
+    def __init__(self, kernel_name: str):
+        self.kernel_name = kernel_name
+        self.lines: List[List[Any]] = []  # [text, file, line, call]
+        self.count = 0
+        self.params: List["Tensor"] = []
+        self.outputs: List["Tensor"] = []
+        self.matmul_written: set = set()  # PSUM views a matmul already wrote (accumulate=None)
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+    def emit(self, text: str, call: str) -> int:
+        file, line = _user_location()
+        self.lines.append([text, file, line, call])
+        return len(self.lines) - 1
+
+
+_current: Optional[_Trace] = None
+
+
+def _trace() -> _Trace:
+    if _current is None:
+        _fail("nki.language / nki.isa calls run only inside a kernel traced by nki.simulate or nki_sim.run")
+    return _current
+
+
+def _fmt_num(x: Any) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return "1.0" if x else "0.0"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    v = float(x)
+    if math.isnan(v):
+        _unsupported("a NaN constant")
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    r = repr(v)
+    return r if ("." in r or "e" in r or "inf" in r) else r + ".0"
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+class Tensor:
+    """A symbolic NKI tensor: an HBM tensor, an SBUF/PSUM tile, or a view of one.
+
+    A view is its root plus, per root dimension, (start, step, count, kept):
+    what the .tile view `root[...]` selects."""
+
+    def __init__(self, root: Optional["Tensor"], name: str, shape: Sequence[int], dtype: str, memory: str,
+                 dims: Optional[List[Tuple[int, int, int, bool]]] = None, def_line: int = -1):
+        self.root = root if root is not None else self
+        self.name = name
+        self.shape = tuple(int(s) for s in shape)
+        self.tile_dtype = dtype
+        self.memory = memory
+        self.dims = dims  # None: the whole root
+        self.def_line = def_line
+        self.mutable = False
+
+    # --- NKI tensor attributes
+    @property
+    def dtype(self) -> DType:
+        return _BY_TILE[self.tile_dtype]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def buffer(self):
+        return {"sbuf": sbuf, "psum": psum, "hbm": shared_hbm}[self.memory]
+
+    def __repr__(self) -> str:
+        return f"<nki tensor {self.text()} {self.memory} {self.tile_dtype}{list(self.shape)}>"
+
+    def text(self) -> str:
+        if self.dims is None:
+            return self.root.name
+        parts = []
+        for start, step, count, kept in self.dims:
+            if not kept:
+                parts.append(str(start))
+            elif step == 1:
+                parts.append(f"{start}:{start + count}")
+            else:
+                parts.append(f"{start}:{start + step * (count - 1) + 1}:{step}")
+        return f"{self.root.name}[{', '.join(parts)}]"
+
+    def _root_dims(self) -> List[Tuple[int, int, int, bool]]:
+        if self.dims is not None:
+            return list(self.dims)
+        return [(0, 1, n, True) for n in self.root.shape]
+
+    def is_tile(self) -> bool:
+        return self.memory in ("sbuf", "psum")
+
+    # --- views
+    def __getitem__(self, key: Any) -> "Tensor":
+        view, mask_free = _view(self, key, None)
+        return view
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        view, _ = _view(self, key, None)
+        _assign(view, value, "tensor[...] = ...")
+
+    def __iter__(self):
+        _fail("a tensor cannot be iterated in a traced kernel; index it with integers or slices")
+
+    def __bool__(self):
+        _fail("a tile's values are not known while tracing: use nl.where or nisa.affine_select, not Python if/and/or")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    # --- arithmetic (elementwise, through nl.*)
+    def __add__(self, o): return _binary("add", self, o, "+")
+    def __radd__(self, o): return _binary("add", o, self, "+")
+    def __sub__(self, o): return _binary("subtract", self, o, "-")
+    def __rsub__(self, o): return _binary("subtract", o, self, "-")
+    def __mul__(self, o): return _binary("multiply", self, o, "*")
+    def __rmul__(self, o): return _binary("multiply", o, self, "*")
+    def __truediv__(self, o): return _binary("divide", self, o, "/")
+    def __rtruediv__(self, o): return _binary("divide", o, self, "/")
+    def __neg__(self): return _binary("multiply", self, -1.0, "-")
+    def __pos__(self): return self
+    def __lt__(self, o): return _binary("less", self, o, "<")
+    def __le__(self, o): return _binary("less_equal", self, o, "<=")
+    def __gt__(self, o): return _binary("greater", self, o, ">")
+    def __ge__(self, o): return _binary("greater_equal", self, o, ">=")
+    def __eq__(self, o): return _binary("equal", self, o, "==")  # type: ignore[override]
+    def __ne__(self, o): return _binary("not_equal", self, o, "!=")  # type: ignore[override]
+    __hash__ = object.__hash__
+
+    def __iadd__(self, o): return _inplace(self, "+=", o)
+    def __isub__(self, o): return _inplace(self, "-=", o)
+    def __imul__(self, o): return _inplace(self, "*=", o)
+    def __itruediv__(self, o): return _inplace(self, "/=", o)
+
+    def __pow__(self, o): _unsupported("tensor ** x", "use nl.square, nl.sqrt or nl.multiply")
+    def __matmul__(self, o): _unsupported("tensor @ tensor", "use nl.matmul")
+    def __floordiv__(self, o): _unsupported("tensor // x")
+    def __mod__(self, o): _unsupported("tensor % x")
+    def __and__(self, o): _unsupported("tensor & x on tiles")
+    def __or__(self, o): _unsupported("tensor | x on tiles")
+
+    # NKI tensor methods
+    def reshape(self, *shape):
+        _unsupported("tensor.reshape")
+
+    def view(self, *args):
+        _unsupported("tensor.view")
+
+
+def _new_tile(expr: str, shape, dtype: str, memory: str, call: str) -> Tensor:
+    tr = _trace()
+    name = tr.fresh()
+    t = Tensor(None, name, shape, dtype, memory)
+    t.def_line = tr.emit(f"let {name} = {expr}", call)
+    return t
+
+
+def _make_mutable(t: Tensor, what: str) -> Tensor:
+    root = t.root
+    if root.memory == "hbm":
+        if _is_param(root):
+            _fail(f"{what}: '{root.name}' is a kernel input; NKI kernels write only tensors they create")
+        return root
+    if not root.mutable:
+        tr = _trace()
+        line = tr.lines[root.def_line]
+        assert line[0].startswith("let ")
+        line[0] = "var " + line[0][4:]
+        root.mutable = True
+    return root
+
+
+def _is_param(t: Tensor) -> bool:
+    return any(t is p for p in _trace().params)
+
+
+def _need(t: Any, what: str, tile: bool = True) -> Tensor:
+    if not isinstance(t, Tensor):
+        _fail(f"{what} must be a tensor, not {type(t).__name__}")
+    if tile and not t.is_tile():
+        _fail(f"{what} is an HBM tensor: nl.load it into SBUF first")
+    return t
+
+
+# ----------------------------------------------------- index expressions ---
+
+class _Arange:
+    """One nl.arange variable: positions 0..size-1 along output axis `axis` of `ndim`."""
+    _ids = 0
+
+    def __init__(self, size: int):
+        _Arange._ids += 1
+        self.id, self.size = _Arange._ids, size
+
+
+class IndexExpr:
+    """An affine expression over nl.arange variables: const + sum coef*var.
+    `layout` says where each variable's axis lies when broadcast ([:, None])."""
+
+    def __init__(self, const: int, terms: Dict[_Arange, int], layout: Dict[_Arange, Tuple[int, int]]):
+        self.const, self.terms, self.layout = const, terms, layout
+
+    @staticmethod
+    def _of(x: Any) -> "IndexExpr":
+        if isinstance(x, IndexExpr):
+            return x
+        if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+            return IndexExpr(int(x), {}, {})
+        _fail(f"an index expression combines only with integers and nl.arange, not {type(x).__name__}")
+
+    def _combine(self, other: Any, sign: int) -> "IndexExpr":
+        o = IndexExpr._of(other)
+        terms = dict(self.terms)
+        for v, c in o.terms.items():
+            terms[v] = terms.get(v, 0) + sign * c
+        return IndexExpr(self.const + sign * o.const, {v: c for v, c in terms.items() if c},
+                         {**self.layout, **o.layout})
+
+    def __add__(self, o): return self._combine(o, 1)
+    def __radd__(self, o): return self._combine(o, 1)
+    def __sub__(self, o): return self._combine(o, -1)
+    def __rsub__(self, o): return IndexExpr._of(o)._combine(self, -1)
+    def __neg__(self): return IndexExpr(-self.const, {v: -c for v, c in self.terms.items()}, self.layout)
+
+    def __mul__(self, k):
+        if not isinstance(k, (int, np.integer)):
+            _fail("an nl.arange expression can be multiplied only by an integer")
+        return IndexExpr(self.const * int(k), {v: c * int(k) for v, c in self.terms.items() if c * int(k)},
+                         self.layout)
+    __rmul__ = __mul__
+
+    def __getitem__(self, key: Any) -> "IndexExpr":
+        # nl.arange(n)[:, None] / [None, :]: where the variable's axis lies.
+        key = key if isinstance(key, tuple) else (key,)
+        if len(self.terms) != 1 or builtins.sum(1 for k in key if k is not None) != 1:
+            _fail("only a single nl.arange can be broadcast with [:, None] / [None, :]")
+        (v,) = self.terms
+        pos = [i for i, k in enumerate(key) if k is not None][0]
+        return IndexExpr(self.const, self.terms, {v: (pos, len(key))})
+
+    def _cmp(self, o: Any, op: str) -> "Predicate":
+        return Predicate([(self._combine(o, -1), op)])
+
+    def __lt__(self, o): return self._cmp(o, "<")
+    def __le__(self, o): return self._cmp(o, "<=")
+    def __gt__(self, o): return self._cmp(o, ">")
+    def __ge__(self, o): return self._cmp(o, ">=")
+    def __eq__(self, o): return self._cmp(o, "==")  # type: ignore[override]
+    def __ne__(self, o): return self._cmp(o, "!=")  # type: ignore[override]
+    __hash__ = object.__hash__
+
+
+class Predicate:
+    """A conjunction of affine comparisons `expr OP 0` (masks, affine_select)."""
+
+    def __init__(self, conds: List[Tuple[IndexExpr, str]]):
+        self.conds = conds
+
+    def __and__(self, o: "Predicate") -> "Predicate":
+        if not isinstance(o, Predicate):
+            _fail("a mask combines with & only with another comparison of nl.arange expressions")
+        return Predicate(self.conds + o.conds)
+
+    def __bool__(self):
+        _fail("a mask is not a Python bool: pass it as mask=")
+
+
+def arange(start: int, stop: Optional[int] = None) -> IndexExpr:
+    if stop is None:
+        start, stop = 0, start
+    v = _Arange(int(stop) - int(start))
+    return IndexExpr(int(start), {v: 1}, {v: (0, 1)})
+
+
+class _MGrid:
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        out = []
+        for i, s in enumerate(key):
+            if not isinstance(s, slice) or s.step not in (None, 1):
+                _fail("nl.mgrid takes slices with step 1")
+            e = arange(s.start or 0, s.stop)
+            (v,) = e.terms
+            out.append(IndexExpr(e.const, e.terms, {v: (i, len(key))}))
+        return tuple(out) if len(out) > 1 else out[0]
+
+
+mgrid = _MGrid()
+
+
+class ds:
+    """nl.ds(start, size): `size` positions from `start`."""
+
+    def __init__(self, start: int, size: int):
+        self.start, self.size = int(start), int(size)
+
+
+def par_dim(n: int) -> int:
+    return int(n)
+
+
+def _mask_ranges(mask: Optional[Predicate]) -> Dict[_Arange, Tuple[int, int]]:
+    """Per arange variable, the positions [lo, hi) a mask keeps (rectangular masks only)."""
+    out: Dict[_Arange, Tuple[int, int]] = {}
+    if mask is None:
+        return out
+    if not isinstance(mask, Predicate):
+        _fail("mask= must be a comparison of nl.arange expressions (e.g. i_p + 128*t < n), joined with &")
+    for expr, op in mask.conds:
+        if len(expr.terms) != 1:
+            _unsupported("a mask comparison over several nl.arange variables", "each comparison may bound one")
+        if op in ("==", "!="):
+            _unsupported(f"a mask with '{op}'", "use <, <=, > or >=")
+        (v, c), = expr.terms.items()
+        k = expr.const
+        # as c*x + k >= 0 over integers x
+        if op == ">":
+            k -= 1
+        elif op == "<=":
+            c, k = -c, -k
+        elif op == "<":
+            c, k = -c, -k - 1
+        lo, hi = out.get(v, (0, v.size))
+        if c > 0:
+            lo = builtins.max(lo, -(k // c))
+        else:
+            hi = builtins.min(hi, k // -c + 1)
+        out[v] = (lo, builtins.max(lo, hi))
+    return out
+
+
+def _view(t: Tensor, key: Any, mask: Optional[Predicate]) -> Tuple[Tensor, bool]:
+    """t[key] as a view of t's root; with nl.arange indices, `mask` narrows
+    the positions. Returns (view, narrowed)."""
+    key = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in key):
+        i = [j for j, k in enumerate(key) if k is Ellipsis][0]
+        key = key[:i] + (slice(None),) * (len(t.shape) - len(key) + 1) + key[i + 1:]
+    if len(key) > len(t.shape):
+        _fail(f"{len(key)} indices for a tensor of {len(t.shape)} dimensions {list(t.shape)}")
+    key = key + (slice(None),) * (len(t.shape) - len(key))
+    ranges = _mask_ranges(mask)
+    narrowed = False
+    rd = t._root_dims()
+    kept_axes = [i for i, d in enumerate(rd) if d[3]]  # root dims visible in t
+    new = list(rd)
+    for axis, k in enumerate(key):
+        r = kept_axes[axis]
+        start0, step0, count0, _ = rd[r]
+        n = t.shape[axis]
+        if isinstance(k, IndexExpr) and not k.terms:
+            k = k.const
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            i = int(k) + (n if k < 0 else 0)
+            if not 0 <= i < n:
+                _fail(f"index {int(k)} is out of bounds for dimension {axis} of size {n}")
+            keep = t.is_tile() and r == 0  # a tile keeps its partition axis (size 1)
+            new[r] = (start0 + step0 * i, step0, 1, keep)
+            continue
+        if isinstance(k, ds):
+            k = slice(k.start, k.start + k.size)
+        if isinstance(k, slice):
+            if k.step is not None and int(k.step) <= 0:
+                _unsupported("a slice with a step <= 0")
+            a, b, s = k.indices(n)
+            cnt = builtins.max(0, -(-(b - a) // s))
+            if k.stop is not None and int(k.stop) > n or k.start is not None and int(k.start) > n:
+                _fail(f"slice {k.start}:{k.stop} is out of bounds for dimension {axis} of size {n}")
+            if cnt == 0:
+                _fail(f"slice {k.start}:{k.stop} of dimension {axis} is empty")
+            new[r] = (start0 + step0 * a, step0 * s, cnt, True)
+            continue
+        if isinstance(k, IndexExpr):
+            if len(k.terms) != 1:
+                _unsupported("an index over several nl.arange variables in one dimension")
+            (v, c), = k.terms.items()
+            if c <= 0:
+                _unsupported("an nl.arange index with a coefficient <= 0")
+            lo, hi = ranges.get(v, (0, v.size))
+            if (lo, hi) != (0, v.size):
+                narrowed = True
+            if hi <= lo:
+                _fail("the mask leaves nothing of this access")
+            first, last = k.const + c * lo, k.const + c * (hi - 1)
+            if first < 0 or last >= n:
+                _fail(f"index positions {first}..{last} are out of bounds for dimension {axis} of size {n}"
+                      + ("" if mask is not None else " (pass mask= to access part of it)"))
+            new[r] = (start0 + step0 * first, step0 * c, hi - lo, True)
+            continue
+        _fail(f"unsupported index {k!r}: use integers, slices, nl.ds or nl.arange expressions")
+    shape = [d[2] for d in new if d[3]]
+    return Tensor(t.root, t.root.name, shape, t.tile_dtype, t.memory, new), narrowed
+
+
+# ------------------------------------------------------------ operations ---
+
+_BINARY = {  # nl name -> (.tile operator or function, result is a comparison)
+    "add": ("+", False), "subtract": ("-", False), "multiply": ("*", False), "divide": ("/", False),
+    "maximum": ("maximum", False), "minimum": ("minimum", False),
+    "less": ("<", True), "less_equal": ("<=", True), "greater": (">", True), "greater_equal": (">=", True),
+    "equal": ("==", True), "not_equal": ("!=", True),
+}
+
+
+def _operand(x: Any, what: str) -> Tuple[str, Optional[Tensor]]:
+    if isinstance(x, Tensor):
+        return _need(x, what).text(), x
+    if _is_num(x) or isinstance(x, (bool, np.bool_)):
+        return _fmt_num(x), None
+    if isinstance(x, IndexExpr):
+        _unsupported(f"{what} as an nl.arange expression in arithmetic", "use nisa.iota")
+    _fail(f"{what} must be a tile or a number, not {type(x).__name__}")
+
+
+def _broadcast(a: Tuple[int, ...], b: Tuple[int, ...]) -> Tuple[int, ...]:
+    if a[0] != b[0]:
+        _fail(f"partition sizes differ ({a[0]} vs {b[0]}): the engines cannot broadcast across partitions")
+    fa, fb = list(a[1:]), list(b[1:])
+    n = builtins.max(len(fa), len(fb))
+    fa, fb = [1] * (n - len(fa)) + fa, [1] * (n - len(fb)) + fb
+    out = []
+    for x, y in zip(fa, fb):
+        if x != y and 1 not in (x, y):
+            _fail(f"shapes {list(a)} and {list(b)} do not broadcast")
+        out.append(builtins.max(x, y))
+    return (a[0],) + tuple(out)
+
+
+def _with_dtype(expr: str, dtype: Any, natural: str) -> Tuple[str, str]:
+    if dtype is None:
+        return expr, natural
+    d = _dtype(dtype)
+    return (expr, d) if d == natural else (f"copy({expr}, dtype={d})", d)
+
+
+def _binary(op: str, x: Any, y: Any, call: str, dtype: Any = None) -> Tensor:
+    sym, cmp = _BINARY[op]
+    xs, xt = _operand(x, "x")
+    ys, yt = _operand(y, "y")
+    if xt is None and yt is None:
+        _fail(f"nl.{op} needs at least one tile")
+    if xt is not None and yt is not None:
+        shape = _broadcast(xt.shape, yt.shape)
+        natural = _promote(xt.tile_dtype, yt.tile_dtype)
+    else:
+        t = xt or yt
+        shape, natural = t.shape, t.tile_dtype
+        if natural in ("i32", "u8") and not (_is_num(x if xt is None else y) and
+                                             isinstance(x if xt is None else y, (int, np.integer))):
+            natural = "f32"  # an integer tile with a float number gives f32
+    if cmp:
+        natural = "f32"  # comparisons give 1.0 / 0.0
+    expr = f"{sym}({xs}, {ys})" if sym.isalpha() else f"{xs} {sym} {ys}"
+    expr, d = _with_dtype(expr, dtype, natural)
+    return _new_tile(expr, shape, d, "sbuf", call)
+
+
+_UNARY_TILE = {"exp", "log", "reciprocal", "tanh", "sigmoid", "gelu", "silu", "relu", "sqrt", "rsqrt", "square",
+               "abs", "copy"}
+
+
+def _unary(fn: str, x: Any, dtype: Any) -> Tensor:
+    t = _need(x, f"nl.{fn}'s input")
+    natural = t.tile_dtype
+    if fn == "copy":
+        d = _dtype(dtype) if dtype is not None else natural
+        return _new_tile(f"copy({t.text()}, dtype={d})", t.shape, d, "sbuf", f"nl.{fn}")
+    expr, d = _with_dtype(f"{fn}({t.text()})", dtype, natural if natural in ("f32", "bf16", "f16") else "f32")
+    return _new_tile(expr, t.shape, d, "sbuf", f"nl.{fn}")
+
+
+def _axes(t: Tensor, axis: Any, fn: str) -> List[int]:
+    if axis is None:
+        _unsupported(f"nl.{fn} without axis", "the partition axis cannot be reduced by the compute engines")
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out = []
+    for a in axes:
+        a = int(a)
+        a = a + len(t.shape) if a < 0 else a
+        if a == 0:
+            _unsupported(f"nl.{fn} over axis 0", "the partition axis cannot be reduced by the compute engines; "
+                         "transpose first or use nisa.tensor_partition_reduce")
+        if not 0 < a < len(t.shape):
+            _fail(f"axis {a} is out of range for a tile of shape {list(t.shape)}")
+        out.append(a)
+    return sorted(set(out), reverse=True)
+
+
+def _reduce(fn: str, x: Any, axis: Any, dtype: Any, keepdims: bool) -> Tensor:
+    t = _need(x, f"nl.{fn}'s input")
+    axes = _axes(t, axis, fn)
+    cur = t
+    for a in axes:  # innermost first, so the remaining axis numbers stay valid
+        shape = list(cur.shape)
+        if keepdims:
+            shape[a] = 1
+        else:
+            del shape[a]
+        kd = "true" if keepdims else "false"
+        cur = _new_tile(f"{fn}({cur.text()}, axis={a}, keepdims={kd})", shape, cur.tile_dtype, "sbuf", f"nl.{fn}")
+    if dtype is not None and _dtype(dtype) != cur.tile_dtype:
+        cur = _unary("copy", cur, dtype)
+    return cur
+
+
+def _assign(dst: Tensor, value: Any, call: str) -> None:
+    if dst.memory == "hbm":
+        _fail(f"{call}: write HBM tensors with nl.store")
+    root = _make_mutable(dst, call)
+    text = dst.text()
+    if isinstance(value, Tensor):
+        v = _need(value, "the assigned value")
+        if tuple(builtins.filter(lambda s: s != 1, v.shape)) != tuple(builtins.filter(lambda s: s != 1, dst.shape)):
+            _fail(f"{call}: a value of shape {list(v.shape)} cannot be assigned to a region of shape {list(dst.shape)}")
+        src = v.text()
+        if tuple(v.shape) != tuple(dst.shape):  # [P, F] into a [P, 1, F] view and the like: copy into shape
+            src = f"copy({src})"
+        _trace().emit(f"{text} = {src}" if v.shape == dst.shape else f"{text} = {src}", call)
+    elif _is_num(value) or isinstance(value, (bool, np.bool_)):
+        _trace().emit(f"{text} = {_fmt_num(value)}", call)
+    else:
+        _fail(f"{call}: cannot assign a {type(value).__name__} to a tile")
+    del root
+
+
+def _inplace(t: Tensor, op: str, value: Any) -> Tensor:
+    if t.memory == "hbm":
+        _fail(f"tensor {op} x: HBM tensors are written with nl.store")
+    _make_mutable(t, f"tensor {op} x")
+    vs, _ = _operand(value, "the right-hand side")
+    _trace().emit(f"{t.text()} {op} {vs}", f"tensor {op} x")
+    return t
+
+
+# ------------------------------------------------------------- the run ---
+
+class Traced:
+    """A traced kernel: its .tile source and where each line came from."""
+
+    def __init__(self, name: str, source: str, line_origin: List[Tuple[Optional[str], Optional[int], str]],
+                 params: List[Tuple[str, str, str, Tuple[int, ...]]], outputs: List[Tuple[str, Tuple[int, ...]]]):
+        self.name = name
+        self.source = source  # .tile text
+        self.line_origin = line_origin  # per source line (1-based index - 1): (file, line, call)
+        self.params = params  # (python name, .tile name, dtype, shape)
+        self.outputs = outputs  # (dtype, shape)
+
+    def compile(self, target: str = "trn2", **kwargs):
+        import nkc
+        try:
+            return nkc.compile_source(self.source, name=f"{self.name}.traced.tile", target=target, **kwargs)
+        except nkc.CompileError as e:
+            raise self._located(e) from None
+
+    def _located(self, e) -> Exception:
+        """A CompileError re-pointed at the Python line the failing .tile line came from."""
+        m = re.search(r":(\d+):(\d+): error: (.*)", str(e))
+        if not m:
+            return e
+        line = int(m.group(1))
+        file, pyline, call = (self.line_origin[line - 1] if 0 < line <= len(self.line_origin)
+                              else (None, None, ""))
+        err = NkiTraceError(f"{m.group(3)} (in {call}; traced as '{self.source.splitlines()[line - 1].strip()}')",
+                            file, pyline)
+        err.compile_error = e
+        return err
+
+
+def _tile_name(py: str, used: set) -> str:
+    n = re.sub(r"\W", "_", py) or "x"
+    if n[0].isdigit():
+        n = "_" + n
+    while n in _RESERVED or n in used or re.fullmatch(r"t\d+", n):
+        n += "_"
+    used.add(n)
+    return n
+
+
+def _array_dtype(a: np.ndarray, name: str) -> str:
+    if a.dtype.name == "bfloat16":
+        return "bf16"
+    for d, t in ((np.float32, "f32"), (np.float16, "f16"), (np.int32, "i32"), (np.uint8, "u8")):
+        if a.dtype == d:
+            return t
+    raise NkiTraceError(f"argument '{name}' is {a.dtype}: NeuronCore kernels take float32, bfloat16 "
+                        f"(ml_dtypes), float16, int32 or uint8 arrays (convert with .astype(np.float32))")
+
+
+def _kernel_function(kernel: Any):
+    fn = getattr(kernel, "func", None) or getattr(kernel, "__wrapped__", None) or kernel
+    if not callable(fn):
+        raise NkiTraceError(f"{kernel!r} is not a kernel function")
+    return fn
+
+
+def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
+    """Traces `kernel` on the shapes and dtypes of the array arguments
+    (other arguments are passed through as compile-time values)."""
+    global _current
+    fn = _kernel_function(kernel)
+    if getattr(kernel, "grid", None):
+        raise NkiUnsupportedError(f"SPMD launch grids ({kernel.grid}) are not supported: nkc simulates one "
+                                  "NeuronCore", *_code_location(fn))
+    sig = inspect.signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise NkiTraceError(f"{fn.__name__}: {e}", *_code_location(fn)) from None
+    bound.apply_defaults()
+    tr = _Trace(fn.__name__)
+    used: set = set()
+    call_args = {}
+    params = []
+    for name, value in bound.arguments.items():
+        if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not _is_num(value):
+            a = np.asarray(value)
+            if a.ndim < 1 or a.ndim > 5:
+                raise NkiTraceError(f"argument '{name}' has {a.ndim} dimensions: kernel tensors have 1 to 5",
+                                    *_code_location(fn))
+            dt = _array_dtype(a, name)
+            t = Tensor(None, _tile_name(name, used), a.shape, dt, "hbm")
+            tr.params.append(t)
+            params.append((name, t.name, dt, tuple(a.shape)))
+            call_args[name] = t
+        else:
+            call_args[name] = value
+    prev, _current = _current, tr
+    try:
+        result = fn(**call_args)
+    finally:
+        _current = prev
+    results = result if isinstance(result, (tuple, list)) else (result,)
+    if result is None or not results:
+        raise NkiTraceError(f"kernel '{fn.__name__}' returns nothing: return the HBM tensor it stores its result "
+                            "in (nl.ndarray(..., buffer=nl.shared_hbm))", *_code_location(fn))
+    for r in results:
+        if not isinstance(r, Tensor) or r.memory != "hbm" or r.dims is not None or any(r is p for p in tr.params):
+            raise NkiTraceError(f"kernel '{fn.__name__}' must return the HBM tensor(s) it created with "
+                                f"nl.ndarray(..., buffer=nl.shared_hbm), not {r!r}", *_code_location(fn))
+    if len(results) != 1 or len(tr.outputs) != 1:
+        raise NkiUnsupportedError(f"kernel '{fn.__name__}' has {builtins.max(len(results), len(tr.outputs))} "
+                                  "output tensors: nkc kernels have one output", *_code_location(fn))
+    outp = results[0]
+    sig_params = ", ".join(f"{t.name}: {t.tile_dtype}[{', '.join(map(str, t.shape))}]" for t in tr.params)
+    header = (f"kernel {_tile_name(fn.__name__, set())}({sig_params}) -> "
+              f"{outp.tile_dtype}[{', '.join(map(str, outp.shape))}]:")
+    file, line = _code_location(fn)
+    lines = [header]
+    origin: List[Tuple[Optional[str], Optional[int], str]] = [(file, line, f"def {fn.__name__}")]
+    for text, f, ln, call in tr.lines:
+        lines.append("    " + text)
+        origin.append((f, ln, call))
+    if len(lines) == 1:
+        lines.append("    pass")
+        origin.append((file, line, ""))
+    return Traced(fn.__name__, "\n".join(lines) + "\n", origin, params,
+                  [(outp.tile_dtype, outp.shape)])
+
+
+def _code_location(fn) -> Tuple[Optional[str], Optional[int]]:
+    code = getattr(fn, "__code__", None)
+    return (code.co_filename, code.co_firstlineno) if code else (None, None)
+
+
+class Result:
+    """What nki_sim.run returns: the outputs, nksim's statistics and trace."""
+
+    def __init__(self, traced: Traced, program, run):
+        self.traced, self.program, self._run = traced, program, run
+        self.outputs = [run.outputs["out"]]
+        self.stats = run.stats
+        self.warnings = run.warnings
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.outputs[0]
+
+    @property
+    def tile_source(self) -> str:
+        return self.traced.source
+
+    @property
+    def total_ns(self) -> float:
+        return self.stats["total_ns"]
+
+    def write_trace(self, path: str) -> None:
+        self._run.write_trace(path)
+
+    def engine_busy_ns(self) -> Dict[str, float]:
+        out: Dict[str, float] = {}
+        for s in self.stats.get("streams", []):
+            out[s.get("stream", "?")] = s["busy_ns"]
+        return out
+
+
+def run(kernel: Any, *args: Any, target: str = "trn2", trace: bool = False, strict: bool = False,
+        race_check: bool = True, **kwargs: Any) -> Result:
+    """Traces `kernel` on the arrays, compiles it with nkc and simulates it
+    with nksim. Races, deadlocks and (strict=True) reads of never-written
+    SBUF/PSUM raise nkc.SimulationError."""
+    traced = globals()["trace"](kernel, *args, **kwargs)
+    program = traced.compile(target=target)
+    bound = inspect.signature(_kernel_function(kernel)).bind(*args, **kwargs)
+    inputs = {tile: np.asarray(bound.arguments[py]) for py, tile, _, _ in traced.params}
+    r = program.run(inputs, trace=trace, strict=strict, race_check=race_check)
+    return Result(traced, program, r)
+
+
+def _cli(argv: Optional[List[str]] = None) -> int:
+    """python3 -m nkc.nki_sim emit-tile KERNEL.py --kernel NAME --input name=FILE.npy ...
+
+    Prints the kernel traced to .tile source (what `nksim run KERNEL.py`
+    compiles), with the arrays' shapes and dtypes. Exit 0, or 1 with the
+    error on stderr."""
+    import argparse
+    import runpy
+    ap = argparse.ArgumentParser(prog="python3 -m nkc.nki_sim", description=_cli.__doc__)
+    ap.add_argument("command", choices=["emit-tile"])
+    ap.add_argument("file")
+    ap.add_argument("--kernel", required=False, help="the kernel function (default: the only @nki.jit one)")
+    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
+    ap.add_argument("--map", help="write the .tile-line -> Python-line map here (JSON)")
+    a = ap.parse_args(argv)
+    try:
+        arrays = {}
+        for spec in a.input:
+            if "=" not in spec:
+                raise NkiError(f"--input {spec}: expected NAME=FILE.npy")
+            n, p = spec.split("=", 1)
+            try:
+                arrays[n] = np.load(p, mmap_mode="r")
+            except Exception as e:  # noqa: BLE001 - any unreadable file is one message
+                raise NkiError(f"--input {n}: cannot read '{p}': {e}") from None
+        import nki as _nki  # noqa: F401 - the compat package, so the file's imports resolve
+        sys.argv = [a.file]
+        try:
+            ns = runpy.run_path(a.file, run_name="__nki_trace__")
+        except NkiError:
+            raise
+        except SystemExit:
+            ns = {}
+        except Exception as e:  # noqa: BLE001
+            raise NkiError(f"importing {a.file} failed: {type(e).__name__}: {e}") from None
+        kernels = {k: v for k, v in ns.items() if getattr(v, "_nki_kernel", False)}
+        if a.kernel:
+            if a.kernel not in ns or not callable(ns[a.kernel]):
+                raise NkiError(f"{a.file} defines no kernel function '{a.kernel}'"
+                               + (f" (its @nki.jit kernels: {', '.join(kernels)})" if kernels else ""))
+            k = ns[a.kernel]
+        elif len(kernels) == 1:
+            (k,) = kernels.values()
+        else:
+            raise NkiError(f"{a.file} defines {len(kernels)} @nki.jit kernels"
+                           + (f" ({', '.join(kernels)})" if kernels else "") + ": choose one with --kernel")
+        fn = _kernel_function(k)
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.default is inspect.Parameter.empty]
+        missing = [n for n in names if n not in arrays]
+        extra = [n for n in arrays if n not in inspect.signature(fn).parameters]
+        if missing or extra:
+            raise NkiError(f"kernel '{fn.__name__}' takes {', '.join(names)}: "
+                           + (f"give --input for {', '.join(missing)}" if missing else "")
+                           + ("; " if missing and extra else "")
+                           + (f"it has no parameter {', '.join(extra)}" if extra else ""))
+        traced = globals()["trace"](k, **arrays)
+        mapped = [f"{py}={tile}" for py, tile, _, _ in traced.params if py != tile]
+        if mapped:
+            raise NkiUnsupportedError(f"parameter names {', '.join(mapped)} are renamed in .tile: rename them "
+                                      "in the kernel to run it from nksim (nki_sim.run accepts any name)")
+        sys.stdout.write(traced.source)
+        if a.map:
+            import json
+            with open(a.map, "w") as f:
+                json.dump([[o[0], o[1], o[2]] for o in traced.line_origin], f)
+        return 0
+    except NkiError as e:
+        sys.stderr.write(f"{e}\n")
+        return 1
+
+
+_PKG_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
+
+if __name__ == "__main__":
+    sys.exit(_cli())
