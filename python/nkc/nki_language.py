@@ -132,7 +132,7 @@ def load(src, dtype=None, mask=None, **kwargs):
         _s._fail("nl.load reads an HBM tensor; this one is in " + t.memory)
     d = _s._dtype(dtype) if dtype is not None else t.tile_dtype
     dt = f", dtype={d}" if d != t.tile_dtype else ""
-    if mask is not None:
+    if mask is not None or getattr(t, "_arange_key", None):
         return _masked_load(t, mask, d, dt)
     return _s._new_tile(f"load({t.text()}{dt})", t.shape, d, "sbuf", "nl.load")
 
@@ -146,7 +146,7 @@ def store(dst, value, mask=None, **kwargs):
     if _s._is_num(value):
         _s._unsupported("nl.store of a number", "store a tile")
     v = _s._need(value, "nl.store's value")
-    if mask is not None:
+    if mask is not None or getattr(t, "_arange_key", None):
         return _masked_store(t, v, mask)
     if tuple(n for n in v.shape if n != 1) != tuple(n for n in t.shape if n != 1):
         _s._fail(f"nl.store: a tile of shape {list(v.shape)} does not fit a destination of shape {list(t.shape)}")
@@ -162,7 +162,7 @@ def _masked_load(t: Tensor, mask, d: str, dt: str) -> Tensor:
     if key is None:
         _s._fail("nl.load: mask= needs the source indexed with nl.arange expressions (a[i_p, i_f])")
     base, k = key
-    full, _ = _s._view(base, k, None)
+    full, _ = _s._view(base, k, None, check=False)
     part, narrowed = _s._view(base, k, mask)
     if not narrowed:
         return _s._new_tile(f"load({part.text()}{dt})", part.shape, d, "sbuf", "nl.load")
@@ -177,7 +177,7 @@ def _masked_store(t: Tensor, v: Tensor, mask) -> None:
     if key is None:
         _s._fail("nl.store: mask= needs the destination indexed with nl.arange expressions (a[i_p, i_f])")
     base, k = key
-    full, _ = _s._view(base, k, None)
+    full, _ = _s._view(base, k, None, check=False)
     part, _ = _s._view(base, k, mask)
     if tuple(v.shape) != tuple(full.shape):
         _s._fail(f"nl.store: a tile of shape {list(v.shape)} does not fit a destination of shape "
@@ -205,11 +205,14 @@ def _slices(region: str):
 
 
 def _getitem(self: Tensor, key: Any) -> Tensor:
-    view, _ = _s._view(self, key, None)
     keys = key if isinstance(key, tuple) else (key,)
     if any(isinstance(k, IndexExpr) and k.terms for k in keys):
+        # nl.arange indices may reach past the tensor where a mask will cut
+        # them: load/store recompute the view with the mask, and check it.
+        view, _ = _s._view(self, key, None, check=False)
         view._arange_key = (self, key)
-    return view
+        return view
+    return _s._view(self, key, None)[0]
 
 
 Tensor.__getitem__ = _getitem  # type: ignore[assignment]

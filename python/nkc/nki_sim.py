@@ -389,6 +389,7 @@ def _is_param(t: Tensor) -> bool:
 
 
 def _need(t: Any, what: str, tile: bool = True) -> Tensor:
+    _trace()  # nl / nisa calls outside a traced kernel
     if not isinstance(t, Tensor):
         _fail(f"{what} must be a tensor, not {type(t).__name__}")
     if tile and not t.is_tile():
@@ -427,8 +428,8 @@ class IndexExpr:
         terms = dict(self.terms)
         for v, c in o.terms.items():
             terms[v] = terms.get(v, 0) + sign * c
-        return IndexExpr(self.const + sign * o.const, {v: c for v, c in terms.items() if c},
-                         {**self.layout, **o.layout})
+        # zero coefficients stay (an axis of n positions that does not move the value)
+        return IndexExpr(self.const + sign * o.const, terms, {**self.layout, **o.layout})
 
     def __add__(self, o): return self._combine(o, 1)
     def __radd__(self, o): return self._combine(o, 1)
@@ -439,8 +440,8 @@ class IndexExpr:
     def __mul__(self, k):
         if not isinstance(k, (int, np.integer)):
             _fail("an nl.arange expression can be multiplied only by an integer")
-        return IndexExpr(self.const * int(k), {v: c * int(k) for v, c in self.terms.items() if c * int(k)},
-                         self.layout)
+        # zero coefficients stay: nl.arange(n)[:, None] * 0 still spans n partitions (iota)
+        return IndexExpr(self.const * int(k), {v: c * int(k) for v, c in self.terms.items()}, self.layout)
     __rmul__ = __mul__
 
     def __getitem__(self, key: Any) -> "IndexExpr":
@@ -521,6 +522,7 @@ def _mask_ranges(mask: Optional[Predicate]) -> Dict[_Arange, Tuple[int, int]]:
     if not isinstance(mask, Predicate):
         _fail("mask= must be a comparison of nl.arange expressions (e.g. i_p + 128*t < n), joined with &")
     for expr, op in mask.conds:
+        expr = IndexExpr(expr.const, {v: c for v, c in expr.terms.items() if c}, expr.layout)
         if len(expr.terms) != 1:
             _unsupported("a mask comparison over several nl.arange variables", "each comparison may bound one")
         if op in ("==", "!="):
@@ -543,9 +545,10 @@ def _mask_ranges(mask: Optional[Predicate]) -> Dict[_Arange, Tuple[int, int]]:
     return out
 
 
-def _view(t: Tensor, key: Any, mask: Optional[Predicate]) -> Tuple[Tensor, bool]:
+def _view(t: Tensor, key: Any, mask: Optional[Predicate], check: bool = True) -> Tuple[Tensor, bool]:
     """t[key] as a view of t's root; with nl.arange indices, `mask` narrows
-    the positions. Returns (view, narrowed)."""
+    the positions. Returns (view, narrowed). check=False defers the bounds
+    check of nl.arange indices to the load/store that gives the mask."""
     key = key if isinstance(key, tuple) else (key,)
     if any(k is Ellipsis for k in key):
         i = [j for j, k in enumerate(key) if k is Ellipsis][0]
@@ -562,8 +565,10 @@ def _view(t: Tensor, key: Any, mask: Optional[Predicate]) -> Tuple[Tensor, bool]
         r = kept_axes[axis]
         start0, step0, count0, _ = rd[r]
         n = t.shape[axis]
-        if isinstance(k, IndexExpr) and not k.terms:
-            k = k.const
+        if isinstance(k, IndexExpr):
+            k = IndexExpr(k.const, {v: c for v, c in k.terms.items() if c}, k.layout)
+            if not k.terms:
+                k = k.const
         if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
             i = int(k) + (n if k < 0 else 0)
             if not 0 <= i < n:
@@ -596,7 +601,7 @@ def _view(t: Tensor, key: Any, mask: Optional[Predicate]) -> Tuple[Tensor, bool]
             if hi <= lo:
                 _fail("the mask leaves nothing of this access")
             first, last = k.const + c * lo, k.const + c * (hi - 1)
-            if first < 0 or last >= n:
+            if check and (first < 0 or last >= n):
                 _fail(f"index positions {first}..{last} are out of bounds for dimension {axis} of size {n}"
                       + ("" if mask is not None else " (pass mask= to access part of it)"))
             new[r] = (start0 + step0 * first, step0 * c, hi - lo, True)
@@ -657,7 +662,7 @@ def _binary(op: str, x: Any, y: Any, call: str, dtype: Any = None) -> Tensor:
         shape = _broadcast(xt.shape, yt.shape)
         natural = _promote(xt.tile_dtype, yt.tile_dtype)
     else:
-        t = xt or yt
+        t = xt if xt is not None else yt
         shape, natural = t.shape, t.tile_dtype
         if natural in ("i32", "u8") and not (_is_num(x if xt is None else y) and
                                              isinstance(x if xt is None else y, (int, np.integer))):

@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Tests of the NKI front end (nkc.nki_sim and the `nki` / `neuronxcc.nki`
+stand-ins), run by ctest (python.nki) with PYTHONPATH at build/python. Each
+kernel in tests/python/nki_kernels/ is run unedited through nki.simulate and
+checked against NumPy; each unsupported or wrong use must raise an error
+that names the Python file and line."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "nki_kernels"))
+
+import nki  # noqa: E402
+import nki.isa as nisa  # noqa: E402
+import nki.language as nl  # noqa: E402
+import nkc  # noqa: E402
+from nkc import nki_sim  # noqa: E402
+
+import attention  # noqa: E402
+import blocks  # noqa: E402
+
+SRC = os.environ.get("NK_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
+BIN = os.environ.get("NK_BIN_DIR", os.path.join(SRC, "build", "bin"))
+RNG = np.random.default_rng(7)
+
+
+def attention_numpy(q, k, v):
+    d, n_q = q.shape
+    n_kv = k.shape[0]
+    out = np.zeros((n_q, d))
+    for h in range(n_q):
+        kv = h // (n_q // n_kv)
+        logits = (k[kv].T.astype(np.float64) @ q[:, h].astype(np.float64)) / np.sqrt(d)
+        e = np.exp(logits - logits.max())
+        out[h] = (e / e.sum()) @ v[kv].T.astype(np.float64)
+    return out
+
+
+def qkv(d, n_q, n_kv, s):
+    q = (RNG.standard_normal((d, n_q)) * 3).astype(np.float32)
+    k = RNG.standard_normal((n_kv, d, s)).astype(np.float32)
+    v = RNG.standard_normal((n_kv, d, s)).astype(np.float32)
+    return q, k, v
+
+
+def check(got, want, atol=1e-4, rtol=1e-4):
+    c = nkc.compare(got, want, atol=atol, rtol=rtol)
+    assert c.passed, str(c)
+
+
+def test_decode_nl():
+    q, k, v = qkv(128, 4, 1, 256)
+    out = nki.simulate(attention.decode_nl)(q, k, v)
+    assert out.shape == (4, 128) and out.dtype == np.float32
+    check(out, attention_numpy(q, k, v))
+
+
+def test_decode_gqa_online_ragged_s():
+    for s in (128, 300, 520):  # s % 128 != 0: the masked last tile
+        q, k, v = qkv(64, 8, 2, s)
+        out = nki.simulate(attention.decode_gqa_online)(q, k, v)
+        check(out, attention_numpy(q, k, v))
+        src = nki.last_result().tile_source
+        assert ("where(" in src) == (s % 128 != 0)
+
+
+def test_decode_gqa_isa_old_style():
+    q, k, v = qkv(128, 8, 2, 384)
+    out = nki.simulate(attention.decode_gqa_isa)(q, k, v)
+    check(out, attention_numpy(q, k, v))
+    src = nki.last_result().tile_source
+    for op in ("isa.nc_matmul(", "isa.activation(", "isa.tensor_reduce(", "isa.tensor_scalar(",
+               "isa.nc_transpose(", "isa.tensor_copy(", "isa.tensor_tensor(", "isa.reciprocal(", "reduce_dst="):
+        assert op in src, op
+
+
+def test_decode_gqa_dst_style_and_accumulate():
+    q, k, v = qkv(128, 4, 2, 256)
+    out = nki.simulate(attention.decode_gqa_dst)(q, k, v)
+    check(out, attention_numpy(q, k, v))
+    src = nki.last_result().tile_source
+    # two matmuls into each P@V PSUM tile: the first overwrites, the second accumulates
+    assert src.count("accumulate=true") == 2 * 2, src.count("accumulate=true")  # n_kv * s/128
+    assert "isa.memset(dst=" in src and "isa.iota" not in src
+
+
+def test_matmul_blocked():
+    a = RNG.standard_normal((256, 384)).astype(np.float32)   # [M, K]
+    b = RNG.standard_normal((384, 1024)).astype(np.float32)
+    c = nki.simulate(blocks.matmul_blocked)(np.ascontiguousarray(a.T), b)
+    check(c, a.astype(np.float64) @ b, atol=1e-3)
+    r = nki.last_result()
+    busy = r.engine_busy_ns()
+    assert busy["tensor"] > 0 and r.total_ns > busy["tensor"]
+
+
+def test_softmax_masked_rows():
+    for rows in (128, 200):
+        x = RNG.standard_normal((rows, 96)).astype(np.float32)
+        y = nki.simulate(blocks.softmax_rows)(x)
+        e = np.exp(x - x.max(1, keepdims=True))
+        check(y, e / e.sum(1, keepdims=True), atol=1e-6)
+
+
+def test_layernorm():
+    x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
+    g = RNG.standard_normal((1, 200)).astype(np.float32)
+    b = RNG.standard_normal((1, 200)).astype(np.float32)
+    y = nki.simulate(blocks.layernorm)(x, g, b)
+    x64 = x.astype(np.float64)
+    want = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5) * g + b
+    check(y, want, atol=1e-4)
+
+
+def test_affine_select_iota_memset():
+    x = RNG.standard_normal((64, 48)).astype(np.float32)
+    y = nki.simulate(blocks.causal_fill)(x)
+    p, j = np.mgrid[0:64, 0:48]
+    want = np.where(j <= p, x, -1e4) + p * 1000 + j + 0.5
+    check(y, want, atol=1e-3)
+
+
+def test_nki_sim_run_stats_trace_and_races():
+    q, k, v = qkv(64, 4, 1, 256)
+    res = nki_sim.run(attention.decode_gqa_online, q, k, v, trace=True, strict=True)
+    check(res.output, attention_numpy(q, k, v))
+    assert res.stats["instructions"] == res.program.num_instructions > 0
+    assert set(res.engine_busy_ns()) >= {"tensor", "vector", "scalar", "gpsimd"}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.json")
+        res.write_trace(path)
+        with open(path) as f:
+            events = json.load(f)
+        assert len(events["traceEvents"] if isinstance(events, dict) else events) > 10
+    assert "isa.nc_matmul" not in res.tile_source and res.tile_source.startswith("kernel decode_gqa_online(")
+
+
+def test_script_runs_unchanged_with_env_stats():
+    with tempfile.TemporaryDirectory() as d:
+        script = os.path.join(d, "user.py")
+        with open(script, "w") as f:
+            f.write("import numpy as np\nimport nki\nimport nki.language as nl\n\n"
+                    "@nki.jit\ndef double(a):\n"
+                    "    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)\n"
+                    "    nl.store(out, nl.multiply(nl.load(a), 2.0))\n    return out\n\n"
+                    "a = np.arange(128 * 4, dtype=np.float32).reshape(128, 4)\n"
+                    "assert (nki.simulate(double)(a) == 2 * a).all()\nprint('script ok')\n")
+        env = dict(os.environ, NKI_SIM_STATS="1", NKI_SIM_TRACE=os.path.join(d, "t.json"))
+        r = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "script ok" in r.stdout and "nki_sim: double:" in r.stderr and "us simulated" in r.stderr
+        assert os.path.getsize(os.path.join(d, "t.json")) > 100
+
+
+# ---- errors: each names the Python file and line -------------------------------------
+
+def expect_error(kernel, args, cls, text, line_of=None):
+    try:
+        nki.simulate(kernel)(*args)
+    except cls as e:
+        assert text in str(e), str(e)
+        assert e.file is not None and e.file.endswith("test_nki.py"), (e.file, str(e))
+        if line_of is not None:
+            with open(e.file) as f:
+                assert line_of in f.read().splitlines()[e.line - 1], (e.line, str(e))
+        return e
+    raise AssertionError(f"no {cls.__name__} for {kernel}")
+
+
+@nki.jit
+def k_unsupported_nl(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nl.sin(nl.load(a)))  # LINE-sin
+    return out
+
+
+@nki.jit
+def k_unsupported_isa(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nisa.dropout(nl.load(a), 0.5))  # LINE-dropout
+    return out
+
+
+@nki.jit
+def k_partition_broadcast(a, b):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nl.load(a) + nl.load(b))  # LINE-bcast
+    return out
+
+
+@nki.jit
+def k_too_many_partitions(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.load(a)  # LINE-parts
+    nl.store(out, t)
+    return out
+
+
+@nki.jit
+def k_python_if_on_tile(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.load(a)
+    if nl.max(t, axis=1) > 0:  # LINE-if
+        nl.store(out, t)
+    return out
+
+
+@nki.jit
+def k_no_return(a):
+    nl.load(a)
+
+
+@nki.jit
+def k_store_to_input(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(a, nl.load(a))  # LINE-input
+    return out
+
+
+@nki.jit
+def k_fp8(a):
+    out = nl.ndarray(a.shape, dtype=nl.float8_e4m3, buffer=nl.shared_hbm)  # LINE-fp8
+    return out
+
+
+def test_errors_name_python_file_and_line():
+    a = np.ones((128, 8), np.float32)
+    expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.sin is not supported", "LINE-sin")
+    expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.dropout is not supported",
+                 "LINE-dropout")
+    expect_error(k_partition_broadcast, [a, np.ones((1, 8), np.float32)], nki_sim.NkiTraceError,
+                 "partition sizes differ (128 vs 1)", "LINE-bcast")
+    e = expect_error(k_too_many_partitions, [np.ones((256, 8), np.float32)], nki_sim.NkiTraceError,
+                     "partition", "LINE-parts")
+    assert "traced as 'let t1 = load(a)'" in str(e) and hasattr(e, "compile_error"), str(e)
+    expect_error(k_python_if_on_tile, [a], nki_sim.NkiTraceError, "not Python if", "LINE-if")
+    expect_error(k_no_return, [a], nki_sim.NkiTraceError, "returns nothing")
+    expect_error(k_store_to_input, [a], nki_sim.NkiTraceError, "kernel input 'a'", "LINE-input")
+    expect_error(k_fp8, [a], nki_sim.NkiUnsupportedError, "float8_e4m3", "LINE-fp8")
+    try:
+        nki.simulate(blocks.softmax_rows)(np.ones((128, 8)))  # float64
+        raise AssertionError("float64 accepted")
+    except nki_sim.NkiTraceError as e:
+        assert "float64" in str(e) and "astype(np.float32)" in str(e)
+    try:
+        nl.exp(1.0)
+        raise AssertionError("nl call outside a kernel accepted")
+    except nki_sim.NkiTraceError as e:
+        assert "only inside a kernel" in str(e)
+
+
+def test_neuronxcc_names_are_the_same_package():
+    import neuronxcc.nki as old
+    import neuronxcc.nki.language as old_nl
+    assert old.jit is nki.jit and old_nl.exp is nl.exp and old_nl.tile_size.pmax == 128
+    assert old.simulate_kernel(blocks.softmax_rows, np.zeros((128, 4), np.float32)).shape == (128, 4)
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            print(f"ok {name}")
+        except Exception:  # report every test, then fail
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+    print(f"{len(tests) - failed} of {len(tests)} passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
