@@ -1,11 +1,13 @@
 // nksim: runs a kernel on the simulated NeuronCore and checks it.
 //
-//   nksim run PROGRAM|KERNEL.tile [-D name=value]... [--target trn1|trn2]
+//   nksim run PROGRAM|KERNEL.tile|KERNEL.py [-D name=value]... [--target trn1|trn2] [--kernel NAME]
 //         [--input NAME=FILE.npy]... [--random-inputs[=SEED]] [--random-scale=S]
 //         [--output NAME=FILE.npy]... [--check[=ATOL,RTOL]] [--expect NAME=FILE.npy]...
 //         [--stats] [--trace FILE.json] [--strict] [--no-race-check]
 //
-// A .tile source is compiled in-process (the same pipeline as nkc compile).
+// A .tile source is compiled in-process (the same pipeline as nkc compile);
+// an NKI kernel file (.py) is first traced to .tile source by the Python
+// package (tools/python_kernel.h), with the --input arrays' shapes.
 // The work is in simulator/session.h (load/bind/run/read), oracle/ (the
 // reference and comparison) and compiler/pipeline.h; this file parses flags
 // and reports. Exit status: 0 success; 1 when --check or --expect finds a mismatch;
@@ -22,6 +24,7 @@
 #include "tools/huge_pages.h"
 #include "tools/host_memory.h"
 #include "tools/out_of_memory.h"
+#include "tools/python_kernel.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -36,8 +39,13 @@ using namespace llvm;
 
 static cl::SubCommand run_cmd("run", "Simulate a program or a .tile kernel");
 static cl::OptionCategory category("nksim run options");
-static cl::opt<std::string> input_path(cl::Positional, cl::desc("<program.nkp | program.s | kernel.tile>"),
+static cl::opt<std::string> input_path(cl::Positional,
+                                       cl::desc("<program.nkp | program.s | kernel.tile | nki_kernel.py>"),
                                        cl::sub(run_cmd), cl::cat(category));
+static cl::opt<std::string> kernel_name("kernel",
+                                        cl::desc("The @nki.jit function of a .py file to run (needed when it has "
+                                                 "several); its shapes come from the --input arrays"),
+                                        cl::value_desc("NAME"), cl::sub(run_cmd), cl::cat(category));
 static cl::list<std::string> defines("D", cl::Prefix, cl::desc("Bind a size parameter of a .tile kernel"),
                                      cl::value_desc("name=value"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> target_name("target",
@@ -130,8 +138,17 @@ std::pair<std::string, std::string> split_binding(StringRef arg, StringRef defau
   return {name.str(), value.str()};
 }
 
+const char *argv0 = "nksim";
+
 Expected<nk::Program> load_or_compile(StringRef path) {
-  if (path.endswith(".tile")) {
+  const bool python = path.endswith(".py");
+  if (python && !defines.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "-D binds sizes of a .tile kernel; a .py kernel takes its sizes from its --input arrays");
+  if (!python && !kernel_name.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "--kernel chooses the function of a .py kernel file; %s is not one", path.str().c_str());
+  if (path.endswith(".tile") || python) {
     std::map<std::string, int64_t> defs;
     for (const std::string &d : defines) {
       auto parsed = nk::parse_define(d);
@@ -150,7 +167,14 @@ Expected<nk::Program> load_or_compile(StringRef path) {
       popts.schedule_window = 1;
       popts.interleave = false;
     }
-    auto p = nk::compile_tile_file(path, defs, *t, popts, ds);
+    std::string traced;
+    if (python) {
+      auto source = nk::trace_python_kernel(argv0, path, kernel_name, inputs);
+      if (!source) return source.takeError();
+      traced = std::move(*source);
+    }
+    auto p = python ? nk::compile_tile_source(traced, (path + " (traced)").str(), defs, *t, popts, ds)
+                    : nk::compile_tile_file(path, defs, *t, popts, ds);
     if (!p) {
       if (!ds.str().empty()) return createStringError(inconvertibleErrorCode(), "%s", ds.str().c_str());
       return p.takeError();
@@ -274,7 +298,7 @@ int run_main() {
   auto program = load_or_compile(input_path);
   if (!program) return fail_error(program.takeError());
   // A .tile was just compiled for --target; a program must match it.
-  const bool compiled_here = StringRef(input_path).endswith(".tile");
+  const bool compiled_here = StringRef(input_path).endswith(".tile") || StringRef(input_path).endswith(".py");
   auto session = nk::Session::from_program(std::move(*program), compiled_here ? StringRef() : StringRef(target_name));
   if (!session) return fail_error(session.takeError());
   if (timing_only && (check.getNumOccurrences() || !outputs.empty()))
@@ -386,6 +410,7 @@ int run_main() {
 
 int main(int argc, char **argv) {
   nk::reexec_with_huge_pages(argv);
+  argv0 = argv[0];
   InitLLVM init(argc, argv);
   nk::report_out_of_memory_as_error("nksim");
   cl::HideUnrelatedOptions(category);
@@ -395,7 +420,9 @@ int main(int argc, char **argv) {
           "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
           "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
           "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
-          "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n\n"
+          "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n"
+          "  nksim run my_nki_kernel.py --kernel attn --input q=q.npy --input k=k.npy --input v=v.npy \\\n"
+          "        --expect out=want.npy --stats   (an NKI kernel, traced: docs/nki.md)\n\n"
           "Exit status: 0 success; 1 --check or --expect found a mismatch; 2 any error: bad flags,\n"
           "unreadable or invalid input, a compile error, a race, a deadlock, a refused\n"
           "output path (an input of the run, a directory, a repeat), out of host\n"

@@ -986,18 +986,24 @@ def _cli(argv: Optional[List[str]] = None) -> int:
         if mapped:
             raise NkiUnsupportedError(f"parameter names {', '.join(mapped)} are renamed in .tile: rename them "
                                       "in the kernel to run it from nksim (nki_sim.run accepts any name)")
-        sys.stdout.write(traced.source)
+        # each line says where it came from, so nkc's diagnostics (which show
+        # the failing line) point back at the Python source
+        for text, (f, ln, _) in zip(traced.source.splitlines(), traced.line_origin):
+            sys.stdout.write(f"{text}  # {os.path.basename(f)}:{ln}\n" if f and ln else text + "\n")
         if a.map:
             import json
             with open(a.map, "w") as f:
                 json.dump([[o[0], o[1], o[2]] for o in traced.line_origin], f)
         return 0
     except NkiError as e:
-        sys.stderr.write(f"{e}\n")
+        sys.stderr.write(f"{e if e.file else e.bare}\n")
         return 1
 
 
 _PKG_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
 
 if __name__ == "__main__":
-    sys.exit(_cli())
+    # `python3 -m nkc.nki_sim` runs this file as __main__, a second copy of
+    # the module: trace with the copy the nki package uses.
+    from nkc import nki_sim as _module
+    sys.exit(_module._cli())

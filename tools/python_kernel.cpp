@@ -1,0 +1,97 @@
+// See python_kernel.h. The tracer is Python (python/nkc/nki_sim.py): it runs
+// the user's kernel function, so it needs an interpreter; this file only
+// finds one, runs it with stdout/stderr in temporary files and returns what
+// it printed.
+#include "tools/python_kernel.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+
+#include <optional>
+#include <unistd.h>
+#include <vector>
+
+using namespace llvm;
+
+namespace nk {
+
+namespace {
+
+// Removes a temporary file however the function returns.
+struct TempFile {
+  SmallString<128> path;
+  ~TempFile() {
+    if (!path.empty()) sys::fs::remove(path);
+  }
+};
+
+std::string package_dir(const char *argv0) {
+  if (auto env = sys::Process::GetEnv("NKC_PYTHONPATH")) return *env;
+  static int anchor;
+  SmallString<256> dir(sys::path::parent_path(sys::fs::getMainExecutable(argv0, &anchor)));
+  sys::path::append(dir, "..", "python");
+  return std::string(dir);
+}
+
+} // namespace
+
+Expected<std::string> trace_python_kernel(const char *argv0, StringRef path, StringRef kernel,
+                                          ArrayRef<std::string> inputs) {
+  std::string python = sys::Process::GetEnv("NKSIM_PYTHON").getValueOr("/usr/bin/python3");
+  if (!sys::fs::can_execute(python)) {
+    auto found = sys::findProgramByName("python3");
+    if (!found)
+      return createStringError(inconvertibleErrorCode(),
+                               "running a .py kernel needs Python 3 with NumPy: %s is missing (set NKSIM_PYTHON)",
+                               python.c_str());
+    python = *found;
+  }
+  const std::string pkg = package_dir(argv0);
+  SmallString<256> marker(pkg);
+  sys::path::append(marker, "nkc", "nki_sim.py");
+  if (!sys::fs::exists(marker))
+    return createStringError(inconvertibleErrorCode(),
+                             "running a .py kernel needs the nkc Python package, not found at %s (build it, or set "
+                             "NKC_PYTHONPATH)",
+                             pkg.c_str());
+
+  std::vector<std::string> args = {python, "-m", "nkc.nki_sim", "emit-tile", path.str()};
+  if (!kernel.empty()) args.insert(args.end(), {"--kernel", kernel.str()});
+  for (const std::string &in : inputs) args.insert(args.end(), {"--input", in});
+  std::vector<StringRef> argv(args.begin(), args.end());
+
+  std::vector<std::string> env_store;
+  std::string pythonpath = "PYTHONPATH=" + pkg;
+  if (auto old = sys::Process::GetEnv("PYTHONPATH")) pythonpath += ":" + *old;
+  env_store.push_back(pythonpath);
+  for (char **e = environ; *e; ++e)
+    if (!StringRef(*e).startswith("PYTHONPATH=")) env_store.push_back(*e);
+  std::vector<StringRef> env(env_store.begin(), env_store.end());
+
+  TempFile out, err;
+  if (std::error_code ec = sys::fs::createTemporaryFile("nksim-trace", "tile", out.path))
+    return createStringError(ec, "cannot create a temporary file: %s", ec.message().c_str());
+  if (std::error_code ec = sys::fs::createTemporaryFile("nksim-trace", "err", err.path))
+    return createStringError(ec, "cannot create a temporary file: %s", ec.message().c_str());
+  Optional<StringRef> redirects[] = {StringRef(""), StringRef(out.path), StringRef(err.path)};
+  std::string exec_error;
+  int rc = sys::ExecuteAndWait(python, argv, ArrayRef<StringRef>(env), redirects, 0, 0, &exec_error);
+  auto read = [](StringRef p) {
+    auto b = MemoryBuffer::getFile(p);
+    return b ? (*b)->getBuffer().str() : std::string();
+  };
+  if (rc != 0) {
+    std::string msg = read(err.path);
+    if (msg.empty())
+      msg = exec_error.empty() ? "the Python tracer failed (exit " + std::to_string(rc) + ")" : exec_error;
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return createStringError(inconvertibleErrorCode(), "%s", msg.c_str());
+  }
+  return read(out.path);
+}
+
+} // namespace nk
