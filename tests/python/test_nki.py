@@ -158,6 +158,115 @@ def test_script_runs_unchanged_with_env_stats():
         assert os.path.getsize(os.path.join(d, "t.json")) > 100
 
 
+# ---- every supported call, one at a time, against NumPy ----------------------------
+
+def elementwise_kernel(fn):
+    @nki.jit
+    def k(a, b):
+        out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, fn(nl.load(a), nl.load(b)))
+        return out
+    return k
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+ELEMENTWISE = {  # name: (traced, NumPy)
+    "exp": (lambda x, y: nl.exp(x), lambda x, y: np.exp(x)),
+    "log": (lambda x, y: nl.log(y), lambda x, y: np.log(y)),
+    "tanh": (lambda x, y: nl.tanh(x), lambda x, y: np.tanh(x)),
+    "sigmoid": (lambda x, y: nl.sigmoid(x), lambda x, y: 1 / (1 + np.exp(-x))),
+    "relu": (lambda x, y: nl.relu(x), lambda x, y: np.maximum(x, 0)),
+    "gelu": (lambda x, y: nl.gelu(x), lambda x, y: gelu_tanh(x)),
+    "silu": (lambda x, y: nl.silu(x), lambda x, y: x / (1 + np.exp(-x))),
+    "sqrt": (lambda x, y: nl.sqrt(y), lambda x, y: np.sqrt(y)),
+    "rsqrt": (lambda x, y: nl.rsqrt(y), lambda x, y: 1 / np.sqrt(y)),
+    "square": (lambda x, y: nl.square(x), lambda x, y: x * x),
+    "abs": (lambda x, y: nl.abs(x), lambda x, y: np.abs(x)),
+    "reciprocal": (lambda x, y: nl.reciprocal(y), lambda x, y: 1 / y),
+    "negative": (lambda x, y: nl.negative(x), lambda x, y: -x),
+    "copy": (lambda x, y: nl.copy(x, dtype=nl.float32), lambda x, y: x),
+    "add": (lambda x, y: nl.add(x, y), lambda x, y: x + y),
+    "subtract": (lambda x, y: nl.subtract(x, 2.0), lambda x, y: x - 2),
+    "multiply": (lambda x, y: 3.0 * x, lambda x, y: 3 * x),
+    "divide": (lambda x, y: nl.divide(1.0, y), lambda x, y: 1 / y),
+    "maximum": (lambda x, y: nl.maximum(x, y), lambda x, y: np.maximum(x, y)),
+    "minimum": (lambda x, y: nl.minimum(x, y), lambda x, y: np.minimum(x, y)),
+    "greater": (lambda x, y: nl.greater(x, 0.0), lambda x, y: (x > 0) * 1.0),
+    "less_equal": (lambda x, y: x <= y, lambda x, y: (x <= y) * 1.0),
+    "equal": (lambda x, y: nl.equal(x, x), lambda x, y: np.ones_like(x)),
+    "not_equal": (lambda x, y: nl.not_equal(x, y), lambda x, y: (x != y) * 1.0),
+    "where": (lambda x, y: nl.where(nl.less(x, 0.0), y, x), lambda x, y: np.where(x < 0, y, x)),
+    "sum": (lambda x, y: nl.sum(x, axis=1, keepdims=True) + y, lambda x, y: x.sum(1, keepdims=True) + y),
+    "max": (lambda x, y: y - nl.max(x, axis=-1, keepdims=True), lambda x, y: y - x.max(1, keepdims=True)),
+    "min": (lambda x, y: nl.min(x, axis=[1], keepdims=True) * y, lambda x, y: x.min(1, keepdims=True) * y),
+    "mean": (lambda x, y: nl.mean(x, axis=1, keepdims=True) + 0 * y, lambda x, y: x.mean(1, keepdims=True) + 0 * y),
+    "var": (lambda x, y: nl.var(x, axis=1, keepdims=True) + 0 * y, lambda x, y: x.var(1, keepdims=True) + 0 * y),
+    "softmax": (lambda x, y: nl.softmax(x, axis=1),
+                lambda x, y: np.exp(x - x.max(1, keepdims=True)) / np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True)),
+    "broadcast_to": (lambda x, y: nl.broadcast_to(nl.max(x, axis=1, keepdims=True), (128, 16)),
+                     lambda x, y: np.broadcast_to(x.max(1, keepdims=True), (128, 16))),
+    "transpose2": (lambda x, y: nl.transpose(nl.transpose(x)), lambda x, y: x),
+    "tensor_copy": (lambda x, y: nisa.tensor_copy(x, engine=nisa.engine.scalar), lambda x, y: x),
+    "tensor_tensor": (lambda x, y: nisa.tensor_tensor(x, y, op=nl.subtract), lambda x, y: x - y),
+    "tensor_scalar_reverse": (lambda x, y: nisa.tensor_scalar(y, nl.subtract, 1.0, reverse0=True),
+                              lambda x, y: 1.0 - y),
+    "tensor_reduce_negate": (lambda x, y: nisa.tensor_reduce(nl.add, x, axis=1, negate=True, keepdims=True) * y,
+                             lambda x, y: -x.sum(1, keepdims=True) * y),
+    "activation_scale": (lambda x, y: nisa.activation(nl.tanh, x, scale=0.5, bias=1.0),
+                         lambda x, y: np.tanh(0.5 * x + 1.0)),
+    "reciprocal_isa": (lambda x, y: nisa.reciprocal(y), lambda x, y: 1 / y),
+    "max8": (lambda x, y: nisa.max8(x)[:, 0:1] + 0 * y, lambda x, y: x.max(1, keepdims=True) + 0 * y),
+}
+
+
+def test_every_elementwise_and_reduction_call():
+    x = RNG.standard_normal((128, 16)).astype(np.float32)
+    y = (RNG.random((128, 16)) + 0.5).astype(np.float32)
+    bad = []
+    for name, (traced, want) in ELEMENTWISE.items():
+        got = nki.simulate(elementwise_kernel(traced))(x, y)
+        ref = want(x.astype(np.float64), y.astype(np.float64))
+        c = nkc.compare(got, np.broadcast_to(ref, got.shape), atol=2e-3 if name == "gelu" else 1e-5, rtol=1e-4)
+        if not c.passed:
+            bad.append(f"{name}: {c}")
+    assert not bad, "\n".join(bad)
+
+
+@nki.jit
+def k_views_and_fills(a):
+    """nl.ds, strided and integer indexing, load_transpose2d, the fill calls
+    and the 0.6-style iota / affine_select / memset into slices."""
+    out = nl.ndarray((64, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nl.load(a[nl.ds(0, 64), 0:64:2])                 # [64, 32], every other column
+    tt = nl.load_transpose2d(a[0:32, nl.ds(64, 64)])      # [64, 32]
+    z = nl.zeros_like(t)
+    o = nl.ones((64, 32), dtype=nl.float32)
+    f = nl.full((64, 32), 2.0, dtype=nl.float32)
+    e = nl.empty_like(t)
+    e[...] = 0.0
+    idx = nl.ndarray((64, 32), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.iota(idx, [[1, 32]], offset=3, channel_multiplier=100)         # 3 + 100p + j
+    sel = nl.ndarray((64, 32), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.affine_select(sel, [[-1, 32]], 1, t, -5.0, cmp_op=nl.greater_equal)   # p - j >= 0 ? t : -5
+    e[:, 0:16] = nl.add(f[:, 0:16], o[:, 16:32])
+    row = t[5]                                             # a tile keeps its partition axis: [1, 32]
+    assert row.shape == (1, 32)
+    nl.store(out, sel + tt + idx + e + z)
+    return out
+
+
+def test_views_fills_and_dst_style_patterns():
+    a = RNG.standard_normal((64, 128)).astype(np.float32)
+    got = nki.simulate(k_views_and_fills)(a)
+    p, j = np.mgrid[0:64, 0:32]
+    t = a[0:64, 0:64:2].astype(np.float64)
+    want = np.where(p - j >= 0, t, -5.0) + a[0:32, 64:128].T + (3 + 100 * p + j) + np.where(j < 16, 3.0, 0.0)
+    check(got, want, atol=1e-4)
+
+
 # ---- errors: each names the Python file and line -------------------------------------
 
 def expect_error(kernel, args, cls, text, line_of=None):
