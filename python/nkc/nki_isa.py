@@ -475,14 +475,112 @@ def dma_copy(*args, **kwargs):
     return dst
 
 
-_NOT_IMPLEMENTED = {
-    "tensor_copy_predicated", "nc_matmul_mx", "dma_transpose", "tensor_partition_reduce",
-    "tensor_scalar_cumulative", "activate2", "local_gather", "nc_n_gather", "tensor_tensor_scan", "nc_stream_shuffle",
-    "rng", "dropout", "set_rng_seed", "rand_set_state", "rand_get_state", "rand2", "exponential", "sequence_bounds",
-    "scalar_tensor_tensor", "tensor_scalar_reduce", "core_barrier", "dma_compute", "quantize_mx", "range_select",
-    "select_reduce", "sendrecv", "register_alloc", "register_move", "register_load", "register_store",
-    "nc_match_replace8", "nonzero_with_count", "topk", "tensor_copy_dynamic_src", "tensor_copy_dynamic_dst",
-    "builtin_custom_op"}
+def tensor_tensor_scan(*args, **kwargs):
+    def old(data0, data1, initial, op0, op1, reverse0=False, reverse1=False, dtype=None, mask=None, **kw): ...
+    def new(dst, data0, data1, initial, op0, op1, reverse0=False, reverse1=False, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_tensor_scan")
+    _mask(a.get("mask"))
+    x, y = _tile(a["data0"], "data0"), _tile(a["data1"], "data1")
+    fields = [f"data0={x.text()}", f"data1={y.text()}", _scalar(a["initial"], "initial", "initial_imm", "initial"),
+              f"op0={_op_name(a['op0'], _ALU, 'op0')}", f"op1={_op_name(a['op1'], _ALU, 'op1')}"]
+    fields += [f"{r}=true" for r in ("reverse0", "reverse1") if a[r]]
+    d = x.tile_dtype if x.tile_dtype == y.tile_dtype else "f32"
+    return _finish("tensor_tensor_scan", fields, _tile(a["dst"], "dst") if use_new else None, x.shape, d, "sbuf")
+
+
+def scalar_tensor_tensor(*args, **kwargs):
+    def old(data, op0, operand0, op1, operand1, reverse0=False, reverse1=False, dtype=None, mask=None, **kw): ...
+    def new(dst, data, op0, operand0, op1, operand1, reverse0=False, reverse1=False, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "scalar_tensor_tensor")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    fields = [f"data={t.text()}", f"op0={_op_name(a['op0'], _ALU, 'op0')}",
+              _scalar(a["operand0"], "operand0", "imm0", "operand0"),
+              f"op1={_op_name(a['op1'], _ALU, 'op1')}", f"operand1={_tile(a['operand1'], 'operand1').text()}"]
+    fields += [f"{r}=true" for r in ("reverse0", "reverse1") if a[r]]
+    return _finish("scalar_tensor_tensor", fields, _tile(a["dst"], "dst") if use_new else None, t.shape,
+                   t.tile_dtype, "sbuf")
+
+
+def tensor_partition_reduce(*args, **kwargs):
+    def old(op, data, mask=None, dtype=None, **kw): ...
+    def new(dst, op, data, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_partition_reduce")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    return _finish("tensor_partition_reduce", [f"data={t.text()}", f"op={_op_name(a['op'], _ALU, 'op')}"],
+                   _tile(a["dst"], "dst") if use_new else None, (1,) + t.shape[1:], t.tile_dtype, "sbuf")
+
+
+def tensor_scalar_reduce(*args, **kwargs):
+    def old(data, op0, operand0, reduce_op, reduce_res, reverse0=False, dtype=None, mask=None, **kw): ...
+
+    def new(dst, data, op0, operand0, reduce_op, reduce_res=None, reverse0=False, reduce_cmd=None, reduce_init=None,
+            reduce_res_negate=False, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "tensor_scalar_reduce")
+    _mask(a.get("mask"))
+    if use_new and (a["reduce_init"] is not None or a["reduce_res_negate"]
+                    or a["reduce_cmd"] not in (None, reduce_cmd.reset_reduce, "reset_reduce")):
+        _s._unsupported("nisa.tensor_scalar_reduce reduce_cmd / reduce_init / reduce_res_negate")
+    if a["reduce_res"] is None:
+        _s._unsupported("nisa.tensor_scalar_reduce without reduce_res")
+    t = _tile(a["data"], "data")
+    r = _tile(a["reduce_res"], "reduce_res")
+    _s._make_mutable(r, "nisa.tensor_scalar_reduce reduce_res")
+    fields = [f"src={t.text()}", f"op0={_op_name(a['op0'], _ALU, 'op0')}",
+              _scalar(a["operand0"], "operand0", "imm0", "scalar0"),
+              f"reduce_op={_op_name(a['reduce_op'], _ALU, 'reduce_op')}", f"reduce_dst={r.text()}"]
+    if a["reverse0"]:
+        fields.append("reverse0=true")
+    return _finish("tensor_scalar_reduce", fields, _tile(a["dst"], "dst") if use_new else None, t.shape,
+                   t.tile_dtype, "sbuf")
+
+
+def nc_match_replace8(*args, **kwargs):
+    def old(data, vals, imm, dst_idx=None, mask=None, dtype=None, **kw): ...
+    def new(dst, data, vals, imm, dst_idx=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "nc_match_replace8")
+    _mask(a.get("mask"))
+    t, v = _tile(a["data"], "data"), _tile(a["vals"], "vals")
+    if not _s._is_num(a["imm"]):
+        _s._fail("nisa.nc_match_replace8: imm must be a number")
+    fields = [f"data={t.text()}", f"vals={v.text()}", f"imm={_s._fmt_num(float(a['imm']))}"]
+    if a["dst_idx"] is not None:
+        idx = _tile(a["dst_idx"], "dst_idx")
+        _s._make_mutable(idx, "nisa.nc_match_replace8 dst_idx")
+        fields.append(f"dst_idx={idx.text()}")
+    return _finish("nc_match_replace8", fields, _tile(a["dst"], "dst") if use_new else None, t.shape,
+                   t.tile_dtype, "sbuf")
+
+
+def dropout(*args, **kwargs):
+    def old(data, prob, mask=None, dtype=None, **kw): ...
+    def new(dst, data, prob, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "dropout")
+    _mask(a.get("mask"))
+    t = _tile(a["data"], "data")
+    fields = [f"src={t.text()}", _scalar(a["prob"], "prob", "prob_imm", "prob")]
+    return _finish("dropout", fields, _tile(a["dst"], "dst") if use_new else None, t.shape, t.tile_dtype, "sbuf")
+
+
+def range_select(*args, **kwargs):
+    def old(on_true_tile, comp_op0, comp_op1, bound0, bound1, reduce_cmd=None, reduce_res=None, reduce_op=None,
+            range_start=0, on_false_value=None, mask=None, dtype=None, **kw): ...
+
+    def new(dst, on_true_tile, comp_op0, comp_op1, bound0, bound1, reduce_cmd=None, reduce_res=None,
+            reduce_op=None, range_start=0, on_false_value=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "range_select")
+    _mask(a.get("mask"))
+    if a["reduce_res"] is not None:
+        _s._unsupported("nisa.range_select with reduce_res")
+    t = _tile(a["on_true_tile"], "on_true_tile")
+    fields = [f"on_true={t.text()}", f"bound0={_tile(a['bound0'], 'bound0').text()}",
+              f"bound1={_tile(a['bound1'], 'bound1').text()}", f"cmp0={_op_name(a['comp_op0'], _ALU, 'comp_op0')}",
+              f"cmp1={_op_name(a['comp_op1'], _ALU, 'comp_op1')}", f"range_start={int(a['range_start'])}"]
+    if a["on_false_value"] is not None:
+        fields.append(f"on_false_value={_s._fmt_num(float(a['on_false_value']))}")
+    return _finish("range_select", fields, _tile(a["dst"], "dst") if use_new else None, t.shape, t.tile_dtype,
+                   "sbuf")
 
 
 def __getattr__(name: str):

@@ -219,7 +219,30 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                          lambda x, y: np.tanh(0.5 * x + 1.0)),
     "reciprocal_isa": (lambda x, y: nisa.reciprocal(y), lambda x, y: 1 / y),
     "max8": (lambda x, y: nisa.max8(x)[:, 0:1] + 0 * y, lambda x, y: x.max(1, keepdims=True) + 0 * y),
+    "tensor_tensor_scan": (lambda x, y: nisa.tensor_tensor_scan(x * 0.0 + 1.0, y, 0.0, nl.multiply, nl.add),
+                           lambda x, y: np.cumsum(y, axis=1)),
+    "scalar_tensor_tensor": (lambda x, y: nisa.scalar_tensor_tensor(data=x, op0=nl.subtract, operand0=1.0,
+                                                                    op1=nl.multiply, operand1=y),
+                             lambda x, y: (x - 1) * y),
+    "tensor_partition_reduce": (lambda x, y: nl.matmul(nl.full((1, 128), 1.0, dtype=nl.float32),
+                                                       nisa.tensor_partition_reduce(nl.add, x), transpose_x=True),
+                                lambda x, y: np.broadcast_to(x.sum(0, keepdims=True), x.shape)),
+    "tensor_scalar_reduce": (lambda x, y: scaled_plus_rowsum(x), lambda x, y: 2 * x + (2 * x).sum(1, keepdims=True)),
+    "dropout_none": (lambda x, y: nisa.dropout(x, 0.0), lambda x, y: x),
+    "range_select": (lambda x, y: nisa.range_select(on_true_tile=x, comp_op0=nl.greater_equal, comp_op1=nl.less,
+                                                    bound0=nl.full((128, 1), 3.0, dtype=nl.float32),
+                                                    bound1=nl.full((128, 1), 10.0, dtype=nl.float32),
+                                                    on_false_value=-7.0),
+                     lambda x, y: np.where((np.arange(16) >= 3) & (np.arange(16) < 10), x, -7.0)),
+    "nc_match_replace8": (lambda x, y: nisa.nc_match_replace8(data=x, vals=nisa.max8(x), imm=-100.0),
+                          lambda x, y: np.where(x >= np.sort(x, axis=1)[:, -8:-7], -100.0, x)),
 }
+
+
+def scaled_plus_rowsum(x):
+    r = nl.zeros((128, 1), dtype=nl.float32)
+    t = nisa.tensor_scalar_reduce(data=x, op0=nl.multiply, operand0=2.0, reduce_op=nl.add, reduce_res=r)
+    return t + r
 
 
 def test_every_elementwise_and_reduction_call():
@@ -292,7 +315,7 @@ def k_unsupported_nl(a):
 @nki.jit
 def k_unsupported_isa(a):
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
-    nl.store(out, nisa.dropout(nl.load(a), 0.5))  # LINE-dropout
+    nl.store(out, nisa.nc_stream_shuffle(nl.load(a), [0] * 32))  # LINE-shuffle
     return out
 
 
@@ -341,8 +364,8 @@ def k_fp8(a):
 def test_errors_name_python_file_and_line():
     a = np.ones((128, 8), np.float32)
     expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.sin is not supported", "LINE-sin")
-    expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.dropout is not supported",
-                 "LINE-dropout")
+    expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.nc_stream_shuffle is not supported",
+                 "LINE-shuffle")
     expect_error(k_partition_broadcast, [a, np.ones((1, 8), np.float32)], nki_sim.NkiTraceError,
                  "partition sizes differ (128 vs 1)", "LINE-bcast")
     e = expect_error(k_too_many_partitions, [np.ones((256, 8), np.float32)], nki_sim.NkiTraceError,
