@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["run", "trace", "Traced", "Result", "NkiError", "NkiUnsupportedError", "NkiTraceError"]
+__all__ = ["run", "trace", "bf16", "Traced", "Result", "NkiError", "NkiUnsupportedError", "NkiTraceError"]
 
 _PKG_DIRS: Tuple[str, ...] = ()  # filled at the end: frames in these are ours
 
@@ -795,7 +795,21 @@ def _tile_name(py: str, used: set) -> str:
     return n
 
 
-def _array_dtype(a: np.ndarray, name: str) -> str:
+class bf16:
+    """Marks a float array as a bfloat16 kernel input, for NumPy without
+    ml_dtypes: `nki_sim.run(kernel, nki_sim.bf16(x))`. The values are
+    rounded to bf16 (nearest even) on the way in, as the hardware converts."""
+
+    def __init__(self, array: Any):
+        self.array = np.ascontiguousarray(array, dtype=np.float32)
+
+    def __array__(self, dtype=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+
+def _array_dtype(a: Any, name: str) -> str:
+    if isinstance(a, bf16):
+        return "bf16"
     if a.dtype.name == "bfloat16":
         return "bf16"
     for d, t in ((np.float32, "f32"), (np.float16, "f16"), (np.int32, "i32"), (np.uint8, "u8")):
@@ -832,11 +846,11 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
     params = []
     for name, value in bound.arguments.items():
         if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not _is_num(value):
-            a = np.asarray(value)
+            a = value.array if isinstance(value, bf16) else np.asarray(value)
             if a.ndim < 1 or a.ndim > 5:
                 raise NkiTraceError(f"argument '{name}' has {a.ndim} dimensions: kernel tensors have 1 to 5",
                                     *_code_location(fn))
-            dt = _array_dtype(a, name)
+            dt = _array_dtype(value if isinstance(value, bf16) else a, name)
             t = Tensor(None, _tile_name(name, used), a.shape, dt, "hbm")
             tr.params.append(t)
             params.append((name, t.name, dt, tuple(a.shape)))
@@ -920,7 +934,7 @@ def run(kernel: Any, *args: Any, target: str = "trn2", trace: bool = False, stri
     traced = globals()["trace"](kernel, *args, **kwargs)
     program = traced.compile(target=target)
     bound = inspect.signature(_kernel_function(kernel)).bind(*args, **kwargs)
-    inputs = {tile: np.asarray(bound.arguments[py]) for py, tile, _, _ in traced.params}
+    inputs = {tile: np.asarray(bound.arguments[py]) for py, tile, _, _ in traced.params}  # bf16: float32, rounded by run
     r = program.run(inputs, trace=trace, strict=strict, race_check=race_check)
     return Result(traced, program, r)
 

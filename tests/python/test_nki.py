@@ -108,6 +108,17 @@ def test_softmax_masked_rows():
         check(y, e / e.sum(1, keepdims=True), atol=1e-6)
 
 
+def test_bf16_inputs_without_ml_dtypes():
+    q, k, v = qkv(64, 4, 1, 256)
+    bits = lambda a: (np.ascontiguousarray(a, np.float32).view(np.uint32) + 0x7FFF
+                      + ((np.ascontiguousarray(a, np.float32).view(np.uint32) >> 16) & 1)) >> 16 << 16
+    rb = lambda a: bits(a).astype(np.uint32).view(np.float32)   # round to bf16, nearest even
+    res = nki_sim.run(attention.decode_gqa_online, nki_sim.bf16(q), nki_sim.bf16(k), nki_sim.bf16(v))
+    assert "q: bf16[64, 4]" in res.tile_source and "-> bf16[4, 64]" in res.tile_source
+    want = attention_numpy(rb(q), rb(k), rb(v))
+    check(res.output, want, atol=2 ** -8 * np.abs(want).max(), rtol=2 ** -8)
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
