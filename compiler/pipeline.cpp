@@ -142,6 +142,7 @@ llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const Pi
   s.interleave = setting.interleave;
   s.window = setting.window;
   for (const Pass &p : passes()) {
+    if (opts.on_stage) opts.on_stage(p.name);
     if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
     llvm::Timer timer(p.name, p.name, group);
     if (opts.time_passes) timer.startTimer();
@@ -206,6 +207,7 @@ llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<s
   llvm::SourceMgr sm;
   unsigned id = sm.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
   DiagnosticEngine diags(sm, err);
+  if (opts.on_stage) opts.on_stage("front-end");
   auto mod = build_tile_ir(sm, id, defines, t, diags);
   if (!mod) return mod.takeError();
   return run_pipeline(std::move(*mod), t, opts);
@@ -217,6 +219,7 @@ llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRe
   llvm::SourceMgr sm;
   unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
   DiagnosticEngine diags(sm, err);
+  if (opts.on_stage) opts.on_stage("front-end");
   auto mod = build_tile_ir(sm, id, defines, t, diags);
   if (!mod) return mod.takeError();
   return run_pipeline(std::move(*mod), t, opts);

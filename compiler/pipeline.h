@@ -20,6 +20,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct PipelineOptions {
   // compiler error naming the pass. Also on when NK_VERIFY_EACH=1 is in the
   // environment (ctest sets it for every test).
   bool verify_each = false;
+  // Called before the front end ("front-end") and before each pass, with
+  // its name (progress display: tools/progress.h). May be empty.
+  std::function<void(llvm::StringRef stage)> on_stage;
 };
 
 // Names of the passes, in order.

@@ -189,7 +189,14 @@ bool needs_table(ActFunc f) { return f != ActFunc::identity; }
 llvm::Expected<SimStats> Scheduler::run() {
   if (races_)
     if (auto e = races_->check_limits()) return e;
+  uint64_t total = 0, steps = 0;
+  for (const Stream &s : prog_.streams) total += s.insts.size();
   for (;;) {
+    if (opts_.progress && (++steps & 4095) == 0) {
+      uint64_t executed = 0;
+      for (const StreamState &st : streams_) executed += st.pc;
+      opts_.progress(executed, total, end_time_);
+    }
     // The runnable stream with the earliest ready time (ties: stream order).
     int best = -1;
     for (unsigned s = 0; s < streams_.size(); ++s) {

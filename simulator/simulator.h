@@ -21,6 +21,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ struct SimOptions {
   // simulates in seconds.
   bool timing_only = false;
   unsigned mechanisms_off = 0; // Mechanism bits: parts of the cost model switched off
+  // Called every few thousand instructions with how many have executed, of
+  // how many, and the simulated time so far (progress display). May be empty.
+  std::function<void(uint64_t executed, uint64_t total, double simulated_ns)> progress;
 };
 
 // Per stream (engine or DMA queue). busy + blocked + idle = total time.

@@ -17,6 +17,7 @@
 #include "runtime/target.h"
 #include "tools/huge_pages.h"
 #include "tools/out_of_memory.h"
+#include "tools/progress.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -71,6 +72,8 @@ cl::opt<bool> verify_each("verify-each",
                           cl::desc("Verify the IR after every pass (also NK_VERIFY_EACH=1); a failure is an internal "
                                    "compiler error naming the pass"),
                           cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("No progress line (shown on a terminal when a compile takes over a second)"),
+                    cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
                           cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
 
@@ -96,6 +99,8 @@ int compile(nk::Program &out) {
   opts.print_before.assign(print_before.begin(), print_before.end());
   opts.time_passes = time_passes;
   opts.verify_each = verify_each;
+  nk::ProgressLine progress(quiet);
+  opts.on_stage = [&](llvm::StringRef stage) { progress.update(("nkc: compiling: " + stage).str()); };
   if (schedule_mode == ScheduleMode::in_order) {
     opts.schedule_window = 1;
     opts.interleave = false;
@@ -103,6 +108,7 @@ int compile(nk::Program &out) {
   std::string diags;
   llvm::raw_string_ostream ds(diags);
   auto p = nk::compile_tile_file(input, defs, *t, opts, ds);
+  progress.finish();
   if (!p) {
     llvm::errs() << ds.str();
     std::string msg = llvm::toString(p.takeError());

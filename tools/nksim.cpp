@@ -24,6 +24,7 @@
 #include "tools/huge_pages.h"
 #include "tools/host_memory.h"
 #include "tools/out_of_memory.h"
+#include "tools/progress.h"
 #include "tools/python_kernel.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -33,6 +34,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 using namespace llvm;
@@ -82,6 +84,10 @@ static cl::list<std::string> expects("expect",
                                               "largest expected value for bf16/f16); exit 1 on a mismatch. Any "
                                               "kernel: no registered reference needed"),
                                      cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> quiet("quiet",
+                           cl::desc("No progress line (shown on a terminal when compiling or running takes over "
+                                    "a second)"),
+                           cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> show_stats("stats", cl::desc("Print timing statistics"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> stats_json("stats-json", cl::desc("Write the statistics as JSON to a file ('-': stdout)"),
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
@@ -163,6 +169,8 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     std::string diags;
     raw_string_ostream ds(diags);
     nk::PipelineOptions popts;
+    nk::ProgressLine progress(quiet);
+    popts.on_stage = [&](StringRef stage) { progress.update(("nksim: compiling: " + stage).str()); };
     if (in_order) {
       popts.schedule_window = 1;
       popts.interleave = false;
@@ -364,8 +372,16 @@ int run_main() {
     if (!mech) return fail("--without: unknown mechanism '" + m + "' (known: " + nk::mechanism_names() + ")");
     options.mechanisms_off |= unsigned(*mech);
   }
+  nk::ProgressLine progress(quiet);
+  options.progress = [&](uint64_t executed, uint64_t total, double ns) {
+    char line[160];
+    std::snprintf(line, sizeof line, "nksim: simulating: %llu of %llu instructions, %.1f us simulated",
+                  (unsigned long long)executed, (unsigned long long)total, ns / 1000);
+    progress.update(line);
+  };
   nk::SimTrace trace;
   auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
+  progress.finish();
   if (!stats) return fail_error(stats.takeError(), input_path);
 
   for (const nk::SimWarning &w : stats->warnings) WithColor::warning(errs(), "nksim") << w.message << '\n';
