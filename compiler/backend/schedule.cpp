@@ -126,6 +126,8 @@ Deps build_deps(const Program &p) {
 
 } // namespace
 
+std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) { return build_deps(p).preds; }
+
 llvm::Error schedule(Program &p, const Target &t, size_t window) {
   const size_t kWindow = std::max<size_t>(1, window);
   const size_t n = p.insts.size();
