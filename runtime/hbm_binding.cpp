@@ -79,17 +79,23 @@ __attribute__((target("avx512f,avx512dq"))) void uniform_block_avx512(uint64_t s
 // 16-bit fields of three splitmix64 outputs), centred, has mean 0 and
 // variance 1 - 2^-32, and is an integer over 2^17, so it is exact in fp32
 // and the same on every machine (no libm). Its tails stop at 6 sigma.
+__attribute__((always_inline)) inline uint64_t splitmix_mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+__attribute__((always_inline)) inline uint64_t sum_of_16bit_fields(uint64_t z) {
+  return (z & 0xffff) + ((z >> 16) & 0xffff) + ((z >> 32) & 0xffff) + (z >> 48);
+}
+// The three outputs are written out (no inner loop) so that the loop over i
+// vectorises: it ran scalar, and was a third of a random-input run's time.
 __attribute__((always_inline)) inline void normal_block(uint64_t state, float *out, size_t n) {
+  constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
   for (size_t i = 0; i < n; ++i) {
-    int32_t sum = 0;
-    for (uint64_t j = 0; j < 3; ++j) {
-      uint64_t z = state + (3 * uint64_t(i) + j + 1) * 0x9e3779b97f4a7c15ull;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      z = z ^ (z >> 31);
-      sum += int32_t(z & 0xffff) + int32_t((z >> 16) & 0xffff) + int32_t((z >> 32) & 0xffff) + int32_t(z >> 48);
-    }
-    out[i] = float(2 * sum - 12 * 65535) * 0x1p-17f;
+    const uint64_t base = state + (3 * uint64_t(i) + 1) * kGolden;
+    const uint64_t sum = sum_of_16bit_fields(splitmix_mix(base)) + sum_of_16bit_fields(splitmix_mix(base + kGolden)) +
+                         sum_of_16bit_fields(splitmix_mix(base + 2 * kGolden));
+    out[i] = float(2 * int32_t(sum) - 12 * 65535) * 0x1p-17f;
   }
 }
 
