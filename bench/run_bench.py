@@ -14,7 +14,10 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      n_kv in {8, 4, 2, 1}).
   2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
      inputs, race checker on) against NumPy (/usr/bin/python3) computing
-     the same attention, best of several runs each, same machine.
+     the same attention, best of several runs each, same machine; NumPy
+     with its default BLAS threads and with one (threadpoolctl), and which
+     BLAS it ran (OpenBLAS, what pip's NumPy ships, once tools/bootstrap.sh
+     has installed libopenblas0-pthread; Debian's reference BLAS otherwise).
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
      peak memory, and the ratio per 4x step (linear scaling gives ~4).
 --quick drops the largest sizes (for a smoke run).
@@ -150,34 +153,57 @@ def main():
     sim_rss = max(r[1] for r in sim_runs)
     n_inst = sim_runs[0][2]["instructions"]
     numpy_script = f"""
-import numpy as np, time
+import json, numpy as np, time
 d, nq, nkv, s = 128, 32, 8, {s_sim}
 rng = np.random.default_rng(0)
 q = rng.uniform(-1, 1, (d, nq)).astype(np.float32)
 k = rng.uniform(-1, 1, (nkv, d, s)).astype(np.float32)
 v = rng.uniform(-1, 1, (nkv, d, s)).astype(np.float32)
-best = 1e9
-for _ in range(5):
-    t0 = time.perf_counter()
+def attention():
     g = nq // nkv
     out = np.empty((nq, d), np.float32)
     for h in range(nq):
         logits = (q[:, h] @ k[h // g]) * np.float32(1.0 / np.sqrt(d))
         p = np.exp(logits - logits.max())
         out[h] = (v[h // g] @ p) / p.sum()
-    best = min(best, time.perf_counter() - t0)
-print(best)
+def best_of(n):
+    best = 1e9
+    for _ in range(n):
+        t0 = time.perf_counter()
+        attention()
+        best = min(best, time.perf_counter() - t0)
+    return best
+res = {{"default": best_of(5)}}
+try:  # which BLAS NumPy runs, and the same with one thread
+    import threadpoolctl
+    info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    res["blas"] = ", ".join(f"{{i['internal_api']}} {{i.get('version')}} ({{i.get('threading_layer')}}, "
+                            f"{{i.get('architecture')}}, {{i['num_threads']}} threads)" for i in info) or "unknown"
+    res["threads"] = max([i["num_threads"] for i in info] or [1])
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        res["single"] = best_of(5)
+except ImportError:
+    maps = open("/proc/self/maps").read()
+    res["blas"] = next((n for n in ("openblas", "mkl", "blis", "libblas") if n in maps), "unknown") + \
+        " (install python3-threadpoolctl for details and the one-thread figure)"
+print(json.dumps(res))
 """
     np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
-    np_wall = float(np_out.stdout.strip())
+    np_res = json.loads(np_out.stdout.strip().splitlines()[-1])
+    np_wall = np_res["default"]
+    np_single = np_res.get("single")
     records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "nksim_median_s": sim_median,
-                    "numpy_s": np_wall,
-                    "ratio": sim_wall / np_wall, "instructions": n_inst,
-                    "instructions_per_s": n_inst / sim_wall, "peak_rss_mib": sim_rss})
+                    "numpy_s": np_wall, "numpy_1thread_s": np_single, "numpy_blas": np_res["blas"],
+                    "ratio": sim_wall / np_wall, "ratio_1thread": sim_wall / np_single if np_single else None,
+                    "instructions": n_inst, "instructions_per_s": n_inst / sim_wall, "peak_rss_mib": sim_rss})
+    print(f"\nNumPy's BLAS: {np_res['blas']}")
     table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (nksim best of 5, NumPy best of 5)",
-          ["nksim s", "median s", "NumPy s", "ratio", "median ratio", "instructions", "inst/s", "peak MiB"],
+          ["nksim s", "median s", "NumPy s", "ratio", "median ratio", "NumPy 1-thread s", "ratio 1-thread",
+           "instructions", "inst/s", "peak MiB"],
           [[f"{sim_wall:.2f}", f"{sim_median:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x",
-            f"{sim_median / np_wall:.1f}x", n_inst, f"{n_inst / sim_wall:,.0f}", f"{sim_rss:.0f}"]])
+            f"{sim_median / np_wall:.1f}x", f"{np_single:.3f}" if np_single else "-",
+            f"{sim_wall / np_single:.1f}x" if np_single else "-", n_inst, f"{n_inst / sim_wall:,.0f}",
+            f"{sim_rss:.0f}"]])
 
     # 3. Compiler speed and scaling.
     rows = []
