@@ -48,6 +48,7 @@ import argparse
 import csv
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -469,7 +470,7 @@ def print_best_table(table, knob, size):
     if not table:
         print(f"\nbest {knob} per {size}: no case swept {knob} with results")
         return
-    others = sorted({n for row in table for n in row["others"]})
+    others = list(dict.fromkeys(n for row in table for n in row["others"]))  # in -D order
     header = ["kernel", "target"] + others + [size, f"best {knob}", "time us", f"default {knob}", "default us",
                                               "speedup"]
     rows = []
@@ -523,6 +524,8 @@ def plot(out_dir, cases, results, knob, size, table):
         if max(len(p) for p in lines.values()) < 2:
             continue  # the size was not swept for this kernel
         fig, ax = plt.subplots(figsize=(7, 4.2), dpi=90)
+        if len(lines) > 10:  # more lines than the default cycle has colours
+            ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
         for line, pts in sorted(lines.items()):
             xs = sorted(pts)
             label = " ".join([line[0]] + [f"{n}={v}" for n, v in line[1:]])
@@ -538,37 +541,44 @@ def plot(out_dir, cases, results, knob, size, table):
         ax.legend(fontsize=7, ncol=2 if len(lines) > 8 else 1)
         fig.tight_layout()
         path = os.path.join(out_dir, f"roofline_{kernel.replace(os.sep, '_')}.png")
-        fig.savefig(path)
+        fig.savefig(path, pil_kwargs={"optimize": True})
         plt.close(fig)
         written.append(path)
     if knob and table:
-        lines = {}
+        # A grid: a row per kernel, target and other knobs, a column per size;
+        # each cell the best value (colour: its log2) and, when the kernel's
+        # default value was swept and is slower, the time saved against it.
+        row_keys, sizes = [], sorted({t[size] for t in table if t[size] is not None})
+        cells = {}
         for t in table:
             if t[size] is None:
                 continue
-            key = (t["kernel"], t["target"]) + tuple(sorted(t["others"].items()))
-            lines.setdefault(key, []).append((t[size], t[f"best_{knob}"]))
-        if any(len(p) >= 1 for p in lines.values()):
-            fig, ax = plt.subplots(figsize=(7, 4.2), dpi=90)
-            for i, (key, pts) in enumerate(sorted(lines.items())):
-                pts.sort()
-                label = " ".join([key[0], key[1]] + [f"{n}={v}" for n, v in key[2:]])
-                # Offset overlapping lines a little so each stays visible.
-                jitter = 2 ** ((i - len(lines) / 2) * 0.02)
-                ax.plot([p[0] for p in pts], [p[1] * jitter for p in pts], marker="o", markersize=3,
-                        linestyle="-" if key[1] == "trn2" else "--", label=label)
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log", base=2)
-            log2_axis(ax.xaxis, [p[0] for pts in lines.values() for p in pts])
-            log2_axis(ax.yaxis, [p[1] for pts in lines.values() for p in pts])
+            rk = (t["kernel"], t["target"]) + tuple(t["others"].items())
+            if rk not in row_keys:
+                row_keys.append(rk)
+            cells[(rk, t[size])] = t
+        if row_keys:
+            import numpy as np
+            grid = np.full((len(row_keys), len(sizes)), np.nan)
+            fig, ax = plt.subplots(figsize=(1.6 + 0.75 * len(sizes) + 2.2, 1.0 + 0.28 * len(row_keys)), dpi=90)
+            for (rk, x), t in cells.items():
+                i, j = row_keys.index(rk), sizes.index(x)
+                best = t[f"best_{knob}"]
+                grid[i, j] = math.log2(best) if best > 0 else 0
+                text = str(best)
+                if t["default_us"] and t["default_us"] > t["best_us"] * 1.005:
+                    text += f" -{100 * (1 - t['best_us'] / t['default_us']):.0f}%"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7)
+            ax.imshow(grid, aspect="auto", cmap="YlGnBu", alpha=0.6)
+            ax.set_xticks(range(len(sizes)), [str(x) for x in sizes], fontsize=8)
+            ax.set_yticks(range(len(row_keys)),
+                          [" ".join([rk[0], rk[1]] + [f"{n}={v}" for n, v in rk[2:]]) for rk in row_keys], fontsize=7)
             ax.set_xlabel(size)
-            ax.set_ylabel(f"best {knob} (lowest simulated time)")
-            ax.set_title(f"best {knob} per {size}")
-            ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=6, ncol=2 if len(lines) > 8 else 1)
+            ax.set_title(f"best {knob} per {size} (lowest simulated time; -N%: time saved against the "
+                         f"default {knob})", fontsize=8)
             fig.tight_layout()
             path = os.path.join(out_dir, f"best_{knob}.png")
-            fig.savefig(path)
+            fig.savefig(path, pil_kwargs={"optimize": True})
             plt.close(fig)
             written.append(path)
     return written
