@@ -58,6 +58,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("trn1", "trn2")
@@ -131,6 +132,7 @@ def run_case(task):
         out = proc.stdout.replace(kernel_file, task["display_path"])
         err = proc.stderr.replace(kernel_file, task["display_path"])
         result["returncode"] = proc.returncode
+        result["warnings"] = sum(1 for line in err.splitlines() if "warning:" in line)
         checks = CHECK_RE.findall(out)
         if checks:
             result["check"] = "PASS" if all(c[1] == "PASS" for c in checks) else "FAIL"
@@ -337,7 +339,10 @@ def run_dask(cases, client, on_result):
     distributed = import_distributed()
     # Dask pickles run_case by value (it lives in __main__), so workers need
     # neither this script nor the kernels: the task holds the kernel source.
-    futures = client.map(run_case, cases, pure=False, key=[f"nksweep-{i}" for i in range(len(cases))])
+    # Keys unique to this run: on a shared scheduler equal keys would be
+    # taken for the same task and get another sweep's result.
+    run_id = uuid.uuid4().hex[:12]
+    futures = client.map(run_case, cases, pure=False, key=[f"nksweep-{run_id}-{i}" for i in range(len(cases))])
     index = {f.key: i for i, f in enumerate(futures)}
     try:
         for fut in distributed.as_completed(futures):
@@ -412,6 +417,7 @@ def to_row(case, r, knob_names):
     row["instructions"] = stats.get("instructions", "")
     row["check"] = r.get("check", "")
     row["check_max_abs_err"] = r.get("check_max_abs_err", "")
+    row["warnings"] = r.get("warnings", "")
     row["wall_s"] = r.get("wall_s", "")
     row["host"] = r.get("host", "")
     return row
@@ -436,6 +442,7 @@ COLUMN_DOC = {
     "instructions": "instructions in the compiled program",
     "check": "PASS / FAIL over every output (empty when unchecked)",
     "check_max_abs_err": "the largest max_abs_err of the check lines",
+    "warnings": "nksim's warning lines (e.g. a read of never-written SBUF); they do not change the status",
     "wall_s": "wall-clock seconds of the case on its worker (nksim run, compile included)",
     "host": "the machine that ran the case",
 }

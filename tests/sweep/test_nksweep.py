@@ -71,6 +71,7 @@ def check_grid_rows(rows):
         for e in ("tensor", "vector", "scalar", "gpsimd"):
             assert 0 <= float(r[f"busy_pct_{e}"]) <= 100, r
         assert 0 <= float(r["check_max_abs_err"]) < 1e-2, r  # bf16: one rounding
+        assert r["warnings"] == "0", r
         if r["kernel"] == "decode_attention":
             assert r["step_tiles"] == "" and r["n_q"] == "", r
     kinds = {(r["kernel"], r["status"]) for r in rows}
