@@ -28,9 +28,9 @@ knobs and size, the value of NAME with the lowest simulated time.
 Execution: local nksim processes by default (--jobs N at a time, default the
 CPU count). --local-cluster N starts a Dask LocalCluster of N single-threaded
 worker processes; --scheduler ADDRESS submits to a running Dask distributed
-cluster (`dask scheduler` / `dask worker ADDRESS` on the machines). Each task
-carries the kernel's source text, so a remote worker needs only the nksim
-binary: on its PATH (the default with --scheduler) or at the --nksim path
+cluster (`dask scheduler` on one machine, `dask worker ADDRESS --nthreads N`
+on each: a thread runs one nksim at a time). Each task carries the kernel's
+source text, so a remote worker needs only the nksim binary: on its PATH (the default with --scheduler) or at the --nksim path
 (the same path on every worker). The --scheduler and --local-cluster modes
 need Dask (Debian: apt-get install python3-distributed); plots need
 matplotlib (python3-matplotlib); the local mode runs without either
