@@ -10,8 +10,13 @@ if [ "${1:-}" = "--deps-only" ]; then deps_only=1; shift; fi
 build="${1:-$root/build}"
 type="${2:-RelWithDebInfo}"
 
+# python3-distributed (Dask) and python3-matplotlib: tools/nksweep.py runs sweeps
+# on a Dask cluster and plots them (its local mode needs neither).
+# libopenblas0-pthread (what pip's NumPy ships) and python3-threadpoolctl:
+# bench/run_bench.py compares nksim with NumPy on OpenBLAS and names the BLAS.
 packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy
-          pybind11-dev python3-dev clang-format-14)
+          pybind11-dev python3-dev clang-format-14 python3-distributed python3-matplotlib
+          libopenblas0-pthread python3-threadpoolctl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
