@@ -219,6 +219,60 @@ const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
   return buf;
 }
 
+// A load of deferred input elements into a dense on-chip tile of the same
+// dtype (each partition's elements contiguous: the common HBM -> SBUF tile
+// load): the values are generated straight into the tile's rows, with no
+// staging buffer and no copy. Returns false, doing nothing, for any other
+// case (gather_deferred handles those).
+bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPattern &src) {
+  if (!dst.on_chip() || dst.dtype != src.dtype || !row_extent(src)) return false;
+  const int64_t esz = dtype_size(src.dtype);
+  int64_t dense = 1; // dst's dims must be row-major dense
+  for (int d = int(dst.num_dims) - 1; d >= 0; --d) {
+    if (dst.dims[unsigned(d)].count > 1 && dst.dims[unsigned(d)].stride != dense) return false;
+    dense *= int64_t(dst.dims[unsigned(d)].count);
+  }
+  // Every inner run of src must lie inside one deferred input, contiguous
+  // and element aligned.
+  bool ok = true;
+  std::vector<std::pair<const DeferredInput *, int64_t>> &runs = deferred_runs_;
+  runs.clear();
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
+    if (!ok || count == 0) return;
+    const int64_t hi = off + int64_t(count) * esz;
+    const DeferredInput *holder = nullptr;
+    for (const DeferredInput &d : mem_.deferred)
+      if (d.pending_in(uint64_t(off), uint64_t(hi))) holder = &d;
+    ok = holder && (stride == esz || count == 1) && holder->decl.dtype == src.dtype &&
+         uint64_t(off) >= holder->begin() && uint64_t(hi) <= holder->end() &&
+         (uint64_t(off) - holder->begin()) % uint64_t(esz) == 0;
+    runs.emplace_back(holder, off);
+  });
+  if (!ok) return false;
+  const uint64_t per_row = dst.free_elements();
+  unsigned row = 0;
+  uint64_t col = 0;
+  size_t k = 0;
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
+    if (count == 0) return;
+    const DeferredInput &d = *runs[k++].first;
+    uint64_t first = (uint64_t(off) - d.begin()) / uint64_t(esz);
+    while (count > 0) {
+      const uint64_t m = std::min(count, per_row - col);
+      uint8_t *out = mem_.row(dst, row) + dst.offset + col * uint64_t(esz);
+      fill_random_range(d.decl, d.seed, d.scale, first, m, out, d.dist);
+      first += m;
+      count -= m;
+      col += m;
+      if (col == per_row) {
+        col = 0;
+        ++row;
+      }
+    }
+  });
+  return true;
+}
+
 // Elements of dtype `from`, laid out contiguously in walk order, into dst:
 // raw bytes when the dtypes agree, else through fp32 as dma_copy converts.
 void Executor::scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *buf) {
@@ -239,8 +293,10 @@ void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
   if (!mem_.deferred.empty()) {
     if (dst.mem == Memory::hbm) materialize_deferred(dst);
-    if (src.mem == Memory::hbm && touches_deferred(src))
+    if (src.mem == Memory::hbm && touches_deferred(src)) {
+      if (generate_deferred_into(dst, src)) return;
       if (const uint8_t *elements = gather_deferred(src)) return scatter_elements(dst, src.dtype, elements);
+    }
   }
   const bool raw = dst.dtype == src.dtype;
   const uint64_t n = src.num_elements();

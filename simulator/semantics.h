@@ -55,12 +55,14 @@ private:
   bool touches_deferred(const AccessPattern &hbm_operand) const;
   void materialize_deferred(const AccessPattern &hbm_operand);
   const uint8_t *gather_deferred(const AccessPattern &src);
+  bool generate_deferred_into(const AccessPattern &dst, const AccessPattern &src);
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
 
   Memories &mem_;
   std::vector<float> a_, b_, c_;
   std::vector<int64_t> ia_, ib_;
   std::vector<uint8_t> bytes_;
+  std::vector<std::pair<const DeferredInput *, int64_t>> deferred_runs_; // generate_deferred_into
 };
 
 } // namespace nk
