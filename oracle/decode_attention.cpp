@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace nk::oracle {
 namespace {
@@ -56,19 +58,48 @@ Array attend(const Array &q, const Array &k, const Array &v, double scale) {
 
 double default_scale(int64_t d) { return 1.0 / std::sqrt(double(d)); }
 
-// t[i].T for a 3-d (n, d, s) tensor, as an (s, d) float32 Array, read
-// straight from the tensor: the same values as
-// Array::from_host(t).transpose({0, 2, 1}).index(i), without materialising
-// the whole tensor (or one copy per query head) on the way. At long
-// contexts this is what lets --check fit wherever the run fits.
-Array head_transposed(const HostTensor &t, int64_t i) {
-  const int64_t d = t.shape[1], s = t.shape[2];
-  Array a(ElemType::f32, {s, d});
-  std::vector<double> &out = a.mutable_values();
-  const uint64_t base = uint64_t(i) * uint64_t(d) * uint64_t(s);
-  for (int64_t r = 0; r < d; ++r)
-    for (int64_t c = 0; c < s; ++c) out[size_t(c * d + r)] = double(t.get_f32(base + uint64_t(r * s + c)));
-  return a;
+// Elements [first, first + n) of t as floats (a copy for f32, converted otherwise).
+void read_f32(const HostTensor &t, uint64_t first, int64_t n, float *out) {
+  if (t.dtype == Dtype::f32) {
+    std::memcpy(out, t.data.data() + first * 4, size_t(n) * 4);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] = t.get_f32(first + uint64_t(i));
+}
+
+// attend(q, k[kv].T, v[kv].T, scale) (the math layout (s, d)), streamed
+// over the kernel layout (k, v: (n_kv, d, s)) with no transposed copies:
+// every sum runs over the same terms in the same order as the Array matmuls
+// (logits[c] adds k[c][r] * q[r] for r = 0..d-1; o[j] adds p[c] * v[c][j]
+// for c = 0..s-1), each result rounded to float32 as theirs are, so the
+// values are identical. Working set: one row of s floats and s doubles,
+// instead of two (s, d) double copies per KV head; rows are read
+// contiguously instead of by a stride of s.
+Array attend_kernel_layout(const Array &q, const HostTensor &k, const HostTensor &v, int64_t kv, double scale) {
+  const int64_t d = k.shape[1], s = k.shape[2];
+  const uint64_t base = uint64_t(kv) * uint64_t(d) * uint64_t(s);
+  const std::vector<double> &qv = q.values();
+  std::vector<float> row(static_cast<size_t>(s));
+  std::vector<double> acc(static_cast<size_t>(s), 0.0);
+  for (int64_t r = 0; r < d; ++r) {
+    read_f32(k, base + uint64_t(r * s), s, row.data());
+    const double qr = qv[size_t(r)];
+    for (int64_t c = 0; c < s; ++c) acc[size_t(c)] += double(row[size_t(c)]) * qr;
+  }
+  Array logits(ElemType::f32, {s});
+  std::vector<double> &lv = logits.mutable_values();
+  for (int64_t c = 0; c < s; ++c) lv[size_t(c)] = round_to(ElemType::f32, acc[size_t(c)]);
+  Array p = softmax(logits * scale, -1);
+  const std::vector<double> &pv = p.values();
+  Array o(promote(p.type(), ElemType::f32), {d});
+  std::vector<double> &ov = o.mutable_values();
+  for (int64_t j = 0; j < d; ++j) {
+    read_f32(v, base + uint64_t(j * s), s, row.data());
+    double sum = 0.0;
+    for (int64_t c = 0; c < s; ++c) sum += pv[size_t(c)] * double(row[size_t(c)]);
+    ov[size_t(j)] = round_to(o.type(), sum);
+  }
+  return o;
 }
 
 } // namespace
@@ -76,10 +107,12 @@ Array head_transposed(const HostTensor &t, int64_t i) {
 uint64_t decode_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes) {
   auto k = shapes.find("k");
   if (k == shapes.end() || k->second.size() < 2) return 0;
-  // (n_kv,) d, s: one head is d*s elements; K, V and one temporary as doubles.
+  // (n_kv,) d, s. The GQA reference streams one row at a time (s floats and a
+  // few s-long double vectors); the single-head one holds K and V transposed
+  // as doubles, but its s is at most 128. Bound both by the larger.
   const std::vector<int64_t> &s = k->second;
-  uint64_t head = uint64_t(s[s.size() - 1]) * uint64_t(s[s.size() - 2]);
-  return 3 * 8 * head;
+  const uint64_t len = uint64_t(s[s.size() - 1]);
+  return std::max(4 * 8 * len, 3 * 8 * len * uint64_t(s[s.size() - 2]) * (s.size() == 2 ? 1 : 0));
 }
 
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs) {
@@ -123,9 +156,8 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs
   // One KV head at a time in the math layout (s,d): the working set is one
   // head's K and V, not every head's, whatever n_kv and s are.
   for (int64_t kv = 0; kv < n_kv; ++kv) {
-    Array kh = head_transposed(k, kv), vh = head_transposed(v, kv);
     for (int64_t h = kv * group; h < (kv + 1) * group; ++h)
-      heads.push_back(attend(qn.index(h), kh, vh, default_scale(d)));
+      heads.push_back(attend_kernel_layout(qn.index(h), k, v, kv, default_scale(d)));
   }
   return TensorMap{{"out", stack(heads).to_host(Dtype::f32)}};
 }

@@ -70,9 +70,9 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs
 llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
-// Their working set: one KV head's K and V in the math layout, as doubles,
-// plus a transposed copy inside matmul (measured at s = 2^20: 5.5 GB in all
-// with the inputs; this gives 5.4 GB).
+// Their working set: the GQA reference streams rows of one KV head (a few
+// s-long vectors); the single-head one (s <= 128) transposes K and V to
+// doubles.
 uint64_t decode_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
 
 } // namespace nk::oracle
