@@ -172,7 +172,7 @@ TEST_CASE("references: the kernels' online softmax over 128-position tiles agree
   CHECK(cmp->max_abs_error < 1e-5);
 }
 
-TEST_CASE("references: --check's memory estimate is the inputs plus one KV head's working set") {
+TEST_CASE("references: --check's memory estimate is the inputs plus the streamed rows' working set") {
   const KernelReference *r = find_reference("decode_attention_gqa");
   REQUIRE(r);
   // d = 128, n_q = 8, n_kv = 2, s = 2^20, fp32: inputs 1 GiB each for k and v.
@@ -180,8 +180,16 @@ TEST_CASE("references: --check's memory estimate is the inputs plus one KV head'
   std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> in{
       {"q", {Dtype::f32, {128, 8}}}, {"k", {Dtype::f32, {2, 128, s}}}, {"v", {Dtype::f32, {2, 128, s}}}};
   const uint64_t inputs = 128 * 8 * 4 + 2 * uint64_t(2 * 128 * s * 4);
-  CHECK(r->check_bytes(in) == inputs + 3 * 8 * uint64_t(128 * s));
+  // The GQA reference streams one row of s elements at a time: four s-long
+  // vectors of doubles, whatever d and n_kv are.
+  CHECK(r->check_bytes(in) == inputs + 4 * 8 * uint64_t(s));
   // bf16 inputs halve the input part only.
   for (auto &kv : in) kv.second.first = Dtype::bf16;
-  CHECK(r->check_bytes(in) == inputs / 2 + 3 * 8 * uint64_t(128 * s));
+  CHECK(r->check_bytes(in) == inputs / 2 + 4 * 8 * uint64_t(s));
+  // The single-head reference (s <= 128) transposes K and V to doubles.
+  const KernelReference *one = find_reference("decode_attention");
+  REQUIRE(one);
+  std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> in1{
+      {"q", {Dtype::f32, {128, 1}}}, {"k", {Dtype::f32, {128, 128}}}, {"v", {Dtype::f32, {128, 128}}}};
+  CHECK(one->check_bytes(in1) == 128 * 4 + 2 * 128 * 128 * 4 + 3 * 8 * 128 * 128);
 }
