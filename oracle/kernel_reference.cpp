@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace nk::oracle {
 
@@ -32,7 +33,8 @@ const std::vector<KernelReference> &all_references() {
        1.0,
        decode_attention_gqa_reference,
        kAttentionInputs,
-       decode_attention_working_set},
+       decode_attention_working_set,
+       decode_attention_gqa_reference_views},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.
@@ -72,13 +74,34 @@ double unit_roundoff(Dtype t) {
   }
 }
 
+InputViews views_of(const TensorMap &inputs) {
+  InputViews views;
+  for (const auto &[name, t] : inputs) {
+    const HostTensor *tp = &t;
+    views[name] = InputView{t.dtype, t.shape, [tp](uint64_t first, uint64_t n, float *out) {
+                              if (tp->dtype == Dtype::f32)
+                                std::memcpy(out, tp->data.data() + first * 4, n * 4);
+                              else
+                                for (uint64_t i = 0; i < n; ++i) out[i] = tp->get_f32(first + i);
+                            }};
+  }
+  return views;
+}
+
 Tolerance KernelReference::tolerance_for(const TensorMap &inputs, const TensorMap &outputs,
                                          const TensorMap &expected) const {
+  std::vector<Dtype> dtypes;
+  for (const auto &kv : inputs) dtypes.push_back(kv.second.dtype);
+  return tolerance_for(dtypes, outputs, expected);
+}
+
+Tolerance KernelReference::tolerance_for(const std::vector<Dtype> &input_dtypes, const TensorMap &outputs,
+                                         const TensorMap &expected) const {
   double u = 0;
-  for (const TensorMap *m : {&inputs, &outputs})
-    for (const auto &kv : *m)
-      if (kv.second.dtype == Dtype::bf16 || kv.second.dtype == Dtype::f16)
-        u = std::max(u, unit_roundoff(kv.second.dtype));
+  std::vector<Dtype> dtypes = input_dtypes;
+  for (const auto &kv : outputs) dtypes.push_back(kv.second.dtype);
+  for (Dtype t : dtypes)
+    if (t == Dtype::bf16 || t == Dtype::f16) u = std::max(u, unit_roundoff(t));
   if (u == 0) return fp32_tolerance;
   double scale = 0;
   for (const auto &kv : expected)

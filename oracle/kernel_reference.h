@@ -15,6 +15,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,6 +23,19 @@
 namespace nk::oracle {
 
 using TensorMap = std::map<std::string, HostTensor>;
+
+// An input a reference reads on demand: its dtype and shape, and a reader of
+// elements [first, first + n) (C order) widened to fp32. nksim's --check
+// passes views that generate random inputs or read the HBM image, so a
+// streaming reference needs no copy of the inputs at all.
+struct InputView {
+  Dtype dtype = Dtype::f32;
+  std::vector<int64_t> shape;
+  std::function<void(uint64_t first, uint64_t n, float *out)> read;
+};
+using InputViews = std::map<std::string, InputView>;
+// Views over host tensors (which must outlive them).
+InputViews views_of(const TensorMap &inputs);
 
 struct KernelReference {
   std::string name;    // the kernel name it checks
@@ -43,13 +57,20 @@ struct KernelReference {
   // not fit. nullptr: assume the size of every input widened to double.
   uint64_t (*working_set_bytes)(const std::map<std::string, std::vector<int64_t>> &shapes) = nullptr;
 
+  // The same computation over input views, for references that stream their
+  // inputs (nullptr: only `compute`). Last, so the table's entries may omit it.
+  llvm::Expected<TensorMap> (*compute_views)(const InputViews &inputs) = nullptr;
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
+  bool streams_inputs() const { return compute_views != nullptr; }
+  llvm::Expected<TensorMap> run(const InputViews &inputs) const { return compute_views(inputs); }
   // What --check needs in all: the bound inputs (their own dtypes) plus
   // working_set_bytes.
   uint64_t check_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const;
   // fp32_tolerance, or the low-precision rule above when any input or
   // output is bf16 or f16 (max|expected| over every expected tensor).
   Tolerance tolerance_for(const TensorMap &inputs, const TensorMap &outputs, const TensorMap &expected) const;
+  Tolerance tolerance_for(const std::vector<Dtype> &input_dtypes, const TensorMap &outputs,
+                          const TensorMap &expected) const;
 };
 
 // The unit roundoff (half the gap between 1 and the next value): f32 2^-24,
@@ -66,6 +87,7 @@ const std::vector<KernelReference> &all_references();
 //   decode_attention_gqa: q (d,n_q), k (n_kv,d,s), v (n_kv,d,s)    -> out (n_q,d)
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs);
+llvm::Expected<TensorMap> decode_attention_gqa_reference_views(const InputViews &inputs);
 // The kernels on NKI 2.26 instructions (nki_kernels.cpp).
 llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);

@@ -3,8 +3,10 @@
 
 #include "runtime/program_file.h"
 #include "runtime/verifier.h"
+#include "simulator/access.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nk {
 
@@ -75,6 +77,48 @@ std::map<std::string, HostTensor> Session::inputs() const {
       llvm::consumeError(t.takeError()); // bound names are tensors of the program
   }
   return m;
+}
+
+llvm::Error Session::read_input_f32(llvm::StringRef name, uint64_t first, uint64_t n, float *out) const {
+  const TensorDecl *decl = program_.find_tensor(name);
+  if (!decl || decl->kind != TensorKind::input || first + n > decl->num_elements())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no input elements %s[%llu, +%llu)",
+                                   name.str().c_str(), (unsigned long long)first, (unsigned long long)n);
+  const unsigned esz = dtype_size(decl->dtype);
+  for (const DeferredInput &d : deferred_)
+    if (!d.materialized && d.decl.name == name) {
+      if (decl->dtype == Dtype::f32) {
+        fill_random_range(d.decl, d.seed, d.scale, first, n, reinterpret_cast<uint8_t *>(out), d.dist);
+        return llvm::Error::success();
+      }
+      std::vector<uint8_t> bytes(n * esz);
+      fill_random_range(d.decl, d.seed, d.scale, first, n, bytes.data(), d.dist);
+      for (uint64_t i = 0; i < n; ++i) out[i] = load_as_f32(decl->dtype, bytes.data() + i * esz);
+      return llvm::Error::success();
+    }
+  const uint8_t *base = hbm_.data() + decl->hbm_offset + first * esz;
+  if (decl->dtype == Dtype::f32)
+    std::memcpy(out, base, n * 4);
+  else
+    for (uint64_t i = 0; i < n; ++i) out[i] = load_as_f32(decl->dtype, base + i * esz);
+  return llvm::Error::success();
+}
+
+bool Session::writes_input(llvm::StringRef name) const {
+  const TensorDecl *decl = program_.find_tensor(name);
+  if (!decl) return false;
+  const uint64_t lo = decl->hbm_offset, hi = decl->hbm_offset + decl->size_bytes();
+  for (const Stream &s : program_.streams)
+    for (const Instruction &inst : s.insts) {
+      const OpInfo &info = op_info(inst.op);
+      for (unsigned k = 0; k < info.num_aps; ++k) {
+        const AccessPattern &a = inst.ap[k];
+        if (info.aps[k].role != FieldRole::Out || a.mem != Memory::hbm) continue;
+        const auto ext = row_extent(a);
+        if (!ext || (uint64_t(ext->lo) < hi && lo < uint64_t(ext->hi))) return true;
+      }
+    }
+  return false;
 }
 
 llvm::Expected<HostTensor> Session::output(llvm::StringRef name) const {

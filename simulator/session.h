@@ -47,6 +47,14 @@ public:
   // The inputs bound so far, by name (what an oracle needs), read back from
   // the HBM image.
   std::map<std::string, HostTensor> inputs() const;
+  // Elements [first, first + n) of input `name` widened to fp32, without
+  // materialising it: a random input is generated, a bound one read from
+  // the image. As bound only while the program has not written the tensor
+  // (writes_input).
+  llvm::Error read_input_f32(llvm::StringRef name, uint64_t first, uint64_t n, float *out) const;
+  // Whether an instruction of the program may write HBM bytes of input `name`
+  // (a hand-written program can; compiled kernels never do).
+  bool writes_input(llvm::StringRef name) const;
   const std::set<std::string> &bound_inputs() const { return bound_; }
 
   // Verifies (unless `verify` is false) and simulates. Every input must be

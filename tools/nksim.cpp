@@ -229,17 +229,34 @@ Error bind_inputs(nk::Session &s) {
 
 // Runs the kernel's reference on the bound inputs and compares. Returns
 // whether everything passed.
-Expected<bool> run_check(const nk::Session &s, const std::map<std::string, nk::HostTensor> &inputs) {
+// `inputs` empty with a streaming reference: it reads them from the session.
+Expected<bool> run_check(const nk::Session &s, const std::map<std::string, nk::HostTensor> &inputs, bool stream) {
   const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
   if (!ref)
     return createStringError(inconvertibleErrorCode(),
                              "--check: no reference is registered for kernel '%s' (see docs/oracle.md)",
                              s.program().kernel.c_str());
-  auto expected = ref->run(inputs);
+  std::vector<nk::Dtype> input_dtypes;
+  Expected<nk::oracle::TensorMap> expected = nk::oracle::TensorMap{};
+  if (stream) {
+    nk::oracle::InputViews views;
+    for (const std::string &name : s.bound_inputs()) {
+      const nk::TensorDecl *d = s.program().find_tensor(name);
+      input_dtypes.push_back(d->dtype);
+      views[name] = nk::oracle::InputView{d->dtype, d->shape, [&s, name](uint64_t first, uint64_t n, float *out) {
+                                            // Bounds come from the decl the reference was given.
+                                            cantFail(s.read_input_f32(name, first, n, out));
+                                          }};
+    }
+    expected = ref->run(views);
+  } else {
+    for (const auto &kv : inputs) input_dtypes.push_back(kv.second.dtype);
+    expected = ref->run(inputs);
+  }
   if (!expected) return expected.takeError();
   auto actual = s.outputs();
   if (!actual) return actual.takeError();
-  nk::oracle::Tolerance tol = ref->tolerance_for(inputs, *actual, *expected);
+  nk::oracle::Tolerance tol = ref->tolerance_for(input_dtypes, *actual, *expected);
   if (!check.empty()) {
     auto t = nk::oracle::parse_tolerance(check);
     if (!t) return t.takeError();
@@ -344,23 +361,34 @@ int run_main() {
   if (Error e = nk::check_all_inputs_bound(session->program(), session->bound_inputs()))
     return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
 
-  // The reference needs the inputs as bound (a hand-written program could
-  // overwrite its input tensors), so take them before running.
+  // The reference needs the inputs as bound. A streaming reference reads
+  // them after the run, generated or from the image, with no copy, when the
+  // program cannot have written them; otherwise (a hand-written program may
+  // overwrite its input tensors) they are copied before running.
   std::map<std::string, nk::HostTensor> bound_inputs;
+  const nk::oracle::KernelReference *reference =
+      reference_check ? nk::oracle::find_reference(session->program().kernel) : nullptr;
+  bool stream_inputs = reference && reference->streams_inputs();
+  if (stream_inputs)
+    for (const std::string &name : session->bound_inputs()) stream_inputs &= !session->writes_input(name);
   if (reference_check) {
     // Refuse up front what the reference cannot fit: past the available
     // memory the kernel would be killed (Linux overcommits), not fail.
     std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> shapes;
     for (const nk::TensorDecl &d : session->program().tensors)
       if (d.kind == nk::TensorKind::input) shapes[d.name] = {d.dtype, d.shape};
-    const uint64_t need = nk::oracle::find_reference(session->program().kernel)->check_bytes(shapes);
+    // Streamed, the inputs are not copied: only the reference's working set.
+    std::map<std::string, std::vector<int64_t>> dims;
+    for (const auto &[name, t] : shapes) dims[name] = t.second;
+    const uint64_t need = stream_inputs && reference->working_set_bytes ? reference->working_set_bytes(dims)
+                                                                        : reference->check_bytes(shapes);
     if (auto avail = nk::available_host_memory(); avail && need > *avail)
       return fail(formatv("--check needs about {0:f1} GB of host memory for the reference (the inputs and its "
                           "working set), and {1:f1} GB is available; run without --check, with --timing-only, "
                           "or at a smaller size",
                           double(need) / 1e9, double(*avail) / 1e9)
                       .str());
-    bound_inputs = session->inputs();
+    if (!stream_inputs) bound_inputs = session->inputs();
   }
 
   nk::SimOptions options;
@@ -408,7 +436,7 @@ int run_main() {
       return fail_error(std::move(e));
   bool passed = true;
   if (reference_check) {
-    auto ok = run_check(*session, bound_inputs);
+    auto ok = run_check(*session, bound_inputs, stream_inputs);
     if (!ok) return fail_error(ok.takeError());
     passed = *ok;
   }
