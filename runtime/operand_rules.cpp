@@ -186,9 +186,10 @@ bool has_operand_rules(Opcode op) {
   return false; // no default: a new opcode must be listed (-Wswitch)
 }
 
-std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
-                                                  const std::array<AttrValue, kMaxAttrs> &attrs, const Target *target,
-                                                  std::optional<Engine> engine) {
+namespace {
+
+std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                    const Target *target, Engine engine) {
   switch (op) {
   case Opcode::dma_copy: {
     // Any memories and dtypes; elements pair up in walk order.
@@ -226,7 +227,7 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
   case Opcode::nc_transpose: {
     using F = ap::nc_transpose;
     const OperandShape &d = s[F::dst], &src = s[F::src];
-    const bool vector = engine && *engine == Engine::vector; // else the Tensor engine: a matmul by the identity
+    const bool vector = engine == Engine::vector; // else the Tensor engine: a matmul by the identity
     if (!vector) TRY(tensor_engine_memories(op, s));
     if (d.partitions != src.free_elements || d.free_elements != src.partitions)
       return problem(F::dst, fmt::format("dst must be [{} | {}] (src transposed), not {}", src.free_elements,
@@ -479,6 +480,23 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
   }
   default: return std::nullopt;
   }
+}
+
+} // namespace
+
+std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs, const Target *target,
+                                                  std::optional<Engine> engine) {
+  if (engine) return rules(op, s, attrs, target, *engine);
+  // Not chosen yet: one of the op's engines must suit; else the first's problem.
+  std::optional<OperandProblem> first;
+  for (unsigned b = 0; b < kNumEngines; ++b) {
+    if (!(op_info(op).engines & (1u << b))) continue;
+    auto p = rules(op, s, attrs, target, Engine(b));
+    if (!p) return std::nullopt;
+    if (!first) first = std::move(p);
+  }
+  return first;
 }
 
 std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target,

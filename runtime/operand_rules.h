@@ -51,9 +51,10 @@ bool has_operand_rules(Opcode op);
 
 // The first problem with the operands of `op`, or nullopt.
 // `target` (when known) adds the rules that depend on the machine.
-// `engine` is the engine the instruction runs on; absent (the front end
-// before the compiler chooses one), nc_transpose follows the Tensor
-// engine's rules, as the front end's inferred PSUM dst does.
+// `engine` is the engine the instruction runs on; absent (the front end,
+// before the compiler chooses one), the operands must suit one of the op's
+// engines (isa.def), and the problem reported is the first engine's (for
+// nc_transpose, the Tensor engine's).
 std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &operands,
                                                   const std::array<AttrValue, kMaxAttrs> &attrs,
                                                   const Target *target = nullptr,
@@ -66,7 +67,8 @@ OperandShape operand_shape(const AccessPattern &a);
 
 // The dst the front end creates when none is given (partitions, free dims,
 // memory and dtype as documented), or nullopt when `op` has none (dma_copy,
-// iota, memset: dst is required).
+// iota, memset: dst is required). nc_transpose's is in PSUM unless `engine`
+// is the Vector engine.
 std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operands,
                                          const std::array<AttrValue, kMaxAttrs> &attrs,
                                          std::optional<Engine> engine = std::nullopt);

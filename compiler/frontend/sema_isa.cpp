@@ -288,9 +288,14 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     }
     return s;
   };
+  // The engine the rules assume: the one given, or the op's only one (an
+  // op with several waits for the compiler's choice).
+  std::optional<Engine> engine = op.engine;
+  for (unsigned b = 0; b < kNumEngines && !engine; ++b)
+    if (info.engines == (1u << b)) engine = Engine(b);
   // Infer dst when it is missing.
   if (!op.aps[0] && !new_dst) {
-    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs, op.engine);
+    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs, engine);
     if (!d) {
       diags.error(e.range, "isa." + opname + " needs dst=TILE_TYPE or dst=VAR: its shape cannot be inferred");
       return poison();
@@ -303,7 +308,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
   llvm::SMRange dst_r = field_expr("dst");
   // GpSimd cannot reach PSUM (every instruction; the verifier checks it too).
-  if (op.engine && *op.engine == Engine::gpsimd) {
+  if (engine == Engine::gpsimd) {
     for (unsigned i = 0; i < info.num_aps; ++i) {
       bool psum = i == 0 ? dst_t.mem == Memory::psum : (op.aps[i] && type_of(op.aps[i]).mem == Memory::psum);
       if (psum) {
@@ -343,7 +348,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     diags.error(r, "isa." + opname + ": " + msg);
     return poison();
   };
-  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, op.engine))
+  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, engine))
     return mismatch(problem->ap == 0       ? dst_r
                     : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
                                            : e.range,
