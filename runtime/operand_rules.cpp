@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace nk {
 namespace {
 
@@ -97,7 +100,50 @@ std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *
                                 dtype_name(s[0].dtype)));
 }
 
+// The Tensor engine reads its operands from SBUF and writes PSUM.
+std::optional<OperandProblem> tensor_engine_memories(Opcode op, const Shapes &s) {
+  const OpInfo &info = op_info(op);
+  for (unsigned i = 1; i < info.num_aps; ++i)
+    if (s[i].present && s[i].mem != Memory::sbuf)
+      return problem(i, fmt::format("{} must be in SBUF (the Tensor engine reads its operands from SBUF), not {}",
+                                    info.aps[i].name, memory_name(s[i].mem)));
+  if (s[0].mem != Memory::psum)
+    return problem(0, fmt::format("dst must be in PSUM (the Tensor engine writes its results to PSUM), not {}",
+                                  memory_name(s[0].mem)));
+  return std::nullopt;
+}
+
+// All the elements of an operand (unsigned, as the verifier counts them).
+uint64_t elements(const OperandShape &s) { return uint64_t(s.partitions) * uint64_t(s.free_elements); }
+
+// The free dims of `s`, outermost first: one dim of 1 when it has none.
+std::vector<int64_t> free_dims(const OperandShape &s) {
+  if (s.num_dims == 0) return {1};
+  return std::vector<int64_t>(s.dims.begin(), s.dims.begin() + std::min<unsigned>(s.num_dims, kMaxHbmDims));
+}
+
+// tensor_reduce: the dims of `src` its axes mask keeps (bit 0 = innermost),
+// or nullopt when the mask selects none of them or names one src lacks.
+std::optional<std::vector<int64_t>> kept_dims(const OperandShape &src, int64_t axes) {
+  const std::vector<int64_t> dims = free_dims(src);
+  const unsigned n = unsigned(dims.size());
+  if (axes <= 0 || axes >= (int64_t(1) << n)) return std::nullopt;
+  std::vector<int64_t> kept;
+  for (unsigned i = 0; i < n; ++i)
+    if (!((axes >> (n - 1 - i)) & 1)) kept.push_back(dims[i]);
+  return kept;
+}
+
+std::string shape_str_of(int64_t partitions, uint64_t free) { return fmt::format("[{} | {}]", partitions, free); }
+
 } // namespace
+
+OperandShape operand_shape(const AccessPattern &a) {
+  OperandShape s{true, a.mem, a.dtype, a.on_chip() ? int64_t(a.num_partitions) : 1, int64_t(a.free_elements())};
+  s.num_dims = uint8_t(std::min<unsigned>(a.num_dims, kMaxHbmDims));
+  for (unsigned i = 0; i < s.num_dims; ++i) s.dims[i] = int64_t(a.dims[i].count);
+  return s;
+}
 
 bool has_operand_rules(Opcode op) {
   switch (op) {
@@ -124,14 +170,96 @@ bool has_operand_rules(Opcode op) {
   case Opcode::tensor_scalar_reduce:
   case Opcode::activation:
   case Opcode::affine_select:
-  case Opcode::select: return true;
-  default: return false;
+  case Opcode::select:
+  // The last ones, moved here from sema_isa.cpp, verifier.cpp and
+  // validate.cpp.
+  case Opcode::dma_copy:
+  case Opcode::nc_matmul:
+  case Opcode::nc_transpose:
+  case Opcode::tensor_reduce:
+  case Opcode::iota:
+  case Opcode::memset: return true;
+  // Written by the compiler only; the verifier checks their values.
+  case Opcode::sem_signal:
+  case Opcode::sem_wait: return false;
   }
+  return false; // no default: a new opcode must be listed (-Wswitch)
 }
 
-std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
-                                                  const std::array<AttrValue, kMaxAttrs> &attrs, const Target *target) {
+namespace {
+
+std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                    const Target *target, Engine engine) {
   switch (op) {
+  case Opcode::dma_copy: {
+    // Any memories and dtypes; elements pair up in walk order.
+    const OperandShape &d = s[ap::dma_copy::dst], &src = s[ap::dma_copy::src];
+    if (elements(d) != elements(src))
+      return problem(ap::dma_copy::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
+    return std::nullopt;
+  }
+  case Opcode::nc_matmul: {
+    using F = ap::nc_matmul;
+    const OperandShape &d = s[F::dst], &st = s[F::stationary], &mv = s[F::moving];
+    TRY(tensor_engine_memories(op, s));
+    if (st.partitions != mv.partitions)
+      return problem(F::moving, fmt::format("contraction mismatch: stationary has {} partitions but moving has {}",
+                                            st.partitions, mv.partitions));
+    if (target) {
+      if (uint64_t(st.partitions) > target->pe_max_contraction)
+        return problem(F::stationary, fmt::format("contraction of {} exceeds the Tensor engine's {}", st.partitions,
+                                                  target->pe_max_contraction));
+      if (uint64_t(st.free_elements) > target->pe_max_stationary_free)
+        return problem(F::stationary, fmt::format("stationary free size {} exceeds the Tensor engine's {}",
+                                                  st.free_elements, target->pe_max_stationary_free));
+      if (uint64_t(mv.free_elements) > target->pe_max_moving_free)
+        return problem(F::moving, fmt::format("moving free size {} exceeds the Tensor engine's {}", mv.free_elements,
+                                              target->pe_max_moving_free));
+      if (target->psum_accumulate_fp32_only && d.dtype != Dtype::f32)
+        return problem(F::dst, fmt::format("dst must be f32 (PSUM accumulates in fp32 on {}), not {}", target->name,
+                                           dtype_name(d.dtype)));
+    }
+    if (d.partitions != st.free_elements || d.free_elements != mv.free_elements)
+      return problem(F::dst, fmt::format("dst must be [M | N] = [{} | {}] (stationary free x moving free), not {}",
+                                         st.free_elements, mv.free_elements, shape_str(d)));
+    return std::nullopt;
+  }
+  case Opcode::nc_transpose: {
+    using F = ap::nc_transpose;
+    const OperandShape &d = s[F::dst], &src = s[F::src];
+    const bool vector = engine == Engine::vector; // else the Tensor engine: a matmul by the identity
+    if (!vector) TRY(tensor_engine_memories(op, s));
+    if (d.partitions != src.free_elements || d.free_elements != src.partitions)
+      return problem(F::dst, fmt::format("dst must be [{} | {}] (src transposed), not {}", src.free_elements,
+                                         src.partitions, shape_str(d)));
+    if (target && vector &&
+        (uint64_t(src.partitions) > target->dve_transpose_max ||
+         uint64_t(src.free_elements) > target->dve_transpose_max))
+      return problem(F::src, fmt::format("the Vector engine transposes blocks of at most {}x{}, src is {}",
+                                         target->dve_transpose_max, target->dve_transpose_max, shape_str(src)));
+    if (target && !vector && uint64_t(src.free_elements) > target->pe_max_stationary_free)
+      return problem(F::src, fmt::format("src free size {} exceeds the Tensor engine's {}", src.free_elements,
+                                         target->pe_max_stationary_free));
+    return std::nullopt;
+  }
+  case Opcode::tensor_reduce: {
+    using F = ap::tensor_reduce;
+    const OperandShape &d = s[F::dst], &src = s[F::src];
+    const int64_t axes = attrs[attr::tensor_reduce::axes].i;
+    auto kept = kept_dims(src, axes);
+    if (!kept)
+      return problem(F::src,
+                     fmt::format("axes mask {} must select some of src's {} free dims", axes, free_dims(src).size()));
+    uint64_t n = 1;
+    for (int64_t k : *kept) n *= uint64_t(k);
+    if (d.partitions != src.partitions || uint64_t(d.free_elements) != n)
+      return problem(F::dst, fmt::format("dst must be {} after the reduction, it is {}",
+                                         shape_str_of(src.partitions, n), shape_str(d)));
+    return std::nullopt;
+  }
+  // Only the rules every instruction shares: dst on chip, the engine's reach.
+  case Opcode::iota:
+  case Opcode::memset: return std::nullopt;
   case Opcode::tensor_tensor_scan: return scan_rules(s);
   case Opcode::bn_stats: {
     TRY(on_chip(op, s));
@@ -354,26 +482,85 @@ std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes
   }
 }
 
-std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target) {
+} // namespace
+
+std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &s,
+                                                  const std::array<AttrValue, kMaxAttrs> &attrs, const Target *target,
+                                                  std::optional<Engine> engine) {
+  if (engine) return rules(op, s, attrs, target, *engine);
+  // Not chosen yet: one of the op's engines must suit; else the first's problem.
+  std::optional<OperandProblem> first;
+  for (unsigned b = 0; b < kNumEngines; ++b) {
+    if (!(op_info(op).engines & (1u << b))) continue;
+    auto p = rules(op, s, attrs, target, Engine(b));
+    if (!p) return std::nullopt;
+    if (!first) first = std::move(p);
+  }
+  return first;
+}
+
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target,
+                                                  std::optional<Engine> engine) {
   if (!has_operand_rules(inst.op)) return std::nullopt;
   OperandShapes s{};
   const OpInfo &info = op_info(inst.op);
-  for (unsigned i = 0; i < info.num_aps; ++i) {
-    const AccessPattern &a = inst.ap[i];
-    if (!a.present()) continue;
-    s[i] = OperandShape{true, a.mem, a.dtype, int64_t(a.num_partitions), int64_t(a.free_elements())};
-  }
-  return check_operand_rules(inst.op, s, inst.attr, target);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (inst.ap[i].present()) s[i] = operand_shape(inst.ap[i]);
+  return check_operand_rules(inst.op, s, inst.attr, target, engine);
 }
 
 std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
-                                         const std::array<AttrValue, kMaxAttrs> &attrs) {
+                                         const std::array<AttrValue, kMaxAttrs> &attrs, std::optional<Engine> engine) {
+  // [partitions | free] in SBUF: a tile with one free dim.
   auto sized = [&](const OperandShape &from, int64_t free, Dtype dt) {
-    return OperandShape{true, Memory::sbuf, dt, from.partitions, free};
+    OperandShape d{true, Memory::sbuf, dt, from.partitions, free};
+    d.num_dims = 1;
+    d.dims[0] = free;
+    return d;
+  };
+  // Shaped like `from` (its free dims too), in SBUF.
+  auto like = [](const OperandShape &from) {
+    OperandShape d = from;
+    d.present = true;
+    d.mem = Memory::sbuf;
+    return d;
   };
   // NKI's default output dtype is the input's; stats of integers are floats.
   auto float_of = [](Dtype t) { return dtype_is_float(t) ? t : Dtype::f32; };
   switch (op) {
+  case Opcode::nc_matmul: {
+    OperandShape d = sized(s[ap::nc_matmul::stationary], s[ap::nc_matmul::moving].free_elements, Dtype::f32);
+    d.partitions = s[ap::nc_matmul::stationary].free_elements;
+    d.mem = Memory::psum;
+    return d;
+  }
+  case Opcode::nc_transpose: {
+    const OperandShape &src = s[ap::nc_transpose::src];
+    OperandShape d = sized(src, src.partitions, src.dtype);
+    d.partitions = src.free_elements;
+    d.mem = engine && *engine == Engine::vector ? Memory::sbuf : Memory::psum;
+    return d;
+  }
+  case Opcode::tensor_reduce: {
+    // [P | the kept dims] (NKI's keepdims=False), in src's dtype.
+    const OperandShape &src = s[ap::tensor_reduce::src];
+    auto kept = kept_dims(src, attrs[attr::tensor_reduce::axes].i);
+    OperandShape d = sized(src, 1, src.dtype);
+    if (!kept || kept->empty()) return d; // every dim reduced: [P | 1] (or refused by check_operand_rules)
+    d.num_dims = uint8_t(kept->size());
+    for (size_t i = 0; i < kept->size(); ++i) {
+      d.dims[i] = (*kept)[i];
+      d.free_elements *= (*kept)[i];
+    }
+    return d;
+  }
+  case Opcode::select: return like(s[ap::select::on_true]);
+  case Opcode::tensor_copy: return like(s[ap::tensor_copy::src]);
+  case Opcode::tensor_tensor: return like(s[ap::tensor_tensor::src0]);
+  case Opcode::tensor_scalar: return like(s[ap::tensor_scalar::src]);
+  case Opcode::tensor_scalar_reduce: return like(s[ap::tensor_scalar_reduce::src]);
+  case Opcode::activation: return like(s[ap::activation::src]);
+  case Opcode::affine_select: return like(s[ap::affine_select::src]);
   case Opcode::tensor_tensor_scan: {
     using F = ap::tensor_tensor_scan;
     const OperandShape &a = s[F::data0], &b = s[F::data1];

@@ -9,11 +9,12 @@
 // Guarantees: the front end (sema_isa.cpp, with a source range per
 // operand), the verifier (strictly) and the simulator's validation (for
 // safety) call the same function, so they cannot disagree. Declared here:
-// every NKI 2.26 instruction added since, and the older element-wise ones
-// (tensor_copy, tensor_tensor, tensor_scalar, tensor_scalar_reduce,
-// activation, affine_select, select). Not yet: dma_copy, nc_matmul,
-// nc_transpose, tensor_reduce, iota, memset (has_operand_rules() is false;
-// their rules are still in sema_isa.cpp, verifier.cpp and validate.cpp).
+// every instruction but sem_signal and sem_wait (which the compiler
+// inserts). Not here: the rules every instruction shares (operands on chip
+// unless on a DMA queue, GpSimd cannot reach PSUM, partition alignment, the
+// engines of isa.def) and those about addresses, which the front end cannot
+// know (bounds, a Tensor-engine write inside one PSUM bank): the verifier
+// and the validation check those for every operand.
 #pragma once
 
 #include "runtime/isa.h"
@@ -29,8 +30,13 @@ struct OperandShape {
   bool present = false;
   Memory mem = Memory::none;
   Dtype dtype = Dtype::f32;
-  int64_t partitions = 0;
-  int64_t free_elements = 0;
+  int64_t partitions = 0;    // HBM: 1
+  int64_t free_elements = 0; // elements per partition (HBM: all of them)
+  // The free dims as the instruction walks them, outermost first (HBM:
+  // every dim); none = one element per partition. Only tensor_reduce's axes
+  // mask reads them; an inferred dst keeps them as its tile shape.
+  uint8_t num_dims = 0;
+  std::array<int64_t, kMaxHbmDims> dims{};
 };
 using OperandShapes = std::array<OperandShape, kMaxAps>;
 
@@ -39,20 +45,33 @@ struct OperandProblem {
   std::string message;
 };
 
-// Whether `op`'s operand rules live here.
+// Whether `op`'s operand rules live here: every instruction but sem_signal
+// and sem_wait.
 bool has_operand_rules(Opcode op);
 
 // The first problem with the operands of `op`, or nullopt.
 // `target` (when known) adds the rules that depend on the machine.
+// `engine` is the engine the instruction runs on; absent (the front end,
+// before the compiler chooses one), the operands must suit one of the op's
+// engines (isa.def), and the problem reported is the first engine's (for
+// nc_transpose, the Tensor engine's).
 std::optional<OperandProblem> check_operand_rules(Opcode op, const OperandShapes &operands,
                                                   const std::array<AttrValue, kMaxAttrs> &attrs,
-                                                  const Target *target = nullptr);
-std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target = nullptr);
+                                                  const Target *target = nullptr,
+                                                  std::optional<Engine> engine = std::nullopt);
+std::optional<OperandProblem> check_operand_rules(const Instruction &inst, const Target *target = nullptr,
+                                                  std::optional<Engine> engine = std::nullopt);
 
-// The dst the front end creates when none is given (partitions and free
-// size; SBUF; dtype as documented), or nullopt when `op` has none here.
+// The operand shape of an access pattern, as check_operand_rules sees it.
+OperandShape operand_shape(const AccessPattern &a);
+
+// The dst the front end creates when none is given (partitions, free dims,
+// memory and dtype as documented), or nullopt when `op` has none (dma_copy,
+// iota, memset: dst is required). nc_transpose's is in PSUM unless `engine`
+// is the Vector engine.
 std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &operands,
-                                         const std::array<AttrValue, kMaxAttrs> &attrs);
+                                         const std::array<AttrValue, kMaxAttrs> &attrs,
+                                         std::optional<Engine> engine = std::nullopt);
 
 // Documented limits (docs/isa.md cites them).
 constexpr int64_t kBnStatsMaxFree = 512; // nki.language.tile_size.bn_stats_fmax

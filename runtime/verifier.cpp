@@ -1,7 +1,9 @@
 // Program verifier (see verifier.h). Generic rules come from the ISA table
-// (engine masks, operand presence and roles); per-opcode shape rules are the
-// switch in check_shapes(). Every bound is computed in 128-bit-safe integer
-// arithmetic so hostile programs cannot overflow the checks.
+// (engine masks, operand presence and roles); per-opcode shape, dtype and
+// memory rules from runtime/operand_rules.cpp, shared with the front end and
+// the simulator; addresses (bounds, PSUM banks) are checked here. Every
+// bound is computed in 128-bit-safe integer arithmetic so hostile programs
+// cannot overflow the checks.
 #include "runtime/verifier.h"
 #include "runtime/operand_rules.h"
 
@@ -197,37 +199,21 @@ private:
       report(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
       ok = false;
     }
-    if (!ok) return;                                         // the operand rules assume well-formed operands
-    if (auto problem = check_operand_rules(inst, &target)) { // runtime/operand_rules.h
+    if (!ok) return;                                                 // the operand rules assume well-formed operands
+    if (auto problem = check_operand_rules(inst, &target, engine)) { // runtime/operand_rules.h
       report(problem->message);
       return;
     }
-    if (ok) check_shapes(engine, inst);
+    // The Tensor engine writes PSUM one bank at a time (an address rule:
+    // the front end cannot see it).
+    if (engine == Engine::tensor)
+      for (unsigned i = 0; i < info.num_aps; ++i)
+        if (info.aps[i].role == FieldRole::Out && inst.ap[i].present()) within_psum_bank(inst, i);
+    if (inst.op == Opcode::sem_signal || inst.op == Opcode::sem_wait) {
+      if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");
+    }
   }
 
-  void same_shape(const Instruction &inst, unsigned a, unsigned b) {
-    const OpInfo &info = op_info(inst.op);
-    const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
-    if (x.on_chip() && y.on_chip() && x.num_partitions != y.num_partitions)
-      report(fmt::format("{} has {} partitions but {} has {}", info.aps[a].name, x.num_partitions, info.aps[b].name,
-                         y.num_partitions));
-    else if (x.free_elements() != y.free_elements())
-      report(fmt::format("{} has {} elements per partition but {} has {}", info.aps[a].name, x.free_elements(),
-                         info.aps[b].name, y.free_elements()));
-  }
-  void per_partition_scalar(const Instruction &inst, unsigned s, unsigned ref) {
-    const OpInfo &info = op_info(inst.op);
-    const AccessPattern &x = inst.ap[s];
-    if (!x.present()) return;
-    if (x.num_partitions != inst.ap[ref].num_partitions || x.free_elements() != 1)
-      report(fmt::format("{} must be one element per partition over {} partitions (it is {} x {})", info.aps[s].name,
-                         inst.ap[ref].num_partitions, x.num_partitions, x.free_elements()));
-  }
-  void need_mem(const Instruction &inst, unsigned s, Memory m, const char *why) {
-    if (inst.ap[s].mem != m)
-      report(fmt::format("{} must be in {} ({}), not {}", op_info(inst.op).aps[s].name, memory_name(m), why,
-                         memory_name(inst.ap[s].mem)));
-  }
   void within_psum_bank(const Instruction &inst, unsigned s) {
     const AccessPattern &a = inst.ap[s];
     if (a.mem != Memory::psum) return;
@@ -236,82 +222,6 @@ private:
     if (lo / bank != (hi - 1) / bank)
       report(fmt::format("{} bytes [{}, {}) cross a PSUM bank boundary (banks are {} bytes)",
                          op_info(inst.op).aps[s].name, int64_t(lo), int64_t(hi), uint64_t(bank)));
-  }
-  void check_shapes(Engine engine, const Instruction &inst) {
-    switch (inst.op) {
-    case Opcode::dma_copy: {
-      const AccessPattern &d = inst.ap[ap::dma_copy::dst], &s = inst.ap[ap::dma_copy::src];
-      if (d.num_elements() != s.num_elements())
-        report(fmt::format("dst has {} elements but src has {}", d.num_elements(), s.num_elements()));
-      break;
-    }
-    case Opcode::nc_matmul: {
-      using F = ap::nc_matmul;
-      const AccessPattern &d = inst.ap[F::dst], &st = inst.ap[F::stationary], &mv = inst.ap[F::moving];
-      need_mem(inst, F::stationary, Memory::sbuf, "matmul operands come from SBUF");
-      need_mem(inst, F::moving, Memory::sbuf, "matmul operands come from SBUF");
-      need_mem(inst, F::dst, Memory::psum, "matmul results land in PSUM");
-      if (st.num_partitions != mv.num_partitions)
-        report(fmt::format("contraction mismatch: stationary has {} partitions, moving has {}", st.num_partitions,
-                           mv.num_partitions));
-      if (st.num_partitions > target.pe_max_contraction)
-        report(fmt::format("contraction of {} exceeds {}", st.num_partitions, target.pe_max_contraction));
-      if (st.free_elements() > target.pe_max_stationary_free)
-        report(fmt::format("stationary free size {} exceeds the Tensor engine's {}", st.free_elements(),
-                           target.pe_max_stationary_free));
-      if (mv.free_elements() > target.pe_max_moving_free)
-        report(fmt::format("moving free size {} exceeds the Tensor engine's {}", mv.free_elements(),
-                           target.pe_max_moving_free));
-      if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
-        report(fmt::format("dst must be [{} | {}] (stationary free x moving free), it is [{} | {}]", st.free_elements(),
-                           mv.free_elements(), d.num_partitions, d.free_elements()));
-      if (target.psum_accumulate_fp32_only && d.dtype != Dtype::f32)
-        report(fmt::format("PSUM matmul results must be f32 on {}, dst is {}", target.name, dtype_name(d.dtype)));
-      within_psum_bank(inst, F::dst);
-      break;
-    }
-    case Opcode::nc_transpose: {
-      using F = ap::nc_transpose;
-      const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
-      if (d.num_partitions != s.free_elements() || d.free_elements() != s.num_partitions)
-        report(fmt::format("dst must be [{} | {}] (src transposed), it is [{} | {}]", s.free_elements(),
-                           s.num_partitions, d.num_partitions, d.free_elements()));
-      if (engine == Engine::tensor) {
-        need_mem(inst, F::src, Memory::sbuf, "Tensor-engine operands come from SBUF");
-        need_mem(inst, F::dst, Memory::psum, "Tensor-engine results land in PSUM");
-        if (s.free_elements() > target.pe_max_stationary_free)
-          report(fmt::format("src free size {} exceeds {}", s.free_elements(), target.pe_max_stationary_free));
-        within_psum_bank(inst, F::dst);
-      } else if (s.num_partitions > target.dve_transpose_max || s.free_elements() > target.dve_transpose_max) {
-        report(fmt::format("a Vector-engine transpose handles at most {}x{}, src is {}x{}", target.dve_transpose_max,
-                           target.dve_transpose_max, s.num_partitions, s.free_elements()));
-      }
-      break;
-    }
-    case Opcode::tensor_reduce: {
-      using F = ap::tensor_reduce;
-      const AccessPattern &d = inst.ap[F::dst], &s = inst.ap[F::src];
-      int64_t axes = inst.get_int(attr::tensor_reduce::axes);
-      if (axes <= 0 || axes >= (int64_t(1) << s.num_dims)) {
-        report(fmt::format("axes mask {} must select some of src's {} free dims", axes, s.num_dims));
-        break;
-      }
-      uint64_t kept = 1;
-      for (unsigned i = 0; i < s.num_dims; ++i)
-        if (!(axes & (int64_t(1) << (s.num_dims - 1 - i)))) kept *= s.dims[i].count;
-      if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
-        report(fmt::format("dst must be [{} | {}] after the reduction, it is [{} | {}]", s.num_partitions, kept,
-                           d.num_partitions, d.free_elements()));
-      break;
-    }
-    case Opcode::iota:
-    case Opcode::memset: break;
-    default: break; // has_operand_rules(): runtime/operand_rules.cpp, checked in check()
-    case Opcode::sem_signal:
-    case Opcode::sem_wait:
-      if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");
-      break;
-    }
   }
 };
 

@@ -67,26 +67,6 @@ struct Checker {
     return llvm::Error::success();
   }
 
-  // Partition count and elements per partition of two on-chip operands agree.
-  llvm::Error same_shape(const Instruction &inst, unsigned a, unsigned b) const {
-    const AccessPattern &x = inst.ap[a], &y = inst.ap[b];
-    if (x.num_partitions != y.num_partitions || x.free_elements() != y.free_elements())
-      return fail(fmt::format("operands '{}' [{}|{}] and '{}' [{}|{}] differ in shape", op_info(inst.op).aps[a].name,
-                              x.num_partitions, x.free_elements(), op_info(inst.op).aps[b].name, y.num_partitions,
-                              y.free_elements()));
-    return llvm::Error::success();
-  }
-
-  // A per-partition scalar operand: [P|1] matching `rows` partitions.
-  llvm::Error per_partition(const Instruction &inst, unsigned slot, unsigned rows) const {
-    const AccessPattern &x = inst.ap[slot];
-    if (!x.present()) return llvm::Error::success();
-    if (x.num_partitions != rows || x.free_elements() != 1)
-      return fail(fmt::format("operand '{}' must be [{}|1], got [{}|{}]", op_info(inst.op).aps[slot].name, rows,
-                              x.num_partitions, x.free_elements()));
-    return llvm::Error::success();
-  }
-
   llvm::Error check_attrs(const Instruction &inst) const {
     const OpInfo &info = op_info(inst.op);
     for (unsigned i = 0; i < info.num_attrs; ++i) {
@@ -105,71 +85,26 @@ struct Checker {
     return llvm::Error::success();
   }
 
-  llvm::Error check_op(Engine engine, const Instruction &inst) const {
-    using namespace std::string_literals;
+  // The simulator's own limits and the semaphore values; the instructions'
+  // operand rules are runtime/operand_rules.cpp's (check_inst).
+  llvm::Error check_op(const Instruction &inst) const {
     switch (inst.op) {
     case Opcode::dma_copy: {
-      const AccessPattern &d = inst.ap[ap::dma_copy::dst], &s = inst.ap[ap::dma_copy::src];
-      if (d.num_elements() != s.num_elements())
-        return fail(fmt::format("dst has {} elements but src has {}", d.num_elements(), s.num_elements()));
+      const AccessPattern &d = inst.ap[ap::dma_copy::dst];
       if (d.num_elements() > kMaxDmaElements)
         return fail(fmt::format("transfer of {} elements; the simulator accepts at most {}", d.num_elements(),
                                 kMaxDmaElements));
       return llvm::Error::success();
     }
-    case Opcode::nc_matmul: {
-      using f = ap::nc_matmul;
-      const AccessPattern &d = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
-      if (st.num_partitions != mv.num_partitions)
-        return fail(fmt::format("stationary and moving must share the contraction (partition) "
-                                "size: {} vs {}",
-                                st.num_partitions, mv.num_partitions));
-      if (st.num_partitions > target.pe_max_contraction || st.free_elements() > target.pe_max_stationary_free ||
-          mv.free_elements() > target.pe_max_moving_free)
-        return fail(fmt::format("matmul K={} M={} N={} exceeds the Tensor engine's {}x{}x{}", st.num_partitions,
-                                st.free_elements(), mv.free_elements(), target.pe_max_contraction,
-                                target.pe_max_stationary_free, target.pe_max_moving_free));
-      if (d.num_partitions != st.free_elements() || d.free_elements() != mv.free_elements())
-        return fail(fmt::format("dst must be [{}|{}] (stationary free x moving free), got [{}|{}]", st.free_elements(),
-                                mv.free_elements(), d.num_partitions, d.free_elements()));
-      return llvm::Error::success();
-    }
-    case Opcode::nc_transpose: {
-      const AccessPattern &d = inst.ap[ap::nc_transpose::dst], &s = inst.ap[ap::nc_transpose::src];
-      if (d.num_partitions != s.free_elements() || d.free_elements() != s.num_partitions)
-        return fail(fmt::format("dst must be [{}|{}] (src transposed), got [{}|{}]", s.free_elements(),
-                                s.num_partitions, d.num_partitions, d.free_elements()));
-      return llvm::Error::success();
-    }
-    default: return llvm::Error::success(); // has_operand_rules(): checked in check_inst
-    case Opcode::tensor_reduce: {
-      using f = ap::tensor_reduce;
-      const AccessPattern &d = inst.ap[f::dst], &s = inst.ap[f::src];
-      int64_t axes = inst.get_int(attr::tensor_reduce::axes);
-      if (axes < 0 || axes >= (int64_t(1) << s.num_dims))
-        return fail(fmt::format("axes mask {} names dims src does not have ({} free dims)", axes, s.num_dims));
-      uint64_t kept = 1;
-      for (unsigned i = 0; i < s.num_dims; ++i)
-        if (!((axes >> (s.num_dims - 1 - i)) & 1)) kept *= s.dims[i].count;
-      if (d.num_partitions != s.num_partitions || d.free_elements() != kept)
-        return fail(fmt::format("dst must be [{}|{}] (src with the reduced dims removed), got "
-                                "[{}|{}]",
-                                s.num_partitions, kept, d.num_partitions, d.free_elements()));
-      return llvm::Error::success();
-    }
-    case Opcode::iota:
-    case Opcode::memset:
     case Opcode::sem_signal:
-    case Opcode::sem_wait:
-      if (inst.op == Opcode::sem_signal || inst.op == Opcode::sem_wait) {
-        int64_t v = inst.get_int(inst.op == Opcode::sem_signal ? unsigned(attr::sem_signal::value)
-                                                               : unsigned(attr::sem_wait::value));
-        if (v < 0 || v > (int64_t(1) << 40)) return fail(fmt::format("invalid value {}", v));
-      }
-      (void)engine;
+    case Opcode::sem_wait: {
+      int64_t v = inst.get_int(inst.op == Opcode::sem_signal ? unsigned(attr::sem_signal::value)
+                                                             : unsigned(attr::sem_wait::value));
+      if (v < 0 || v > (int64_t(1) << 40)) return fail(fmt::format("invalid value {}", v));
       return llvm::Error::success();
     }
-    return fail("unknown opcode");
+    default: return llvm::Error::success();
+    }
   }
 
   llvm::Error check_inst(Engine engine, const Instruction &inst) const {
@@ -193,8 +128,8 @@ struct Checker {
     if (auto e = check_attrs(inst)) return e;
     if (auto problem = check_alu_attrs(inst)) // the same rule the verifier and the front end apply
       return fail(fmt::format("{}: {}", info.attrs[problem->attr].name, problem->message));
-    if (auto problem = check_operand_rules(inst, &target)) return fail(problem->message);
-    return check_op(engine, inst);
+    if (auto problem = check_operand_rules(inst, &target, engine)) return fail(problem->message);
+    return check_op(inst);
   }
 };
 

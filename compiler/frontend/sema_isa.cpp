@@ -1,8 +1,9 @@
 // Sema, ISA-level ops: `isa.NAME(field=value, ..., engine=E, dtype=D)`.
 // Field names, roles (In/Out), presence and attribute kinds/defaults all
 // come from the ISA table (runtime/isa.def via op_info), so these checks
-// follow the table. Shape rules that the table cannot express (matmul's
-// contraction, per-partition scalars, transposes) are checked per opcode.
+// follow the table. Each instruction's own shape, dtype and memory rules and
+// the dst inferred when none is given are runtime/operand_rules.cpp's, the
+// definition the verifier and the simulator apply too.
 #include "compiler/frontend/sema_impl.h"
 #include "runtime/operand_rules.h"
 
@@ -31,8 +32,6 @@ std::string name_list(F each) {
   each([&](std::string_view n) { s += (s.empty() ? "" : ", ") + std::string(n); });
   return s;
 }
-
-bool is_scalar_field(llvm::StringRef f) { return f == "scalar0" || f == "scalar1" || f == "bias" || f == "reduce_dst"; }
 
 } // namespace
 
@@ -268,11 +267,6 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     }
   }
   if (!ok) return poison();
-  auto field = [&](const char *n) -> ValueId {
-    for (unsigned i = 0; i < info.num_aps; ++i)
-      if (llvm::StringRef(info.aps[i].name) == n) return op.aps[i];
-    return tir::kNoValue;
-  };
   auto field_expr = [&](const char *n) -> llvm::SMRange {
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (llvm::StringRef(info.aps[i].name) == n && ap_expr[i]) return ap_expr[i]->range;
@@ -283,70 +277,38 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     OperandShapes s{};
     for (unsigned i = 0; i < info.num_aps; ++i) {
       std::optional<Type> t = i == 0 ? dst : op.aps[i] ? std::optional<Type>(type_of(op.aps[i])) : std::nullopt;
-      if (t) s[i] = OperandShape{true, t->mem, t->dtype, t->partitions(), t->free_elements()};
+      if (!t) continue;
+      // A tile's free axes; every axis of an HBM tensor, with one partition.
+      const bool hbm = t->is_hbm();
+      s[i] = OperandShape{true, t->mem, t->dtype, hbm ? 1 : t->partitions(),
+                          hbm ? t->partitions() * t->free_elements() : t->free_elements()};
+      const size_t first = hbm ? 0 : 1;
+      for (size_t k = first; k < t->shape.size() && s[i].num_dims < kMaxHbmDims; ++k)
+        s[i].dims[s[i].num_dims++] = t->shape[k];
     }
     return s;
   };
+  // The engine the rules assume: the one given, or the op's only one (an
+  // op with several waits for the compiler's choice).
+  std::optional<Engine> engine = op.engine;
+  for (unsigned b = 0; b < kNumEngines && !engine; ++b)
+    if (info.engines == (1u << b)) engine = Engine(b);
   // Infer dst when it is missing.
-  if (!op.aps[0] && !new_dst && has_operand_rules(*opc)) {
-    if (std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs)) {
-      Type t{Memory::sbuf, d->dtype, {d->partitions, d->free_elements}};
-      if (dtype) t.dtype = *dtype;
-      new_dst = t;
-    }
-  }
   if (!op.aps[0] && !new_dst) {
-    ValueId src = field("src") ? field("src") : field("src0");
-    Type t;
-    switch (*opc) {
-    case Opcode::nc_matmul: {
-      const Type &s = type_of(field("stationary")), &m = type_of(field("moving"));
-      t = Type{Memory::psum, Dtype::f32, {s.free_elements(), m.free_elements()}};
-      break;
-    }
-    case Opcode::nc_transpose: {
-      const Type &s = type_of(src);
-      bool vec = op.engine && *op.engine == Engine::vector;
-      t = Type{vec ? Memory::sbuf : Memory::psum, s.dtype, {s.free_elements(), s.partitions()}};
-      break;
-    }
-    case Opcode::tensor_reduce: {
-      const Type &s = type_of(src);
-      t = Type{Memory::sbuf, s.dtype, {s.partitions(), 1}};
-      break;
-    }
-    case Opcode::select: src = field("on_true"); [[fallthrough]];
-    case Opcode::tensor_copy:
-    case Opcode::tensor_tensor:
-    case Opcode::tensor_scalar:
-    case Opcode::tensor_scalar_reduce:
-    case Opcode::activation:
-    case Opcode::affine_select:
-      t = type_of(src);
-      if (t.is_hbm()) t.mem = Memory::sbuf; // not reachable: src checked on-chip
-      t.mem = Memory::sbuf;
-      break;
-    default:
+    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs, engine);
+    if (!d) {
       diags.error(e.range, "isa." + opname + " needs dst=TILE_TYPE or dst=VAR: its shape cannot be inferred");
       return poison();
     }
+    Type t{d->mem, d->dtype, {d->partitions}};
+    for (unsigned k = 0; k < d->num_dims; ++k) t.shape.push_back(d->dims[k]);
     if (dtype) t.dtype = *dtype;
     new_dst = t;
   }
   const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
   llvm::SMRange dst_r = field_expr("dst");
-  // Memory rules: the Tensor engine reads SBUF; GpSimd cannot reach PSUM.
-  for (unsigned i = 0; i < info.num_aps; ++i) {
-    if (!op.aps[i] || i == 0) continue;
-    const Type &t = type_of(op.aps[i]);
-    if ((*opc == Opcode::nc_matmul || (*opc == Opcode::nc_transpose && (!op.engine || *op.engine == Engine::tensor))) &&
-        t.mem != Memory::sbuf) {
-      diags.error(ap_expr[i]->range, "Tensor-engine operands must be in SBUF, but '" + llvm::Twine(info.aps[i].name) +
-                                         "' is " + tir::type_str(t));
-      return poison();
-    }
-  }
-  if (op.engine && *op.engine == Engine::gpsimd) {
+  // GpSimd cannot reach PSUM (every instruction; the verifier checks it too).
+  if (engine == Engine::gpsimd) {
     for (unsigned i = 0; i < info.num_aps; ++i) {
       bool psum = i == 0 ? dst_t.mem == Memory::psum : (op.aps[i] && type_of(op.aps[i]).mem == Memory::psum);
       if (psum) {
@@ -381,76 +343,16 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
     }
   }
-  // Shape rules.
+  // The instruction's own rules (runtime/operand_rules.cpp).
   auto mismatch = [&](llvm::SMRange r, const llvm::Twine &msg) {
     diags.error(r, "isa." + opname + ": " + msg);
     return poison();
   };
-  if (*opc == Opcode::nc_matmul) {
-    const Type &s = type_of(field("stationary")), &m = type_of(field("moving"));
-    if (s.partitions() != m.partitions())
-      return mismatch(e.range, "stationary and moving must have the same partition size (the contraction), got " +
-                                   llvm::Twine(s.partitions()) + " and " + llvm::Twine(m.partitions()));
-    if (s.partitions() > int64_t(target.pe_max_contraction) ||
-        s.free_elements() > int64_t(target.pe_max_stationary_free) ||
-        m.free_elements() > int64_t(target.pe_max_moving_free))
-      return mismatch(e.range,
-                      "sizes K=" + llvm::Twine(s.partitions()) + " M=" + llvm::Twine(s.free_elements()) +
-                          " N=" + llvm::Twine(m.free_elements()) +
-                          " exceed the Tensor engine's limits (K <= " + llvm::Twine(target.pe_max_contraction) +
-                          ", M <= " + llvm::Twine(target.pe_max_stationary_free) +
-                          ", N <= " + llvm::Twine(target.pe_max_moving_free) + ")");
-    if (dst_t.mem != Memory::psum) return mismatch(dst_r, "dst must be in PSUM");
-    if (target.psum_accumulate_fp32_only && dst_t.dtype != Dtype::f32)
-      return mismatch(dst_r, "dst must be f32 (PSUM accumulates in fp32)");
-    if (dst_t.partitions() != s.free_elements() || dst_t.free_elements() != m.free_elements())
-      return mismatch(dst_r, "dst must be [M | N] = [" + llvm::Twine(s.free_elements()) + " | " +
-                                 llvm::Twine(m.free_elements()) + "], not " + tir::type_str(dst_t));
-  } else if (*opc == Opcode::nc_transpose) {
-    const Type &s = type_of(field("src"));
-    if (dst_t.partitions() != s.free_elements() || dst_t.free_elements() != s.partitions())
-      return mismatch(dst_r, "dst must be [" + llvm::Twine(s.free_elements()) + " | " + llvm::Twine(s.partitions()) +
-                                 "] (src transposed), not " + tir::type_str(dst_t));
-    bool vec = op.engine && *op.engine == Engine::vector;
-    if (vec &&
-        (s.partitions() > int64_t(target.dve_transpose_max) || s.free_elements() > int64_t(target.dve_transpose_max)))
-      return mismatch(e.range, "the Vector engine transposes blocks of at most " +
-                                   llvm::Twine(target.dve_transpose_max) + "x" + llvm::Twine(target.dve_transpose_max));
-    if (!vec && dst_t.mem != Memory::psum) return mismatch(dst_r, "the Tensor engine writes its transpose to PSUM");
-  } else if (*opc == Opcode::dma_copy) {
-    const Type &s = type_of(field("src"));
-    int64_t ns = s.is_tile() ? s.partitions() * s.free_elements() : s.partitions() * s.free_elements();
-    int64_t nd = dst_t.partitions() * dst_t.free_elements();
-    if (ns != nd) return mismatch(e.range, "src has " + llvm::Twine(ns) + " elements but dst has " + llvm::Twine(nd));
-  } else if (has_operand_rules(*opc)) {
-    if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target))
-      return mismatch(problem->ap == 0       ? dst_r
-                      : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
-                                             : e.range,
-                      problem->message);
-  } else {
-    for (unsigned i = 1; i < info.num_aps; ++i) {
-      if (!op.aps[i]) continue;
-      const Type &t = type_of(op.aps[i]);
-      llvm::StringRef fname = info.aps[i].name;
-      if (t.partitions() != dst_t.partitions())
-        return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.partitions()) +
-                                               " partitions but dst has " + llvm::Twine(dst_t.partitions()));
-      if (*opc == Opcode::select && fname == "on_false") {
-        if (t.free_elements() != 1 && t.free_elements() != dst_t.free_elements())
-          return mismatch(ap_expr[i]->range,
-                          "'on_false' must be shaped like dst or be [P | 1], not " + tir::type_str(t));
-      } else if (is_scalar_field(fname)) {
-        if (t.free_elements() != 1)
-          return mismatch(ap_expr[i]->range,
-                          "'" + fname + "' is a per-partition scalar and must be [P | 1], not " + tir::type_str(t));
-      } else if (*opc != Opcode::tensor_reduce && t.free_elements() != dst_t.free_elements()) {
-        return mismatch(ap_expr[i]->range, "'" + fname + "' has " + llvm::Twine(t.free_elements()) +
-                                               " elements per partition but dst has " +
-                                               llvm::Twine(dst_t.free_elements()));
-      }
-    }
-  }
+  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, engine))
+    return mismatch(problem->ap == 0       ? dst_r
+                    : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
+                                           : e.range,
+                    problem->message);
   // ALU-op rules: the one definition the verifier and the simulator apply
   // too (runtime/isa.h check_alu_attrs, isa.def NK_ALU_RULE rows).
   {

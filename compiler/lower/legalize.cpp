@@ -376,6 +376,19 @@ private:
     in.inst.ap[slot] = pattern(p);
     in.buffer[slot] = p.kind == Place::tile ? p.buffer : kNoBuffer;
   }
+  // tensor_reduce's src over its own dims (not simplified: the axes mask
+  // indexes them, as the front end's rules do), innermost = bit 0. True
+  // when it had none (then one dim of 1).
+  bool set_reduce_src(lir::Inst &in, const Place &src) {
+    set(in, ap::tensor_reduce::src, src);
+    AccessPattern &a = in.inst.ap[ap::tensor_reduce::src];
+    a.num_dims = uint8_t(src.dims.size());
+    for (size_t k = 0; k < src.dims.size(); ++k) a.dims[k] = src.dims[k];
+    if (a.num_dims > 0) return false;
+    a.num_dims = 1;
+    a.dims[0] = Dim{1, 1};
+    return true;
+  }
   void copy(const Place &dst, const Place &src) {
     lir::Inst &in = emit(Opcode::tensor_copy, kDve | kAct | kPool);
     set(in, ap::tensor_copy::dst, dst);
@@ -454,19 +467,7 @@ private:
       Place dst = new_tile(op.result, m.value(op.result).type);
       lir::Inst &in = emit(Opcode::tensor_reduce, kDve | kPool);
       set(in, ap::tensor_reduce::dst, dst);
-      // Reduce over the source's own dims (not simplified: the axes mask
-      // indexes them), innermost = bit 0.
-      const Place &src = place[op.operands[0]];
-      in.inst.ap[ap::tensor_reduce::src] = pattern(src);
-      in.buffer[ap::tensor_reduce::src] = src.kind == Place::tile ? src.buffer : kNoBuffer;
-      AccessPattern &a = in.inst.ap[ap::tensor_reduce::src];
-      a.num_dims = uint8_t(src.dims.size());
-      for (size_t k = 0; k < src.dims.size(); ++k) a.dims[k] = src.dims[k];
-      if (a.num_dims == 0) {
-        a.num_dims = 1;
-        a.dims[0] = Dim{1, 1};
-        nfree = 1;
-      }
+      if (set_reduce_src(in, place[op.operands[0]])) nfree = 1;
       in.inst.attr[attr::tensor_reduce::op].i = int64_t(op.alu);
       in.inst.attr[attr::tensor_reduce::axes].i = int64_t(1) << (nfree - op.axis);
       place[op.result] = dst;
@@ -731,6 +732,7 @@ private:
     lir::Inst &in = emit(op.opcode, engines);
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (op.aps[i]) set(in, i, place[op.aps[i]]);
+    if (op.opcode == Opcode::tensor_reduce) set_reduce_src(in, place[op.aps[ap::tensor_reduce::src]]);
     for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
   }
 };

@@ -9,6 +9,7 @@
 #include "compiler/pipeline.h"
 #include "runtime/verifier.h"
 #include "simulator/simulator.h"
+#include "simulator/validate.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 using namespace nk;
 
@@ -143,4 +145,234 @@ TEST_CASE("ALU rules: the front end and the verifier refuse the same instruction
   auto problem = check_alu_attrs(inst);
   REQUIRE(problem);
   CHECK(fmt::format("{}: {}", op_info(inst.op).attrs[problem->attr].name, problem->message).find(words) == 0);
+}
+
+// ---- Operand rules (runtime/operand_rules.cpp) ------------------------------
+// For instructions whose rules were once written separately in the front end,
+// the verifier and the simulator's validation: sweeps of operand shapes,
+// memories, dtypes, engines and attributes. Each combination is compiled from
+// source (what the front end accepts must compile, verify and simulate; what
+// it refuses gets a source diagnostic) and, when its dst is given, built as a
+// single instruction for the verifier and the validation: all three must
+// agree with each other and with the rule as documented (docs/isa.md),
+// restated here as `expect`.
+
+namespace {
+
+// One operand: a tile (made with zeros(), or a dst type) or an HBM view.
+struct Arg {
+  std::string field;
+  std::string type; // tile type text; empty for HBM
+  std::string hbm;  // HBM expression
+  AccessPattern ap;
+};
+
+std::string dims_text(const std::vector<int64_t> &dims) {
+  std::string s;
+  for (int64_t d : dims) s += (s.empty() ? "" : ", ") + std::to_string(d);
+  return s;
+}
+
+// A tile operand at `slot`'s own place: SBUF slots 16 KiB apart, PSUM slots
+// one bank (2 KiB) apart; free dims row-major, as the lowering lays them out.
+Arg tile(const std::string &field, Memory mem, Dtype dt, int64_t p, const std::vector<int64_t> &dims, unsigned slot) {
+  Arg a{field, fmt::format("{} {}[{} | {}]", memory_name(mem), dtype_name(dt), p, dims_text(dims)), "", {}};
+  a.ap.mem = mem;
+  a.ap.dtype = dt;
+  a.ap.num_partitions = uint16_t(p);
+  a.ap.offset = slot * (mem == Memory::psum ? 2048u : 16384u);
+  a.ap.num_dims = uint8_t(dims.size());
+  int64_t stride = 1;
+  for (size_t k = dims.size(); k-- > 0;) {
+    a.ap.dims[k] = Dim{stride, uint32_t(dims[k])};
+    stride *= dims[k];
+  }
+  return a;
+}
+
+// x (input, bytes [0, 512)) or out (output, bytes [512, 1024)): f32[8, 16],
+// rows [0, rows) and columns [0, cols).
+Arg hbm(const std::string &field, const std::string &name, int64_t rows, int64_t cols) {
+  std::string text = name;
+  if (rows != 8 || cols != 16) text += fmt::format("[0:{}, 0:{}]", rows, cols);
+  Arg a{field, "", text, {}};
+  a.ap.mem = Memory::hbm;
+  a.ap.dtype = Dtype::f32;
+  a.ap.offset = name == "x" ? 0 : 512;
+  a.ap.num_dims = 2;
+  a.ap.dims[0] = Dim{16, uint32_t(rows)};
+  a.ap.dims[1] = Dim{1, uint32_t(cols)};
+  return a;
+}
+
+struct Sweep {
+  int accepted = 0, refused = 0, direct = 0;
+};
+
+// `args[0]` is dst, or absent (field empty) to let the front end infer it.
+void expect_agree(Opcode op, const std::vector<Arg> &args, const std::string &attrs_text,
+                  const std::function<void(Instruction &)> &set_attrs, std::optional<Engine> engine,
+                  std::optional<bool> expect, Sweep *sweep) {
+  const OpInfo &info = op_info(op);
+  std::string pre, fields;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Arg &a = args[i];
+    if (a.field.empty()) continue;
+    std::string value = a.hbm;
+    if (value.empty() && i == 0) value = a.type; // a new dst tile
+    if (value.empty()) {
+      value = "o" + std::to_string(i);
+      pre += fmt::format("    let {} = zeros({})\n", value, a.type);
+    }
+    fields += (fields.empty() ? "" : ", ") + a.field + "=" + value;
+  }
+  if (!attrs_text.empty()) fields += ", " + attrs_text;
+  if (engine) fields += std::string(", engine=") + std::string(engine_name(*engine));
+  const bool hbm_dst = !args[0].field.empty() && !args[0].hbm.empty();
+  const std::string text = fmt::format("kernel rules(x: f32[8, 16]) -> f32[8, 16]:\n    let a = load(x)\n"
+                                       "    store(out, a)\n{}    {}isa.{}({})\n",
+                                       pre, hbm_dst ? "" : "let c = ", info.name, fields);
+  INFO(text);
+  Outcome o = compile_and_run(text);
+  if (o.accepted) {
+    ++sweep->accepted;
+  } else {
+    ++sweep->refused;
+    CHECK_MESSAGE(o.diagnostics.find("internal") == std::string::npos, o.diagnostics);
+    CHECK_MESSAGE(o.diagnostics.find("rules.tile:") != std::string::npos, o.diagnostics);
+  }
+  if (args[0].field.empty()) return; // the inferred dst: the compilation above checked it
+  ++sweep->direct;
+  const Target &target = *find_target("trn2");
+  Instruction inst = Instruction::make(op);
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!args[i].field.empty()) inst.ap[i] = args[i].ap;
+  set_attrs(inst);
+  const EngineMask candidates = engine ? engine_bit(*engine) : info.engines;
+  const EngineMask legal = legal_engines(inst, candidates, target);
+  Engine run_on = engine ? *engine : Engine::dma;
+  for (unsigned b = kNumEngines; b-- > 0;)
+    if ((legal ? legal : candidates) & (1u << b)) run_on = Engine(b);
+  Program p;
+  p.kernel = "v";
+  p.target = target.name;
+  p.hbm_size = 1024;
+  p.stream(StreamId{run_on, 0}).insts.push_back(inst);
+  llvm::Error invalid = validate_for_simulation(p, target, p.hbm_size);
+  const std::string why = invalid ? llvm::toString(std::move(invalid)) : "";
+  INFO("verifier: " << (legal ? "accepts" : "refuses") << "; validation: " << (why.empty() ? "accepts" : why));
+  CHECK_MESSAGE(o.accepted == (legal != 0), o.diagnostics);
+  CHECK((legal != 0) == why.empty());
+  if (expect) CHECK_MESSAGE(o.accepted == *expect, o.diagnostics);
+}
+
+bool valid_tile(int64_t p, Memory mem, Dtype dt, int64_t free) {
+  return p >= 1 && p <= 128 && (mem != Memory::psum || free * int64_t(dtype_size(dt)) <= 2048);
+}
+
+} // namespace
+
+TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota, memset agree everywhere") {
+  Sweep sweep;
+  const Memory S = Memory::sbuf, P = Memory::psum;
+  auto none = [](Instruction &) {};
+  // nc_matmul: stationary [K | M] and moving [K' | N] from SBUF, dst
+  // f32 [M | N] in PSUM; K <= 128, M <= 128, N <= 512.
+  for (Memory sm : {S, P})
+    for (Memory mm : {S, P})
+      for (int64_t k2 : {32, 64})
+        for (int64_t m : {8, 128, 192})
+          for (int64_t n : {16, 512, 600})
+            for (int dv = 0; dv < 5; ++dv) {
+              const int64_t k = 64;
+              Arg st = tile("stationary", sm, Dtype::f32, k, {m}, 1), mv = tile("moving", mm, Dtype::f32, k2, {n}, 2);
+              const Memory dm = dv == 3 ? S : P;
+              const Dtype dd = dv == 2 ? Dtype::bf16 : Dtype::f32;
+              const bool swapped = dv == 4;
+              Arg dst = dv == 0 ? Arg{} : tile("dst", dm, dd, swapped ? n : m, {swapped ? m : n}, 0);
+              const bool operands_ok = valid_tile(k, sm, Dtype::f32, m) && valid_tile(k2, mm, Dtype::f32, n);
+              const bool ok = operands_ok && valid_tile(swapped ? n : m, dm, dd, swapped ? m : n) && sm == S &&
+                              mm == S && dm == P && k == k2 && m <= 128 && n <= 512 && dd == Dtype::f32 &&
+                              (!swapped || m == n);
+              expect_agree(Opcode::nc_matmul, {dst, st, mv}, "", none, std::nullopt,
+                           dv == 0 ? std::nullopt : std::optional<bool>(ok), &sweep);
+            }
+  // nc_transpose: dst [F | P]; the Tensor engine (the default) from SBUF
+  // into PSUM, F <= 128; the Vector engine at most 32x32, any memories;
+  // without engine=, either.
+  for (Memory sm : {S, P})
+    for (auto [p, f] : std::vector<std::pair<int64_t, int64_t>>{{8, 16}, {32, 32}, {64, 32}, {32, 128}, {8, 192}})
+      for (std::optional<Engine> eng :
+           {std::optional<Engine>(), std::optional(Engine::tensor), std::optional(Engine::vector)})
+        for (int dv = 0; dv < 4; ++dv) {
+          Arg src = tile("src", sm, Dtype::f32, p, {f}, 1);
+          const Memory dm = dv == 2 ? S : P;
+          const bool swapped = dv == 3;
+          Arg dst = dv == 0 ? Arg{} : tile("dst", dm, Dtype::f32, swapped ? p : f, {swapped ? f : p}, 0);
+          const bool on_tensor = sm == S && dm == P && f <= 128, on_vector = p <= 32 && f <= 32;
+          const bool ok = valid_tile(p, sm, Dtype::f32, f) &&
+                          valid_tile(swapped ? p : f, dm, Dtype::f32, swapped ? f : p) && (!swapped || p == f) &&
+                          (eng == Engine::tensor   ? on_tensor
+                           : eng == Engine::vector ? on_vector
+                                                   : on_tensor || on_vector);
+          expect_agree(Opcode::nc_transpose, {dst, src}, "", none, eng,
+                       dv == 0 ? std::nullopt : std::optional<bool>(ok), &sweep);
+        }
+  // tensor_reduce: the axes mask selects some of src's free dims (bit 0 =
+  // innermost); dst is [P | the kept dims].
+  for (Memory sm : {S, P})
+    for (const std::vector<int64_t> &dims : std::vector<std::vector<int64_t>>{{16}, {4, 4}, {2, 3, 4}, {16, 1}})
+      for (int64_t axes : {0, 1, 2, 3, 5, 7, 8})
+        for (std::optional<Engine> eng : {std::optional<Engine>(), std::optional(Engine::gpsimd)})
+          for (auto [dp, dfree] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {8, 1}, {8, 4}, {8, 16}, {4, 1}}) {
+            Arg src = tile("src", sm, Dtype::f32, 8, dims, 1);
+            Arg dst = dp == 0 ? Arg{} : tile("dst", S, Dtype::f32, dp, {dfree}, 0);
+            const unsigned nd = unsigned(dims.size());
+            int64_t kept = 1;
+            for (unsigned i = 0; i < nd; ++i)
+              if (!((axes >> (nd - 1 - i)) & 1)) kept *= dims[i];
+            const bool ok = axes > 0 && axes < (int64_t(1) << nd) && dp == 8 && dfree == kept &&
+                            !(eng == Engine::gpsimd && sm == P);
+            expect_agree(
+                Opcode::tensor_reduce, {dst, src}, fmt::format("op=add, axes={}", axes),
+                [&](Instruction &in) {
+                  in.attr[attr::tensor_reduce::op].i = int64_t(AluOp::add);
+                  in.attr[attr::tensor_reduce::axes].i = axes;
+                },
+                eng, dp == 0 ? std::nullopt : std::optional<bool>(ok), &sweep);
+          }
+  // dma_copy: any memories, as many elements in dst as in src.
+  for (auto [r, c] : std::vector<std::pair<int64_t, int64_t>>{{8, 16}, {2, 16}, {4, 16}, {8, 8}}) {
+    for (auto [p, f, mem, dt] : std::vector<std::tuple<int64_t, int64_t, Memory, Dtype>>{{8, 16, S, Dtype::f32},
+                                                                                         {4, 8, S, Dtype::f32},
+                                                                                         {2, 16, S, Dtype::f32},
+                                                                                         {8, 16, S, Dtype::bf16},
+                                                                                         {8, 16, P, Dtype::f32},
+                                                                                         {4, 32, S, Dtype::f32}}) {
+      const bool ok = r * c == p * f;
+      expect_agree(Opcode::dma_copy, {tile("dst", mem, dt, p, {f}, 0), hbm("src", "x", r, c)}, "", none, std::nullopt,
+                   ok, &sweep);
+      expect_agree(Opcode::dma_copy, {hbm("dst", "out", r, c), tile("src", mem, dt, p, {f}, 1)}, "", none, std::nullopt,
+                   ok, &sweep);
+      expect_agree(Opcode::dma_copy, {tile("dst", S, Dtype::f32, r, {c}, 0), tile("src", mem, dt, p, {f}, 1)}, "", none,
+                   std::nullopt, ok, &sweep);
+    }
+  }
+  // iota (GpSimd) and memset (Vector, GpSimd): dst on chip, within the
+  // engine's reach; no rules of their own.
+  for (Memory mem : {S, P})
+    for (Dtype dt : {Dtype::f32, Dtype::i32, Dtype::bf16})
+      for (auto [p, dims] : std::vector<std::pair<int64_t, std::vector<int64_t>>>{{8, {16}}, {32, {4, 4}}, {128, {1}}})
+        for (std::optional<Engine> eng :
+             {std::optional<Engine>(), std::optional(Engine::vector), std::optional(Engine::gpsimd)}) {
+          const Arg dst = tile("dst", mem, dt, p, dims, 0);
+          expect_agree(Opcode::memset, {dst}, "value=1.0", none, eng,
+                       std::optional<bool>(!(eng == Engine::gpsimd && mem == P)), &sweep);
+          if (eng == Engine::vector) continue; // iota runs on GpSimd only
+          expect_agree(Opcode::iota, {dst}, "base=1", none, eng, std::optional<bool>(mem == S), &sweep);
+        }
+  MESSAGE(sweep.accepted << " combinations accepted, " << sweep.refused << " refused with a source diagnostic; "
+                         << sweep.direct << " also checked as one instruction by the verifier and the validation");
+  CHECK(sweep.accepted > 0);
+  CHECK(sweep.refused > 0);
 }

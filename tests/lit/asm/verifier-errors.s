@@ -9,7 +9,9 @@
 # CHECK-NEXT: tensor 'y': overlaps tensor 'x' in HBM
 .stream tensor
   nc_matmul dst=sbuf:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:32]+0[[1,16]]
+  nc_matmul dst=psum:f32[0:8]+0[[1,16]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:32]+0[[1,16]]
   nc_matmul dst=psum:f32[0:8]+0[[1,600]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+0[[1,600]]
+  nc_matmul dst=psum:f32[0:8]+1024[[1,512]] stationary=sbuf:f32[0:64]+0[[1,8]] moving=sbuf:f32[0:64]+0[[1,512]]
   tensor_tensor dst=sbuf:f32[0:4]+0[[1,8]] src0=sbuf:f32[0:4]+0[[1,8]] src1=sbuf:f32[0:4]+0[[1,8]] op=add
 .stream vector
   tensor_copy dst=sbuf:f32[16:20]+0[[1,8]] src=sbuf:f32[0:4]+0[[1,8]]
@@ -27,11 +29,12 @@
   dma_copy dst=sbuf:f32[0:4]+0[[1,8]] src=hbm:f32+1000[[8,4],[1,8]]
 .stream dma20
   sem_signal sem=1 value=1
-# CHECK-NEXT: stream tensor, #0 (nc_matmul): dst must be in psum (matmul results land in PSUM), not sbuf
-# CHECK-NEXT: stream tensor, #0 (nc_matmul): contraction mismatch: stationary has 64 partitions, moving has 32
-# CHECK-NEXT: stream tensor, #1 (nc_matmul): moving free size 600 exceeds the Tensor engine's 512
-# CHECK-NEXT: stream tensor, #1 (nc_matmul): dst bytes [0, 2400) cross a PSUM bank boundary (banks are 2048 bytes)
-# CHECK-NEXT: stream tensor, #2 (tensor_tensor): the tensor engine cannot run tensor_tensor (it runs on: vector, gpsimd)
+# An instruction's operand rules (runtime/operand_rules.cpp) report its first problem only.
+# CHECK-NEXT: stream tensor, #0 (nc_matmul): dst must be in PSUM (the Tensor engine writes its results to PSUM), not sbuf
+# CHECK-NEXT: stream tensor, #1 (nc_matmul): contraction mismatch: stationary has 64 partitions but moving has 32
+# CHECK-NEXT: stream tensor, #2 (nc_matmul): moving free size 600 exceeds the Tensor engine's 512
+# CHECK-NEXT: stream tensor, #3 (nc_matmul): dst bytes [1024, 3072) cross a PSUM bank boundary (banks are 2048 bytes)
+# CHECK-NEXT: stream tensor, #4 (tensor_tensor): the tensor engine cannot run tensor_tensor (it runs on: vector, gpsimd)
 # CHECK-NEXT: stream vector, #0 (tensor_copy): dst starts at partition 16: a compute-engine access of 4 partitions must start at 0, 32, 64 or 96
 # CHECK-NEXT: stream vector, #1 (tensor_copy): dst bytes [229370, 229402) per partition lie outside sbuf (229376 bytes per partition)
 # CHECK-NEXT: stream vector, #2 (tensor_copy): src is in HBM; only DMA queues access HBM
