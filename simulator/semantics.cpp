@@ -357,12 +357,19 @@ void Executor::nc_transpose(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
   const unsigned P = src.num_partitions;
   const uint64_t F = src.free_elements();
-  float *A = grow(a_, P * F), *row = grow(b_, P);
+  float *A = grow(a_, P * F), *T = grow(b_, F * P);
   for (unsigned p = 0; p < P; ++p) gather_row_f32(src, mem_.row(src, p), A + p * F);
-  for (uint64_t f = 0; f < F; ++f) {
-    for (unsigned p = 0; p < P; ++p) row[p] = A[p * F + f];
-    scatter_row_f32(dst, mem_.row(dst, unsigned(f)), row);
-  }
+  // Transposed in 16x16 blocks, so neither side is walked by a stride of a
+  // whole row (a column walk of A missed the cache on every element).
+  constexpr uint64_t kBlock = 16;
+  for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
+    for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
+      const uint64_t f1 = std::min(F, f0 + kBlock);
+      const unsigned p1 = std::min(P, p0 + unsigned(kBlock));
+      for (uint64_t f = f0; f < f1; ++f)
+        for (unsigned p = p0; p < p1; ++p) T[f * P + p] = A[p * F + f];
+    }
+  for (uint64_t f = 0; f < F; ++f) scatter_row_f32(dst, mem_.row(dst, unsigned(f)), T + f * P);
 }
 
 void Executor::tensor_copy(const Instruction &inst) {
