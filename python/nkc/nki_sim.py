@@ -995,7 +995,17 @@ def _cli(argv: Optional[List[str]] = None) -> int:
                            + (f"give --input for {', '.join(missing)}" if missing else "")
                            + ("; " if missing and extra else "")
                            + (f"it has no parameter {', '.join(extra)}" if extra else ""))
-        traced = globals()["trace"](k, **arrays)
+        try:
+            traced = globals()["trace"](k, **arrays)
+        except NkiError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the kernel's own Python error, at its line
+            import traceback
+            frames = [f for f in traceback.extract_tb(e.__traceback__)
+                      if not os.path.abspath(f.filename).startswith(_PKG_DIRS)]
+            where = frames[-1] if frames else None
+            raise NkiTraceError(f"the kernel raised {type(e).__name__}: {e}", where.filename if where else None,
+                                where.lineno if where else None) from None
         mapped = [f"{py}={tile}" for py, tile, _, _ in traced.params if py != tile]
         if mapped:
             raise NkiUnsupportedError(f"parameter names {', '.join(mapped)} are renamed in .tile: rename them "
