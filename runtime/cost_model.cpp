@@ -112,6 +112,13 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     break;
   }
   case Opcode::select: busy = std::max(min_ii, free_size(inst.ap[ap::select::dst])); break;
+  case Opcode::tensor_copy_predicated: { // N with src and predicate in different memories, 2N both in SBUF
+    using F = ap::tensor_copy_predicated;
+    const double n = free_size(inst.ap[F::dst]);
+    const bool both_sbuf = inst.ap[F::src].mem == Memory::sbuf && inst.ap[F::predicate].mem == Memory::sbuf;
+    busy = std::max(min_ii, both_sbuf ? 2 * n : n);
+    break;
+  }
   case Opcode::iota: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]); break;
   case Opcode::affine_select: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]); break;
   // NKI 2.26's estimated-cost notes (docs/targets.md cites each line).

@@ -220,4 +220,12 @@ bool Instruction::operator==(const Instruction &o) const {
   return true;
 }
 
+bool operand_reads(const Instruction &inst, unsigned i) {
+  const FieldRole r = op_info(inst.op).aps[i].role;
+  return role_reads(r) ||
+         (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate));
+}
+
+bool operand_writes(const Instruction &inst, unsigned i) { return role_writes(op_info(inst.op).aps[i].role); }
+
 } // namespace nk

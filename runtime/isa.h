@@ -168,7 +168,11 @@ namespace attr {
 constexpr unsigned kMaxAps = 4;
 constexpr unsigned kMaxAttrs = 8;
 
-enum class FieldRole : uint8_t { In, Out };
+// In: read. Out: written (the old contents do not matter). InOut: read and
+// written (dst = pred ? src : dst). Whether an instruction reads or writes an
+// operand is asked through operand_reads / operand_writes, never by
+// comparing roles, so the rule lives in one place.
+enum class FieldRole : uint8_t { In, Out, InOut };
 enum class FieldPresence : uint8_t { Required, Optional };
 enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
@@ -244,6 +248,15 @@ struct Instruction {
   void set_float(unsigned slot, float f) { attr[slot] = AttrValue::of_float(f); }
   void set_int(unsigned slot, int64_t v) { attr[slot].i = v; }
 };
+
+// Whether `inst` reads / writes its operand in AP slot `i`, from the table's
+// roles, plus the one attribute-dependent case: an accumulating nc_matmul
+// reads its dst.
+bool operand_reads(const Instruction &inst, unsigned i);
+bool operand_writes(const Instruction &inst, unsigned i);
+// By role alone (where no instruction is at hand: the front end's fields).
+inline bool role_reads(FieldRole r) { return r != FieldRole::Out; }
+inline bool role_writes(FieldRole r) { return r != FieldRole::In; }
 
 // The ALU-op rules of an instruction (NK_ALU_RULE rows and the pipeline
 // rule), in one place for the front end, the verifier and the simulator:

@@ -46,7 +46,10 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
     os << " | ";
     for (unsigned a = 0; a < info.num_aps; ++a) {
       const ApFieldInfo &f = info.aps[a];
-      os << (a ? ", " : "") << '`' << f.name << '`' << (f.role == FieldRole::Out ? " (out" : " (in")
+      os << (a ? ", " : "") << '`' << f.name << '`'
+         << (f.role == FieldRole::Out     ? " (out"
+             : f.role == FieldRole::InOut ? " (in-out"
+                                          : " (in")
          << (f.presence == FieldPresence::Optional ? ", optional)" : ")");
     }
     os << " | ";
@@ -124,7 +127,8 @@ const NkiInstruction kNki226[] = {
      "elements read as 0 (not documented)"},
     {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
      "offset as for _src, on dst; the checkers treat the whole dst region as written"},
-    {"tensor_copy_predicated", "select", "partly", "through select (on_false a full tile)"},
+    {"tensor_copy_predicated", "tensor_copy_predicated", "modelled",
+     "u8 predicates only (uint16/32 are not modelled dtypes); dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
     {"dropout", "dropout", "partly",

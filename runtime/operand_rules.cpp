@@ -162,6 +162,7 @@ bool has_operand_rules(Opcode op) {
   case Opcode::tensor_copy_dynamic_src:
   case Opcode::tensor_copy_dynamic_dst:
   case Opcode::range_select:
+  case Opcode::tensor_copy_predicated:
   // The older element-wise instructions, moved here from sema_isa.cpp,
   // verifier.cpp and validate.cpp.
   case Opcode::tensor_copy:
@@ -450,6 +451,24 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
       return p;
     }
     return scalar_of(op, s, F::dst, F::on_false);
+  }
+  case Opcode::tensor_copy_predicated: {
+    // NKI 2.26: src, dst and predicate match in shape; src and dst share a
+    // dtype; the predicate is an unsigned integer (u8 here: the only one
+    // modelled); src and predicate are not both in PSUM.
+    using F = ap::tensor_copy_predicated;
+    TRY(on_chip(op, s));
+    TRY(same_shape(op, s, F::dst, F::src));
+    TRY(same_shape(op, s, F::dst, F::predicate));
+    if (s[F::src].dtype != s[F::dst].dtype)
+      return problem(F::src, fmt::format("src is {} but dst is {}: the copy moves raw elements",
+                                         dtype_name(s[F::src].dtype), dtype_name(s[F::dst].dtype)));
+    if (s[F::predicate].dtype != Dtype::u8)
+      return problem(F::predicate, fmt::format("predicate must be u8 (an unsigned integer mask), not {}",
+                                               dtype_name(s[F::predicate].dtype)));
+    if (s[F::src].mem == Memory::psum && s[F::predicate].mem == Memory::psum)
+      return problem(F::predicate, "src and predicate cannot both be in PSUM");
+    return std::nullopt;
   }
   case Opcode::range_select: {
     using F = ap::range_select;

@@ -208,7 +208,7 @@ private:
     // the front end cannot see it).
     if (engine == Engine::tensor)
       for (unsigned i = 0; i < info.num_aps; ++i)
-        if (info.aps[i].role == FieldRole::Out && inst.ap[i].present()) within_psum_bank(inst, i);
+        if (operand_writes(inst, i) && inst.ap[i].present()) within_psum_bank(inst, i);
     if (inst.op == Opcode::sem_signal || inst.op == Opcode::sem_wait) {
       if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");
     }

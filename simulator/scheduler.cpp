@@ -247,9 +247,7 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
   if (!st.writes.empty()) {
     const OpInfo &info = op_info(inst.op);
     for (unsigned i = 0; i < info.num_aps; ++i) {
-      const bool reads =
-          info.aps[i].role == FieldRole::In ||
-          (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate));
+      const bool reads = operand_reads(inst, i);
       PendingWrite r;
       if (!reads || !on_chip_box(inst.ap[i], r)) continue;
       for (const PendingWrite &w : st.writes)
@@ -273,7 +271,7 @@ void Scheduler::record_writes(unsigned s, const Instruction &inst, double visibl
   const OpInfo &info = op_info(inst.op);
   for (unsigned i = 0; i < info.num_aps; ++i) {
     PendingWrite w;
-    if (info.aps[i].role != FieldRole::Out || !on_chip_box(inst.ap[i], w)) continue;
+    if (!operand_writes(inst, i) || !on_chip_box(inst.ap[i], w)) continue;
     w.visible = visible;
     streams_[s].writes.push_back(w);
   }
@@ -493,9 +491,7 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
     for (unsigned i = 0; i < info.num_aps; ++i) {
       const AccessPattern &a = inst.ap[i];
       if (!a.present()) continue;
-      bool reads = info.aps[i].role == FieldRole::In || (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst &&
-                                                         inst.get_bool(attr::nc_matmul::accumulate));
-      bool writes = info.aps[i].role == FieldRole::Out;
+      const bool reads = operand_reads(inst, i), writes = operand_writes(inst, i);
       if (write ? !writes : !reads) continue;
       row_footprint(a, !a.on_chip(), runs_);
       if (!write) {

@@ -109,6 +109,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::memset: return memset(inst);
   case Opcode::affine_select: return affine_select(inst);
   case Opcode::select: return select(inst);
+  case Opcode::tensor_copy_predicated: return tensor_copy_predicated(inst);
   case Opcode::tensor_tensor_scan: return tensor_tensor_scan(inst);
   case Opcode::bn_stats: return bn_stats(inst);
   case Opcode::bn_aggr: return bn_aggr(inst);
@@ -617,6 +618,26 @@ void Executor::select(const Instruction &inst) {
     }
     for (uint64_t j = 0; j < F; ++j) x[j] = c[j] != 0.0f ? x[j] : y[j];
     scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// dst keeps its old elements where the predicate says so: raw element bytes
+// are copied, so any dtype (and NaN payloads) passes through unchanged.
+void Executor::tensor_copy_predicated(const Instruction &inst) {
+  using f = ap::tensor_copy_predicated;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src], &pred = inst.ap[f::predicate];
+  const bool reverse = inst.get_bool(attr::tensor_copy_predicated::reverse_pred);
+  const uint64_t F = dst.free_elements();
+  const uint64_t esz = dtype_size(dst.dtype);
+  uint8_t *old = grow(bytes_, F * esz + F * esz + F);
+  uint8_t *in = old + F * esz, *mask = in + F * esz;
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    gather_row_bytes(dst, mem_.row(dst, r), old);
+    gather_row_bytes(src, mem_.row(src, r), in);
+    gather_row_bytes(pred, mem_.row(pred, r), mask);
+    for (uint64_t j = 0; j < F; ++j)
+      if ((mask[j] != 0) != reverse) std::memcpy(old + j * esz, in + j * esz, esz);
+    scatter_row_bytes(dst, mem_.row(dst, r), old);
   }
 }
 

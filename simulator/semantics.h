@@ -56,6 +56,7 @@ private:
   void materialize_deferred(const AccessPattern &hbm_operand);
   const uint8_t *gather_deferred(const AccessPattern &src);
   bool generate_deferred_into(const AccessPattern &dst, const AccessPattern &src);
+  void tensor_copy_predicated(const Instruction &inst);
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
 
   Memories &mem_;

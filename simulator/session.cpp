@@ -113,7 +113,7 @@ bool Session::writes_input(llvm::StringRef name) const {
       const OpInfo &info = op_info(inst.op);
       for (unsigned k = 0; k < info.num_aps; ++k) {
         const AccessPattern &a = inst.ap[k];
-        if (info.aps[k].role != FieldRole::Out || a.mem != Memory::hbm) continue;
+        if (!operand_writes(inst, k) || a.mem != Memory::hbm) continue;
         const auto ext = row_extent(a);
         if (!ext || (uint64_t(ext->lo) < hi && lo < uint64_t(ext->hi))) return true;
       }

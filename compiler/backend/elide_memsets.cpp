@@ -117,13 +117,14 @@ void elide_memsets(Program &p) {
       const bool matmul_acc = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);
       // Reads first: an instruction reads its inputs before writing.
       for (unsigned k = 0; k < info.num_aps && !needed; ++k) {
-        if (in.buffer[k] != buf || info.aps[k].role != FieldRole::In) continue;
+        // (an accumulating matmul's read of its dst is judged below)
+        if (in.buffer[k] != buf || !operand_reads(in.inst, k) || (matmul_acc && k == ap::nc_matmul::dst)) continue;
         bool d;
         if (overlaps_any(live, footprint(in.inst.ap[k], d))) needed = true;
       }
       if (needed) break;
       for (unsigned k = 0; k < info.num_aps; ++k) {
-        if (in.buffer[k] != buf || info.aps[k].role != FieldRole::Out) continue;
+        if (in.buffer[k] != buf || !operand_writes(in.inst, k)) continue;
         bool d;
         Rect w = footprint(in.inst.ap[k], d);
         if (matmul_acc && k == ap::nc_matmul::dst && overlaps_any(live, w)) {

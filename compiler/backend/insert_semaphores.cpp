@@ -138,8 +138,8 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {
         const AccessPattern &a = inst.ap[k];
-        bool write = info.aps[k].role == FieldRole::Out;
-        if (!a.present() || write != (pass == 1)) continue;
+        const bool write = pass == 1;
+        if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
         auto [lo, hi] = byte_extent(a);
         if (a.mem == Memory::hbm && !hbm_writes.overlaps(lo, hi)) continue; // never conflicts
         // HBM: each run the pattern touches, so that column blocks of one

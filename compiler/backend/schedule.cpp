@@ -152,8 +152,8 @@ std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) {
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {
         const AccessPattern &a = inst.ap[k];
-        bool write = info.aps[k].role == FieldRole::Out;
-        if (!a.present() || write != (pass == 1)) continue;
+        const bool write = pass == 1;
+        if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
         BufferId b = p.insts[i].buffer[k];
         if (b != kNoBuffer) {
           History &h = buf[b];

@@ -24,7 +24,7 @@ bool check_outputs_written(const tir::Module &m, DiagnosticEngine &diags) {
     case tir::OpKind::isa: {
       const OpInfo &info = op_info(op.opcode);
       for (unsigned i = 0; i < info.num_aps; ++i)
-        if (info.aps[i].role == FieldRole::Out && op.aps[i] != tir::kNoValue) written.insert(root_of(op.aps[i]));
+        if (role_writes(info.aps[i].role) && op.aps[i] != tir::kNoValue) written.insert(root_of(op.aps[i]));
       break;
     }
     default: break;

@@ -143,11 +143,14 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
       if (v.k != SV::tile && v.k != SV::hbm) {
         diags.error(x.range, "field '" + k.name + "' must be a tile" +
-                                 (f.role == FieldRole::Out && ap == 0 ? " type, a var" : "") + ", not " + describe(v));
+                                 (f.role == FieldRole::Out && ap == 0     ? " type, a var"
+                                  : f.role == FieldRole::InOut && ap == 0 ? " var (it is read and written)"
+                                                                          : "") +
+                                 ", not " + describe(v));
         ok = false;
         continue;
       }
-      if (f.role == FieldRole::Out) {
+      if (role_writes(f.role)) {
         if (v.k == SV::hbm) {
           auto rit = view_root_.find(v.v);
           ValueId root = rit == view_root_.end() ? v.v : rit->second;
@@ -160,10 +163,12 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
           ok = false;
           continue;
         } else if (!var_root(v.v)) {
-          diags.error(x.range, "output field '" + k.name +
-                                   "' writes in place, so it must be a var "
-                                   "(or a slice of one)" +
-                                   std::string(ap == 0 ? "; or pass a tile type to create a new tile" : ""));
+          diags.error(
+              x.range,
+              "output field '" + k.name +
+                  "' writes in place, so it must be a var "
+                  "(or a slice of one)" +
+                  std::string(ap == 0 && f.role == FieldRole::Out ? "; or pass a tile type to create a new tile" : ""));
           note_def(v.v);
           ok = false;
           continue;

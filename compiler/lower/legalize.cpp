@@ -252,9 +252,8 @@ private:
         copy.inst = Instruction::make(Opcode::dma_copy);
         copy.inst.loc = in.inst.loc;
         copy.engines = kDma;
-        bool is_out = info.aps[k].role == FieldRole::Out;
-        bool reads_too = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);
-        if (!is_out || reads_too) { // bring the data in
+        const bool is_out = operand_writes(in.inst, k);
+        if (operand_reads(in.inst, k)) { // bring the data in
           lir::Inst c = copy;
           c.inst.ap[ap::dma_copy::dst] = aligned_ap;
           c.buffer[ap::dma_copy::dst] = sb;

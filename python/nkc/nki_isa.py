@@ -563,6 +563,22 @@ def dropout(*args, **kwargs):
     return _finish("dropout", fields, _tile(a["dst"], "dst") if use_new else None, t.shape, t.tile_dtype, "sbuf")
 
 
+def tensor_copy_predicated(*args, **kwargs):
+    def new(dst, src, predicate, reverse_pred=False, mask=None, dtype=None, name=None, **kw): ...
+    try:
+        a = inspect.signature(new).bind(*args, **kwargs).arguments
+    except TypeError as e:
+        _s._fail(f"nisa.tensor_copy_predicated: {e}")
+    _mask(a.get("mask"))
+    dst, src, pred = _tile(a["dst"], "dst"), a["src"], _tile(a["predicate"], "predicate")
+    if _s._is_num(src):
+        _s._unsupported("nisa.tensor_copy_predicated with a scalar src", "give a tile")
+    fields = [f"src={_tile(src, 'src').text()}", f"predicate={pred.text()}"]
+    if a.get("reverse_pred"):
+        fields.append("reverse_pred=true")
+    return _finish("tensor_copy_predicated", fields, dst, dst.shape, dst.tile_dtype, dst.memory)
+
+
 def range_select(*args, **kwargs):
     def old(on_true_tile, comp_op0, comp_op1, bound0, bound1, reduce_cmd=None, reduce_res=None, reduce_op=None,
             range_start=0, on_false_value=None, mask=None, dtype=None, **kw): ...

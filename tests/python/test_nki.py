@@ -240,6 +240,7 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                                 lambda x, y: np.broadcast_to(x.sum(0, keepdims=True), x.shape)),
     "tensor_scalar_reduce": (lambda x, y: scaled_plus_rowsum(x), lambda x, y: 2 * x + (2 * x).sum(1, keepdims=True)),
     "dropout_none": (lambda x, y: nisa.dropout(x, 0.0), lambda x, y: x),
+    "tensor_copy_predicated": (lambda x, y: predicated(x, y), lambda x, y: np.where(x > 0, x, y)),
     "range_select": (lambda x, y: nisa.range_select(on_true_tile=x, comp_op0=nl.greater_equal, comp_op1=nl.less,
                                                     bound0=nl.full((128, 1), 3.0, dtype=nl.float32),
                                                     bound1=nl.full((128, 1), 10.0, dtype=nl.float32),
@@ -248,6 +249,13 @@ ELEMENTWISE = {  # name: (traced, NumPy)
     "nc_match_replace8": (lambda x, y: nisa.nc_match_replace8(data=x, vals=nisa.max8(x), imm=-100.0),
                           lambda x, y: np.where(x >= np.sort(x, axis=1)[:, -8:-7], -100.0, x)),
 }
+
+
+def predicated(x, y):
+    acc = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.sbuf)
+    acc[...] = y
+    nisa.tensor_copy_predicated(dst=acc, src=x, predicate=nl.copy(nl.greater(x, 0.0), dtype=nl.uint8))
+    return acc
 
 
 def scaled_plus_rowsum(x):

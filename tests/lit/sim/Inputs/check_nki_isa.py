@@ -382,5 +382,31 @@ for k, (c0, c1, start) in enumerate([("is_ge", "is_lt", 0), ("is_gt", "is_le", 2
     check(f"range_select {c0}/{c1} from {start}", run(f"rs{k}", src, {"v": vals, "lo": lo, "hi": hi}, None),
           np.where(keep, vals, np.finfo(np.float32).min).astype(F32))
 
+# ---- tensor_copy_predicated (NKI 2.26: np.where(pred, src, dst_old)) ----------------
+# dst is read and written (an InOut operand): where the predicate is 0 the
+# var keeps what it held, raw bits and all (NaN payloads, -0.0).
+old = edgy((32, 48))
+new = edgy((32, 48))
+mask = (rng.random((32, 48)) < 0.4).astype(np.uint8) * rng.integers(1, 255, size=(32, 48)).astype(np.uint8)
+for rev in (False, True):
+    src = f"""kernel tcp{int(rev)}(a: f32[32, 48], b: f32[32, 48], m: u8[32, 48]) -> f32[32, 48]:
+    var acc = load(a)
+    isa.tensor_copy_predicated(dst=acc, src=load(b), predicate=load(m), reverse_pred={str(rev).lower()})
+    store(out, acc)
+"""
+    keep_new = (mask == 0) if rev else (mask != 0)
+    want = np.where(keep_new, new, old).astype(F32)
+    got = run(f"tcp{int(rev)}", src, {"a": old, "b": new, "m": mask}, None)
+    check(f"tensor_copy_predicated reverse_pred={rev}", got.view(np.uint32), want.view(np.uint32))
+# The var's initial zeros are read where the predicate is 0: the memset that
+# makes them must survive elide-memsets.
+src = """kernel tcpz(b: f32[32, 48], m: u8[32, 48]) -> f32[32, 48]:
+    var acc = zeros(sbuf f32[32 | 48])
+    isa.tensor_copy_predicated(dst=acc, src=load(b), predicate=load(m))
+    store(out, acc)
+"""
+check("tensor_copy_predicated into zeros", run("tcpz", src, {"b": new, "m": mask}, None).view(np.uint32),
+      np.where(mask != 0, new, F32(0)).astype(F32).view(np.uint32))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
