@@ -156,6 +156,13 @@ struct AstPrinter {
       }
       return;
     case StmtKind::pass: os << "Pass"; break;
+    case StmtKind::return_:
+      os << "Return";
+      if (s.value) {
+        os << " ";
+        print_expr(os, *s.value);
+      }
+      break;
     }
     at(s);
     os << "\n";
@@ -194,7 +201,21 @@ void print_ast(llvm::raw_ostream &os, const llvm::SourceMgr &sm, const Kernel &k
     os << "\n";
   }
   os << "  Body\n";
-  AstPrinter{os, SourceLines(sm)}.block(k.body, 2);
+  AstPrinter printer{os, SourceLines(sm)};
+  printer.block(k.body, 2);
+  for (auto &d : k.defs) {
+    os << "Def " << d->name << "(";
+    for (size_t i = 0; i < d->params.size(); ++i) {
+      if (i) os << ", ";
+      os << d->params[i].name;
+      if (d->params[i].default_value) {
+        os << " = ";
+        print_expr(os, *d->params[i].default_value);
+      }
+    }
+    os << ")\n";
+    printer.block(d->body, 1);
+  }
 }
 
 } // namespace nk::fe

@@ -71,6 +71,7 @@ enum class StmtKind : uint8_t {
   for_,      // for name in loop_kind(count): body
   if_,       // if cond: body [else: else_body]  (elif nests an if in else_body)
   pass,
+  return_, // return [value] (helpers only; value may be null)
 };
 
 struct Stmt {
@@ -102,6 +103,26 @@ struct TensorParam {
   std::vector<ExprPtr> shape;
 };
 
+// A helper, `def NAME(PARAM, PARAM = DEFAULT, ...): BODY`, inlined at each
+// call by sema.
+struct DefParam {
+  std::string name;
+  llvm::SMRange range;
+  ExprPtr default_value; // may be null
+};
+
+struct FuncDef {
+  std::string name;
+  llvm::SMRange name_range;
+  llvm::SMRange range; // the header, 'def' to ')'
+  std::vector<DefParam> params;
+  Block body;
+  // The deepest nesting in the body (blocks plus expression depth, as the
+  // parser counts it against kMaxNesting): sema bounds the nesting of
+  // inlined calls with it.
+  unsigned depth = 1;
+};
+
 struct Kernel {
   std::string name;
   llvm::SMRange name_range;
@@ -110,6 +131,8 @@ struct Kernel {
   TensorParam result; // named "out"
   bool has_result = false;
   Block body;
+  // The file's helpers, in source order (before or after the kernel).
+  std::vector<std::unique_ptr<FuncDef>> defs;
 };
 
 // Statements end with @LINE:COL of their first token.

@@ -41,6 +41,7 @@ void DiagnosticEngine::print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind
 }
 
 void DiagnosticEngine::error(llvm::SMRange range, const llvm::Twine &msg) {
+  flush_context();
   ++errors_;
   if (errors_ > kMaxErrors) {
     if (!dropping_) os_ << "error: too many errors emitted, stopping now\n";
@@ -48,6 +49,21 @@ void DiagnosticEngine::error(llvm::SMRange range, const llvm::Twine &msg) {
     return;
   }
   print(range, llvm::SourceMgr::DK_Error, msg);
+  owed_.assign(context_.rbegin(), context_.rend());
+}
+
+void DiagnosticEngine::flush_context() {
+  for (auto &[range, msg] : owed_) print(range, llvm::SourceMgr::DK_Note, msg);
+  owed_.clear();
+}
+
+void DiagnosticEngine::push_context(llvm::SMRange range, std::string msg) {
+  context_.emplace_back(range, std::move(msg));
+}
+
+void DiagnosticEngine::pop_context() {
+  flush_context();
+  if (!context_.empty()) context_.pop_back();
 }
 
 void DiagnosticEngine::note(llvm::SMRange range, const llvm::Twine &msg) {
@@ -56,6 +72,7 @@ void DiagnosticEngine::note(llvm::SMRange range, const llvm::Twine &msg) {
 }
 
 void DiagnosticEngine::error_no_loc(const llvm::Twine &msg) {
+  flush_context();
   ++errors_;
   if (errors_ > kMaxErrors) return;
   os_ << "error: " << msg << "\n";

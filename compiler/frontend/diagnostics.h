@@ -52,6 +52,14 @@ public:
   // An error without a source location (e.g. a bad -D flag).
   void error_no_loc(const llvm::Twine &msg);
 
+  // Context notes, as clang's "in instantiation of" notes: while a context
+  // is pushed (sema inlining a helper call), every error is followed, after
+  // its own notes, by one note per context, innermost first ("in call to
+  // 'f' here" at each call site). pop_context prints what the last error
+  // still owes.
+  void push_context(llvm::SMRange range, std::string msg);
+  void pop_context();
+
   // Line and column of `loc` (see SourceLines).
   std::pair<unsigned, unsigned> line_and_column(llvm::SMLoc loc) { return lines_.line_and_column(loc); }
 
@@ -61,6 +69,10 @@ public:
 
 private:
   void print(llvm::SMRange range, llvm::SourceMgr::DiagKind kind, const llvm::Twine &msg);
+  void flush_context();
+
+  std::vector<std::pair<llvm::SMRange, std::string>> context_; // outermost first
+  std::vector<std::pair<llvm::SMRange, std::string>> owed_;    // the last error's, innermost first
 
   llvm::SourceMgr &sm_;
   llvm::raw_ostream &os_;

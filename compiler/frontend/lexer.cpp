@@ -131,9 +131,10 @@ private:
                   KW(kw_kernel, "kernel") KW(kw_let, "let") KW(kw_var, "var") KW(kw_for, "for") KW(kw_in, "in")
                       KW(kw_if, "if") KW(kw_elif, "elif") KW(kw_else, "else") KW(kw_requires, "requires")
                           KW(kw_and, "and") KW(kw_or, "or") KW(kw_not, "not") KW(kw_true, "true") KW(kw_false, "false")
-                              KW(kw_pass, "pass") KW(kw_sbuf, "sbuf") KW(kw_psum, "psum")
+                              KW(kw_pass, "pass") KW(kw_sbuf, "sbuf") KW(kw_psum, "psum") KW(kw_def, "def")
+                                  KW(kw_return, "return")
 #undef KW
-                                  .Default(Tok::identifier);
+                                      .Default(Tok::identifier);
       push(k, start, word.size());
       return;
     }
@@ -254,7 +255,7 @@ private:
     while (p < buf_.end() && (isalpha(uint8_t(*p)) || *p == '_')) ++p;
     llvm::StringRef word(w, p - w);
     return word == "let" || word == "var" || word == "for" || word == "if" || word == "elif" || word == "else" ||
-           word == "requires" || word == "kernel" || word == "pass";
+           word == "requires" || word == "kernel" || word == "pass" || word == "def" || word == "return";
   }
 
   void push_error(const char *start, size_t len) {

@@ -26,7 +26,7 @@ namespace nk::fe {
   X(kw_in, "in") X(kw_if, "if") X(kw_elif, "elif") X(kw_else, "else")         \
   X(kw_requires, "requires") X(kw_and, "and") X(kw_or, "or")                  \
   X(kw_not, "not") X(kw_true, "true") X(kw_false, "false") X(kw_pass, "pass") \
-  X(kw_sbuf, "sbuf") X(kw_psum, "psum")                                       \
+  X(kw_sbuf, "sbuf") X(kw_psum, "psum") X(kw_def, "def") X(kw_return, "return") \
   X(l_paren, "(") X(r_paren, ")") X(l_square, "[") X(r_square, "]")           \
   X(comma, ",") X(colon, ":") X(pipe, "|") X(dot, ".") X(arrow, "->")         \
   X(plus, "+") X(minus, "-") X(star, "*") X(slash, "/")                       \

@@ -11,21 +11,42 @@ class Parser {
 public:
   Parser(DiagnosticEngine &diags, const std::vector<Token> &toks) : diags_(diags), toks_(toks) {}
 
+  // NEWLINE* (def | kernel)* EOF, exactly one kernel; helpers may come
+  // before or after it.
   std::unique_ptr<Kernel> parse_file() {
     skip_newlines();
-    if (!cur().is(Tok::kw_kernel)) {
-      error_here("expected 'kernel' at the start of the file");
+    if (!cur().is(Tok::kw_kernel) && !cur().is(Tok::kw_def)) {
+      error_here("expected 'kernel' or 'def' at the start of the file");
       return nullptr;
     }
-    auto k = parse_kernel_def();
-    if (!k) return nullptr;
-    skip_newlines();
-    if (!cur().is(Tok::eof)) {
-      if (cur().is(Tok::kw_kernel))
-        error_here("only one kernel per file is supported");
-      else
-        error_here("unexpected " + describe(cur()) + " after the kernel body");
+    std::unique_ptr<Kernel> k;
+    std::vector<std::unique_ptr<FuncDef>> defs;
+    while (!cur().is(Tok::eof)) {
+      failed_line_ = false;
+      if (cur().is(Tok::kw_def)) {
+        if (auto d = parse_def())
+          defs.push_back(std::move(d));
+        else
+          sync_to_line_end(); // the rest of the header and the body
+      } else if (cur().is(Tok::kw_kernel)) {
+        if (k) {
+          error_here("only one kernel per file is supported");
+          break;
+        }
+        k = parse_kernel_def();
+        if (!k) return nullptr;
+      } else {
+        error_here("unexpected " + describe(cur()) + " at file level (expected 'def' or 'kernel')");
+        break;
+      }
+      skip_newlines();
     }
+    if (!k) {
+      if (!defs.empty()) diags_.error(defs.front()->name_range, "the file defines helpers but no kernel");
+      return nullptr;
+    }
+    // Duplicate helper names are sema's to report (it knows the built-ins).
+    k->defs = std::move(defs);
     return k;
   }
 
@@ -142,6 +163,7 @@ private:
     see(e->stop);
     see(e->step);
     e->depth = d + 1;
+    max_depth_ = std::max(max_depth_, stmt_depth_ + e->depth);
     if (stmt_depth_ + e->depth > kMaxNesting) {
       too_deep(at);
       return nullptr;
@@ -224,6 +246,59 @@ private:
     return expect(Tok::r_square, "',' or ']' in the tensor shape");
   }
 
+  // def NAME '(' [NAME ['=' expr] (',' NAME ['=' expr])*] ')' ':' block
+  std::unique_ptr<FuncDef> parse_def() {
+    llvm::SMLoc start = cur().loc;
+    auto d = std::make_unique<FuncDef>();
+    advance(); // def
+    if (!cur().is(Tok::identifier)) {
+      error_here("expected the helper's name after 'def', found " + describe(cur()));
+      return nullptr;
+    }
+    d->name = cur().text.str();
+    d->name_range = cur().range();
+    advance();
+    if (!expect(Tok::l_paren, "'(' and the helper's parameters")) return nullptr;
+    if (!cur().is(Tok::r_paren)) {
+      do {
+        if (!cur().is(Tok::identifier)) {
+          error_here("expected a parameter name, found " + describe(cur()));
+          return nullptr;
+        }
+        DefParam p;
+        p.name = cur().text.str();
+        p.range = cur().range();
+        advance();
+        for (const DefParam &q : d->params)
+          if (q.name == p.name) {
+            diags_.error(p.range, "duplicate parameter '" + p.name + "'");
+            diags_.note(q.range, "'" + p.name + "' is declared here");
+            failed_line_ = true;
+            return nullptr;
+          }
+        if (accept(Tok::equal)) {
+          p.default_value = parse_expr();
+          if (!p.default_value) return nullptr;
+        } else if (!d->params.empty() && d->params.back().default_value) {
+          diags_.error(p.range, "parameter '" + p.name + "' needs a default: it follows a parameter with one");
+          failed_line_ = true;
+          return nullptr;
+        }
+        d->params.push_back(std::move(p));
+      } while (accept(Tok::comma));
+    }
+    if (!expect(Tok::r_paren, "',' or ')' after the helper's parameters")) return nullptr;
+    d->range = range_from(start);
+    if (!expect(Tok::colon, "':' after the helper's parameters")) return nullptr;
+    in_def_ = true;
+    max_depth_ = 0;
+    bool ok = parse_block(d->body);
+    in_def_ = false;
+    d->depth = std::max(max_depth_, 2u);
+    if (!ok) return nullptr;
+    return d;
+  }
+
   // ---- statements -------------------------------------------------------------
   // NEWLINE INDENT stmt+ DEDENT
   bool parse_block(Block &out) {
@@ -242,8 +317,13 @@ private:
       return true;
     }
     advance();
+    bool after_return = false; // "statement after 'return'" reported
     while (!cur().is(Tok::dedent) && !cur().is(Tok::eof)) {
       failed_line_ = false;
+      if (!out.empty() && out.back()->kind == StmtKind::return_ && !after_return) {
+        diags_.error(cur().range(), "statement after 'return' is never reached");
+        after_return = true; // once per block
+      }
       bool is_if = cur().is(Tok::kw_if);
       if (auto s = parse_stmt()) {
         out.push_back(std::move(s));
@@ -306,6 +386,22 @@ private:
     }
     case Tok::kw_for: return parse_for();
     case Tok::kw_if: return parse_if();
+    case Tok::kw_def: error_here("helpers are defined at file level, not inside a block"); return nullptr;
+    case Tok::kw_return: {
+      if (!in_def_) {
+        error_here("'return' outside a helper: only the body of a 'def' can return");
+        return nullptr;
+      }
+      auto s = std::make_unique<Stmt>(StmtKind::return_, cur().range());
+      advance();
+      if (!cur().is(Tok::newline) && !cur().is(Tok::dedent) && !cur().is(Tok::eof)) {
+        s->value = parse_expr();
+        if (!s->value) return nullptr;
+      }
+      s->range = range_from(start);
+      if (!end_of_stmt()) return nullptr;
+      return s;
+    }
     case Tok::indent: error_here("unexpected indentation"); return nullptr;
     default: break;
     }
@@ -681,6 +777,8 @@ private:
   unsigned stmt_depth_ = 0; // enclosing blocks and elifs (StmtLevel)
   bool failed_line_ = false;
   bool depth_reported_ = false;
+  bool in_def_ = false;    // parsing a helper's body: 'return' is allowed
+  unsigned max_depth_ = 0; // deepest nesting seen (FuncDef::depth)
 };
 
 } // namespace

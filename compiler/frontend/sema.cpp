@@ -193,6 +193,11 @@ std::pair<int64_t, int64_t> Sema::affine_range(const Affine &a) const {
 void Sema::declare(const std::string &name, Binding b, llvm::SMRange r) {
   auto &scope = scopes_.back();
   auto it = scope.find(name);
+  // The kernel body's top level cannot rebind a size or tensor either.
+  if (it == scope.end() && scopes_.size() == 2 && scope_floor_ == 0) {
+    it = scopes_[0].find(name);
+    if (it == scopes_[0].end()) it = scope.end();
+  }
   if (it != scope.end()) {
     diags.error(r, "redefinition of '" + name + "'");
     diags.note(it->second.def, "previous definition is here");
@@ -203,9 +208,10 @@ void Sema::declare(const std::string &name, Binding b, llvm::SMRange r) {
 }
 
 const Binding *Sema::lookup(const std::string &name) const {
-  for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
-    auto f = it->find(name);
-    if (f != it->end()) return &f->second;
+  for (size_t i = scopes_.size(); i-- > 0;) {
+    if (i < scope_floor_ && i != 0) continue; // a helper sees its scopes and the kernel's signature
+    auto f = scopes_[i].find(name);
+    if (f != scopes_[i].end()) return &f->second;
   }
   return nullptr;
 }
@@ -246,6 +252,7 @@ bool Sema::run(tir::Module &out) {
   mod.file = file_;
   cur_ = &mod.body;
   scopes_.emplace_back();
+  check_helpers();
   bind_sizes(defines_);
   // HBM the tensors take so far, laid out as legalize does (in order, each
   // 64-byte aligned): it must fit the target's HBM per core.
@@ -309,7 +316,9 @@ bool Sema::run(tir::Module &out) {
   else
     diags.error(kernel_.name_range,
                 "kernel '" + kernel_.name + "' has no result; declare one with '-> DTYPE[...]' (it is named 'out')");
+  scopes_.emplace_back(); // the body's top level
   block(kernel_.body);
+  scopes_.pop_back();
   if (diags.has_errors()) return false;
   out = std::move(mod);
   return true;
@@ -318,10 +327,12 @@ bool Sema::run(tir::Module &out) {
 // ---- statements -------------------------------------------------------------
 
 void Sema::block(const Block &b) {
+  ++nest_;
   for (const StmtPtr &s : b) {
-    if (too_big_ || requirement_failed_) return;
+    if (too_big_ || requirement_failed_ || returning_) break;
     stmt(*s);
   }
+  --nest_;
 }
 
 void Sema::stmt(const Stmt &s) {
@@ -331,7 +342,7 @@ void Sema::stmt(const Stmt &s) {
     if (v.k == SV::tile || v.k == SV::hbm) {
       tir::Value &val = mod.value(v.v);
       if (val.name.empty()) {
-        val.name = s.name;
+        val.name = ir_name(s.name);
         val.loc = loc(s.name_range.Start);
       }
     }
@@ -340,20 +351,27 @@ void Sema::stmt(const Stmt &s) {
   }
   case StmtKind::var: {
     SV v = eval(*s.value);
+    if (v.k == SV::integer) { // a compile-time integer var
+      Binding b{Binding::var, SV(), {}};
+      b.cvar = int(cvars_.size());
+      cvars_.push_back(CVar{v, loops_.size(), s.name_range, s.name});
+      declare(s.name, b, s.name_range);
+      return;
+    }
     SV bound;
     if (v.k == SV::tile) {
       Op op{OpKind::var};
       op.loc = loc(s.name_range.Start);
       op.operands = {v.v};
       Type t = type_of(v.v);
-      ValueId id = mod.add_value(t, s.name, op.loc, /*is_var=*/true);
+      ValueId id = mod.add_value(t, ir_name(s.name), op.loc, /*is_var=*/true);
       var_depth_[id] = loops_.size();
       op.result = id;
       emit_no_result(std::move(op));
       bound = SV::make_value(SV::tile, id);
     } else if (v.ok()) {
       diags.error(s.value->range,
-                  "'var' needs a tile value, not " + describe(v) + "; use 'let' for compile-time values");
+                  "'var' needs a tile or a compile-time integer, not " + describe(v) + "; use 'let' for other values");
     }
     declare(s.name, Binding{Binding::var, bound, {}}, s.name_range);
     return;
@@ -363,6 +381,8 @@ void Sema::stmt(const Stmt &s) {
     const Expr &e = *s.value;
     if (e.kind != ExprKind::call)
       diags.error(e.range, "this expression's value is unused; bind it with 'let' or assign it");
+    else if (const FuncDef *d = find_helper(e.name))
+      call_helper(e, *d, /*want_value=*/false);
     else
       eval(e);
     return;
@@ -389,6 +409,7 @@ void Sema::stmt(const Stmt &s) {
     return;
   }
   case StmtKind::pass: return;
+  case StmtKind::return_: stmt_return(s); return;
   }
 }
 
@@ -407,8 +428,8 @@ void Sema::stmt_requires(const Stmt &s) {
     std::function<void(const Expr &)> collect = [&](const Expr &e) {
       if (e.kind == ExprKind::name) {
         const Binding *b = lookup(e.name);
-        if (b && b->value.k == SV::integer) {
-          std::string item = e.name + " = " + std::to_string(b->value.i);
+        if (b && value_of(*b).k == SV::integer) {
+          std::string item = e.name + " = " + std::to_string(value_of(*b).i);
           if (with.find(item) == std::string::npos) with += (with.empty() ? "" : ", ") + item;
         }
       }
@@ -438,7 +459,7 @@ void Sema::stmt_for(const Stmt &s) {
   }
   if (*n == 0) return;
   if (is_static) {
-    for (int64_t i = 0; i < *n && !too_big_; ++i) {
+    for (int64_t i = 0; i < *n && !too_big_ && !returning_; ++i) {
       // Each iteration counts toward the unrolling cap even when its body
       // emits nothing, so static(10**18) with an empty body cannot hang.
       if (++emitted_ > kMaxTirOps) {
@@ -458,7 +479,7 @@ void Sema::stmt_for(const Stmt &s) {
   op.loc = loc(s.range.Start);
   op.loop_kind = kind;
   op.trip_count = *n;
-  ValueId idx = mod.add_value(Type{}, s.name, loc(s.name_range.Start));
+  ValueId idx = mod.add_value(Type{}, ir_name(s.name), loc(s.name_range.Start));
   op.result = idx;
   loop_trip_[idx] = *n;
   std::vector<Op> body;
@@ -557,8 +578,14 @@ void Sema::stmt_assign(const Stmt &s) {
     diags.error(base->range, "use of undeclared name '" + base->name + "'");
     return;
   }
+  if (b->kind == Binding::var && b->cvar >= 0) {
+    assign_cvar(s, *b);
+    return;
+  }
   if (b->kind != Binding::var) {
-    const char *what = b->kind == Binding::let    ? "it was bound with 'let' (use 'var' for tiles updated in place)"
+    const char *what = b->param                   ? "it is a parameter bound to a value that is not a var (pass a "
+                                                    "var to update it in place)"
+                       : b->kind == Binding::let  ? "it was bound with 'let' (use 'var' for tiles updated in place)"
                        : b->kind == Binding::size ? "it is a size parameter"
                        : b->kind == Binding::loop ? "it is a loop index"
                                                   : "it is a kernel tensor (write HBM with store())";

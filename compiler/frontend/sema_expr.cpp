@@ -14,6 +14,13 @@ using tir::Type;
 using tir::ValueId;
 
 SV Sema::eval(const Expr &e) {
+  ++nest_;
+  SV r = eval_expr(e);
+  --nest_;
+  return r;
+}
+
+SV Sema::eval_expr(const Expr &e) {
   switch (e.kind) {
   case ExprKind::integer: return SV::make_int(e.int_value);
   case ExprKind::floating: return SV::make_float(e.float_value);
@@ -25,6 +32,7 @@ SV Sema::eval(const Expr &e) {
     // ISA ops straight to eval_isa_call: eval_call's large frame (tens of
     // KiB under AddressSanitizer) stays off the stack of nested isa calls.
     if (llvm::StringRef(e.name).startswith("isa.")) return eval_isa_call(e, llvm::StringRef(e.name).drop_front(4));
+    if (const FuncDef *d = find_helper(e.name)) return call_helper(e, *d, /*want_value=*/true);
     return eval_call(e);
   case ExprKind::subscript: return eval_subscript(e);
   case ExprKind::tile_type: return eval_tile_type(e);
@@ -34,7 +42,7 @@ SV Sema::eval(const Expr &e) {
 }
 
 SV Sema::eval_name(const Expr &e) {
-  if (const Binding *b = lookup(e.name)) return b->value;
+  if (const Binding *b = lookup(e.name)) return value_of(*b);
   if (e.name == "inf") return SV::make_float(INFINITY);
   if (auto dt = parse_dtype(e.name)) {
     SV v;
@@ -44,7 +52,7 @@ SV Sema::eval_name(const Expr &e) {
   }
   if (llvm::StringRef(e.name).startswith("isa."))
     diags.error(e.range, "'" + e.name + "' is an ISA op; call it as " + e.name + "(field=value, ...)");
-  else if (is_builtin_function(e.name))
+  else if (is_builtin_function(e.name) || find_helper(e.name))
     diags.error(e.range, "'" + e.name + "' is a function; call it as " + e.name + "(...)");
   else
     diags.error(e.range, "use of undeclared name '" + e.name + "'");

@@ -66,6 +66,27 @@ struct Binding {
   Kind kind;
   SV value;
   llvm::SMRange def;
+  // A compile-time integer var: its value is cvars_[cvar] (value is unused),
+  // shared by every helper parameter bound to it.
+  int cvar = -1;
+  bool param = false; // a helper's parameter
+};
+
+// A compile-time integer var (`var n = 7`).
+struct CVar {
+  SV value;          // an integer, or poison after a bad assignment
+  size_t loops;      // loops_.size() where it was defined
+  llvm::SMRange def; // its name in the `var` statement
+  std::string name;
+};
+
+// A helper call being inlined.
+struct CallFrame {
+  const FuncDef *def;
+  const Expr *call;
+  size_t loops; // loops_.size() at the call: 'return' cannot leave a loop opened inside
+  SV ret;
+  bool returned_value = false;
 };
 
 struct LoopCtx {
@@ -121,6 +142,15 @@ public:
   // ---- calls (sema_calls.cpp) ---------------------------------------------------
   SV eval_call(const Expr &e);
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
+  // Helpers (sema_helpers.cpp): `def`s inlined at each call.
+  const FuncDef *find_helper(const std::string &name) const;
+  SV call_helper(const Expr &e, const FuncDef &d, bool want_value);
+  void stmt_return(const Stmt &s);
+  // The name a let/var/loop index gets in the Tile IR: inside a helper,
+  // prefixed with the helper's name (`softmax_step.m_new`).
+  std::string ir_name(const std::string &name) const;
+  // A binding's current value (a compile-time var's lives in cvars_).
+  SV value_of(const Binding &b) const { return b.cvar >= 0 ? cvars_[size_t(b.cvar)].value : b.value; }
   static bool is_builtin_function(llvm::StringRef name);
   const Binding *lookup(const std::string &name) const;
 
@@ -134,6 +164,10 @@ public:
   bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
 
 private:
+  void check_helpers();
+  Binding bind_argument(const Expr &x, bool &ok);
+  void assign_cvar(const Stmt &s, const Binding &b);
+  SV eval_expr(const Expr &e);
   void bind_sizes(const std::map<std::string, int64_t> &defines);
   void declare(const std::string &name, Binding b, llvm::SMRange r);
   void block(const Block &b);
@@ -155,7 +189,16 @@ private:
   const Kernel &kernel_;
   const std::map<std::string, int64_t> &defines_;
   std::string file_;
+  // scopes_[0] holds the sizes and tensors, scopes_[1] the kernel body's
+  // top level. A helper's body sees scopes_[0] and its own scopes, from
+  // scope_floor_ up (0: no helper, every scope).
   std::vector<std::unordered_map<std::string, Binding>> scopes_;
+  size_t scope_floor_ = 0;
+  std::vector<CVar> cvars_;
+  std::unordered_map<std::string, const FuncDef *> helpers_;
+  std::vector<CallFrame> calls_; // innermost last
+  bool returning_ = false;       // a 'return' ran: the rest of the helper's body is skipped
+  unsigned nest_ = 0;            // eval() and block() frames on the stack
   std::vector<tir::Op> *cur_ = nullptr;
   size_t emitted_ = 0;
   // What unroll-loops will make of the ops emitted so far (tir::unrolled_size):

@@ -201,7 +201,7 @@ tile_size = _TileSize()
 # --------------------------------------------------------------- tracing ---
 
 _RESERVED = {"kernel", "let", "var", "for", "in", "if", "elif", "else", "requires", "and", "or", "not", "true",
-             "false", "pass", "sbuf", "psum", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8"}
+             "false", "pass", "sbuf", "psum", "def", "return", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8"}
 
 
 class _Trace:

@@ -45,15 +45,16 @@ SCALE = [
 # cache per step, a masked tail, and the chunks merged at the end.
 STACKED = SCALE + [
     ("dropped KV step (one tile per chunk and KV head)", "for t in sequential(T):", "for t in sequential(T - 1):", 0, 1),
-    ("repeated K tile", "load(k[h, :, c*L + t*tile : +tile])", "load(k[h, :, c*L : +tile])", 0, 1),
-    ("repeated V tile", "load(v[h, :, c*L + t*tile : +tile])", "load(v[h, :, c*L : +tile])", 0, 1),
+    ("repeated K tile", "stacked_scores(qall, rows, t*tile,", "stacked_scores(qall, rows, 0,", 0, 1),
+    ("repeated V tile", "m, l, acc, rows, t*tile,", "m, l, acc, rows, 0,", 0, 1),
     ("mask drops the last position", "where(pos < wl,", "where(pos < wl - 1,", 0, 1, BF16_ESCAPE),
     ("mask admits one padding position", "where(pos < wl,", "where(pos <= wl,", 0, 1, BF16_ESCAPE),
     ("query groups swapped between KV heads", "moving=qall[:, h*group : +group]",
-     "moving=qall[:, (n_kv - 1 - h)*group : +group]", 0, 2),
+     "moving=qall[:, (n_kv - 1 - h)*group : +group]", 0, 1),
+    # (stacked_step, the kernel's second helper: both of its calls)
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
-     "l = l + sum(p, axis=1, keepdims=true)", 1, 4),
-    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 1, 2),
+     "l = l + sum(p, axis=1, keepdims=true)", 2, 2),
+    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
 ]
 
 # The n_q > 128 path: one KV head at a time, its group of query heads on
@@ -65,8 +66,9 @@ PER_HEAD = SCALE + [
     ("mask admits one padding position", "where(col < rem,", "where(col <= rem,", 0, 1, BF16_ESCAPE),
     ("query groups swapped between KV heads", "load(q[:, h*group : +group])",
      "load(q[:, (n_kv - 1 - h)*group : +group])", 0, 1),
+    # (softmax_step, the kernel's first helper: both of its calls)
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
-     "l = l + sum(p, axis=1, keepdims=true)", 3, 4),
+     "l = l + sum(p, axis=1, keepdims=true)", 1, 2),
 ]
 
 # The kernels on NKI 2.26 instructions, checked against their references.

@@ -127,6 +127,45 @@ TEST_CASE("sema: compile-time arithmetic is Python-like and checked") {
   CHECK(b.mod);
 }
 
+TEST_CASE("sema: helpers are inlined; integer vars are compile-time values") {
+  // Two calls of one helper give the same ops twice, named after it; vars
+  // passed in are updated in place; the helper sees sizes, not the caller's
+  // lets (a `let y` in the kernel is no 'y' in the helper).
+  Built b("def twice(t, acc, k=2.0):\n"
+          "    let y = t * k\n"
+          "    acc += y\n"
+          "    return y\n"
+          "kernel k[n = 4](x: f32[n, 8]) -> f32[n, 8]:\n"
+          "    let y = 1\n"
+          "    var acc = zeros(sbuf f32[n | 8])\n"
+          "    var c = 3\n"
+          "    for i in static(4):\n"
+          "        c = c * 2\n"
+          "    requires c == 48, y == 1\n"
+          "    let a = twice(load(x), acc)\n"
+          "    let b2 = twice(a, acc, k=c)\n"
+          "    store(out, acc + b2)\n");
+  CHECK(b.diags.num_errors() == 0);
+  REQUIRE(b.mod);
+  int adds = 0, named = 0;
+  for (auto &op : b.mod->body) adds += op.kind == tir::OpKind::assign;
+  for (auto &v : b.mod->values) named += v.name == "twice.y";
+  CHECK(adds == 2);
+  CHECK(named == 2); // one per call: the helper's let names the value first
+  CHECK_FALSE(b.named("y"));
+}
+
+TEST_CASE("sema: a helper's body does not see the caller's lets") {
+  Built b("def f(x):\n"
+          "    return x + hidden\n"
+          "kernel k[n = 4](x: f32[n, 8]) -> f32[n, 8]:\n"
+          "    let hidden = 2.0\n"
+          "    store(out, f(load(x)))\n");
+  CHECK(b.diags.num_errors() == 1);
+  CHECK(b.diagnostics().find("t.tile:2:16: error: use of undeclared name 'hidden'") != std::string::npos);
+  CHECK(b.diagnostics().find("t.tile:5:16: note: in call to 'f' here") != std::string::npos);
+}
+
 TEST_CASE("sema: target limits come from the target") {
   const char *src = "kernel k(x: f32[128, 50000]) -> f32[128, 50000]:\n    store(out, load(x))\n";
   Built trn2(src, {}, "trn2"), trn1(src, {}, "trn1");
