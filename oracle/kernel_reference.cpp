@@ -70,6 +70,8 @@ double unit_roundoff(Dtype t) {
   case Dtype::f32: return 0x1p-24;
   case Dtype::f16: return 0x1p-11;
   case Dtype::bf16: return 0x1p-8;
+  case Dtype::f8e4m3: return 0x1p-4;
+  case Dtype::f8e5m2: return 0x1p-3;
   default: return 0;
   }
 }
@@ -101,7 +103,7 @@ Tolerance KernelReference::tolerance_for(const std::vector<Dtype> &input_dtypes,
   std::vector<Dtype> dtypes = input_dtypes;
   for (const auto &kv : outputs) dtypes.push_back(kv.second.dtype);
   for (Dtype t : dtypes)
-    if (t == Dtype::bf16 || t == Dtype::f16) u = std::max(u, unit_roundoff(t));
+    if (t != Dtype::f32 && dtype_is_float(t)) u = std::max(u, unit_roundoff(t));
   if (u == 0) return fp32_tolerance;
   double scale = 0;
   for (const auto &kv : expected)

@@ -3,7 +3,7 @@
 //
 // Assumes: arrays handed in are C-contiguous with the itemsize of the
 // program tensor's dtype (the Python layer converts: bf16 arrives as its
-// uint16 bit patterns).
+// uint16 bit patterns, fp8 as its uint8 bit patterns).
 // Guarantees: one copy of each input (into the simulated HBM) and of each
 // output (out of it, into an array that owns it); every llvm::Error becomes
 // nkc.CompileError or nkc.SimulationError (both nkc.Error) carrying the
@@ -54,14 +54,20 @@ const char *numpy_name(Dtype t) {
   case Dtype::i32: return "int32";
   case Dtype::u8: return "uint8";
   case Dtype::bf16: return "uint16"; // bit patterns
+  case Dtype::f8e4m3:
+  case Dtype::f8e5m2: return "uint8"; // bit patterns
+  case Dtype::i8: return "int8";
+  case Dtype::i16: return "int16";
+  case Dtype::u16: return "uint16";
+  case Dtype::u32: return "uint32";
   }
   return "?";
 }
 
 py::array to_numpy(HostTensor t) {
-  // bf16 widens exactly to float32; everything else keeps its dtype. The
-  // array owns the bytes through a capsule: no second copy.
-  if (t.dtype == Dtype::bf16) {
+  // bf16 and fp8 widen exactly to float32; everything else keeps its dtype.
+  // The array owns the bytes through a capsule: no second copy.
+  if (t.dtype == Dtype::bf16 || dtype_is_fp8(t.dtype)) {
     HostTensor f(Dtype::f32, t.shape);
     for (uint64_t i = 0, n = t.num_elements(); i < n; ++i) f.set_f32(i, t.get_f32(i));
     t = std::move(f);
@@ -231,12 +237,18 @@ CompiledProgram load(const std::string &path) {
   return CompiledProgram{std::move(*p), ""};
 }
 
-py::array bf16_bits(py::array_t<float, py::array::c_style | py::array::forcecast> a) {
-  py::array_t<uint16_t> out(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
+// Float values rounded to a narrow float dtype (bf16, f16 or fp8), as the
+// bit patterns the simulator stores: uint16 for 2-byte types, uint8 for fp8.
+py::array narrow_float_bits(py::array_t<float, py::array::c_style | py::array::forcecast> a, const std::string &dtype) {
+  auto t = parse_dtype(dtype);
+  if (!t || !dtype_is_float(*t) || dtype_size(*t) > 2)
+    throw Error("narrow_float_bits: not a narrow float dtype: " + dtype);
+  const unsigned esz = dtype_size(*t);
+  py::array out(py::dtype(esz == 1 ? "uint8" : "uint16"), std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
   const float *src = a.data();
-  uint16_t *dst = out.mutable_data();
-  for (py::ssize_t i = 0; i < a.size(); ++i) store_from_f32(Dtype::bf16, reinterpret_cast<uint8_t *>(dst + i), src[i]);
-  return std::move(out);
+  uint8_t *dst = static_cast<uint8_t *>(out.mutable_data());
+  for (py::ssize_t i = 0; i < a.size(); ++i) store_from_f32(*t, dst + i * esz, src[i]);
+  return out;
 }
 
 py::dict compare(py::array_t<float, py::array::c_style | py::array::forcecast> actual,
@@ -301,7 +313,7 @@ PYBIND11_MODULE(_nkc, m) {
   m.def("compile", &compile, py::arg("path"), py::arg("source"), py::arg("name"), py::arg("sizes"), py::arg("target"),
         py::arg("in_order"), py::arg("print_after"), py::arg("print_before"));
   m.def("load", &load, py::arg("path"));
-  m.def("bf16_bits", &bf16_bits, py::arg("array"));
+  m.def("narrow_float_bits", &narrow_float_bits, py::arg("array"), py::arg("dtype"));
   m.def("compare", &compare, py::arg("actual"), py::arg("expected"), py::arg("atol"), py::arg("rtol"), py::arg("name"));
   m.def("pass_names", &pipeline_pass_names);
 }

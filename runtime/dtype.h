@@ -6,48 +6,71 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace nk {
 
-// X(enum name, text name, bytes, is float)
+// X(enum name, text name, bytes, kind): kind is F (floating point), S (signed
+// integer) or U (unsigned integer). New entries go at the end: the program
+// file stores a dtype as its position here.
 #define NK_DTYPES(X)                                                                                                   \
-  X(f32, "f32", 4, true)                                                                                               \
-  X(bf16, "bf16", 2, true)                                                                                             \
-  X(f16, "f16", 2, true)                                                                                               \
-  X(i32, "i32", 4, false)                                                                                              \
-  X(u8, "u8", 1, false)
+  X(f32, "f32", 4, F)                                                                                                  \
+  X(bf16, "bf16", 2, F)                                                                                                \
+  X(f16, "f16", 2, F)                                                                                                  \
+  X(i32, "i32", 4, S)                                                                                                  \
+  X(u8, "u8", 1, U)                                                                                                    \
+  X(f8e4m3, "f8e4m3", 1, F)                                                                                            \
+  X(f8e5m2, "f8e5m2", 1, F)                                                                                            \
+  X(i8, "i8", 1, S)                                                                                                    \
+  X(i16, "i16", 2, S)                                                                                                  \
+  X(u16, "u16", 2, U)                                                                                                  \
+  X(u32, "u32", 4, U)
 
 enum class Dtype : uint8_t {
-#define X(e, s, b, f) e,
+#define X(e, s, b, k) e,
   NK_DTYPES(X)
 #undef X
 };
 constexpr unsigned kNumDtypes = 0
-#define X(e, s, b, f) +1
+#define X(e, s, b, k) +1
     NK_DTYPES(X)
 #undef X
     ;
 
 constexpr unsigned dtype_size(Dtype t) {
   switch (t) {
-#define X(e, s, b, f)                                                                                                  \
+#define X(e, s, b, k)                                                                                                  \
   case Dtype::e: return b;
     NK_DTYPES(X)
 #undef X
   }
   return 0;
 }
-constexpr bool dtype_is_float(Dtype t) {
+enum class DtypeKind : uint8_t { F, S, U };
+constexpr DtypeKind dtype_kind(Dtype t) {
   switch (t) {
-#define X(e, s, b, f)                                                                                                  \
-  case Dtype::e: return f;
+#define X(e, s, b, k)                                                                                                  \
+  case Dtype::e: return DtypeKind::k;
     NK_DTYPES(X)
 #undef X
   }
-  return false;
+  return DtypeKind::F;
 }
+constexpr bool dtype_is_float(Dtype t) { return dtype_kind(t) == DtypeKind::F; }
+constexpr bool dtype_is_integer(Dtype t) { return dtype_kind(t) != DtypeKind::F; }
+constexpr bool dtype_is_signed_integer(Dtype t) { return dtype_kind(t) == DtypeKind::S; }
+constexpr bool dtype_is_fp8(Dtype t) { return t == Dtype::f8e4m3 || t == Dtype::f8e5m2; }
+// The dtype of an element-wise result of a and b (NKI 2.26 type promotion):
+// a float beats an integer; two floats give the wider, and a pair neither
+// holds exactly widens (bf16 with f16 gives f32, e4m3 with e5m2 gives bf16);
+// two integers give the wider, and a signed/unsigned pair widens to the
+// signed type that holds both (i8 with u8 gives i16), with u32 and a signed
+// type giving f32.
+Dtype promote_dtypes(Dtype a, Dtype b);
 std::string_view dtype_name(Dtype t);
+// Every dtype name, in table order, joined by `sep` (for messages).
+std::string dtype_name_list(std::string_view sep = ", ");
 std::optional<Dtype> parse_dtype(std::string_view name);
 
 // Conversions. Narrowing float conversions round to nearest even; NaN stays
@@ -75,11 +98,33 @@ inline float bf16_to_f32(uint16_t h) { return f32_from_bits(uint32_t(h) << 16); 
 
 uint16_t f32_to_f16(float f);
 float f16_to_f32(uint16_t h);
-int32_t f32_to_i32(float f);
-uint8_t f32_to_u8(float f);
 
-// Load / store one element of type t at p as fp32 (the engines' internal type).
+// fp8 as NKI 2.26 declares it (nki.language float8_e4m3 / float8_e5m2 are
+// ml_dtypes' float8_e4m3 and float8_e5m2): IEEE-754-like layouts with
+// infinities, exponent bias 7 (e4m3, largest finite 240) and 15 (e5m2,
+// largest finite 57344), subnormals, round to nearest even, and overflow to
+// infinity (no saturation), as ml_dtypes' astype does. Trn1/Trn2 run this
+// e4m3, not OCP's e4m3fn (aws-neuron-sdk compiler/error-codes/EVRF051.rst).
+uint8_t f32_to_fp8(Dtype t, float f); // t is f8e4m3 or f8e5m2
+float fp8_to_f32(Dtype t, uint8_t bits);
+
+// The range of an integer dtype.
+int64_t dtype_int_min(Dtype t);
+int64_t dtype_int_max(Dtype t);
+// Float to integer dtype t: truncation toward zero; out of range saturates
+// and NaN gives 0.
+int64_t f32_to_int(Dtype t, float f);
+inline int32_t f32_to_i32(float f) { return int32_t(f32_to_int(Dtype::i32, f)); }
+inline uint8_t f32_to_u8(float f) { return uint8_t(f32_to_int(Dtype::u8, f)); }
+
+// Load / store one element of type t at p as fp32 (the engines' internal
+// type; integers wider than 24 bits round to the nearest fp32).
 float load_as_f32(Dtype t, const void *p);
 void store_from_f32(Dtype t, void *p, float v);
+// Load / store as a 64-bit integer, for the bitwise and integer ALU paths:
+// integer dtypes exactly (a store keeps the low bits, as a bitwise unit
+// would); float dtypes through fp32 with f32_to_int's rule for i32.
+int64_t load_as_i64(Dtype t, const void *p);
+void store_from_i64(Dtype t, void *p, int64_t v);
 
 } // namespace nk

@@ -244,13 +244,19 @@ llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRe
   // Name problems first: no point reading a file for a tensor that is not there.
   auto decl = find_decl(program, name);
   if (!decl) return with_file(decl.takeError());
-  auto t = read_npy(path, opts);
+  NpyReadOptions read_opts = opts;
+  if (dtype_is_fp8((*decl)->dtype)) read_opts.v1_as = (*decl)->dtype; // '|V1' says fp8, the tensor says which
+  auto t = read_npy(path, read_opts);
   if (!t) return t.takeError(); // already names the file
   auto checked = check_input(program, program.hbm_size, name, *t);
   if (!checked) {
     std::string msg = llvm::toString(checked.takeError());
     if ((*decl)->dtype == Dtype::bf16 && t->dtype != Dtype::bf16)
-      msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16";
+      msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with --npy-u2-as-bf16";
+    if (dtype_is_fp8((*decl)->dtype) && t->dtype != (*decl)->dtype)
+      msg += "; save fp8 data as ml_dtypes." +
+             std::string((*decl)->dtype == Dtype::f8e4m3 ? "float8_e4m3" : "float8_e5m2") +
+             ", or its bit patterns as uint8 viewed as 'V1' (np.save(f, bits.view('V1')))";
     return make_error(path.str() + ": " + msg);
   }
   return std::move(*t);
@@ -277,7 +283,7 @@ llvm::Expected<std::map<std::string, HostTensor>> read_outputs(const Program &pr
 void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint64_t first, uint64_t count,
                        uint8_t *dst, RandomDist dist) {
   SplitMix64 rng(seed ^ hash_name(decl.name));
-  const bool normal = dist == RandomDist::normal && decl.dtype != Dtype::i32 && decl.dtype != Dtype::u8;
+  const bool normal = dist == RandomDist::normal && dtype_is_float(decl.dtype);
   rng.state += (normal ? 3 : 1) * first * 0x9e3779b97f4a7c15ull; // skip `first` elements' outputs
   const uint64_t n = count;
   double k = std::max(1.0, std::floor(scale));
@@ -290,6 +296,16 @@ void fill_random_range(const TensorDecl &decl, uint64_t seed, double scale, uint
   } else if (decl.dtype == Dtype::u8) {
     uint64_t kk = uint64_t(std::min(k, 255.0));
     for (uint64_t i = 0; i < n; ++i) dst[i] = uint8_t(rng.next() % (kk + 1));
+  } else if (dtype_is_integer(decl.dtype)) {
+    // Signed: uniform in [-k, k]; unsigned: [0, k]; k clipped to the range.
+    const unsigned esize = dtype_size(decl.dtype);
+    const bool is_signed = dtype_is_signed_integer(decl.dtype);
+    const int64_t kk = int64_t(std::min(k, double(dtype_int_max(decl.dtype))));
+    for (uint64_t i = 0; i < n; ++i) {
+      const int64_t v =
+          is_signed ? int64_t(rng.next() % uint64_t(2 * kk + 1)) - kk : int64_t(rng.next() % uint64_t(kk + 1));
+      store_from_i64(decl.dtype, dst + esize * i, v);
+    }
   } else {
     // The product is formed in double and rounded once, so it is the same
     // on every IEEE machine. Values are made a block at a time.

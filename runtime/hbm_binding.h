@@ -98,9 +98,10 @@ llvm::Optional<RandomDist> parse_random_dist(llvm::StringRef name); // "normal" 
 
 // Deterministic random contents for `decl`, identical on every machine
 // (docs/oracle.md): a splitmix64 stream seeded from `seed` and the tensor's
-// name. Float types: `dist` times `scale`, rounded to the dtype. i32:
-// uniform integers in [-K, K]; u8: in [0, K], with K = max(1, floor(scale))
-// (u8 capped at 255), whatever `dist`.
+// name. Float types: `dist` times `scale`, rounded to the dtype. Signed
+// integers: uniform in [-K, K]; unsigned: in [0, K], with
+// K = max(1, floor(scale)) capped at the dtype's maximum (i32: 2^30 - 1),
+// whatever `dist`.
 HostTensor random_tensor(const TensorDecl &decl, uint64_t seed, double scale = 1.0,
                          RandomDist dist = RandomDist::uniform);
 // The same values written straight to `dst` (decl.size_bytes() bytes), e.g.

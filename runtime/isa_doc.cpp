@@ -102,7 +102,7 @@ struct NkiInstruction {
   const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
-    {"nc_matmul", "nc_matmul", "partly", "no fp8/tf32 operands, no tile_position/tile_size PE tiling"},
+    {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
      "scale is an immediate only (NKI: also a [P|1] tile); reduce is add only, no reduce_cmd registers; 13 of "
@@ -127,8 +127,7 @@ const NkiInstruction kNki226[] = {
      "elements read as 0 (not documented)"},
     {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
      "offset as for _src, on dst; the checkers treat the whole dst region as written"},
-    {"tensor_copy_predicated", "tensor_copy_predicated", "modelled",
-     "u8 predicates only (uint16/32 are not modelled dtypes); dst is read and written (an InOut operand)"},
+    {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
     {"dropout", "dropout", "partly",
@@ -142,7 +141,7 @@ const NkiInstruction kNki226[] = {
     {"bn_stats", "bn_stats", "modelled", "count, mean, count*var of the even- then the odd-indexed elements"},
     {"bn_aggr", "bn_aggr", "modelled", "Chan's combination in fp32; population variance"},
     {"local_gather", "local_gather", "partly",
-     "index is u8 or i32 (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
+     "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly", "no dst_rmw_op, indirect addressing or dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
@@ -151,7 +150,8 @@ const NkiInstruction kNki226[] = {
      "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
      "(not documented)"},
     {"nc_find_index8", "nc_find_index8", "partly",
-     "dst is i32 (NKI: uint16/uint32); a value not in data gives -1 (NKI: undefined)"},
+     "dst is any integer dtype, i32 when inferred (NKI: uint16/uint32, default uint32); a value not in data gives -1 "
+     "(NKI: undefined)"},
     {"nc_match_replace8", "nc_match_replace8", "modelled",
      "an absent value gives index -1 and replaces nothing (NKI: undefined); cost read as max(MIN_II, N)"},
     {"nc_stream_shuffle", "", "absent", ""},

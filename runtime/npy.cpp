@@ -161,11 +161,14 @@ struct DescrInfo {
 llvm::Expected<DescrInfo> parse_descr(llvm::StringRef descr, const NpyReadOptions &opts) {
   auto unsupported = [&](const std::string &why) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "unsupported dtype '%s'%s (supported: '<f4', '<f2', "
-                                   "'<i4', '|u1', and bf16 as '<V2' or 'bfloat16')",
+                                   "unsupported dtype '%s'%s (supported: '<f4', '<f2', '<i4', '<i2', '|i1', "
+                                   "'<u4', '<u2', '|u1', bf16 as '<V2' or 'bfloat16', fp8 as '|V1', "
+                                   "'float8_e4m3' or 'float8_e5m2')",
                                    descr.str().c_str(), why.c_str());
   };
   if (descr == "bfloat16") return DescrInfo{Dtype::bf16, false};
+  if (descr == "float8_e4m3") return DescrInfo{Dtype::f8e4m3, false};
+  if (descr == "float8_e5m2") return DescrInfo{Dtype::f8e5m2, false};
   if (descr.size() < 3) return unsupported("");
   char order = descr[0];
   if (order != '<' && order != '>' && order != '|' && order != '=') return unsupported("");
@@ -174,14 +177,20 @@ llvm::Expected<DescrInfo> parse_descr(llvm::StringRef descr, const NpyReadOption
   if (code == "f4") return DescrInfo{Dtype::f32, big};
   if (code == "f2") return DescrInfo{Dtype::f16, big};
   if (code == "i4") return DescrInfo{Dtype::i32, big};
+  if (code == "i2") return DescrInfo{Dtype::i16, big};
+  if (code == "i1") return DescrInfo{Dtype::i8, false};
+  if (code == "u4") return DescrInfo{Dtype::u32, big};
   if (code == "u1") return DescrInfo{Dtype::u8, false};
   if (code == "V2") return DescrInfo{Dtype::bf16, big};
-  if (code == "u2") {
-    if (opts.u2_as_bf16) return DescrInfo{Dtype::bf16, big};
-    return unsupported(" (uint16; to read it as raw bf16 bits, ask for bf16-as-uint16)");
+  if (code == "u2") return DescrInfo{opts.u2_as_bf16 ? Dtype::bf16 : Dtype::u16, big};
+  if (code == "V1") {
+    if (opts.v1_as && dtype_is_fp8(*opts.v1_as)) return DescrInfo{*opts.v1_as, false};
+    return unsupported(" (one-byte void: fp8 data, but the file does not say e4m3 or e5m2; it is read as "
+                       "the fp8 dtype of the tensor it is bound to)");
   }
   if (code == "f8") return unsupported(" (float64: convert with .astype(np.float32))");
   if (code == "i8") return unsupported(" (int64: convert with .astype(np.int32))");
+  if (code == "u8") return unsupported(" (uint64: convert with .astype(np.uint32))");
   return unsupported("");
 }
 
@@ -282,6 +291,12 @@ void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions
   case Dtype::i32: descr = "<i4"; break;
   case Dtype::u8: descr = "|u1"; break;
   case Dtype::bf16: descr = opts.bf16 == Bf16Descr::void2 ? "<V2" : "<u2"; break;
+  case Dtype::f8e4m3:
+  case Dtype::f8e5m2: descr = "|V1"; break;
+  case Dtype::i8: descr = "|i1"; break;
+  case Dtype::i16: descr = "<i2"; break;
+  case Dtype::u16: descr = "<u2"; break;
+  case Dtype::u32: descr = "<u4"; break;
   }
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + ", ";

@@ -14,21 +14,28 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
 #include <string>
 
 namespace nk {
 
-// bf16 has no standard NumPy descr. On read, '<V2' (what np.save writes for
-// an ml_dtypes.bfloat16 array) and 'bfloat16' are always bf16; '<u2' (raw
-// bit patterns, e.g. from `x.view(np.uint16)`) is bf16 only when asked for.
+// bf16 and fp8 have no standard NumPy descr. On read, '<V2' (what np.save
+// writes for an ml_dtypes.bfloat16 array) and 'bfloat16' are always bf16;
+// '<u2' is uint16, or raw bf16 bit patterns (`x.view(np.uint16)`) when asked
+// for. 'float8_e4m3' / 'float8_e5m2' name their fp8 type; '|V1' (what
+// np.save writes for ml_dtypes' float8 arrays, or for `bits.view('V1')`)
+// does not say which, so it is read only as the fp8 dtype the caller names.
 struct NpyReadOptions {
   bool u2_as_bf16 = false;
+  std::optional<Dtype> v1_as; // f8e4m3 or f8e5m2
 };
 
 enum class Bf16Descr {
   void2,  // '<V2': np.load gives void; .view(ml_dtypes.bfloat16) recovers it
   uint16, // '<u2': np.load gives the raw bit patterns as uint16
 };
+// fp8 tensors are written as '|V1' (np.load gives void bytes; .view(np.uint8)
+// gives the bit patterns, .view(ml_dtypes.float8_e4m3) the values).
 struct NpyWriteOptions {
   Bf16Descr bf16 = Bf16Descr::void2;
 };

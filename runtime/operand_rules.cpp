@@ -203,6 +203,12 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     using F = ap::nc_matmul;
     const OperandShape &d = s[F::dst], &st = s[F::stationary], &mv = s[F::moving];
     TRY(tensor_engine_memories(op, s));
+    // NKI 2.26 nc_matmul: fp8_e4m3, fp8_e5m2, bf16, fp16, tf32 or fp32 inputs.
+    for (unsigned f : {unsigned(F::stationary), unsigned(F::moving)})
+      if (!dtype_is_float(s[f].dtype))
+        return problem(f, fmt::format("{} must be a float dtype (the Tensor engine multiplies fp8, bf16, f16 or f32), "
+                                      "not {}",
+                                      op_info(op).aps[f].name, dtype_name(s[f].dtype)));
     if (st.partitions != mv.partitions)
       return problem(F::moving, fmt::format("contraction mismatch: stationary has {} partitions but moving has {}",
                                             st.partitions, mv.partitions));
@@ -454,8 +460,8 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
   }
   case Opcode::tensor_copy_predicated: {
     // NKI 2.26: src, dst and predicate match in shape; src and dst share a
-    // dtype; the predicate is an unsigned integer (u8 here: the only one
-    // modelled); src and predicate are not both in PSUM.
+    // dtype; the predicate is uint8, uint16 or uint32; src and predicate are
+    // not both in PSUM.
     using F = ap::tensor_copy_predicated;
     TRY(on_chip(op, s));
     TRY(same_shape(op, s, F::dst, F::src));
@@ -463,8 +469,8 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (s[F::src].dtype != s[F::dst].dtype)
       return problem(F::src, fmt::format("src is {} but dst is {}: the copy moves raw elements",
                                          dtype_name(s[F::src].dtype), dtype_name(s[F::dst].dtype)));
-    if (s[F::predicate].dtype != Dtype::u8)
-      return problem(F::predicate, fmt::format("predicate must be u8 (an unsigned integer mask), not {}",
+    if (dtype_kind(s[F::predicate].dtype) != DtypeKind::U)
+      return problem(F::predicate, fmt::format("predicate must be u8, u16 or u32 (an unsigned integer mask), not {}",
                                                dtype_name(s[F::predicate].dtype)));
     if (s[F::src].mem == Memory::psum && s[F::predicate].mem == Memory::psum)
       return problem(F::predicate, "src and predicate cannot both be in PSUM");

@@ -51,11 +51,21 @@ void load_run(Dtype t, const uint8_t *p, uint64_t n, int64_t stride, float *out)
   case Dtype::f16:
     for (uint64_t i = 0; i < n; ++i) out[i] = f16_to_f32(load_raw<uint16_t>(p + int64_t(i) * stride));
     return;
+  case Dtype::f8e4m3:
+  case Dtype::f8e5m2:
+    for (uint64_t i = 0; i < n; ++i) out[i] = fp8_to_f32(t, p[int64_t(i) * stride]);
+    return;
   case Dtype::i32:
     for (uint64_t i = 0; i < n; ++i) out[i] = float(load_raw<int32_t>(p + int64_t(i) * stride));
     return;
   case Dtype::u8:
     for (uint64_t i = 0; i < n; ++i) out[i] = float(p[int64_t(i) * stride]);
+    return;
+  case Dtype::i8:
+  case Dtype::i16:
+  case Dtype::u16:
+  case Dtype::u32:
+    for (uint64_t i = 0; i < n; ++i) out[i] = load_as_f32(t, p + int64_t(i) * stride);
     return;
   }
 }
@@ -75,11 +85,21 @@ void store_run(Dtype t, uint8_t *p, uint64_t n, int64_t stride, const float *in)
   case Dtype::f16:
     for (uint64_t i = 0; i < n; ++i) store_raw<uint16_t>(p + int64_t(i) * stride, f32_to_f16(in[i]));
     return;
+  case Dtype::f8e4m3:
+  case Dtype::f8e5m2:
+    for (uint64_t i = 0; i < n; ++i) p[int64_t(i) * stride] = f32_to_fp8(t, in[i]);
+    return;
   case Dtype::i32:
     for (uint64_t i = 0; i < n; ++i) store_raw<int32_t>(p + int64_t(i) * stride, f32_to_i32(in[i]));
     return;
   case Dtype::u8:
     for (uint64_t i = 0; i < n; ++i) p[int64_t(i) * stride] = f32_to_u8(in[i]);
+    return;
+  case Dtype::i8:
+  case Dtype::i16:
+  case Dtype::u16:
+  case Dtype::u32:
+    for (uint64_t i = 0; i < n; ++i) store_from_f32(t, p + int64_t(i) * stride, in[i]);
     return;
   }
 }
@@ -129,12 +149,7 @@ void scatter_row_bytes(const AccessPattern &a, uint8_t *row, const uint8_t *in) 
 void gather_row_i64(const AccessPattern &a, const uint8_t *row, int64_t *out) {
   for_each_inner_run(a, [&](int64_t off, uint64_t n, int64_t stride) {
     const uint8_t *p = row + off;
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint8_t *e = p + int64_t(i) * stride;
-      out[i] = a.dtype == Dtype::i32  ? int64_t(load_raw<int32_t>(e))
-               : a.dtype == Dtype::u8 ? int64_t(*e)
-                                      : int64_t(load_as_f32(a.dtype, e));
-    }
+    for (uint64_t i = 0; i < n; ++i) out[i] = load_as_i64(a.dtype, p + int64_t(i) * stride);
     out += n;
   });
 }
@@ -142,16 +157,7 @@ void gather_row_i64(const AccessPattern &a, const uint8_t *row, int64_t *out) {
 void scatter_row_i64(const AccessPattern &a, uint8_t *row, const int64_t *in) {
   for_each_inner_run(a, [&](int64_t off, uint64_t n, int64_t stride) {
     uint8_t *p = row + off;
-    for (uint64_t i = 0; i < n; ++i) {
-      uint8_t *e = p + int64_t(i) * stride;
-      // Integer results keep their low bits, as a bitwise unit would.
-      if (a.dtype == Dtype::i32)
-        store_raw<int32_t>(e, int32_t(uint32_t(uint64_t(in[i]))));
-      else if (a.dtype == Dtype::u8)
-        *e = uint8_t(uint64_t(in[i]));
-      else
-        store_from_f32(a.dtype, e, float(in[i]));
-    }
+    for (uint64_t i = 0; i < n; ++i) store_from_i64(a.dtype, p + int64_t(i) * stride, in[i]);
     in += n;
   });
 }

@@ -629,12 +629,15 @@ void Executor::tensor_copy_predicated(const Instruction &inst) {
   const bool reverse = inst.get_bool(attr::tensor_copy_predicated::reverse_pred);
   const uint64_t F = dst.free_elements();
   const uint64_t esz = dtype_size(dst.dtype);
-  uint8_t *old = grow(bytes_, F * esz + F * esz + F);
-  uint8_t *in = old + F * esz, *mask = in + F * esz;
+  // The predicate (u8, u16 or u32) is read as integers; the mask comes
+  // first so that it is 8-byte aligned.
+  uint8_t *base = grow(bytes_, F * sizeof(int64_t) + 2 * F * esz);
+  int64_t *mask = reinterpret_cast<int64_t *>(base);
+  uint8_t *old = base + F * sizeof(int64_t), *in = old + F * esz;
   for (unsigned r = 0; r < dst.num_partitions; ++r) {
     gather_row_bytes(dst, mem_.row(dst, r), old);
     gather_row_bytes(src, mem_.row(src, r), in);
-    gather_row_bytes(pred, mem_.row(pred, r), mask);
+    gather_row_i64(pred, mem_.row(pred, r), mask);
     for (uint64_t j = 0; j < F; ++j)
       if ((mask[j] != 0) != reverse) std::memcpy(old + j * esz, in + j * esz, esz);
     scatter_row_bytes(dst, mem_.row(dst, r), old);

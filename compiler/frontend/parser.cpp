@@ -1,5 +1,6 @@
 // Recursive-descent parser for .tile (grammar in docs/language.md).
 #include "compiler/frontend/parser.h"
+#include "runtime/dtype.h"
 
 #include <algorithm>
 
@@ -231,7 +232,7 @@ private:
 
   bool parse_tensor_type(TensorParam &tp) {
     if (!cur().is(Tok::identifier)) {
-      error_here("expected a dtype (f32, bf16, f16, i32), found " + describe(cur()));
+      error_here("expected a dtype (" + dtype_name_list() + "), found " + describe(cur()));
       return false;
     }
     tp.dtype = cur().text.str();

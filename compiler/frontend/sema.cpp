@@ -262,7 +262,7 @@ bool Sema::run(tir::Module &out) {
     auto dt = parse_dtype(p.dtype);
     bool ok = true;
     if (!dt) {
-      diags.error(p.dtype_range, "unknown dtype '" + p.dtype + "'; expected f32, bf16, f16, i32 or u8");
+      diags.error(p.dtype_range, "unknown dtype '" + p.dtype + "'; expected one of " + dtype_name_list());
       ok = false;
     }
     Type t;

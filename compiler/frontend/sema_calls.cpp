@@ -105,7 +105,7 @@ SV Sema::eval_call(const Expr &e) {
     if (!x) return dflt;
     SV v = eval(*x);
     if (v.k == SV::dtype) return v.dt;
-    if (v.ok()) diags.error(x->range, "expected a dtype (f32, bf16, f16, i32, u8), not " + describe(v));
+    if (v.ok()) diags.error(x->range, "expected a dtype (" + dtype_name_list() + "), not " + describe(v));
     return std::nullopt;
   };
   auto bool_arg = [&](const Expr *x, bool dflt) -> std::optional<bool> {
@@ -193,7 +193,8 @@ SV Sema::eval_call(const Expr &e) {
         return poison();
       }
       if (!dtype_is_float(t->dtype)) {
-        diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16), not " + tir::type_str(*t));
+        diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16, f8e4m3, f8e5m2), not " +
+                                  tir::type_str(*t));
         return poison();
       }
     }

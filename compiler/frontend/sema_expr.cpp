@@ -262,14 +262,7 @@ SV Sema::eval_binary(const Expr &e) {
   return SV::make_float(r);
 }
 
-Dtype Sema::promote(Dtype a, Dtype b) {
-  if (a == b) return a;
-  if (a == Dtype::f32 || b == Dtype::f32) return Dtype::f32;
-  if (dtype_is_float(a) && dtype_is_float(b)) return Dtype::f32; // bf16 with f16
-  if (dtype_is_float(a)) return a;
-  if (dtype_is_float(b)) return b;
-  return dtype_size(a) >= dtype_size(b) ? a : b;
-}
+Dtype Sema::promote(Dtype a, Dtype b) { return promote_dtypes(a, b); }
 
 bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId idb, llvm::SMRange r,
                             std::vector<int64_t> &out) {
@@ -363,7 +356,7 @@ SV Sema::eval_tile_type(const Expr &e) {
   bool ok = true;
   auto dt = parse_dtype(e.dtype);
   if (!dt) {
-    diags.error(e.range, "unknown dtype '" + e.dtype + "'; expected f32, bf16, f16, i32 or u8");
+    diags.error(e.range, "unknown dtype '" + e.dtype + "'; expected one of " + dtype_name_list());
     ok = false;
   }
   t.dtype = dt.value_or(Dtype::f32);

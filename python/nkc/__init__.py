@@ -44,8 +44,13 @@ def _locate(err: Error) -> Error:
     return err
 
 
-# NumPy dtype each kernel dtype is exchanged as (bf16 as its uint16 bits).
-_NUMPY = {"f32": np.float32, "f16": np.float16, "i32": np.int32, "u8": np.uint8, "bf16": np.uint16}
+# NumPy dtype each kernel dtype is exchanged as (bf16 as its uint16 bits,
+# fp8 as its uint8 bits).
+_NUMPY = {"f32": np.float32, "f16": np.float16, "i32": np.int32, "u8": np.uint8, "bf16": np.uint16,
+          "f8e4m3": np.uint8, "f8e5m2": np.uint8, "i8": np.int8, "i16": np.int16, "u16": np.uint16,
+          "u32": np.uint32}
+# ml_dtypes' names of the narrow float types that NumPy lacks.
+_ML_DTYPES = {"bf16": "bfloat16", "f8e4m3": "float8_e4m3", "f8e5m2": "float8_e5m2"}
 
 
 @dataclass
@@ -148,15 +153,16 @@ class Program:
             raise Error(f"the kernel has no input named '{name}' (inputs: {', '.join(self.inputs)})")
         dtype, _ = self.inputs[name]
         a = np.asarray(array)
-        if dtype == "bf16":
-            if a.dtype == np.uint16:  # raw bf16 bits
+        if dtype in _ML_DTYPES:
+            bits = _NUMPY[dtype]
+            if a.dtype == bits:  # raw bit patterns
                 return np.ascontiguousarray(a)
-            if a.dtype.name == "bfloat16" and a.dtype.itemsize == 2:  # ml_dtypes.bfloat16
-                return np.ascontiguousarray(a).view(np.uint16)
+            if a.dtype.name == _ML_DTYPES[dtype] and a.dtype.itemsize == np.dtype(bits).itemsize:  # ml_dtypes
+                return np.ascontiguousarray(a).view(bits)
             if a.dtype.kind == "f":  # rounded to nearest even, as the hardware's conversion
-                return _nkc.bf16_bits(np.ascontiguousarray(a, dtype=np.float32))
-            raise Error(f"input '{name}' is bf16: give float values, ml_dtypes.bfloat16, or uint16 bit patterns, "
-                        f"not {a.dtype}")
+                return _nkc.narrow_float_bits(np.ascontiguousarray(a, dtype=np.float32), dtype)
+            raise Error(f"input '{name}' is {dtype}: give float values, ml_dtypes.{_ML_DTYPES[dtype]}, or "
+                        f"{np.dtype(bits).name} bit patterns, not {a.dtype}")
         want = _NUMPY[dtype]
         if a.dtype != want and not (np.can_cast(a.dtype, want, casting="same_kind")):
             raise Error(f"input '{name}' is {dtype}: cannot take {a.dtype} values")
@@ -171,7 +177,7 @@ class Program:
         inputs: name -> array. Inputs not given are filled with nksim's
         deterministic random data when random_seed is set (random_scale and
         random_dist as --random-scale/--random-dist). Outputs come back as
-        NumPy arrays (bf16 widened exactly to float32). strict=True makes a
+        NumPy arrays (bf16 and fp8 widened exactly to float32). strict=True makes a
         read of never-written SBUF/PSUM an error; race_check=False skips race
         detection; timing_only computes no values (no outputs); trace=True
         keeps a Perfetto trace; check=True compares with the kernel's

@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["run", "trace", "bf16", "Traced", "Result", "NkiError", "NkiUnsupportedError", "NkiTraceError"]
+__all__ = ["run", "trace", "bf16", "fp8_e4m3", "fp8_e5m2", "Traced", "Result", "NkiError", "NkiUnsupportedError", "NkiTraceError"]
 
 _PKG_DIRS: Tuple[str, ...] = ()  # filled at the end: frames in these are ours
 
@@ -102,52 +102,73 @@ float16 = DType("float16", "f16", np.float16)
 int32 = DType("int32", "i32", np.int32)
 uint8 = DType("uint8", "u8", np.uint8)
 tfloat32 = DType("tfloat32", None, None)
-float8_e4m3 = DType("float8_e4m3", None, None)
-float8_e5m2 = DType("float8_e5m2", None, None)
-int8 = DType("int8", None, None)
-int16 = DType("int16", None, None)
-uint16 = DType("uint16", None, None)
-uint32 = DType("uint32", None, None)
-bool_ = DType("bool_", None, None)
+float8_e4m3 = DType("float8_e4m3", "f8e4m3", None)
+float8_e5m2 = DType("float8_e5m2", "f8e5m2", None)
+int8 = DType("int8", "i8", np.int8)
+int16 = DType("int16", "i16", np.int16)
+uint16 = DType("uint16", "u16", np.uint16)
+uint32 = DType("uint32", "u32", np.uint32)
+bool_ = DType("bool_", "u8", np.uint8)  # NKI stores bool as uint8
 _DTYPES = [float32, bfloat16, float16, int32, uint8, tfloat32, float8_e4m3, float8_e5m2, int8, int16, uint16,
            uint32, bool_]
-_BY_TILE = {d.tile: d for d in _DTYPES if d.tile}
+_BY_TILE = {d.tile: d for d in _DTYPES if d.tile and d is not bool_}
+_ML_DTYPES = {"bfloat16": "bf16", "float8_e4m3": "f8e4m3", "float8_e5m2": "f8e5m2"}
+_MODELLED = ("nkc models float32, bfloat16, float16, float8_e4m3, float8_e5m2, int8, int16, int32, uint8, uint16 "
+             "and uint32")
 
 
 def _dtype(d: Any, what: str = "dtype") -> str:
     """The .tile name of an NKI or NumPy dtype."""
     if isinstance(d, DType):
         if d.tile is None:
-            _unsupported(f"{what} {d.name}", "nkc models float32, bfloat16, float16, int32 and uint8")
+            _unsupported(f"{what} {d.name}", _MODELLED)
         return d.tile
     if isinstance(d, str) and d in _BY_TILE:
         return d
-    if isinstance(d, str) and d in ("float32", "bfloat16", "float16", "int32", "uint8"):
+    if isinstance(d, str) and any(d == x.name for x in _DTYPES):
         return _dtype(globals()[d], what)
     try:
         nd = np.dtype(d)
     except TypeError:
         _fail(f"{what} {d!r} is not a dtype")
-    if nd.name == "bfloat16":
-        return "bf16"
-    for cand in (float32, float16, int32, uint8):
-        if nd == np.dtype(cand.numpy):
+    for name, tile in _ML_DTYPES.items():  # ml_dtypes' narrow floats
+        if nd.name == name:
+            return tile
+    for cand in _DTYPES:
+        if cand.numpy is not None and nd == np.dtype(cand.numpy):
             return cand.tile
-    _unsupported(f"{what} {nd.name}", "nkc models float32, bfloat16, float16, int32 and uint8")
+    _unsupported(f"{what} {nd.name}", _MODELLED)
+
+
+_FP8 = ("f8e4m3", "f8e5m2")
+_FLOATS = ("f32", "bf16", "f16") + _FP8
+_SIZE = {"f32": 4, "bf16": 2, "f16": 2, "f8e4m3": 1, "f8e5m2": 1, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1,
+         "u8": 1}
 
 
 def _promote(a: str, b: str) -> str:
-    """Result dtype of an elementwise op on two tiles (docs/language.md)."""
+    """Result dtype of an elementwise op on two tiles: NKI 2.26's promotion,
+    as nkc's sema applies it (runtime/dtype.h promote_dtypes)."""
     if a == b:
         return a
-    floats = ("f32", "bf16", "f16")
-    if a in floats and b in floats:
-        return "f32"  # f32 wins; bf16 with f16 gives f32
-    if a in floats:
-        return a
-    if b in floats:
-        return b
-    return "i32"
+    if (a in _FLOATS) != (b in _FLOATS):
+        return a if a in _FLOATS else b
+    if a in _FLOATS:
+        if "f32" in (a, b):
+            return "f32"
+        if a in _FP8 and b in _FP8:
+            return "bf16"
+        if a in _FP8:
+            return b
+        if b in _FP8:
+            return a
+        return "f32"  # bf16 with f16
+    if a.startswith("i") == b.startswith("i"):
+        return a if _SIZE[a] >= _SIZE[b] else b
+    s, u = (a, b) if a.startswith("i") else (b, a)
+    if _SIZE[u] < _SIZE[s]:
+        return s
+    return {1: "i16", 2: "i32"}.get(_SIZE[u], "f32")
 
 
 # ------------------------------------------------------- memory regions ---
@@ -201,7 +222,8 @@ tile_size = _TileSize()
 # --------------------------------------------------------------- tracing ---
 
 _RESERVED = {"kernel", "let", "var", "for", "in", "if", "elif", "else", "requires", "and", "or", "not", "true",
-             "false", "pass", "sbuf", "psum", "def", "return", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8"}
+             "false", "pass", "sbuf", "psum", "def", "return", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8",
+             "f8e4m3", "f8e5m2", "i8", "i16", "u16", "u32"}
 
 
 class _Trace:
@@ -795,10 +817,9 @@ def _tile_name(py: str, used: set) -> str:
     return n
 
 
-class bf16:
-    """Marks a float array as a bfloat16 kernel input, for NumPy without
-    ml_dtypes: `nki_sim.run(kernel, nki_sim.bf16(x))`. The values are
-    rounded to bf16 (nearest even) on the way in, as the hardware converts."""
+class _NarrowFloat:
+    """A float array marked as a kernel input of a float dtype NumPy lacks."""
+    tile = ""
 
     def __init__(self, array: Any):
         self.array = np.ascontiguousarray(array, dtype=np.float32)
@@ -807,16 +828,35 @@ class bf16:
         return self.array if dtype is None else self.array.astype(dtype)
 
 
+class bf16(_NarrowFloat):
+    """Marks a float array as a bfloat16 kernel input, for NumPy without
+    ml_dtypes: `nki_sim.run(kernel, nki_sim.bf16(x))`. The values are
+    rounded to bf16 (nearest even) on the way in, as the hardware converts."""
+    tile = "bf16"
+
+
+class fp8_e4m3(_NarrowFloat):
+    """Marks a float array as a float8_e4m3 kernel input (rounded to nearest
+    even on the way in; beyond +-240 it becomes +-inf, as ml_dtypes does)."""
+    tile = "f8e4m3"
+
+
+class fp8_e5m2(_NarrowFloat):
+    """Marks a float array as a float8_e5m2 kernel input (rounded to nearest
+    even; beyond +-57344 it becomes +-inf)."""
+    tile = "f8e5m2"
+
+
 def _array_dtype(a: Any, name: str) -> str:
-    if isinstance(a, bf16):
-        return "bf16"
-    if a.dtype.name == "bfloat16":
-        return "bf16"
-    for d, t in ((np.float32, "f32"), (np.float16, "f16"), (np.int32, "i32"), (np.uint8, "u8")):
-        if a.dtype == d:
-            return t
-    raise NkiTraceError(f"argument '{name}' is {a.dtype}: NeuronCore kernels take float32, bfloat16 "
-                        f"(ml_dtypes), float16, int32 or uint8 arrays (convert with .astype(np.float32))")
+    if isinstance(a, _NarrowFloat):
+        return a.tile
+    if a.dtype.name in _ML_DTYPES:
+        return _ML_DTYPES[a.dtype.name]
+    for d in _DTYPES:
+        if d.numpy is not None and d is not bool_ and a.dtype == d.numpy:
+            return d.tile
+    raise NkiTraceError(f"argument '{name}' is {a.dtype}: NeuronCore kernels take float32, bfloat16 or float8 "
+                        f"(ml_dtypes), float16, int8/16/32 or uint8/16/32 arrays (convert with .astype(np.float32))")
 
 
 def _kernel_function(kernel: Any):
@@ -846,11 +886,11 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
     params = []
     for name, value in bound.arguments.items():
         if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not _is_num(value):
-            a = value.array if isinstance(value, bf16) else np.asarray(value)
+            a = value.array if isinstance(value, _NarrowFloat) else np.asarray(value)
             if a.ndim < 1 or a.ndim > 5:
                 raise NkiTraceError(f"argument '{name}' has {a.ndim} dimensions: kernel tensors have 1 to 5",
                                     *_code_location(fn))
-            dt = _array_dtype(value if isinstance(value, bf16) else a, name)
+            dt = _array_dtype(value if isinstance(value, _NarrowFloat) else a, name)
             t = Tensor(None, _tile_name(name, used), a.shape, dt, "hbm")
             tr.params.append(t)
             params.append((name, t.name, dt, tuple(a.shape)))

@@ -95,6 +95,35 @@ def test_bf16_inputs_three_ways():
     assert nkc.compare(from_float, ref, atol=2e-3, rtol=2e-3).passed
 
 
+def test_narrow_dtypes_in_and_out(tmp=None):
+    """fp8 inputs as floats (rounded on the way in) or raw uint8 bits; fp8
+    outputs widened to float32; a u16 input and an i16 output (NKI's
+    u8 + i8 promotion)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "k.tile")
+        with open(path, "w") as f:
+            f.write("kernel k(a: f8e4m3[4, 8], b: u16[4, 8]) -> f8e5m2[4, 8]:\n"
+                    "    store(out, copy(load(a, dtype=f32) + load(b, dtype=f32), dtype=f8e5m2))\n")
+        p = nkc.compile(path)
+        a = np.array([[1.0, 1.0625, 1.1875, 240.0, 248.0, -0.0, 2 ** -9, 2 ** -10]] * 4, np.float32)
+        b = np.zeros((4, 8), np.uint16)
+        out = p.run({"a": a, "b": b}).outputs["out"]
+        assert out.dtype == np.float32
+        # e4m3 rounding (ties to even, 248 -> inf), then + 0 (-0.0 + 0 = +0.0), then e5m2 (2^-9 and
+        # 1.25 are exact; 240 is the tie between 224 and 256: even, 256)
+        want = np.array([1.0, 1.0, 1.25, 256.0, np.inf, 0.0, 2 ** -9, 0.0], np.float32)
+        assert np.array_equal(out[0], want) and not np.signbit(out[0, 5]), out[0]
+        bits = np.array([[0x38, 0x39, 0x3a, 0x77, 0x78, 0x80, 0x01, 0x00]] * 4, np.uint8)
+        assert np.array_equal(p.run({"a": bits, "b": b}).outputs["out"], out)
+        b[:] = 3
+        assert p.run({"a": np.ones((4, 8), np.float32), "b": b}).outputs["out"][0, 0] == 4.0
+        try:
+            p.run({"a": np.ones((4, 8), np.int32), "b": b})
+            raise AssertionError("int32 data for an fp8 input was accepted")
+        except nkc.Error as e:
+            assert "f8e4m3" in str(e) and "uint8 bit patterns" in str(e), str(e)
+
+
 def test_integer_output():
     x = np.random.default_rng(4).standard_normal((128, 100)).astype(np.float32)
     out = nkc.compile(os.path.join(KERNELS, "top8.tile"), sizes={"m": 100}).run({"x": x}).outputs["out"]

@@ -121,6 +121,27 @@ def test_bf16_inputs_without_ml_dtypes():
     check(res.output, want, atol=2 ** -8 * np.abs(want).max(), rtol=2 ** -8)
 
 
+def k_fp8_scale(a, s):
+    out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nl.load(a, dtype=nl.float32)
+    nl.store(out, nl.multiply(t, nl.load(s, dtype=nl.float32)))
+    return out
+
+
+def test_fp8_and_narrow_integer_inputs():
+    a = RNG.standard_normal((128, 16)).astype(np.float32) * 100
+    s = RNG.integers(-300, 300, size=(128, 16)).astype(np.int16)
+    res = nki_sim.run(k_fp8_scale, nki_sim.fp8_e4m3(a), s)
+    assert "a: f8e4m3[128, 16]" in res.tile_source and "s: i16[128, 16]" in res.tile_source, res.tile_source
+    # e4m3 has 3 mantissa bits: each value within half an ulp (2^-4 relative), inf beyond 248
+    r = nki_sim.run(k_fp8_scale, nki_sim.fp8_e4m3(a), np.ones((128, 16), np.int16)).output
+    big = np.abs(a) >= 248
+    assert np.all(np.isinf(r[big])) and np.all(np.abs(r[~big] - a[~big]) <= np.abs(a[~big]) * 2 ** -4 + 2 ** -10)
+    check(res.output, r * s.astype(np.float32), atol=0)
+    res = nki_sim.run(k_fp8_scale, nki_sim.fp8_e5m2(a), s.astype(np.uint16) & 0xFF)
+    assert "a: f8e5m2[128, 16]" in res.tile_source and "s: u16[128, 16]" in res.tile_source, res.tile_source
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
@@ -377,8 +398,8 @@ def k_store_to_input(a):
 
 
 @nki.jit
-def k_fp8(a):
-    out = nl.ndarray(a.shape, dtype=nl.float8_e4m3, buffer=nl.shared_hbm)  # LINE-fp8
+def k_tf32(a):
+    out = nl.ndarray(a.shape, dtype=nl.tfloat32, buffer=nl.shared_hbm)  # LINE-tf32
     return out
 
 
@@ -395,7 +416,7 @@ def test_errors_name_python_file_and_line():
     expect_error(k_python_if_on_tile, [a], nki_sim.NkiTraceError, "not Python if", "LINE-if")
     expect_error(k_no_return, [a], nki_sim.NkiTraceError, "returns nothing")
     expect_error(k_store_to_input, [a], nki_sim.NkiTraceError, "kernel input 'a'", "LINE-input")
-    expect_error(k_fp8, [a], nki_sim.NkiUnsupportedError, "float8_e4m3", "LINE-fp8")
+    expect_error(k_tf32, [a], nki_sim.NkiUnsupportedError, "tfloat32", "LINE-tf32")
     try:
         nki.simulate(blocks.softmax_rows)(np.ones((128, 8)))  # float64
         raise AssertionError("float64 accepted")

@@ -10,7 +10,8 @@
 using namespace nk;
 
 TEST_CASE("dtype names round-trip") {
-  for (Dtype t : {Dtype::f32, Dtype::bf16, Dtype::f16, Dtype::i32, Dtype::u8}) {
+  for (unsigned i = 0; i < kNumDtypes; ++i) {
+    const Dtype t = Dtype(i);
     auto back = parse_dtype(dtype_name(t));
     REQUIRE(back);
     CHECK(*back == t);
@@ -19,6 +20,13 @@ TEST_CASE("dtype names round-trip") {
   CHECK(dtype_size(Dtype::bf16) == 2);
   CHECK(dtype_size(Dtype::i32) == 4);
   CHECK(dtype_size(Dtype::u8) == 1);
+  CHECK(dtype_size(Dtype::f8e4m3) == 1);
+  CHECK(dtype_size(Dtype::u16) == 2);
+  CHECK(dtype_size(Dtype::u32) == 4);
+  CHECK(dtype_is_float(Dtype::f8e5m2));
+  CHECK(dtype_is_signed_integer(Dtype::i8));
+  CHECK_FALSE(dtype_is_signed_integer(Dtype::u16));
+  CHECK(dtype_name_list() == "f32, bf16, f16, i32, u8, f8e4m3, f8e5m2, i8, i16, u16, u32");
 }
 
 TEST_CASE("bf16 rounds to nearest even") {
@@ -64,4 +72,79 @@ TEST_CASE("float to integer saturates instead of being undefined") {
   unsigned char buf[4];
   store_from_f32(Dtype::bf16, buf, 1.0078125f);
   CHECK(load_as_f32(Dtype::bf16, buf) == 1.0078125f);
+}
+
+TEST_CASE("fp8 e4m3: IEEE-like, bias 7, largest finite 240, overflow to inf") {
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 1.0f) == 0x38);
+  CHECK(f32_to_fp8(Dtype::f8e4m3, -2.0f) == 0xc0);
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 240.0f) == 0x77);
+  CHECK(fp8_to_f32(Dtype::f8e4m3, 0x77) == 240.0f);
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 247.9f) == 0x77);
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 248.0f) == 0x78); // the tie with 256 goes to even: inf
+  CHECK(std::isinf(fp8_to_f32(Dtype::f8e4m3, 0x78)));
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 1e30f) == 0x78);
+  CHECK(f32_to_fp8(Dtype::f8e4m3, -std::numeric_limits<float>::infinity()) == 0xf8);
+  CHECK(std::isnan(fp8_to_f32(Dtype::f8e4m3, f32_to_fp8(Dtype::f8e4m3, std::nanf("")))));
+  CHECK(f32_to_fp8(Dtype::f8e4m3, std::ldexp(1.0f, -9)) == 0x01);   // smallest subnormal
+  CHECK(f32_to_fp8(Dtype::f8e4m3, std::ldexp(1.0f, -10)) == 0x00);  // tie with 0: even
+  CHECK(f32_to_fp8(Dtype::f8e4m3, std::ldexp(3.0f, -11)) == 0x01);  // 0.75 of it rounds up
+  CHECK(f32_to_fp8(Dtype::f8e4m3, -std::ldexp(1.0f, -12)) == 0x80); // -0
+  CHECK(f32_to_fp8(Dtype::f8e4m3, std::ldexp(1.0f, -6)) == 0x08);   // smallest normal
+  CHECK(f32_to_fp8(Dtype::f8e4m3, std::ldexp(15.0f, -10)) == 0x08); // 7.5 subnormal ulps: up to the normal
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 1.0625f) == 0x38);                // 1 + half an ulp: tie to even
+  CHECK(f32_to_fp8(Dtype::f8e4m3, 1.1875f) == 0x3a);                // 1 + 1.5 ulps: tie to even (up)
+  for (unsigned c = 0; c < 256; ++c) {
+    const float v = fp8_to_f32(Dtype::f8e4m3, uint8_t(c));
+    if (std::isnan(v)) continue;
+    REQUIRE(f32_to_fp8(Dtype::f8e4m3, v) == c);
+  }
+}
+
+TEST_CASE("fp8 e5m2: IEEE-like, bias 15, largest finite 57344") {
+  CHECK(f32_to_fp8(Dtype::f8e5m2, 1.0f) == 0x3c);
+  CHECK(f32_to_fp8(Dtype::f8e5m2, 57344.0f) == 0x7b);
+  CHECK(f32_to_fp8(Dtype::f8e5m2, 61440.0f) == 0x7c); // tie between 57344 (odd) and 65536: inf
+  CHECK(f32_to_fp8(Dtype::f8e5m2, std::ldexp(1.0f, -16)) == 0x01);
+  CHECK(fp8_to_f32(Dtype::f8e5m2, 0x7c) == std::numeric_limits<float>::infinity());
+  CHECK(std::isnan(fp8_to_f32(Dtype::f8e5m2, 0x7d)));
+  for (unsigned c = 0; c < 256; ++c) {
+    const float v = fp8_to_f32(Dtype::f8e5m2, uint8_t(c));
+    if (std::isnan(v)) continue;
+    REQUIRE(f32_to_fp8(Dtype::f8e5m2, v) == c);
+  }
+}
+
+TEST_CASE("narrow integers: truncation toward zero, saturation, low bits on integer stores") {
+  CHECK(f32_to_int(Dtype::i8, 127.9f) == 127);
+  CHECK(f32_to_int(Dtype::i8, 300.0f) == 127);
+  CHECK(f32_to_int(Dtype::i8, -300.0f) == -128);
+  CHECK(f32_to_int(Dtype::i16, -2.5f) == -2);
+  CHECK(f32_to_int(Dtype::u16, 70000.0f) == 65535);
+  CHECK(f32_to_int(Dtype::u16, -1.0f) == 0);
+  CHECK(f32_to_int(Dtype::u32, 5e9f) == 4294967295ll);
+  CHECK(f32_to_int(Dtype::u32, std::nanf("")) == 0);
+  unsigned char buf[4];
+  store_from_f32(Dtype::i16, buf, -1234.7f);
+  CHECK(load_as_i64(Dtype::i16, buf) == -1234);
+  store_from_i64(Dtype::i8, buf, 0x1ff); // keeps the low 8 bits
+  CHECK(load_as_i64(Dtype::i8, buf) == -1);
+  store_from_i64(Dtype::u32, buf, -1);
+  CHECK(load_as_i64(Dtype::u32, buf) == 4294967295ll);
+  CHECK(load_as_f32(Dtype::u32, buf) == 4294967296.0f); // rounds to the nearest fp32
+  store_from_f32(Dtype::f8e4m3, buf, 3.0f);
+  CHECK(load_as_i64(Dtype::f8e4m3, buf) == 3);
+}
+
+TEST_CASE("type promotion follows NKI 2.26") {
+  CHECK(promote_dtypes(Dtype::bf16, Dtype::f16) == Dtype::f32);
+  CHECK(promote_dtypes(Dtype::f8e4m3, Dtype::f8e5m2) == Dtype::bf16);
+  CHECK(promote_dtypes(Dtype::f8e4m3, Dtype::f16) == Dtype::f16);
+  CHECK(promote_dtypes(Dtype::bf16, Dtype::f8e5m2) == Dtype::bf16);
+  CHECK(promote_dtypes(Dtype::i32, Dtype::f8e4m3) == Dtype::f8e4m3);
+  CHECK(promote_dtypes(Dtype::i8, Dtype::u8) == Dtype::i16);
+  CHECK(promote_dtypes(Dtype::i8, Dtype::u16) == Dtype::i32);
+  CHECK(promote_dtypes(Dtype::i16, Dtype::u8) == Dtype::i16);
+  CHECK(promote_dtypes(Dtype::i32, Dtype::u32) == Dtype::f32);
+  CHECK(promote_dtypes(Dtype::u8, Dtype::u32) == Dtype::u32);
+  CHECK(promote_dtypes(Dtype::i32, Dtype::u8) == Dtype::i32);
 }

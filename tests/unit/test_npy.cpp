@@ -111,7 +111,7 @@ TEST_CASE("npy: header variants other writers produce") {
   // Fortran order with a single non-unit axis has C-order bytes: accepted.
   auto d = parse_npy(make_npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1), }", two), "d.npy");
   REQUIRE(d);
-  // bf16 spellings: '<V2' (ml_dtypes via np.save) and 'bfloat16'; '<u2' only when asked.
+  // bf16 spellings: '<V2' (ml_dtypes via np.save) and 'bfloat16'; '<u2' is uint16 unless bf16 is asked for.
   std::string bf(2, '\0');
   bf[1] = char(0x3f), bf[0] = char(0x80); // 1.0 in bf16
   for (const char *descr : {"<V2", "bfloat16"}) {
@@ -122,13 +122,44 @@ TEST_CASE("npy: header variants other writers produce") {
     CHECK(e->get_f32(0) == 1.0f);
   }
   std::string u2 = make_npy("{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }", bf);
-  CHECK(error_of(parse_npy(u2, "u2.npy")).find("unsupported dtype '<u2'") != std::string::npos);
+  auto as_u16 = parse_npy(u2, "u2.npy");
+  REQUIRE(as_u16);
+  CHECK(as_u16->dtype == Dtype::u16);
+  CHECK(as_u16->get_f32(0) == 16256.0f); // 0x3f80
   NpyReadOptions opts;
   opts.u2_as_bf16 = true;
   auto f = parse_npy(u2, "u2.npy", opts);
   REQUIRE(f);
   CHECK(f->dtype == Dtype::bf16);
   CHECK(f->get_f32(0) == 1.0f);
+}
+
+TEST_CASE("npy: the narrow integer and fp8 dtypes round-trip") {
+  for (Dtype t : {Dtype::i8, Dtype::i16, Dtype::u16, Dtype::u32, Dtype::f8e4m3, Dtype::f8e5m2}) {
+    HostTensor x(t, {3});
+    x.set_f32(0, 1.0f), x.set_f32(1, 2.0f), x.set_f32(2, 3.0f);
+    NpyReadOptions opts;
+    opts.v1_as = t; // ignored unless the descr is '|V1'
+    auto back = parse_npy(encode_npy(x), "x.npy", opts);
+    REQUIRE(back);
+    CHECK(back->dtype == t);
+    CHECK(back->data == x.data);
+  }
+  // '|V1' does not say which fp8: without the caller's answer it is an error.
+  HostTensor f8(Dtype::f8e5m2, {1});
+  std::string v1 = encode_npy(f8);
+  CHECK(v1.find("'descr': '|V1'") != std::string::npos);
+  CHECK(error_of(parse_npy(v1, "v1.npy")).find("does not say e4m3 or e5m2") != std::string::npos);
+  for (const char *descr : {"float8_e4m3", "float8_e5m2"}) {
+    auto e = parse_npy(make_npy(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (1,), }",
+                                std::string(1, char(0x38))),
+                       "e.npy");
+    REQUIRE(e);
+    CHECK(e->dtype == (descr[8] == '4' ? Dtype::f8e4m3 : Dtype::f8e5m2));
+  }
+  CHECK(error_of(parse_npy(make_npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", std::string(8, '\0')),
+                           "u64.npy"))
+            .find("uint64") != std::string::npos);
 }
 
 TEST_CASE("npy: every malformed file is a clear error naming the file") {

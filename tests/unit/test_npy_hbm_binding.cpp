@@ -207,6 +207,27 @@ TEST_CASE("random inputs: the normal distribution is standard normal, exact and 
   CHECK(b == want);
 }
 
+TEST_CASE("hbm: an fp8 input takes a '|V1' file as its own fp8 type, and says how to save one") {
+  Program p = demo_program();
+  p.tensors[1] = {"y", Dtype::f8e5m2, {4}, 32, TensorKind::input};
+  llvm::SmallString<128> dir;
+  REQUIRE(!llvm::sys::fs::createUniqueDirectory("nk-bind-fp8", dir));
+  const std::string v1 = (dir + "/v1.npy").str(), u1 = (dir + "/u1.npy").str();
+  HostTensor e5 = HostTensor::from_floats(Dtype::f8e5m2, {4}, {1, -2, 0.25f, 57344});
+  REQUIRE(error_of(write_npy(v1, e5)) == ""); // written as '|V1'
+  REQUIRE(error_of(write_npy(u1, HostTensor(Dtype::u8, {4}))) == "");
+  auto loaded = load_input_npy(p, "y", v1);
+  REQUIRE(loaded);
+  CHECK(loaded->dtype == Dtype::f8e5m2);
+  CHECK(loaded->get_f32(3) == 57344.0f);
+  CHECK(error_of(load_input_npy(p, "y", u1)) ==
+        u1 + ": tensor 'y': expected f8e5m2[4], got u8[4] (dtype differs); save fp8 data as ml_dtypes.float8_e5m2, "
+             "or its bit patterns as uint8 viewed as 'V1' (np.save(f, bits.view('V1')))");
+  // A '|V1' file bound to a tensor that is not fp8 cannot be read.
+  CHECK(error_of(load_input_npy(p, "x", v1)).find("does not say e4m3 or e5m2") != std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
+}
+
 TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
   Program p = demo_program();
   llvm::SmallString<128> dir;
@@ -225,7 +246,7 @@ TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
         wrong + ": tensor 'x': expected f32[2,4], got f32[4,2] (shape differs)");
   CHECK(error_of(load_input_npy(p, "y", f32_for_bf16)) ==
         f32_for_bf16 + ": tensor 'y': expected bf16[4], got f32[4] (dtype differs); save bf16 data as "
-                       "ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with bf16-as-uint16");
+                       "ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with --npy-u2-as-bf16");
   CHECK(error_of(load_input_npy(p, "out", x_path)) ==
         x_path + ": tensor 'out' of kernel 'demo' is an output, not an input (inputs: x, y)");
   CHECK(error_of(load_input_npy(p, "nope", x_path)) ==
