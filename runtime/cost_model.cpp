@@ -119,6 +119,15 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = std::max(min_ii, both_sbuf ? 2 * n : n);
     break;
   }
+  case Opcode::select_reduce: { // [est] NKI 2.26 documents no cost: tensor_copy_predicated's note
+    // (the same two tile reads, predicate and data, under the same memory
+    // rule); the max reduction adds nothing, as in range_select's note.
+    using F = ap::select_reduce;
+    const double n = free_size(inst.ap[F::dst]);
+    const bool both_sbuf = inst.ap[F::on_true].mem == Memory::sbuf && inst.ap[F::predicate].mem == Memory::sbuf;
+    busy = std::max(min_ii, both_sbuf ? 2 * n : n);
+    break;
+  }
   case Opcode::iota: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]); break;
   case Opcode::affine_select: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]); break;
   // NKI 2.26's estimated-cost notes (docs/targets.md cites each line).

@@ -221,9 +221,15 @@ bool Instruction::operator==(const Instruction &o) const {
 }
 
 bool operand_reads(const Instruction &inst, unsigned i) {
-  const FieldRole r = op_info(inst.op).aps[i].role;
-  return role_reads(r) ||
-         (inst.op == Opcode::nc_matmul && i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate));
+  if (role_reads(op_info(inst.op).aps[i].role)) return true;
+  switch (inst.op) {
+  case Opcode::nc_matmul: return i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate);
+  // The Vector engine's accumulator registers, carried in reduce_res: the
+  // reduce command continues from the value the last one left there.
+  case Opcode::select_reduce:
+    return i == ap::select_reduce::reduce_res && inst.get_bool(attr::select_reduce::accumulate);
+  default: return false;
+  }
 }
 
 bool operand_writes(const Instruction &inst, unsigned i) { return role_writes(op_info(inst.op).aps[i].role); }

@@ -165,7 +165,7 @@ namespace attr {
 #include "runtime/isa.def"
 } // namespace attr
 
-constexpr unsigned kMaxAps = 4;
+constexpr unsigned kMaxAps = 5; // select_reduce has five
 constexpr unsigned kMaxAttrs = 8;
 
 // In: read. Out: written (the old contents do not matter). InOut: read and
@@ -250,8 +250,8 @@ struct Instruction {
 };
 
 // Whether `inst` reads / writes its operand in AP slot `i`, from the table's
-// roles, plus the one attribute-dependent case: an accumulating nc_matmul
-// reads its dst.
+// roles, plus the attribute-dependent cases: an accumulating nc_matmul
+// reads its dst, an accumulating select_reduce its reduce_res.
 bool operand_reads(const Instruction &inst, unsigned i);
 bool operand_writes(const Instruction &inst, unsigned i);
 // By role alone (where no instruction is at hand: the front end's fields).

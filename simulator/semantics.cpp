@@ -110,6 +110,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::affine_select: return affine_select(inst);
   case Opcode::select: return select(inst);
   case Opcode::tensor_copy_predicated: return tensor_copy_predicated(inst);
+  case Opcode::select_reduce: return select_reduce(inst);
   case Opcode::tensor_tensor_scan: return tensor_tensor_scan(inst);
   case Opcode::bn_stats: return bn_stats(inst);
   case Opcode::bn_aggr: return bn_aggr(inst);
@@ -618,6 +619,38 @@ void Executor::select(const Instruction &inst) {
     }
     for (uint64_t j = 0; j < F; ++j) x[j] = c[j] != 0.0f ? x[j] : y[j];
     scatter_row_f32(dst, mem_.row(dst, r), x);
+  }
+}
+
+// NKI 2.26 nki.isa, select_reduce: dst = where(pred, on_true, on_false),
+// computed in fp32 and written in dst's dtype. reverse_pred is a logical
+// NOT of the predicate (nonzero reads as false): the documented NumPy model
+// writes `~predicate`, a bitwise NOT that would make 0/1 masks all true, but
+// the prose says reverse_pred reverses the predicate's meaning. The
+// reduction is the max over dst's row as written (NumPy's
+// `np.max(result, axis=1)`), folded into the accumulator: -inf after a
+// reset, or reduce_res's value when accumulate continues a reduction. NaN
+// propagates, as in np.max.
+void Executor::select_reduce(const Instruction &inst) {
+  using f = ap::select_reduce;
+  using a = attr::select_reduce;
+  const AccessPattern &dst = inst.ap[f::dst], &pred = inst.ap[f::predicate], &on_true = inst.ap[f::on_true],
+                      &on_false = inst.ap[f::on_false], &red = inst.ap[f::reduce_res];
+  const bool reverse = inst.get_bool(a::reverse_pred), accumulate = inst.get_bool(a::accumulate);
+  const uint64_t F = dst.free_elements();
+  float *c = grow(a_, F), *x = grow(b_, F);
+  for (unsigned r = 0; r < dst.num_partitions; ++r) {
+    gather_row_f32(pred, mem_.row(pred, r), c);
+    gather_row_f32(on_true, mem_.row(on_true, r), x);
+    const float v = on_false.present() ? load_scalar(on_false, r) : inst.get_float(a::on_false_value);
+    for (uint64_t j = 0; j < F; ++j)
+      if ((c[j] != 0.0f) == reverse) x[j] = v;
+    scatter_row_f32(dst, mem_.row(dst, r), x);
+    if (!red.present()) continue;
+    gather_row_f32(dst, mem_.row(dst, r), x); // the values dst holds now
+    float acc = accumulate ? load_scalar(red, r) : -INFINITY;
+    if (F) acc = alu_apply(AluOp::max, acc, reduce_values(AluOp::max, x, F));
+    scatter_row_f32(red, mem_.row(red, r), &acc);
   }
 }
 

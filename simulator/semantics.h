@@ -49,6 +49,7 @@ private:
   void local_gather(const Instruction &inst);
   void tensor_copy_dynamic(const Instruction &inst);
   void range_select(const Instruction &inst);
+  void select_reduce(const Instruction &inst);
 
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);

@@ -579,6 +579,44 @@ def tensor_copy_predicated(*args, **kwargs):
     return _finish("tensor_copy_predicated", fields, dst, dst.shape, dst.tile_dtype, dst.memory)
 
 
+def select_reduce(*args, **kwargs):
+    """NKI 2.26's reduce_cmd drives the Vector engine's accumulator registers;
+    nkc carries them in reduce_res: reset_reduce starts from -inf
+    (accumulate=false), reduce continues from what reduce_res holds
+    (accumulate=true), so a chain of calls keeps one reduce_res tile. idle and
+    reset with reduce_res, and a reduce_cmd without it, are unsupported (their
+    accumulator state is not documented or not visible)."""
+    def old(predicate, on_true, on_false, reduce_res=None, reduce_cmd=None, reduce_op=None, reverse_pred=False,
+            mask=None, dtype=None, **kw): ...
+
+    def new(dst, predicate, on_true, on_false, reduce_res=None, reduce_cmd=None, reduce_op=None, reverse_pred=False,
+            mask=None, dtype=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "select_reduce")
+    _mask(a.get("mask"))
+    cmd = getattr(a["reduce_cmd"], "name", a["reduce_cmd"]) or reduce_cmd.idle
+    pred, t = _tile(a["predicate"], "predicate"), _tile(a["on_true"], "on_true")
+    fields = [f"predicate={pred.text()}", f"on_true={t.text()}",
+              _scalar(a["on_false"], "on_false", "on_false_value", "on_false")]
+    if a["reverse_pred"]:
+        fields.append("reverse_pred=true")
+    if a["reduce_op"] is not None and _op_name(a["reduce_op"], _ALU, "reduce_op") != "max":
+        _s._unsupported(f"nisa.select_reduce reduce_op={a['reduce_op']!r}", "NKI 2.26 allows only max")
+    if a["reduce_res"] is not None:
+        if cmd not in (reduce_cmd.reset_reduce, reduce_cmd.reduce):
+            _s._unsupported(f"nisa.select_reduce reduce_res with reduce_cmd={cmd!r}",
+                            "use reduce_cmd.reset_reduce (or reduce to continue)")
+        r = _tile(a["reduce_res"], "reduce_res")
+        _s._make_mutable(r, "nisa.select_reduce reduce_res")
+        fields.append(f"reduce_res={r.text()}")
+        if cmd == reduce_cmd.reduce:
+            fields.append("accumulate=true")
+    elif cmd != reduce_cmd.idle:
+        _s._unsupported(f"nisa.select_reduce reduce_cmd={cmd!r} without reduce_res")
+    natural = t.tile_dtype
+    extra, dt = _dtype_field(a.get("dtype"), natural) if not use_new else ([], natural)
+    return _finish("select_reduce", fields + extra, _tile(a["dst"], "dst") if use_new else None, t.shape, dt, "sbuf")
+
+
 def range_select(*args, **kwargs):
     def old(on_true_tile, comp_op0, comp_op1, bound0, bound1, reduce_cmd=None, reduce_res=None, reduce_op=None,
             range_start=0, on_false_value=None, mask=None, dtype=None, **kw): ...

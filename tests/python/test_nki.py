@@ -269,6 +269,10 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                                                     bound1=nl.full((128, 1), 10.0, dtype=nl.float32),
                                                     on_false_value=-7.0),
                      lambda x, y: np.where((np.arange(16) >= 3) & (np.arange(16) < 10), x, -7.0)),
+    "select_reduce": (lambda x, y: nisa.select_reduce(predicate=nl.copy(nl.greater(x, 0.0), dtype=nl.uint8),
+                                                      on_true=x, on_false=-2.0),
+                      lambda x, y: np.where(x > 0, x, -2.0)),
+    "select_reduce_max": (lambda x, y: selected_rowmax(x, y), lambda x, y: selected_rowmax_ref(x, y)),
     "nc_match_replace8": (lambda x, y: nisa.nc_match_replace8(data=x, vals=nisa.max8(x), imm=-100.0),
                           lambda x, y: np.where(x >= np.sort(x, axis=1)[:, -8:-7], -100.0, x)),
 }
@@ -279,6 +283,24 @@ def predicated(x, y):
     acc[...] = y
     nisa.tensor_copy_predicated(dst=acc, src=x, predicate=nl.copy(nl.greater(x, 0.0), dtype=nl.uint8))
     return acc
+
+
+def selected_rowmax(x, y):
+    # reset_reduce, then reduce continuing in the same reduce_res (0.6 style);
+    # reverse_pred selects on_false where the predicate is nonzero.
+    pred = nl.copy(nl.greater(x, 0.0), dtype=nl.uint8)
+    r = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+    d = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.select_reduce(dst=d, predicate=pred, on_true=x, on_false=-50.0, reduce_res=r,
+                       reduce_cmd=nisa.reduce_cmd.reset_reduce, reduce_op=nl.max)
+    nisa.select_reduce(dst=d, predicate=pred, on_true=y, on_false=nl.full((128, 1), -60.0, dtype=nl.float32),
+                       reduce_res=r, reduce_cmd=nisa.reduce_cmd.reduce, reverse_pred=True)
+    return d + r
+
+
+def selected_rowmax_ref(x, y):
+    d1, d2 = np.where(x > 0, x, -50.0), np.where(x > 0, -60.0, y)
+    return d2 + np.maximum(d1.max(1, keepdims=True), d2.max(1, keepdims=True))
 
 
 def scaled_plus_rowsum(x):
@@ -362,6 +384,16 @@ def k_unsupported_isa(a):
 
 
 @nki.jit
+def k_select_reduce_idle(a):
+    out = nl.ndarray((128, 1), dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.load(a)
+    r = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.select_reduce(dst=t, predicate=nl.copy(t, dtype=nl.uint8), on_true=t, on_false=0.0, reduce_res=r)  # LINE-idle
+    nl.store(out, r)
+    return out
+
+
+@nki.jit
 def k_partition_broadcast(a, b):
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
     nl.store(out, nl.load(a) + nl.load(b))  # LINE-bcast
@@ -408,6 +440,8 @@ def test_errors_name_python_file_and_line():
     expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.sin is not supported", "LINE-sin")
     expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.nc_stream_shuffle is not supported",
                  "LINE-shuffle")
+    expect_error(k_select_reduce_idle, [a], nki_sim.NkiUnsupportedError,
+                 "nisa.select_reduce reduce_res with reduce_cmd='idle' is not supported", "LINE-idle")
     expect_error(k_partition_broadcast, [a, np.ones((1, 8), np.float32)], nki_sim.NkiTraceError,
                  "partition sizes differ (128 vs 1)", "LINE-bcast")
     e = expect_error(k_too_many_partitions, [np.ones((256, 8), np.float32)], nki_sim.NkiTraceError,

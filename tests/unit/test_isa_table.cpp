@@ -72,6 +72,7 @@ TEST_CASE("the NKI 2.26 coverage table names only opcodes that exist, and counts
   for (unsigned i = 0; i < kNumOpcodes; ++i) {
     std::string n = op_info(Opcode(i)).name;
     if (n == "sem_signal" || n == "sem_wait") continue; // synchronisation, not in nki.isa
+    if (n == "select") continue;                        // the language's where; NKI's is select_reduce
     CHECK_MESSAGE(named.count(n), n, " is missing from the coverage table");
   }
 }

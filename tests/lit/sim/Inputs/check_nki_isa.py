@@ -408,5 +408,102 @@ src = """kernel tcpz(b: f32[32, 48], m: u8[32, 48]) -> f32[32, 48]:
 check("tensor_copy_predicated into zeros", run("tcpz", src, {"b": new, "m": mask}, None).view(np.uint32),
       np.where(mask != 0, new, F32(0)).astype(F32).view(np.uint32))
 
+# ---- select_reduce (NKI 2.26 nki.isa, select_reduce) -------------------------------
+# dst = where(pred, on_true, on_false), reverse_pred a logical NOT; with
+# reduce_res, the row max of dst folded into the accumulator (-inf after a
+# reset, reduce_res's own value with accumulate=true). One output holds dst
+# in rows 0:32 and reduce_res in column 0 of rows 32:64.
+on_true = edgy((32, 48))
+mask = (rng.random((32, 48)) < 0.5).astype(np.uint8) * rng.integers(1, 256, size=(32, 48)).astype(np.uint8)
+mask[3, :] = 0    # every element false: the row is all on_false
+mask[4, :] = 255  # every element true
+on_true[5, :] = -np.inf  # an all -inf row stays -inf through the -inf accumulator
+mask[5, :] = 1
+col = edgy((32, 1))
+
+
+def sel_ref(pred, t, f, rev):
+    return np.where((pred != 0) != rev, t, f).astype(F32)
+
+
+def row_max(d, acc):
+    # np.max propagates NaN; the accumulator joins the max the same way.
+    return np.max(np.concatenate([acc, d], axis=1), axis=1, keepdims=True).astype(F32)
+
+
+NEG = np.full((32, 1), -np.inf, dtype=F32)
+for k, (rev, false_src, false_ref) in enumerate([(False, "on_false_value=-2.5", F32(-2.5)),
+                                                 (True, "on_false_value=-inf", F32(-np.inf)),
+                                                 (False, "on_false=load(c)", col),
+                                                 (True, "on_false=load(c)", col)]):
+    src = f"""kernel sr{k}(t: f32[32, 48], m: u8[32, 48], c: f32[32, 1]) -> f32[64, 48]:
+    var r = zeros(sbuf f32[32 | 1])
+    let y = isa.select_reduce(predicate=load(m), on_true=load(t), {false_src}, reverse_pred={str(rev).lower()}, reduce_res=r)
+    store(out[0:32, :], y)
+    store(out[32:64, 0:1], r)
+"""
+    got = run(f"sr{k}", src, {"t": on_true, "m": mask, "c": col}, None)
+    want_dst = sel_ref(mask, on_true, false_ref, rev)
+    check(f"select_reduce dst reverse_pred={rev} {false_src}", got[:32].view(np.uint32),
+          want_dst.view(np.uint32))
+    check(f"select_reduce reduce_res reverse_pred={rev} {false_src}", got[32:, :1], row_max(want_dst, NEG))
+
+# accumulate=true continues from reduce_res: a chain of two calls (reset,
+# then reduce), and one continuing from values loaded into the var, some
+# above the row max, one NaN, one -inf.
+t2 = edgy((32, 48))
+mask2 = (rng.random((32, 48)) < 0.5).astype(np.uint8)
+start = rng.standard_normal((32, 1)).astype(F32) * 4
+start[0], start[1], start[2] = np.nan, -np.inf, np.inf
+src = """kernel srchain(t: f32[32, 48], t2: f32[32, 48], m: u8[32, 48], m2: u8[32, 48]) -> f32[64, 48]:
+    var r = zeros(sbuf f32[32 | 1])
+    let y = isa.select_reduce(predicate=load(m), on_true=load(t), on_false_value=-inf, reduce_res=r)
+    let y2 = isa.select_reduce(predicate=load(m2), on_true=load(t2), on_false_value=0.5, reduce_res=r, accumulate=true)
+    store(out[0:32, :], y2)
+    store(out[32:64, 0:1], r)
+"""
+got = run("srchain", src, {"t": on_true, "t2": t2, "m": mask, "m2": mask2}, None)
+d1, d2 = sel_ref(mask, on_true, F32(-np.inf), False), sel_ref(mask2, t2, F32(0.5), False)
+check("select_reduce chain dst", got[:32].view(np.uint32), d2.view(np.uint32))
+check("select_reduce chain reduce_res", got[32:, :1], row_max(d2, row_max(d1, NEG)))
+src = """kernel srcont(t: f32[32, 48], m: u8[32, 48], s: f32[32, 1]) -> f32[32, 1]:
+    var r = load(s)
+    let y = isa.select_reduce(predicate=load(m), on_true=load(t), on_false_value=-inf, reduce_res=r, accumulate=true)
+    store(out, r)
+"""
+check("select_reduce accumulate from reduce_res", run("srcont", src, {"t": t2, "m": mask2, "s": start}, None),
+      row_max(sel_ref(mask2, t2, F32(-np.inf), False), start))
+# The value a reduce_res var starts with is read by accumulate=true: the
+# memset that makes it must survive elide-memsets (a fill above every row
+# max, so that a dropped memset, leaving SBUF's zeros, shows).
+src = """kernel srzero(t: f32[32, 48], m: u8[32, 48]) -> f32[32, 1]:
+    var r = full(sbuf f32[32 | 1], 1e30)
+    let y = isa.select_reduce(predicate=load(m), on_true=load(t), on_false_value=-inf, reduce_res=r, accumulate=true)
+    store(out, r)
+"""
+check("select_reduce accumulate from a full() var", run("srzero", src, {"t": t2, "m": mask2}, None),
+      row_max(sel_ref(mask2, t2, F32(-np.inf), False), np.full((32, 1), 1e30, F32)))
+
+
+# The max is over the values dst holds: a bf16 dst rounds before the max
+# (round to nearest even, from fp32).
+def to_bf16(x):
+    u = x.astype(F32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(F32)
+
+
+fin = rng.standard_normal((32, 48)).astype(F32)
+src = """kernel srbf(t: f32[32, 48], m: u8[32, 48]) -> f32[64, 48]:
+    var r = zeros(sbuf f32[32 | 1])
+    let y = isa.select_reduce(predicate=load(m), on_true=load(t), on_false_value=-3.0, reduce_res=r, dtype=bf16)
+    store(out[0:32, :], y)
+    store(out[32:64, 0:1], r)
+"""
+got = run("srbf", src, {"t": fin, "m": mask2}, None)
+want_dst = to_bf16(sel_ref(mask2, fin, F32(-3.0), False))
+check("select_reduce bf16 dst", got[:32], want_dst)
+check("select_reduce bf16 reduce_res (max of the rounded dst)", got[32:, :1], row_max(want_dst, NEG))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
