@@ -136,7 +136,7 @@ const NkiInstruction kNki226[] = {
     {"range_select", "range_select", "partly",
      "no reduction (reduce_cmd idle only: no reduce_res or accumulator registers); trn2 only, as documented"},
     {"select_reduce", "select_reduce", "modelled",
-     "u8 predicates only (int8/int16/uint16 are not modelled dtypes); reverse_pred is a logical NOT; the "
+     "reverse_pred is a logical NOT; the "
      "accumulator registers live in reduce_res (reduce_cmd reset_reduce = accumulate=false, reduce = true); "
      "no documented cost: tensor_copy_predicated's estimated"},
     {"sequence_bounds", "sequence_bounds", "modelled", "no documented cost: 150 + N estimated"},

@@ -136,12 +136,14 @@ std::optional<std::vector<int64_t>> kept_dims(const OperandShape &src, int64_t a
 
 std::string shape_str_of(int64_t partitions, uint64_t free) { return fmt::format("[{} | {}]", partitions, free); }
 
-// select_reduce's predicate dtypes. NKI 2.26 allows int8, uint8, int16 and
-// uint16; u8 is the only one of them modelled so far. Adding a dtype is one
-// case line here (and the message below).
+// select_reduce's predicate dtypes: NKI 2.26 allows int8, uint8, int16 and
+// uint16.
 bool select_predicate_dtype(Dtype t) {
   switch (t) {
-  case Dtype::u8: return true;
+  case Dtype::i8:
+  case Dtype::u8:
+  case Dtype::i16:
+  case Dtype::u16: return true;
   default: return false;
   }
 }
@@ -498,12 +500,12 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(same_shape(op, s, F::dst, F::predicate));
     TRY(scalar_of(op, s, F::dst, F::on_false));
     TRY(scalar_of(op, s, F::dst, F::reduce_res));
-    if (s[F::on_true].dtype == Dtype::i32)
-      return problem(F::on_true, "on_true cannot be i32 (NKI: any dtype but int32, uint32 and tfloat32)");
+    if (s[F::on_true].dtype == Dtype::i32 || s[F::on_true].dtype == Dtype::u32)
+      return problem(F::on_true, fmt::format("on_true cannot be {} (NKI: any dtype but int32, uint32 and tfloat32)",
+                                             dtype_name(s[F::on_true].dtype)));
     if (!select_predicate_dtype(s[F::predicate].dtype))
-      return problem(F::predicate, fmt::format("predicate must be u8 (NKI: an 8- or 16-bit integer; u8 is the one "
-                                               "modelled), not {}",
-                                               dtype_name(s[F::predicate].dtype)));
+      return problem(F::predicate,
+                     fmt::format("predicate must be i8, u8, i16 or u16, not {}", dtype_name(s[F::predicate].dtype)));
     if (s[F::on_true].mem == Memory::psum && s[F::predicate].mem == Memory::psum)
       return problem(F::predicate, "on_true and predicate cannot both be in PSUM");
     if (s[F::reduce_res].present && !dtype_is_float(s[F::reduce_res].dtype))

@@ -34,7 +34,7 @@
 # CHECK-NEXT: stream vector, #4 (select_reduce): on_false must be one element per partition over 4 partitions (it is 4 x 2)
 # CHECK-NEXT: stream vector, #5 (select_reduce): reduce_res must be one element per partition over 4 partitions (it is 4 x 2)
 # CHECK-NEXT: stream vector, #6 (select_reduce): on_true cannot be i32 (NKI: any dtype but int32, uint32 and tfloat32)
-# CHECK-NEXT: stream vector, #7 (select_reduce): predicate must be u8 (NKI: an 8- or 16-bit integer; u8 is the one modelled), not i32
+# CHECK-NEXT: stream vector, #7 (select_reduce): predicate must be i8, u8, i16 or u16, not i32
 # CHECK-NEXT: stream vector, #8 (select_reduce): on_true and predicate cannot both be in PSUM
 # CHECK-NEXT: stream vector, #9 (select_reduce): reduce_res must be a float dtype, not i32
 # CHECK-NEXT: stream vector, #10 (select_reduce): accumulate continues a reduction: it needs reduce_res
