@@ -65,6 +65,9 @@ public:
 
   unsigned num_errors() const { return errors_; }
   bool has_errors() const { return errors_ > 0; }
+  // Past kMaxErrors: nothing more will be shown, so further checking is
+  // wasted work (a static loop stops unrolling).
+  bool stopped() const { return dropping_; }
   llvm::SourceMgr &source_mgr() { return sm_; }
 
 private:

@@ -459,7 +459,9 @@ void Sema::stmt_for(const Stmt &s) {
   }
   if (*n == 0) return;
   if (is_static) {
-    for (int64_t i = 0; i < *n && !too_big_ && !returning_; ++i) {
+    // Past the error limit nothing more can be reported: stop unrolling
+    // (static(10**8) over an erroneous body took seconds under ASan).
+    for (int64_t i = 0; i < *n && !too_big_ && !returning_ && !diags.stopped(); ++i) {
       // Each iteration counts toward the unrolling cap even when its body
       // emits nothing, so static(10**18) with an empty body cannot hang.
       if (++emitted_ > kMaxTirOps) {
