@@ -177,7 +177,7 @@ void row_footprint(const AccessPattern &a, bool coarse, std::vector<ByteRun> &ru
     int64_t last = off + stride * int64_t(n - 1);
     if (stride == 0) {
       add(off, off + esz); // a broadcast dim re-reads one element
-    } else if (stride == esz || stride == -esz || n == 1 || coarse) {
+    } else if (stride == esz || stride == -esz || n == 1 || (coarse && n > kExactStridedRun)) {
       add(std::min(off, last), std::max(off, last) + esz);
     } else {
       for (uint64_t i = 0; i < n; ++i) add(off + int64_t(i) * stride, off + int64_t(i) * stride + esz);

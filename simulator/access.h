@@ -68,11 +68,16 @@ void gather_row_i64(const AccessPattern &a, const uint8_t *row, int64_t *out);
 void scatter_row_i64(const AccessPattern &a, uint8_t *row, const int64_t *in);
 
 // The byte runs [lo, hi) one row touches, merged where adjacent and sorted
-// by the walk order. `coarse` replaces each strided innermost run by its
-// hull (used for HBM, whose shadow state is interval based).
+// by the walk order. `coarse` replaces a strided innermost run of more than
+// kExactStridedRun elements by its hull (used for HBM, whose shadow state
+// is interval based, so that one huge strided pattern cannot fragment it
+// into millions of intervals); shorter strided runs, such as a column of a
+// [rows, cols] tensor written one element per partition, stay exact so
+// that two stores to different columns are not taken for a race.
 struct ByteRun {
   int64_t lo, hi;
 };
+constexpr uint64_t kExactStridedRun = 1024;
 void row_footprint(const AccessPattern &a, bool coarse, std::vector<ByteRun> &runs);
 
 } // namespace nk

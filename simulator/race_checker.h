@@ -11,7 +11,9 @@
 //
 // Shadow granularity: SBUF/PSUM in 4-byte granules (so two engines writing
 // different bytes of one 4-byte word count as conflicting); HBM in bytes,
-// with strided innermost runs widened to their hull. The state is stored
+// exact, except that a strided innermost run of more than kExactStridedRun
+// elements is widened to its hull (access.h), which can report a race
+// between stores that interleave finely over such a run. The state is stored
 // compressed (shadow.h): work per access is proportional to the granules
 // one partition row touches on chip and to the runs in HBM, times how
 // fragmented the state there is; never to the program length.
