@@ -163,7 +163,7 @@ llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const Pi
 
 } // namespace
 
-llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const PipelineOptions &opts) {
+llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, const PipelineOptions &opts) {
   for (const std::string &n : opts.print_after)
     if (!listed(pipeline_pass_names(), n.c_str()))
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-after", n.c_str());
@@ -210,7 +210,7 @@ llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<s
   if (opts.on_stage) opts.on_stage("front-end");
   auto mod = build_tile_ir(sm, id, defines, t, diags);
   if (!mod) return mod.takeError();
-  return run_pipeline(std::move(*mod), t, opts);
+  return run_pipeline(*mod, t, opts);
 }
 
 llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRef name,
@@ -222,7 +222,7 @@ llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRe
   if (opts.on_stage) opts.on_stage("front-end");
   auto mod = build_tile_ir(sm, id, defines, t, diags);
   if (!mod) return mod.takeError();
-  return run_pipeline(std::move(*mod), t, opts);
+  return run_pipeline(*mod, t, opts);
 }
 
 } // namespace nk

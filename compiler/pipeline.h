@@ -54,7 +54,7 @@ struct PipelineOptions {
 std::vector<std::string> pipeline_pass_names();
 
 // Runs every pass on a Tile IR module (as built by the front end).
-llvm::Expected<Program> run_pipeline(tir::Module m, const Target &t, const PipelineOptions &opts);
+llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, const PipelineOptions &opts);
 
 // Front end + pipeline: compiles the .tile file at `path`. Source errors are
 // printed clang-style on `err` and returned as an Error; `defines` bind

@@ -239,7 +239,8 @@ CompiledProgram load(const std::string &path) {
 
 // Float values rounded to a narrow float dtype (bf16, f16 or fp8), as the
 // bit patterns the simulator stores: uint16 for 2-byte types, uint8 for fp8.
-py::array narrow_float_bits(py::array_t<float, py::array::c_style | py::array::forcecast> a, const std::string &dtype) {
+py::array narrow_float_bits(const py::array_t<float, py::array::c_style | py::array::forcecast> &a,
+                            const std::string &dtype) {
   auto t = parse_dtype(dtype);
   if (!t || !dtype_is_float(*t) || dtype_size(*t) > 2)
     throw Error("narrow_float_bits: not a narrow float dtype: " + dtype);
@@ -251,9 +252,9 @@ py::array narrow_float_bits(py::array_t<float, py::array::c_style | py::array::f
   return out;
 }
 
-py::dict compare(py::array_t<float, py::array::c_style | py::array::forcecast> actual,
-                 py::array_t<float, py::array::c_style | py::array::forcecast> expected, double atol, double rtol,
-                 const std::string &name) {
+py::dict compare(const py::array_t<float, py::array::c_style | py::array::forcecast> &actual,
+                 const py::array_t<float, py::array::c_style | py::array::forcecast> &expected, double atol,
+                 double rtol, const std::string &name) {
   auto host = [](const py::array_t<float, py::array::c_style | py::array::forcecast> &a) {
     HostTensor t(Dtype::f32, std::vector<int64_t>(a.shape(), a.shape() + a.ndim()));
     std::memcpy(t.data.data(), a.data(), t.data.size());
@@ -287,17 +288,18 @@ PYBIND11_MODULE(_nkc, m) {
   static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
   static py::exception<CompileError> compile_error(m, "CompileError", error.ptr());
   static py::exception<SimulationError> simulation_error(m, "SimulationError", error.ptr());
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const CompileError &e) {
-      compile_error(e.what());
-    } catch (const SimulationError &e) {
-      simulation_error(e.what());
-    } catch (const Error &e) {
-      error(e.what());
-    }
-  });
+  py::register_exception_translator(
+      [](std::exception_ptr p) { // NOLINT(performance-unnecessary-value-param): pybind11 fixes the signature
+        try {
+          if (p) std::rethrow_exception(p);
+        } catch (const CompileError &e) {
+          compile_error(e.what());
+        } catch (const SimulationError &e) {
+          simulation_error(e.what());
+        } catch (const Error &e) {
+          error(e.what());
+        }
+      });
 
   py::class_<CompiledProgram>(m, "Program")
       .def_property_readonly("kernel", [](const CompiledProgram &p) { return p.program.kernel; })

@@ -250,7 +250,9 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
     const unsigned first = a.on_chip() ? 0 : 1;
     if (!a.on_chip() && a.num_dims <= 1) return 1; // a flat HBM block: rows are its slices
     const uint64_t per_row = row_elements(a, first);
-    return double((per_row + contiguous_run(a, first) - 1) / contiguous_run(a, first));
+    const uint64_t run = contiguous_run(a, first);
+    const uint64_t descriptors = (per_row + run - 1) / run; // whole descriptors: a ceiling
+    return double(descriptors);
   };
   const double desc_per_row = std::max(runs_per_row(src), runs_per_row(dst));
   const AccessPattern *hbm = src.mem == Memory::hbm ? &src : dst.mem == Memory::hbm ? &dst : nullptr;

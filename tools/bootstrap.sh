@@ -15,7 +15,7 @@ type="${2:-RelWithDebInfo}"
 # libopenblas0-pthread (what pip's NumPy ships) and python3-threadpoolctl:
 # bench/run_bench.py compares nksim with NumPy on OpenBLAS and names the BLAS.
 packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev llvm-14-dev libfmt-dev doctest-dev python3-numpy
-          pybind11-dev python3-dev clang-format-14 python3-distributed python3-matplotlib
+          pybind11-dev python3-dev clang-format-14 clang-tidy-14 python3-distributed python3-matplotlib
           libopenblas0-pthread python3-threadpoolctl)
 missing=()
 for p in "${packages[@]}"; do

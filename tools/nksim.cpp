@@ -350,8 +350,9 @@ int run_main() {
     auto t = nk::read_npy(file, ropts);
     if (!t) return fail_error(t.takeError());
     if (t->shape != d->shape)
-      return fail("--expect " + name + ": " + file + " has shape " + nk::format_shape(t->shape) + ", the output is " +
-                  nk::format_shape(d->shape));
+      return fail(llvm::formatv("--expect {0}: {1} has shape {2}, the output is {3}", name, file,
+                                nk::format_shape(t->shape), nk::format_shape(d->shape))
+                      .str());
     expected_outputs.emplace_back(name, std::move(*t));
   }
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));

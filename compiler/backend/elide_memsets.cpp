@@ -147,7 +147,7 @@ void elide_memsets(Program &p) {
 
   size_t out = 0;
   for (size_t i = 0; i < p.insts.size(); ++i)
-    if (!dead[i]) p.insts[out++] = std::move(p.insts[i]);
+    if (!dead[i]) p.insts[out++] = p.insts[i];
   p.insts.resize(out);
 }
 

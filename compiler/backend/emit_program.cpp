@@ -30,7 +30,7 @@ llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t) {
     if (!in.placed)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal compiler error: an instruction has no stream");
-    out.stream(in.stream).insts.push_back(std::move(in.inst));
+    out.stream(in.stream).insts.push_back(in.inst);
   }
   if (llvm::Error e = verify_program(out, t))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),

@@ -238,7 +238,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
       const Wait &w = wait_list[k];
       out.push_back(sync_inst(Opcode::sem_wait, sid, w.stream, renumber[w.stream][w.count - 1], loc));
     }
-    out.push_back(std::move(p.insts[i]));
+    out.push_back(p.insts[i]);
     unsigned s = stream_of[i];
     if (needs_signal[i] && count_after[i] <= used[s].size() && used[s][count_after[i] - 1])
       out.push_back(sync_inst(Opcode::sem_signal, sid, s, 1, loc));

@@ -331,7 +331,7 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return start_time[a] < start_time[b]; });
   std::vector<Inst> reordered;
   reordered.reserve(n);
-  for (uint32_t i : order) reordered.push_back(std::move(p.insts[i]));
+  for (uint32_t i : order) reordered.push_back(p.insts[i]);
   p.insts = std::move(reordered);
   return llvm::Error::success();
 }

@@ -490,8 +490,8 @@ SV Sema::eval_subscript(const Expr &e) {
     } else if (lo < 0 || ovf || last >= size) {
       std::string what = ix.kind == ExprKind::slice ? "slice" : "index";
       std::string range = ovf ? "an overflowing range" : std::to_string(lo) + ".." + std::to_string(last);
-      diags.error(ix.range, what + " is out of bounds: it covers " + range + " but dimension " + llvm::Twine(d) +
-                                " of " + tir::type_str(bt) + " has size " + llvm::Twine(size));
+      diags.error(ix.range, llvm::Twine(what) + " is out of bounds: it covers " + range + " but dimension " +
+                                llvm::Twine(d) + " of " + tir::type_str(bt) + " has size " + llvm::Twine(size));
       ok = false;
     }
   }

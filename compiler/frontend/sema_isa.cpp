@@ -278,7 +278,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     return e.range;
   };
   // Operand shapes for the rules declared once in runtime/operand_rules.h.
-  auto operand_shapes = [&](std::optional<Type> dst) {
+  auto operand_shapes = [&](const std::optional<Type> &dst) {
     OperandShapes s{};
     for (unsigned i = 0; i < info.num_aps; ++i) {
       std::optional<Type> t = i == 0 ? dst : op.aps[i] ? std::optional<Type>(type_of(op.aps[i])) : std::nullopt;

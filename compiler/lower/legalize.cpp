@@ -228,7 +228,7 @@ private:
     result.reserve(out.insts.size());
     for (lir::Inst &in : out.insts) {
       if (in.engines & kDma) {
-        result.push_back(std::move(in));
+        result.push_back(in);
         continue;
       }
       const OpInfo &info = op_info(in.inst.op);
@@ -272,8 +272,8 @@ private:
         a = aligned_ap;
         in.buffer[k] = sb;
       }
-      result.push_back(std::move(in));
-      for (lir::Inst &c : after) result.push_back(std::move(c));
+      result.push_back(in);
+      for (const lir::Inst &c : after) result.push_back(c);
     }
     out.insts = std::move(result);
   }
@@ -305,7 +305,7 @@ private:
     }
     return p;
   }
-  Place scratch(const char *name, Memory mem, Dtype dt, uint32_t parts, std::vector<int64_t> free) {
+  Place scratch(const char *name, Memory mem, Dtype dt, uint32_t parts, const std::vector<int64_t> &free) {
     lir::Buffer b;
     b.name = fmt::format("{}{}", name, out.buffers.size());
     b.mem = mem;
