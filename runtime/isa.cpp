@@ -234,4 +234,31 @@ bool operand_reads(const Instruction &inst, unsigned i) {
 
 bool operand_writes(const Instruction &inst, unsigned i) { return role_writes(op_info(inst.op).aps[i].role); }
 
+AccessPattern operand_envelope(const Instruction &inst, unsigned i) {
+  AccessPattern a = inst.ap[i];
+  if (!is_indirect(inst) || i != ap::dma_copy::src) return a;
+  const int64_t stride = inst.get_int(attr::dma_copy::index_stride);
+  const int64_t count = inst.get_int(attr::dma_copy::index_count);
+  if (count <= 1 || stride == 0) return a;
+  if (a.num_dims < kMaxHbmDims && count <= int64_t(UINT32_MAX)) {
+    for (unsigned d = a.num_dims; d > 0; --d) a.dims[d] = a.dims[d - 1];
+    a.dims[0] = Dim{stride, uint32_t(count)};
+    ++a.num_dims;
+    return a;
+  }
+  // No dim left: the byte hull of every index, as one contiguous run.
+  const int64_t esz = dtype_size(a.dtype);
+  int64_t lo = 0, hi = 0;
+  for (unsigned d = 0; d < a.num_dims; ++d) {
+    const int64_t span = a.dims[d].stride * (int64_t(a.dims[d].count) - 1);
+    (span < 0 ? lo : hi) += span;
+  }
+  const int64_t ispan = stride * (count - 1);
+  (ispan < 0 ? lo : hi) += ispan;
+  a.offset = uint64_t(int64_t(a.offset) + lo * esz);
+  a.num_dims = 1;
+  a.dims[0] = Dim{1, uint32_t(std::min<int64_t>(hi - lo + 1, UINT32_MAX))};
+  return a;
+}
+
 } // namespace nk

@@ -254,6 +254,17 @@ struct Instruction {
 // reads its dst, an accumulating select_reduce its reduce_res.
 bool operand_reads(const Instruction &inst, unsigned i);
 bool operand_writes(const Instruction &inst, unsigned i);
+// Every byte operand `i` may touch, as one access pattern. The operand's own
+// pattern, except for the src of an indirect dma_copy (src_index present),
+// whose address depends on a value read at run time: then the pattern
+// gains an outermost dim {index_stride, index_count} covering every legal
+// index (or, with no dim left, becomes its byte hull). Static analyses
+// (bounds, dependences, semaphores) use this; the simulator resolves the
+// index instead (resolve_indirect).
+AccessPattern operand_envelope(const Instruction &inst, unsigned i);
+inline bool is_indirect(const Instruction &inst) {
+  return inst.op == Opcode::dma_copy && inst.ap[ap::dma_copy::src_index].present();
+}
 // By role alone (where no instruction is at hand: the front end's fields).
 inline bool role_reads(FieldRole r) { return r != FieldRole::Out; }
 inline bool role_writes(FieldRole r) { return r != FieldRole::In; }

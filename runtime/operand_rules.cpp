@@ -207,9 +207,27 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
   switch (op) {
   case Opcode::dma_copy: {
     // Any memories and dtypes; elements pair up in walk order.
-    const OperandShape &d = s[ap::dma_copy::dst], &src = s[ap::dma_copy::src];
+    using F = ap::dma_copy;
+    const OperandShape &d = s[F::dst], &src = s[F::src], &index = s[F::src_index];
     if (elements(d) != elements(src))
-      return problem(ap::dma_copy::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
+      return problem(F::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
+    const int64_t count = attrs[attr::dma_copy::index_count].i;
+    if (!index.present) {
+      if (count != 0 || attrs[attr::dma_copy::index_stride].i != 0)
+        return problem(F::src, "index_stride and index_count describe src_index, which is absent");
+      return std::nullopt;
+    }
+    // An indirect load (NKI's dynamic HBM indexing, e.g. a block table):
+    // one integer in SBUF or PSUM picks which of index_count slices of an
+    // HBM source is read.
+    if (src.mem != Memory::hbm) return problem(F::src, "an indirect dma_copy (src_index) reads HBM");
+    if (index.mem == Memory::hbm)
+      return problem(F::src_index, "src_index is read by the DMA engine from SBUF or PSUM, not HBM");
+    if (!dtype_is_integer(index.dtype))
+      return problem(F::src_index, fmt::format("src_index must be an integer dtype, not {}", dtype_name(index.dtype)));
+    if (index.partitions != 1 || index.free_elements != 1)
+      return problem(F::src_index, fmt::format("src_index must be one element ([1 | 1]), not {}", shape_str(index)));
+    if (count < 1) return problem(F::src_index, fmt::format("index_count must be at least 1, not {}", count));
     return std::nullopt;
   }
   case Opcode::nc_matmul: {

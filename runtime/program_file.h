@@ -16,7 +16,10 @@ namespace nk {
 
 constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 2: a CRC-32 of the whole file at its end.
-constexpr uint32_t kProgramVersion = 2;
+// 3: dma_copy gained src_index, index_stride and index_count (indirect
+//    loads). Instructions are encoded field by field in ISA-table order, so
+//    a field added to an existing instruction is a new version.
+constexpr uint32_t kProgramVersion = 3;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

@@ -187,7 +187,9 @@ private:
         }
         continue;
       }
-      ok &= check_ap(engine, info.aps[i].name, inst.ap[i]);
+      // Bounds hold for every address the operand may take (an indirect
+      // DMA's every legal index: operand_envelope).
+      ok &= check_ap(engine, info.aps[i].name, operand_envelope(inst, i));
     }
     for (unsigned i = 0; i < info.num_attrs; ++i)
       if (info.attrs[i].kind == AttrKind::Sem && uint64_t(inst.attr[i].i) >= target.num_semaphores) {

@@ -112,6 +112,9 @@ private:
   llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
   void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
   llvm::Error check_access(unsigned s, const Instruction &inst);
+  // An indirect dma_copy with its index read now, as the DMA engine reads
+  // it when the transfer is issued: src moved to the slice it names.
+  llvm::Expected<Instruction> resolve_indirect(unsigned s, const Instruction &inst);
   void end_transfers(double t);
   llvm::Error deadlock(double now) const;
   void wake_waiters(unsigned sem, double now);
@@ -277,9 +280,35 @@ void Scheduler::record_writes(unsigned s, const Instruction &inst, double visibl
   }
 }
 
+llvm::Expected<Instruction> Scheduler::resolve_indirect(unsigned s, const Instruction &inst) {
+  // (The index operand is an ordinary read for the race and
+  // uninitialised-read checks, which run on the resolved instruction.)
+  const AccessPattern &ix = inst.ap[ap::dma_copy::src_index];
+  int64_t index = 0;
+  gather_row_i64(ix, mem_.row(ix, 0), &index);
+  const int64_t count = inst.get_int(attr::dma_copy::index_count);
+  if (index < 0 || index >= count)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: src_index is %lld, outside [0, %lld): the DMA would read outside its "
+                                   "source (the hardware's DMA faults)",
+                                   describe_inst(prog_, s, streams_[s].pc).c_str(), (long long)index, (long long)count);
+  Instruction resolved = inst;
+  AccessPattern &src = resolved.ap[ap::dma_copy::src];
+  src.offset = uint64_t(int64_t(src.offset) +
+                        index * inst.get_int(attr::dma_copy::index_stride) * int64_t(dtype_size(src.dtype)));
+  return resolved;
+}
+
 llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
-  const Instruction &inst = prog_.streams[s].insts[st.pc];
+  const Instruction &stored = prog_.streams[s].insts[st.pc];
+  std::optional<Instruction> resolved;
+  if (is_indirect(stored)) {
+    auto r = resolve_indirect(s, stored);
+    if (!r) return r.takeError();
+    resolved = *r;
+  }
+  const Instruction &inst = resolved ? *resolved : stored;
   const double now = st.ready;
   end_time_ = std::max(end_time_, now);
   if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);

@@ -38,7 +38,9 @@ struct Checker {
     if (a.num_dims > max_dims)
       return fail(fmt::format("operand '{}' has {} dims; at most {} allowed in {}", name, a.num_dims, max_dims,
                               memory_name(a.mem)));
-    auto ext = row_extent(a);
+    // Bounds over every address the operand may take (an indirect DMA's
+    // every legal index), so no run-time index can leave the memory.
+    auto ext = row_extent(operand_envelope(inst, slot));
     if (!ext) return fail(fmt::format("operand '{}': address arithmetic overflows", name));
     if (a.on_chip()) {
       if (a.num_partitions == 0) return fail(fmt::format("operand '{}' addresses no partitions", name));

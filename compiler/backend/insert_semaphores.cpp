@@ -137,7 +137,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     // Reads first, then writes, so an in-place update sees its own read.
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {
-        const AccessPattern &a = inst.ap[k];
+        const AccessPattern a = operand_envelope(inst, k); // an indirect DMA: every index it may take
         const bool write = pass == 1;
         if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
         auto [lo, hi] = byte_extent(a);

@@ -151,7 +151,7 @@ std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) {
     // Reads first, then writes, so an in-place update sees its own read.
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {
-        const AccessPattern &a = inst.ap[k];
+        const AccessPattern a = operand_envelope(inst, k); // an indirect DMA: every index it may take
         const bool write = pass == 1;
         if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
         BufferId b = p.insts[i].buffer[k];
