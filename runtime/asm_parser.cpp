@@ -359,14 +359,15 @@ private:
         found = true;
         if (seen_attr[i]) fail(field, "field '" + field + "' given twice");
         seen_attr[i] = true;
-        parse_attr(info.attrs[i], inst.attr[i]);
+        parse_attr(info.attrs[i], inst.attr, i);
       }
       if (!found) {
         std::string fields;
         for (unsigned i = 0; i < info.num_aps; ++i)
           fields += std::string(fields.empty() ? "" : ", ") + info.aps[i].name;
         for (unsigned i = 0; i < info.num_attrs; ++i)
-          fields += std::string(fields.empty() ? "" : ", ") + info.attrs[i].name;
+          if (info.attrs[i].kind != AttrKind::Cont)
+            fields += std::string(fields.empty() ? "" : ", ") + info.attrs[i].name;
         fail(field, "'" + name + "' has no field '" + field + "' (fields: " + fields + ")");
       }
     }
@@ -374,12 +375,14 @@ private:
       if (info.aps[i].presence == FieldPresence::Required && !seen_ap[i])
         fail(name, "'" + name + "' needs the operand '" + info.aps[i].name + "'");
     for (unsigned i = 0; i < info.num_attrs; ++i)
-      if (info.attrs[i].presence == FieldPresence::Required && !seen_attr[i])
+      if (info.attrs[i].presence == FieldPresence::Required && info.attrs[i].kind != AttrKind::Cont && !seen_attr[i])
         fail(name, "'" + name + "' needs the attribute '" + info.attrs[i].name + "'");
     cur_stream->insts.push_back(inst);
   }
 
-  void parse_attr(const AttrFieldInfo &f, AttrValue &v) {
+  // The attribute whose (first) slot is attrs[slot].
+  void parse_attr(const AttrFieldInfo &f, std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot) {
+    AttrValue &v = attrs[slot];
     llvm::StringRef at = tok.text;
     switch (f.kind) {
     case AttrKind::Bool: {
@@ -407,6 +410,20 @@ private:
       v.i = int64_t(*fn);
       return;
     }
+    case AttrKind::Bytes32: {
+      // [b0,b1,...,b31]: exactly 32 integers in [0, 255].
+      expect_punct('[', "before the list of 32 bytes");
+      unsigned n = 0;
+      while (!is_punct(']')) {
+        if (n) expect_punct(',', "between the bytes");
+        if (n == 32) fail(tok.text, "a list of 32 bytes has no 33rd");
+        bytes32_set(attrs, slot, n++, uint8_t(parse_int("a byte", 0, 255)));
+      }
+      if (n != 32) fail(tok.text, "expected 32 bytes, got " + llvm::Twine(n));
+      advance();
+      return;
+    }
+    case AttrKind::Cont: return; // never named: the field's first slot is
     }
   }
 };

@@ -34,7 +34,12 @@ void print_attributes(llvm::raw_ostream &os, const Instruction &inst) {
   Instruction defaults = Instruction::make(inst.op);
   for (unsigned i = 0; i < info.num_attrs; ++i) {
     const AttrFieldInfo &a = info.attrs[i];
-    if (a.presence == FieldPresence::Optional && inst.attr[i] == defaults.attr[i]) continue;
+    if (a.kind == AttrKind::Cont) continue;
+    if (a.presence == FieldPresence::Optional) {
+      bool is_default = true;
+      for (unsigned k = 0; k < attr_slots(a.kind); ++k) is_default &= inst.attr[i + k] == defaults.attr[i + k];
+      if (is_default) continue;
+    }
     os << ' ' << a.name << '=';
     switch (a.kind) {
     case AttrKind::Bool: os << (inst.attr[i].i ? "true" : "false"); break;
@@ -43,6 +48,8 @@ void print_attributes(llvm::raw_ostream &os, const Instruction &inst) {
     case AttrKind::Float: os << format_float(inst.attr[i].as_float()); break;
     case AttrKind::Alu: os << alu_name(AluOp(inst.attr[i].i)); break;
     case AttrKind::Act: os << act_name(ActFunc(inst.attr[i].i)); break;
+    case AttrKind::Bytes32: os << format_bytes32(inst.attr, i); break;
+    case AttrKind::Cont: break;
     }
   }
 }

@@ -128,6 +128,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = std::max(min_ii, both_sbuf ? 2 * n : n);
     break;
   }
+  case Opcode::nc_stream_shuffle: // N, src's elements per partition
+    busy = std::max(min_ii, free_size(inst.ap[ap::nc_stream_shuffle::src]));
+    break;
   case Opcode::iota: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::iota::dst]); break;
   case Opcode::affine_select: busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::affine_select::src]); break;
   // NKI 2.26's estimated-cost notes (docs/targets.md cites each line).

@@ -98,6 +98,12 @@ bool AccessPattern::operator==(const AccessPattern &o) const {
   return true;
 }
 
+// Every op's operands and attribute slots (a Bytes32 takes four) fit the
+// Instruction's arrays.
+#define NK_OP_END(op)                                                                                                  \
+  static_assert(ap::op::count <= kMaxAps && attr::op::count <= kMaxAttrs, #op " has too many fields");
+#include "runtime/isa.def"
+
 namespace {
 #define ENG(x) engine_bit(Engine::x)
 struct OpTable {
@@ -110,7 +116,9 @@ struct OpTable {
 #define NK_AP(op, field, role, presence)                                                                               \
   cur->aps[cur->num_aps++] = ApFieldInfo{#field, FieldRole::role, FieldPresence::presence};
 #define NK_ATTR(op, field, kind, presence, dflt)                                                                       \
-  cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};
+  cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::kind, FieldPresence::presence, dflt};                 \
+  for (unsigned k_ = 1; k_ < attr_slots(AttrKind::kind); ++k_)                                                         \
+    cur->attrs[cur->num_attrs++] = AttrFieldInfo{#field, AttrKind::Cont, FieldPresence::presence, dflt};
 #define NK_ALU_RULE(op, field, rule) cur->attrs[attr::op::field].alu_rule = AluRule::rule;
 #include "runtime/isa.def"
     (void)cur;
@@ -198,15 +206,26 @@ std::optional<Opcode> parse_opcode(std::string_view name) {
   return std::nullopt;
 }
 
+AttrValue attr_default(const AttrFieldInfo &f) {
+  switch (f.kind) {
+  case AttrKind::Float: return AttrValue::of_float(float(f.default_value));
+  case AttrKind::Bytes32:
+  case AttrKind::Cont: return AttrValue{int64_t(uint64_t(uint8_t(f.default_value)) * 0x0101010101010101ull)};
+  default: return AttrValue{int64_t(f.default_value)};
+  }
+}
+
+std::string format_bytes32(const std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot) {
+  std::string s = "[";
+  for (unsigned j = 0; j < 32; ++j) s += (j ? "," : "") + std::to_string(unsigned(bytes32_get(attrs, slot, j)));
+  return s + "]";
+}
+
 Instruction Instruction::make(Opcode op) {
   Instruction inst;
   inst.op = op;
   const OpInfo &info = op_info(op);
-  for (unsigned i = 0; i < info.num_attrs; ++i) {
-    const AttrFieldInfo &a = info.attrs[i];
-    inst.attr[i] =
-        a.kind == AttrKind::Float ? AttrValue::of_float(float(a.default_value)) : AttrValue{int64_t(a.default_value)};
-  }
+  for (unsigned i = 0; i < info.num_attrs; ++i) inst.attr[i] = attr_default(info.attrs[i]);
   return inst;
 }
 

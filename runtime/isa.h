@@ -151,11 +151,21 @@ namespace ap {
   ;
 #include "runtime/isa.def"
 } // namespace ap
+// Attribute kinds (isa.def NK_ATTR). Bytes32 is a list of 32 bytes (0-255),
+// held in four consecutive 8-byte slots, byte j in bits 8*(j%8) of slot
+// j/8: the table gives the first slot the field's name and kind, the other
+// three the kind Cont, which the printer, parsers, program file, verifier
+// and docs skip (the field is one name, one value). Its default fills
+// every byte.
+enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem, Bytes32, Cont };
+constexpr unsigned kBytes32Slots = 4;
+constexpr unsigned attr_slots(AttrKind k) { return k == AttrKind::Bytes32 ? kBytes32Slots : 1; }
+
 namespace attr {
 #define NK_OP(name, engines, summary)                                                                                  \
   struct name {                                                                                                        \
     enum : uint8_t {
-#define NK_ATTR(op, field, kind, presence, dflt) field,
+#define NK_ATTR(op, field, kind, presence, dflt) field, field##_last_slot_ = field + attr_slots(AttrKind::kind) - 1,
 #define NK_OP_END(op)                                                                                                  \
   count                                                                                                                \
   }                                                                                                                    \
@@ -165,8 +175,8 @@ namespace attr {
 #include "runtime/isa.def"
 } // namespace attr
 
-constexpr unsigned kMaxAps = 5; // select_reduce has five
-constexpr unsigned kMaxAttrs = 8;
+constexpr unsigned kMaxAps = 5;   // select_reduce has five
+constexpr unsigned kMaxAttrs = 8; // slots: a Bytes32 attribute takes four
 
 // In: read. Out: written (the old contents do not matter). InOut: read and
 // written (dst = pred ? src : dst). Whether an instruction reads or writes an
@@ -174,7 +184,6 @@ constexpr unsigned kMaxAttrs = 8;
 // comparing roles, so the rule lives in one place.
 enum class FieldRole : uint8_t { In, Out, InOut };
 enum class FieldPresence : uint8_t { Required, Optional };
-enum class AttrKind : uint8_t { Bool, Int, Float, Alu, Act, Sem };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
 // multiply, max, min, abs_max or a bitwise op; arith_reduction: the same
 // without the bitwise ops; arithmetic: an arithmetic op other than bypass.
@@ -223,6 +232,21 @@ struct AttrValue {
   bool operator==(const AttrValue &o) const { return i == o.i; }
 };
 
+// Byte j (0-31) of the Bytes32 attribute whose first slot is `slot`.
+inline uint8_t bytes32_get(const std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot, unsigned j) {
+  return uint8_t(uint64_t(attrs[slot + j / 8].i) >> (8 * (j % 8)));
+}
+inline void bytes32_set(std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot, unsigned j, uint8_t b) {
+  uint64_t u = uint64_t(attrs[slot + j / 8].i);
+  u = (u & ~(uint64_t(0xff) << (8 * (j % 8)))) | (uint64_t(b) << (8 * (j % 8)));
+  attrs[slot + j / 8].i = int64_t(u);
+}
+// "[b0,b1,...,b31]", as the assembly and the docs spell a Bytes32 value.
+std::string format_bytes32(const std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot);
+// An attribute slot's table default (Float: its fp32 bits; Bytes32 and its
+// Cont slots: the default byte in all eight bytes).
+AttrValue attr_default(const AttrFieldInfo &f);
+
 struct DebugLoc {
   uint32_t file = 0; // 1-based index into Program::files; 0 = no location
   uint32_t line = 0;
@@ -247,6 +271,9 @@ struct Instruction {
   ActFunc get_act(unsigned slot) const { return ActFunc(attr[slot].i); }
   void set_float(unsigned slot, float f) { attr[slot] = AttrValue::of_float(f); }
   void set_int(unsigned slot, int64_t v) { attr[slot].i = v; }
+  // Byte j (0-31) of the Bytes32 attribute starting at `slot`.
+  uint8_t get_byte(unsigned slot, unsigned j) const { return bytes32_get(attr, slot, j); }
+  void set_byte(unsigned slot, unsigned j, uint8_t b) { bytes32_set(attr, slot, j, b); }
 };
 
 // Whether `inst` reads / writes its operand in AP slot `i`, from the table's

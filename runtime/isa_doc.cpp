@@ -27,6 +27,8 @@ static const char *kind_name(AttrKind k) {
   case AttrKind::Alu: return "alu op";
   case AttrKind::Act: return "activation";
   case AttrKind::Sem: return "semaphore";
+  case AttrKind::Bytes32: return "list of 32 bytes";
+  case AttrKind::Cont: return "";
   }
   return "?";
 }
@@ -56,6 +58,7 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
     Instruction defaults = Instruction::make(Opcode(i));
     for (unsigned a = 0; a < info.num_attrs; ++a) {
       const AttrFieldInfo &f = info.attrs[a];
+      if (f.kind == AttrKind::Cont) continue;
       os << (a ? ", " : "") << '`' << f.name << "`: " << kind_name(f.kind);
       if (f.kind == AttrKind::Alu && f.alu_rule != AluRule::any) os << ", " << alu_rule_name(f.alu_rule);
       if (f.presence == FieldPresence::Required) {
@@ -71,6 +74,8 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
       case AttrKind::Float: os << format_float(v.as_float()); break;
       case AttrKind::Alu: os << alu_name(AluOp(v.i)); break;
       case AttrKind::Act: os << act_name(ActFunc(v.i)); break;
+      case AttrKind::Bytes32: os << format_bytes32(defaults.attr, a); break;
+      case AttrKind::Cont: break;
       }
     }
     os << " | ";
@@ -157,7 +162,9 @@ const NkiInstruction kNki226[] = {
      "(NKI: undefined)"},
     {"nc_match_replace8", "nc_match_replace8", "modelled",
      "an absent value gives index -1 and replaces nothing (NKI: undefined); cost read as max(MIN_II, N)"},
-    {"nc_stream_shuffle", "", "absent", ""},
+    {"nc_stream_shuffle", "nc_stream_shuffle", "modelled",
+     "shuffle_mask is a list attribute of 32 compile-time bytes (NKI: also affine expressions); dst is read and "
+     "written (an InOut operand); an entry naming a partition src lacks is an error (not documented)"},
 };
 } // namespace
 

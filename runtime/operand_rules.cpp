@@ -148,12 +148,67 @@ bool select_predicate_dtype(Dtype t) {
   }
 }
 
+// NKI 2.26 nki.isa, nc_stream_shuffle: src and dst on chip, one dtype and
+// one element count per partition; mask entries 0-31 or 255; the starts
+// allowed for the active partitions (the larger operand's, rounded up to a
+// whole quadrant). Ours: a used entry (dst has that partition) must name a
+// partition src has in the same quadrant.
+std::optional<OperandProblem> shuffle_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs) {
+  using F = ap::nc_stream_shuffle;
+  constexpr Opcode op = Opcode::nc_stream_shuffle;
+  constexpr unsigned mask = attr::nc_stream_shuffle::shuffle_mask;
+  TRY(on_chip(op, s));
+  const OperandShape &d = s[F::dst], &src = s[F::src];
+  if (src.dtype != d.dtype)
+    return problem(F::src, fmt::format("src is {} but dst is {}: the shuffle moves raw elements", dtype_name(src.dtype),
+                                       dtype_name(d.dtype)));
+  if (src.free_elements != d.free_elements)
+    return problem(F::src,
+                   fmt::format("src has {} elements per partition but dst has {}", src.free_elements, d.free_elements));
+  auto entry_problem = [&](unsigned ap, unsigned j, std::string msg) {
+    OperandProblem p{ap, std::move(msg), int(mask), int(j)};
+    return std::optional<OperandProblem>(std::move(p));
+  };
+  for (unsigned j = 0; j < 32; ++j) {
+    const unsigned b = bytes32_get(attrs, mask, j);
+    if (b > 31 && b != 255)
+      return entry_problem(F::dst, j,
+                           fmt::format("shuffle_mask[{}] is {}: an entry is a partition of the quadrant, 0 to 31, "
+                                       "or 255 to keep dst's",
+                                       j, b));
+  }
+  const int64_t active = (std::max(d.partitions, src.partitions) + 31) / 32 * 32;
+  for (unsigned f : {unsigned(F::dst), unsigned(F::src)}) {
+    const int64_t start = s[f].start_partition;
+    if (start < 0) continue;
+    const bool ok = active > 64 ? start == 0 : active > 32 ? start == 0 || start == 64 : start % 32 == 0;
+    if (!ok)
+      return problem(f, fmt::format("{} starts at partition {}, but a shuffle of {} active partitions (the larger "
+                                    "operand's, in whole quadrants) must start at {}",
+                                    op_info(op).aps[f].name, start, active,
+                                    active > 64   ? "0"
+                                    : active > 32 ? "0 or 64"
+                                                  : "0, 32, 64 or 96"));
+  }
+  for (int64_t p = 0; p < d.partitions; ++p) {
+    const unsigned j = unsigned(p % 32), b = bytes32_get(attrs, mask, j);
+    const int64_t from = p - j + b;
+    if (b != 255 && from >= src.partitions)
+      return entry_problem(F::src, j,
+                           fmt::format("shuffle_mask[{}] is {}: dst partition {} would read src partition {}, but "
+                                       "src has {} partitions",
+                                       j, b, p, from, src.partitions));
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 OperandShape operand_shape(const AccessPattern &a) {
   OperandShape s{true, a.mem, a.dtype, a.on_chip() ? int64_t(a.num_partitions) : 1, int64_t(a.free_elements())};
   s.num_dims = uint8_t(std::min<unsigned>(a.num_dims, kMaxHbmDims));
   for (unsigned i = 0; i < s.num_dims; ++i) s.dims[i] = int64_t(a.dims[i].count);
+  if (a.on_chip()) s.start_partition = a.start_partition;
   return s;
 }
 
@@ -176,6 +231,7 @@ bool has_operand_rules(Opcode op) {
   case Opcode::range_select:
   case Opcode::tensor_copy_predicated:
   case Opcode::select_reduce:
+  case Opcode::nc_stream_shuffle:
   // The older element-wise instructions, moved here from sema_isa.cpp,
   // verifier.cpp and validate.cpp.
   case Opcode::tensor_copy:
@@ -533,6 +589,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
       return problem(F::dst, "accumulate continues a reduction: it needs reduce_res");
     return std::nullopt;
   }
+  case Opcode::nc_stream_shuffle: return shuffle_rules(s, attrs);
   case Opcode::range_select: {
     using F = ap::range_select;
     if (target && target->nc_version < 3)

@@ -37,12 +37,20 @@ struct OperandShape {
   // mask reads them; an inferred dst keeps them as its tile shape.
   uint8_t num_dims = 0;
   std::array<int64_t, kMaxHbmDims> dims{};
+  // The first partition on chip, or -1 when not known (the front end's view
+  // at a run-time partition; the verifier knows it). Only the rules that
+  // relate two operands' starts read it (nc_stream_shuffle).
+  int64_t start_partition = -1;
 };
 using OperandShapes = std::array<OperandShape, kMaxAps>;
 
 struct OperandProblem {
   unsigned ap; // the AP slot to point a diagnostic at
   std::string message;
+  // Or, when the problem is an attribute's, its slot (and for a list
+  // attribute the entry): the front end points there instead.
+  int attr = -1;
+  int entry = -1;
 };
 
 // Whether `op`'s operand rules live here: every instruction but sem_signal

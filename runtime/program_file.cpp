@@ -132,7 +132,9 @@ bool attr_in_range(AttrKind k, int64_t v) {
   case AttrKind::Act: return v >= 0 && v <= int64_t(ActFunc::abs);
   case AttrKind::Float: return v >= 0 && v <= int64_t(UINT32_MAX);
   case AttrKind::Sem: return v >= 0 && v <= int64_t(UINT32_MAX);
-  case AttrKind::Int: return true;
+  case AttrKind::Int:
+  case AttrKind::Bytes32: // any 8 bytes; the verifier checks an instruction's own rule
+  case AttrKind::Cont: return true;
   }
   return false;
 }

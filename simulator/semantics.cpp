@@ -111,6 +111,7 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::select: return select(inst);
   case Opcode::tensor_copy_predicated: return tensor_copy_predicated(inst);
   case Opcode::select_reduce: return select_reduce(inst);
+  case Opcode::nc_stream_shuffle: return nc_stream_shuffle(inst);
   case Opcode::tensor_tensor_scan: return tensor_tensor_scan(inst);
   case Opcode::bn_stats: return bn_stats(inst);
   case Opcode::bn_aggr: return bn_aggr(inst);
@@ -674,6 +675,26 @@ void Executor::tensor_copy_predicated(const Instruction &inst) {
     for (uint64_t j = 0; j < F; ++j)
       if ((mask[j] != 0) != reverse) std::memcpy(old + j * esz, in + j * esz, esz);
     scatter_row_bytes(dst, mem_.row(dst, r), old);
+  }
+}
+
+// NKI 2.26 nki.isa, nc_stream_shuffle: per 32-partition quadrant q,
+// dst[32q+i, :] = src[32q+mask[i], :], partitions counted from each
+// operand's start; an entry of 255 leaves dst[32q+i, :] as it was. Raw
+// element bytes move (dst has src's dtype), so NaN payloads pass through.
+// All of src is read before dst is written: dst may be src (in place) or
+// overlap it.
+void Executor::nc_stream_shuffle(const Instruction &inst) {
+  using f = ap::nc_stream_shuffle;
+  constexpr unsigned mask = attr::nc_stream_shuffle::shuffle_mask;
+  const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
+  const uint64_t row_bytes = src.free_elements() * dtype_size(src.dtype);
+  uint8_t *rows = grow(bytes_, uint64_t(src.num_partitions) * row_bytes);
+  for (unsigned r = 0; r < src.num_partitions; ++r) gather_row_bytes(src, mem_.row(src, r), rows + r * row_bytes);
+  for (unsigned p = 0; p < dst.num_partitions; ++p) {
+    const unsigned i = p % 32, b = inst.get_byte(mask, i);
+    if (b == 255) continue;
+    scatter_row_bytes(dst, mem_.row(dst, p), rows + uint64_t(p - i + b) * row_bytes);
   }
 }
 

@@ -58,6 +58,7 @@ private:
   const uint8_t *gather_deferred(const AccessPattern &src);
   bool generate_deferred_into(const AccessPattern &dst, const AccessPattern &src);
   void tensor_copy_predicated(const Instruction &inst);
+  void nc_stream_shuffle(const Instruction &inst);
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
 
   Memories &mem_;

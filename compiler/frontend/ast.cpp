@@ -80,6 +80,14 @@ void print_expr(llvm::raw_ostream &os, const Expr &e) {
     os << "]";
     break;
   case ExprKind::slice: print_index(os, e); break;
+  case ExprKind::list:
+    os << "[";
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      if (i) os << ", ";
+      print_expr(os, *e.args[i]);
+    }
+    os << "]";
+    break;
   case ExprKind::tile_type:
     os << e.name << " " << e.dtype << "[";
     print_expr(os, *e.args[0]);

@@ -29,6 +29,7 @@ enum class ExprKind : uint8_t {
   subscript, // args[0] = base, args[1..] = indices (each an expression or a slice)
   slice,     // start:stop:step or start:+len; absent parts are null
   tile_type, // memory name ("sbuf"/"psum"), dtype name, args = [partition, free...]
+  list,      // [a, b, ...]: args (only as the value of a list attribute, e.g. shuffle_mask)
 };
 
 struct Keyword {

@@ -737,8 +737,24 @@ private:
     }
     case Tok::kw_sbuf:
     case Tok::kw_psum: return parse_tile_type();
+    case Tok::l_square: return parse_list();
     default: error_here("expected an expression, found " + describe(t)); return nullptr;
     }
+  }
+  // '[' [expr (',' expr)* [',']] ']'
+  ExprPtr parse_list() {
+    llvm::SMLoc start = cur().loc;
+    advance(); // '['
+    auto e = std::make_unique<Expr>(ExprKind::list, llvm::SMRange(start, start));
+    while (!cur().is(Tok::r_square)) {
+      auto x = parse_expr();
+      if (!x) return nullptr;
+      e->args.push_back(std::move(x));
+      if (!accept(Tok::comma)) break;
+    }
+    if (!expect(Tok::r_square, "',' or ']' in the list")) return nullptr;
+    e->range = range_from(start);
+    return checked(std::move(e), llvm::SMRange(start, start));
   }
   // (sbuf|psum) DTYPE '[' P ['|' F (',' F)*] ']'
   ExprPtr parse_tile_type() {

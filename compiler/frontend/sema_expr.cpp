@@ -37,6 +37,10 @@ SV Sema::eval_expr(const Expr &e) {
   case ExprKind::subscript: return eval_subscript(e);
   case ExprKind::tile_type: return eval_tile_type(e);
   case ExprKind::slice: diags.error(e.range, "a slice (start:stop) is only valid inside [...]"); return poison();
+  case ExprKind::list:
+    diags.error(e.range, "a list [...] is only valid as the value of a list attribute (such as "
+                         "isa.nc_stream_shuffle's shuffle_mask)");
+    return poison();
   }
   return poison();
 }

@@ -22,7 +22,8 @@ namespace {
 std::string field_list(const OpInfo &info) {
   std::string s;
   for (unsigned i = 0; i < info.num_aps; ++i) s += (s.empty() ? "" : ", ") + std::string(info.aps[i].name);
-  for (unsigned i = 0; i < info.num_attrs; ++i) s += (s.empty() ? "" : ", ") + std::string(info.attrs[i].name);
+  for (unsigned i = 0; i < info.num_attrs; ++i)
+    if (info.attrs[i].kind != AttrKind::Cont) s += (s.empty() ? "" : ", ") + std::string(info.attrs[i].name);
   return s + (s.empty() ? "" : ", ") + "engine";
 }
 
@@ -58,11 +59,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   Op op{OpKind::isa};
   op.loc = loc(e.range.Start);
   op.opcode = *opc;
-  for (unsigned i = 0; i < info.num_attrs; ++i) {
-    const AttrFieldInfo &f = info.attrs[i];
-    op.attrs[i] =
-        f.kind == AttrKind::Float ? AttrValue::of_float(float(f.default_value)) : AttrValue{int64_t(f.default_value)};
-  }
+  for (unsigned i = 0; i < info.num_attrs; ++i) op.attrs[i] = attr_default(info.attrs[i]);
   std::optional<Dtype> dtype;
   std::optional<Type> new_dst; // dst given as a type (or to infer)
   std::array<const Expr *, kMaxAps> ap_expr{};
@@ -110,8 +107,8 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     int ap = -1, at = -1;
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (k.name == info.aps[i].name) ap = int(i);
-    for (unsigned i = 0; i < info.num_attrs; ++i)
-      if (k.name == info.attrs[i].name) at = int(i);
+    for (unsigned i = 0; i < info.num_attrs && at < 0; ++i)
+      if (k.name == info.attrs[i].name) at = int(i); // a Bytes32's first slot, not its Cont slots
     if (ap < 0 && at < 0) {
       diags.error(k.range, "isa." + opname + " has no field '" + k.name + "'; its fields are: " + field_list(info));
       ok = false;
@@ -252,6 +249,36 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       diags.error(x.range, "semaphores are assigned by the compiler");
       ok = false;
       break;
+    case AttrKind::Bytes32: {
+      // [b0, ..., b31]: 32 compile-time integers in [0, 255]; what the
+      // instruction allows of them is its operand rule's to say.
+      if (x.kind != ExprKind::list) {
+        SV v = eval(x);
+        if (v.ok())
+          diags.error(x.range, "field '" + k.name + "' is a list of 32 integers [a, b, ...], not " + describe(v));
+        ok = false;
+        break;
+      }
+      if (x.args.size() != 32) {
+        diags.error(x.range, "field '" + k.name + "' must list 32 integers, not " + llvm::Twine(x.args.size()));
+        ok = false;
+        break;
+      }
+      for (unsigned j = 0; j < 32; ++j) {
+        auto v = expect_int(*x.args[j], "a list entry");
+        if (v && (*v < 0 || *v > 255)) {
+          diags.error(x.args[j]->range, "entry " + llvm::Twine(j) + " of '" + k.name + "' is " + llvm::Twine(*v) +
+                                            "; entries are bytes, 0 to 255");
+          v.reset();
+        }
+        if (v)
+          bytes32_set(op.attrs, unsigned(at), j, uint8_t(*v));
+        else
+          ok = false;
+      }
+      break;
+    }
+    case AttrKind::Cont: break; // never matched by name
     }
   }
   if (!ok) return poison();
@@ -263,7 +290,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     }
   }
   for (unsigned i = 0; i < info.num_attrs; ++i) {
-    if (info.attrs[i].presence != FieldPresence::Required) continue;
+    if (info.attrs[i].presence != FieldPresence::Required || info.attrs[i].kind == AttrKind::Cont) continue;
     bool given = false;
     for (const Keyword &k : e.keywords) given |= k.name == info.attrs[i].name;
     if (!given) {
@@ -290,6 +317,15 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       const size_t first = hbm ? 0 : 1;
       for (size_t k = first; k < t->shape.size() && s[i].num_dims < kMaxHbmDims; ++k)
         s[i].dims[s[i].num_dims++] = t->shape[k];
+      // The start partition: 0 for a whole tile (or a new dst), a view's
+      // when it is a constant, else unknown (the verifier checks it).
+      if (!hbm) {
+        auto vd = op.aps[i] ? view_dims_.find(op.aps[i]) : view_dims_.end();
+        if (vd == view_dims_.end())
+          s[i].start_partition = 0;
+        else if (vd->second[0].start.is_constant())
+          s[i].start_partition = vd->second[0].start.constant;
+      }
     }
     return s;
   };
@@ -353,11 +389,17 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
     diags.error(r, "isa." + opname + ": " + msg);
     return poison();
   };
-  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, engine))
+  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, engine)) {
+    if (problem->attr >= 0 && attr_expr[problem->attr]) { // an attribute's (a list's entry's) problem
+      const Expr &x = *attr_expr[problem->attr];
+      const bool entry = x.kind == ExprKind::list && problem->entry >= 0 && size_t(problem->entry) < x.args.size();
+      return mismatch(entry ? x.args[problem->entry]->range : x.range, problem->message);
+    }
     return mismatch(problem->ap == 0       ? dst_r
                     : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
                                            : e.range,
                     problem->message);
+  }
   // ALU-op rules: the one definition the verifier and the simulator apply
   // too (runtime/isa.h check_alu_attrs, isa.def NK_ALU_RULE rows).
   {

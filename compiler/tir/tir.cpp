@@ -185,6 +185,7 @@ struct Printer {
       }
       for (unsigned i = 0; i < info.num_attrs; ++i) {
         const AttrFieldInfo &a = info.attrs[i];
+        if (a.kind == AttrKind::Cont) continue;
         os << " " << a.name << "=";
         switch (a.kind) {
         case AttrKind::Bool: os << (o.attrs[i].i ? "true" : "false"); break;
@@ -193,6 +194,8 @@ struct Printer {
         case AttrKind::Float: os << fmt_double(o.attrs[i].as_float()); break;
         case AttrKind::Alu: os << alu_name(AluOp(o.attrs[i].i)); break;
         case AttrKind::Act: os << act_name(ActFunc(o.attrs[i].i)); break;
+        case AttrKind::Bytes32: os << format_bytes32(o.attrs, i); break;
+        case AttrKind::Cont: break;
         }
       }
       break;

@@ -579,6 +579,46 @@ def tensor_copy_predicated(*args, **kwargs):
     return _finish("tensor_copy_predicated", fields, dst, dst.shape, dst.tile_dtype, dst.memory)
 
 
+def nc_stream_shuffle(*args, **kwargs):
+    """NKI 2.26 takes (src, dst, shuffle_mask, *, dtype, mask), NKI 0.6
+    (dst, src, shuffle_mask, name); both write dst (rows whose entry is 255
+    keep their values) and return nothing. A call that binds both ways with
+    src and dst swapped (two positional tiles) is refused: give src= and
+    dst= by keyword, or dtype=/mask= (2.26) or name= (0.6) to say which
+    style it is. shuffle_mask is 32 Python integers (NKI also allows affine
+    expressions)."""
+    def old(src, dst, shuffle_mask, dtype=None, mask=None, **kw): ...
+
+    def new(dst, src, shuffle_mask, name=None): ...
+    bound, error = {}, None
+    for style, sig in (("2.26", old), ("0.6", new)):
+        if (style == "2.26" and "name" in kwargs) or (style == "0.6" and {"dtype", "mask"} & set(kwargs)):
+            continue
+        try:
+            bound[style] = inspect.signature(sig).bind(*args, **kwargs).arguments
+        except TypeError as e:
+            error = e
+    if not bound:
+        _s._fail(f"nisa.nc_stream_shuffle: {error}")
+    if len(bound) == 2 and bound["2.26"]["src"] is not bound["0.6"]["src"]:
+        _s._fail("nisa.nc_stream_shuffle: give src= and dst= by keyword (NKI 2.26 takes (src, dst, ...), "
+                 "NKI 0.6 (dst, src, ...))")
+    a = next(iter(bound.values()))
+    _mask(a.get("mask"))
+    dst, src = _tile(a["dst"], "dst"), _tile(a["src"], "src")
+    if a.get("dtype") is not None and _s._dtype(a["dtype"]) != dst.tile_dtype:
+        _s._unsupported("nisa.nc_stream_shuffle dtype= other than dst's", "the shuffle moves raw elements")
+    m = a["shuffle_mask"]
+    if not isinstance(m, (list, tuple, np.ndarray)) or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in m):
+        _s._unsupported("nisa.nc_stream_shuffle shuffle_mask other than a list of integers",
+                        "nkc takes 32 compile-time integers, 0-31 or 255")
+    if len(m) != 32:
+        _s._fail(f"nisa.nc_stream_shuffle: shuffle_mask has {len(m)} entries; it needs 32")
+    fields = [f"src={src.text()}", "shuffle_mask=[" + ", ".join(str(int(v)) for v in m) + "]"]
+    _finish("nc_stream_shuffle", fields, dst, dst.shape, dst.tile_dtype, dst.memory)
+
+
 def select_reduce(*args, **kwargs):
     """NKI 2.26's reduce_cmd drives the Vector engine's accumulator registers;
     nkc carries them in reduce_res: reset_reduce starts from -inf

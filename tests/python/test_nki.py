@@ -275,7 +275,29 @@ ELEMENTWISE = {  # name: (traced, NumPy)
     "select_reduce_max": (lambda x, y: selected_rowmax(x, y), lambda x, y: selected_rowmax_ref(x, y)),
     "nc_match_replace8": (lambda x, y: nisa.nc_match_replace8(data=x, vals=nisa.max8(x), imm=-100.0),
                           lambda x, y: np.where(x >= np.sort(x, axis=1)[:, -8:-7], -100.0, x)),
+    "nc_stream_shuffle": (lambda x, y: shuffled(x, y), lambda x, y: shuffled_ref(x, y)),
 }
+
+# A 255 entry keeps dst's row; the second call is in place.
+SHUFFLE1 = [255 if i % 5 == 0 else (7 * i) % 32 for i in range(32)]
+SHUFFLE2 = [31 - i for i in range(32)]
+
+
+def shuffled(x, y):
+    # NKI 2.26's order by keyword (src, dst), then NKI 0.6's positional
+    # (dst, src) with name= to say so.
+    d = nl.copy(y)
+    nisa.nc_stream_shuffle(src=x, dst=d, shuffle_mask=SHUFFLE1)
+    nisa.nc_stream_shuffle(d, d, SHUFFLE2, name="flip")
+    return d
+
+
+def shuffled_ref(x, y):
+    d = y.copy()
+    for p in range(128):
+        if SHUFFLE1[p % 32] != 255:
+            d[p] = x[p - p % 32 + SHUFFLE1[p % 32]]
+    return np.stack([d[p - p % 32 + SHUFFLE2[p % 32]] for p in range(128)])
 
 
 def predicated(x, y):
@@ -379,7 +401,17 @@ def k_unsupported_nl(a):
 @nki.jit
 def k_unsupported_isa(a):
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
-    nl.store(out, nisa.nc_stream_shuffle(nl.load(a), [0] * 32))  # LINE-shuffle
+    nl.store(out, nisa.sequence_bounds(segment_ids=nl.load(a)))  # LINE-unsupported-isa
+    return out
+
+
+@nki.jit
+def k_shuffle_ambiguous(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.load(a)
+    d = nl.copy(t)
+    nisa.nc_stream_shuffle(t, d, [0] * 32)  # LINE-shuffle-ambiguous
+    nl.store(out, d)
     return out
 
 
@@ -438,8 +470,10 @@ def k_tf32(a):
 def test_errors_name_python_file_and_line():
     a = np.ones((128, 8), np.float32)
     expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.sin is not supported", "LINE-sin")
-    expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.nc_stream_shuffle is not supported",
-                 "LINE-shuffle")
+    expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.sequence_bounds is not supported",
+                 "LINE-unsupported-isa")
+    expect_error(k_shuffle_ambiguous, [a], nki_sim.NkiTraceError, "give src= and dst= by keyword",
+                 "LINE-shuffle-ambiguous")
     expect_error(k_select_reduce_idle, [a], nki_sim.NkiUnsupportedError,
                  "nisa.select_reduce reduce_res with reduce_cmd='idle' is not supported", "LINE-idle")
     expect_error(k_partition_broadcast, [a, np.ones((1, 8), np.float32)], nki_sim.NkiTraceError,

@@ -24,7 +24,19 @@ TEST_CASE("every opcode is named, unique, parseable and runs somewhere") {
     CHECK(info.num_attrs <= kMaxAttrs);
     std::set<std::string> fields;
     for (unsigned a = 0; a < info.num_aps; ++a) CHECK(fields.insert(info.aps[a].name).second);
-    for (unsigned a = 0; a < info.num_attrs; ++a) CHECK(fields.insert(info.attrs[a].name).second);
+    for (unsigned a = 0; a < info.num_attrs; ++a) {
+      const AttrFieldInfo &f = info.attrs[a];
+      if (f.kind == AttrKind::Cont) { // the slots after a Bytes32 carry its name
+        REQUIRE(a > 0);
+        CHECK(std::string(f.name) == info.attrs[a - 1].name);
+        CHECK((info.attrs[a - 1].kind == AttrKind::Bytes32 || info.attrs[a - 1].kind == AttrKind::Cont));
+        continue;
+      }
+      CHECK(fields.insert(f.name).second);
+      if (f.kind == AttrKind::Bytes32)
+        for (unsigned k = 1; k < kBytes32Slots; ++k)
+          CHECK((a + k < info.num_attrs && info.attrs[a + k].kind == AttrKind::Cont));
+    }
   }
   CHECK_FALSE(parse_opcode("nc_matmull"));
   // The NKI instruction names the issue asks for are all present.
@@ -44,6 +56,25 @@ TEST_CASE("generated slot constants match the table order") {
   CHECK(attr::tensor_scalar::count == ts.num_attrs);
   CHECK(op_info(Opcode::dma_copy).engines == engine_bit(Engine::dma));
   CHECK((op_info(Opcode::tensor_tensor).engines & engine_bit(Engine::tensor)) == 0);
+}
+
+TEST_CASE("a Bytes32 attribute takes four slots, byte j in slot j/8") {
+  const OpInfo &sh = op_info(Opcode::nc_stream_shuffle);
+  CHECK(attr::nc_stream_shuffle::shuffle_mask == 0);
+  CHECK(attr::nc_stream_shuffle::count == 4);
+  CHECK(sh.num_attrs == 4);
+  CHECK(sh.attrs[0].kind == AttrKind::Bytes32);
+  CHECK(sh.attrs[3].kind == AttrKind::Cont);
+  Instruction inst = Instruction::make(Opcode::nc_stream_shuffle);
+  for (unsigned j = 0; j < 32; ++j) inst.set_byte(0, j, uint8_t(j == 9 ? 255 : 31 - j));
+  CHECK(inst.get_byte(0, 9) == 255);
+  CHECK(inst.get_byte(0, 0) == 31);
+  CHECK(inst.get_byte(0, 31) == 0);
+  CHECK(uint64_t(inst.attr[1].i) == 0x101112131415ff17ull); // bytes 8-15: 23, 255, 21, 20, ...
+  CHECK(format_bytes32(inst.attr, 0).rfind("[31,30,29,28,27,26,25,24,23,255,21,", 0) == 0);
+  // A default fills every byte.
+  AttrFieldInfo f{"m", AttrKind::Bytes32, FieldPresence::Optional, 255};
+  CHECK(uint64_t(attr_default(f).i) == ~uint64_t(0));
 }
 
 TEST_CASE("defaults come from the table") {

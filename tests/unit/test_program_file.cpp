@@ -52,7 +52,9 @@ Program random_program(uint64_t seed) {
     for (unsigned i = 0; i < info.num_attrs; ++i) {
       switch (info.attrs[i].kind) {
       case AttrKind::Bool: inst.attr[i].i = int64_t(rng() % 2); break;
-      case AttrKind::Int: inst.attr[i].i = int64_t(rng()); break;
+      case AttrKind::Int:
+      case AttrKind::Bytes32: // eight of its bytes, any values
+      case AttrKind::Cont: inst.attr[i].i = int64_t(rng()); break;
       case AttrKind::Sem: inst.attr[i].i = int64_t(rng() % 256); break;
       case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(AluOp::is_le) + 1)); break;
       case AttrKind::Act: inst.attr[i].i = int64_t(rng() % (unsigned(ActFunc::abs) + 1)); break;
@@ -227,4 +229,28 @@ TEST_CASE("float attributes keep their exact bits through text") {
     REQUIRE(back);
     CHECK(uint32_t(back->streams[0].insts[0].attr[attr::memset::value].i) == bits);
   }
+}
+
+TEST_CASE("a shuffle_mask (Bytes32) keeps all 32 bytes through binary and text, and the text is one list") {
+  Program p;
+  p.kernel = "s";
+  p.target = "trn2";
+  Instruction inst = Instruction::make(Opcode::nc_stream_shuffle);
+  inst.ap[ap::nc_stream_shuffle::dst] = AccessPattern{Memory::sbuf, Dtype::f32, 1, 0, 128, 0, {Dim{1, 4}}};
+  inst.ap[ap::nc_stream_shuffle::src] = AccessPattern{Memory::psum, Dtype::f32, 1, 0, 128, 64, {Dim{1, 4}}};
+  const unsigned mask = attr::nc_stream_shuffle::shuffle_mask;
+  for (unsigned j = 0; j < 32; ++j) inst.set_byte(mask, j, uint8_t(j % 5 == 0 ? 255 : (j * 11) % 32));
+  p.stream({Engine::vector, 0}).insts.push_back(inst);
+  auto decoded = decode_program(encode_program(p));
+  REQUIRE(decoded);
+  auto parsed = parse_assembly(to_text(p), "s.s");
+  REQUIRE(parsed);
+  for (const Program *q : {&*decoded, &*parsed}) {
+    const Instruction &back = q->streams[0].insts[0];
+    for (unsigned j = 0; j < 32; ++j) CHECK(back.get_byte(mask, j) == inst.get_byte(mask, j));
+    CHECK(back == inst);
+  }
+  const std::string text = to_text(p);
+  CHECK(text.find("shuffle_mask=[255,11,22,1,12,255,2,13,") != std::string::npos);
+  CHECK(text.find("shuffle_mask=", text.find("shuffle_mask=") + 1) == std::string::npos); // no Cont slot printed
 }

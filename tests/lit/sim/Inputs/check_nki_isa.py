@@ -505,5 +505,105 @@ want_dst = to_bf16(sel_ref(mask2, fin, F32(-3.0), False))
 check("select_reduce bf16 dst", got[:32], want_dst)
 check("select_reduce bf16 reduce_res (max of the rounded dst)", got[32:, :1], row_max(want_dst, NEG))
 
+# ---- nc_stream_shuffle (NKI 2.26 nki.isa, nc_stream_shuffle) -----------------------
+# Per 32-partition quadrant q (counted from each operand's start):
+# dst[32q+i] = src[32q+mask[i]]; 255 keeps dst's row. Raw elements move:
+# compared as bits (NaN payloads, -0.0). dst is read and written (InOut).
+def shuffle_ref(dst_old, src, mask):
+    out = dst_old.copy()
+    for p in range(dst_old.shape[0]):
+        b = mask[p % 32]
+        if b != 255:
+            out[p] = src[p - p % 32 + b]
+    return out
+
+
+def mask_src(mask):
+    return "[" + ", ".join(str(int(b)) for b in mask) + "]"
+
+
+def payload_nans(x):
+    """x with NaNs of several payloads (quiet and signalling, both signs)."""
+    u = x.view(np.uint32).copy()
+    flat = u.reshape(-1)
+    where = rng.choice(flat.size, size=12, replace=False)
+    flat[where] = rng.choice(np.array([0x7FC00001, 0xFFC12345, 0x7F800001, 0xFF80BEEF, 0x80000000], np.uint32), 12)
+    return u.view(F32)
+
+
+old = payload_nans(edgy((128, 24)))
+new = payload_nans(edgy((128, 24)))
+rand_mask = rng.integers(0, 32, size=32)
+rand_mask[rng.choice(32, size=9, replace=False)] = 255
+for k, (name, mask) in enumerate([("random mask with 255 entries", rand_mask),
+                                  ("broadcast of row 0", np.zeros(32, int)),
+                                  ("all 255 (dst unchanged)", np.full(32, 255)),
+                                  ("reversal", 31 - np.arange(32))]):
+    src = f"""kernel shf{k}(a: f32[128, 24], b: f32[128, 24]) -> f32[128, 24]:
+    var acc = load(a)
+    isa.nc_stream_shuffle(dst=acc, src=load(b), shuffle_mask={mask_src(mask)})
+    store(out, acc)
+"""
+    got = run(f"shf{k}", src, {"a": old, "b": new}, None)
+    check(f"nc_stream_shuffle 128 partitions, {name}", got.view(np.uint32),
+          shuffle_ref(old, new, mask).view(np.uint32))
+# In place: every row of a quadrant is read before any is written (a
+# rotation, where a row-by-row copy would read rows already overwritten).
+rot = (np.arange(32) + 1) % 32
+rot[7] = 255
+src = f"""kernel shfin(a: f32[128, 24]) -> f32[128, 24]:
+    var acc = load(a)
+    isa.nc_stream_shuffle(dst=acc, src=acc, shuffle_mask={mask_src(rot)})
+    store(out, acc)
+"""
+check("nc_stream_shuffle in place", run("shfin", src, {"a": old}, None).view(np.uint32),
+      shuffle_ref(old, old, rot).view(np.uint32))
+# 32 partitions from one quadrant into another (src rows 96:128 into dst
+# rows 32:64), and a 16-partition src (entries < 16) into a 32-partition dst.
+src = f"""kernel shfq(a: f32[128, 24], b: f32[128, 24]) -> f32[128, 24]:
+    var acc = load(a)
+    let x = load(b)
+    isa.nc_stream_shuffle(dst=acc[32:64, :], src=x[96:128, :], shuffle_mask={mask_src(rand_mask)})
+    store(out, acc)
+"""
+want = old.copy()
+want[32:64] = shuffle_ref(old[32:64], new[96:128], rand_mask)
+check("nc_stream_shuffle quadrant 3 -> quadrant 1", run("shfq", src, {"a": old, "b": new}, None).view(np.uint32),
+      want.view(np.uint32))
+half = np.where(rand_mask == 255, 255, rand_mask % 16)
+src = f"""kernel shfh(a: f32[128, 24], b: f32[128, 24]) -> f32[128, 24]:
+    var acc = load(a)
+    let x = load(b)
+    isa.nc_stream_shuffle(dst=acc[64:96, :], src=x[0:16, :], shuffle_mask={mask_src(half)})
+    store(out, acc)
+"""
+want = old.copy()
+want[64:96] = shuffle_ref(old[64:96], new[0:16], half)
+check("nc_stream_shuffle 16-partition src", run("shfh", src, {"a": old, "b": new}, None).view(np.uint32),
+      want.view(np.uint32))
+# Narrow dtypes, bits in and out: bf16 (NaN payloads) and fp8 e4m3 (every
+# code, so its NaNs too), into a PSUM dst.
+bits16 = rng.integers(0, 1 << 16, size=(64, 16)).astype(np.uint16)
+bits16.reshape(-1)[:4] = [0x7FC1, 0xFF81, 0x7F80, 0x8000]
+old16 = rng.integers(0, 1 << 16, size=(64, 16)).astype(np.uint16)
+src = f"""kernel shfbf(a: bf16[64, 16], b: bf16[64, 16]) -> bf16[64, 16]:
+    var acc = load(a)
+    isa.nc_stream_shuffle(dst=acc, src=load(b), shuffle_mask={mask_src(rand_mask)})
+    store(out, acc)
+"""
+got = run("shfbf", src, {"a": old16.view("V2"), "b": bits16.view("V2")}, None)
+check("nc_stream_shuffle bf16 bits", got.view(np.uint16), shuffle_ref(old16, bits16, rand_mask))
+codes = np.arange(256, dtype=np.uint8).reshape(32, 8)
+old8 = rng.integers(0, 256, size=(32, 8)).astype(np.uint8)
+src = f"""kernel shf8(a: f8e4m3[32, 8], b: f8e4m3[32, 8]) -> f8e4m3[32, 8]:
+    var acc = zeros(psum f8e4m3[32 | 8])
+    isa.tensor_copy(dst=acc, src=load(a))
+    isa.nc_stream_shuffle(dst=acc, src=load(b), shuffle_mask={mask_src(31 - np.arange(32))})
+    store(out, copy(acc))
+"""
+got = run("shf8", src, {"a": old8.view("V1"), "b": codes.view("V1")}, None)
+check("nc_stream_shuffle f8e4m3 all codes into PSUM", got.view(np.uint8),
+      shuffle_ref(old8, codes, 31 - np.arange(32)))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
