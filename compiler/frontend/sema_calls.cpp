@@ -155,6 +155,11 @@ SV Sema::eval_call(const Expr &e) {
       diags.error(a[0]->range, "store() writes an HBM tensor or a view of one, not " + describe_value(dst));
       return poison();
     }
+    if (view_index_.count(dst.v)) {
+      diags.error(a[0]->range, "store() cannot address HBM by a run-time index (only load() can: an indirect "
+                               "DMA reads its source through the index)");
+      return poison();
+    }
     auto rit = view_root_.find(dst.v);
     ValueId root = rit == view_root_.end() ? dst.v : rit->second;
     for (const tir::TensorParam &tp : mod.tensors)

@@ -395,12 +395,16 @@ SV Sema::eval_subscript(const Expr &e) {
   std::vector<tir::ViewDim> dims(rank);
   for (size_t d = 0; d < rank; ++d) dims[d].count = bt.shape[d];
   bool ok = true;
+  // A dynamic index: a one-element integer tile (e.g. a block-table entry)
+  // picks the position in an HBM dim at run time (an indirect DMA).
+  ValueId dyn_index = tir::kNoValue;
+  auto base_dyn = view_index_.find(base.v);
+  if (base_dyn != view_index_.end()) dyn_index = base_dyn->second;
   for (size_t d = 0; d < nidx; ++d) {
     const Expr &ix = *e.args[d + 1];
     int64_t size = bt.shape[d];
     tir::ViewDim &vd = dims[d];
-    auto as_affine = [&](const Expr &x, Affine &out) {
-      SV v = eval(x);
+    auto to_affine = [&](const SV &v, const Expr &x, Affine &out) {
       if (v.k == SV::integer) {
         out = Affine{};
         out.constant = v.i;
@@ -410,11 +414,43 @@ SV Sema::eval_subscript(const Expr &e) {
         out = v.aff;
         return true;
       }
-      if (v.ok()) diags.error(x.range, "an index must be an integer or a loop index, not " + describe(v));
+      if (v.ok())
+        diags.error(x.range, "an index must be an integer, a loop index or (into an HBM tensor) a one-element "
+                             "integer tile, not " +
+                                 describe(v));
       return false;
     };
+    auto as_affine = [&](const Expr &x, Affine &out) { return to_affine(eval(x), x, out); };
     if (ix.kind != ExprKind::slice) {
-      if (!as_affine(ix, vd.start)) {
+      SV iv = eval(ix);
+      if (iv.k == SV::tile) {
+        const Type it = type_of(iv.v);
+        if (is_tile) {
+          diags.error(ix.range, "a tile cannot be indexed by a tile's value (use isa.tensor_copy_dynamic_src)");
+          ok = false;
+          continue;
+        }
+        if (!dtype_is_integer(it.dtype) || it.partitions() != 1 || it.free_elements() != 1) {
+          diags.error(ix.range, "a run-time index is one integer element, such as bt[b, j] of an i32 tile; this "
+                                "is " +
+                                    tir::type_str(it));
+          note_def(iv.v);
+          ok = false;
+          continue;
+        }
+        if (dyn_index != tir::kNoValue) {
+          diags.error(ix.range, "only one index of an HBM view can be a run-time value");
+          ok = false;
+          continue;
+        }
+        dyn_index = iv.v;
+        vd.dynamic = true;
+        vd.start = Affine{};
+        vd.count = 1;
+        vd.dropped = true;
+        continue; // checked against the dim's size when the DMA runs
+      }
+      if (!to_affine(iv, ix, vd.start)) {
         ok = false;
         continue;
       }
@@ -534,16 +570,19 @@ SV Sema::eval_subscript(const Expr &e) {
       pd.step *= nd.step;
       pd.count = nd.count;
       pd.dropped = nd.dropped;
+      pd.dynamic = nd.dynamic;
     }
     dims = std::move(composed);
   }
   Op op{OpKind::view};
   op.loc = loc(e.range.Start);
   op.operands = {root};
+  if (dyn_index != tir::kNoValue) op.operands.push_back(dyn_index);
   op.dims = dims;
   SV out = emit(std::move(op), rt);
   view_root_[out.v] = root;
   view_dims_[out.v] = std::move(dims);
+  if (dyn_index != tir::kNoValue) view_index_[out.v] = dyn_index;
   return out;
 }
 

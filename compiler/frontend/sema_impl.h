@@ -156,6 +156,7 @@ public:
 
   std::unordered_map<tir::ValueId, tir::ValueId> view_root_;              // view -> root value
   std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_; // root-relative
+  std::unordered_map<tir::ValueId, tir::ValueId> view_index_;             // view -> its run-time index tile
   std::unordered_map<tir::ValueId, int64_t> loop_trip_;                   // index -> trip count
   std::vector<LoopCtx> loops_;
   std::unordered_map<tir::ValueId, size_t> var_depth_; // var -> loops_.size() at creation

@@ -25,6 +25,10 @@ struct Place {
   uint32_t start_partition = 0, partitions = 0;
   uint64_t offset = 0;   // bytes: HBM address, or within the buffer's partitions
   std::vector<Dim> dims; // HBM: every dim; tile: free dims only
+  // HBM with a run-time index (a view such as cache[bt[b, j], h]): the
+  // index's own place (Legalizer::index_places) and the dim it moves along.
+  int32_t index = -1;
+  int64_t index_stride = 0, index_count = 0;
   uint64_t free_elements() const {
     uint64_t n = 1;
     for (const Dim &d : dims) n *= d.count;
@@ -81,7 +85,8 @@ private:
   const tir::Module &m;
   const Target &t;
   lir::Program out;
-  std::vector<Place> place; // by ValueId
+  std::vector<Place> place;        // by ValueId
+  std::vector<Place> index_places; // the run-time indices of HBM views (Place::index)
   std::vector<uint32_t> uses;
   std::vector<size_t> def_index;                   // ValueId -> index of its defining op in m.body
   std::unordered_map<size_t, bool> skip;           // ops folded into an earlier instruction
@@ -372,6 +377,17 @@ private:
     return out.insts.back();
   }
   void set(lir::Inst &in, unsigned slot, const Place &p) {
+    if (p.index >= 0) { // an indirect load: the index rides along as src_index
+      if (in.inst.op != Opcode::dma_copy || slot != ap::dma_copy::src) {
+        fail("a run-time index into HBM can only address the source of a load (an indirect DMA)");
+        return;
+      }
+      const Place &ix = index_places[size_t(p.index)];
+      in.inst.ap[ap::dma_copy::src_index] = pattern(ix);
+      in.buffer[ap::dma_copy::src_index] = ix.buffer;
+      in.inst.attr[attr::dma_copy::index_stride].i = p.index_stride;
+      in.inst.attr[attr::dma_copy::index_count].i = p.index_count;
+    }
     in.inst.ap[slot] = pattern(p);
     in.buffer[slot] = p.kind == Place::tile ? p.buffer : kNoBuffer;
   }
@@ -518,6 +534,17 @@ private:
       uint64_t esize = dtype_size(base.dtype);
       for (size_t k = 0; k < op.dims.size() && k < base.dims.size(); ++k) {
         const tir::ViewDim &d = op.dims[k];
+        if (d.dynamic) { // start 0; the DMA adds index * stride when it runs
+          if (op.operands.size() < 2 || base.index >= 0) {
+            fail("a view with more than one run-time index");
+            return;
+          }
+          p.index = int32_t(index_places.size());
+          index_places.push_back(place[op.operands[1]]);
+          p.index_stride = base.dims[k].stride;
+          p.index_count = int64_t(base.dims[k].count);
+          continue;
+        }
         p.offset += uint64_t(d.start.constant * base.dims[k].stride) * esize;
         if (!d.dropped) p.dims.push_back(Dim{base.dims[k].stride * d.step, uint32_t(d.count)});
       }

@@ -166,7 +166,10 @@ struct Printer {
       for (size_t i = 0; i < o.dims.size(); ++i) {
         const ViewDim &d = o.dims[i];
         if (i) os << ", ";
-        os << affine(d.start);
+        if (d.dynamic)
+          os << name(o.operands[1]);
+        else
+          os << affine(d.start);
         if (!d.dropped) {
           os << ":+" << d.count;
           if (d.step != 1) os << ":" << d.step;

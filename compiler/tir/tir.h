@@ -72,6 +72,10 @@ struct ViewDim {
   int64_t step = 1;
   int64_t count = 1;
   bool dropped = false; // integer index: the dim is removed from the result
+  // The index is a value read at run time: the view op's second operand, a
+  // one-element integer tile (start is 0; the dim is dropped). HBM views
+  // only, at most one dim; loads lower it to an indirect dma_copy.
+  bool dynamic = false;
 };
 
 struct Value {

@@ -6,6 +6,7 @@
 #include "compiler/tir/tir.h"
 #include "runtime/target.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace nk::tir {
@@ -76,9 +77,21 @@ struct Verifier {
       if (!want(2) || !m.value(op.operands[0]).type.is_hbm() || !tile(1)) return fail(op, "store writes a tile to HBM");
       break;
     case OpKind::view: {
-      if (!want(1) || !rt) return fail(op, "view needs a base and a result");
+      const size_t dynamic =
+          size_t(std::count_if(op.dims.begin(), op.dims.end(), [](const ViewDim &d) { return d.dynamic; }));
+      if (dynamic > 1) return fail(op, "view with more than one dynamic index");
+      if (!want(1 + dynamic) || !rt) return fail(op, "view needs a base and a result");
       const Type &bt = m.value(op.operands[0]).type;
       if (op.dims.size() != bt.shape.size()) return fail(op, "view has one dim per base dim");
+      if (dynamic) {
+        if (!bt.is_hbm()) return fail(op, "a dynamic index selects within an HBM tensor only");
+        const Type &it = m.value(op.operands[1]).type;
+        if (!tile(1) || !dtype_is_integer(it.dtype) || it.partitions() != 1 || it.free_elements() != 1)
+          return fail(op, "a dynamic index is one integer element");
+        for (const ViewDim &d : op.dims)
+          if (d.dynamic && (!d.dropped || d.count != 1 || !d.start.is_constant() || d.start.constant != 0))
+            return fail(op, "a dynamic index dim is dropped, with count 1 and start 0");
+      }
       std::vector<int64_t> shape;
       for (size_t d = 0; d < op.dims.size(); ++d) {
         if (!affine_ok(op, op.dims[d].start)) return false;
