@@ -5,6 +5,7 @@
 // repeated fields are errors. After an error the parser skips to the next
 // line, so one run reports every bad line.
 #include "runtime/asm_parser.h"
+#include "runtime/rendered_diagnostics.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -95,7 +96,7 @@ public:
       if (prog.kernel.empty()) error_at_end("missing '.kernel NAME' directive");
       if (prog.target.empty()) error_at_end("missing '.target NAME' directive");
     }
-    if (errors_) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", diag_text.c_str());
+    if (errors_) return rendered_diagnostics(diag_text);
     return std::move(prog);
   }
 

@@ -6,6 +6,7 @@
 #include "runtime/asm_printer.h"
 #include "runtime/isa_doc.h"
 #include "runtime/output_files.h"
+#include "runtime/rendered_diagnostics.h"
 #include "runtime/program_file.h"
 #include "runtime/target.h"
 #include "runtime/verifier.h"
@@ -73,12 +74,12 @@ static int run_main() {
   auto prog = nk::load_program_file(input);
   if (!prog) {
     // Assembly diagnostics are already rendered clang-style; print them as-is.
-    std::string msg = toString(prog.takeError());
-    if (StringRef(msg).contains(": error: ")) {
-      errs() << msg;
+    Error e = prog.takeError();
+    if (auto text = nk::take_rendered(e)) {
+      errs() << *text;
       return 2;
     }
-    return fail(msg);
+    return fail(toString(std::move(e)));
   }
   std::string tname = target_name.empty() ? prog->target : target_name;
   const nk::Target *target = nk::find_target(tname);

@@ -11,6 +11,7 @@
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/pipeline.h"
+#include "runtime/rendered_diagnostics.h"
 #include "runtime/asm_printer.h"
 #include "runtime/output_files.h"
 #include "runtime/program_file.h"
@@ -111,13 +112,16 @@ int compile(nk::Program &out) {
   progress.finish();
   if (!p) {
     llvm::errs() << ds.str();
-    std::string msg = llvm::toString(p.takeError());
-    if (!ds.str().empty()) return 1; // source errors, already printed
-    if (llvm::StringRef(msg).contains(": error: ")) {
-      llvm::errs() << msg << '\n';
+    llvm::Error e = p.takeError();
+    if (!ds.str().empty()) { // source errors, already printed
+      llvm::consumeError(std::move(e));
       return 1;
     }
-    return fail(msg);
+    if (auto text = nk::take_rendered(e)) {
+      llvm::errs() << *text << '\n';
+      return 1;
+    }
+    return fail(llvm::toString(std::move(e)));
   }
   out = std::move(*p);
   return 0;

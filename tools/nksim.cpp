@@ -20,6 +20,7 @@
 #include "runtime/npy.h"
 #include "runtime/output_files.h"
 #include "runtime/program_file.h"
+#include "runtime/rendered_diagnostics.h"
 #include "simulator/session.h"
 #include "tools/huge_pages.h"
 #include "tools/host_memory.h"
@@ -128,12 +129,12 @@ int fail(const Twine &msg) {
 // Errors that carry clang-style diagnostics (file:line:col ... caret) are
 // printed as they are; others get the one-line "nksim: error:" form.
 int fail_error(Error e, StringRef prefix = "") {
-  std::string msg = toString(std::move(e));
-  if (StringRef(msg).contains(": error: ")) {
-    errs() << msg;
-    if (!StringRef(msg).endswith("\n")) errs() << '\n';
+  if (auto text = nk::take_rendered(e)) {
+    errs() << *text;
+    if (!StringRef(*text).endswith("\n")) errs() << '\n';
     return kExitError;
   }
+  std::string msg = toString(std::move(e));
   return fail(prefix.empty() ? Twine(msg) : prefix + ": " + msg);
 }
 
@@ -184,7 +185,10 @@ Expected<nk::Program> load_or_compile(StringRef path) {
     auto p = python ? nk::compile_tile_source(traced, (path + " (traced)").str(), defs, *t, popts, ds)
                     : nk::compile_tile_file(path, defs, *t, popts, ds);
     if (!p) {
-      if (!ds.str().empty()) return createStringError(inconvertibleErrorCode(), "%s", ds.str().c_str());
+      if (!ds.str().empty()) {
+        consumeError(p.takeError()); // "N error(s) generated": the diagnostics say it
+        return nk::rendered_diagnostics(ds.str());
+      }
       return p.takeError();
     }
     return p;

@@ -3,6 +3,7 @@
 // finds one, runs it with stdout/stderr in temporary files and returns what
 // it printed.
 #include "tools/python_kernel.h"
+#include "runtime/rendered_diagnostics.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -89,6 +90,8 @@ Expected<std::string> trace_python_kernel(const char *argv0, StringRef path, Str
     if (msg.empty())
       msg = exec_error.empty() ? "the Python tracer failed (exit " + std::to_string(rc) + ")" : exec_error;
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    // Exit 3: the tracer rendered the error at the kernel's Python line.
+    if (rc == 3) return nk::rendered_diagnostics(msg);
     return createStringError(inconvertibleErrorCode(), "%s", msg.c_str());
   }
   return read(out.path);

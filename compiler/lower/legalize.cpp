@@ -1,5 +1,6 @@
 // legalize: flat Tile IR -> LIR. See legalize.h for the op mapping.
 #include "compiler/lower/legalize.h"
+#include "runtime/rendered_diagnostics.h"
 
 #include <fmt/format.h>
 
@@ -75,7 +76,7 @@ public:
       if (skip.count(i)) continue;
       cur = i;
       lower(m.body[i]);
-      if (!error.empty()) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", error.c_str());
+      if (!error.empty()) return rendered_diagnostics(error); // FILE:LINE:COL: error: cannot lower ...
     }
     realign_partitions();
     return std::move(out);

@@ -983,8 +983,9 @@ def _cli(argv: Optional[List[str]] = None) -> int:
     """python3 -m nkc.nki_sim emit-tile KERNEL.py --kernel NAME --input name=FILE.npy ...
 
     Prints the kernel traced to .tile source (what `nksim run KERNEL.py`
-    compiles), with the arrays' shapes and dtypes. Exit 0, or 1 with the
-    error on stderr."""
+    compiles), with the arrays' shapes and dtypes. Exit 0; or the error on
+    stderr, with exit 3 when it is rendered at a Python line (FILE:LINE:
+    error: ..., which nksim prints as it is) and 1 otherwise."""
     import argparse
     import runpy
     ap = argparse.ArgumentParser(prog="python3 -m nkc.nki_sim", description=_cli.__doc__)
@@ -1061,7 +1062,7 @@ def _cli(argv: Optional[List[str]] = None) -> int:
         return 0
     except NkiError as e:
         sys.stderr.write(f"{e if e.file else e.bare}\n")
-        return 1
+        return 3 if e.file else 1
 
 
 _PKG_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)

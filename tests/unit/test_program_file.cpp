@@ -5,6 +5,7 @@
 #include "runtime/asm_parser.h"
 #include "runtime/asm_printer.h"
 #include "runtime/program_file.h"
+#include "runtime/rendered_diagnostics.h"
 
 #include "llvm/Support/CRC.h"
 
@@ -253,4 +254,17 @@ TEST_CASE("a shuffle_mask (Bytes32) keeps all 32 bytes through binary and text, 
   const std::string text = to_text(p);
   CHECK(text.find("shuffle_mask=[255,11,22,1,12,255,2,13,") != std::string::npos);
   CHECK(text.find("shuffle_mask=", text.find("shuffle_mask=") + 1) == std::string::npos); // no Cont slot printed
+}
+
+TEST_CASE("assembler errors are typed as rendered diagnostics; other errors are not") {
+  auto bad = parse_assembly(".kernel k\n.target trn2\nbogus\n", "bad.s");
+  REQUIRE(!bad);
+  llvm::Error e = bad.takeError();
+  auto text = take_rendered(e);
+  REQUIRE(text);
+  CHECK(text->find("bad.s:3:1: error: unknown instruction 'bogus'") == 0);
+  CHECK(!e); // consumed
+  llvm::Error plain = llvm::createStringError(llvm::inconvertibleErrorCode(), "x.s:1:1: error: looks rendered");
+  CHECK(!take_rendered(plain)); // the wording does not make it one
+  CHECK(llvm::toString(std::move(plain)) == "x.s:1:1: error: looks rendered");
 }

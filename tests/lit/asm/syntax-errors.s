@@ -4,7 +4,7 @@
 .target trn2
 .hbm_size 4096
 .tensor x f64[4] @0 input
-# CHECK: syntax-errors.s:[[@LINE-1]]:11: error: unknown dtype 'f64'
+# CHECK: {{^[^ ]*}}syntax-errors.s:[[@LINE-1]]:11: error: unknown dtype 'f64'
 # CHECK-NEXT: .tensor x f64[4] @0 input
 # CHECK-NEXT:           ^~~
   activation dst=sbuf:f32[0:4]+0[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] func=exp
