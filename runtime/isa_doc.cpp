@@ -151,8 +151,8 @@ const NkiInstruction kNki226[] = {
     {"local_gather", "local_gather", "partly",
      "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
-     "indirect addressing of the source only (src_index: one run-time index per transfer); no dst_rmw_op or "
-     "dge_mode; also allows PSUM"},
+     "indirect addressing of the source only (src_index: one run-time index, or one per partition for a "
+     "gather); no scatter, dst_rmw_op, oob_mode.skip or dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

@@ -273,16 +273,30 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
         return problem(F::src, "index_stride and index_count describe src_index, which is absent");
       return std::nullopt;
     }
-    // An indirect load (NKI's dynamic HBM indexing, e.g. a block table):
-    // one integer in SBUF or PSUM picks which of index_count slices of an
-    // HBM source is read.
+    // An indirect load (NKI's dynamic HBM indexing): one integer in SBUF or
+    // PSUM picks which of index_count slices of an HBM source is read (a
+    // block table); or, a gather, one integer per partition ([P | 1]) picks
+    // the slice each of src's P rows (its outermost dim) reads, for the
+    // dst partition of the same number (NKI's
+    // nl.load(t[idx[i_p, 0], i_f])).
     if (src.mem != Memory::hbm) return problem(F::src, "an indirect dma_copy (src_index) reads HBM");
     if (index.mem == Memory::hbm)
       return problem(F::src_index, "src_index is read by the DMA engine from SBUF or PSUM, not HBM");
     if (!dtype_is_integer(index.dtype))
       return problem(F::src_index, fmt::format("src_index must be an integer dtype, not {}", dtype_name(index.dtype)));
-    if (index.partitions != 1 || index.free_elements != 1)
-      return problem(F::src_index, fmt::format("src_index must be one element ([1 | 1]), not {}", shape_str(index)));
+    if (index.free_elements != 1)
+      return problem(F::src_index,
+                     fmt::format("src_index must be one element per partition ([P | 1]), not {}", shape_str(index)));
+    if (index.partitions > 1) {
+      if (!d.present || d.mem == Memory::hbm || d.partitions != index.partitions)
+        return problem(F::src_index, fmt::format("a gather's src_index has one entry per dst partition: dst must be "
+                                                 "on chip with {} partitions",
+                                                 index.partitions));
+      if (src.num_dims < 1 || src.dims[0] != index.partitions)
+        return problem(F::src, fmt::format("a gather reads one src row per index: src's outermost dim must have {} "
+                                           "rows",
+                                           index.partitions));
+    }
     if (count < 1) return problem(F::src_index, fmt::format("index_count must be at least 1, not {}", count));
     return std::nullopt;
   }

@@ -114,7 +114,8 @@ private:
   llvm::Error check_access(unsigned s, const Instruction &inst);
   // An indirect dma_copy with its index read now, as the DMA engine reads
   // it when the transfer is issued: src moved to the slice it names.
-  llvm::Expected<Instruction> resolve_indirect(unsigned s, const Instruction &inst);
+  // A gather (one index per partition) becomes one instruction per row.
+  llvm::Expected<std::vector<Instruction>> resolve_indirect(unsigned s, const Instruction &inst);
   void end_transfers(double t);
   llvm::Error deadlock(double now) const;
   void wake_waiters(unsigned sem, double now);
@@ -280,35 +281,58 @@ void Scheduler::record_writes(unsigned s, const Instruction &inst, double visibl
   }
 }
 
-llvm::Expected<Instruction> Scheduler::resolve_indirect(unsigned s, const Instruction &inst) {
+llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s, const Instruction &inst) {
   // (The index operand is an ordinary read for the race and
-  // uninitialised-read checks, which run on the resolved instruction.)
+  // uninitialised-read checks, which run on the resolved instructions.)
   const AccessPattern &ix = inst.ap[ap::dma_copy::src_index];
-  int64_t index = 0;
-  gather_row_i64(ix, mem_.row(ix, 0), &index);
   const int64_t count = inst.get_int(attr::dma_copy::index_count);
-  if (index < 0 || index >= count)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "%s: src_index is %lld, outside [0, %lld): the DMA would read outside its "
-                                   "source (the hardware's DMA faults)",
-                                   describe_inst(prog_, s, streams_[s].pc).c_str(), (long long)index, (long long)count);
-  Instruction resolved = inst;
-  AccessPattern &src = resolved.ap[ap::dma_copy::src];
-  src.offset = uint64_t(int64_t(src.offset) +
-                        index * inst.get_int(attr::dma_copy::index_stride) * int64_t(dtype_size(src.dtype)));
-  return resolved;
+  const int64_t step = inst.get_int(attr::dma_copy::index_stride) *
+                       int64_t(dtype_size(inst.ap[ap::dma_copy::src].dtype)); // bytes per index
+  std::vector<Instruction> parts;
+  const unsigned rows = ix.num_partitions;
+  for (unsigned p = 0; p < rows; ++p) {
+    int64_t index = 0;
+    gather_row_i64(ix, mem_.row(ix, p), &index);
+    if (index < 0 || index >= count)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "%s: src_index%s is %lld, outside [0, %lld): the DMA would read outside its "
+                                     "source (the hardware's DMA faults)",
+                                     describe_inst(prog_, s, streams_[s].pc).c_str(),
+                                     rows > 1 ? fmt::format(" of partition {}", p).c_str() : "", (long long)index,
+                                     (long long)count);
+    Instruction part = inst;
+    AccessPattern &src = part.ap[ap::dma_copy::src];
+    if (rows > 1) { // row p of src, the offset it names, into partition p of dst
+      AccessPattern &dst = part.ap[ap::dma_copy::dst], &pix = part.ap[ap::dma_copy::src_index];
+      dst.start_partition = uint16_t(dst.start_partition + p);
+      dst.num_partitions = 1;
+      pix.start_partition = uint16_t(pix.start_partition + p);
+      pix.num_partitions = 1;
+      src.offset = uint64_t(int64_t(src.offset) + int64_t(p) * src.dims[0].stride * int64_t(dtype_size(src.dtype)));
+      for (unsigned d = 1; d < src.num_dims; ++d) src.dims[d - 1] = src.dims[d];
+      if (--src.num_dims == 0) {
+        src.num_dims = 1;
+        src.dims[0] = Dim{1, 1};
+      }
+    }
+    src.offset = uint64_t(int64_t(src.offset) + index * step);
+    parts.push_back(part);
+  }
+  return parts;
 }
 
 llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
   const Instruction &stored = prog_.streams[s].insts[st.pc];
-  std::optional<Instruction> resolved;
+  // An indirect dma_copy as the addresses its index names now: one
+  // instruction, or one per row for a gather (timed as the one transfer).
+  std::vector<Instruction> resolved;
   if (is_indirect(stored)) {
     auto r = resolve_indirect(s, stored);
     if (!r) return r.takeError();
-    resolved = *r;
+    resolved = std::move(*r);
   }
-  const Instruction &inst = resolved ? *resolved : stored;
+  const Instruction &inst = resolved.size() == 1 ? resolved[0] : stored;
   const double now = st.ready;
   end_time_ = std::max(end_time_, now);
   if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
@@ -333,8 +357,15 @@ llvm::Error Scheduler::step(unsigned s) {
   }
 
   if (races_) races_->begin(s, st.pc);
-  if (auto e = check_access(s, inst)) return e;
-  if (!opts_.timing_only) exec_.execute(inst);
+  if (resolved.size() > 1) {
+    for (const Instruction &part : resolved)
+      if (auto e = check_access(s, part)) return e;
+    if (!opts_.timing_only)
+      for (const Instruction &part : resolved) exec_.execute(part);
+  } else {
+    if (auto e = check_access(s, inst)) return e;
+    if (!opts_.timing_only) exec_.execute(inst);
+  }
   StreamStats &ss = stats_.streams[s];
   ++ss.instructions;
 

@@ -430,9 +430,9 @@ SV Sema::eval_subscript(const Expr &e) {
           ok = false;
           continue;
         }
-        if (!dtype_is_integer(it.dtype) || it.partitions() != 1 || it.free_elements() != 1) {
-          diags.error(ix.range, "a run-time index is one integer element, such as bt[b, j] of an i32 tile; this "
-                                "is " +
+        if (!dtype_is_integer(it.dtype) || it.free_elements() != 1) {
+          diags.error(ix.range, "a run-time index is an integer tile with one element per partition: bt[b, j] "
+                                "(one index) or idx[:, 0:1] (one per row, a gather); this is " +
                                     tir::type_str(it));
           note_def(iv.v);
           ok = false;
@@ -443,11 +443,22 @@ SV Sema::eval_subscript(const Expr &e) {
           ok = false;
           continue;
         }
+        // One index: the dim is dropped. One per partition (a gather): the
+        // dim keeps one row per index, and must come first, so that a load
+        // puts row p on partition p.
+        const bool gather = it.partitions() > 1;
+        if (gather)
+          for (size_t k = 0; k < d; ++k)
+            if (!dims[k].dropped) {
+              diags.error(ix.range, "a gather's index dimension must be the first one the view keeps (the "
+                                    "partition axis of the loaded tile)");
+              ok = false;
+            }
         dyn_index = iv.v;
         vd.dynamic = true;
         vd.start = Affine{};
-        vd.count = 1;
-        vd.dropped = true;
+        vd.count = gather ? it.partitions() : 1;
+        vd.dropped = !gather;
         continue; // checked against the dim's size when the DMA runs
       }
       if (!to_affine(iv, ix, vd.start)) {

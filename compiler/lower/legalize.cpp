@@ -544,6 +544,9 @@ private:
           index_places.push_back(place[op.operands[1]]);
           p.index_stride = base.dims[k].stride;
           p.index_count = int64_t(base.dims[k].count);
+          // A gather: one row per index, each starting at slice 0 (the DMA
+          // adds its row's index).
+          if (!d.dropped) p.dims.push_back(Dim{0, uint32_t(d.count)});
           continue;
         }
         p.offset += uint64_t(d.start.constant * base.dims[k].stride) * esize;

@@ -86,11 +86,14 @@ struct Verifier {
       if (dynamic) {
         if (!bt.is_hbm()) return fail(op, "a dynamic index selects within an HBM tensor only");
         const Type &it = m.value(op.operands[1]).type;
-        if (!tile(1) || !dtype_is_integer(it.dtype) || it.partitions() != 1 || it.free_elements() != 1)
-          return fail(op, "a dynamic index is one integer element");
+        if (!tile(1) || !dtype_is_integer(it.dtype) || it.free_elements() != 1)
+          return fail(op, "a dynamic index is one integer element per partition");
         for (const ViewDim &d : op.dims)
-          if (d.dynamic && (!d.dropped || d.count != 1 || !d.start.is_constant() || d.start.constant != 0))
-            return fail(op, "a dynamic index dim is dropped, with count 1 and start 0");
+          if (d.dynamic &&
+              (!d.start.is_constant() || d.start.constant != 0 ||
+               (it.partitions() == 1 ? !d.dropped || d.count != 1 : d.dropped || d.count != it.partitions())))
+            return fail(op, "a dynamic index dim starts at 0 and is dropped (one index) or has one row per "
+                            "index (a gather)");
       }
       std::vector<int64_t> shape;
       for (size_t d = 0; d < op.dims.size(); ++d) {
