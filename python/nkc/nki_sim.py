@@ -141,6 +141,7 @@ def _dtype(d: Any, what: str = "dtype") -> str:
 
 
 _FP8 = ("f8e4m3", "f8e5m2")
+_INTEGER_TILES = ("i8", "i16", "i32", "u8", "u16", "u32")
 _FLOATS = ("f32", "bf16", "f16") + _FP8
 _SIZE = {"f32": 4, "bf16": 2, "f16": 2, "f8e4m3": 1, "f8e5m2": 1, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1,
          "u8": 1}
@@ -276,7 +277,9 @@ class Tensor:
     """A symbolic NKI tensor: an HBM tensor, an SBUF/PSUM tile, or a view of one.
 
     A view is its root plus, per root dimension, (start, step, count, kept):
-    what the .tile view `root[...]` selects."""
+    what the .tile view `root[...]` selects. A start that is a Tensor is a
+    run-time index into an HBM tensor (an indirect DMA): one element (the
+    dimension dropped) or one per partition (a gather, count rows kept)."""
 
     def __init__(self, root: Optional["Tensor"], name: str, shape: Sequence[int], dtype: str, memory: str,
                  dims: Optional[List[Tuple[int, int, int, bool]]] = None, def_line: int = -1):
@@ -310,7 +313,9 @@ class Tensor:
             return self.root.name
         parts = []
         for start, step, count, kept in self.dims:
-            if not kept:
+            if isinstance(start, Tensor):
+                parts.append(start.text())
+            elif not kept:
                 parts.append(str(start))
             elif step == 1:
                 parts.append(f"{start}:{start + count}")
@@ -587,6 +592,22 @@ def _view(t: Tensor, key: Any, mask: Optional[Predicate], check: bool = True) ->
         r = kept_axes[axis]
         start0, step0, count0, _ = rd[r]
         n = t.shape[axis]
+        if isinstance(start0, Tensor):
+            if not (isinstance(k, slice) and k == slice(None)):
+                _unsupported("indexing the gathered dimension of a view again", "index the tensor once")
+            continue
+        if isinstance(k, Tensor):
+            # A run-time index (NKI's indirect DMA): a tile's values pick
+            # the position in this HBM dimension when the load runs.
+            if t.is_tile():
+                _unsupported("indexing a tile by a tile's values", "use nisa.tensor_copy_dynamic_src")
+            ix = _need(k, "a run-time index")
+            if not ix.is_tile() or ix.tile_dtype not in _INTEGER_TILES or math.prod(ix.shape[1:]) != 1:
+                _fail(f"a run-time index is an integer tile with one element per partition, not "
+                      f"{ix.memory} {ix.tile_dtype}{list(ix.shape)}")
+            rows = ix.shape[0]
+            new[r] = (ix, 1, rows, rows > 1)  # a gather keeps one row per index
+            continue
         if isinstance(k, IndexExpr):
             k = IndexExpr(k.const, {v: c for v, c in k.terms.items() if c}, k.layout)
             if not k.terms:

@@ -142,6 +142,45 @@ def test_fp8_and_narrow_integer_inputs():
     assert "a: f8e5m2[128, 16]" in res.tile_source and "s: u16[128, 16]" in res.tile_source, res.tile_source
 
 
+@nki.jit
+def k_embedding(table, ids):
+    out = nl.ndarray((ids.shape[0], table.shape[1]), dtype=table.dtype, buffer=nl.shared_hbm)
+    idx = nl.load(ids)
+    i_p = nl.arange(ids.shape[0])[:, None]
+    i_f = nl.arange(table.shape[1])[None, :]
+    nl.store(out, nl.load(table[idx[i_p, 0], i_f]))  # LINE-gather
+    return out
+
+
+@nki.jit
+def k_paged(cache, bt):
+    nb, d, bs = cache.shape
+    m = bt.shape[1]
+    out = nl.ndarray((d, m * bs), dtype=cache.dtype, buffer=nl.shared_hbm)
+    t = nl.load(bt)
+    for j in nl.affine_range(m):
+        nl.store(out[:, j * bs:(j + 1) * bs], nl.load(cache[t[0, j], :, :]))
+    return out
+
+
+def test_indirect_loads():
+    table = RNG.standard_normal((50, 16)).astype(np.float32)
+    ids = np.array([[3], [49], [0], [7], [7], [12], [1], [30]], np.int32)
+    res = nki_sim.run(k_embedding, table, ids)
+    assert "load(table[" in res.tile_source, res.tile_source
+    check(res.output, table[ids[:, 0]], atol=0)
+    cache = RNG.standard_normal((6, 8, 16)).astype(np.float32)
+    bt = np.array([[5, 0, 2]], np.int32)
+    check(nki_sim.run(k_paged, cache, bt).output, np.concatenate([cache[b] for b in bt[0]], axis=1), atol=0)
+    # A bad id is the DMA's run-time fault, at the Python line of the load.
+    ids[2, 0] = 50
+    try:
+        nki_sim.run(k_embedding, table, ids)
+        raise AssertionError("an out-of-range id was accepted")
+    except nkc.Error as e:
+        assert "src_index of partition 2 is 50, outside [0, 50)" in str(e), str(e)
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
