@@ -265,18 +265,26 @@ AccessPattern operand_envelope(const Instruction &inst, unsigned i) {
     ++a.num_dims;
     return a;
   }
-  // No dim left: the byte hull of every index, as one contiguous run.
-  const int64_t esz = dtype_size(a.dtype);
-  int64_t lo = 0, hi = 0;
+  // No dim left: the byte hull of every index, as one contiguous run (in
+  // 128-bit arithmetic: the fields may hold anything a file says). A hull
+  // no pattern can express is placed beyond any HBM, so bounds checks fail.
+  const __int128 esz = dtype_size(a.dtype);
+  __int128 lo = 0, hi = 0;
   for (unsigned d = 0; d < a.num_dims; ++d) {
-    const int64_t span = a.dims[d].stride * (int64_t(a.dims[d].count) - 1);
+    const __int128 span = __int128(a.dims[d].stride) * (__int128(a.dims[d].count) - 1);
     (span < 0 ? lo : hi) += span;
   }
-  const int64_t ispan = stride * (count - 1);
+  const __int128 ispan = __int128(stride) * (__int128(count) - 1);
   (ispan < 0 ? lo : hi) += ispan;
-  a.offset = uint64_t(int64_t(a.offset) + lo * esz);
+  const __int128 first = __int128(a.offset) + lo * esz;
   a.num_dims = 1;
-  a.dims[0] = Dim{1, uint32_t(std::min<int64_t>(hi - lo + 1, UINT32_MAX))};
+  if (first < 0 || first > __int128(INT64_MAX) || hi - lo + 1 > __int128(UINT32_MAX)) {
+    a.offset = uint64_t(INT64_MAX);
+    a.dims[0] = Dim{1, UINT32_MAX};
+    return a;
+  }
+  a.offset = uint64_t(first);
+  a.dims[0] = Dim{1, uint32_t(hi - lo + 1)};
   return a;
 }
 

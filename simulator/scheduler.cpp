@@ -286,8 +286,10 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
   // uninitialised-read checks, which run on the resolved instructions.)
   const AccessPattern &ix = inst.ap[ap::dma_copy::src_index];
   const int64_t count = inst.get_int(attr::dma_copy::index_count);
-  const int64_t step = inst.get_int(attr::dma_copy::index_stride) *
-                       int64_t(dtype_size(inst.ap[ap::dma_copy::src].dtype)); // bytes per index
+  // Bytes per index, in 128-bit arithmetic (the validation bounded every
+  // legal index's address; the product alone may not fit 64 bits).
+  const __int128 step =
+      __int128(inst.get_int(attr::dma_copy::index_stride)) * __int128(dtype_size(inst.ap[ap::dma_copy::src].dtype));
   std::vector<Instruction> parts;
   const unsigned rows = ix.num_partitions;
   for (unsigned p = 0; p < rows; ++p) {
@@ -308,14 +310,14 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
       dst.num_partitions = 1;
       pix.start_partition = uint16_t(pix.start_partition + p);
       pix.num_partitions = 1;
-      src.offset = uint64_t(int64_t(src.offset) + int64_t(p) * src.dims[0].stride * int64_t(dtype_size(src.dtype)));
+      src.offset = uint64_t(__int128(src.offset) + __int128(p) * src.dims[0].stride * int64_t(dtype_size(src.dtype)));
       for (unsigned d = 1; d < src.num_dims; ++d) src.dims[d - 1] = src.dims[d];
       if (--src.num_dims == 0) {
         src.num_dims = 1;
         src.dims[0] = Dim{1, 1};
       }
     }
-    src.offset = uint64_t(int64_t(src.offset) + index * step);
+    src.offset = uint64_t(__int128(src.offset) + __int128(index) * step);
     parts.push_back(part);
   }
   return parts;
