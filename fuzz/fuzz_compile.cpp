@@ -24,11 +24,17 @@ namespace {
 // further: under ASan and coverage a 250k-op compile of a real-size
 // fidelity kernel took over 60 s (libFuzzer's timeout), a slow unit, not a
 // bug (the same compile takes about a second in a release build).
+// The front end's own static-unrolling cap (kDefaultMaxTirOps for the
+// tools) is lowered too: 200,000 ops unrolled under ASan and coverage took
+// over 10 s (libFuzzer's timeout) on a loaded machine, a slow unit each
+// time a mutation hit static(100000000).
 #ifdef NK_FUZZ_LARGE
+constexpr size_t kMaxTirOps = nk::kDefaultMaxTirOps;
 constexpr uint64_t kMaxUnrolledOps = 40'000;
 constexpr uint64_t kMaxInstructions = 40'000;
 constexpr uint64_t kMaxHbmBytes = 64 << 20;
 #else
+constexpr size_t kMaxTirOps = 20'000;
 constexpr uint64_t kMaxUnrolledOps = 2000;
 constexpr uint64_t kMaxInstructions = 2000;
 constexpr uint64_t kMaxHbmBytes = 1 << 20;
@@ -54,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::SourceMgr sm;
   unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.tile"), llvm::SMLoc());
   nk::DiagnosticEngine diags(sm, llvm::nulls());
-  auto m = nk::build_tile_ir(sm, id, {}, target, diags);
+  auto m = nk::build_tile_ir(sm, id, {}, target, diags, kMaxTirOps);
   if (!m) {
     llvm::consumeError(m.takeError());
     return 0;

@@ -8,9 +8,10 @@
 namespace nk {
 
 llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel, const std::map<std::string, int64_t> &defines,
-                                             const Target &target, DiagnosticEngine &diags, llvm::StringRef file_name) {
+                                             const Target &target, DiagnosticEngine &diags, llvm::StringRef file_name,
+                                             size_t max_ops) {
   tir::Module m;
-  fe::Sema sema(kernel, defines, target, diags, file_name);
+  fe::Sema sema(kernel, defines, target, diags, file_name, max_ops);
   if (!sema.run(m) || !check_outputs_written(m, diags))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%u error(s) generated", diags.num_errors());
   std::string problem = tir::verify_module(m, target);
@@ -22,12 +23,12 @@ llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel, const std
 
 llvm::Expected<tir::Module> build_tile_ir(llvm::SourceMgr &sm, unsigned buffer,
                                           const std::map<std::string, int64_t> &defines, const Target &target,
-                                          DiagnosticEngine &diags) {
+                                          DiagnosticEngine &diags, size_t max_ops) {
   auto tokens = fe::lex(diags, buffer);
   auto kernel = fe::parse_kernel(diags, tokens);
   if (!kernel || diags.has_errors())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%u error(s) generated", diags.num_errors());
-  return lower_ast_to_tir(*kernel, defines, target, diags, sm.getMemoryBuffer(buffer)->getBufferIdentifier());
+  return lower_ast_to_tir(*kernel, defines, target, diags, sm.getMemoryBuffer(buffer)->getBufferIdentifier(), max_ops);
 }
 
 llvm::Expected<std::pair<std::string, int64_t>> parse_define(llvm::StringRef text) {

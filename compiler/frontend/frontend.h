@@ -21,13 +21,17 @@ namespace nk {
 // `diags` (all of them, not just the first); on any error the result is an
 // llvm::Error saying how many errors were reported. The returned module has
 // passed tir::verify_module.
+// `max_ops` caps the ops static unrolling may create (an error past it);
+// the tools use the default (docs/language.md), the fuzzers a smaller one.
+constexpr size_t kDefaultMaxTirOps = 200'000;
 llvm::Expected<tir::Module> build_tile_ir(llvm::SourceMgr &sm, unsigned buffer,
                                           const std::map<std::string, int64_t> &defines, const Target &target,
-                                          DiagnosticEngine &diags);
+                                          DiagnosticEngine &diags, size_t max_ops = kDefaultMaxTirOps);
 
 // Sema alone, for callers that already hold the AST.
 llvm::Expected<tir::Module> lower_ast_to_tir(const fe::Kernel &kernel, const std::map<std::string, int64_t> &defines,
-                                             const Target &target, DiagnosticEngine &diags, llvm::StringRef file_name);
+                                             const Target &target, DiagnosticEngine &diags, llvm::StringRef file_name,
+                                             size_t max_ops = kDefaultMaxTirOps);
 
 // Parses `-D name=value` text (value: a decimal integer, optional sign).
 llvm::Expected<std::pair<std::string, int64_t>> parse_define(llvm::StringRef text);

@@ -19,8 +19,8 @@ using tir::Type;
 using tir::ValueId;
 
 Sema::Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &t, DiagnosticEngine &d,
-           llvm::StringRef file)
-    : diags(d), target(t), kernel_(k), defines_(defines), file_(file.str()) {}
+           llvm::StringRef file, size_t max_tir_ops)
+    : diags(d), target(t), max_tir_ops_(max_tir_ops), kernel_(k), defines_(defines), file_(file.str()) {}
 
 tir::Loc Sema::loc(llvm::SMLoc l) {
   tir::Loc r;
@@ -42,9 +42,9 @@ SV Sema::emit(Op op, Type t, const std::string &name) {
 }
 
 void Sema::emit_no_result(Op op) {
-  if (++emitted_ > kMaxTirOps) {
+  if (++emitted_ > max_tir_ops_) {
     if (!too_big_)
-      diags.error(op.loc.sm, "the kernel unrolls to more than " + llvm::Twine(kMaxTirOps) +
+      diags.error(op.loc.sm, "the kernel unrolls to more than " + llvm::Twine(max_tir_ops_) +
                                  " operations; use a parallel or sequential loop instead of static");
     too_big_ = true;
     return;
@@ -464,8 +464,8 @@ void Sema::stmt_for(const Stmt &s) {
     for (int64_t i = 0; i < *n && !too_big_ && !returning_ && !diags.stopped(); ++i) {
       // Each iteration counts toward the unrolling cap even when its body
       // emits nothing, so static(10**18) with an empty body cannot hang.
-      if (++emitted_ > kMaxTirOps) {
-        diags.error(s.range, "the kernel unrolls to more than " + llvm::Twine(kMaxTirOps) +
+      if (++emitted_ > max_tir_ops_) {
+        diags.error(s.range, "the kernel unrolls to more than " + llvm::Twine(max_tir_ops_) +
                                  " operations; use a parallel or sequential loop instead of static");
         too_big_ = true;
         break;

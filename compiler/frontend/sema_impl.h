@@ -98,12 +98,16 @@ struct LoopCtx {
 class Sema {
 public:
   Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &target, DiagnosticEngine &diags,
-       llvm::StringRef file);
+       llvm::StringRef file, size_t max_tir_ops);
   bool run(tir::Module &out);
 
   // ---- shared helpers (sema.cpp) ----------------------------------------------
   DiagnosticEngine &diags;
   const Target &target;
+  // Unrolling static loops stops with a diagnostic past this many ops, so
+  // a huge static trip count cannot exhaust memory or time. (The pipeline
+  // then unrolls the other loops too: tir::kMaxUnrolledOps bounds that.)
+  const size_t max_tir_ops_;
   tir::Module mod;
 
   tir::Loc loc(llvm::SMLoc l);
@@ -214,10 +218,5 @@ private:
   bool requirement_failed_ =
       false; // a failed `requires` ends the analysis: the rest would only report its consequences
 };
-
-// Unrolling static loops stops with a diagnostic past this many ops, so a
-// huge static trip count cannot exhaust memory or time. (The pipeline then
-// unrolls the other loops too: tir::kMaxUnrolledOps bounds the result.)
-constexpr size_t kMaxTirOps = 200'000;
 
 } // namespace nk::fe
