@@ -110,7 +110,7 @@ const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
-     "scale is an immediate only (NKI: also a [P|1] tile); reduce is add only, no reduce_cmd registers; 13 of "
+     "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce is add only, no reduce_cmd registers; 13 of "
      "NKI's 24 functions; our gelu is the tanh form"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",

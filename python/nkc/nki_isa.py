@@ -208,9 +208,11 @@ def activation(*args, **kwargs):
     elif bias is not None and not _s._is_num(bias):
         _s._fail("nisa.activation: bias must be a [P, 1] tile or a number")
     scale = a["scale"]
-    if isinstance(scale, Tensor):
-        _s._unsupported("nisa.activation with a tile scale", "nkc's activation takes a constant scale")
-    if scale != 1.0:
+    if isinstance(scale, Tensor):  # a [P, 1] fp32 tile (NKI 2.26 nki.isa, activation)
+        fields.append(f"scale={_tile(scale, 'scale').text()}")
+    elif not _s._is_num(scale):
+        _s._fail("nisa.activation: scale must be a number or a [P, 1] fp32 tile")
+    elif scale != 1.0:
         fields.append(f"scale={_s._fmt_num(scale)}")
     if a["reduce_op"] is not None or a["reduce_res"] is not None:
         if a["reduce_res"] is None or _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":

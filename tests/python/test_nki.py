@@ -251,6 +251,8 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                              lambda x, y: -x.sum(1, keepdims=True) * y),
     "activation_scale": (lambda x, y: nisa.activation(nl.tanh, x, scale=0.5, bias=1.0),
                          lambda x, y: np.tanh(0.5 * x + 1.0)),
+    "activation_scale_tile": (lambda x, y: nisa.activation(nl.tanh, x, scale=nl.max(y, axis=1, keepdims=True)),
+                              lambda x, y: np.tanh(x * y.max(1, keepdims=True))),
     "reciprocal_isa": (lambda x, y: nisa.reciprocal(y), lambda x, y: 1 / y),
     "max8": (lambda x, y: nisa.max8(x)[:, 0:1] + 0 * y, lambda x, y: x.max(1, keepdims=True) + 0 * y),
     "tensor_tensor_scan": (lambda x, y: nisa.tensor_tensor_scan(x * 0.0 + 1.0, y, 0.0, nl.multiply, nl.add),

@@ -605,5 +605,25 @@ got = run("shf8", src, {"a": old8.view("V1"), "b": codes.view("V1")}, None)
 check("nc_stream_shuffle f8e4m3 all codes into PSUM", got.view(np.uint8),
       shuffle_ref(old8, codes, 31 - np.arange(32)))
 
+# ---- activation with a scale tile (NKI 2.26 nki.isa, activation) -------------------
+# out = f(data * scale[p] + bias[p]): two fp32 roundings (no FMA), scale a
+# [P|1] fp32 tile in SBUF or PSUM. identity and relu are exact in NumPy.
+xa = edgy((32, 40))
+sc = rng.standard_normal((32, 1)).astype(F32) * 3
+sc[0], sc[1], sc[2], sc[3] = 0.0, -0.0, np.inf, np.nan
+bi = rng.standard_normal((32, 1)).astype(F32)
+for func, ref, mem in [("identity", lambda v: v, "sbuf"), ("relu", lambda v: np.where(v > 0, v, F32(0)), "psum")]:
+    src = f"""kernel actsc_{func}(a: f32[32, 40], s: f32[32, 1], b: f32[32, 1]) -> f32[32, 40]:
+    var sv = zeros({mem} f32[32 | 1])
+    isa.tensor_copy(dst=sv, src=load(s))
+    let y = isa.activation(src=load(a), func={func}, scale=sv, bias=load(b))
+    store(out, y)
+"""
+    with np.errstate(all="ignore"):
+        v = (xa * sc).astype(F32) + bi
+        want = np.where(np.isnan(v), v, ref(v)).astype(F32)
+    check(f"activation {func} scale tile in {mem}", run(f"actsc_{func}", src, {"a": xa, "s": sc, "b": bi}, None),
+          want)
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
