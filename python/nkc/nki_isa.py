@@ -52,7 +52,10 @@ _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": 
         "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
-        "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity"}
+        "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity",
+        "gelu_apprx_tanh": "gelu_apprx_tanh", "gelu_apprx_sigmoid": "gelu_apprx_sigmoid", "gelu_dx": "gelu_dx",
+        "silu_dx": "silu_dx", "softplus": "softplus", "mish": "mish", "erf": "erf", "erf_dx": "erf_dx",
+        "sin": "sin", "arctan": "arctan", "sign": "sign"}
 _CMP = {">=": "is_ge", ">": "is_gt", "<=": "is_le", "<": "is_lt", "==": "is_equal", "!=": "not_equal"}
 
 
