@@ -79,19 +79,36 @@ AluKind alu_kind(AluOp op);
   X(reciprocal, "reciprocal")                                                                                          \
   X(tanh, "tanh")                                                                                                      \
   X(sigmoid, "sigmoid")                                                                                                \
-  X(gelu, "gelu")                                                                                                      \
+  X(gelu_apprx_tanh, "gelu_apprx_tanh")                                                                                \
   X(silu, "silu")                                                                                                      \
   X(relu, "relu")                                                                                                      \
   X(sqrt, "sqrt")                                                                                                      \
   X(rsqrt, "rsqrt")                                                                                                    \
   X(square, "square")                                                                                                  \
-  X(abs, "abs")
+  X(abs, "abs")                                                                                                        \
+  X(gelu, "gelu")                                                                                                      \
+  X(gelu_dx, "gelu_dx")                                                                                                \
+  X(gelu_apprx_sigmoid, "gelu_apprx_sigmoid")                                                                          \
+  X(silu_dx, "silu_dx")                                                                                                \
+  X(softplus, "softplus")                                                                                              \
+  X(mish, "mish")                                                                                                      \
+  X(erf, "erf")                                                                                                        \
+  X(erf_dx, "erf_dx")                                                                                                  \
+  X(sin, "sin")                                                                                                        \
+  X(arctan, "arctan")                                                                                                  \
+  X(sign, "sign")
 
 enum class ActFunc : uint8_t {
 #define X(e, s) e,
   NK_ACT_FUNCS(X)
 #undef X
 };
+constexpr unsigned kNumActFuncs = 0
+#define X(e, s) +1
+    NK_ACT_FUNCS(X)
+#undef X
+    ;
+constexpr ActFunc kLastActFunc = ActFunc(kNumActFuncs - 1);
 std::string_view act_name(ActFunc f);
 std::optional<ActFunc> parse_act(std::string_view s);
 

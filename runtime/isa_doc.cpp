@@ -88,7 +88,7 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
   os << "\nALU ops: ";
   for (unsigned i = 0; i <= unsigned(AluOp::is_le); ++i) os << (i ? ", " : "") << '`' << alu_name(AluOp(i)) << '`';
   os << ".\n\nActivation functions: ";
-  for (unsigned i = 0; i <= unsigned(ActFunc::abs); ++i) os << (i ? ", " : "") << '`' << act_name(ActFunc(i)) << '`';
+  for (unsigned i = 0; i < kNumActFuncs; ++i) os << (i ? ", " : "") << '`' << act_name(ActFunc(i)) << '`';
   os << ".\n\nDtypes: ";
   for (unsigned i = 0; i < kNumDtypes; ++i) os << (i ? ", " : "") << '`' << dtype_name(Dtype(i)) << '`';
   os << ".\n";
@@ -110,8 +110,9 @@ const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
-     "scale is an immediate only (NKI: also a [P|1] tile); reduce is add only, no reduce_cmd registers; 13 of "
-     "NKI's 24 functions; our gelu is the tanh form"},
+     "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce is add only, no reduce_cmd registers; all "
+     "24 functions, as the exact function rounded to fp32 (HW: undocumented polynomials), out-of-range inputs "
+     "not flagged"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",
      "also allows GpSimd and any axis mask (NKI: Vector, contiguous "

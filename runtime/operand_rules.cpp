@@ -541,10 +541,25 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     return scalar_of(op, s, F::src, F::reduce_dst);
   }
   case Opcode::activation: {
+    // NKI 2.26 nki.isa, activation: scale is a compile-time constant or a
+    // [P|1] fp32 tile; one of the two.
     using F = ap::activation;
     TRY(same_shape(op, s, F::dst, F::src));
     TRY(scalar_of(op, s, F::src, F::bias));
-    return scalar_of(op, s, F::src, F::reduce_dst);
+    TRY(scalar_of(op, s, F::src, F::reduce_dst));
+    if (s[F::scale_tile].present) {
+      TRY(scalar_of(op, s, F::src, F::scale_tile));
+      if (s[F::scale_tile].dtype != Dtype::f32)
+        return problem(F::scale_tile,
+                       fmt::format("a scale tile must be f32, not {}", dtype_name(s[F::scale_tile].dtype)));
+      if (attrs[attr::activation::scale].as_float() != 1.0f) {
+        auto p = problem(F::scale_tile, fmt::format("scale is given twice: as a tile and as the immediate {}",
+                                                    attrs[attr::activation::scale].as_float()));
+        p->attr = int(attr::activation::scale);
+        return p;
+      }
+    }
+    return std::nullopt;
   }
   case Opcode::affine_select: return same_shape(op, s, ap::affine_select::dst, ap::affine_select::src);
   case Opcode::select: {

@@ -129,7 +129,7 @@ bool attr_in_range(AttrKind k, int64_t v) {
   switch (k) {
   case AttrKind::Bool: return v == 0 || v == 1;
   case AttrKind::Alu: return v >= 0 && v <= int64_t(AluOp::is_le);
-  case AttrKind::Act: return v >= 0 && v <= int64_t(ActFunc::abs);
+  case AttrKind::Act: return v >= 0 && v <= int64_t(kLastActFunc);
   case AttrKind::Float: return v >= 0 && v <= int64_t(UINT32_MAX);
   case AttrKind::Sem: return v >= 0 && v <= int64_t(UINT32_MAX);
   case AttrKind::Int:

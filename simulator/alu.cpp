@@ -1,6 +1,7 @@
 // ALU ops, activation functions and reductions in fp32 (alu.h).
 #include "simulator/alu.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nk {
@@ -98,6 +99,53 @@ int64_t alu_apply_int(AluOp op, int64_t a, int64_t b) {
   }
 }
 
+namespace {
+
+// The functions NKI 2.26 added to our list (NKI 2.26 nki.isa, activation;
+// the activation-function table): the hardware evaluates piecewise
+// polynomials whose values are not published, so these are the exact
+// functions, computed in double and rounded once to fp32 (docs/isa.md).
+// Limits at +-inf are taken where the double formula would give inf * 0.
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794; // 1 / sqrt(2 pi)
+constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+
+double sigmoid_d(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double softplus_d(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+
+float act_exact(ActFunc f, float xf) {
+  const double x = xf;
+  const bool inf = std::isinf(x);
+  switch (f) {
+  case ActFunc::gelu: // 0.5 x (1 + erf(x / sqrt 2))
+    if (inf) return x > 0 ? xf : -0.0f;
+    return float(0.5 * x * std::erfc(-x * kInvSqrt2));
+  case ActFunc::gelu_dx: // Phi(x) + x phi(x)
+    if (inf) return x > 0 ? 1.0f : 0.0f;
+    return float(0.5 * std::erfc(-x * kInvSqrt2) + x * kInvSqrt2Pi * std::exp(-0.5 * x * x));
+  case ActFunc::gelu_apprx_sigmoid: // x sigmoid(1.702 x)
+    if (inf) return x > 0 ? xf : -0.0f;
+    return float(x * sigmoid_d(1.702 * x));
+  case ActFunc::silu_dx: { // sigmoid(x) (1 + x (1 - sigmoid(x)))
+    if (inf) return x > 0 ? 1.0f : 0.0f;
+    const double s = sigmoid_d(x);
+    return float(s * (1.0 + x * (1.0 - s)));
+  }
+  case ActFunc::softplus: return float(softplus_d(x)); // log(1 + e^x)
+  case ActFunc::mish:                                  // x tanh(softplus(x))
+    if (inf) return x > 0 ? xf : -0.0f;
+    return float(x * std::tanh(softplus_d(x)));
+  case ActFunc::erf: return float(std::erf(x));
+  case ActFunc::erf_dx: return float(kTwoOverSqrtPi * std::exp(-x * x)); // 2/sqrt(pi) e^(-x^2)
+  case ActFunc::sin: return float(std::sin(x));
+  case ActFunc::arctan: return float(std::atan(x));
+  case ActFunc::sign: return x != x ? xf : x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; // np.sign: +0 for +-0
+  default: return xf;
+  }
+}
+
+} // namespace
+
 float act_apply(ActFunc f, float x) {
   switch (f) {
   case ActFunc::identity: return x;
@@ -106,7 +154,7 @@ float act_apply(ActFunc f, float x) {
   case ActFunc::reciprocal: return 1.0f / x;
   case ActFunc::tanh: return std::tanh(x);
   case ActFunc::sigmoid: return 1.0f / (1.0f + std::exp(-x));
-  case ActFunc::gelu: // the tanh approximation, as docs/isa.md states
+  case ActFunc::gelu_apprx_tanh: // in fp32 operations, as docs/isa.md states
     return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
   case ActFunc::silu: return x / (1.0f + std::exp(-x));
   case ActFunc::relu: return x != x ? x : (x > 0.0f ? x : 0.0f);
@@ -114,6 +162,17 @@ float act_apply(ActFunc f, float x) {
   case ActFunc::rsqrt: return 1.0f / std::sqrt(x);
   case ActFunc::square: return x * x;
   case ActFunc::abs: return std::fabs(x);
+  case ActFunc::gelu:
+  case ActFunc::gelu_dx:
+  case ActFunc::gelu_apprx_sigmoid:
+  case ActFunc::silu_dx:
+  case ActFunc::softplus:
+  case ActFunc::mish:
+  case ActFunc::erf:
+  case ActFunc::erf_dx:
+  case ActFunc::sin:
+  case ActFunc::arctan:
+  case ActFunc::sign: return act_exact(f, x);
   }
   return x;
 }

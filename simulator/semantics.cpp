@@ -546,18 +546,21 @@ void Executor::tensor_reduce(const Instruction &inst) {
   }
 }
 
-// dst = func(src * scale + bias[p]) (two fp32 roundings, no FMA);
+// dst = func(src * scale + bias[p]) (two fp32 roundings, no FMA), scale
+// the immediate or scale_tile[p] (NKI 2.26 nki.isa, activation);
 // reduce_dst[p] = pairwise sum of the fp32 results before conversion.
 void Executor::activation(const Instruction &inst) {
   using f = ap::activation;
   const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
   const AccessPattern &bias = inst.ap[f::bias], &red = inst.ap[f::reduce_dst];
+  const AccessPattern &scale_tile = inst.ap[f::scale_tile];
   const ActFunc func = inst.get_act(attr::activation::func);
-  const float scale = inst.get_float(attr::activation::scale);
+  const float imm_scale = inst.get_float(attr::activation::scale);
   const uint64_t F = src.free_elements();
   float *x = grow(a_, F);
   for (unsigned r = 0; r < src.num_partitions; ++r) {
     const float b = bias.present() ? load_scalar(bias, r) : 0.0f;
+    const float scale = scale_tile.present() ? load_scalar(scale_tile, r) : imm_scale;
     gather_row_f32(src, mem_.row(src, r), x);
     for (uint64_t i = 0; i < F; ++i) x[i] = x[i] * scale + b;
     act_inplace(func, x, F);

@@ -77,7 +77,7 @@ struct Checker {
       bool ok = true;
       switch (f.kind) {
       case AttrKind::Alu: ok = v >= 0 && v <= int64_t(AluOp::is_le); break;
-      case AttrKind::Act: ok = v >= 0 && v <= int64_t(ActFunc::abs); break;
+      case AttrKind::Act: ok = v >= 0 && v <= int64_t(kLastActFunc); break;
       case AttrKind::Sem: ok = v >= 0 && v < int64_t(target.num_semaphores); break;
       case AttrKind::Bool: ok = v == 0 || v == 1; break;
       default: break;

@@ -114,6 +114,17 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       ok = false;
       continue;
     }
+    // A number attribute NAME that may be a tile instead (activation's
+    // scale): a tile given to it is the operand NAME_tile.
+    std::optional<SV> pre;
+    if (ap < 0 && info.attrs[at].kind == AttrKind::Float) {
+      const std::string tile_field = k.name + "_tile";
+      for (unsigned i = 0; i < info.num_aps; ++i)
+        if (tile_field == info.aps[i].name && info.aps[i].role == FieldRole::In) {
+          pre = eval(x);
+          if (pre->k == SV::tile || pre->k == SV::hbm) ap = int(i);
+        }
+    }
     if (ap >= 0) {
       if (ap_expr[ap]) {
         diags.error(k.range, "field '" + k.name + "' is given twice");
@@ -122,7 +133,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       }
       ap_expr[ap] = &x;
       const ApFieldInfo &f = info.aps[ap];
-      SV v = eval(x);
+      SV v = pre ? *pre : eval(x);
       if (!v.ok()) {
         ok = false;
         continue;
@@ -196,9 +207,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       break;
     }
     case AttrKind::Float: {
-      SV v = eval(x);
+      SV v = pre ? *pre : eval(x);
       if (!v.is_number()) {
-        if (v.ok()) diags.error(x.range, "field '" + k.name + "' is a number, not " + describe(v));
+        if (v.ok())
+          diags.error(x.range,
+                      "field '" + k.name + "' is a number" + (pre ? " or a tile" : "") + ", not " + describe(v));
         ok = false;
         break;
       }

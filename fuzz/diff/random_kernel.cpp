@@ -373,7 +373,7 @@ double act(const std::string &op, double x) {
   if (op == "log") return std::log(x);
   if (op == "tanh") return std::tanh(x);
   if (op == "sigmoid") return 1.0 / (1.0 + std::exp(-x));
-  if (op == "gelu") return 0.5 * x * (1.0 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+  if (op == "gelu") return 0.5 * x * std::erfc(-x * 0.70710678118654752440); // the erf form (docs/isa.md)
   if (op == "silu") return x / (1.0 + std::exp(-x));
   if (op == "relu") return x > 0 ? x : 0.0;
   if (op == "sqrt") return std::sqrt(x);

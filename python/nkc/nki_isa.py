@@ -52,7 +52,10 @@ _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": 
         "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
-        "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity"}
+        "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity",
+        "gelu_apprx_tanh": "gelu_apprx_tanh", "gelu_apprx_sigmoid": "gelu_apprx_sigmoid", "gelu_dx": "gelu_dx",
+        "silu_dx": "silu_dx", "softplus": "softplus", "mish": "mish", "erf": "erf", "erf_dx": "erf_dx",
+        "sin": "sin", "arctan": "arctan", "sign": "sign"}
 _CMP = {">=": "is_ge", ">": "is_gt", "<=": "is_le", "<": "is_lt", "==": "is_equal", "!=": "not_equal"}
 
 
@@ -208,9 +211,11 @@ def activation(*args, **kwargs):
     elif bias is not None and not _s._is_num(bias):
         _s._fail("nisa.activation: bias must be a [P, 1] tile or a number")
     scale = a["scale"]
-    if isinstance(scale, Tensor):
-        _s._unsupported("nisa.activation with a tile scale", "nkc's activation takes a constant scale")
-    if scale != 1.0:
+    if isinstance(scale, Tensor):  # a [P, 1] fp32 tile (NKI 2.26 nki.isa, activation)
+        fields.append(f"scale={_tile(scale, 'scale').text()}")
+    elif not _s._is_num(scale):
+        _s._fail("nisa.activation: scale must be a number or a [P, 1] fp32 tile")
+    elif scale != 1.0:
         fields.append(f"scale={_s._fmt_num(scale)}")
     if a["reduce_op"] is not None or a["reduce_res"] is not None:
         if a["reduce_res"] is None or _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":

@@ -272,6 +272,19 @@ sqrt = _un("sqrt")
 rsqrt = _un("rsqrt")
 square = _un("square")
 abs = _un("abs")  # noqa: A001 - NKI's name
+# NKI 2.26's other activation functions (nki.isa, activation): gelu is the
+# erf form, gelu_apprx_tanh the tanh approximation (docs/isa.md).
+gelu_apprx_tanh = _un("gelu_apprx_tanh")
+gelu_apprx_sigmoid = _un("gelu_apprx_sigmoid")
+gelu_dx = _un("gelu_dx")
+silu_dx = _un("silu_dx")
+softplus = _un("softplus")
+mish = _un("mish")
+erf = _un("erf")
+erf_dx = _un("erf_dx")
+sin = _un("sin")
+arctan = _un("arctan")
+sign = _un("sign")
 
 
 def negative(x, dtype=None, **kwargs):
@@ -362,7 +375,7 @@ def device_print(*args, **kwargs):
 
 
 def __getattr__(name: str):
-    # Any other public name (NKI's sin, erf, rms_norm, dynamic_range, ...) is
+    # Any other public name (NKI's cos, rms_norm, dynamic_range, ...) is
     # an error at the calling line, not an AttributeError deep in a trace.
     if not name.startswith("_"):
         _s._unsupported(f"nl.{name}")

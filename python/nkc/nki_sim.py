@@ -718,7 +718,8 @@ def _binary(op: str, x: Any, y: Any, call: str, dtype: Any = None) -> Tensor:
 
 
 _UNARY_TILE = {"exp", "log", "reciprocal", "tanh", "sigmoid", "gelu", "silu", "relu", "sqrt", "rsqrt", "square",
-               "abs", "copy"}
+               "abs", "copy", "gelu_apprx_tanh", "gelu_apprx_sigmoid", "gelu_dx", "silu_dx", "softplus", "mish",
+               "erf", "erf_dx", "sin", "arctan", "sign"}
 
 
 def _unary(fn: str, x: Any, dtype: Any) -> Tensor:

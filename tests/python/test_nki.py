@@ -5,6 +5,7 @@ kernel in tests/python/nki_kernels/ is run unedited through nki.simulate and
 checked against NumPy; each unsupported or wrong use must raise an error
 that names the Python file and line."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -242,6 +243,9 @@ def elementwise_kernel(fn):
     return k
 
 
+erf = np.vectorize(math.erf)
+
+
 def gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
 
@@ -252,7 +256,12 @@ ELEMENTWISE = {  # name: (traced, NumPy)
     "tanh": (lambda x, y: nl.tanh(x), lambda x, y: np.tanh(x)),
     "sigmoid": (lambda x, y: nl.sigmoid(x), lambda x, y: 1 / (1 + np.exp(-x))),
     "relu": (lambda x, y: nl.relu(x), lambda x, y: np.maximum(x, 0)),
-    "gelu": (lambda x, y: nl.gelu(x), lambda x, y: gelu_tanh(x)),
+    "gelu": (lambda x, y: nl.gelu(x), lambda x, y: 0.5 * x * (1 + erf(x / np.sqrt(2)))),
+    "gelu_apprx_tanh": (lambda x, y: nl.gelu_apprx_tanh(x), lambda x, y: gelu_tanh(x)),
+    "softplus": (lambda x, y: nl.softplus(x), lambda x, y: np.log1p(np.exp(x))),
+    "erf": (lambda x, y: nl.erf(x), lambda x, y: erf(x)),
+    "sin": (lambda x, y: nl.sin(x), lambda x, y: np.sin(x)),
+    "sign_isa": (lambda x, y: nisa.activation(nl.sign, x), lambda x, y: np.sign(x)),
     "silu": (lambda x, y: nl.silu(x), lambda x, y: x / (1 + np.exp(-x))),
     "sqrt": (lambda x, y: nl.sqrt(y), lambda x, y: np.sqrt(y)),
     "rsqrt": (lambda x, y: nl.rsqrt(y), lambda x, y: 1 / np.sqrt(y)),
@@ -290,6 +299,8 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                              lambda x, y: -x.sum(1, keepdims=True) * y),
     "activation_scale": (lambda x, y: nisa.activation(nl.tanh, x, scale=0.5, bias=1.0),
                          lambda x, y: np.tanh(0.5 * x + 1.0)),
+    "activation_scale_tile": (lambda x, y: nisa.activation(nl.tanh, x, scale=nl.max(y, axis=1, keepdims=True)),
+                              lambda x, y: np.tanh(x * y.max(1, keepdims=True))),
     "reciprocal_isa": (lambda x, y: nisa.reciprocal(y), lambda x, y: 1 / y),
     "max8": (lambda x, y: nisa.max8(x)[:, 0:1] + 0 * y, lambda x, y: x.max(1, keepdims=True) + 0 * y),
     "tensor_tensor_scan": (lambda x, y: nisa.tensor_tensor_scan(x * 0.0 + 1.0, y, 0.0, nl.multiply, nl.add),
@@ -377,7 +388,7 @@ def test_every_elementwise_and_reduction_call():
     for name, (traced, want) in ELEMENTWISE.items():
         got = nki.simulate(elementwise_kernel(traced))(x, y)
         ref = want(x.astype(np.float64), y.astype(np.float64))
-        c = nkc.compare(got, np.broadcast_to(ref, got.shape), atol=2e-3 if name == "gelu" else 1e-5, rtol=1e-4)
+        c = nkc.compare(got, np.broadcast_to(ref, got.shape), atol=2e-3 if name == "gelu_apprx_tanh" else 1e-5, rtol=1e-4)
         if not c.passed:
             bad.append(f"{name}: {c}")
     assert not bad, "\n".join(bad)
@@ -433,7 +444,7 @@ def expect_error(kernel, args, cls, text, line_of=None):
 @nki.jit
 def k_unsupported_nl(a):
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
-    nl.store(out, nl.sin(nl.load(a)))  # LINE-sin
+    nl.store(out, nl.cos(nl.load(a)))  # LINE-cos
     return out
 
 
@@ -508,7 +519,7 @@ def k_tf32(a):
 
 def test_errors_name_python_file_and_line():
     a = np.ones((128, 8), np.float32)
-    expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.sin is not supported", "LINE-sin")
+    expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.cos is not supported", "LINE-cos")
     expect_error(k_unsupported_isa, [a], nki_sim.NkiUnsupportedError, "nisa.sequence_bounds is not supported",
                  "LINE-unsupported-isa")
     expect_error(k_shuffle_ambiguous, [a], nki_sim.NkiTraceError, "give src= and dst= by keyword",

@@ -7,6 +7,7 @@ present. Each case writes a small kernel, runs it in nksim and compares the
 output with a NumPy model written from the documentation, bit for bit
 (NaN == NaN). Usage: check_nki_isa.py WORKDIR
 """
+import math
 import os
 import subprocess
 import sys
@@ -604,6 +605,109 @@ src = f"""kernel shf8(a: f8e4m3[32, 8], b: f8e4m3[32, 8]) -> f8e4m3[32, 8]:
 got = run("shf8", src, {"a": old8.view("V1"), "b": codes.view("V1")}, None)
 check("nc_stream_shuffle f8e4m3 all codes into PSUM", got.view(np.uint8),
       shuffle_ref(old8, codes, 31 - np.arange(32)))
+
+# ---- activation with a scale tile (NKI 2.26 nki.isa, activation) -------------------
+# out = f(data * scale[p] + bias[p]): two fp32 roundings (no FMA), scale a
+# [P|1] fp32 tile in SBUF or PSUM. identity and relu are exact in NumPy.
+xa = edgy((32, 40))
+sc = rng.standard_normal((32, 1)).astype(F32) * 3
+sc[0], sc[1], sc[2], sc[3] = 0.0, -0.0, np.inf, np.nan
+bi = rng.standard_normal((32, 1)).astype(F32)
+for func, ref, mem in [("identity", lambda v: v, "sbuf"), ("relu", lambda v: np.where(v > 0, v, F32(0)), "psum")]:
+    src = f"""kernel actsc_{func}(a: f32[32, 40], s: f32[32, 1], b: f32[32, 1]) -> f32[32, 40]:
+    var sv = zeros({mem} f32[32 | 1])
+    isa.tensor_copy(dst=sv, src=load(s))
+    let y = isa.activation(src=load(a), func={func}, scale=sv, bias=load(b))
+    store(out, y)
+"""
+    with np.errstate(all="ignore"):
+        v = (xa * sc).astype(F32) + bi
+        want = np.where(np.isnan(v), v, ref(v)).astype(F32)
+    check(f"activation {func} scale tile in {mem}", run(f"actsc_{func}", src, {"a": xa, "s": sc, "b": bi}, None),
+          want)
+
+# ---- the activation functions NKI 2.26 added (nki.isa, activation) -------------
+# The hardware's piecewise polynomials are not published: the model is the
+# exact function rounded to fp32 (docs/isa.md). The references below are
+# written from the textbook definitions in float64 with NumPy (math.erf /
+# math.erfc for erf, which NumPy lacks) and rounded to fp32 once; they may
+# differ from nksim's libm calls in the last float64 bit, so the check
+# allows ULP_TOL fp32 ulps (sign: exact), and prints the largest distance
+# seen. NaN must give NaN. Inputs: random values within each function's
+# documented valid range, plus 0, -0, NaN, and +-inf where the range
+# includes them.
+ULP_TOL = 2
+erf64 = np.vectorize(math.erf, otypes=[np.float64])
+erfc64 = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def sig64(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softplus64(x):
+    return np.logaddexp(0.0, x)
+
+
+def at_inf(x, y, pos, neg):
+    """The limits at +-inf, where the float64 formula would give inf * 0."""
+    return np.where(np.isposinf(x), pos, np.where(np.isneginf(x), neg, y))
+
+
+ACT_REFS = {  # name: (float64 reference, (lo, hi) of the valid range)
+    "gelu": (lambda x: at_inf(x, 0.5 * x * erfc64(-x / np.sqrt(2.0)), np.inf, -0.0), None),
+    "gelu_dx": (lambda x: at_inf(x, 0.5 * erfc64(-x / np.sqrt(2.0)) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi),
+                                 1.0, 0.0), None),
+    "gelu_apprx_sigmoid": (lambda x: at_inf(x, x * sig64(1.702 * x), np.inf, -0.0), None),
+    "silu_dx": (lambda x: at_inf(x, sig64(x) * (1.0 + x * (1.0 - sig64(x))), 1.0, 0.0), None),
+    "softplus": (softplus64, None),
+    "mish": (lambda x: at_inf(x, x * np.tanh(softplus64(x)), np.inf, -0.0), None),
+    "erf": (erf64, None),
+    "erf_dx": (lambda x: 2.0 / np.sqrt(np.pi) * np.exp(-x * x), None),
+    "sin": (np.sin, (-np.pi, np.pi)),
+    "arctan": (np.arctan, (-np.pi / 2, np.pi / 2)),
+    "sign": (np.sign, None),
+}
+
+
+def ulps(a, b):
+    """fp32 ulp distance, NaN == NaN (and NaN against a number: huge)."""
+    def key(v):
+        i = v.view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(i & 0x7FFFFFFF), i)
+    both_nan = np.isnan(a) & np.isnan(b)
+    d = np.abs(key(a) - key(b))
+    d = np.where(np.isnan(a) != np.isnan(b), 1 << 40, d)
+    return np.where(both_nan, 0, d)
+
+
+for name, (ref, rng_lim) in ACT_REFS.items():
+    p_, f_ = 16, 64
+    if rng_lim is None:
+        xs = (rng.standard_normal((p_, f_)) * 4).astype(F32)
+        specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-40, -1e-40, 30.0, -30.0, 100.0, -100.0, 1e30, -1e30]
+    else:
+        lo, hi = rng_lim
+        xs = rng.uniform(lo, hi, (p_, f_)).astype(F32)
+        specials = [0.0, -0.0, np.nan, F32(lo), F32(hi), 1e-40, -1e-40]
+        specials = [v for v in specials if np.isnan(v) or lo <= v <= hi]  # within the range (fp32-rounded ends)
+    xs.reshape(-1)[:len(specials)] = np.array(specials, dtype=F32)
+    src = f"""kernel act_{name}(a: f32[{p_}, {f_}]) -> f32[{p_}, {f_}]:
+    let y = isa.activation(src=load(a), func={name})
+    store(out, y)
+"""
+    got = run(f"act_{name}", src, {"a": xs}, None)
+    with np.errstate(all="ignore"):
+        want = np.asarray(ref(xs.astype(np.float64)), dtype=np.float64).astype(F32)
+    d = ulps(got, want)
+    tol = 0 if name == "sign" else ULP_TOL
+    if got.shape != want.shape or d.max() > tol:
+        failures += 1
+        bad = np.argwhere(d > tol)[:4]
+        print(f"FAIL activation {name}: at {bad.tolist()} x={[xs[tuple(b)] for b in bad]} "
+              f"got {[got[tuple(b)] for b in bad]} want {[want[tuple(b)] for b in bad]}")
+    else:
+        print(f"ok activation {name} (within {int(d.max())} ulp of {tol})")
 
 print("failures:", failures)
 sys.exit(1 if failures else 0)
