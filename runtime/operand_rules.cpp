@@ -202,6 +202,39 @@ std::optional<OperandProblem> shuffle_rules(const Shapes &s, const std::array<At
   return std::nullopt;
 }
 
+// NKI 2.26 nki.isa, tensor_tensor: the inputs cannot both be in PSUM
+// (SBUF+SBUF, SBUF+PSUM and PSUM+SBUF are legal). The GpSimd engine runs
+// it only for pow and for integer add, subtract and multiply. The ALU-op
+// table (NKI 2.26 "Supported Math Operators") lists subtract as Vector
+// only; we follow tensor_tensor's own text, which names subtract: every
+// operand integer. (Reaching PSUM from GpSimd is a rule every instruction
+// shares, checked with the operand's memory.)
+std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                                  Engine engine) {
+  using F = ap::tensor_tensor;
+  constexpr Opcode op = Opcode::tensor_tensor;
+  TRY(same_shape(op, s, F::dst, F::src0));
+  TRY(same_shape(op, s, F::dst, F::src1));
+  if (s[F::src0].mem == Memory::psum && s[F::src1].mem == Memory::psum)
+    return problem(F::src1, "src0 and src1 cannot both be in PSUM (one of them must be in SBUF)");
+  if (engine != Engine::gpsimd) return std::nullopt;
+  const AluOp alu = AluOp(attrs[attr::tensor_tensor::op].i);
+  if (alu == AluOp::pow) return std::nullopt;
+  if (alu != AluOp::add && alu != AluOp::subtract && alu != AluOp::multiply) {
+    OperandProblem p{F::dst,
+                     fmt::format("the GpSimd engine runs tensor_tensor only for pow and integer add, subtract and "
+                                 "multiply, not {}",
+                                 alu_name(alu)),
+                     int(attr::tensor_tensor::op)};
+    return p;
+  }
+  for (unsigned f : {unsigned(F::dst), unsigned(F::src0), unsigned(F::src1)})
+    if (dtype_is_float(s[f].dtype))
+      return problem(f, fmt::format("the GpSimd engine runs {} on integers only: {} must be an integer dtype, not {}",
+                                    alu_name(alu), op_info(op).aps[f].name, dtype_name(s[f].dtype)));
+  return std::nullopt;
+}
+
 } // namespace
 
 OperandShape operand_shape(const AccessPattern &a) {
@@ -508,9 +541,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     return std::nullopt;
   }
   case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);
-  case Opcode::tensor_tensor:
-    TRY(same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src0));
-    return same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src1);
+  case Opcode::tensor_tensor: return tensor_tensor_rules(s, attrs, engine);
   case Opcode::tensor_scalar: {
     using F = ap::tensor_scalar;
     TRY(same_shape(op, s, F::dst, F::src));

@@ -668,6 +668,10 @@ private:
         fail("broadcasting along the partition axis is not supported");
         return;
       }
+      // NKI 2.26 nki.isa, tensor_tensor: the inputs are not both in PSUM
+      // (e.g. `acc += matmul(...)` on PSUM tiles): src1 goes to SBUF first.
+      auto in_psum = [&](const Place &p) { return p.kind == Place::tile && out.buffers[p.buffer].mem == Memory::psum; };
+      if (in_psum(a) && in_psum(b)) b = to_sbuf(b);
       lir::Inst &in = emit(Opcode::tensor_tensor, kDve | kPool);
       set(in, ap::tensor_tensor::dst, dst);
       set(in, ap::tensor_tensor::src0, broadcast(a, rt));

@@ -376,3 +376,31 @@ TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota
   CHECK(sweep.accepted > 0);
   CHECK(sweep.refused > 0);
 }
+
+TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor agree everywhere") {
+  Sweep sweep;
+  const Memory S = Memory::sbuf, P = Memory::psum;
+  // Not both inputs in PSUM; GpSimd (which reaches no PSUM) runs only pow
+  // and integer add, subtract and multiply; bitwise ops need integers.
+  for (Memory m0 : {S, P})
+    for (Memory m1 : {S, P})
+      for (Dtype dt : {Dtype::f32, Dtype::i32})
+        for (AluOp alu : {AluOp::add, AluOp::subtract, AluOp::multiply, AluOp::max, AluOp::pow, AluOp::bitwise_and})
+          for (std::optional<Engine> eng :
+               {std::optional<Engine>(), std::optional(Engine::vector), std::optional(Engine::gpsimd)}) {
+            Arg dst = tile("dst", S, dt, 8, {16}, 0);
+            Arg a = tile("src0", m0, dt, 8, {16}, 1), b = tile("src1", m1, dt, 8, {16}, 2);
+            const bool integer_op = alu == AluOp::add || alu == AluOp::subtract || alu == AluOp::multiply;
+            const bool on_vector = alu_kind(alu) != AluKind::bitwise || dt == Dtype::i32;
+            const bool on_gpsimd = m0 == S && m1 == S && (alu == AluOp::pow || (integer_op && dt == Dtype::i32));
+            const bool ok = !(m0 == P && m1 == P) && (eng == Engine::vector   ? on_vector
+                                                      : eng == Engine::gpsimd ? on_gpsimd
+                                                                              : on_vector || on_gpsimd);
+            expect_agree(
+                Opcode::tensor_tensor, {dst, a, b}, fmt::format("op={}", alu_name(alu)),
+                [&](Instruction &in) { in.attr[attr::tensor_tensor::op].i = int64_t(alu); }, eng, ok, &sweep);
+          }
+  MESSAGE(sweep.accepted << " combinations accepted, " << sweep.refused << " refused with a source diagnostic");
+  CHECK(sweep.accepted > 0);
+  CHECK(sweep.refused > 0);
+}

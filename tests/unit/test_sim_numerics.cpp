@@ -134,7 +134,7 @@ TEST_CASE("bitwise ops act on raw integer bits") {
   Chain c(p);
   c.then(kDma0, dma(sb(Dtype::i32, 0, 1, 0, 2), hbm_ap(Dtype::i32, 0, {{1, 2}})))
       .then(kDma0, dma(sb(Dtype::i32, 0, 1, 64, 2), hbm_ap(Dtype::i32, 64, {{1, 2}})))
-      .then(kGpsimd, tt)
+      .then(kVector, tt) // bitvec ops run on the Vector engine only (NKI 2.26 ALU-op table)
       .then(kDma0, dma(hbm_ap(Dtype::i32, 128, {{1, 2}}), sb(Dtype::i32, 0, 1, 256, 2)));
   REQUIRE(bool(run(p, hbm)));
   int32_t out[2];
