@@ -126,7 +126,9 @@ const NkiInstruction kNki226[] = {
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
-    {"tensor_scalar", "tensor_scalar", "partly", "no per-engine op whitelists (Scalar engine, GpSimd rsqrt)"},
+    {"tensor_scalar", "tensor_scalar", "partly",
+     "per-engine op limits: bitwise on Vector only; Scalar engine (multiply, add), (multiply), (add) on every "
+     "target (NKI: trn2; trn1 not gated); no rsqrt ALU op, so no GpSimd form"},
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
      "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},

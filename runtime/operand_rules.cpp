@@ -235,6 +235,50 @@ std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::ar
   return std::nullopt;
 }
 
+// NKI 2.26 nki.isa, tensor_scalar: op0 and op1 of one kind (check_alu_attrs
+// refuses the mix, and bitwise ops on floats); bitwise ops on the Vector
+// engine only. The Scalar engine "on trn2" runs only (multiply, add),
+// (multiply, bypass) and (add, bypass). Not target-gated: we apply that
+// subset on every target. (The ALU-op table's note has add and multiply on
+// the Scalar engine only from NeuronCore-v3, which would leave trn1 no
+// tensor_scalar there at all; the fidelity ports of published trn1
+// kernels, e.g. mamba, use it, so trn1 keeps the trn2 subset; docs/isa.md.)
+// GpSimd: only for rsqrt, which is not one of our ALU ops, so never.
+std::optional<OperandProblem> tensor_scalar_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                                  Engine engine) {
+  using F = ap::tensor_scalar;
+  using A = attr::tensor_scalar;
+  constexpr Opcode op = Opcode::tensor_scalar;
+  TRY(same_shape(op, s, F::dst, F::src));
+  TRY(scalar_of(op, s, F::src, F::scalar0));
+  TRY(scalar_of(op, s, F::src, F::scalar1));
+  const AluOp op0 = AluOp(attrs[A::op0].i), op1 = AluOp(attrs[A::op1].i);
+  if (s[F::scalar1].present && op1 == AluOp::bypass) return problem(F::scalar1, "scalar1 is given but op1 is bypass");
+  auto op_problem = [](unsigned slot, std::string msg) {
+    return std::optional<OperandProblem>(OperandProblem{F::dst, std::move(msg), int(slot)});
+  };
+  if (engine == Engine::vector) return std::nullopt;
+  const std::string_view eng = engine == Engine::scalar ? "Scalar" : "GpSimd";
+  for (unsigned a : {unsigned(A::op0), unsigned(A::op1)})
+    if (alu_kind(AluOp(attrs[a].i)) == AluKind::bitwise)
+      return op_problem(a, fmt::format("{} is a bitwise op: tensor_scalar runs those on the Vector engine only, not "
+                                       "the {} engine",
+                                       alu_name(AluOp(attrs[a].i)), eng));
+  if (engine == Engine::gpsimd)
+    return op_problem(A::op0, fmt::format("the GpSimd engine runs tensor_scalar only for rsqrt (not a modelled ALU "
+                                          "op), not {}",
+                                          alu_name(op0)));
+  if (engine != Engine::scalar) return std::nullopt;
+  const bool ok = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
+                  (op0 == AluOp::add && op1 == AluOp::bypass);
+  if (!ok)
+    return op_problem(op0 == AluOp::multiply || op0 == AluOp::add ? A::op1 : A::op0,
+                      fmt::format("the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) "
+                                  "or (add, bypass), not ({}, {})",
+                                  alu_name(op0), alu_name(op1)));
+  return std::nullopt;
+}
+
 } // namespace
 
 OperandShape operand_shape(const AccessPattern &a) {
@@ -542,15 +586,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
   }
   case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);
   case Opcode::tensor_tensor: return tensor_tensor_rules(s, attrs, engine);
-  case Opcode::tensor_scalar: {
-    using F = ap::tensor_scalar;
-    TRY(same_shape(op, s, F::dst, F::src));
-    TRY(scalar_of(op, s, F::src, F::scalar0));
-    TRY(scalar_of(op, s, F::src, F::scalar1));
-    if (s[F::scalar1].present && AluOp(attrs[attr::tensor_scalar::op1].i) == AluOp::bypass)
-      return problem(F::scalar1, "scalar1 is given but op1 is bypass");
-    return std::nullopt;
-  }
+  case Opcode::tensor_scalar: return tensor_scalar_rules(s, attrs, engine);
   case Opcode::tensor_scalar_reduce: {
     using F = ap::tensor_scalar_reduce;
     TRY(same_shape(op, s, F::dst, F::src));

@@ -377,7 +377,7 @@ TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota
   CHECK(sweep.refused > 0);
 }
 
-TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor agree everywhere") {
+TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor, tensor_scalar agree everywhere") {
   Sweep sweep;
   const Memory S = Memory::sbuf, P = Memory::psum;
   // Not both inputs in PSUM; GpSimd (which reaches no PSUM) runs only pow
@@ -400,6 +400,36 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
                 Opcode::tensor_tensor, {dst, a, b}, fmt::format("op={}", alu_name(alu)),
                 [&](Instruction &in) { in.attr[attr::tensor_tensor::op].i = int64_t(alu); }, eng, ok, &sweep);
           }
+  // tensor_scalar: bitwise ops (integers only) on Vector only; the Scalar
+  // engine only (multiply, add), (multiply, bypass), (add, bypass); GpSimd
+  // never (only rsqrt, not modelled).
+  const std::vector<AluOp> ts_ops = {AluOp::bypass,   AluOp::add, AluOp::subtract,
+                                     AluOp::multiply, AluOp::max, AluOp::bitwise_xor};
+  for (Dtype dt : {Dtype::f32, Dtype::i32})
+    for (AluOp op0 : ts_ops)
+      for (AluOp op1 : ts_ops)
+        for (std::optional<Engine> eng : {std::optional<Engine>(), std::optional(Engine::vector),
+                                          std::optional(Engine::scalar), std::optional(Engine::gpsimd)}) {
+          if (op0 == AluOp::bypass) continue; // op0 is required and not a no-op
+          Arg dst = tile("dst", S, dt, 8, {16}, 0), src = tile("src", S, dt, 8, {16}, 1);
+          const bool bitwise0 = alu_kind(op0) == AluKind::bitwise, bitwise1 = alu_kind(op1) == AluKind::bitwise;
+          const bool any_bitwise = bitwise0 || bitwise1;
+          const bool alu_ok =
+              (!any_bitwise || dt == Dtype::i32) && (op1 == AluOp::bypass || bitwise0 == bitwise1); // one pipeline
+          const bool on_scalar = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
+                                 (op0 == AluOp::add && op1 == AluOp::bypass);
+          const bool ok = alu_ok && (eng == Engine::scalar ? on_scalar : eng != Engine::gpsimd);
+          expect_agree(
+              Opcode::tensor_scalar, {dst, src},
+              fmt::format("op0={}, imm0=2.0, op1={}, imm1=3.0", alu_name(op0), alu_name(op1)),
+              [&](Instruction &in) {
+                in.attr[attr::tensor_scalar::op0].i = int64_t(op0);
+                in.set_float(attr::tensor_scalar::imm0, 2.0f);
+                in.attr[attr::tensor_scalar::op1].i = int64_t(op1);
+                in.set_float(attr::tensor_scalar::imm1, 3.0f);
+              },
+              eng, ok, &sweep);
+        }
   MESSAGE(sweep.accepted << " combinations accepted, " << sweep.refused << " refused with a source diagnostic");
   CHECK(sweep.accepted > 0);
   CHECK(sweep.refused > 0);
