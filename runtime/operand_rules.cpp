@@ -421,6 +421,16 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (!kept)
       return problem(F::src,
                      fmt::format("axes mask {} must select some of src's {} free dims", axes, free_dims(src).size()));
+    // NKI 2.26 nki.isa, tensor_reduce: up to four consecutive free axes,
+    // the innermost among them (NKI's axis 1, our bit 0).
+    if ((axes & (axes + 1)) != 0 || axes > 15) {
+      OperandProblem p{F::src,
+                       fmt::format("axes mask {} must select the innermost 1 to 4 free dims (1, 3, 7 or 15: "
+                                   "consecutive axes including the innermost)",
+                                   axes),
+                       int(attr::tensor_reduce::axes)};
+      return p;
+    }
     uint64_t n = 1;
     for (int64_t k : *kept) n *= uint64_t(k);
     if (d.partitions != src.partitions || uint64_t(d.free_elements) != n)
