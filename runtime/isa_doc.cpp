@@ -114,7 +114,7 @@ const NkiInstruction kNki226[] = {
      "NKI's 24 functions; our gelu is the tanh form"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",
-     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); no negate; reduction ops as before "
+     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; reduction ops as before "
      "(abs_max allowed, subtract refused: NKI the other way round); keepdims is the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},

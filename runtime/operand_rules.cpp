@@ -431,6 +431,15 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
                        int(attr::tensor_reduce::axes)};
       return p;
     }
+    // NKI 2.26 nki.isa, tensor_reduce: negate (x -1 at no cost) with an
+    // arithmetic op only.
+    if (attrs[attr::tensor_reduce::negate].i && alu_kind(AluOp(attrs[attr::tensor_reduce::op].i)) == AluKind::bitwise) {
+      OperandProblem p{F::dst,
+                       fmt::format("negate applies to arithmetic reductions only, not {}",
+                                   alu_name(AluOp(attrs[attr::tensor_reduce::op].i))),
+                       int(attr::tensor_reduce::negate)};
+      return p;
+    }
     uint64_t n = 1;
     for (int64_t k : *kept) n *= uint64_t(k);
     if (d.partitions != src.partitions || uint64_t(d.free_elements) != n)

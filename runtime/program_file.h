@@ -19,7 +19,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 3: dma_copy gained src_index, index_stride and index_count (indirect
 //    loads). Instructions are encoded field by field in ISA-table order, so
 //    a field added to an existing instruction is a new version.
-constexpr uint32_t kProgramVersion = 3;
+// 4: tensor_reduce gained negate.
+constexpr uint32_t kProgramVersion = 4;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

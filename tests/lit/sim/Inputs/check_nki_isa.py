@@ -605,5 +605,20 @@ got = run("shf8", src, {"a": old8.view("V1"), "b": codes.view("V1")}, None)
 check("nc_stream_shuffle f8e4m3 all codes into PSUM", got.view(np.uint8),
       shuffle_ref(old8, codes, 31 - np.arange(32)))
 
+# ---- tensor_reduce negate -----------------------------------------------------
+# NKI 2.26 tensor_reduce(negate=True): -1 x the fp32 reduction (arithmetic
+# ops), over the innermost 1-3 dims of an [8 | 2, 3, 4] tile.
+xr = edgy((8, 2, 3, 4))
+REDUCE = {"add": lambda g: np.sum(g, axis=-1, dtype=F32), "max": lambda g: np.max(g, axis=-1),
+          "min": lambda g: np.min(g, axis=-1), "multiply": lambda g: np.multiply.reduce(g, axis=-1, dtype=F32)}
+for k, (op, axes, keep) in enumerate([("add", 1, (2, 3)), ("max", 3, (2,)), ("min", 7, (1,)), ("multiply", 1, (2, 3))]):
+    src = f"""kernel trneg{k}(x: f32[8, 2, 3, 4]) -> f32[8, {', '.join(map(str, keep))}]:
+    store(out, isa.tensor_reduce(src=load(x), op={op}, axes={axes}, negate=true))
+"""
+    group = xr.reshape(8, -1, {1: 4, 3: 12, 7: 24}[axes])
+    with np.errstate(all="ignore"):
+        want = (-REDUCE[op](group)).astype(F32).reshape((8,) + keep)
+    check(f"tensor_reduce {op} axes={axes} negate", run(f"trneg{k}", src, {"x": xr}, None), want)
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
