@@ -12,7 +12,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
   case AluRule::reduction: return "a reduction";
-  case AluRule::arith_reduction: return "an arithmetic reduction";
+  case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
   }
@@ -129,8 +129,9 @@ const NkiInstruction kNki226[] = {
     {"tensor_scalar", "tensor_scalar", "partly",
      "per-engine op limits: bitwise on Vector only; Scalar engine (multiply, add), (multiply), (add) on every "
      "target (NKI: trn2; trn1 not gated); no rsqrt ALU op, so no GpSimd form"},
-    {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
-     "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
+    {"tensor_scalar_reduce", "tensor_scalar_reduce", "modelled",
+     "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
+     "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
     {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "partly",
      "offset from a [1|1] SBUF integer, moving over the flat free index of the src region; out-of-region "

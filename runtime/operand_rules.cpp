@@ -610,7 +610,14 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     using F = ap::tensor_scalar_reduce;
     TRY(same_shape(op, s, F::dst, F::src));
     TRY(scalar_of(op, s, F::src, F::scalar0));
-    return scalar_of(op, s, F::src, F::reduce_dst);
+    TRY(scalar_of(op, s, F::src, F::reduce_dst));
+    // NKI 2.26 nki.isa, tensor_scalar_reduce: reverse0 is "not supported yet".
+    if (attrs[attr::tensor_scalar_reduce::reverse0].i) {
+      OperandProblem p{F::dst, "reverse0 is not supported (NKI 2.26: not supported yet); use tensor_scalar",
+                       int(attr::tensor_scalar_reduce::reverse0)};
+      return p;
+    }
+    return std::nullopt;
   }
   case Opcode::activation: {
     using F = ap::activation;

@@ -458,9 +458,11 @@ void Executor::tensor_scalar(const Instruction &inst) {
   }
 }
 
-// dst = src op0 s0 (s0 op0 src if reverse0), s0 = scalar0[p] or imm0;
+// dst = src op0 s0 (s0 op0 src if reverse0, which the rules refuse: NKI
+// 2.26 does not support it yet), s0 = scalar0[p] or imm0;
 // reduce_dst[p] = reduce_op over the fp32 results of the row, in walk order
-// (an add is NumPy's pairwise sum), before their conversion to dst's dtype.
+// (an add is NumPy's pairwise sum; subtract, undocumented, is the left fold
+// x0 - x1 - x2 ... in fp32), before their conversion to dst's dtype.
 void Executor::tensor_scalar_reduce(const Instruction &inst) {
   using f = ap::tensor_scalar_reduce;
   using a = attr::tensor_scalar_reduce;
