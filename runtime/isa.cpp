@@ -152,7 +152,9 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
                ? ""
                : name + " is not a reduction op (use add, multiply, max, min, abs_max, or a bitwise op on integers)";
   case AluRule::arith_reduction:
-    return is_reduction(op) ? "" : name + " is not a reduction op (use add, multiply, max, min or abs_max)";
+    return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min
+               ? ""
+               : name + " is not a reduction op here (use add, subtract, multiply, max or min)";
   case AluRule::partition_reduction:
     return op == AluOp::add || op == AluOp::max || op == AluOp::bitwise_or || op == AluOp::bitwise_and
                ? ""

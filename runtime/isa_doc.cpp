@@ -12,7 +12,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
   case AluRule::reduction: return "a reduction";
-  case AluRule::arith_reduction: return "an arithmetic reduction";
+  case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
   }
@@ -115,18 +115,24 @@ const NkiInstruction kNki226[] = {
      "not flagged"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",
-     "also allows GpSimd and any axis mask (NKI: Vector, contiguous "
-     "axes with the innermost); no negate"},
+     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; reduction ops as before "
+     "(abs_max allowed, subtract refused: NKI the other way round); keepdims is the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
-    {"tensor_tensor", "tensor_tensor", "partly", "no GpSimd op whitelist or integer math; no PSUM+PSUM ban"},
+    {"tensor_tensor", "tensor_tensor", "partly",
+     "PSUM+PSUM inputs refused; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's "
+     "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
+     "default dtype is src0's (NKI: the higher-precision input's)"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
-    {"tensor_scalar", "tensor_scalar", "partly", "no per-engine op whitelists (Scalar engine, GpSimd rsqrt)"},
-    {"tensor_scalar_reduce", "tensor_scalar_reduce", "partly",
-     "accepts reverse0 (NKI: not supported yet); reduce_op allows abs_max, not subtract"},
+    {"tensor_scalar", "tensor_scalar", "partly",
+     "per-engine op limits: bitwise on Vector only; Scalar engine (multiply, add), (multiply), (add) on every "
+     "target (NKI: trn2; trn1 not gated); no rsqrt ALU op, so no GpSimd form"},
+    {"tensor_scalar_reduce", "tensor_scalar_reduce", "modelled",
+     "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
+     "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
     {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "partly",
      "offset from a [1|1] SBUF integer, moving over the flat free index of the src region; out-of-region "

@@ -202,6 +202,83 @@ std::optional<OperandProblem> shuffle_rules(const Shapes &s, const std::array<At
   return std::nullopt;
 }
 
+// NKI 2.26 nki.isa, tensor_tensor: the inputs cannot both be in PSUM
+// (SBUF+SBUF, SBUF+PSUM and PSUM+SBUF are legal). The GpSimd engine runs
+// it only for pow and for integer add, subtract and multiply. The ALU-op
+// table (NKI 2.26 "Supported Math Operators") lists subtract as Vector
+// only; we follow tensor_tensor's own text, which names subtract: every
+// operand integer. (Reaching PSUM from GpSimd is a rule every instruction
+// shares, checked with the operand's memory.)
+std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                                  Engine engine) {
+  using F = ap::tensor_tensor;
+  constexpr Opcode op = Opcode::tensor_tensor;
+  TRY(same_shape(op, s, F::dst, F::src0));
+  TRY(same_shape(op, s, F::dst, F::src1));
+  if (s[F::src0].mem == Memory::psum && s[F::src1].mem == Memory::psum)
+    return problem(F::src1, "src0 and src1 cannot both be in PSUM (one of them must be in SBUF)");
+  if (engine != Engine::gpsimd) return std::nullopt;
+  const AluOp alu = AluOp(attrs[attr::tensor_tensor::op].i);
+  if (alu == AluOp::pow) return std::nullopt;
+  if (alu != AluOp::add && alu != AluOp::subtract && alu != AluOp::multiply) {
+    OperandProblem p{F::dst,
+                     fmt::format("the GpSimd engine runs tensor_tensor only for pow and integer add, subtract and "
+                                 "multiply, not {}",
+                                 alu_name(alu)),
+                     int(attr::tensor_tensor::op)};
+    return p;
+  }
+  for (unsigned f : {unsigned(F::dst), unsigned(F::src0), unsigned(F::src1)})
+    if (dtype_is_float(s[f].dtype))
+      return problem(f, fmt::format("the GpSimd engine runs {} on integers only: {} must be an integer dtype, not {}",
+                                    alu_name(alu), op_info(op).aps[f].name, dtype_name(s[f].dtype)));
+  return std::nullopt;
+}
+
+// NKI 2.26 nki.isa, tensor_scalar: op0 and op1 of one kind (check_alu_attrs
+// refuses the mix, and bitwise ops on floats); bitwise ops on the Vector
+// engine only. The Scalar engine "on trn2" runs only (multiply, add),
+// (multiply, bypass) and (add, bypass). Not target-gated: we apply that
+// subset on every target. (The ALU-op table's note has add and multiply on
+// the Scalar engine only from NeuronCore-v3, which would leave trn1 no
+// tensor_scalar there at all; the fidelity ports of published trn1
+// kernels, e.g. mamba, use it, so trn1 keeps the trn2 subset; docs/isa.md.)
+// GpSimd: only for rsqrt, which is not one of our ALU ops, so never.
+std::optional<OperandProblem> tensor_scalar_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
+                                                  Engine engine) {
+  using F = ap::tensor_scalar;
+  using A = attr::tensor_scalar;
+  constexpr Opcode op = Opcode::tensor_scalar;
+  TRY(same_shape(op, s, F::dst, F::src));
+  TRY(scalar_of(op, s, F::src, F::scalar0));
+  TRY(scalar_of(op, s, F::src, F::scalar1));
+  const AluOp op0 = AluOp(attrs[A::op0].i), op1 = AluOp(attrs[A::op1].i);
+  if (s[F::scalar1].present && op1 == AluOp::bypass) return problem(F::scalar1, "scalar1 is given but op1 is bypass");
+  auto op_problem = [](unsigned slot, std::string msg) {
+    return std::optional<OperandProblem>(OperandProblem{F::dst, std::move(msg), int(slot)});
+  };
+  if (engine == Engine::vector) return std::nullopt;
+  const std::string_view eng = engine == Engine::scalar ? "Scalar" : "GpSimd";
+  for (unsigned a : {unsigned(A::op0), unsigned(A::op1)})
+    if (alu_kind(AluOp(attrs[a].i)) == AluKind::bitwise)
+      return op_problem(a, fmt::format("{} is a bitwise op: tensor_scalar runs those on the Vector engine only, not "
+                                       "the {} engine",
+                                       alu_name(AluOp(attrs[a].i)), eng));
+  if (engine == Engine::gpsimd)
+    return op_problem(A::op0, fmt::format("the GpSimd engine runs tensor_scalar only for rsqrt (not a modelled ALU "
+                                          "op), not {}",
+                                          alu_name(op0)));
+  if (engine != Engine::scalar) return std::nullopt;
+  const bool ok = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
+                  (op0 == AluOp::add && op1 == AluOp::bypass);
+  if (!ok)
+    return op_problem(op0 == AluOp::multiply || op0 == AluOp::add ? A::op1 : A::op0,
+                      fmt::format("the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) "
+                                  "or (add, bypass), not ({}, {})",
+                                  alu_name(op0), alu_name(op1)));
+  return std::nullopt;
+}
+
 } // namespace
 
 OperandShape operand_shape(const AccessPattern &a) {
@@ -358,6 +435,25 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (!kept)
       return problem(F::src,
                      fmt::format("axes mask {} must select some of src's {} free dims", axes, free_dims(src).size()));
+    // NKI 2.26 nki.isa, tensor_reduce: up to four consecutive free axes,
+    // the innermost among them (NKI's axis 1, our bit 0).
+    if ((axes & (axes + 1)) != 0 || axes > 15) {
+      OperandProblem p{F::src,
+                       fmt::format("axes mask {} must select the innermost 1 to 4 free dims (1, 3, 7 or 15: "
+                                   "consecutive axes including the innermost)",
+                                   axes),
+                       int(attr::tensor_reduce::axes)};
+      return p;
+    }
+    // NKI 2.26 nki.isa, tensor_reduce: negate (x -1 at no cost) with an
+    // arithmetic op only.
+    if (attrs[attr::tensor_reduce::negate].i && alu_kind(AluOp(attrs[attr::tensor_reduce::op].i)) == AluKind::bitwise) {
+      OperandProblem p{F::dst,
+                       fmt::format("negate applies to arithmetic reductions only, not {}",
+                                   alu_name(AluOp(attrs[attr::tensor_reduce::op].i))),
+                       int(attr::tensor_reduce::negate)};
+      return p;
+    }
     uint64_t n = 1;
     for (int64_t k : *kept) n *= uint64_t(k);
     if (d.partitions != src.partitions || uint64_t(d.free_elements) != n)
@@ -522,23 +618,20 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     return std::nullopt;
   }
   case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);
-  case Opcode::tensor_tensor:
-    TRY(same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src0));
-    return same_shape(op, s, ap::tensor_tensor::dst, ap::tensor_tensor::src1);
-  case Opcode::tensor_scalar: {
-    using F = ap::tensor_scalar;
-    TRY(same_shape(op, s, F::dst, F::src));
-    TRY(scalar_of(op, s, F::src, F::scalar0));
-    TRY(scalar_of(op, s, F::src, F::scalar1));
-    if (s[F::scalar1].present && AluOp(attrs[attr::tensor_scalar::op1].i) == AluOp::bypass)
-      return problem(F::scalar1, "scalar1 is given but op1 is bypass");
-    return std::nullopt;
-  }
+  case Opcode::tensor_tensor: return tensor_tensor_rules(s, attrs, engine);
+  case Opcode::tensor_scalar: return tensor_scalar_rules(s, attrs, engine);
   case Opcode::tensor_scalar_reduce: {
     using F = ap::tensor_scalar_reduce;
     TRY(same_shape(op, s, F::dst, F::src));
     TRY(scalar_of(op, s, F::src, F::scalar0));
-    return scalar_of(op, s, F::src, F::reduce_dst);
+    TRY(scalar_of(op, s, F::src, F::reduce_dst));
+    // NKI 2.26 nki.isa, tensor_scalar_reduce: reverse0 is "not supported yet".
+    if (attrs[attr::tensor_scalar_reduce::reverse0].i) {
+      OperandProblem p{F::dst, "reverse0 is not supported (NKI 2.26: not supported yet); use tensor_scalar",
+                       int(attr::tensor_scalar_reduce::reverse0)};
+      return p;
+    }
+    return std::nullopt;
   }
   case Opcode::activation: {
     // NKI 2.26 nki.isa, activation: scale is a compile-time constant or a

@@ -20,7 +20,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    loads). Instructions are encoded field by field in ISA-table order, so
 //    a field added to an existing instruction is a new version.
 // 4: activation gained scale_tile (a per-partition fp32 scale).
-constexpr uint32_t kProgramVersion = 4;
+// 5: tensor_reduce gained negate.
+constexpr uint32_t kProgramVersion = 5;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

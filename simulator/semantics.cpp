@@ -458,9 +458,11 @@ void Executor::tensor_scalar(const Instruction &inst) {
   }
 }
 
-// dst = src op0 s0 (s0 op0 src if reverse0), s0 = scalar0[p] or imm0;
+// dst = src op0 s0 (s0 op0 src if reverse0, which the rules refuse: NKI
+// 2.26 does not support it yet), s0 = scalar0[p] or imm0;
 // reduce_dst[p] = reduce_op over the fp32 results of the row, in walk order
-// (an add is NumPy's pairwise sum), before their conversion to dst's dtype.
+// (an add is NumPy's pairwise sum; subtract, undocumented, is the left fold
+// x0 - x1 - x2 ... in fp32), before their conversion to dst's dtype.
 void Executor::tensor_scalar_reduce(const Instruction &inst) {
   using f = ap::tensor_scalar_reduce;
   using a = attr::tensor_scalar_reduce;
@@ -482,12 +484,14 @@ void Executor::tensor_scalar_reduce(const Instruction &inst) {
 
 // Reduces the free dims whose bit is set in `axes` (bit 0 = innermost). The
 // elements of each output are first laid out contiguously in walk order, so
-// an add is NumPy's pairwise sum over them.
+// an add is NumPy's pairwise sum over them. negate flips the fp32 result's
+// sign.
 void Executor::tensor_reduce(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::tensor_reduce::dst], &src = inst.ap[ap::tensor_reduce::src];
   const AluOp op = inst.get_alu(attr::tensor_reduce::op);
   const unsigned nd = src.num_dims;
   const uint64_t axes = uint64_t(inst.get_int(attr::tensor_reduce::axes));
+  const bool negate = inst.get_bool(attr::tensor_reduce::negate);
   const uint64_t F = src.free_elements(), kept = dst.free_elements();
   const uint64_t group = kept ? F / kept : 0;
   if (group == 0) return;
@@ -541,6 +545,8 @@ void Executor::tensor_reduce(const Instruction &inst) {
       scatter_row_i64(dst, mem_.row(dst, r), iout);
     } else {
       for (uint64_t o = 0; o < kept; ++o) out[o] = reduce_values(op, grouped + o * group, group);
+      if (negate) // NKI's negate: -1 x the fp32 result, before the conversion to dst's dtype
+        for (uint64_t o = 0; o < kept; ++o) out[o] = -out[o];
       scatter_row_f32(dst, mem_.row(dst, r), out);
     }
   }

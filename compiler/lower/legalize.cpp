@@ -481,11 +481,21 @@ private:
       const tir::Type &st = m.value(op.operands[0]).type;
       int64_t nfree = int64_t(st.shape.size()) - 1;
       Place dst = new_tile(op.result, m.value(op.result).type);
-      lir::Inst &in = emit(Opcode::tensor_reduce, kDve | kPool);
+      // NKI 2.26 nki.isa, tensor_reduce: Vector engine only, and only the
+      // innermost free axes reduce. Another axis is walked last instead (the
+      // kept dims keep their order, so dst is unchanged): axes = 1.
+      lir::Inst &in = emit(Opcode::tensor_reduce, kDve);
       set(in, ap::tensor_reduce::dst, dst);
-      if (set_reduce_src(in, place[op.operands[0]])) nfree = 1;
+      Place src = place[op.operands[0]];
+      const size_t k = size_t(op.axis - 1);
+      if (src.dims.size() == size_t(nfree) && k + 1 < src.dims.size()) {
+        const Dim reduced = src.dims[k];
+        src.dims.erase(src.dims.begin() + long(k));
+        src.dims.push_back(reduced);
+      }
+      set_reduce_src(in, src);
       in.inst.attr[attr::tensor_reduce::op].i = int64_t(op.alu);
-      in.inst.attr[attr::tensor_reduce::axes].i = int64_t(1) << (nfree - op.axis);
+      in.inst.attr[attr::tensor_reduce::axes].i = 1;
       place[op.result] = dst;
       return;
     }
@@ -672,6 +682,10 @@ private:
         fail("broadcasting along the partition axis is not supported");
         return;
       }
+      // NKI 2.26 nki.isa, tensor_tensor: the inputs are not both in PSUM
+      // (e.g. `acc += matmul(...)` on PSUM tiles): src1 goes to SBUF first.
+      auto in_psum = [&](const Place &p) { return p.kind == Place::tile && out.buffers[p.buffer].mem == Memory::psum; };
+      if (in_psum(a) && in_psum(b)) b = to_sbuf(b);
       lir::Inst &in = emit(Opcode::tensor_tensor, kDve | kPool);
       set(in, ap::tensor_tensor::dst, dst);
       set(in, ap::tensor_tensor::src0, broadcast(a, rt));

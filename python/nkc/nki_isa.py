@@ -303,17 +303,12 @@ def tensor_reduce(*args, **kwargs):
     if not a["keepdims"]:
         shape = [n for i, n in enumerate(t.shape) if i not in axes]
     fields = [f"src={t.text()}", f"op={_op_name(a['op'], _ALU, 'op')}", f"axes={bits}"]
+    if a["negate"]:  # NKI 2.26: -1 x the fp32 result, at no cost (isa.tensor_reduce negate=true)
+        fields.append("negate=true")
     if use_new:
-        res = _finish("tensor_reduce", fields, _tile(a["dst"], "dst"), tuple(shape), t.tile_dtype, "sbuf")
-    else:
-        d = _s._dtype(a["dtype"]) if a.get("dtype") is not None else t.tile_dtype
-        res = _finish("tensor_reduce", fields, None, tuple(shape), d, "sbuf", dst_type=True)
-    if a["negate"]:
-        if use_new:
-            _s._trace().emit(f"{res.text()} *= -1.0", "nisa.tensor_reduce(negate=True)")
-        else:
-            res = _s._binary("multiply", res, -1.0, "nisa.tensor_reduce(negate=True)")
-    return res
+        return _finish("tensor_reduce", fields, _tile(a["dst"], "dst"), tuple(shape), t.tile_dtype, "sbuf")
+    d = _s._dtype(a["dtype"]) if a.get("dtype") is not None else t.tile_dtype
+    return _finish("tensor_reduce", fields, None, tuple(shape), d, "sbuf", dst_type=True)
 
 
 def tensor_copy(*args, **kwargs):

@@ -318,8 +318,8 @@ TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota
           expect_agree(Opcode::nc_transpose, {dst, src}, "", none, eng,
                        dv == 0 ? std::nullopt : std::optional<bool>(ok), &sweep);
         }
-  // tensor_reduce: the axes mask selects some of src's free dims (bit 0 =
-  // innermost); dst is [P | the kept dims].
+  // tensor_reduce: the axes mask selects the innermost 1-4 of src's free
+  // dims (bit 0 = innermost); dst is [P | the kept dims]; Vector only.
   for (Memory sm : {S, P})
     for (const std::vector<int64_t> &dims : std::vector<std::vector<int64_t>>{{16}, {4, 4}, {2, 3, 4}, {16, 1}})
       for (int64_t axes : {0, 1, 2, 3, 5, 7, 8})
@@ -331,8 +331,9 @@ TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota
             int64_t kept = 1;
             for (unsigned i = 0; i < nd; ++i)
               if (!((axes >> (nd - 1 - i)) & 1)) kept *= dims[i];
-            const bool ok = axes > 0 && axes < (int64_t(1) << nd) && dp == 8 && dfree == kept &&
-                            !(eng == Engine::gpsimd && sm == P);
+            // NKI 2.26: the Vector engine only; the innermost 1-4 dims.
+            const bool ok = axes > 0 && axes < (int64_t(1) << nd) && (axes & (axes + 1)) == 0 && dp == 8 &&
+                            dfree == kept && eng != Engine::gpsimd;
             expect_agree(
                 Opcode::tensor_reduce, {dst, src}, fmt::format("op=add, axes={}", axes),
                 [&](Instruction &in) {
@@ -373,6 +374,64 @@ TEST_CASE("Operand rules: nc_matmul, nc_transpose, tensor_reduce, dma_copy, iota
         }
   MESSAGE(sweep.accepted << " combinations accepted, " << sweep.refused << " refused with a source diagnostic; "
                          << sweep.direct << " also checked as one instruction by the verifier and the validation");
+  CHECK(sweep.accepted > 0);
+  CHECK(sweep.refused > 0);
+}
+
+TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor, tensor_scalar agree everywhere") {
+  Sweep sweep;
+  const Memory S = Memory::sbuf, P = Memory::psum;
+  // Not both inputs in PSUM; GpSimd (which reaches no PSUM) runs only pow
+  // and integer add, subtract and multiply; bitwise ops need integers.
+  for (Memory m0 : {S, P})
+    for (Memory m1 : {S, P})
+      for (Dtype dt : {Dtype::f32, Dtype::i32})
+        for (AluOp alu : {AluOp::add, AluOp::subtract, AluOp::multiply, AluOp::max, AluOp::pow, AluOp::bitwise_and})
+          for (std::optional<Engine> eng :
+               {std::optional<Engine>(), std::optional(Engine::vector), std::optional(Engine::gpsimd)}) {
+            Arg dst = tile("dst", S, dt, 8, {16}, 0);
+            Arg a = tile("src0", m0, dt, 8, {16}, 1), b = tile("src1", m1, dt, 8, {16}, 2);
+            const bool integer_op = alu == AluOp::add || alu == AluOp::subtract || alu == AluOp::multiply;
+            const bool on_vector = alu_kind(alu) != AluKind::bitwise || dt == Dtype::i32;
+            const bool on_gpsimd = m0 == S && m1 == S && (alu == AluOp::pow || (integer_op && dt == Dtype::i32));
+            const bool ok = !(m0 == P && m1 == P) && (eng == Engine::vector   ? on_vector
+                                                      : eng == Engine::gpsimd ? on_gpsimd
+                                                                              : on_vector || on_gpsimd);
+            expect_agree(
+                Opcode::tensor_tensor, {dst, a, b}, fmt::format("op={}", alu_name(alu)),
+                [&](Instruction &in) { in.attr[attr::tensor_tensor::op].i = int64_t(alu); }, eng, ok, &sweep);
+          }
+  // tensor_scalar: bitwise ops (integers only) on Vector only; the Scalar
+  // engine only (multiply, add), (multiply, bypass), (add, bypass); GpSimd
+  // never (only rsqrt, not modelled).
+  const std::vector<AluOp> ts_ops = {AluOp::bypass,   AluOp::add, AluOp::subtract,
+                                     AluOp::multiply, AluOp::max, AluOp::bitwise_xor};
+  for (Dtype dt : {Dtype::f32, Dtype::i32})
+    for (AluOp op0 : ts_ops)
+      for (AluOp op1 : ts_ops)
+        for (std::optional<Engine> eng : {std::optional<Engine>(), std::optional(Engine::vector),
+                                          std::optional(Engine::scalar), std::optional(Engine::gpsimd)}) {
+          if (op0 == AluOp::bypass) continue; // op0 is required and not a no-op
+          Arg dst = tile("dst", S, dt, 8, {16}, 0), src = tile("src", S, dt, 8, {16}, 1);
+          const bool bitwise0 = alu_kind(op0) == AluKind::bitwise, bitwise1 = alu_kind(op1) == AluKind::bitwise;
+          const bool any_bitwise = bitwise0 || bitwise1;
+          const bool alu_ok =
+              (!any_bitwise || dt == Dtype::i32) && (op1 == AluOp::bypass || bitwise0 == bitwise1); // one pipeline
+          const bool on_scalar = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
+                                 (op0 == AluOp::add && op1 == AluOp::bypass);
+          const bool ok = alu_ok && (eng == Engine::scalar ? on_scalar : eng != Engine::gpsimd);
+          expect_agree(
+              Opcode::tensor_scalar, {dst, src},
+              fmt::format("op0={}, imm0=2.0, op1={}, imm1=3.0", alu_name(op0), alu_name(op1)),
+              [&](Instruction &in) {
+                in.attr[attr::tensor_scalar::op0].i = int64_t(op0);
+                in.set_float(attr::tensor_scalar::imm0, 2.0f);
+                in.attr[attr::tensor_scalar::op1].i = int64_t(op1);
+                in.set_float(attr::tensor_scalar::imm1, 3.0f);
+              },
+              eng, ok, &sweep);
+        }
+  MESSAGE(sweep.accepted << " combinations accepted, " << sweep.refused << " refused with a source diagnostic");
   CHECK(sweep.accepted > 0);
   CHECK(sweep.refused > 0);
 }

@@ -134,7 +134,7 @@ TEST_CASE("bitwise ops act on raw integer bits") {
   Chain c(p);
   c.then(kDma0, dma(sb(Dtype::i32, 0, 1, 0, 2), hbm_ap(Dtype::i32, 0, {{1, 2}})))
       .then(kDma0, dma(sb(Dtype::i32, 0, 1, 64, 2), hbm_ap(Dtype::i32, 64, {{1, 2}})))
-      .then(kGpsimd, tt)
+      .then(kVector, tt) // bitvec ops run on the Vector engine only (NKI 2.26 ALU-op table)
       .then(kDma0, dma(hbm_ap(Dtype::i32, 128, {{1, 2}}), sb(Dtype::i32, 0, 1, 256, 2)));
   REQUIRE(bool(run(p, hbm)));
   int32_t out[2];
@@ -169,7 +169,9 @@ TEST_CASE("tensor_scalar: per-partition scalar, immediate, reverse, bypass") {
   Chain c(p);
   c.then(kDma0, dma(sb(Dtype::f32, 0, 2, 64, 1), hbm_ap(Dtype::f32, 64, {{1, 2}, {1, 1}})));
   std::vector<Instruction> body = {ts};
-  auto got = run_unary(p, hbm, kScalar, body, 2, 3);
+  // (subtract, multiply) runs on the Vector engine: the Scalar engine's
+  // tensor_scalar is (multiply, add), (multiply) or (add) (NKI 2.26).
+  auto got = run_unary(p, hbm, kVector, body, 2, 3);
   // Expected: (s0 - x) * 0.5
   CHECK(got == std::vector<float>{4.5f, 4.0f, 3.5f, 8.0f, 7.5f, 7.0f});
 
@@ -189,13 +191,17 @@ TEST_CASE("tensor_scalar: per-partition scalar, immediate, reverse, bypass") {
 
 TEST_CASE("tensor_reduce over the innermost dim, a middle dim, and all dims") {
   // src row = [2][3] per partition: {1,2,3, 4,5,6} and {-1,8,0, 2,2,9}.
-  auto reduce = [](AluOp op, int64_t axes, uint32_t out_n) {
+  // NKI 2.26 reduces only the innermost dims (axes 1, 3, 7, 15): a middle
+  // dim is reduced by walking it last (what the compiler emits).
+  const bool rows_then_cols = false, cols_then_rows = true;
+  auto reduce = [](AluOp op, int64_t axes, uint32_t out_n, bool cols_first = false, bool expect_ok = true) {
     Program p = new_program(16384);
     std::vector<uint8_t> hbm(16384);
     put_f32(hbm, 0, {1, 2, 3, 4, 5, 6, -1, 8, 0, 2, 2, 9});
     Instruction r = Instruction::make(Opcode::tensor_reduce);
     r.ap[ap::tensor_reduce::dst] = sb(Dtype::f32, 0, 2, 4096, out_n);
-    r.ap[ap::tensor_reduce::src] = onchip(Memory::sbuf, Dtype::f32, 0, 2, 0, {{3, 2}, {1, 3}});
+    r.ap[ap::tensor_reduce::src] = cols_first ? onchip(Memory::sbuf, Dtype::f32, 0, 2, 0, {{1, 3}, {3, 2}})
+                                              : onchip(Memory::sbuf, Dtype::f32, 0, 2, 0, {{3, 2}, {1, 3}});
     r.set_int(attr::tensor_reduce::op, int64_t(op));
     r.set_int(attr::tensor_reduce::axes, axes);
     Chain c(p);
@@ -203,11 +209,17 @@ TEST_CASE("tensor_reduce over the innermost dim, a middle dim, and all dims") {
         .then(kVector, r)
         .then(kDma0, dma(hbm2(Dtype::f32, 8192, 2, out_n), sb(Dtype::f32, 0, 2, 4096, out_n)));
     auto s = run(p, hbm);
+    if (!expect_ok) {
+      REQUIRE(!s);
+      CHECK(error_text(s.takeError()).find("must select the innermost 1 to 4 free dims") != std::string::npos);
+      return std::vector<float>{};
+    }
     REQUIRE_MESSAGE(bool(s), (s ? "" : error_text(s.takeError())));
     return get_f32(hbm, 8192, 2 * out_n);
   };
   CHECK(reduce(AluOp::add, 1, 2) == std::vector<float>{6, 15, 7, 13});
-  CHECK(reduce(AluOp::max, 2, 3) == std::vector<float>{4, 5, 6, 2, 8, 9});
+  CHECK(reduce(AluOp::max, 1, 3, cols_then_rows) == std::vector<float>{4, 5, 6, 2, 8, 9});
+  CHECK(reduce(AluOp::max, 2, 3, rows_then_cols, false).empty()); // the middle dim by mask: refused
   CHECK(reduce(AluOp::add, 3, 1) == std::vector<float>{21, 20});
   CHECK(reduce(AluOp::min, 3, 1) == std::vector<float>{1, -1});
 }

@@ -708,6 +708,36 @@ for name, (ref, rng_lim) in ACT_REFS.items():
               f"got {[got[tuple(b)] for b in bad]} want {[want[tuple(b)] for b in bad]}")
     else:
         print(f"ok activation {name} (within {int(d.max())} ulp of {tol})")
+# ---- tensor_reduce negate -----------------------------------------------------
+# NKI 2.26 tensor_reduce(negate=True): -1 x the fp32 reduction (arithmetic
+# ops), over the innermost 1-3 dims of an [8 | 2, 3, 4] tile.
+xr = edgy((8, 2, 3, 4))
+REDUCE = {"add": lambda g: np.sum(g, axis=-1, dtype=F32), "max": lambda g: np.max(g, axis=-1),
+          "min": lambda g: np.min(g, axis=-1), "multiply": lambda g: np.multiply.reduce(g, axis=-1, dtype=F32)}
+for k, (op, axes, keep) in enumerate([("add", 1, (2, 3)), ("max", 3, (2,)), ("min", 7, (1,)), ("multiply", 1, (2, 3))]):
+    src = f"""kernel trneg{k}(x: f32[8, 2, 3, 4]) -> f32[8, {', '.join(map(str, keep))}]:
+    store(out, isa.tensor_reduce(src=load(x), op={op}, axes={axes}, negate=true))
+"""
+    group = xr.reshape(8, -1, {1: 4, 3: 12, 7: 24}[axes])
+    with np.errstate(all="ignore"):
+        want = (-REDUCE[op](group)).astype(F32).reshape((8,) + keep)
+    check(f"tensor_reduce {op} axes={axes} negate", run(f"trneg{k}", src, {"x": xr}, None), want)
+
+# ---- tensor_scalar_reduce subtract ---------------------------------------------
+# A subtract reduction (undocumented in 2.26; ours): the left fold
+# x0 - x1 - x2 ... over the fp32 results, NumPy's subtract.reduce.
+for k, (width, special) in enumerate([(50, False), (37, True)]):
+    xs = edgy((8, width)) if special else rng.standard_normal((8, width)).astype(F32)
+    src = f"""kernel tsrsub{k}(x: f32[8, {width}]) -> f32[8, 1]:
+    var r = zeros(sbuf f32[8 | 1])
+    isa.tensor_scalar_reduce(src=load(x), op0=multiply, imm0=0.5, reduce_op=subtract, reduce_dst=r)
+    store(out, r)
+"""
+    with np.errstate(all="ignore"):
+        t = (xs * F32(0.5)).astype(F32)
+        want = np.subtract.reduce(t, axis=1, dtype=F32).reshape(8, 1)
+    check(f"tensor_scalar_reduce subtract [8|{width}]{' with NaN/Inf/denormals' if special else ''}",
+          run(f"tsrsub{k}", src, {"x": xs}, None), want)
 
 print("failures:", failures)
 sys.exit(1 if failures else 0)
