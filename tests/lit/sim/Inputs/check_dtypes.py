@@ -10,10 +10,12 @@ Each case runs a small kernel in nksim and compares bits (NaN == NaN).
 Usage: check_dtypes.py WORKDIR
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nksim_case import run_kernel  # noqa: E402
 
 F32 = np.float32
 work = sys.argv[1]
@@ -73,20 +75,7 @@ def fp8_encode(name, x):
 
 
 def run(name, source, inputs):
-    path = os.path.join(work, name + ".tile")
-    with open(path, "w") as f:
-        f.write(source)
-    cmd = ["nksim", "run", path, "--strict"]
-    for k, v in inputs.items():
-        p = os.path.join(work, f"{name}_{k}.npy")
-        np.save(p, v)
-        cmd += ["--input", f"{k}={p}"]
-    out = os.path.join(work, name + "_out.npy")
-    cmd += ["--output", f"out={out}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"{name}: nksim failed: {r.stderr}")
-    return np.load(out)
+    return run_kernel(work, name, source, inputs)
 
 
 def check(name, got, want):

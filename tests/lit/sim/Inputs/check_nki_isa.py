@@ -9,10 +9,12 @@ output with a NumPy model written from the documentation, bit for bit
 """
 import math
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nksim_case import run_kernel  # noqa: E402
 
 F32 = np.float32
 work = sys.argv[1]
@@ -21,21 +23,8 @@ rng = np.random.default_rng(11)
 failures = 0
 
 
-def run(name, source, inputs, out_shape_dtype):
-    path = os.path.join(work, name + ".tile")
-    with open(path, "w") as f:
-        f.write(source)
-    cmd = ["nksim", "run", path, "--strict"]
-    for k, v in inputs.items():
-        p = os.path.join(work, f"{name}_{k}.npy")
-        np.save(p, v)
-        cmd += ["--input", f"{k}={p}"]
-    out = os.path.join(work, name + "_out.npy")
-    cmd += ["--output", f"out={out}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"{name}: nksim failed: {r.stderr}")
-    return np.load(out)
+def run(name, source, inputs, out_shape_dtype=None):
+    return run_kernel(work, name, source, inputs)
 
 
 def check(name, got, want):
