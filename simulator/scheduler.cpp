@@ -326,22 +326,13 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
 llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
   const Instruction &stored = prog_.streams[s].insts[st.pc];
-  // An indirect dma_copy as the addresses its index names now: one
-  // instruction, or one per row for a gather (timed as the one transfer).
-  std::vector<Instruction> resolved;
-  if (is_indirect(stored)) {
-    auto r = resolve_indirect(s, stored);
-    if (!r) return r.takeError();
-    resolved = std::move(*r);
-  }
-  const Instruction &inst = resolved.size() == 1 ? resolved[0] : stored;
   const double now = st.ready;
   end_time_ = std::max(end_time_, now);
-  if (inst.op == Opcode::sem_wait) return issue_sem_wait(s, inst, now);
-  if (inst.op == Opcode::sem_signal) return issue_sem_signal(s, inst, now);
+  if (stored.op == Opcode::sem_wait) return issue_sem_wait(s, stored, now);
+  if (stored.op == Opcode::sem_signal) return issue_sem_signal(s, stored, now);
   bool sbuf_port = false, psum_port = false;
   double *dge = nullptr; // the shared descriptor generator this dma_copy uses
-  if (inst.op == Opcode::dma_copy && !dge_free_.empty()) {
+  if (stored.op == Opcode::dma_copy && !dge_free_.empty()) {
     dge = &*std::min_element(dge_free_.begin(), dge_free_.end());
     if (*dge > now) {
       stats_.dge_stall_ns += *dge - now;
@@ -349,8 +340,8 @@ llvm::Error Scheduler::step(unsigned s) {
       return llvm::Error::success();
     }
   }
-  if (inst.op != Opcode::dma_copy) {
-    const double start = earliest_start(s, inst, now, &sbuf_port, &psum_port);
+  if (stored.op != Opcode::dma_copy) {
+    const double start = earliest_start(s, stored, now, &sbuf_port, &psum_port);
     if (start > now) {
       // Come back at the real start, so everything still happens in time order.
       st.ready = start;
@@ -358,6 +349,16 @@ llvm::Error Scheduler::step(unsigned s) {
     }
   }
 
+  // An indirect dma_copy as the addresses its index names now (once it can
+  // issue): one instruction, or one per row for a gather (timed as the one
+  // transfer).
+  std::vector<Instruction> resolved;
+  if (is_indirect(stored)) {
+    auto r = resolve_indirect(s, stored);
+    if (!r) return r.takeError();
+    resolved = std::move(*r);
+  }
+  const Instruction &inst = resolved.size() == 1 ? resolved[0] : stored;
   if (races_) races_->begin(s, st.pc);
   if (resolved.size() > 1) {
     for (const Instruction &part : resolved)
