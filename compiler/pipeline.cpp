@@ -12,6 +12,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Timer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
@@ -29,12 +31,16 @@ struct State {
   // How far the order may depart from the source's (see ScheduleSetting).
   bool interleave = true;
   size_t window = lir::kDefaultScheduleWindow;
+  // What the LIR verifier checks after each pass: what the input showed
+  // plus what the passes run since guarantee.
+  lir::VerifyStage reached;
 };
 
 struct Pass {
   const char *name;
   const char *description;
   std::function<llvm::Error(State &, const Target &)> run;
+  bool on_lir = true; // runs on LIR (the back end), not Tile IR
 };
 
 llvm::Error ok() { return llvm::Error::success(); }
@@ -42,7 +48,7 @@ llvm::Error ok() { return llvm::Error::success(); }
 const std::vector<Pass> &passes() {
   static const std::vector<Pass> list = {
       {"unroll-loops", "expand every loop into straight-line Tile IR",
-       [](State &s, const Target &) { return tir::unroll_loops(s.module, s.interleave); }},
+       [](State &s, const Target &) { return tir::unroll_loops(s.module, s.interleave); }, false},
       {"legalize", "map Tile IR ops onto ISA instructions over virtual buffers",
        [](State &s, const Target &t) -> llvm::Error {
          auto l = legalize(s.module, t);
@@ -51,7 +57,8 @@ const std::vector<Pass> &passes() {
          s.module = tir::Module();
          s.stage = State::lir;
          return ok();
-       }},
+       },
+       false},
       {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
        [](State &s, const Target &) {
          lir::elide_memsets(s.lowered);
@@ -118,46 +125,92 @@ struct ScheduleSetting {
 constexpr ScheduleSetting kSettings[] = {
     {true, lir::kDefaultScheduleWindow}, {true, 64}, {false, 64}, {false, 8}, {false, 1}};
 
-// The invariants that hold after pass `pass` (each pass's header).
-std::string verify_after(const State &s, const Target &t, llvm::StringRef pass) {
+// The invariants that hold after a pass: its stage's (each pass's header).
+std::string verify_after(const State &s, const Target &t) {
   if (s.stage == State::tir) return tir::verify_module(s.module, t);
   if (s.stage == State::isa) return ""; // emit-program verifies the Program itself
-  const auto names = pipeline_pass_names();
-  auto after = [&](const char *p) {
-    return std::find(names.begin(), names.end(), pass) >= std::find(names.begin(), names.end(), p);
-  };
-  lir::VerifyStage stage;
-  stage.compute_placed = after("schedule");
-  stage.dma_placed = after("assign-dma-queues");
-  stage.allocated = after("allocate-memory");
-  return lir::verify_program(s.lowered, t, stage);
+  return lir::verify_program(s.lowered, t, s.reached);
+}
+
+void mark_reached(State &s, llvm::StringRef pass) {
+  if (pass == "schedule") s.reached.compute_placed = true;
+  if (pass == "assign-dma-queues") s.reached.dma_placed = true;
+  if (pass == "allocate-memory") s.reached.allocated = true;
+}
+
+bool is_sync(const lir::Inst &in) { return in.inst.op == Opcode::sem_wait || in.inst.op == Opcode::sem_signal; }
+
+// What a back-end pass needs of its input beyond the LIR invariants (each
+// pass's "Assumes"), for programs that did not come through the pipeline
+// in order (a parsed .lir file): "" when it may run, else why not.
+std::string precondition(llvm::StringRef pass, const lir::Program &p) {
+  const bool reorders_or_allocates = pass == "elide-memsets" || pass == "schedule" || pass == "allocate-memory";
+  if (reorders_or_allocates)
+    for (const lir::Buffer &b : p.buffers)
+      if (b.allocated)
+        return fmt::format("buffer %{} already has an address ({} runs before allocate-memory)", b.name, pass.str());
+  if (pass != "emit-program")
+    for (size_t i = 0; i < p.insts.size(); ++i)
+      if (is_sync(p.insts[i]))
+        return fmt::format("instruction #{} is a {}: the program already has its semaphores ({} runs before "
+                           "insert-semaphores)",
+                           i, op_info(p.insts[i].inst.op).name, pass.str());
+  if (pass == "insert-semaphores" || pass == "emit-program") {
+    for (size_t i = 0; i < p.insts.size(); ++i)
+      if (!p.insts[i].placed)
+        return fmt::format("instruction #{} ({}) is not on a stream (run {} first)", i,
+                           op_info(p.insts[i].inst.op).name,
+                           p.insts[i].engines == engine_bit(Engine::dma) ? "assign-dma-queues" : "schedule");
+    for (const lir::Inst &in : p.insts)
+      for (lir::BufferId b : in.buffer)
+        if (b != lir::kNoBuffer && b < p.buffers.size() && !p.buffers[b].allocated)
+          return fmt::format("buffer %{} has no address (run allocate-memory first)", p.buffers[b].name);
+  }
+  return "";
+}
+
+// Runs one pass with its dumps, timer and verification.
+llvm::Error run_pass(const Pass &p, State &s, const Target &t, const PipelineOptions &opts, llvm::raw_ostream &os,
+                     llvm::TimerGroup &group, bool verify_each) {
+  if (opts.on_stage) opts.on_stage(p.name);
+  if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
+  if (p.on_lir && s.stage == State::lir) {
+    std::string why = precondition(p.name, s.lowered);
+    if (!why.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "pass '%s' cannot run on this program: %s", p.name,
+                                     why.c_str());
+  }
+  llvm::Timer timer(p.name, p.name, group);
+  if (opts.time_passes) timer.startTimer();
+  llvm::Error e = p.run(s, t);
+  if (opts.time_passes) timer.stopTimer();
+  if (e) return e;
+  mark_reached(s, p.name);
+  if (verify_each) {
+    std::string problem = verify_after(s, t);
+    if (!problem.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "internal compiler error: the IR does not verify after pass %s: %s", p.name,
+                                     problem.c_str());
+  }
+  if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
+  return llvm::Error::success();
+}
+
+bool verify_each_on(const PipelineOptions &opts) {
+  const char *env = std::getenv("NK_VERIFY_EACH");
+  return opts.verify_each || (env && std::string(env) == "1");
 }
 
 llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const PipelineOptions &opts,
                                  ScheduleSetting setting, llvm::raw_ostream &os, llvm::TimerGroup &group) {
-  const char *env = std::getenv("NK_VERIFY_EACH");
-  const bool verify_each = opts.verify_each || (env && std::string(env) == "1");
+  const bool verify_each = verify_each_on(opts);
   State s;
   s.module = m;
   s.interleave = setting.interleave;
   s.window = setting.window;
-  for (const Pass &p : passes()) {
-    if (opts.on_stage) opts.on_stage(p.name);
-    if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
-    llvm::Timer timer(p.name, p.name, group);
-    if (opts.time_passes) timer.startTimer();
-    llvm::Error e = p.run(s, t);
-    if (opts.time_passes) timer.stopTimer();
-    if (e) return e;
-    if (verify_each) {
-      std::string problem = verify_after(s, t, p.name);
-      if (!problem.empty())
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "internal compiler error: the IR does not verify after pass %s: %s", p.name,
-                                       problem.c_str());
-    }
-    if (opts.print_after_all || listed(opts.print_after, p.name)) dump(os, s, "After", p.name);
-  }
+  for (const Pass &p : passes())
+    if (llvm::Error e = run_pass(p, s, t, opts, os, group, verify_each)) return e;
   return std::move(s.program);
 }
 
@@ -196,6 +249,71 @@ llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, cons
     group.clear();
   }
   return result;
+}
+
+std::vector<std::string> lir_pass_names() {
+  std::vector<std::string> names;
+  for (const Pass &p : passes())
+    if (p.on_lir) names.push_back(p.name);
+  return names;
+}
+
+std::vector<std::string> remaining_lir_passes(const lir::Program &p) {
+  const lir::VerifyStage r = lir::reached_stage(p);
+  bool sems = false;
+  for (const lir::Inst &in : p.insts) sems |= is_sync(in);
+  std::vector<std::string> names;
+  if (!r.compute_placed && !r.allocated && !sems) names = {"elide-memsets", "schedule"};
+  if (!r.dma_placed && !sems) names.push_back("assign-dma-queues");
+  if (!r.allocated && !sems) names.push_back("allocate-memory");
+  if (!sems) names.push_back("insert-semaphores");
+  names.push_back("emit-program");
+  return names;
+}
+
+llvm::Expected<LirResult> run_lir_passes(lir::Program p, const std::vector<std::string> &names, const Target &t,
+                                         const PipelineOptions &opts) {
+  std::vector<const Pass *> todo;
+  for (const std::string &n : names) {
+    auto it = std::find_if(passes().begin(), passes().end(), [&](const Pass &q) { return n == q.name; });
+    if (it == passes().end() || !it->on_lir) {
+      std::string known;
+      for (const std::string &l : lir_pass_names()) known += (known.empty() ? "" : ", ") + l;
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s pass '%s' (a .lir file can run: %s)",
+                                     it == passes().end() ? "unknown" : "no LIR", n.c_str(), known.c_str());
+    }
+    if (!todo.empty() && llvm::StringRef(todo.back()->name) == "emit-program")
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "pass '%s' after emit-program: emit-program turns the LIR into the final program, "
+                                     "so it comes last",
+                                     n.c_str());
+    todo.push_back(&*it);
+  }
+  for (const std::string &n : opts.print_after)
+    if (!listed(pipeline_pass_names(), n.c_str()))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-after", n.c_str());
+  for (const std::string &n : opts.print_before)
+    if (!listed(pipeline_pass_names(), n.c_str()))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-before", n.c_str());
+  llvm::raw_ostream &os = opts.dump ? *opts.dump : llvm::errs();
+  llvm::TimerGroup group("nkc", "Pass execution timing report");
+  State s;
+  s.stage = State::lir;
+  s.reached = lir::reached_stage(p);
+  s.lowered = std::move(p);
+  s.window = opts.schedule_window;
+  for (const Pass *q : todo)
+    if (llvm::Error e = run_pass(*q, s, t, opts, os, group, verify_each_on(opts))) return e;
+  if (opts.time_passes) {
+    group.print(os);
+    group.clear();
+  }
+  LirResult r;
+  if (s.stage == State::isa)
+    r.program = std::move(s.program);
+  else
+    r.lir = std::move(s.lowered);
+  return r;
 }
 
 llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<std::string, int64_t> &defines,

@@ -13,6 +13,7 @@
 // --print-after=PASS, --print-before=PASS, --time-passes.
 #pragma once
 
+#include "compiler/lir/lir.h"
 #include "compiler/tir/tir.h"
 #include "runtime/program.h"
 #include "runtime/target.h"
@@ -22,6 +23,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,30 @@ std::vector<std::string> pipeline_pass_names();
 
 // Runs every pass on a Tile IR module (as built by the front end).
 llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, const PipelineOptions &opts);
+
+// The back end on its own, on LIR from anywhere (a parsed .lir file:
+// compiler/lir/parse.h). The LIR passes' names, in pipeline order.
+std::vector<std::string> lir_pass_names();
+// What running LIR passes leaves: the LIR, or the final Program once
+// emit-program has run.
+struct LirResult {
+  lir::Program lir;
+  std::optional<Program> program;
+};
+// Runs the named LIR passes in the order given (emit-program only last).
+// Each pass first checks what it needs that the program may lack when it
+// did not come through the pipeline in order (placed instructions,
+// addresses, no semaphores yet...): an error names what is missing and the
+// pass that provides it. --verify-each checks the stage the input showed
+// plus what the passes run guarantee. schedule uses opts.schedule_window.
+llvm::Expected<LirResult> run_lir_passes(lir::Program p, const std::vector<std::string> &names, const Target &t,
+                                         const PipelineOptions &opts);
+// The passes whose effect `p` does not show yet, ending with emit-program
+// (what `nkc compile FILE.lir` runs): elide-memsets and schedule unless
+// compute instructions are placed, assign-dma-queues unless DMA transfers
+// are, allocate-memory unless buffers have addresses, insert-semaphores
+// unless there are semaphore instructions.
+std::vector<std::string> remaining_lir_passes(const lir::Program &p);
 
 // Front end + pipeline: compiles the .tile file at `path`. Source errors are
 // printed clang-style on `err` and returned as an Error; `defines` bind

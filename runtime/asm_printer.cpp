@@ -73,7 +73,7 @@ std::string format_instruction(const Instruction &inst) {
   return os.str();
 }
 
-static void print_quoted(llvm::raw_ostream &os, llvm::StringRef s) {
+void print_quoted(llvm::raw_ostream &os, llvm::StringRef s) {
   os << '"';
   for (char c : s) {
     if (c == '"' || c == '\\')
@@ -86,6 +86,12 @@ static void print_quoted(llvm::raw_ostream &os, llvm::StringRef s) {
   os << '"';
 }
 
+void print_tensor_decl(llvm::raw_ostream &os, const TensorDecl &t) {
+  os << t.name << ' ' << dtype_name(t.dtype) << '[';
+  for (size_t i = 0; i < t.shape.size(); ++i) os << (i ? "," : "") << t.shape[i];
+  os << "] @" << t.hbm_offset << ' ' << tensor_kind_name(t.kind);
+}
+
 void print_program(llvm::raw_ostream &os, const Program &p) {
   os << ".kernel " << p.kernel << '\n';
   os << ".target " << p.target << '\n';
@@ -96,9 +102,9 @@ void print_program(llvm::raw_ostream &os, const Program &p) {
     os << '\n';
   }
   for (const TensorDecl &t : p.tensors) {
-    os << ".tensor " << t.name << ' ' << dtype_name(t.dtype) << '[';
-    for (size_t i = 0; i < t.shape.size(); ++i) os << (i ? "," : "") << t.shape[i];
-    os << "] @" << t.hbm_offset << ' ' << tensor_kind_name(t.kind) << '\n';
+    os << ".tensor ";
+    print_tensor_decl(os, t);
+    os << '\n';
   }
   for (const Stream &s : p.streams) {
     os << "\n.stream " << stream_name(s.id) << '\n';

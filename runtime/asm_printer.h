@@ -17,6 +17,10 @@ void print_instruction(llvm::raw_ostream &os, const Instruction &inst);
 void print_attributes(llvm::raw_ostream &os, const Instruction &inst);
 std::string format_access_pattern(const AccessPattern &a);
 std::string format_instruction(const Instruction &inst);
+// A string in double quotes, with \" \\ and \n escaped (as .file writes it).
+void print_quoted(llvm::raw_ostream &os, llvm::StringRef s);
+// A tensor declaration after its directive: `NAME DTYPE[d0,...] @OFFSET KIND`.
+void print_tensor_decl(llvm::raw_ostream &os, const TensorDecl &t);
 // A float attribute as the assembly writes it (round-trips exactly).
 std::string format_float(float f);
 

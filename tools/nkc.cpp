@@ -2,14 +2,18 @@
 //
 //   nkc compile KERNEL.tile -o PROGRAM [-D name=value]... [--target trn1|trn2]
 //   nkc KERNEL.tile --emit=tokens|ast|tir|isa [-D name=value]... [--target ...]
-//   pass inspection (both forms): --print-after-all --print-before-all
+//   nkc FILE.lir [--run-pass=PASS[,PASS...]]   back-end passes alone, on LIR
+//   nkc compile FILE.lir -o PROGRAM               the passes FILE.lir still needs
+//   pass inspection (all forms): --print-after-all --print-before-all
 //     --print-after=PASS --print-before=PASS --time-passes --list-passes
 //
-// Exit status: 0 success; 1 source errors (diagnostics on stderr); 2 bad
+// Exit status: 0 success; 1 source errors (diagnostics on stderr; for a
+// .lir file, its syntax or verifier errors); 2 bad
 // flags, unreadable files, an output path that is refused (an input, a
 // directory), out of host memory, or a failure writing the output.
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
+#include "compiler/lir/parse.h"
 #include "compiler/pipeline.h"
 #include "runtime/rendered_diagnostics.h"
 #include "runtime/asm_printer.h"
@@ -22,6 +26,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
@@ -33,7 +38,7 @@ enum class Emit { tokens, ast, tir, isa };
 cl::OptionCategory category("nkc options");
 cl::SubCommand compile_cmd("compile", "Compile a .tile kernel to a program file");
 
-cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile>"), cl::sub(*cl::TopLevelSubCommand),
+cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile | program.lir>"), cl::sub(*cl::TopLevelSubCommand),
                            cl::sub(compile_cmd), cl::cat(category));
 cl::opt<Emit> emit("emit", cl::desc("Print a compilation stage to stdout"),
                    cl::values(clEnumValN(Emit::tokens, "tokens", "the token stream"),
@@ -75,8 +80,15 @@ cl::opt<bool> verify_each("verify-each",
                           cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress line (shown on a terminal when a compile takes over a second)"),
                     cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
+cl::list<std::string> run_pass("run-pass",
+                               cl::desc("With a .lir input: run just these LIR passes, in this order, and print the "
+                                        "result to stdout (LIR; text assembly after emit-program)"),
+                               cl::value_desc("pass,..."), cl::CommaSeparated, cl::sub(*cl::TopLevelSubCommand),
+                               cl::cat(category));
 cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
                           cl::sub(*cl::TopLevelSubCommand), cl::cat(category));
+
+nk::PipelineOptions pipeline_options();
 
 int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "nkc") << msg << '\n';
@@ -93,19 +105,9 @@ int compile(nk::Program &out) {
     if (!parsed) return fail(llvm::toString(parsed.takeError()));
     if (!defs.emplace(parsed->first, parsed->second).second) return fail("-D " + parsed->first + " is given twice");
   }
-  nk::PipelineOptions opts;
-  opts.print_after_all = print_after_all;
-  opts.print_before_all = print_before_all;
-  opts.print_after.assign(print_after.begin(), print_after.end());
-  opts.print_before.assign(print_before.begin(), print_before.end());
-  opts.time_passes = time_passes;
-  opts.verify_each = verify_each;
+  nk::PipelineOptions opts = pipeline_options();
   nk::ProgressLine progress(quiet);
   opts.on_stage = [&](llvm::StringRef stage) { progress.update(("nkc: compiling: " + stage).str()); };
-  if (schedule_mode == ScheduleMode::in_order) {
-    opts.schedule_window = 1;
-    opts.interleave = false;
-  }
   std::string diags;
   llvm::raw_string_ostream ds(diags);
   auto p = nk::compile_tile_file(input, defs, *t, opts, ds);
@@ -127,6 +129,49 @@ int compile(nk::Program &out) {
   return 0;
 }
 
+nk::PipelineOptions pipeline_options() {
+  nk::PipelineOptions opts;
+  opts.print_after_all = print_after_all;
+  opts.print_before_all = print_before_all;
+  opts.print_after.assign(print_after.begin(), print_after.end());
+  opts.print_before.assign(print_before.begin(), print_before.end());
+  opts.time_passes = time_passes;
+  opts.verify_each = verify_each;
+  if (schedule_mode == ScheduleMode::in_order) {
+    opts.schedule_window = 1;
+    opts.interleave = false;
+  }
+  return opts;
+}
+
+bool is_lir_input() { return llvm::StringRef(input).endswith(".lir"); }
+
+// A .lir input: parse (and verify) it, then run `passes` (all the file
+// still needs when `remaining`). Sets `lir` or `program`.
+int run_lir(const std::vector<std::string> &passes, bool remaining, nk::LirResult &result) {
+  if (defines.getNumOccurrences()) return fail("-D binds a .tile kernel's sizes; a .lir file has them bound");
+  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(input, /*IsText=*/true);
+  if (!buf) return fail("cannot read '" + input + "': " + buf.getError().message());
+  auto parsed = nk::lir::parse_program((*buf)->getBuffer(), input);
+  if (!parsed) {
+    llvm::Error e = parsed.takeError();
+    if (auto text = nk::take_rendered(e)) {
+      llvm::errs() << *text;
+      return 1;
+    }
+    return fail(llvm::toString(std::move(e)));
+  }
+  if (target.getNumOccurrences() && target != parsed->target)
+    return fail(input + " is for " + parsed->target + ", not --target=" + target);
+  const nk::Target *t = nk::find_target(parsed->target);
+  if (!t) return fail("unknown target '" + parsed->target + "'");
+  std::vector<std::string> names = remaining ? nk::remaining_lir_passes(*parsed) : passes;
+  auto r = nk::run_lir_passes(std::move(*parsed), names, *t, pipeline_options());
+  if (!r) return fail(llvm::toString(r.takeError()));
+  result = std::move(*r);
+  return 0;
+}
+
 int run_main();
 
 } // namespace
@@ -136,17 +181,23 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   nk::report_out_of_memory_as_error("nkc");
   cl::HideUnrelatedOptions(category);
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                                   "nkc: the NeuronCore tile kernel compiler\n\n"
-                                   "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
-                                   "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
-                                   "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n\n"
-                                   "Exit status: 0 success; 1 errors in the kernel source (diagnostics on\n"
-                                   "stderr); 2 bad flags, unreadable input, a refused output path (an input\n"
-                                   "of the run, a directory), out of host memory, or a failed write. -o\n"
-                                   "never leaves a partial file: the program is written to a temporary\n"
-                                   "file and renamed into place.\n",
-                                   &llvm::errs()))
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "nkc: the NeuronCore tile kernel compiler\n\n"
+          "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
+          "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
+          "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n"
+          "  nkc prog.lir --run-pass=schedule,assign-dma-queues   # back-end passes alone\n"
+          "  nkc compile prog.lir -o prog.nkp                     # the passes it still needs\n\n"
+          "A .lir file is the back end's IR as --print-after=PASS writes it (after\n"
+          "legalize or any later pass); it is parsed, verified, and --run-pass runs\n"
+          "the named passes alone and prints the result (docs/tile-ir.md, LIR text).\n\n"
+          "Exit status: 0 success; 1 errors in the kernel source (diagnostics on\n"
+          "stderr); 2 bad flags, unreadable input, a refused output path (an input\n"
+          "of the run, a directory), out of host memory, or a failed write. -o\n"
+          "never leaves a partial file: the program is written to a temporary\n"
+          "file and renamed into place.\n",
+          &llvm::errs()))
     return 2; // a flag error, not a source error (1)
   return nk::exit_status_of("nkc", run_main);
 }
@@ -159,6 +210,25 @@ int run_main() {
     return 0;
   }
   if (input.empty()) return fail("no input file (see --help)");
+  if (run_pass.getNumOccurrences() && !is_lir_input())
+    return fail("--run-pass needs a .lir input (write one with --print-after=PASS)");
+  if (is_lir_input() && !compile_cmd) {
+    if (emit.getNumOccurrences() && emit != Emit::isa)
+      return fail("--emit=tokens|ast|tir need a .tile input; a .lir file is past them");
+    if (emit.getNumOccurrences() && run_pass.getNumOccurrences())
+      return fail("give either --run-pass (these passes) or --emit=isa (every pass the file still needs)");
+    nk::LirResult r;
+    if (int rc = run_lir(std::vector<std::string>(run_pass.begin(), run_pass.end()), emit.getNumOccurrences() > 0, r))
+      return rc;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (r.program)
+      nk::print_program(os, *r.program);
+    else
+      nk::lir::print_program(os, r.lir);
+    llvm::outs() << os.str();
+    return 0;
+  }
   if (compile_cmd) {
     if (output.empty()) return fail("nkc compile needs -o PROGRAM");
     nk::OutputFiles files;
@@ -166,7 +236,13 @@ int run_main() {
     // Refuse a bad output path before compiling, not after.
     if (llvm::Error e = files.reserve(output)) return fail(llvm::toString(std::move(e)));
     nk::Program p;
-    if (int rc = compile(p)) return rc;
+    if (is_lir_input()) {
+      nk::LirResult r;
+      if (int rc = run_lir({}, true, r)) return rc;
+      p = std::move(*r.program);
+    } else if (int rc = compile(p)) {
+      return rc;
+    }
     llvm::Error staged = llvm::StringRef(output).endswith(".s")
                              ? files.stage(output, [&](llvm::raw_ostream &os) { nk::print_program(os, p); })
                              : files.stage(output, nk::encode_program(p));

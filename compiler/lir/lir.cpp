@@ -109,11 +109,37 @@ bool HbmWrites::overlaps(uint64_t lo, uint64_t hi) const {
   return it != ranges_.end() && it->first < hi;
 }
 
+static void print_loc(llvm::raw_ostream &os, const DebugLoc &l) {
+  if (l.file || l.line || l.col) os << "  !loc(" << l.file << ':' << l.line << ':' << l.col << ')';
+}
+
+void print_engines(llvm::raw_ostream &os, EngineMask engines) {
+  os << "!engines(";
+  bool first = true;
+  for (unsigned e = 0; e < kNumEngines; ++e)
+    if (engines & engine_bit(Engine(e))) {
+      os << (first ? "" : ",") << engine_name(Engine(e));
+      first = false;
+    }
+  os << ')';
+}
+
 void print_program(llvm::raw_ostream &os, const Program &p) {
   os << "lir " << p.kernel << " target=" << p.target << " hbm_size=" << p.hbm_size << '\n';
+  for (size_t i = 0; i < p.files.size(); ++i) {
+    os << "  file " << (i + 1) << ' ';
+    print_quoted(os, p.files[i]);
+    os << '\n';
+  }
+  for (const TensorDecl &t : p.tensors) {
+    os << "  tensor ";
+    print_tensor_decl(os, t);
+    os << '\n';
+  }
   for (const Buffer &b : p.buffers) {
     os << "  buffer %" << b.name << ' ' << memory_name(b.mem) << " [" << b.partitions << " x " << b.bytes << " B]";
     if (b.allocated) os << " @" << b.offset;
+    print_loc(os, b.loc);
     os << '\n';
   }
   for (const Inst &in : p.insts) {
@@ -127,8 +153,11 @@ void print_program(llvm::raw_ostream &os, const Program &p) {
       print_operand(os, p, in, i);
     }
     print_attributes(os, in.inst);
-    if (in.inst.loc.line)
-      os << "  !loc(" << in.inst.loc.file << ':' << in.inst.loc.line << ':' << in.inst.loc.col << ')';
+    if (in.engines != info.engines) {
+      os << ' ';
+      print_engines(os, in.engines);
+    }
+    print_loc(os, in.inst.loc);
     os << '\n';
   }
 }

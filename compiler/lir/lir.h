@@ -88,9 +88,17 @@ private:
   std::vector<std::pair<uint64_t, uint64_t>> ranges_; // sorted, disjoint
 };
 
-// A readable dump (used by --print-after=PASS): buffers, then one instruction
-// per line prefixed by its stream when placed, operands as buffer-relative
-// patterns (`%name[0:8]+16[[1,4]]`) until allocation, absolute afterwards.
+// The LIR text form (--print-after=PASS; grammar in docs/tile-ir.md, "LIR
+// text"): the header, source files, HBM tensors and buffers (with their
+// address once allocated), then one instruction per line prefixed by its
+// stream when placed, operands as buffer-relative patterns
+// (`%name:f32[0:8]+16[[1,4]]`) until their buffer is allocated, absolute
+// afterwards (`sbuf:f32[0:8]+1040[[1,4]]{%name}`), the engines it may run
+// on when fewer than the ISA table's (`!engines(vector,gpsimd)`) and its
+// source location. Everything the passes read is printed: parse_program
+// (compiler/lir/parse.h) reads it back to the same Program.
 void print_program(llvm::raw_ostream &os, const Program &p);
+// `!engines(a,b,...)`.
+void print_engines(llvm::raw_ostream &os, EngineMask engines);
 
 } // namespace nk::lir

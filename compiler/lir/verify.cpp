@@ -3,14 +3,37 @@
 
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 namespace nk::lir {
 
 std::string verify_program(const Program &p, const Target &t, VerifyStage stage) {
+  return find_problem(p, t, stage).message;
+}
+
+VerifyStage reached_stage(const Program &p) {
+  VerifyStage s;
+  s.compute_placed = s.dma_placed = true;
+  for (const Inst &in : p.insts)
+    if (!in.placed) (in.engines == engine_bit(Engine::dma) ? s.dma_placed : s.compute_placed) = false;
+  for (const Buffer &b : p.buffers) s.allocated |= b.allocated;
+  return s;
+}
+
+VerifyProblem find_problem(const Program &p, const Target &t, VerifyStage stage) {
+  std::unordered_set<std::string> names;
+  for (BufferId b = 0; b < p.buffers.size(); ++b) {
+    const Buffer &buf = p.buffers[b];
+    if (buf.mem != Memory::sbuf && buf.mem != Memory::psum)
+      return {fmt::format("buffer {} is in {}, not SBUF or PSUM", buf.name, memory_name(buf.mem)), SIZE_MAX, b};
+    if (!names.insert(buf.name).second) return {fmt::format("two buffers are named {}", buf.name), SIZE_MAX, b};
+  }
   for (size_t n = 0; n < p.insts.size(); ++n) {
     const Inst &in = p.insts[n];
     auto bad = [&](const std::string &why) {
-      return fmt::format("instruction #{} ({}): {}", n,
-                         unsigned(in.inst.op) < kNumOpcodes ? op_info(in.inst.op).name : "?", why);
+      return VerifyProblem{fmt::format("instruction #{} ({}): {}", n,
+                                       unsigned(in.inst.op) < kNumOpcodes ? op_info(in.inst.op).name : "?", why),
+                           n, kNoBuffer};
     };
     if (unsigned(in.inst.op) >= kNumOpcodes) return bad("invalid opcode");
     const OpInfo &info = op_info(in.inst.op);
@@ -52,14 +75,16 @@ std::string verify_program(const Program &p, const Target &t, VerifyStage stage)
     }
   }
   if (stage.allocated)
-    for (const Buffer &b : p.buffers) {
+    for (BufferId id = 0; id < p.buffers.size(); ++id) {
+      const Buffer &b = p.buffers[id];
       if (!b.allocated) continue;
       const uint64_t cap = b.mem == Memory::psum ? t.psum_bytes_per_partition : t.sbuf_bytes_per_partition;
       if (b.offset + b.bytes > cap)
-        return fmt::format("buffer {} at [{}, {}) does not fit {}'s {} bytes per partition", b.name, b.offset,
-                           b.offset + b.bytes, memory_name(b.mem), cap);
+        return {fmt::format("buffer {} at [{}, {}) does not fit {}'s {} bytes per partition", b.name, b.offset,
+                            b.offset + b.bytes, memory_name(b.mem), cap),
+                SIZE_MAX, id};
     }
-  return "";
+  return {};
 }
 
 } // namespace nk::lir
