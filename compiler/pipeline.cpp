@@ -148,13 +148,16 @@ std::string precondition(llvm::StringRef pass, const lir::Program &p) {
   if (reorders_or_allocates)
     for (const lir::Buffer &b : p.buffers)
       if (b.allocated)
-        return fmt::format("buffer %{} already has an address ({} runs before allocate-memory)", b.name, pass.str());
+        return fmt::format("buffer %{} already has an address ({})", b.name,
+                           pass == "allocate-memory" ? "allocate-memory has run"
+                                                     : pass.str() + " must run before allocate-memory");
   if (pass != "emit-program")
     for (size_t i = 0; i < p.insts.size(); ++i)
       if (is_sync(p.insts[i]))
-        return fmt::format("instruction #{} is a {}: the program already has its semaphores ({} runs before "
-                           "insert-semaphores)",
-                           i, op_info(p.insts[i].inst.op).name, pass.str());
+        return fmt::format("instruction #{} is a {}: the program already has its semaphores ({})", i,
+                           op_info(p.insts[i].inst.op).name,
+                           pass == "insert-semaphores" ? "insert-semaphores has run"
+                                                       : pass.str() + " must run before insert-semaphores");
   if (pass == "insert-semaphores" || pass == "emit-program") {
     for (size_t i = 0; i < p.insts.size(); ++i)
       if (!p.insts[i].placed)
