@@ -8,9 +8,10 @@
 //     --print-after=PASS --print-before=PASS --time-passes --list-passes
 //
 // Exit status: 0 success; 1 source errors (diagnostics on stderr; for a
-// .lir file, its syntax or verifier errors); 2 bad
-// flags, unreadable files, an output path that is refused (an input, a
-// directory), out of host memory, or a failure writing the output.
+// .lir file, its syntax or verifier errors); 2 bad flags, unreadable files,
+// a pass that cannot run on the given LIR or fails, an output path that is
+// refused (an input, a directory), out of host memory, or a failure writing
+// the output.
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lir/parse.h"
@@ -36,7 +37,7 @@ namespace {
 enum class Emit { tokens, ast, tir, isa };
 
 cl::OptionCategory category("nkc options");
-cl::SubCommand compile_cmd("compile", "Compile a .tile kernel to a program file");
+cl::SubCommand compile_cmd("compile", "Compile a .tile kernel (or a .lir file) to a program file");
 
 cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile | program.lir>"), cl::sub(*cl::TopLevelSubCommand),
                            cl::sub(compile_cmd), cl::cat(category));
@@ -190,10 +191,12 @@ int main(int argc, char **argv) {
           "  nkc prog.lir --run-pass=schedule,assign-dma-queues   # back-end passes alone\n"
           "  nkc compile prog.lir -o prog.nkp                     # the passes it still needs\n\n"
           "A .lir file is the back end's IR as --print-after=PASS writes it (after\n"
-          "legalize or any later pass); it is parsed, verified, and --run-pass runs\n"
-          "the named passes alone and prints the result (docs/tile-ir.md, LIR text).\n\n"
-          "Exit status: 0 success; 1 errors in the kernel source (diagnostics on\n"
-          "stderr); 2 bad flags, unreadable input, a refused output path (an input\n"
+          "legalize or any later pass); it is parsed and verified, then --run-pass\n"
+          "runs the named passes alone and prints the result, --emit=isa and\n"
+          "compile run every pass it still needs (docs/tile-ir.md, LIR text).\n\n"
+          "Exit status: 0 success; 1 errors in the kernel source or the .lir file\n"
+          "(diagnostics on stderr); 2 bad flags, unreadable input, a pass that\n"
+          "cannot run on the given LIR or fails, a refused output path (an input\n"
           "of the run, a directory), out of host memory, or a failed write. -o\n"
           "never leaves a partial file: the program is written to a temporary\n"
           "file and renamed into place.\n",

@@ -9,6 +9,7 @@
 #include "runtime/asm_syntax.h"
 #include "runtime/rendered_diagnostics.h"
 #include "runtime/target.h"
+#include "runtime/verifier.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -209,9 +210,36 @@ private:
     inst_lines.push_back(first);
   }
 
+  // Every compute instruction must be legal on some engine of its set (the
+  // runtime verifier's operand rules: legal_engines), as legalize makes
+  // sure: the passes' cost model and the scheduler rely on it.
+  void check_legal() {
+    for (size_t i = 0; i < prog.insts.size(); ++i) {
+      const Inst &in = prog.insts[i];
+      if (in.engines == engine_bit(Engine::dma) || legal_engines(in.inst, in.engines, *target)) continue;
+      std::string why = "no engine it may run on accepts it";
+      for (unsigned e = 0; e < kNumEngines; ++e) {
+        if (!(in.engines & engine_bit(Engine(e)))) continue;
+        nk::Program one; // just this instruction, to have the rule's words
+        one.kernel = prog.kernel;
+        one.target = prog.target;
+        one.hbm_size = prog.hbm_size;
+        one.stream(StreamId{Engine(e), 0}).insts.push_back(in.inst);
+        for (const std::string &m : find_verifier_errors(one, *target)) {
+          const size_t colon = m.find("): ");
+          if (llvm::StringRef(m).startswith("stream ") && colon != std::string::npos) {
+            why += "; on " + std::string(engine_name(Engine(e))) + ": " + m.substr(colon + 3);
+            break;
+          }
+        }
+      }
+      report(inst_lines[i], why);
+    }
+  }
+
   void verify() {
     VerifyProblem problem = find_problem(prog, *target, reached_stage(prog));
-    if (problem.message.empty()) return;
+    if (problem.message.empty()) return check_legal();
     llvm::StringRef at = problem.inst < inst_lines.size()       ? inst_lines[problem.inst]
                          : problem.buffer < buffer_lines.size() ? buffer_lines[problem.buffer]
                                                                 : llvm::StringRef();

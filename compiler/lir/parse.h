@@ -10,7 +10,10 @@
 // byte as it was read when the text is print_program's output (the round
 // trip holds at every pass boundary: tests/unit/test_lir_parse.cpp), that
 // names a known target, and that passes lir::verify_program at the stage
-// the text shows (reached_stage). Otherwise a RenderedDiagnostics error:
+// the text shows (reached_stage), and whose compute instructions are each
+// legal on some engine of their set by the runtime verifier's operand
+// rules (legal_engines; legalize guarantees it, and the scheduler and its
+// cost model rely on it). Otherwise a RenderedDiagnostics error:
 // FILE:LINE:COL: error: ... with the line and a caret, for every bad line
 // (a problem the verifier finds points at the instruction's or buffer's
 // line). Instruction fields are the ISA table's (runtime/isa.def), parsed
