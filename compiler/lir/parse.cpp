@@ -62,6 +62,7 @@ private:
   void parse_header() {
     llvm::StringRef at = tok.text;
     if (seen_header) fail(at, "a second 'lir' header: a file holds one program");
+    seen_header = true; // even if the rest of the line is bad: the lines after it still parse
     advance();
     prog.kernel = expect_ident("a kernel name").str();
     expect_key("target");
@@ -72,7 +73,6 @@ private:
     expect_key("hbm_size");
     prog.hbm_size = parse_u64("an HBM size in bytes");
     expect_end();
-    seen_header = true;
   }
 
   void expect_key(const char *key) {
