@@ -135,8 +135,14 @@ const OpInfo &op_info(Opcode op) { return table().ops[unsigned(op)]; }
 
 namespace {
 
+// tensor_reduce's ops: the "Legal Reduction op" column of NKI 2.26's ALU-op
+// table (aws-neuron-sdk v2.26.0, general/nki/api/nki.api.shared.rst lines
+// 60-119, "Supported Math Operators by NKI ISA"): add, subtract, multiply,
+// max, min and the bitwise and/or/xor (is_reduction's callers add those).
+// abs_max is not in that table at all; its logical_and/or/xor have no ALU op
+// here.
 bool is_reduction(AluOp op) {
-  return op == AluOp::add || op == AluOp::multiply || op == AluOp::max || op == AluOp::min || op == AluOp::abs_max;
+  return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min;
 }
 
 // "" when `op` obeys `rule`.
@@ -150,7 +156,7 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
   case AluRule::reduction:
     return is_reduction(op) || alu_kind(op) == AluKind::bitwise
                ? ""
-               : name + " is not a reduction op (use add, multiply, max, min, abs_max, or a bitwise op on integers)";
+               : name + " is not a reduction op (use add, subtract, multiply, max, min, or a bitwise op on integers)";
   case AluRule::arith_reduction:
     return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min
                ? ""

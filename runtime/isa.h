@@ -202,7 +202,9 @@ constexpr unsigned kMaxAttrs = 8; // slots: a Bytes32 attribute takes four
 enum class FieldRole : uint8_t { In, Out, InOut };
 enum class FieldPresence : uint8_t { Required, Optional };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
-// multiply, max, min, abs_max or a bitwise op; arith_reduction: add,
+// subtract, multiply, max, min or a bitwise op (NKI 2.26's "Legal
+// Reduction" ALU ops, nki.api.shared.rst; subtract folds left as below);
+// arith_reduction: add,
 // subtract, multiply, max or min (tensor_scalar_reduce's reduce_op, NKI
 // 2.26; subtract folds left: x0 - x1 - x2 ...); arithmetic: an arithmetic
 // op other than bypass.

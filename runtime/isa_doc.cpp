@@ -11,7 +11,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::any: return "";
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
-  case AluRule::reduction: return "a reduction";
+  case AluRule::reduction: return "add, subtract, multiply, max, min or bitwise";
   case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
@@ -115,8 +115,10 @@ const NkiInstruction kNki226[] = {
      "not flagged"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",
-     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; reduction ops as before "
-     "(abs_max allowed, subtract refused: NKI the other way round); keepdims is the dst shape only"},
+     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; op add, subtract, multiply, max, "
+     "min, bitwise_and/or/xor (NKI's Legal Reduction column); subtract is the left fold x0 - x1 - ... in walk "
+     "order (NKI documents no order); no logical_and/or/xor reductions (no logical ALU ops here); keepdims is "
+     "the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
     {"tensor_tensor", "tensor_tensor", "partly",

@@ -484,8 +484,10 @@ void Executor::tensor_scalar_reduce(const Instruction &inst) {
 
 // Reduces the free dims whose bit is set in `axes` (bit 0 = innermost). The
 // elements of each output are first laid out contiguously in walk order, so
-// an add is NumPy's pairwise sum over them. negate flips the fp32 result's
-// sign.
+// an add is NumPy's pairwise sum over them and a subtract the left fold
+// x0 - x1 - x2 ... in that order (NKI 2.26 allows subtract, nki.api.shared.rst
+// "Legal Reduction op", but documents no order). negate flips the fp32
+// result's sign.
 void Executor::tensor_reduce(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::tensor_reduce::dst], &src = inst.ap[ap::tensor_reduce::src];
   const AluOp op = inst.get_alu(attr::tensor_reduce::op);

@@ -728,5 +728,29 @@ for k, (width, special) in enumerate([(50, False), (37, True)]):
     check(f"tensor_scalar_reduce subtract [8|{width}]{' with NaN/Inf/denormals' if special else ''}",
           run(f"tsrsub{k}", src, {"x": xs}, None), want)
 
+# ---- tensor_reduce subtract ----------------------------------------------------
+# NKI 2.26 lists subtract as a legal reduction (nki.api.shared.rst, ALU-op
+# table, "Legal Reduction op") without saying in which order it folds; ours
+# is the left fold x0 - x1 - x2 ... over each output's reduced elements in
+# walk order (innermost fastest), in fp32: NumPy's subtract.reduce.
+for k, (axes, negate, special, dt) in enumerate([(1, False, False, "f32"), (3, False, True, "f32"),
+                                                 (7, True, True, "f32"), (1, True, False, "bf16")]):
+    xs = edgy((8, 2, 3, 4)) if special else rng.standard_normal((8, 2, 3, 4)).astype(F32)
+    keep = {1: (2, 3), 3: (2,), 7: (1,)}[axes]
+    src = f"""kernel trsub{k}(x: f32[8, 2, 3, 4]) -> f32[8, {', '.join(map(str, keep))}]:
+    let y = isa.tensor_reduce(src=load(x), op=subtract, axes={axes}, negate={'true' if negate else 'false'}, dtype={dt})
+    store(out, y)
+"""
+    group = xs.reshape(8, -1, {1: 4, 3: 12, 7: 24}[axes])
+    with np.errstate(all="ignore"):
+        want = np.subtract.reduce(group, axis=-1, dtype=F32)
+        if negate:
+            want = -want
+        want = want.reshape((8,) + keep)
+    got = run(f"trsub{k}", src, {"x": xs}, None)
+    if dt == "bf16":  # rounded to bf16 (nearest even), stored back as f32
+        want = to_bf16(want)
+    check(f"tensor_reduce subtract axes={axes} negate={negate} {dt}", got, want)
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
