@@ -143,10 +143,15 @@ const NkiInstruction kNki226[] = {
      "offset as for _src, on dst; the checkers treat the whole dst region as written"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
-    {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
+    {"iota", "iota", "modelled",
+     "an affine expression with a coefficient per free dim of dst (free_step1-4) and the partition; computed in "
+     "int32, then cast"},
     {"dropout", "dropout", "partly",
      "our counter-based generator with a seed attribute (NKI documents no generator); kept values not rescaled"},
-    {"affine_select", "affine_select", "partly", "one free_step over the flat free index (NKI: per free axis)"},
+    {"affine_select", "affine_select", "partly",
+     "one comparison of an affine expression with a coefficient per free dim of dst (free_step1-4), as NKI "
+     "allows; compared in 64-bit integers (width not documented); 32-bit integer tiles are not refused (NKI: "
+     "float, 8- or 16-bit integer tiles only)"},
     {"range_select", "range_select", "partly",
      "no reduction (reduce_cmd idle only: no reduce_res or accumulator registers); trn2 only, as documented"},
     {"select_reduce", "select_reduce", "modelled",

@@ -20,6 +20,24 @@ int64_t gather_count(const OperandShapes &s, const std::array<AttrValue, kMaxAtt
   return nv > 0 ? nv : 16 * s[ap::local_gather::index].free_elements;
 }
 
+// NKI 2.26 nki.isa, iota and affine_select: an affine expression with a
+// coefficient per free axis of the tile. free_stepK multiplies the index
+// of dst's K-th free dim (outermost first), so it must be 0 when dst has
+// fewer than K free dims (a coefficient of an axis that is not there).
+std::optional<OperandProblem> free_steps_in_dst(const Shapes &s, unsigned dst,
+                                                const std::array<AttrValue, kMaxAttrs> &attrs, unsigned first_step) {
+  for (unsigned k = 0; k < 4; ++k)
+    if (attrs[first_step + k].i != 0 && k >= s[dst].num_dims) {
+      OperandProblem p{dst,
+                       fmt::format("free_step{} is {}, but dst has {} free dim{} (free_stepK multiplies the "
+                                   "index of dst's K-th free dim, outermost first)",
+                                   k + 1, attrs[first_step + k].i, s[dst].num_dims, s[dst].num_dims == 1 ? "" : "s")};
+      p.attr = int(first_step + k);
+      return p;
+    }
+  return std::nullopt;
+}
+
 std::string shape_str(const OperandShape &s) { return fmt::format("[{} | {}]", s.partitions, s.free_elements); }
 
 std::optional<OperandProblem> problem(unsigned ap, std::string msg) { return OperandProblem{ap, std::move(msg)}; }
@@ -462,7 +480,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     return std::nullopt;
   }
   // Only the rules every instruction shares: dst on chip, the engine's reach.
-  case Opcode::iota:
+  case Opcode::iota: return free_steps_in_dst(s, ap::iota::dst, attrs, attr::iota::free_step1);
   case Opcode::memset: return std::nullopt;
   case Opcode::tensor_tensor_scan: return scan_rules(s);
   case Opcode::bn_stats: {
@@ -654,7 +672,9 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     }
     return std::nullopt;
   }
-  case Opcode::affine_select: return same_shape(op, s, ap::affine_select::dst, ap::affine_select::src);
+  case Opcode::affine_select:
+    TRY(same_shape(op, s, ap::affine_select::dst, ap::affine_select::src));
+    return free_steps_in_dst(s, ap::affine_select::dst, attrs, attr::affine_select::free_step1);
   case Opcode::select: {
     using F = ap::select;
     TRY(same_shape(op, s, F::dst, F::predicate));

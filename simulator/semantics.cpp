@@ -88,9 +88,26 @@ bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
   return !d || !s || (d->lo < s->hi && s->lo < d->hi);
 }
 
-// base + ps * p + fs * j with two's-complement wrap-around (never UB).
-int64_t affine_index(int64_t base, int64_t ps, uint64_t p, int64_t fs, uint64_t j) {
-  return int64_t(uint64_t(base) + uint64_t(ps) * p + uint64_t(fs) * j);
+// v[j] = base + ps * p + steps[0] * i1 + ... + steps[k-1] * ik for the j-th
+// element of `pattern`'s walk, i1..ik the indices of its k free dims
+// (outermost first): NKI's affine index expressions, a coefficient per free
+// axis (NKI 2.26 nki.isa, iota and affine_select). Two's-complement
+// wrap-around in 64 bits (never UB).
+void affine_values(int64_t base, int64_t ps, uint64_t p, const std::array<int64_t, 4> &steps,
+                   const AccessPattern &pattern, int64_t *v) {
+  const unsigned nd = std::min<unsigned>(pattern.num_dims, 4);
+  uint64_t idx[4] = {};
+  const uint64_t F = pattern.free_elements();
+  const uint64_t row = uint64_t(base) + uint64_t(ps) * p;
+  for (uint64_t j = 0; j < F; ++j) {
+    uint64_t acc = row;
+    for (unsigned d = 0; d < nd; ++d) acc += uint64_t(steps[d]) * idx[d];
+    v[j] = int64_t(acc);
+    for (int d = int(nd) - 1; d >= 0; --d) {
+      if (++idx[d] < pattern.dims[unsigned(d)].count) break;
+      idx[d] = 0;
+    }
+  }
 }
 } // namespace
 
@@ -580,18 +597,23 @@ void Executor::activation(const Instruction &inst) {
   }
 }
 
-// dst[p, j] = base + partition_step * p + free_step * j, p the row within
-// the AP and j the flat free index; exact integers for integer dtypes
-// (low bits kept), rounded to the dtype for float ones.
+// dst[p, i1..ik] = base + partition_step * p + free_step1 * i1 + ... +
+// free_stepk * ik, p the row within the AP and i1..ik the indices of dst's
+// free dims (outermost first). NKI 2.26 nki.isa, iota: the values are
+// computed in int32, then cast to dst's dtype; so the sum wraps to int32
+// here, then integer dtypes keep its low bits and float ones round it.
 void Executor::iota(const Instruction &inst) {
   using a = attr::iota;
   const AccessPattern &dst = inst.ap[ap::iota::dst];
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step);
+  const std::array<int64_t, 4> steps = {inst.get_int(a::free_step1), inst.get_int(a::free_step2),
+                                        inst.get_int(a::free_step3), inst.get_int(a::free_step4)};
   const uint64_t F = dst.free_elements();
   int64_t *v = grow(ia_, F);
   float *x = grow(a_, F);
   for (unsigned r = 0; r < dst.num_partitions; ++r) {
-    for (uint64_t j = 0; j < F; ++j) v[j] = affine_index(base, ps, r, fs, j);
+    affine_values(base, ps, r, steps, dst, v);
+    for (uint64_t j = 0; j < F; ++j) v[j] = int64_t(int32_t(uint32_t(uint64_t(v[j]))));
     if (dtype_is_float(dst.dtype)) {
       for (uint64_t j = 0; j < F; ++j) x[j] = float(v[j]);
       scatter_row_f32(dst, mem_.row(dst, r), x);
@@ -709,19 +731,27 @@ void Executor::nc_stream_shuffle(const Instruction &inst) {
   }
 }
 
-// dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
+// dst[p, i1..ik] = (base + partition_step*p + free_step1*i1 + ... +
+// free_stepk*ik <cmp> 0) ? src : fill, i1..ik the indices of dst's free
+// dims (outermost first; src, of the same size, is read in walk order). NKI
+// 2.26 documents no integer width for the predicate; it is evaluated in 64
+// bits here.
 void Executor::affine_select(const Instruction &inst) {
   using a = attr::affine_select;
   const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];
   const AluOp cmp = inst.get_alu(a::cmp);
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step);
+  const std::array<int64_t, 4> steps = {inst.get_int(a::free_step1), inst.get_int(a::free_step2),
+                                        inst.get_int(a::free_step3), inst.get_int(a::free_step4)};
   const float fill = inst.get_float(a::fill);
   const uint64_t F = src.free_elements();
   float *x = grow(a_, F);
+  int64_t *vals = grow(ia_, std::max(F, dst.free_elements()));
   for (unsigned r = 0; r < src.num_partitions; ++r) {
     gather_row_f32(src, mem_.row(src, r), x);
+    affine_values(base, ps, r, steps, dst, vals);
     for (uint64_t j = 0; j < F; ++j) {
-      const int64_t v = affine_index(base, ps, r, fs, j);
+      const int64_t v = vals[j];
       bool keep = false;
       switch (cmp) {
       case AluOp::is_equal: keep = v == 0; break;

@@ -752,5 +752,62 @@ for k, (axes, negate, special, dt) in enumerate([(1, False, False, "f32"), (3, F
         want = to_bf16(want)
     check(f"tensor_reduce subtract axes={axes} negate={negate} {dt}", got, want)
 
+# ---- iota / affine_select: a coefficient per free axis -------------------------
+# NKI 2.26 nki.isa, iota and affine_select: an affine expression of the
+# partition index and of each free index (iota: computed in int32, then
+# cast). free_stepK multiplies the index of dst's K-th free dim.
+def affine_ref(shape, base, ps, steps):
+    idx = np.indices(shape, dtype=np.int64)
+    v = base + ps * idx[0]
+    for k, c in enumerate(steps):
+        v = v + c * idx[k + 1]
+    return v
+
+
+for k, (dt, shape, base, ps, steps) in enumerate([
+        ("i32", (8, 3, 4, 5), 7, -2, (-20, 3, -1)),
+        ("f32", (16, 6, 7), -5, 3, (-7, 2)),
+        ("i32", (4, 2, 3, 2, 2), 0, 1, (100, -10, 5, -1)),
+        ("bf16", (8, 4, 33), 250, 1, (-64, 3)),
+        ("i32", (4, 2, 8), 2147483600, 7, (1, 10))]):  # wraps past 2^31 (int32)
+    free = ", ".join(map(str, shape[1:]))
+    fields = ", ".join(f"free_step{i + 1}={c}" for i, c in enumerate(steps))
+    out_dt = "f32" if dt == "bf16" else dt
+    src = f"""kernel iotax{k}() -> {out_dt}[{', '.join(map(str, shape))}]:
+    let t = isa.iota(dst=sbuf {dt}[{shape[0]} | {free}], base={base}, partition_step={ps}, {fields})
+    store(out, t)
+"""
+    v = affine_ref(shape, base, ps, steps)
+    v32 = ((v + 2**31) % 2**32 - 2**31)  # computed in int32
+    want = v32.astype(np.int32) if dt == "i32" else (v32.astype(F32) if dt == "f32" else to_bf16(v32.astype(F32)))
+    check(f"iota {dt} [{shape[0]}|{free}] base={base} partition_step={ps} steps={steps}",
+          run(f"iotax{k}", src, {}, None), want)
+
+# The language's iota steps over the flat free index; it lowers to the
+# coefficients free_step * (elements inside each dim).
+src = """kernel iotaflat() -> f32[8, 3, 4]:
+    store(out, iota(sbuf f32[8 | 3, 4], base=1, partition_step=2, free_step=-3))
+"""
+p_, i1, i2 = np.indices((8, 3, 4))
+check("iota language form [8|3, 4] flat free_step=-3", run("iotaflat", src, {}, None),
+      (1 + 2 * p_ - 3 * (i1 * 4 + i2)).astype(F32))
+
+CMPS = {"is_ge": np.greater_equal, "is_gt": np.greater, "is_lt": np.less, "is_le": np.less_equal,
+        "is_equal": np.equal, "not_equal": np.not_equal}
+for k, (cmp, shape, base, ps, steps) in enumerate([
+        ("is_ge", (8, 4, 6), 3, 1, (-2, -1)),
+        ("is_lt", (16, 3, 4, 5), -10, 2, (5, -3, 1)),
+        ("is_equal", (8, 2, 3, 2, 4), 0, 1, (-4, 0, -2, -1)),
+        ("not_equal", (8, 12), 4, -1, (1,))]):
+    xs = edgy(shape)
+    free = ", ".join(map(str, shape[1:]))
+    fields = ", ".join(f"free_step{i + 1}={c}" for i, c in enumerate(steps))
+    src = f"""kernel asel{k}(x: f32[{', '.join(map(str, shape))}]) -> f32[{', '.join(map(str, shape))}]:
+    store(out, isa.affine_select(src=load(x), cmp={cmp}, base={base}, partition_step={ps}, {fields}, fill=-7.5))
+"""
+    want = np.where(CMPS[cmp](affine_ref(shape, base, ps, steps), 0), xs, F32(-7.5)).astype(F32)
+    check(f"affine_select {cmp} [{shape[0]}|{free}] base={base} partition_step={ps} steps={steps}",
+          run(f"asel{k}", src, {"x": xs}, None), want)
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
