@@ -124,7 +124,7 @@ const NkiInstruction kNki226[] = {
     {"tensor_tensor", "tensor_tensor", "partly",
      "PSUM+PSUM inputs refused; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's "
      "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
-     "default dtype is src0's (NKI: the higher-precision input's)"},
+     "default dtype the promoted (higher-precision) input dtype, as documented"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",

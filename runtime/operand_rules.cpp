@@ -837,7 +837,16 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   }
   case Opcode::select: return like(s[ap::select::on_true]);
   case Opcode::tensor_copy: return like(s[ap::tensor_copy::src]);
-  case Opcode::tensor_tensor: return like(s[ap::tensor_tensor::src0]);
+  case Opcode::tensor_tensor: {
+    // NKI 2.26 nki.isa.tensor_tensor: without dtype=, "the data type of data1
+    // or data2, whichever has the higher precision", by the type promotion
+    // of nki.api.shared.rst ("NKI Type Promotion", which names tensor_tensor;
+    // bf16 with f16 widens to f32): promote_dtypes.
+    OperandShape d = like(s[ap::tensor_tensor::src0]);
+    if (s[ap::tensor_tensor::src1].present)
+      d.dtype = promote_dtypes(s[ap::tensor_tensor::src0].dtype, s[ap::tensor_tensor::src1].dtype);
+    return d;
+  }
   case Opcode::tensor_scalar: return like(s[ap::tensor_scalar::src]);
   case Opcode::tensor_scalar_reduce: return like(s[ap::tensor_scalar_reduce::src]);
   case Opcode::activation: return like(s[ap::activation::src]);

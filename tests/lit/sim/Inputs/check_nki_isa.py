@@ -809,5 +809,21 @@ for k, (cmp, shape, base, ps, steps) in enumerate([
     check(f"affine_select {cmp} [{shape[0]}|{free}] base={base} partition_step={ps} steps={steps}",
           run(f"asel{k}", src, {"x": xs}, None), want)
 
+# ---- tensor_tensor's default dtype -----------------------------------------------
+# NKI 2.26 nki.isa.tensor_tensor: without dtype=, dst takes "the data type
+# of data1 or data2, whichever has the higher precision" (nki.api.shared.rst
+# type promotion; bf16 with f16 widens to f32). A bf16 src0 with an f32
+# src1 gives an f32 result: the fp32 sum, not rounded to bf16.
+xa, xb = rng.standard_normal((8, 16)).astype(F32), rng.standard_normal((8, 16)).astype(F32)
+for k, (d0, d1) in enumerate([("bf16", "f32"), ("bf16", "f16")]):
+    src = f"""kernel ttdt{k}(a: f32[8, 16], b: f32[8, 16]) -> f32[8, 16]:
+    let x = isa.tensor_copy(dst=sbuf {d0}[8 | 16], src=load(a))
+    let y = isa.tensor_copy(dst=sbuf {d1}[8 | 16], src=load(b))
+    store(out, isa.tensor_tensor(src0=x, src1=y, op=add))
+"""
+    yb = xb if d1 == "f32" else xb.astype(np.float16).astype(F32)
+    check(f"tensor_tensor {d0} + {d1} defaults to f32", run(f"ttdt{k}", src, {"a": xa, "b": xb}, None),
+          (to_bf16(xa) + yb).astype(F32))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
