@@ -209,7 +209,9 @@ enum class FieldPresence : uint8_t { Required, Optional };
 // 2.26; subtract folds left: x0 - x1 - x2 ...); arithmetic: an arithmetic
 // op other than bypass.
 // partition_reduction: add, max, bitwise_or or bitwise_and
-// (tensor_partition_reduce, NKI 2.26).
+// (tensor_partition_reduce, NKI 2.26). rmw: bypass (none) or add
+// (dma_copy's dst_rmw_op: NKI 2.26 nki.isa.dma_copy, "Currently only
+// np.add is supported").
 enum class AluRule : uint8_t {
   any,
   not_bypass,
@@ -217,7 +219,8 @@ enum class AluRule : uint8_t {
   reduction,
   arith_reduction,
   comparison,
-  partition_reduction
+  partition_reduction,
+  rmw
 };
 
 struct ApFieldInfo {

@@ -15,6 +15,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
+  case AluRule::rmw: return "bypass (none) or add";
   }
   return "";
 }
@@ -166,7 +167,8 @@ const NkiInstruction kNki226[] = {
      "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
      "indirect addressing of the source only (src_index: one run-time index, or one per partition for a "
-     "gather); no scatter, dst_rmw_op, oob_mode.skip or dge_mode; also allows PSUM"},
+     "gather); oob_mode skip (1) for it; dst_rmw_op add (an fp32 add, precision not documented; costed as the "
+     "copy); no scatter or dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

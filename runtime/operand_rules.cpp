@@ -363,6 +363,24 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (elements(d) != elements(src))
       return problem(F::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
     const int64_t count = attrs[attr::dma_copy::index_count].i;
+    // NKI 2.26 nki.isa.dma_copy: oob_mode error (0, the default) or skip
+    // (1, NKI's oob_mode enum values), for indirect accesses; with a
+    // dst_rmw_op (add only) only oob_mode error is allowed.
+    const int64_t oob = attrs[attr::dma_copy::oob_mode].i;
+    const bool rmw = AluOp(attrs[attr::dma_copy::dst_rmw_op].i) != AluOp::bypass;
+    auto attr_problem = [](unsigned slot, std::string msg) {
+      OperandProblem p{ap::dma_copy::dst, std::move(msg)};
+      p.attr = int(slot);
+      return std::optional<OperandProblem>(p);
+    };
+    if (oob != 0 && oob != 1)
+      return attr_problem(attr::dma_copy::oob_mode, fmt::format("oob_mode must be 0 (error) or 1 (skip), not {}", oob));
+    if (oob == 1 && rmw)
+      return attr_problem(attr::dma_copy::oob_mode,
+                          "oob_mode=1 (skip) is not allowed with a dst_rmw_op (NKI: only oob_mode error)");
+    if (oob == 1 && !index.present && !src.indirect)
+      return attr_problem(attr::dma_copy::oob_mode,
+                          "oob_mode=1 (skip) applies to indirect access, and this dma_copy has no src_index");
     if (!index.present) {
       if (count != 0 || attrs[attr::dma_copy::index_stride].i != 0)
         return problem(F::src, "index_stride and index_count describe src_index, which is absent");

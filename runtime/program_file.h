@@ -23,7 +23,7 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 5: tensor_reduce gained negate.
 // 6: iota and affine_select take a coefficient per free dim (free_step1-4,
 //    NKI's per-axis index expressions) instead of one free_step over the
-//    flat free index.
+//    flat free index; dma_copy gained dst_rmw_op and oob_mode.
 constexpr uint32_t kProgramVersion = 6;
 
 std::string encode_program(const Program &p);

@@ -309,8 +309,32 @@ void Executor::scatter_elements(const AccessPattern &dst, Dtype from, const uint
     scatter_row_f32(dst, mem_.row(dst, r), f);
 }
 
+// dma_copy with dst_rmw_op=add (NKI 2.26 nki.isa.dma_copy: "adds the source
+// data to the existing destination data"): dst[n] = dst[n] + src[n] for the
+// n-th element of each walk. NKI documents neither the precision nor the
+// order; ours: both read as fp32, one fp32 add, converted to dst's dtype as
+// every engine converts. All of src is read before dst is written.
+void Executor::dma_accumulate(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  if (!mem_.deferred.empty()) {
+    if (dst.mem == Memory::hbm) materialize_deferred(dst);
+    if (src.mem == Memory::hbm) materialize_deferred(src);
+  }
+  const uint64_t n = src.num_elements();
+  float *a = grow(a_, n), *b = grow(b_, n);
+  float *p = a;
+  for (unsigned r = 0; r < Memories::rows(src); ++r, p += src.free_elements()) gather_row_f32(src, mem_.row(src, r), p);
+  p = b;
+  for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements()) gather_row_f32(dst, mem_.row(dst, r), p);
+  for (uint64_t i = 0; i < n; ++i) b[i] = b[i] + a[i];
+  p = b;
+  for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements())
+    scatter_row_f32(dst, mem_.row(dst, r), p);
+}
+
 void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  if (inst.get_alu(attr::dma_copy::dst_rmw_op) == AluOp::add) return dma_accumulate(inst);
   if (!mem_.deferred.empty()) {
     if (dst.mem == Memory::hbm) materialize_deferred(dst);
     if (src.mem == Memory::hbm && touches_deferred(src)) {

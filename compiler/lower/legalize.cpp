@@ -792,6 +792,9 @@ private:
     EngineMask engines = op.engine ? engine_bit(*op.engine) : info.engines;
     if (op.result) place[op.result] = new_tile(op.result, m.value(op.result).type);
     lir::Inst &in = emit(op.opcode, engines);
+    // The attributes first: an operand at a run-time index (an indirect
+    // dma_copy's src) sets index_stride and index_count from its view.
+    for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (op.aps[i]) set(in, i, place[op.aps[i]]);
     if (op.opcode == Opcode::tensor_reduce) set_reduce_src(in, place[op.aps[ap::tensor_reduce::src]]);
@@ -800,7 +803,6 @@ private:
     if (op.opcode == Opcode::iota) set_own_dims(in, ap::iota::dst, place[op.aps[ap::iota::dst]]);
     if (op.opcode == Opcode::affine_select)
       set_own_dims(in, ap::affine_select::dst, place[op.aps[ap::affine_select::dst]]);
-    for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
   }
 };
 
