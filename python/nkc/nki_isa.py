@@ -33,6 +33,11 @@ tensor_engine, vector_engine, scalar_engine, gpsimd_engine, unknown_engine = (
     engine.tensor, engine.vector, engine.scalar, engine.gpsimd, engine.unknown)
 
 
+class oob_mode:
+    """NKI 2.26 nki.isa.oob_mode: what an out-of-range indirect index does."""
+    error, skip = 0, 1
+
+
 class reduce_cmd:
     idle, reset, reduce, reset_reduce = "idle", "reset", "reduce", "reset_reduce"
 
@@ -504,9 +509,30 @@ def affine_select(*args, **kwargs):
 
 
 def dma_copy(*args, **kwargs):
-    def new(dst, src, priority=None, oob_mode=None, dge_mode=None, engine=None, name=None): ...
+    def new(dst, src, mask=None, dst_rmw_op=None, oob_mode=None, dge_mode=None, priority=None, engine=None,
+            name=None): ...
     b = inspect.signature(new).bind(*args, **kwargs).arguments
     src, dst = _s._need(b["src"], "src", tile=False), _s._need(b["dst"], "dst", tile=False)
+    _mask(b.get("mask"))
+    # NKI 2.26 nki.isa.dma_copy: dst_rmw_op=np.add (dst += src; add is the
+    # only one) and oob_mode.skip (an out-of-range index skips its
+    # transfer): nkc's dma_copy attributes of the same names.
+    fields = []
+    if b.get("dst_rmw_op") is not None:
+        if _op_name(b["dst_rmw_op"], _ALU, "dst_rmw_op") != "add":
+            _s._unsupported(f"nisa.dma_copy dst_rmw_op={getattr(b['dst_rmw_op'], '__name__', b['dst_rmw_op'])}",
+                            "NKI 2.26 supports np.add only")
+        fields.append("dst_rmw_op=add")
+    if b.get("oob_mode") is not None and int(b["oob_mode"]) == oob_mode.skip:
+        fields.append("oob_mode=1")
+    if fields:
+        if dst.memory == "hbm" and _s._is_param(dst.root):
+            _s._fail(f"nisa.dma_copy into kernel input '{dst.root.name}': NKI kernels write only the tensors "
+                     "they create")
+        if dst.memory != "hbm":
+            _s._make_mutable(dst, "nisa.dma_copy")
+        _s._trace().emit(f"isa.dma_copy(dst={dst.text()}, src={src.text()}, {', '.join(fields)})", "nisa.dma_copy")
+        return dst
     if dst.memory == "hbm":
         from .nki_language import store
         return store(dst, src)

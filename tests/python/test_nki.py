@@ -454,6 +454,29 @@ def test_iota_affine_select_per_axis():
     assert "free_step1=-1, free_step2=3" in src, src
 
 
+@nki.jit
+def k_dma_rmw_skip(table, ids, y):
+    """nisa.dma_copy with oob_mode.skip (a gather whose out-of-range ids keep
+    the -1.0 they held) and dst_rmw_op=np.add (NKI 2.26)."""
+    out = nl.ndarray((8, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+    idx = nl.load(ids)
+    t = nl.full((8, 16), -1.0, dtype=nl.float32)
+    nisa.dma_copy(dst=t, src=table[idx[:, 0], :], oob_mode=nisa.oob_mode.skip)
+    nl.store(out, t)
+    nisa.dma_copy(dst=out, src=y, dst_rmw_op=np.add)
+    return out
+
+
+def test_dma_copy_rmw_and_skip():
+    table = RNG.standard_normal((50, 16)).astype(np.float32)
+    y = RNG.standard_normal((8, 16)).astype(np.float32)
+    ids = np.array([[3], [49], [50], [7], [-1], [12], [1000], [30]], np.int32)
+    got = nki.simulate(k_dma_rmw_skip)(table, ids, y)
+    ok = (ids[:, 0] >= 0) & (ids[:, 0] < 50)
+    want = np.where(ok[:, None], table[np.clip(ids[:, 0], 0, 49)], -1.0) + y
+    check(got, want, atol=0)
+
+
 # ---- errors: each names the Python file and line -------------------------------------
 
 def expect_error(kernel, args, cls, text, line_of=None):
