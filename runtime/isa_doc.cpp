@@ -149,10 +149,10 @@ const NkiInstruction kNki226[] = {
      "int32, then cast"},
     {"dropout", "dropout", "partly",
      "our counter-based generator with a seed attribute (NKI documents no generator); kept values not rescaled"},
-    {"affine_select", "affine_select", "partly",
+    {"affine_select", "affine_select", "modelled",
      "one comparison of an affine expression with a coefficient per free dim of dst (free_step1-4), as NKI "
-     "allows; compared in 64-bit integers (width not documented); 32-bit integer tiles are not refused (NKI: "
-     "float, 8- or 16-bit integer tiles only)"},
+     "allows; compared in 64-bit integers (width not documented); float or 8/16-bit integer tiles; fill an fp32 "
+     "immediate"},
     {"range_select", "range_select", "partly",
      "no reduction (reduce_cmd idle only: no reduce_res or accumulator registers); trn2 only, as documented"},
     {"select_reduce", "select_reduce", "modelled",

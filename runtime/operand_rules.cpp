@@ -692,6 +692,12 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
   }
   case Opcode::affine_select:
     TRY(same_shape(op, s, ap::affine_select::dst, ap::affine_select::src));
+    // NKI 2.26 nki.isa.affine_select: "any float or 8-bit/16-bit integer data
+    // types for both the input data tile and output tile".
+    for (unsigned f : {unsigned(ap::affine_select::src), unsigned(ap::affine_select::dst)})
+      if (s[f].present && !dtype_is_float(s[f].dtype) && dtype_size(s[f].dtype) > 2)
+        return problem(f, fmt::format("affine_select takes float or 8/16-bit integer tiles, not {} ({})",
+                                      dtype_name(s[f].dtype), op_info(op).aps[f].name));
     return free_steps_in_dst(s, ap::affine_select::dst, attrs, attr::affine_select::free_step1);
   case Opcode::select: {
     using F = ap::select;

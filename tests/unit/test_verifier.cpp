@@ -126,6 +126,11 @@ const Rule rules[] = {
      "free_step2=1",
      "affine_select dst=sbuf:f32[0:8]+0[[4,2],[1,4]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge free_step3=1",
      "free_step3 is 1, but dst has 2 free dims"},
+    // NKI 2.26 nki.isa.affine_select: float or 8/16-bit integer tiles.
+    {"affine_select tile dtypes", "gpsimd",
+     "affine_select dst=sbuf:i16[0:8]+0[[1,8]] src=sbuf:i16[0:8]+64[[1,8]] cmp=is_ge free_step1=-1",
+     "affine_select dst=sbuf:i32[0:8]+0[[1,8]] src=sbuf:i32[0:8]+64[[1,8]] cmp=is_ge free_step1=-1",
+     "affine_select takes float or 8/16-bit integer tiles, not i32 (src)"},
     {"iota free_step per dst dim", "gpsimd", "iota dst=sbuf:i32[0:8]+0[[1,8]] free_step1=2",
      "iota dst=sbuf:i32[0:8]+0[[1,8]] free_step2=2", "free_step2 is 2, but dst has 1 free dim "},
     // NKI 2.26 instructions whose rules live in runtime/operand_rules.cpp.
