@@ -878,8 +878,9 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   case Opcode::tensor_tensor_scan: {
     using F = ap::tensor_tensor_scan;
     const OperandShape &a = s[F::data0], &b = s[F::data1];
-    // The higher-precision input dtype (NKI 2.26); f32 when they differ.
-    Dtype dt = a.dtype == b.dtype ? a.dtype : Dtype::f32;
+    // "data0 or data1, whichever has the highest precision" (NKI 2.26
+    // nki.isa.tensor_tensor_scan): NKI's type promotion, as tensor_tensor's.
+    Dtype dt = promote_dtypes(a.dtype, b.dtype);
     return sized(a, a.free_elements, dt);
   }
   case Opcode::bn_stats: return sized(s[1], 6, float_of(s[1].dtype));

@@ -553,7 +553,7 @@ def tensor_tensor_scan(*args, **kwargs):
     fields = [f"data0={x.text()}", f"data1={y.text()}", _scalar(a["initial"], "initial", "initial_imm", "initial"),
               f"op0={_op_name(a['op0'], _ALU, 'op0')}", f"op1={_op_name(a['op1'], _ALU, 'op1')}"]
     fields += [f"{r}=true" for r in ("reverse0", "reverse1") if a[r]]
-    d = x.tile_dtype if x.tile_dtype == y.tile_dtype else "f32"
+    d = _s._promote(x.tile_dtype, y.tile_dtype)
     return _finish("tensor_tensor_scan", fields, _tile(a["dst"], "dst") if use_new else None, x.shape, d, "sbuf")
 
 
