@@ -135,8 +135,14 @@ const OpInfo &op_info(Opcode op) { return table().ops[unsigned(op)]; }
 
 namespace {
 
+// tensor_reduce's ops: the "Legal Reduction op" column of NKI 2.26's ALU-op
+// table (aws-neuron-sdk v2.26.0, general/nki/api/nki.api.shared.rst lines
+// 60-119, "Supported Math Operators by NKI ISA"): add, subtract, multiply,
+// max, min and the bitwise and/or/xor (is_reduction's callers add those).
+// abs_max is not in that table at all; its logical_and/or/xor have no ALU op
+// here.
 bool is_reduction(AluOp op) {
-  return op == AluOp::add || op == AluOp::multiply || op == AluOp::max || op == AluOp::min || op == AluOp::abs_max;
+  return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min;
 }
 
 // "" when `op` obeys `rule`.
@@ -150,7 +156,7 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
   case AluRule::reduction:
     return is_reduction(op) || alu_kind(op) == AluKind::bitwise
                ? ""
-               : name + " is not a reduction op (use add, multiply, max, min, abs_max, or a bitwise op on integers)";
+               : name + " is not a reduction op (use add, subtract, multiply, max, min, or a bitwise op on integers)";
   case AluRule::arith_reduction:
     return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min
                ? ""
@@ -159,6 +165,10 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
     return op == AluOp::add || op == AluOp::max || op == AluOp::bitwise_or || op == AluOp::bitwise_and
                ? ""
                : name + " is not a partition reduction (use add, max, bitwise_or or bitwise_and)";
+  case AluRule::rmw:
+    return op == AluOp::bypass || op == AluOp::add
+               ? ""
+               : name + " is not a read-modify-write op (NKI supports add only; bypass: none)";
   case AluRule::comparison:
     return alu_kind(op) == AluKind::comparison
                ? ""
@@ -245,6 +255,12 @@ bool operand_reads(const Instruction &inst, unsigned i) {
   if (role_reads(op_info(inst.op).aps[i].role)) return true;
   switch (inst.op) {
   case Opcode::nc_matmul: return i == ap::nc_matmul::dst && inst.get_bool(attr::nc_matmul::accumulate);
+  // A read-modify-write DMA reads dst (NKI 2.26 nki.isa.dma_copy,
+  // dst_rmw_op); with oob_mode skip, dst keeps its old contents where a
+  // transfer is skipped, so they are read (as tensor_copy_predicated's).
+  case Opcode::dma_copy:
+    return i == ap::dma_copy::dst &&
+           (inst.get_alu(attr::dma_copy::dst_rmw_op) == AluOp::add || inst.get_int(attr::dma_copy::oob_mode) == 1);
   // The Vector engine's accumulator registers, carried in reduce_res: the
   // reduce command continues from the value the last one left there.
   case Opcode::select_reduce:

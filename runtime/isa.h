@@ -202,12 +202,16 @@ constexpr unsigned kMaxAttrs = 8; // slots: a Bytes32 attribute takes four
 enum class FieldRole : uint8_t { In, Out, InOut };
 enum class FieldPresence : uint8_t { Required, Optional };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
-// multiply, max, min, abs_max or a bitwise op; arith_reduction: add,
+// subtract, multiply, max, min or a bitwise op (NKI 2.26's "Legal
+// Reduction" ALU ops, nki.api.shared.rst; subtract folds left as below);
+// arith_reduction: add,
 // subtract, multiply, max or min (tensor_scalar_reduce's reduce_op, NKI
 // 2.26; subtract folds left: x0 - x1 - x2 ...); arithmetic: an arithmetic
 // op other than bypass.
 // partition_reduction: add, max, bitwise_or or bitwise_and
-// (tensor_partition_reduce, NKI 2.26).
+// (tensor_partition_reduce, NKI 2.26). rmw: bypass (none) or add
+// (dma_copy's dst_rmw_op: NKI 2.26 nki.isa.dma_copy, "Currently only
+// np.add is supported").
 enum class AluRule : uint8_t {
   any,
   not_bypass,
@@ -215,7 +219,8 @@ enum class AluRule : uint8_t {
   reduction,
   arith_reduction,
   comparison,
-  partition_reduction
+  partition_reduction,
+  rmw
 };
 
 struct ApFieldInfo {

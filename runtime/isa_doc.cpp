@@ -11,10 +11,11 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::any: return "";
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
-  case AluRule::reduction: return "a reduction";
+  case AluRule::reduction: return "add, subtract, multiply, max, min or bitwise";
   case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
+  case AluRule::rmw: return "bypass (none) or add";
   }
   return "";
 }
@@ -115,14 +116,16 @@ const NkiInstruction kNki226[] = {
      "not flagged"},
     {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
     {"tensor_reduce", "tensor_reduce", "partly",
-     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; reduction ops as before "
-     "(abs_max allowed, subtract refused: NKI the other way round); keepdims is the dst shape only"},
+     "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; op add, subtract, multiply, max, "
+     "min, bitwise_and/or/xor (NKI's Legal Reduction column); subtract is the left fold x0 - x1 - ... in walk "
+     "order (NKI documents no order); no logical_and/or/xor reductions (no logical ALU ops here); keepdims is "
+     "the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
     {"tensor_tensor", "tensor_tensor", "partly",
      "PSUM+PSUM inputs refused; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's "
      "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
-     "default dtype is src0's (NKI: the higher-precision input's)"},
+     "default dtype the promoted (higher-precision) input dtype, as documented"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
@@ -141,10 +144,15 @@ const NkiInstruction kNki226[] = {
      "offset as for _src, on dst; the checkers treat the whole dst region as written"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
-    {"iota", "iota", "partly", "one free_step over the flat free index (NKI: a coefficient per free axis)"},
+    {"iota", "iota", "modelled",
+     "an affine expression with a coefficient per free dim of dst (free_step1-4) and the partition; computed in "
+     "int32, then cast"},
     {"dropout", "dropout", "partly",
      "our counter-based generator with a seed attribute (NKI documents no generator); kept values not rescaled"},
-    {"affine_select", "affine_select", "partly", "one free_step over the flat free index (NKI: per free axis)"},
+    {"affine_select", "affine_select", "modelled",
+     "one comparison of an affine expression with a coefficient per free dim of dst (free_step1-4), as NKI "
+     "allows; compared in 64-bit integers (width not documented); float or 8/16-bit integer tiles; fill an fp32 "
+     "immediate"},
     {"range_select", "range_select", "partly",
      "no reduction (reduce_cmd idle only: no reduce_res or accumulator registers); trn2 only, as documented"},
     {"select_reduce", "select_reduce", "modelled",
@@ -159,7 +167,8 @@ const NkiInstruction kNki226[] = {
      "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
      "indirect addressing of the source only (src_index: one run-time index, or one per partition for a "
-     "gather); no scatter, dst_rmw_op, oob_mode.skip or dge_mode; also allows PSUM"},
+     "gather); oob_mode skip (1) for it; dst_rmw_op add (an fp32 add, precision not documented; costed as the "
+     "copy); no scatter or dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

@@ -20,6 +20,24 @@ int64_t gather_count(const OperandShapes &s, const std::array<AttrValue, kMaxAtt
   return nv > 0 ? nv : 16 * s[ap::local_gather::index].free_elements;
 }
 
+// NKI 2.26 nki.isa, iota and affine_select: an affine expression with a
+// coefficient per free axis of the tile. free_stepK multiplies the index
+// of dst's K-th free dim (outermost first), so it must be 0 when dst has
+// fewer than K free dims (a coefficient of an axis that is not there).
+std::optional<OperandProblem> free_steps_in_dst(const Shapes &s, unsigned dst,
+                                                const std::array<AttrValue, kMaxAttrs> &attrs, unsigned first_step) {
+  for (unsigned k = 0; k < 4; ++k)
+    if (attrs[first_step + k].i != 0 && k >= s[dst].num_dims) {
+      OperandProblem p{dst,
+                       fmt::format("free_step{} is {}, but dst has {} free dim{} (free_stepK multiplies the "
+                                   "index of dst's K-th free dim, outermost first)",
+                                   k + 1, attrs[first_step + k].i, s[dst].num_dims, s[dst].num_dims == 1 ? "" : "s")};
+      p.attr = int(first_step + k);
+      return p;
+    }
+  return std::nullopt;
+}
+
 std::string shape_str(const OperandShape &s) { return fmt::format("[{} | {}]", s.partitions, s.free_elements); }
 
 std::optional<OperandProblem> problem(unsigned ap, std::string msg) { return OperandProblem{ap, std::move(msg)}; }
@@ -345,6 +363,24 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (elements(d) != elements(src))
       return problem(F::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
     const int64_t count = attrs[attr::dma_copy::index_count].i;
+    // NKI 2.26 nki.isa.dma_copy: oob_mode error (0, the default) or skip
+    // (1, NKI's oob_mode enum values), for indirect accesses; with a
+    // dst_rmw_op (add only) only oob_mode error is allowed.
+    const int64_t oob = attrs[attr::dma_copy::oob_mode].i;
+    const bool rmw = AluOp(attrs[attr::dma_copy::dst_rmw_op].i) != AluOp::bypass;
+    auto attr_problem = [](unsigned slot, std::string msg) {
+      OperandProblem p{ap::dma_copy::dst, std::move(msg)};
+      p.attr = int(slot);
+      return std::optional<OperandProblem>(p);
+    };
+    if (oob != 0 && oob != 1)
+      return attr_problem(attr::dma_copy::oob_mode, fmt::format("oob_mode must be 0 (error) or 1 (skip), not {}", oob));
+    if (oob == 1 && rmw)
+      return attr_problem(attr::dma_copy::oob_mode,
+                          "oob_mode=1 (skip) is not allowed with a dst_rmw_op (NKI: only oob_mode error)");
+    if (oob == 1 && !index.present && !src.indirect)
+      return attr_problem(attr::dma_copy::oob_mode,
+                          "oob_mode=1 (skip) applies to indirect access, and this dma_copy has no src_index");
     if (!index.present) {
       if (count != 0 || attrs[attr::dma_copy::index_stride].i != 0)
         return problem(F::src, "index_stride and index_count describe src_index, which is absent");
@@ -462,7 +498,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     return std::nullopt;
   }
   // Only the rules every instruction shares: dst on chip, the engine's reach.
-  case Opcode::iota:
+  case Opcode::iota: return free_steps_in_dst(s, ap::iota::dst, attrs, attr::iota::free_step1);
   case Opcode::memset: return std::nullopt;
   case Opcode::tensor_tensor_scan: return scan_rules(s);
   case Opcode::bn_stats: {
@@ -654,7 +690,15 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     }
     return std::nullopt;
   }
-  case Opcode::affine_select: return same_shape(op, s, ap::affine_select::dst, ap::affine_select::src);
+  case Opcode::affine_select:
+    TRY(same_shape(op, s, ap::affine_select::dst, ap::affine_select::src));
+    // NKI 2.26 nki.isa.affine_select: "any float or 8-bit/16-bit integer data
+    // types for both the input data tile and output tile".
+    for (unsigned f : {unsigned(ap::affine_select::src), unsigned(ap::affine_select::dst)})
+      if (s[f].present && !dtype_is_float(s[f].dtype) && dtype_size(s[f].dtype) > 2)
+        return problem(f, fmt::format("affine_select takes float or 8/16-bit integer tiles, not {} ({})",
+                                      dtype_name(s[f].dtype), op_info(op).aps[f].name));
+    return free_steps_in_dst(s, ap::affine_select::dst, attrs, attr::affine_select::free_step1);
   case Opcode::select: {
     using F = ap::select;
     TRY(same_shape(op, s, F::dst, F::predicate));
@@ -817,7 +861,16 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   }
   case Opcode::select: return like(s[ap::select::on_true]);
   case Opcode::tensor_copy: return like(s[ap::tensor_copy::src]);
-  case Opcode::tensor_tensor: return like(s[ap::tensor_tensor::src0]);
+  case Opcode::tensor_tensor: {
+    // NKI 2.26 nki.isa.tensor_tensor: without dtype=, "the data type of data1
+    // or data2, whichever has the higher precision", by the type promotion
+    // of nki.api.shared.rst ("NKI Type Promotion", which names tensor_tensor;
+    // bf16 with f16 widens to f32): promote_dtypes.
+    OperandShape d = like(s[ap::tensor_tensor::src0]);
+    if (s[ap::tensor_tensor::src1].present)
+      d.dtype = promote_dtypes(s[ap::tensor_tensor::src0].dtype, s[ap::tensor_tensor::src1].dtype);
+    return d;
+  }
   case Opcode::tensor_scalar: return like(s[ap::tensor_scalar::src]);
   case Opcode::tensor_scalar_reduce: return like(s[ap::tensor_scalar_reduce::src]);
   case Opcode::activation: return like(s[ap::activation::src]);
@@ -825,8 +878,9 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   case Opcode::tensor_tensor_scan: {
     using F = ap::tensor_tensor_scan;
     const OperandShape &a = s[F::data0], &b = s[F::data1];
-    // The higher-precision input dtype (NKI 2.26); f32 when they differ.
-    Dtype dt = a.dtype == b.dtype ? a.dtype : Dtype::f32;
+    // "data0 or data1, whichever has the highest precision" (NKI 2.26
+    // nki.isa.tensor_tensor_scan): NKI's type promotion, as tensor_tensor's.
+    Dtype dt = promote_dtypes(a.dtype, b.dtype);
     return sized(a, a.free_elements, dt);
   }
   case Opcode::bn_stats: return sized(s[1], 6, float_of(s[1].dtype));

@@ -41,6 +41,9 @@ struct OperandShape {
   // at a run-time partition; the verifier knows it). Only the rules that
   // relate two operands' starts read it (nc_stream_shuffle).
   int64_t start_partition = -1;
+  // An HBM view at a run-time index (the front end's view; the lowering
+  // turns it into src_index): the access is indirect.
+  bool indirect = false;
 };
 using OperandShapes = std::array<OperandShape, kMaxAps>;
 

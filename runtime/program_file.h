@@ -21,7 +21,10 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    a field added to an existing instruction is a new version.
 // 4: activation gained scale_tile (a per-partition fp32 scale).
 // 5: tensor_reduce gained negate.
-constexpr uint32_t kProgramVersion = 5;
+// 6: iota and affine_select take a coefficient per free dim (free_step1-4,
+//    NKI's per-axis index expressions) instead of one free_step over the
+//    flat free index; dma_copy gained dst_rmw_op and oob_mode.
+constexpr uint32_t kProgramVersion = 6;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

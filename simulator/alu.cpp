@@ -225,11 +225,7 @@ float reduce_values(AluOp op, const float *x, size_t n) {
   case AluOp::min:
     for (size_t i = 1; i < n; ++i) acc = min_nan(acc, x[i]);
     return acc;
-  case AluOp::abs_max:
-    acc = std::fabs(acc);
-    for (size_t i = 1; i < n; ++i) acc = max_nan(acc, std::fabs(x[i]));
-    return acc;
-  default:
+  default: // multiply, subtract (x0 - x1 - x2 ...: NKI 2.26 documents no order)
     for (size_t i = 1; i < n; ++i) acc = alu_apply(op, acc, x[i]);
     return acc;
   }

@@ -295,6 +295,9 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
   for (unsigned p = 0; p < rows; ++p) {
     int64_t index = 0;
     gather_row_i64(ix, mem_.row(ix, p), &index);
+    // oob_mode=1 (skip; NKI 2.26 nki.isa.dma_copy, oob_mode.skip): this
+    // index's transfer is left out, its dst row keeps its contents.
+    if ((index < 0 || index >= count) && inst.get_int(attr::dma_copy::oob_mode) == 1) continue;
     if (index < 0 || index >= count)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "%s: src_index%s is %lld, outside [0, %lld): the DMA would read outside its "
@@ -352,15 +355,19 @@ llvm::Error Scheduler::step(unsigned s) {
   // An indirect dma_copy as the addresses its index names now (once it can
   // issue): one instruction, or one per row for a gather (timed as the one
   // transfer).
+  // With oob_mode skip, the parts whose index is out of range are left out
+  // (possibly all of them); the transfer is still timed as issued.
   std::vector<Instruction> resolved;
-  if (is_indirect(stored)) {
+  const bool indirect = is_indirect(stored);
+  if (indirect) {
     auto r = resolve_indirect(s, stored);
     if (!r) return r.takeError();
     resolved = std::move(*r);
   }
-  const Instruction &inst = resolved.size() == 1 ? resolved[0] : stored;
+  const bool single = indirect && stored.ap[ap::dma_copy::src_index].num_partitions == 1;
+  const Instruction &inst = single && resolved.size() == 1 ? resolved[0] : stored;
   if (races_) races_->begin(s, st.pc);
-  if (resolved.size() > 1) {
+  if (indirect) {
     for (const Instruction &part : resolved)
       if (auto e = check_access(s, part)) return e;
     if (!opts_.timing_only)

@@ -88,9 +88,26 @@ bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
   return !d || !s || (d->lo < s->hi && s->lo < d->hi);
 }
 
-// base + ps * p + fs * j with two's-complement wrap-around (never UB).
-int64_t affine_index(int64_t base, int64_t ps, uint64_t p, int64_t fs, uint64_t j) {
-  return int64_t(uint64_t(base) + uint64_t(ps) * p + uint64_t(fs) * j);
+// v[j] = base + ps * p + steps[0] * i1 + ... + steps[k-1] * ik for the j-th
+// element of `pattern`'s walk, i1..ik the indices of its k free dims
+// (outermost first): NKI's affine index expressions, a coefficient per free
+// axis (NKI 2.26 nki.isa, iota and affine_select). Two's-complement
+// wrap-around in 64 bits (never UB).
+void affine_values(int64_t base, int64_t ps, uint64_t p, const std::array<int64_t, 4> &steps,
+                   const AccessPattern &pattern, int64_t *v) {
+  const unsigned nd = std::min<unsigned>(pattern.num_dims, 4);
+  uint64_t idx[4] = {};
+  const uint64_t F = pattern.free_elements();
+  const uint64_t row = uint64_t(base) + uint64_t(ps) * p;
+  for (uint64_t j = 0; j < F; ++j) {
+    uint64_t acc = row;
+    for (unsigned d = 0; d < nd; ++d) acc += uint64_t(steps[d]) * idx[d];
+    v[j] = int64_t(acc);
+    for (int d = int(nd) - 1; d >= 0; --d) {
+      if (++idx[d] < pattern.dims[unsigned(d)].count) break;
+      idx[d] = 0;
+    }
+  }
 }
 } // namespace
 
@@ -292,8 +309,32 @@ void Executor::scatter_elements(const AccessPattern &dst, Dtype from, const uint
     scatter_row_f32(dst, mem_.row(dst, r), f);
 }
 
+// dma_copy with dst_rmw_op=add (NKI 2.26 nki.isa.dma_copy: "adds the source
+// data to the existing destination data"): dst[n] = dst[n] + src[n] for the
+// n-th element of each walk. NKI documents neither the precision nor the
+// order; ours: both read as fp32, one fp32 add, converted to dst's dtype as
+// every engine converts. All of src is read before dst is written.
+void Executor::dma_accumulate(const Instruction &inst) {
+  const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  if (!mem_.deferred.empty()) {
+    if (dst.mem == Memory::hbm) materialize_deferred(dst);
+    if (src.mem == Memory::hbm) materialize_deferred(src);
+  }
+  const uint64_t n = src.num_elements();
+  float *a = grow(a_, n), *b = grow(b_, n);
+  float *p = a;
+  for (unsigned r = 0; r < Memories::rows(src); ++r, p += src.free_elements()) gather_row_f32(src, mem_.row(src, r), p);
+  p = b;
+  for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements()) gather_row_f32(dst, mem_.row(dst, r), p);
+  for (uint64_t i = 0; i < n; ++i) b[i] = b[i] + a[i];
+  p = b;
+  for (unsigned r = 0; r < Memories::rows(dst); ++r, p += dst.free_elements())
+    scatter_row_f32(dst, mem_.row(dst, r), p);
+}
+
 void Executor::dma_copy(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst], &src = inst.ap[ap::dma_copy::src];
+  if (inst.get_alu(attr::dma_copy::dst_rmw_op) == AluOp::add) return dma_accumulate(inst);
   if (!mem_.deferred.empty()) {
     if (dst.mem == Memory::hbm) materialize_deferred(dst);
     if (src.mem == Memory::hbm && touches_deferred(src)) {
@@ -484,8 +525,10 @@ void Executor::tensor_scalar_reduce(const Instruction &inst) {
 
 // Reduces the free dims whose bit is set in `axes` (bit 0 = innermost). The
 // elements of each output are first laid out contiguously in walk order, so
-// an add is NumPy's pairwise sum over them. negate flips the fp32 result's
-// sign.
+// an add is NumPy's pairwise sum over them and a subtract the left fold
+// x0 - x1 - x2 ... in that order (NKI 2.26 allows subtract, nki.api.shared.rst
+// "Legal Reduction op", but documents no order). negate flips the fp32
+// result's sign.
 void Executor::tensor_reduce(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::tensor_reduce::dst], &src = inst.ap[ap::tensor_reduce::src];
   const AluOp op = inst.get_alu(attr::tensor_reduce::op);
@@ -578,18 +621,23 @@ void Executor::activation(const Instruction &inst) {
   }
 }
 
-// dst[p, j] = base + partition_step * p + free_step * j, p the row within
-// the AP and j the flat free index; exact integers for integer dtypes
-// (low bits kept), rounded to the dtype for float ones.
+// dst[p, i1..ik] = base + partition_step * p + free_step1 * i1 + ... +
+// free_stepk * ik, p the row within the AP and i1..ik the indices of dst's
+// free dims (outermost first). NKI 2.26 nki.isa, iota: the values are
+// computed in int32, then cast to dst's dtype; so the sum wraps to int32
+// here, then integer dtypes keep its low bits and float ones round it.
 void Executor::iota(const Instruction &inst) {
   using a = attr::iota;
   const AccessPattern &dst = inst.ap[ap::iota::dst];
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step);
+  const std::array<int64_t, 4> steps = {inst.get_int(a::free_step1), inst.get_int(a::free_step2),
+                                        inst.get_int(a::free_step3), inst.get_int(a::free_step4)};
   const uint64_t F = dst.free_elements();
   int64_t *v = grow(ia_, F);
   float *x = grow(a_, F);
   for (unsigned r = 0; r < dst.num_partitions; ++r) {
-    for (uint64_t j = 0; j < F; ++j) v[j] = affine_index(base, ps, r, fs, j);
+    affine_values(base, ps, r, steps, dst, v);
+    for (uint64_t j = 0; j < F; ++j) v[j] = int64_t(int32_t(uint32_t(uint64_t(v[j]))));
     if (dtype_is_float(dst.dtype)) {
       for (uint64_t j = 0; j < F; ++j) x[j] = float(v[j]);
       scatter_row_f32(dst, mem_.row(dst, r), x);
@@ -707,19 +755,27 @@ void Executor::nc_stream_shuffle(const Instruction &inst) {
   }
 }
 
-// dst[p, j] = (base + partition_step*p + free_step*j <cmp> 0) ? src : fill.
+// dst[p, i1..ik] = (base + partition_step*p + free_step1*i1 + ... +
+// free_stepk*ik <cmp> 0) ? src : fill, i1..ik the indices of dst's free
+// dims (outermost first; src, of the same size, is read in walk order). NKI
+// 2.26 documents no integer width for the predicate; it is evaluated in 64
+// bits here.
 void Executor::affine_select(const Instruction &inst) {
   using a = attr::affine_select;
   const AccessPattern &dst = inst.ap[ap::affine_select::dst], &src = inst.ap[ap::affine_select::src];
   const AluOp cmp = inst.get_alu(a::cmp);
-  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step), fs = inst.get_int(a::free_step);
+  const int64_t base = inst.get_int(a::base), ps = inst.get_int(a::partition_step);
+  const std::array<int64_t, 4> steps = {inst.get_int(a::free_step1), inst.get_int(a::free_step2),
+                                        inst.get_int(a::free_step3), inst.get_int(a::free_step4)};
   const float fill = inst.get_float(a::fill);
   const uint64_t F = src.free_elements();
   float *x = grow(a_, F);
+  int64_t *vals = grow(ia_, std::max(F, dst.free_elements()));
   for (unsigned r = 0; r < src.num_partitions; ++r) {
     gather_row_f32(src, mem_.row(src, r), x);
+    affine_values(base, ps, r, steps, dst, vals);
     for (uint64_t j = 0; j < F; ++j) {
-      const int64_t v = affine_index(base, ps, r, fs, j);
+      const int64_t v = vals[j];
       bool keep = false;
       switch (cmp) {
       case AluOp::is_equal: keep = v == 0; break;

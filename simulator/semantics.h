@@ -23,6 +23,7 @@ public:
 
 private:
   void dma_copy(const Instruction &inst);
+  void dma_accumulate(const Instruction &inst);
   void nc_matmul(const Instruction &inst);
   void nc_transpose(const Instruction &inst);
   void tensor_copy(const Instruction &inst);

@@ -330,6 +330,11 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       const size_t first = hbm ? 0 : 1;
       for (size_t k = first; k < t->shape.size() && s[i].num_dims < kMaxHbmDims; ++k)
         s[i].dims[s[i].num_dims++] = t->shape[k];
+      if (hbm && op.aps[i]) { // a view at a run-time index: an indirect access
+        auto vd = view_dims_.find(op.aps[i]);
+        if (vd != view_dims_.end())
+          for (const tir::ViewDim &d : vd->second) s[i].indirect |= d.dynamic;
+      }
       // The start partition: 0 for a whole tile (or a new dst), a view's
       // when it is a constant, else unknown (the verifier checks it).
       if (!hbm) {

@@ -405,6 +405,15 @@ private:
     a.dims[0] = Dim{1, 1};
     return true;
   }
+  // An operand over its place's own dims (not simplified), as the front end
+  // saw them.
+  void set_own_dims(lir::Inst &in, unsigned slot, const Place &p) {
+    set(in, slot, p);
+    AccessPattern &a = in.inst.ap[slot];
+    if (p.dims.empty() || p.dims.size() > 4) return;
+    a.num_dims = uint8_t(p.dims.size());
+    for (size_t k = 0; k < p.dims.size(); ++k) a.dims[k] = p.dims[k];
+  }
   void copy(const Place &dst, const Place &src) {
     lir::Inst &in = emit(Opcode::tensor_copy, kDve | kAct | kPool);
     set(in, ap::tensor_copy::dst, dst);
@@ -513,7 +522,16 @@ private:
       set(in, ap::iota::dst, dst);
       in.inst.attr[attr::iota::base].i = op.base.constant;
       in.inst.attr[attr::iota::partition_step].i = op.pstep;
-      in.inst.attr[attr::iota::free_step].i = op.fstep;
+      // The language's iota steps over the flat free index j; the ISA's takes
+      // a coefficient per free dim (NKI's form), so j = sum_d i_d * (the
+      // element count of the dims inside d).
+      // (Over the dims of the pattern as set, which may be merged.)
+      const AccessPattern &a = in.inst.ap[ap::iota::dst];
+      int64_t inner = 1;
+      for (unsigned d = std::min<unsigned>(a.num_dims, 4); d-- > 0;) {
+        in.inst.attr[attr::iota::free_step1 + d].i = op.fstep * inner;
+        inner *= int64_t(a.dims[d].count);
+      }
       place[op.result] = dst;
       return;
     }
@@ -774,10 +792,17 @@ private:
     EngineMask engines = op.engine ? engine_bit(*op.engine) : info.engines;
     if (op.result) place[op.result] = new_tile(op.result, m.value(op.result).type);
     lir::Inst &in = emit(op.opcode, engines);
+    // The attributes first: an operand at a run-time index (an indirect
+    // dma_copy's src) sets index_stride and index_count from its view.
+    for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
     for (unsigned i = 0; i < info.num_aps; ++i)
       if (op.aps[i]) set(in, i, place[op.aps[i]]);
     if (op.opcode == Opcode::tensor_reduce) set_reduce_src(in, place[op.aps[ap::tensor_reduce::src]]);
-    for (unsigned i = 0; i < info.num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
+    // iota's and affine_select's free_stepK multiply the index of dst's K-th
+    // free dim as the source wrote the tile, so dst keeps its own dims.
+    if (op.opcode == Opcode::iota) set_own_dims(in, ap::iota::dst, place[op.aps[ap::iota::dst]]);
+    if (op.opcode == Opcode::affine_select)
+      set_own_dims(in, ap::affine_select::dst, place[op.aps[ap::affine_select::dst]]);
   }
 };
 

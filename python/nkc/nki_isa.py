@@ -33,6 +33,11 @@ tensor_engine, vector_engine, scalar_engine, gpsimd_engine, unknown_engine = (
     engine.tensor, engine.vector, engine.scalar, engine.gpsimd, engine.unknown)
 
 
+class oob_mode:
+    """NKI 2.26 nki.isa.oob_mode: what an out-of-range indirect index does."""
+    error, skip = 0, 1
+
+
 class reduce_cmd:
     idle, reset, reduce, reset_reduce = "idle", "reset", "reduce", "reset_reduce"
 
@@ -392,27 +397,57 @@ def memset(*args, **kwargs):
     return full(a["shape"], a["value"], a["dtype"])
 
 
-def _pattern(pattern, what: str) -> Tuple[int, int]:
-    """A 0.6 access pattern [[step, num]] (one free dimension) -> (step, num)."""
+def _pattern(pattern, what: str) -> List[Tuple[int, int]]:
+    """A 0.6 access pattern [[step, num], ...] (one pair per free dimension) -> [(step, num), ...]."""
     try:
-        (step, num), = [tuple(p) for p in pattern]
-        return int(step), int(num)
+        pairs = [(int(step), int(num)) for step, num in (tuple(p) for p in pattern)]
     except (TypeError, ValueError):
-        _s._unsupported(f"{what} pattern {pattern!r}", "one free dimension, [[step, num]]")
+        pairs = []
+    if not 1 <= len(pairs) <= 4:
+        _s._unsupported(f"{what} pattern {pattern!r}", "one to four free dimensions, [[step, num], ...]")
+    return pairs
 
 
-def _affine(expr: IndexExpr, shape_hint=None) -> Tuple[int, int, int, int, int]:
-    """An nl.arange expression over (partition, free) -> (base, p_step, f_step, P, F)."""
-    base, p_step, f_step, P, F = expr.const, 0, 0, 1, 1
+def _pattern_steps(pairs: List[Tuple[int, int]], shape, what: str) -> List[str]:
+    """free_stepK fields (NKI 2.26 nki.isa, iota / affine_select: a coefficient per free axis) for a
+    pattern over a tile of `shape`: one pair per free axis; one pair over several axes steps over
+    the flat free index."""
+    free = list(shape[1:])
+    if len(pairs) == len(free):
+        steps = [step for step, _ in pairs]
+    elif len(pairs) == 1:
+        steps, inner = [0] * len(free), 1
+        for k in reversed(range(len(free))):
+            steps[k], inner = pairs[0][0] * inner, inner * int(free[k])
+    else:
+        _s._unsupported(f"{what}: a pattern of {len(pairs)} dims over a tile of {len(free)} free axes",
+                        "one [step, num] pair per free axis, or one for the flat free index")
+    return [f"free_step{k + 1}={c}" for k, c in enumerate(steps) if c != 0]
+
+
+def _affine(expr: IndexExpr) -> Tuple[int, int, List[int], int, Tuple[int, ...]]:
+    """An nl.arange expression over (partition, free axes...) -> (base, p_step, [step per free axis],
+    P, free shape). NKI's iota / affine_select expressions take a coefficient per axis (NKI 2.26)."""
+    ndims = {nd for (_, nd) in (expr.layout.get(v, (0, 1)) for v in expr.terms)}
+    ndim = max(ndims) if ndims else 2
+    if len(ndims - {1}) > 1 or ndim > 5:
+        _s._unsupported("an index pattern whose nl.arange variables disagree on the number of axes, "
+                        "or with more than four free axes")
+    base, p_step, P = expr.const, 0, 1
+    steps, free = [0] * (ndim - 1), [1] * (ndim - 1)
     for v, c in expr.terms.items():
-        pos, ndim = expr.layout.get(v, (0, 1))
-        if ndim != 2 and not (ndim == 1 and pos == 0):
-            _s._unsupported("an index pattern with more than two axes")
+        pos, nd = expr.layout.get(v, (0, 1))
+        if nd == 1 and pos != 0:
+            _s._unsupported("an un-broadcast nl.arange on a free axis (write nl.arange(n)[None, :])")
         if pos == 0:
             p_step, P = c, v.size
         else:
-            f_step, F = c, v.size
-    return base, p_step, f_step, P, F
+            steps[pos - 1], free[pos - 1] = c, v.size
+    return base, p_step, steps, P, tuple(free)
+
+
+def _steps_fields(steps: List[int]) -> List[str]:
+    return [f"free_step{k + 1}={c}" for k, c in enumerate(steps) if c != 0]
 
 
 def iota(*args, **kwargs):
@@ -421,16 +456,22 @@ def iota(*args, **kwargs):
     use_new, a = _call(old, new, args, kwargs, "iota")
     if use_new:
         dst = _tile(a["dst"], "dst")
-        step, _ = _pattern(a["pattern"], "nisa.iota")
-        return _finish("iota", [f"base={int(a['offset'])}", f"partition_step={int(a['channel_multiplier'])}",
-                                f"free_step={step}"], dst, dst.shape, dst.tile_dtype, dst.memory)
+        steps = _pattern_steps(_pattern(a["pattern"], "nisa.iota"), dst.shape, "nisa.iota")
+        return _finish("iota", [f"base={int(a['offset'])}", f"partition_step={int(a['channel_multiplier'])}"] + steps,
+                       dst, dst.shape, dst.tile_dtype, dst.memory)
     expr = a["expr"]
     if not isinstance(expr, IndexExpr):
         _s._fail("nisa.iota's expr must be an nl.arange expression (e.g. nl.arange(128)[:, None] * 2)")
-    base, ps, fs, P, F = _affine(expr)
+    base, ps, steps, P, free = _affine(expr)
     d = _s._dtype(a["dtype"])
-    return _s._new_tile(f"iota(sbuf {d}[{P} | {F}], base={base}, partition_step={ps}, free_step={fs})", (P, F), d,
-                        "sbuf", "nisa.iota")
+    if len(free) <= 1:  # the language's iota: one step over the free axis
+        F = free[0] if free else 1
+        fs = steps[0] if steps else 0
+        return _s._new_tile(f"iota(sbuf {d}[{P} | {F}], base={base}, partition_step={ps}, free_step={fs})", (P, F),
+                            d, "sbuf", "nisa.iota")
+    # Several free axes: the ISA's iota, a coefficient per axis.
+    return _finish("iota", [f"base={base}", f"partition_step={ps}"] + _steps_fields(steps), None, (P,) + free, d,
+                   "sbuf", dst_type=True)
 
 
 def affine_select(*args, **kwargs):
@@ -443,27 +484,55 @@ def affine_select(*args, **kwargs):
     if not _s._is_num(fill):
         _s._fail("nisa.affine_select: on_false_value must be a number")
     if use_new:
-        step, _ = _pattern(a["pattern"], "nisa.affine_select")
+        dst = _tile(a["dst"], "dst")
+        steps = _pattern_steps(_pattern(a["pattern"], "nisa.affine_select"), dst.shape, "nisa.affine_select")
         cmp = _op_name(a["cmp_op"], _ALU, "cmp_op")
         fields = [f"src={t.text()}", f"cmp={cmp}", f"base={int(a['offset'])}",
-                  f"partition_step={int(a['channel_multiplier'])}", f"free_step={step}",
-                  f"fill={_s._fmt_num(float(fill))}"]
-        return _finish("affine_select", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
+                  f"partition_step={int(a['channel_multiplier'])}"] + steps + [f"fill={_s._fmt_num(float(fill))}"]
+        return _finish("affine_select", fields, dst, t.shape, t.tile_dtype, "sbuf")
     pred = a["pred"]
     if not isinstance(pred, Predicate) or len(pred.conds) != 1:
         _s._fail("nisa.affine_select's pred must be one comparison of nl.arange expressions (e.g. i_p - i_f >= 0)")
     expr, op = pred.conds[0]
-    base, ps, fs, P, F = _affine(expr)
-    fields = [f"src={t.text()}", f"cmp={_CMP[op]}", f"base={base}", f"partition_step={ps}", f"free_step={fs}",
-              f"fill={_s._fmt_num(float(fill))}"]
+    base, ps, steps, P, free = _affine(expr)
+    if len(steps) > 1 and len(steps) != len(t.shape) - 1:
+        _s._unsupported(f"nisa.affine_select: a predicate over {len(steps)} free axes on a tile of "
+                        f"{len(t.shape) - 1}", "one nl.arange per free axis of on_true_tile")
+    fields = [f"src={t.text()}", f"cmp={_CMP[op]}", f"base={base}", f"partition_step={ps}"]
+    if len(steps) == 1 and len(t.shape) > 2:  # one free index over several axes: the flat index
+        fields += _pattern_steps([(steps[0], free[0])], t.shape, "nisa.affine_select")
+    else:
+        fields += _steps_fields(steps)
+    fields.append(f"fill={_s._fmt_num(float(fill))}")
     extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
     return _finish("affine_select", fields + extra, None, t.shape, d, "sbuf")
 
 
 def dma_copy(*args, **kwargs):
-    def new(dst, src, priority=None, oob_mode=None, dge_mode=None, engine=None, name=None): ...
+    def new(dst, src, mask=None, dst_rmw_op=None, oob_mode=None, dge_mode=None, priority=None, engine=None,
+            name=None): ...
     b = inspect.signature(new).bind(*args, **kwargs).arguments
     src, dst = _s._need(b["src"], "src", tile=False), _s._need(b["dst"], "dst", tile=False)
+    _mask(b.get("mask"))
+    # NKI 2.26 nki.isa.dma_copy: dst_rmw_op=np.add (dst += src; add is the
+    # only one) and oob_mode.skip (an out-of-range index skips its
+    # transfer): nkc's dma_copy attributes of the same names.
+    fields = []
+    if b.get("dst_rmw_op") is not None:
+        if _op_name(b["dst_rmw_op"], _ALU, "dst_rmw_op") != "add":
+            _s._unsupported(f"nisa.dma_copy dst_rmw_op={getattr(b['dst_rmw_op'], '__name__', b['dst_rmw_op'])}",
+                            "NKI 2.26 supports np.add only")
+        fields.append("dst_rmw_op=add")
+    if b.get("oob_mode") is not None and int(b["oob_mode"]) == oob_mode.skip:
+        fields.append("oob_mode=1")
+    if fields:
+        if dst.memory == "hbm" and _s._is_param(dst.root):
+            _s._fail(f"nisa.dma_copy into kernel input '{dst.root.name}': NKI kernels write only the tensors "
+                     "they create")
+        if dst.memory != "hbm":
+            _s._make_mutable(dst, "nisa.dma_copy")
+        _s._trace().emit(f"isa.dma_copy(dst={dst.text()}, src={src.text()}, {', '.join(fields)})", "nisa.dma_copy")
+        return dst
     if dst.memory == "hbm":
         from .nki_language import store
         return store(dst, src)
@@ -484,7 +553,7 @@ def tensor_tensor_scan(*args, **kwargs):
     fields = [f"data0={x.text()}", f"data1={y.text()}", _scalar(a["initial"], "initial", "initial_imm", "initial"),
               f"op0={_op_name(a['op0'], _ALU, 'op0')}", f"op1={_op_name(a['op1'], _ALU, 'op1')}"]
     fields += [f"{r}=true" for r in ("reverse0", "reverse1") if a[r]]
-    d = x.tile_dtype if x.tile_dtype == y.tile_dtype else "f32"
+    d = _s._promote(x.tile_dtype, y.tile_dtype)
     return _finish("tensor_tensor_scan", fields, _tile(a["dst"], "dst") if use_new else None, x.shape, d, "sbuf")
 
 

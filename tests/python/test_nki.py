@@ -426,6 +426,57 @@ def test_views_fills_and_dst_style_patterns():
     check(got, want, atol=1e-4)
 
 
+@nki.jit
+def k_affine_axes(a):
+    """nisa.iota / nisa.affine_select with a coefficient per free axis, as NKI
+    2.26's index expressions allow (negative ones included), in both styles."""
+    out = nl.ndarray((16, 4, 8), dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nl.load(a)
+    ip = nl.arange(16)[:, None, None]
+    i1 = nl.arange(4)[None, :, None]
+    i2 = nl.arange(8)[None, None, :]
+    idx = nisa.iota(3 + 2 * ip - 8 * i1 + i2, dtype=nl.float32)
+    sel = nisa.affine_select(ip - 2 * i1 - i2 >= 0, t, -5.0)
+    idx6 = nl.ndarray((16, 4, 8), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.iota(idx6, [[-1, 4], [3, 8]], offset=1, channel_multiplier=0)     # 1 - i1 + 3*i2
+    nl.store(out, sel + idx + idx6)
+    return out
+
+
+def test_iota_affine_select_per_axis():
+    a = RNG.standard_normal((16, 4, 8)).astype(np.float32)
+    got = nki.simulate(k_affine_axes)(a)
+    p, i1, i2 = np.indices((16, 4, 8))
+    want = np.where(p - 2 * i1 - i2 >= 0, a, -5.0) + (3 + 2 * p - 8 * i1 + i2) + (1 - i1 + 3 * i2)
+    check(got, want, atol=1e-4)
+    src = nki_sim.trace(k_affine_axes, a).source
+    assert "free_step1=-8, free_step2=1" in src and "free_step1=-2, free_step2=-1" in src, src
+    assert "free_step1=-1, free_step2=3" in src, src
+
+
+@nki.jit
+def k_dma_rmw_skip(table, ids, y):
+    """nisa.dma_copy with oob_mode.skip (a gather whose out-of-range ids keep
+    the -1.0 they held) and dst_rmw_op=np.add (NKI 2.26)."""
+    out = nl.ndarray((8, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+    idx = nl.load(ids)
+    t = nl.full((8, 16), -1.0, dtype=nl.float32)
+    nisa.dma_copy(dst=t, src=table[idx[:, 0], :], oob_mode=nisa.oob_mode.skip)
+    nl.store(out, t)
+    nisa.dma_copy(dst=out, src=y, dst_rmw_op=np.add)
+    return out
+
+
+def test_dma_copy_rmw_and_skip():
+    table = RNG.standard_normal((50, 16)).astype(np.float32)
+    y = RNG.standard_normal((8, 16)).astype(np.float32)
+    ids = np.array([[3], [49], [50], [7], [-1], [12], [1000], [30]], np.int32)
+    got = nki.simulate(k_dma_rmw_skip)(table, ids, y)
+    ok = (ids[:, 0] >= 0) & (ids[:, 0] < 50)
+    want = np.where(ok[:, None], table[np.clip(ids[:, 0], 0, 49)], -1.0) + y
+    check(got, want, atol=0)
+
+
 # ---- errors: each names the Python file and line -------------------------------------
 
 def expect_error(kernel, args, cls, text, line_of=None):

@@ -277,13 +277,14 @@ TEST_CASE("HBM dependencies compare the bytes, not the hulls: column blocks of o
 }
 
 TEST_CASE("schedule: an instruction no engine may run is an internal error naming its source") {
-  // tensor_reduce with subtract: no engine's rules allow it (the front end
-  // refuses it first; this is what a front-end gap would meet).
+  // tensor_reduce with abs_max: no engine's rules allow it (the front end
+  // refuses it first; this is what a front-end gap would meet). (It was
+  // subtract, which NKI 2.26 lists as a legal reduction.)
   lir::Program p = softmax_lir(8, 64);
   p.files = {"k.tile"};
   for (Inst &in : p.insts)
     if (in.inst.op == Opcode::tensor_reduce) {
-      in.inst.attr[attr::tensor_reduce::op].i = int64_t(AluOp::subtract);
+      in.inst.attr[attr::tensor_reduce::op].i = int64_t(AluOp::abs_max);
       in.inst.loc = DebugLoc{1, 7, 12};
     }
   std::string err = llvm::toString(schedule(p, *find_target("trn2")));

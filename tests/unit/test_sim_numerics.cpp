@@ -401,14 +401,14 @@ TEST_CASE("nc_transpose, tensor_copy with conversion, memset, iota, affine_selec
   io.ap[ap::iota::dst] = sb(Dtype::i32, 0, 4, 1024, 4);
   io.set_int(attr::iota::base, 5);
   io.set_int(attr::iota::partition_step, 10);
-  io.set_int(attr::iota::free_step, -1);
+  io.set_int(attr::iota::free_step1, -1);
   // Keep the lower triangle (p - j >= 0), fill the rest with -inf.
   Instruction sel = Instruction::make(Opcode::affine_select);
   sel.ap[ap::affine_select::dst] = sb(Dtype::f32, 0, 4, 2048, 4);
   sel.ap[ap::affine_select::src] = sb(Dtype::f32, 0, 4, 512, 4);
   sel.set_int(attr::affine_select::cmp, int64_t(AluOp::is_ge));
   sel.set_int(attr::affine_select::partition_step, 1);
-  sel.set_int(attr::affine_select::free_step, -1);
+  sel.set_int(attr::affine_select::free_step1, -1);
   sel.set_float(attr::affine_select::fill, -INFINITY);
   Chain c(p);
   c.then(kDma0, dma(sb(Dtype::f32, 0, 2, 0, 3), hbm2(Dtype::f32, 0, 2, 3)))

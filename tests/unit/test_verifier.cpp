@@ -117,8 +117,22 @@ const Rule rules[] = {
      "activation dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] bias=sbuf:f32[0:4]+128[[1,1]] func=exp",
      "bias must be one element per partition over 8 partitions"},
     {"affine_select compares", "gpsimd",
-     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge base=3 free_step=-1",
+     "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge base=3 free_step1=-1",
      "affine_select dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]] cmp=add", "cmp: add is not a comparison"},
+    // NKI 2.26 nki.isa, iota / affine_select: a coefficient per free axis;
+    // free_stepK names dst's K-th free dim, which must exist.
+    {"affine_select free_step per dst dim", "gpsimd",
+     "affine_select dst=sbuf:f32[0:8]+0[[4,2],[1,4]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge free_step1=-4 "
+     "free_step2=1",
+     "affine_select dst=sbuf:f32[0:8]+0[[4,2],[1,4]] src=sbuf:f32[0:8]+64[[1,8]] cmp=is_ge free_step3=1",
+     "free_step3 is 1, but dst has 2 free dims"},
+    // NKI 2.26 nki.isa.affine_select: float or 8/16-bit integer tiles.
+    {"affine_select tile dtypes", "gpsimd",
+     "affine_select dst=sbuf:i16[0:8]+0[[1,8]] src=sbuf:i16[0:8]+64[[1,8]] cmp=is_ge free_step1=-1",
+     "affine_select dst=sbuf:i32[0:8]+0[[1,8]] src=sbuf:i32[0:8]+64[[1,8]] cmp=is_ge free_step1=-1",
+     "affine_select takes float or 8/16-bit integer tiles, not i32 (src)"},
+    {"iota free_step per dst dim", "gpsimd", "iota dst=sbuf:i32[0:8]+0[[1,8]] free_step1=2",
+     "iota dst=sbuf:i32[0:8]+0[[1,8]] free_step2=2", "free_step2 is 2, but dst has 1 free dim "},
     // NKI 2.26 instructions whose rules live in runtime/operand_rules.cpp.
     {"scan keeps the shape", "vector",
      "tensor_tensor_scan dst=sbuf:f32[0:8]+0[[1,16]] data0=sbuf:f32[0:8]+64[[1,16]] data1=sbuf:f32[0:8]+128[[1,16]] "

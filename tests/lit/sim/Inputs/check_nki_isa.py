@@ -728,5 +728,102 @@ for k, (width, special) in enumerate([(50, False), (37, True)]):
     check(f"tensor_scalar_reduce subtract [8|{width}]{' with NaN/Inf/denormals' if special else ''}",
           run(f"tsrsub{k}", src, {"x": xs}, None), want)
 
+# ---- tensor_reduce subtract ----------------------------------------------------
+# NKI 2.26 lists subtract as a legal reduction (nki.api.shared.rst, ALU-op
+# table, "Legal Reduction op") without saying in which order it folds; ours
+# is the left fold x0 - x1 - x2 ... over each output's reduced elements in
+# walk order (innermost fastest), in fp32: NumPy's subtract.reduce.
+for k, (axes, negate, special, dt) in enumerate([(1, False, False, "f32"), (3, False, True, "f32"),
+                                                 (7, True, True, "f32"), (1, True, False, "bf16")]):
+    xs = edgy((8, 2, 3, 4)) if special else rng.standard_normal((8, 2, 3, 4)).astype(F32)
+    keep = {1: (2, 3), 3: (2,), 7: (1,)}[axes]
+    src = f"""kernel trsub{k}(x: f32[8, 2, 3, 4]) -> f32[8, {', '.join(map(str, keep))}]:
+    let y = isa.tensor_reduce(src=load(x), op=subtract, axes={axes}, negate={'true' if negate else 'false'}, dtype={dt})
+    store(out, y)
+"""
+    group = xs.reshape(8, -1, {1: 4, 3: 12, 7: 24}[axes])
+    with np.errstate(all="ignore"):
+        want = np.subtract.reduce(group, axis=-1, dtype=F32)
+        if negate:
+            want = -want
+        want = want.reshape((8,) + keep)
+    got = run(f"trsub{k}", src, {"x": xs}, None)
+    if dt == "bf16":  # rounded to bf16 (nearest even), stored back as f32
+        want = to_bf16(want)
+    check(f"tensor_reduce subtract axes={axes} negate={negate} {dt}", got, want)
+
+# ---- iota / affine_select: a coefficient per free axis -------------------------
+# NKI 2.26 nki.isa, iota and affine_select: an affine expression of the
+# partition index and of each free index (iota: computed in int32, then
+# cast). free_stepK multiplies the index of dst's K-th free dim.
+def affine_ref(shape, base, ps, steps):
+    idx = np.indices(shape, dtype=np.int64)
+    v = base + ps * idx[0]
+    for k, c in enumerate(steps):
+        v = v + c * idx[k + 1]
+    return v
+
+
+for k, (dt, shape, base, ps, steps) in enumerate([
+        ("i32", (8, 3, 4, 5), 7, -2, (-20, 3, -1)),
+        ("f32", (16, 6, 7), -5, 3, (-7, 2)),
+        ("i32", (4, 2, 3, 2, 2), 0, 1, (100, -10, 5, -1)),
+        ("bf16", (8, 4, 33), 250, 1, (-64, 3)),
+        ("i32", (4, 2, 8), 2147483600, 7, (1, 10))]):  # wraps past 2^31 (int32)
+    free = ", ".join(map(str, shape[1:]))
+    fields = ", ".join(f"free_step{i + 1}={c}" for i, c in enumerate(steps))
+    out_dt = "f32" if dt == "bf16" else dt
+    src = f"""kernel iotax{k}() -> {out_dt}[{', '.join(map(str, shape))}]:
+    let t = isa.iota(dst=sbuf {dt}[{shape[0]} | {free}], base={base}, partition_step={ps}, {fields})
+    store(out, t)
+"""
+    v = affine_ref(shape, base, ps, steps)
+    v32 = ((v + 2**31) % 2**32 - 2**31)  # computed in int32
+    want = v32.astype(np.int32) if dt == "i32" else (v32.astype(F32) if dt == "f32" else to_bf16(v32.astype(F32)))
+    check(f"iota {dt} [{shape[0]}|{free}] base={base} partition_step={ps} steps={steps}",
+          run(f"iotax{k}", src, {}, None), want)
+
+# The language's iota steps over the flat free index; it lowers to the
+# coefficients free_step * (elements inside each dim).
+src = """kernel iotaflat() -> f32[8, 3, 4]:
+    store(out, iota(sbuf f32[8 | 3, 4], base=1, partition_step=2, free_step=-3))
+"""
+p_, i1, i2 = np.indices((8, 3, 4))
+check("iota language form [8|3, 4] flat free_step=-3", run("iotaflat", src, {}, None),
+      (1 + 2 * p_ - 3 * (i1 * 4 + i2)).astype(F32))
+
+CMPS = {"is_ge": np.greater_equal, "is_gt": np.greater, "is_lt": np.less, "is_le": np.less_equal,
+        "is_equal": np.equal, "not_equal": np.not_equal}
+for k, (cmp, shape, base, ps, steps) in enumerate([
+        ("is_ge", (8, 4, 6), 3, 1, (-2, -1)),
+        ("is_lt", (16, 3, 4, 5), -10, 2, (5, -3, 1)),
+        ("is_equal", (8, 2, 3, 2, 4), 0, 1, (-4, 0, -2, -1)),
+        ("not_equal", (8, 12), 4, -1, (1,))]):
+    xs = edgy(shape)
+    free = ", ".join(map(str, shape[1:]))
+    fields = ", ".join(f"free_step{i + 1}={c}" for i, c in enumerate(steps))
+    src = f"""kernel asel{k}(x: f32[{', '.join(map(str, shape))}]) -> f32[{', '.join(map(str, shape))}]:
+    store(out, isa.affine_select(src=load(x), cmp={cmp}, base={base}, partition_step={ps}, {fields}, fill=-7.5))
+"""
+    want = np.where(CMPS[cmp](affine_ref(shape, base, ps, steps), 0), xs, F32(-7.5)).astype(F32)
+    check(f"affine_select {cmp} [{shape[0]}|{free}] base={base} partition_step={ps} steps={steps}",
+          run(f"asel{k}", src, {"x": xs}, None), want)
+
+# ---- tensor_tensor's default dtype -----------------------------------------------
+# NKI 2.26 nki.isa.tensor_tensor: without dtype=, dst takes "the data type
+# of data1 or data2, whichever has the higher precision" (nki.api.shared.rst
+# type promotion; bf16 with f16 widens to f32). A bf16 src0 with an f32
+# src1 gives an f32 result: the fp32 sum, not rounded to bf16.
+xa, xb = rng.standard_normal((8, 16)).astype(F32), rng.standard_normal((8, 16)).astype(F32)
+for k, (d0, d1) in enumerate([("bf16", "f32"), ("bf16", "f16")]):
+    src = f"""kernel ttdt{k}(a: f32[8, 16], b: f32[8, 16]) -> f32[8, 16]:
+    let x = isa.tensor_copy(dst=sbuf {d0}[8 | 16], src=load(a))
+    let y = isa.tensor_copy(dst=sbuf {d1}[8 | 16], src=load(b))
+    store(out, isa.tensor_tensor(src0=x, src1=y, op=add))
+"""
+    yb = xb if d1 == "f32" else xb.astype(np.float16).astype(F32)
+    check(f"tensor_tensor {d0} + {d1} defaults to f32", run(f"ttdt{k}", src, {"a": xa, "b": xb}, None),
+          (to_bf16(xa) + yb).astype(F32))
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)
