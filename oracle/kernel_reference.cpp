@@ -35,6 +35,19 @@ const std::vector<KernelReference> &all_references() {
        kAttentionInputs,
        decode_attention_working_set,
        decode_attention_gqa_reference_views},
+      // Paged decode attention: fp32 sums in the kernel against a double
+      // reference (as the GQA kernel); a bf16 cache is widened on load, so
+      // the bf16 variant computes in fp32 on the values the reference sees.
+      {"decode_attention_paged",
+       "q (B,T,d,n_q), k_cache (n_blocks,n_kv,d,block), v_cache (n_blocks,n_kv,block,d), block_table i32 "
+       "(B,max_blocks), seq_lens i32 (B), window i32 (1), sinks i32 (1) -> out (B,T*n_q,d)",
+       {1e-5, 1e-5},
+       1.0,
+       paged_attention_reference,
+       kAttentionInputs,
+       paged_attention_working_set,
+       nullptr,
+       paged_attention_random_inputs},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.

@@ -60,6 +60,13 @@ struct KernelReference {
   // The same computation over input views, for references that stream their
   // inputs (nullptr: only `compute`). Last, so the table's entries may omit it.
   llvm::Expected<TensorMap> (*compute_views)(const InputViews &inputs) = nullptr;
+  // Inputs whose valid values random numbers would almost never be (indices
+  // into other inputs, lengths): given every input's dtype and shape and the
+  // --random-inputs seed, returns deterministic valid tensors for some of
+  // them, by name. nksim --random-inputs binds the ones not given with
+  // --input; every other input is random as usual. nullptr: all random.
+  TensorMap (*random_inputs)(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                             uint64_t seed) = nullptr;
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
   bool streams_inputs() const { return compute_views != nullptr; }
   llvm::Expected<TensorMap> run(const InputViews &inputs) const { return compute_views(inputs); }
@@ -92,6 +99,15 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference_views(const InputViews 
 llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
+// kernels/decode_attention_paged.tile (paged_attention.cpp):
+//   q (B,T,d,n_q), k_cache (n_blocks,n_kv,d,block), v_cache (n_blocks,n_kv,block,d),
+//   block_table i32 (B,max_blocks), seq_lens i32 (B,), window i32 (1,), sinks i32 (1,)
+//   -> out (B,T*n_q,d)
+llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs);
+uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
+// Valid block tables and lengths for --random-inputs (no window, no sinks).
+TensorMap paged_attention_random_inputs(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                        uint64_t seed);
 // Their working set: the GQA reference streams rows of one KV head (a few
 // s-long vectors); the single-head one (s <= 128) transposes K and V to
 // doubles.

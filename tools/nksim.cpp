@@ -59,7 +59,9 @@ static cl::list<std::string> inputs("input", cl::desc("Bind input NAME to a .npy
                                     cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> random_inputs("random-inputs", cl::ValueOptional,
                                           cl::desc("Fill inputs not given by --input with deterministic "
-                                                   "random data (--random-dist, --random-scale; default seed 1)"),
+                                                   "random data (--random-dist, --random-scale; default seed 1); "
+                                                   "a kernel's reference may draw valid indices and lengths "
+                                                   "itself (docs/oracle.md)"),
                                           cl::value_desc("SEED"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<double> random_scale("random-scale", cl::init(1.0),
                                     cl::desc("Scale of --random-inputs values (a kernel with a reference may "
@@ -203,6 +205,20 @@ Expected<nk::Program> load_or_compile(StringRef path) {
   return nk::load_program_file(path);
 }
 
+// Binds the inputs the kernel's reference generates (valid indices and
+// lengths, KernelReference::random_inputs) that are not bound yet.
+Error bind_generated(nk::Session &s, uint64_t seed) {
+  const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
+  if (!ref || !ref->random_inputs) return Error::success();
+  std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> decls;
+  for (const nk::TensorDecl &d : s.program().tensors)
+    if (d.kind == nk::TensorKind::input) decls[d.name] = {d.dtype, d.shape};
+  for (auto &[name, t] : ref->random_inputs(decls, seed))
+    if (!s.bound_inputs().count(name) && decls.count(name))
+      if (Error e = s.bind(name, t)) return e;
+  return Error::success();
+}
+
 Error bind_inputs(nk::Session &s) {
   std::set<std::string> seen;
   nk::NpyReadOptions ropts;
@@ -225,6 +241,7 @@ Error bind_inputs(nk::Session &s) {
     if (!random_inputs.empty() && StringRef(random_inputs).getAsInteger(0, seed))
       return createStringError(inconvertibleErrorCode(), "--random-inputs expects an integer seed, got '%s'",
                                random_inputs.c_str());
+    if (Error e = bind_generated(s, seed)) return e;
     const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
     s.bind_random(seed, random_scale, random_dist, ref ? ref->random_input_scale : std::map<std::string, double>{});
   }
@@ -361,7 +378,11 @@ int run_main() {
   }
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
   // Nothing reads the values in a timing-only run, so unbound inputs cost nothing.
-  if (timing_only) session->bind_random(1, 1.0);
+  // Indirect loads read their indices even then: the reference's valid ones.
+  if (timing_only) {
+    if (Error e = bind_generated(*session, 1)) return fail_error(std::move(e));
+    session->bind_random(1, 1.0);
+  }
 
   if (Error e = nk::check_all_inputs_bound(session->program(), session->bound_inputs()))
     return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");

@@ -1,0 +1,218 @@
+// The reference for kernels/decode_attention_paged.tile (and its bf16
+// variant, same kernel name): vLLM-style paged decode attention, computed
+// the obvious way from the kernel-layout inputs (docs/kernels.md):
+//   for sequence b, token t, query head i (KV head kv = i / (n_q / n_kv)):
+//     p_pos = seq_lens[b] - T + t
+//     seen  = {j : j <= p_pos and (W == 0 or j > p_pos - W or j < S)}
+//     K_j   = k_cache[block_table[b, j / block], kv, :, j % block]   (d,)
+//     V_j   = v_cache[block_table[b, j / block], kv, j % block, :]   (d,)
+//     logit_j = (K_j . q[b, t, :, i]) / sqrt(d)             for j in seen
+//     out[b, t*n_q + i, :] = sum_j softmax(logit)_j V_j
+// all in double (bf16 caches widened exactly), rounded to fp32 at the end.
+//
+// Validated first, each problem an error naming the input, the sequence and
+// the value: shapes and dtypes; T <= seq_lens[b] <= max_blocks * block
+// (every query token needs a position); window, sinks >= 0; and every
+// block-table entry of a block some query of the sequence sees lies in
+// [0, n_blocks). Entries of blocks no query sees are not read (vLLM pads
+// tables with anything), as the kernel does not read them either.
+//
+// Random inputs (nksim --random-inputs): the indices and lengths are drawn
+// valid by paged_attention_random_inputs (lengths uniform in [T, max],
+// table entries uniform in [0, n_blocks), so blocks are shared and
+// shuffled; no window, no sinks); the floats are random as for every kernel,
+// q scaled by 3 so the attention is far from uniform.
+#include "oracle/kernel_reference.h"
+
+#include "runtime/dtype.h"
+#include "runtime/hbm_binding.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace nk::oracle {
+namespace {
+
+const char *const kKernel = "decode_attention_paged";
+
+llvm::Error input_error(const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s", kKernel, msg.c_str());
+}
+
+struct Want {
+  const char *name;
+  size_t rank;
+  bool integer; // i32 (else any float dtype)
+};
+const Want kInputs[] = {{"q", 4, false},       {"k_cache", 4, false}, {"v_cache", 4, false}, {"block_table", 2, true},
+                        {"seq_lens", 1, true}, {"window", 1, true},   {"sinks", 1, true}};
+
+llvm::Error check_kinds(const TensorMap &inputs) {
+  for (const Want &w : kInputs) {
+    auto it = inputs.find(w.name);
+    if (it == inputs.end()) return input_error(fmt::format("missing input '{}'", w.name));
+    const HostTensor &t = it->second;
+    const bool ok_type = w.integer ? t.dtype == Dtype::i32 : dtype_is_float(t.dtype);
+    if (!ok_type || t.shape.size() != w.rank)
+      return input_error(fmt::format("input '{}' is {}{}, expected {} with {} dimensions", w.name, dtype_name(t.dtype),
+                                     format_shape(t.shape), w.integer ? "i32" : "a float type", w.rank));
+    for (int64_t d : t.shape)
+      if (d <= 0) return input_error(fmt::format("input '{}' has an empty shape {}", w.name, format_shape(t.shape)));
+  }
+  for (const auto &kv : inputs) {
+    bool known = false;
+    for (const Want &w : kInputs) known |= kv.first == w.name;
+    if (!known) return input_error(fmt::format("unexpected input '{}'", kv.first));
+  }
+  return llvm::Error::success();
+}
+
+int64_t int_at(const HostTensor &t, uint64_t i) { return load_as_i64(t.dtype, t.data.data() + i * 4); }
+
+// The sizes, from the shapes: q (B, T, d, n_q), k_cache (n_blocks, n_kv, d,
+// block), v_cache (n_blocks, n_kv, block, d), block_table (B, max_blocks).
+struct Sizes {
+  int64_t B, T, d, n_q, n_blocks, n_kv, block, max_blocks;
+};
+
+llvm::Expected<Sizes> sizes_of(const TensorMap &in) {
+  const auto &q = in.at("q").shape, &k = in.at("k_cache").shape, &v = in.at("v_cache").shape,
+             &bt = in.at("block_table").shape, &lens = in.at("seq_lens").shape;
+  Sizes s{q[0], q[1], q[2], q[3], k[0], k[1], k[3], bt[1]};
+  if (k[2] != s.d)
+    return input_error(fmt::format("input 'k_cache' has shape {}, expected [n_blocks,n_kv,d,block] with d={} (from q)",
+                                   format_shape(k), s.d));
+  if (v != std::vector<int64_t>{s.n_blocks, s.n_kv, s.block, s.d})
+    return input_error(fmt::format("input 'v_cache' has shape {}, expected [{},{},{},{}] ([n_blocks,n_kv,block,d])",
+                                   format_shape(v), s.n_blocks, s.n_kv, s.block, s.d));
+  if (s.n_q % s.n_kv != 0)
+    return input_error(fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k_cache)", s.n_q, s.n_kv));
+  if (bt[0] != s.B) return input_error(fmt::format("input 'block_table' has {} rows, expected B={}", bt[0], s.B));
+  if (lens[0] != s.B) return input_error(fmt::format("input 'seq_lens' has {} entries, expected B={}", lens[0], s.B));
+  if (in.at("window").shape[0] != 1 || in.at("sinks").shape[0] != 1)
+    return input_error("inputs 'window' and 'sinks' must hold one element each");
+  return s;
+}
+
+// Whether query position p sees position j.
+bool sees(int64_t p, int64_t j, int64_t window, int64_t sinks) {
+  return j <= p && (window == 0 || j > p - window || j < sinks);
+}
+
+} // namespace
+
+llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
+  if (llvm::Error e = check_kinds(inputs)) return e;
+  auto sz = sizes_of(inputs);
+  if (!sz) return sz.takeError();
+  const Sizes s = *sz;
+  const HostTensor &q = inputs.at("q"), &k = inputs.at("k_cache"), &v = inputs.at("v_cache"),
+                   &bt = inputs.at("block_table"), &lens = inputs.at("seq_lens");
+  const int64_t window = int_at(inputs.at("window"), 0), sinks = int_at(inputs.at("sinks"), 0);
+  if (window < 0) return input_error(fmt::format("input 'window' is {}, expected >= 0 (0: no window)", window));
+  if (sinks < 0) return input_error(fmt::format("input 'sinks' is {}, expected >= 0", sinks));
+  const int64_t max_len = s.max_blocks * s.block, group = s.n_q / s.n_kv;
+  const double scale = 1.0 / std::sqrt(double(s.d));
+  HostTensor out(Dtype::f32, {s.B, s.T * s.n_q, s.d});
+  std::vector<double> logits(size_t(max_len), 0.0), acc(size_t(s.d));
+  std::vector<int64_t> blocks(size_t(s.max_blocks));
+  for (int64_t b = 0; b < s.B; ++b) {
+    const int64_t len = int_at(lens, uint64_t(b));
+    if (len < s.T || len > max_len)
+      return input_error(fmt::format("input 'seq_lens': sequence {} has length {}, outside [{}, {}] (T = {} query "
+                                     "tokens, max_blocks * block = {} * {} positions)",
+                                     b, len, s.T, max_len, s.T, s.max_blocks, s.block));
+    // Validate the entries of blocks some query sees; the others stay unread.
+    for (int64_t jb = 0; jb < s.max_blocks; ++jb) {
+      bool used = false;
+      for (int64_t t = 0; t < s.T && !used; ++t)
+        for (int64_t j = jb * s.block; j < (jb + 1) * s.block && !used; ++j)
+          used = sees(len - s.T + t, j, window, sinks);
+      const int64_t e = int_at(bt, uint64_t(b * s.max_blocks + jb));
+      if (used && (e < 0 || e >= s.n_blocks))
+        return input_error(fmt::format("input 'block_table': sequence {} block {} (positions {}..{}) is {}, "
+                                       "outside [0, {}) (n_blocks)",
+                                       b, jb, jb * s.block, (jb + 1) * s.block - 1, e, s.n_blocks));
+      blocks[size_t(jb)] = used ? e : -1;
+    }
+    for (int64_t t = 0; t < s.T; ++t) {
+      const int64_t p = len - s.T + t;
+      for (int64_t i = 0; i < s.n_q; ++i) {
+        const int64_t kv = i / group;
+        double mx = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < max_len; ++j) {
+          if (!sees(p, j, window, sinks)) continue;
+          const int64_t blk = blocks[size_t(j / s.block)], slot = j % s.block;
+          double dot = 0;
+          for (int64_t r = 0; r < s.d; ++r) {
+            const uint64_t ki = uint64_t(((blk * s.n_kv + kv) * s.d + r) * s.block + slot);
+            const uint64_t qi = uint64_t(((b * s.T + t) * s.d + r) * s.n_q + i);
+            dot += double(k.get_f32(ki)) * double(q.get_f32(qi));
+          }
+          logits[size_t(j)] = dot * scale;
+          mx = std::max(mx, logits[size_t(j)]);
+        }
+        double sum = 0;
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t j = 0; j < max_len; ++j) {
+          if (!sees(p, j, window, sinks)) continue;
+          const int64_t blk = blocks[size_t(j / s.block)], slot = j % s.block;
+          const double w = std::exp(logits[size_t(j)] - mx);
+          sum += w;
+          const uint64_t vi = uint64_t(((blk * s.n_kv + kv) * s.block + slot) * s.d);
+          for (int64_t c = 0; c < s.d; ++c) acc[size_t(c)] += w * double(v.get_f32(vi + uint64_t(c)));
+        }
+        const uint64_t o = uint64_t((b * s.T * s.n_q + t * s.n_q + i) * s.d);
+        for (int64_t c = 0; c < s.d; ++c) out.set_f32(o + uint64_t(c), float(acc[size_t(c)] / sum));
+      }
+    }
+  }
+  return TensorMap{{"out", std::move(out)}};
+}
+
+uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes) {
+  // A logit per position of one sequence, an accumulator row, the output.
+  auto bt = shapes.find("block_table"), k = shapes.find("k_cache"), q = shapes.find("q");
+  if (bt == shapes.end() || k == shapes.end() || q == shapes.end() || bt->second.size() != 2 || k->second.size() != 4 ||
+      q->second.size() != 4)
+    return 0;
+  const uint64_t positions = uint64_t(bt->second[1] * k->second[3]);
+  const uint64_t out = uint64_t(q->second[0] * q->second[1] * q->second[2] * q->second[3]);
+  return 8 * (positions + uint64_t(q->second[2])) + 4 * out;
+}
+
+TensorMap paged_attention_random_inputs(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                        uint64_t seed) {
+  TensorMap made;
+  auto q = decls.find("q"), k = decls.find("k_cache"), bt = decls.find("block_table"), lens = decls.find("seq_lens");
+  if (q == decls.end() || k == decls.end() || bt == decls.end() || lens == decls.end() ||
+      q->second.second.size() != 4 || k->second.second.size() != 4 || bt->second.second.size() != 2)
+    return made; // not the kernel's signature: the reference will say what is wrong
+  const int64_t T = q->second.second[1], n_blocks = k->second.second[0], block = k->second.second[3];
+  const int64_t B = bt->second.second[0], max_blocks = bt->second.second[1];
+  const int64_t max_len = max_blocks * block;
+  SplitMix64 rng(seed ^ 0x7061676564ull); // "paged"
+  auto uniform = [&](int64_t lo, int64_t hi) { return lo + int64_t(rng.next() % uint64_t(hi - lo + 1)); };
+  if (bt->second.first == Dtype::i32) {
+    HostTensor t(Dtype::i32, bt->second.second);
+    for (int64_t i = 0; i < B * max_blocks; ++i)
+      store_from_i64(Dtype::i32, t.data.data() + 4 * i, uniform(0, n_blocks - 1));
+    made["block_table"] = std::move(t);
+  }
+  if (lens->second.first == Dtype::i32 && lens->second.second.size() == 1) {
+    HostTensor t(Dtype::i32, lens->second.second);
+    for (int64_t b = 0; b < lens->second.second[0]; ++b)
+      store_from_i64(Dtype::i32, t.data.data() + 4 * b, uniform(std::min(T, max_len), max_len));
+    made["seq_lens"] = std::move(t);
+  }
+  for (const char *name : {"window", "sinks"}) {
+    auto it = decls.find(name);
+    if (it != decls.end() && it->second.first == Dtype::i32) made[name] = HostTensor(Dtype::i32, it->second.second);
+  }
+  return made;
+}
+
+} // namespace nk::oracle
