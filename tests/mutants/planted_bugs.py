@@ -71,6 +71,25 @@ PER_HEAD = SCALE + [
      "l = l + sum(p, axis=1, keepdims=true)", 1, 2),
 ]
 
+# The paged kernel at its default random inputs (valid tables and lengths
+# drawn by the reference; no window, no sinks: run_paged.py --expect-fail
+# plants the window and sink bugs, tests/lit/kernels/paged-attention.test).
+PAGED = SCALE + [
+    ("length mask admits one position past the length", "let hi = lens[:, b : b+1] + tok",
+     "let hi = lens[:, b : b+1] + tok + 1.0", 0, 1),
+    ("length mask drops the query's own position", "let hi = lens[:, b : b+1] + tok",
+     "let hi = lens[:, b : b+1] + tok - 1.0", 0, 1),
+    ("K of the next block-table entry", "load(k_cache[bts[b, c*bpc + j], h",
+     "load(k_cache[bts[b, min(c*bpc + j + 1, max_blocks - 1)], h", 0, 1),
+    ("V of the wrong sequence", "load(v_cache[bts[b, c*bpc + j], h",
+     "load(v_cache[bts[(b + 1) % B, c*bpc + j], h", 0, 1),
+    ("query groups swapped between KV heads", "moving=qall[:, t*n_q + h*group : +group]",
+     "moving=qall[:, t*n_q + (n_kv - 1 - h)*group : +group]", 0, 1),
+    ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
+     "l = l + sum(p, axis=1, keepdims=true)", 0, 1),
+    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
+]
+
 # The kernels on NKI 2.26 instructions, checked against their references.
 LAYERNORM = [
     ("epsilon 1e-3 instead of 1e-5", "let eps = 1.0e-5", "let eps = 1.0e-3", 0, 1),
@@ -97,6 +116,10 @@ CASES = [
     # n_q = 192 > 128: the per-head path; s = 300 = 2 tiles + 44 (masked).
     ("decode_attention_gqa.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
     ("decode_attention_gqa_bf16.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
+    # Block 32 (4 blocks a chunk), 12 blocks a sequence: 3 chunks, a step
+    # each (so the running max moves between steps); bf16: T = 2, 4 steps.
+    ("decode_attention_paged.tile", ["-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"], PAGED),
+    ("decode_attention_paged_bf16.tile", ["-D", "T=2", "-D", "block=64", "-D", "step_chunks=1"], PAGED),
     # d = 1100: two full bn_stats chunks and a partial one.
     ("layernorm.tile", ["-D", "n=128", "-D", "d=1100"], LAYERNORM),
     # T = 5000: two full chunks of 2048 and a tail of 904.

@@ -5,7 +5,7 @@ end against NumPy, on random and adversarial paged batches.
 Usage (from the repository root, after building into build/):
   /usr/bin/python3 tests/validation/run_paged.py            # every case
   /usr/bin/python3 tests/validation/run_paged.py --quick    # the subset ctest runs
-  options: --nksim PATH  --only SUBSTRING  --keep DIR  --quiet
+  options: --nksim PATH  --only SUBSTRING  --cases NAME,...  --keep DIR  --quiet
            --kernel FILE --expect-fail  (planted-bug runs: every case must FAIL the oracle check)
 
 Assumes: build/bin/nksim (or --nksim) and NumPy under /usr/bin/python3.
@@ -233,6 +233,7 @@ def main():
     ap.add_argument("--nksim", default=os.path.join(ROOT, "build", "bin", "nksim"))
     ap.add_argument("--quick", action="store_true", help="the subset that ctest runs")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
+    ap.add_argument("--cases", default="", help="run only these cases (comma-separated names)")
     ap.add_argument("--keep", default="", help="keep failing cases' .npy files under this directory")
     ap.add_argument("--kernel", default="", help="run this .tile instead (e.g. a planted-bug mutant)")
     ap.add_argument("--expect-fail", action="store_true", help="every case's oracle check must FAIL")
@@ -244,6 +245,13 @@ def main():
         print(f"run_paged.py: error: no nksim at {args.nksim} (build first, or give --nksim)", file=sys.stderr)
         return 2
     cases = [c for c in all_cases() if (not args.quick or c.name in QUICK) and args.only in c.name]
+    if args.cases:
+        names = args.cases.split(",")
+        unknown = sorted(set(names) - {c.name for c in all_cases()})
+        if unknown:
+            print(f"run_paged.py: error: no case named {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        cases = [c for c in cases if c.name in names]
     if args.kernel:  # a given kernel file has one dtype: keep the cases of the fp32 kernel's inputs
         cases = [c for c in cases if c.dtype == "f32"]
     if not cases:
