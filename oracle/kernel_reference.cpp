@@ -39,7 +39,7 @@ const std::vector<KernelReference> &all_references() {
       // reference (as the GQA kernel); a bf16 cache is widened on load, so
       // the bf16 variant computes in fp32 on the values the reference sees.
       {"decode_attention_paged",
-       "q (B,T,d,n_q), k_cache (n_blocks,n_kv,d,block), v_cache (n_blocks,n_kv,block,d), block_table i32 "
+       "q (B,T,d,n_q), k_cache (n_blocks,d,n_kv,block), v_cache (n_blocks,block,n_kv,d), block_table i32 "
        "(B,max_blocks), seq_lens i32 (B), window i32 (1), sinks i32 (1) -> out (B,T*n_q,d)",
        {1e-5, 1e-5},
        1.0,

@@ -100,7 +100,7 @@ llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
 // kernels/decode_attention_paged.tile (paged_attention.cpp):
-//   q (B,T,d,n_q), k_cache (n_blocks,n_kv,d,block), v_cache (n_blocks,n_kv,block,d),
+//   q (B,T,d,n_q), k_cache (n_blocks,d,n_kv,block), v_cache (n_blocks,block,n_kv,d),
 //   block_table i32 (B,max_blocks), seq_lens i32 (B,), window i32 (1,), sinks i32 (1,)
 //   -> out (B,T*n_q,d)
 llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs);

@@ -4,8 +4,8 @@
 //   for sequence b, token t, query head i (KV head kv = i / (n_q / n_kv)):
 //     p_pos = seq_lens[b] - T + t
 //     seen  = {j : j <= p_pos and (W == 0 or j > p_pos - W or j < S)}
-//     K_j   = k_cache[block_table[b, j / block], kv, :, j % block]   (d,)
-//     V_j   = v_cache[block_table[b, j / block], kv, j % block, :]   (d,)
+//     K_j   = k_cache[block_table[b, j / block], :, kv, j % block]   (d,)
+//     V_j   = v_cache[block_table[b, j / block], j % block, kv, :]   (d,)
 //     logit_j = (K_j . q[b, t, :, i]) / sqrt(d)             for j in seen
 //     out[b, t*n_q + i, :] = sum_j softmax(logit)_j V_j
 // all in double (bf16 caches widened exactly), rounded to fp32 at the end.
@@ -72,8 +72,8 @@ llvm::Error check_kinds(const TensorMap &inputs) {
 
 int64_t int_at(const HostTensor &t, uint64_t i) { return load_as_i64(t.dtype, t.data.data() + i * 4); }
 
-// The sizes, from the shapes: q (B, T, d, n_q), k_cache (n_blocks, n_kv, d,
-// block), v_cache (n_blocks, n_kv, block, d), block_table (B, max_blocks).
+// The sizes, from the shapes: q (B, T, d, n_q), k_cache (n_blocks, d, n_kv,
+// block), v_cache (n_blocks, block, n_kv, d), block_table (B, max_blocks).
 struct Sizes {
   int64_t B, T, d, n_q, n_blocks, n_kv, block, max_blocks;
 };
@@ -81,13 +81,13 @@ struct Sizes {
 llvm::Expected<Sizes> sizes_of(const TensorMap &in) {
   const auto &q = in.at("q").shape, &k = in.at("k_cache").shape, &v = in.at("v_cache").shape,
              &bt = in.at("block_table").shape, &lens = in.at("seq_lens").shape;
-  Sizes s{q[0], q[1], q[2], q[3], k[0], k[1], k[3], bt[1]};
-  if (k[2] != s.d)
-    return input_error(fmt::format("input 'k_cache' has shape {}, expected [n_blocks,n_kv,d,block] with d={} (from q)",
+  Sizes s{q[0], q[1], q[2], q[3], k[0], k[2], k[3], bt[1]};
+  if (k[1] != s.d)
+    return input_error(fmt::format("input 'k_cache' has shape {}, expected [n_blocks,d,n_kv,block] with d={} (from q)",
                                    format_shape(k), s.d));
-  if (v != std::vector<int64_t>{s.n_blocks, s.n_kv, s.block, s.d})
-    return input_error(fmt::format("input 'v_cache' has shape {}, expected [{},{},{},{}] ([n_blocks,n_kv,block,d])",
-                                   format_shape(v), s.n_blocks, s.n_kv, s.block, s.d));
+  if (v != std::vector<int64_t>{s.n_blocks, s.block, s.n_kv, s.d})
+    return input_error(fmt::format("input 'v_cache' has shape {}, expected [{},{},{},{}] ([n_blocks,block,n_kv,d])",
+                                   format_shape(v), s.n_blocks, s.block, s.n_kv, s.d));
   if (s.n_q % s.n_kv != 0)
     return input_error(fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k_cache)", s.n_q, s.n_kv));
   if (bt[0] != s.B) return input_error(fmt::format("input 'block_table' has {} rows, expected B={}", bt[0], s.B));
@@ -148,7 +148,7 @@ llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
           const int64_t blk = blocks[size_t(j / s.block)], slot = j % s.block;
           double dot = 0;
           for (int64_t r = 0; r < s.d; ++r) {
-            const uint64_t ki = uint64_t(((blk * s.n_kv + kv) * s.d + r) * s.block + slot);
+            const uint64_t ki = uint64_t(((blk * s.d + r) * s.n_kv + kv) * s.block + slot);
             const uint64_t qi = uint64_t(((b * s.T + t) * s.d + r) * s.n_q + i);
             dot += double(k.get_f32(ki)) * double(q.get_f32(qi));
           }
@@ -162,7 +162,7 @@ llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
           const int64_t blk = blocks[size_t(j / s.block)], slot = j % s.block;
           const double w = std::exp(logits[size_t(j)] - mx);
           sum += w;
-          const uint64_t vi = uint64_t(((blk * s.n_kv + kv) * s.block + slot) * s.d);
+          const uint64_t vi = uint64_t(((blk * s.block + slot) * s.n_kv + kv) * s.d);
           for (int64_t c = 0; c < s.d; ++c) acc[size_t(c)] += w * double(v.get_f32(vi + uint64_t(c)));
         }
         const uint64_t o = uint64_t((b * s.T * s.n_q + t * s.n_q + i) * s.d);

@@ -54,18 +54,21 @@ class Case:
     hot (q x 8), garbage (unused table entries out of range)."""
 
     def __init__(self, name, B=2, T=1, n_q=4, n_kv=2, d=64, block=128, max_blocks=2, n_blocks=None, W=0, S=0,
-                 lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None):
+                 lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None,
+                 stack=None):
         self.name, self.B, self.T, self.n_q, self.n_kv, self.d = name, B, T, n_q, n_kv, d
         self.block, self.max_blocks, self.W, self.S, self.lens = block, max_blocks, W, S, lens
         self.n_blocks = n_blocks or B * max_blocks + 3
         self.shared, self.shuffled, self.hot, self.dtype, self.garbage = shared, shuffled, hot, dtype, garbage
-        self.step_chunks = step_chunks
+        self.step_chunks, self.stack = step_chunks, stack
 
     def defines(self):
         d = {"B": self.B, "T": self.T, "n_q": self.n_q, "n_kv": self.n_kv, "d": self.d, "block": self.block,
              "max_blocks": self.max_blocks, "n_blocks": self.n_blocks}
         if self.step_chunks:
             d["step_chunks"] = self.step_chunks
+        if self.stack:
+            d["stack"] = self.stack
         return d
 
 
@@ -89,6 +92,10 @@ def all_cases():
         Case("mqa_group32", B=1, T=1, n_q=32, n_kv=1, d=80, block=128, max_blocks=4),
         Case("n_q128", B=1, T=1, n_q=128, n_kv=8, d=64, block=128, max_blocks=2),
         Case("step1", B=2, block=32, max_blocks=9, step_chunks=1, lens=[1, 288]),
+        # Sequences stacked on the partitions: 4 per group (R = 32), the last group partial.
+        Case("groups_partial", B=5, n_q=32, n_kv=4, block=64, max_blocks=3, lens=[1, 192, 65, 100, 3]),
+        Case("stack2_t2", B=5, T=2, n_q=8, n_kv=2, block=32, max_blocks=6, stack=2, W=30, S=1),
+        Case("stack_b32", B=32, n_q=4, n_kv=1, d=32, block=16, max_blocks=3),
         Case("bf16", B=3, dtype="bf16", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
@@ -96,7 +103,7 @@ def all_cases():
 
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
-         "hot_window_t2", "bf16_hot_window_t4"]
+         "hot_window_t2", "groups_partial", "bf16_hot_window_t4"]
 
 
 # ---------------------------------------------------------------- NumPy side
@@ -107,8 +114,8 @@ def make_inputs(case):
     B, T, n_q, n_kv, d, bs, mb, nb = (case.B, case.T, case.n_q, case.n_kv, case.d, case.block, case.max_blocks,
                                       case.n_blocks)
     q = rng.standard_normal((B, T, d, n_q), dtype=np.float32) * np.float32(8.0 if case.hot else 2.0)
-    k = rng.standard_normal((nb, n_kv, d, bs), dtype=np.float32)
-    v = rng.standard_normal((nb, n_kv, bs, d), dtype=np.float32)
+    k = rng.standard_normal((nb, d, n_kv, bs), dtype=np.float32)
+    v = rng.standard_normal((nb, bs, n_kv, d), dtype=np.float32)
     lens = np.array(case.lens if case.lens is not None else rng.integers(T, mb * bs + 1, B), dtype=np.int32)
     if case.shared:  # every table draws from a few blocks: sequences share them (prefix caching)
         table = rng.integers(0, nb, (B, mb)).astype(np.int32)
@@ -164,8 +171,8 @@ def numpy_reference(case, x):
             vis = visible(case, length, t)
             for i in range(n_q):
                 kv = i // group
-                kk = k[np.where(vis, blocks, 0), kv, :, pos % bs]     # (positions, d)
-                vv = v[np.where(vis, blocks, 0), kv, pos % bs, :]
+                kk = k[np.where(vis, blocks, 0), :, kv, pos % bs]     # (positions, d)
+                vv = v[np.where(vis, blocks, 0), pos % bs, kv, :]
                 logits = kk @ q[b, t, :, i] / np.sqrt(d)
                 logits = np.where(vis, logits, -np.inf)
                 e = np.exp(logits - logits.max())
