@@ -47,7 +47,9 @@ const std::vector<KernelReference> &all_references() {
        kAttentionInputs,
        paged_attention_working_set,
        nullptr,
-       paged_attention_random_inputs},
+       paged_attention_random_inputs,
+       paged_attention_validate,
+       paged_attention_minimal_bytes},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.

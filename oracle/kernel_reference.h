@@ -67,6 +67,20 @@ struct KernelReference {
   // --input; every other input is random as usual. nullptr: all random.
   TensorMap (*random_inputs)(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
                              uint64_t seed) = nullptr;
+  // For kernels with index inputs: checks every input's dtype and shape and
+  // the values of the integer inputs (`integer_inputs`, by name) before the
+  // simulation, so that nksim reports a bad index with the reference's
+  // message (naming the input, the sequence and the value) rather than as
+  // the DMA fault it would cause. nullptr: nothing checked before the run.
+  llvm::Error (*validate_inputs)(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                 const TensorMap &integer_inputs) = nullptr;
+  // The HBM bytes the computation must move for these inputs (each input
+  // element it needs read once, the output written once), when that depends
+  // on the integer inputs (lengths, tables); nksim --stats prints the
+  // roofline fraction of this count too. nullptr: not reported.
+  llvm::Expected<uint64_t> (*minimal_hbm_bytes)(
+      const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+      const TensorMap &integer_inputs) = nullptr;
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
   bool streams_inputs() const { return compute_views != nullptr; }
   llvm::Expected<TensorMap> run(const InputViews &inputs) const { return compute_views(inputs); }
@@ -105,6 +119,11 @@ llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
 //   -> out (B,T*n_q,d)
 llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs);
 uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
+llvm::Error paged_attention_validate(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                     const TensorMap &integer_inputs);
+llvm::Expected<uint64_t>
+paged_attention_minimal_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                              const TensorMap &integer_inputs);
 // Valid block tables and lengths for --random-inputs (no window, no sinks).
 TensorMap paged_attention_random_inputs(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
                                         uint64_t seed);

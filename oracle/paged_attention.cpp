@@ -36,6 +36,7 @@
 namespace nk::oracle {
 namespace {
 
+using InputDecls = std::map<std::string, std::pair<Dtype, std::vector<int64_t>>>;
 const char *const kKernel = "decode_attention_paged";
 
 llvm::Error input_error(const std::string &msg) {
@@ -50,17 +51,17 @@ struct Want {
 const Want kInputs[] = {{"q", 4, false},       {"k_cache", 4, false}, {"v_cache", 4, false}, {"block_table", 2, true},
                         {"seq_lens", 1, true}, {"window", 1, true},   {"sinks", 1, true}};
 
-llvm::Error check_kinds(const TensorMap &inputs) {
+llvm::Error check_kinds(const InputDecls &inputs) {
   for (const Want &w : kInputs) {
     auto it = inputs.find(w.name);
     if (it == inputs.end()) return input_error(fmt::format("missing input '{}'", w.name));
-    const HostTensor &t = it->second;
-    const bool ok_type = w.integer ? t.dtype == Dtype::i32 : dtype_is_float(t.dtype);
-    if (!ok_type || t.shape.size() != w.rank)
-      return input_error(fmt::format("input '{}' is {}{}, expected {} with {} dimensions", w.name, dtype_name(t.dtype),
-                                     format_shape(t.shape), w.integer ? "i32" : "a float type", w.rank));
-    for (int64_t d : t.shape)
-      if (d <= 0) return input_error(fmt::format("input '{}' has an empty shape {}", w.name, format_shape(t.shape)));
+    const auto &[dtype, shape] = it->second;
+    const bool ok_type = w.integer ? dtype == Dtype::i32 : dtype_is_float(dtype);
+    if (!ok_type || shape.size() != w.rank)
+      return input_error(fmt::format("input '{}' is {}{}, expected {} with {} dimensions", w.name, dtype_name(dtype),
+                                     format_shape(shape), w.integer ? "i32" : "a float type", w.rank));
+    for (int64_t d : shape)
+      if (d <= 0) return input_error(fmt::format("input '{}' has an empty shape {}", w.name, format_shape(shape)));
   }
   for (const auto &kv : inputs) {
     bool known = false;
@@ -78,9 +79,9 @@ struct Sizes {
   int64_t B, T, d, n_q, n_blocks, n_kv, block, max_blocks;
 };
 
-llvm::Expected<Sizes> sizes_of(const TensorMap &in) {
-  const auto &q = in.at("q").shape, &k = in.at("k_cache").shape, &v = in.at("v_cache").shape,
-             &bt = in.at("block_table").shape, &lens = in.at("seq_lens").shape;
+llvm::Expected<Sizes> sizes_of(const InputDecls &in) {
+  const auto &q = in.at("q").second, &k = in.at("k_cache").second, &v = in.at("v_cache").second,
+             &bt = in.at("block_table").second, &lens = in.at("seq_lens").second;
   Sizes s{q[0], q[1], q[2], q[3], k[0], k[2], k[3], bt[1]};
   if (k[1] != s.d)
     return input_error(fmt::format("input 'k_cache' has shape {}, expected [n_blocks,d,n_kv,block] with d={} (from q)",
@@ -92,7 +93,7 @@ llvm::Expected<Sizes> sizes_of(const TensorMap &in) {
     return input_error(fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k_cache)", s.n_q, s.n_kv));
   if (bt[0] != s.B) return input_error(fmt::format("input 'block_table' has {} rows, expected B={}", bt[0], s.B));
   if (lens[0] != s.B) return input_error(fmt::format("input 'seq_lens' has {} entries, expected B={}", lens[0], s.B));
-  if (in.at("window").shape[0] != 1 || in.at("sinks").shape[0] != 1)
+  if (in.at("window").second[0] != 1 || in.at("sinks").second[0] != 1)
     return input_error("inputs 'window' and 'sinks' must hold one element each");
   return s;
 }
@@ -102,42 +103,78 @@ bool sees(int64_t p, int64_t j, int64_t window, int64_t sinks) {
   return j <= p && (window == 0 || j > p - window || j < sinks);
 }
 
-} // namespace
+// The validated indices: the sizes, W and S, and per sequence its length
+// and the block of each table slot some query sees (-1 for the others).
+struct Resolved {
+  Sizes s;
+  int64_t window, sinks;
+  std::vector<int64_t> lens;
+  std::vector<std::vector<int64_t>> blocks;
+  int64_t seen_positions = 0; // positions some query of their sequence sees, over the batch
+};
 
-llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
-  if (llvm::Error e = check_kinds(inputs)) return e;
-  auto sz = sizes_of(inputs);
+InputDecls decls_of(const TensorMap &inputs) {
+  InputDecls decls;
+  for (const auto &[name, t] : inputs) decls[name] = {t.dtype, t.shape};
+  return decls;
+}
+
+// Checks the kinds and shapes of `decls` and the values of the integer
+// inputs (block_table, seq_lens, window, sinks in `ints`).
+llvm::Expected<Resolved> resolve(const InputDecls &decls, const TensorMap &ints) {
+  if (llvm::Error e = check_kinds(decls)) return e;
+  auto sz = sizes_of(decls);
   if (!sz) return sz.takeError();
-  const Sizes s = *sz;
-  const HostTensor &q = inputs.at("q"), &k = inputs.at("k_cache"), &v = inputs.at("v_cache"),
-                   &bt = inputs.at("block_table"), &lens = inputs.at("seq_lens");
-  const int64_t window = int_at(inputs.at("window"), 0), sinks = int_at(inputs.at("sinks"), 0);
-  if (window < 0) return input_error(fmt::format("input 'window' is {}, expected >= 0 (0: no window)", window));
-  if (sinks < 0) return input_error(fmt::format("input 'sinks' is {}, expected >= 0", sinks));
-  const int64_t max_len = s.max_blocks * s.block, group = s.n_q / s.n_kv;
-  const double scale = 1.0 / std::sqrt(double(s.d));
-  HostTensor out(Dtype::f32, {s.B, s.T * s.n_q, s.d});
-  std::vector<double> logits(size_t(max_len), 0.0), acc(size_t(s.d));
-  std::vector<int64_t> blocks(size_t(s.max_blocks));
+  for (const char *name : {"block_table", "seq_lens", "window", "sinks"})
+    if (!ints.count(name)) return input_error(fmt::format("missing input '{}'", name));
+  Resolved r{*sz, int_at(ints.at("window"), 0), int_at(ints.at("sinks"), 0), {}, {}};
+  const Sizes &s = r.s;
+  if (r.window < 0) return input_error(fmt::format("input 'window' is {}, expected >= 0 (0: no window)", r.window));
+  if (r.sinks < 0) return input_error(fmt::format("input 'sinks' is {}, expected >= 0", r.sinks));
+  const int64_t max_len = s.max_blocks * s.block;
   for (int64_t b = 0; b < s.B; ++b) {
-    const int64_t len = int_at(lens, uint64_t(b));
+    const int64_t len = int_at(ints.at("seq_lens"), uint64_t(b));
     if (len < s.T || len > max_len)
       return input_error(fmt::format("input 'seq_lens': sequence {} has length {}, outside [{}, {}] (T = {} query "
                                      "tokens, max_blocks * block = {} * {} positions)",
                                      b, len, s.T, max_len, s.T, s.max_blocks, s.block));
+    r.lens.push_back(len);
     // Validate the entries of blocks some query sees; the others stay unread.
+    std::vector<int64_t> &blocks = r.blocks.emplace_back(size_t(s.max_blocks), -1);
     for (int64_t jb = 0; jb < s.max_blocks; ++jb) {
-      bool used = false;
-      for (int64_t t = 0; t < s.T && !used; ++t)
-        for (int64_t j = jb * s.block; j < (jb + 1) * s.block && !used; ++j)
-          used = sees(len - s.T + t, j, window, sinks);
-      const int64_t e = int_at(bt, uint64_t(b * s.max_blocks + jb));
-      if (used && (e < 0 || e >= s.n_blocks))
+      int64_t seen = 0;
+      for (int64_t j = jb * s.block; j < (jb + 1) * s.block; ++j) {
+        bool any = false;
+        for (int64_t t = 0; t < s.T && !any; ++t) any = sees(len - s.T + t, j, r.window, r.sinks);
+        seen += any;
+      }
+      r.seen_positions += seen;
+      const int64_t e = int_at(ints.at("block_table"), uint64_t(b * s.max_blocks + jb));
+      if (seen > 0 && (e < 0 || e >= s.n_blocks))
         return input_error(fmt::format("input 'block_table': sequence {} block {} (positions {}..{}) is {}, "
                                        "outside [0, {}) (n_blocks)",
                                        b, jb, jb * s.block, (jb + 1) * s.block - 1, e, s.n_blocks));
-      blocks[size_t(jb)] = used ? e : -1;
+      if (seen > 0) blocks[size_t(jb)] = e;
     }
+  }
+  return r;
+}
+
+} // namespace
+
+llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
+  auto res = resolve(decls_of(inputs), inputs);
+  if (!res) return res.takeError();
+  const Sizes s = res->s;
+  const int64_t window = res->window, sinks = res->sinks;
+  const HostTensor &q = inputs.at("q"), &k = inputs.at("k_cache"), &v = inputs.at("v_cache");
+  const int64_t max_len = s.max_blocks * s.block, group = s.n_q / s.n_kv;
+  const double scale = 1.0 / std::sqrt(double(s.d));
+  HostTensor out(Dtype::f32, {s.B, s.T * s.n_q, s.d});
+  std::vector<double> logits(size_t(max_len), 0.0), acc(size_t(s.d));
+  for (int64_t b = 0; b < s.B; ++b) {
+    const int64_t len = res->lens[size_t(b)];
+    const std::vector<int64_t> &blocks = res->blocks[size_t(b)];
     for (int64_t t = 0; t < s.T; ++t) {
       const int64_t p = len - s.T + t;
       for (int64_t i = 0; i < s.n_q; ++i) {
@@ -171,6 +208,32 @@ llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
     }
   }
   return TensorMap{{"out", std::move(out)}};
+}
+
+llvm::Error paged_attention_validate(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                     const TensorMap &integer_inputs) {
+  auto res = resolve(decls, integer_inputs);
+  return res ? llvm::Error::success() : res.takeError();
+}
+
+llvm::Expected<uint64_t>
+paged_attention_minimal_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                              const TensorMap &integer_inputs) {
+  auto res = resolve(decls, integer_inputs);
+  if (!res) return res.takeError();
+  // K and V of every position some query sees, each KV head once; q, the
+  // lengths, window, sinks and the table rows read once; out written once.
+  const Sizes &s = res->s;
+  auto bytes = [&](const char *name) {
+    uint64_t n = dtype_size(decls.at(name).first);
+    for (int64_t d : decls.at(name).second) n *= uint64_t(d);
+    return n;
+  };
+  const uint64_t kv_row = uint64_t(s.n_kv * s.d);
+  return uint64_t(res->seen_positions) * kv_row *
+             (dtype_size(decls.at("k_cache").first) + dtype_size(decls.at("v_cache").first)) +
+         bytes("q") + bytes("block_table") + bytes("seq_lens") + bytes("window") + bytes("sinks") +
+         uint64_t(s.B * s.T * s.n_q * s.d) * 4;
 }
 
 uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes) {

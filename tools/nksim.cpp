@@ -387,6 +387,31 @@ int run_main() {
   if (Error e = nk::check_all_inputs_bound(session->program(), session->bound_inputs()))
     return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
 
+  // A kernel with index inputs: its reference checks them before the run
+  // (a bad block-table entry named by sequence, not as the DMA fault it
+  // causes), and counts the bytes the computation must move for --stats.
+  llvm::Optional<uint64_t> minimal_bytes;
+  if (const nk::oracle::KernelReference *ref = nk::oracle::find_reference(session->program().kernel);
+      ref && (ref->validate_inputs || ref->minimal_hbm_bytes)) {
+    std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> decls;
+    nk::oracle::TensorMap ints;
+    for (const nk::TensorDecl &d : session->program().tensors) {
+      if (d.kind != nk::TensorKind::input) continue;
+      decls[d.name] = {d.dtype, d.shape};
+      if (nk::dtype_is_float(d.dtype)) continue;
+      auto t = session->output(d.name);
+      if (!t) return fail_error(t.takeError());
+      ints[d.name] = std::move(*t);
+    }
+    if (ref->validate_inputs)
+      if (Error e = ref->validate_inputs(decls, ints)) return fail_error(std::move(e));
+    if (ref->minimal_hbm_bytes && (show_stats || !stats_json.empty())) {
+      auto n = ref->minimal_hbm_bytes(decls, ints);
+      if (!n) return fail_error(n.takeError());
+      minimal_bytes = *n;
+    }
+  }
+
   // The reference needs the inputs as bound. A streaming reference reads
   // them after the run, generated or from the image, with no copy, when the
   // program cannot have written them; otherwise (a hand-written program may
@@ -453,7 +478,14 @@ int run_main() {
     if (Error e = files.stage(trace_path,
                               [&](raw_ostream &os) { nk::write_trace_json(os, session->program(), *stats, trace); }))
       return fail_error(std::move(e));
-  if (show_stats) nk::print_stats(outs(), *stats);
+  if (show_stats) {
+    nk::print_stats(outs(), *stats);
+    if (minimal_bytes && stats->total_ns > 0 && stats->target)
+      outs() << "minimal hbm: " << *minimal_bytes
+             << " bytes the computation must move (its reference's count for these inputs); "
+             << formatv("{0:f1}", 100.0 * double(*minimal_bytes) / stats->target->hbm_bytes_per_ns / stats->total_ns)
+             << "% of the HBM roofline\n";
+  }
   if (stats_json == "-")
     nk::write_stats_json(outs(), session->program(), *stats);
   else if (!stats_json.empty())
