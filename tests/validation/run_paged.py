@@ -97,6 +97,7 @@ def all_cases():
         Case("stack2_t2", B=5, T=2, n_q=8, n_kv=2, block=32, max_blocks=6, stack=2, W=30, S=1),
         Case("stack_b32", B=32, n_q=4, n_kv=1, d=32, block=16, max_blocks=3),
         Case("bf16", B=3, dtype="bf16", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
+        Case("bf16_hot_gqa_b128", B=4, T=2, dtype="bf16", hot=True, block=128, max_blocks=3, n_q=16, n_kv=2, d=128),
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
     ]
@@ -130,14 +131,13 @@ def make_inputs(case):
                 if not block_used(case, int(lens[b]), j):
                     table[b, j] = [-1, nb, 2**31 - 1][(b + j) % 3]
     values, files = {"q": q, "k_cache": k, "v_cache": v}, {}
-    for name in ["k_cache", "v_cache"]:
+    for name in ["q", "k_cache", "v_cache"]:
         if case.dtype == "bf16":
             bits = to_bf16_bits(values[name])
             values[name] = bf16_bits_to_f32(bits)
             files[name] = bits.view("V2")
         else:
             files[name] = values[name]
-    files["q"] = q
     for name, arr in [("block_table", table), ("seq_lens", lens), ("window", np.array([case.W], np.int32)),
                       ("sinks", np.array([case.S], np.int32))]:
         values[name] = files[name] = arr
