@@ -50,6 +50,21 @@ const std::vector<KernelReference> &all_references() {
        paged_attention_random_inputs,
        paged_attention_validate,
        paged_attention_minimal_bytes},
+      // fp8 cache with per-head scales and a bf16 q: the reference takes the
+      // fp8 values exactly, and the kernel's one rounding is P to bf16, so
+      // the check allows one bf16 rounding (2^-8 = the fp8 unit roundoff
+      // 2^-4 times 1/16), not one fp8 rounding.
+      {"decode_attention_paged_fp8",
+       "as decode_attention_paged, with k_scale (n_kv), v_scale (n_kv) -> out (B,T*n_q,d)",
+       {1e-5, 1e-5},
+       1.0 / 16,
+       paged_attention_fp8_reference,
+       kAttentionInputs,
+       paged_attention_working_set,
+       nullptr,
+       paged_attention_random_inputs,
+       paged_attention_validate,
+       paged_attention_minimal_bytes},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.

@@ -118,6 +118,9 @@ llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
 //   block_table i32 (B,max_blocks), seq_lens i32 (B,), window i32 (1,), sinks i32 (1,)
 //   -> out (B,T*n_q,d)
 llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs);
+// kernels/decode_attention_paged_fp8.tile: the same with k_scale, v_scale
+// f32 (n_kv,): K = k_scale[h] * k_cache, V = v_scale[h] * v_cache.
+llvm::Expected<TensorMap> paged_attention_fp8_reference(const TensorMap &inputs);
 uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
 llvm::Error paged_attention_validate(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
                                      const TensorMap &integer_inputs);

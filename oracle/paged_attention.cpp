@@ -37,10 +37,10 @@ namespace nk::oracle {
 namespace {
 
 using InputDecls = std::map<std::string, std::pair<Dtype, std::vector<int64_t>>>;
-const char *const kKernel = "decode_attention_paged";
-
-llvm::Error input_error(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s", kKernel, msg.c_str());
+// `scaled`: the fp8 kernel's reference (k_scale, v_scale inputs).
+llvm::Error input_error(bool scaled, const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s reference: %s",
+                                 scaled ? "decode_attention_paged_fp8" : "decode_attention_paged", msg.c_str());
 }
 
 struct Want {
@@ -48,25 +48,30 @@ struct Want {
   size_t rank;
   bool integer; // i32 (else any float dtype)
 };
-const Want kInputs[] = {{"q", 4, false},       {"k_cache", 4, false}, {"v_cache", 4, false}, {"block_table", 2, true},
-                        {"seq_lens", 1, true}, {"window", 1, true},   {"sinks", 1, true}};
+const Want kInputs[] = {{"q", 4, false},          {"k_cache", 4, false}, {"v_cache", 4, false},
+                        {"block_table", 2, true}, {"seq_lens", 1, true}, {"window", 1, true},
+                        {"sinks", 1, true},       {"k_scale", 1, false}, {"v_scale", 1, false}};
+bool wanted(const Want &w, bool scaled) { return scaled || std::string(w.name).find("_scale") == std::string::npos; }
 
-llvm::Error check_kinds(const InputDecls &inputs) {
+llvm::Error check_kinds(const InputDecls &inputs, bool scaled) {
   for (const Want &w : kInputs) {
+    if (!wanted(w, scaled)) continue;
     auto it = inputs.find(w.name);
-    if (it == inputs.end()) return input_error(fmt::format("missing input '{}'", w.name));
+    if (it == inputs.end()) return input_error(scaled, fmt::format("missing input '{}'", w.name));
     const auto &[dtype, shape] = it->second;
     const bool ok_type = w.integer ? dtype == Dtype::i32 : dtype_is_float(dtype);
     if (!ok_type || shape.size() != w.rank)
-      return input_error(fmt::format("input '{}' is {}{}, expected {} with {} dimensions", w.name, dtype_name(dtype),
+      return input_error(scaled,
+                         fmt::format("input '{}' is {}{}, expected {} with {} dimensions", w.name, dtype_name(dtype),
                                      format_shape(shape), w.integer ? "i32" : "a float type", w.rank));
     for (int64_t d : shape)
-      if (d <= 0) return input_error(fmt::format("input '{}' has an empty shape {}", w.name, format_shape(shape)));
+      if (d <= 0)
+        return input_error(scaled, fmt::format("input '{}' has an empty shape {}", w.name, format_shape(shape)));
   }
   for (const auto &kv : inputs) {
     bool known = false;
-    for (const Want &w : kInputs) known |= kv.first == w.name;
-    if (!known) return input_error(fmt::format("unexpected input '{}'", kv.first));
+    for (const Want &w : kInputs) known |= wanted(w, scaled) && kv.first == w.name;
+    if (!known) return input_error(scaled, fmt::format("unexpected input '{}'", kv.first));
   }
   return llvm::Error::success();
 }
@@ -79,22 +84,32 @@ struct Sizes {
   int64_t B, T, d, n_q, n_blocks, n_kv, block, max_blocks;
 };
 
-llvm::Expected<Sizes> sizes_of(const InputDecls &in) {
+llvm::Expected<Sizes> sizes_of(const InputDecls &in, bool scaled) {
   const auto &q = in.at("q").second, &k = in.at("k_cache").second, &v = in.at("v_cache").second,
              &bt = in.at("block_table").second, &lens = in.at("seq_lens").second;
   Sizes s{q[0], q[1], q[2], q[3], k[0], k[2], k[3], bt[1]};
   if (k[1] != s.d)
-    return input_error(fmt::format("input 'k_cache' has shape {}, expected [n_blocks,d,n_kv,block] with d={} (from q)",
+    return input_error(scaled,
+                       fmt::format("input 'k_cache' has shape {}, expected [n_blocks,d,n_kv,block] with d={} (from q)",
                                    format_shape(k), s.d));
   if (v != std::vector<int64_t>{s.n_blocks, s.block, s.n_kv, s.d})
-    return input_error(fmt::format("input 'v_cache' has shape {}, expected [{},{},{},{}] ([n_blocks,block,n_kv,d])",
+    return input_error(scaled,
+                       fmt::format("input 'v_cache' has shape {}, expected [{},{},{},{}] ([n_blocks,block,n_kv,d])",
                                    format_shape(v), s.n_blocks, s.block, s.n_kv, s.d));
   if (s.n_q % s.n_kv != 0)
-    return input_error(fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k_cache)", s.n_q, s.n_kv));
-  if (bt[0] != s.B) return input_error(fmt::format("input 'block_table' has {} rows, expected B={}", bt[0], s.B));
-  if (lens[0] != s.B) return input_error(fmt::format("input 'seq_lens' has {} entries, expected B={}", lens[0], s.B));
+    return input_error(scaled,
+                       fmt::format("n_q={} (from q) is not a multiple of n_kv={} (from k_cache)", s.n_q, s.n_kv));
+  if (bt[0] != s.B)
+    return input_error(scaled, fmt::format("input 'block_table' has {} rows, expected B={}", bt[0], s.B));
+  if (lens[0] != s.B)
+    return input_error(scaled, fmt::format("input 'seq_lens' has {} entries, expected B={}", lens[0], s.B));
   if (in.at("window").second[0] != 1 || in.at("sinks").second[0] != 1)
-    return input_error("inputs 'window' and 'sinks' must hold one element each");
+    return input_error(scaled, "inputs 'window' and 'sinks' must hold one element each");
+  if (scaled)
+    for (const char *name : {"k_scale", "v_scale"})
+      if (in.at(name).second[0] != s.n_kv)
+        return input_error(scaled, fmt::format("input '{}' has {} entries, expected n_kv={} (from k_cache)", name,
+                                               in.at(name).second[0], s.n_kv));
   return s;
 }
 
@@ -121,21 +136,23 @@ InputDecls decls_of(const TensorMap &inputs) {
 
 // Checks the kinds and shapes of `decls` and the values of the integer
 // inputs (block_table, seq_lens, window, sinks in `ints`).
-llvm::Expected<Resolved> resolve(const InputDecls &decls, const TensorMap &ints) {
-  if (llvm::Error e = check_kinds(decls)) return e;
-  auto sz = sizes_of(decls);
+llvm::Expected<Resolved> resolve(const InputDecls &decls, const TensorMap &ints, bool scaled) {
+  if (llvm::Error e = check_kinds(decls, scaled)) return e;
+  auto sz = sizes_of(decls, scaled);
   if (!sz) return sz.takeError();
   for (const char *name : {"block_table", "seq_lens", "window", "sinks"})
-    if (!ints.count(name)) return input_error(fmt::format("missing input '{}'", name));
+    if (!ints.count(name)) return input_error(scaled, fmt::format("missing input '{}'", name));
   Resolved r{*sz, int_at(ints.at("window"), 0), int_at(ints.at("sinks"), 0), {}, {}};
   const Sizes &s = r.s;
-  if (r.window < 0) return input_error(fmt::format("input 'window' is {}, expected >= 0 (0: no window)", r.window));
-  if (r.sinks < 0) return input_error(fmt::format("input 'sinks' is {}, expected >= 0", r.sinks));
+  if (r.window < 0)
+    return input_error(scaled, fmt::format("input 'window' is {}, expected >= 0 (0: no window)", r.window));
+  if (r.sinks < 0) return input_error(scaled, fmt::format("input 'sinks' is {}, expected >= 0", r.sinks));
   const int64_t max_len = s.max_blocks * s.block;
   for (int64_t b = 0; b < s.B; ++b) {
     const int64_t len = int_at(ints.at("seq_lens"), uint64_t(b));
     if (len < s.T || len > max_len)
-      return input_error(fmt::format("input 'seq_lens': sequence {} has length {}, outside [{}, {}] (T = {} query "
+      return input_error(scaled,
+                         fmt::format("input 'seq_lens': sequence {} has length {}, outside [{}, {}] (T = {} query "
                                      "tokens, max_blocks * block = {} * {} positions)",
                                      b, len, s.T, max_len, s.T, s.max_blocks, s.block));
     r.lens.push_back(len);
@@ -151,9 +168,9 @@ llvm::Expected<Resolved> resolve(const InputDecls &decls, const TensorMap &ints)
       r.seen_positions += seen;
       const int64_t e = int_at(ints.at("block_table"), uint64_t(b * s.max_blocks + jb));
       if (seen > 0 && (e < 0 || e >= s.n_blocks))
-        return input_error(fmt::format("input 'block_table': sequence {} block {} (positions {}..{}) is {}, "
-                                       "outside [0, {}) (n_blocks)",
-                                       b, jb, jb * s.block, (jb + 1) * s.block - 1, e, s.n_blocks));
+        return input_error(scaled, fmt::format("input 'block_table': sequence {} block {} (positions {}..{}) is {}, "
+                                               "outside [0, {}) (n_blocks)",
+                                               b, jb, jb * s.block, (jb + 1) * s.block - 1, e, s.n_blocks));
       if (seen > 0) blocks[size_t(jb)] = e;
     }
   }
@@ -162,9 +179,25 @@ llvm::Expected<Resolved> resolve(const InputDecls &decls, const TensorMap &ints)
 
 } // namespace
 
-llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
-  auto res = resolve(decls_of(inputs), inputs);
+namespace {
+
+llvm::Expected<TensorMap> paged_reference(const TensorMap &inputs, bool scaled) {
+  auto res = resolve(decls_of(inputs), inputs, scaled);
   if (!res) return res.takeError();
+  // The dequant scales: positive and finite (the fp8 kernel scales each
+  // row's scores before taking their max), 1 without them.
+  std::vector<double> k_scale(size_t(res->s.n_kv), 1.0), v_scale(size_t(res->s.n_kv), 1.0);
+  if (scaled)
+    for (const auto &[name, dst] : {std::pair<const char *, std::vector<double> *>{"k_scale", &k_scale},
+                                    std::pair<const char *, std::vector<double> *>{"v_scale", &v_scale}})
+      for (int64_t h = 0; h < res->s.n_kv; ++h) {
+        const double x = inputs.at(name).get_f32(uint64_t(h));
+        if (!(x > 0) || !std::isfinite(x))
+          return input_error(scaled, fmt::format("input '{}': KV head {} has scale {}, expected a positive finite "
+                                                 "number",
+                                                 name, h, x));
+        (*dst)[size_t(h)] = x;
+      }
   const Sizes s = res->s;
   const int64_t window = res->window, sinks = res->sinks;
   const HostTensor &q = inputs.at("q"), &k = inputs.at("k_cache"), &v = inputs.at("v_cache");
@@ -189,7 +222,7 @@ llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
             const uint64_t qi = uint64_t(((b * s.T + t) * s.d + r) * s.n_q + i);
             dot += double(k.get_f32(ki)) * double(q.get_f32(qi));
           }
-          logits[size_t(j)] = dot * scale;
+          logits[size_t(j)] = dot * k_scale[size_t(kv)] * scale;
           mx = std::max(mx, logits[size_t(j)]);
         }
         double sum = 0;
@@ -203,23 +236,32 @@ llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) {
           for (int64_t c = 0; c < s.d; ++c) acc[size_t(c)] += w * double(v.get_f32(vi + uint64_t(c)));
         }
         const uint64_t o = uint64_t((b * s.T * s.n_q + t * s.n_q + i) * s.d);
-        for (int64_t c = 0; c < s.d; ++c) out.set_f32(o + uint64_t(c), float(acc[size_t(c)] / sum));
+        for (int64_t c = 0; c < s.d; ++c)
+          out.set_f32(o + uint64_t(c), float(acc[size_t(c)] / sum * v_scale[size_t(kv)]));
       }
     }
   }
   return TensorMap{{"out", std::move(out)}};
 }
 
+} // namespace
+
+llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs) { return paged_reference(inputs, false); }
+llvm::Expected<TensorMap> paged_attention_fp8_reference(const TensorMap &inputs) {
+  return paged_reference(inputs, true);
+}
+
 llvm::Error paged_attention_validate(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
                                      const TensorMap &integer_inputs) {
-  auto res = resolve(decls, integer_inputs);
+  auto res = resolve(decls, integer_inputs, decls.count("k_scale") > 0);
   return res ? llvm::Error::success() : res.takeError();
 }
 
 llvm::Expected<uint64_t>
 paged_attention_minimal_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
                               const TensorMap &integer_inputs) {
-  auto res = resolve(decls, integer_inputs);
+  const bool scaled = decls.count("k_scale") > 0;
+  auto res = resolve(decls, integer_inputs, scaled);
   if (!res) return res.takeError();
   // K and V of every position some query sees, each KV head once; q, the
   // lengths, window, sinks and the table rows read once; out written once.
@@ -233,7 +275,7 @@ paged_attention_minimal_bytes(const std::map<std::string, std::pair<Dtype, std::
   return uint64_t(res->seen_positions) * kv_row *
              (dtype_size(decls.at("k_cache").first) + dtype_size(decls.at("v_cache").first)) +
          bytes("q") + bytes("block_table") + bytes("seq_lens") + bytes("window") + bytes("sinks") +
-         uint64_t(s.B * s.T * s.n_q * s.d) * 4;
+         (scaled ? bytes("k_scale") + bytes("v_scale") : 0) + uint64_t(s.B * s.T * s.n_q * s.d) * 4;
 }
 
 uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes) {
@@ -270,6 +312,14 @@ TensorMap paged_attention_random_inputs(const std::map<std::string, std::pair<Dt
     for (int64_t b = 0; b < lens->second.second[0]; ++b)
       store_from_i64(Dtype::i32, t.data.data() + 4 * b, uniform(std::min(T, max_len), max_len));
     made["seq_lens"] = std::move(t);
+  }
+  // Dequant scales (the fp8 kernel): 2^u, u uniform in [-1, 1).
+  for (const char *name : {"k_scale", "v_scale"}) {
+    auto it = decls.find(name);
+    if (it == decls.end() || it->second.first != Dtype::f32) continue;
+    HostTensor t(Dtype::f32, it->second.second);
+    for (uint64_t i = 0; i < t.num_elements(); ++i) t.set_f32(i, std::exp2(rng.uniform_pm1()));
+    made[name] = std::move(t);
   }
   for (const char *name : {"window", "sinks"}) {
     auto it = decls.find(name);

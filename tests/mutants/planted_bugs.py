@@ -90,6 +90,12 @@ PAGED = SCALE + [
     ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
 ]
 
+# The fp8 kernel also applies per-KV-head dequant scales.
+PAGED_FP8 = PAGED + [
+    ("k_scale not applied", "let qk = dequant(maximum(win, snk), ks_r, scaled)", "let qk = maximum(win, snk)", 0, 1),
+    ("v_scale not applied", "let res = dequant(acc / l, vs_r, scaled)", "let res = acc / l", 0, 1),
+]
+
 # The kernels on NKI 2.26 instructions, checked against their references.
 LAYERNORM = [
     ("epsilon 1e-3 instead of 1e-5", "let eps = 1.0e-5", "let eps = 1.0e-3", 0, 1),
@@ -120,6 +126,8 @@ CASES = [
     # each (so the running max moves between steps); bf16: T = 2, 4 steps.
     ("decode_attention_paged.tile", ["-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"], PAGED),
     ("decode_attention_paged_bf16.tile", ["-D", "T=2", "-D", "block=64", "-D", "step_chunks=1"], PAGED),
+    ("decode_attention_paged_fp8.tile", ["-D", "n_q=16", "-D", "n_kv=4", "-D", "block=64", "-D", "step_chunks=1"],
+     PAGED_FP8),
     # d = 1100: two full bn_stats chunks and a partial one.
     ("layernorm.tile", ["-D", "n=128", "-D", "d=1100"], LAYERNORM),
     # T = 5000: two full chunks of 2048 and a tail of 904.

@@ -28,7 +28,7 @@ TEST_CASE("references: registry keyed by kernel name") {
   CHECK(r->name == "decode_attention");
   CHECK(find_reference("decode_attention_gqa") != nullptr);
   CHECK(find_reference("no_such_kernel") == nullptr);
-  CHECK(all_references().size() == 6);
+  CHECK(all_references().size() == 7);
   TensorMap f32{{"q", HostTensor(Dtype::f32, {4, 1})}};
   TensorMap bf{{"q", HostTensor(Dtype::bf16, {4, 1})}};
   TensorMap expected{{"out", HostTensor::from_floats(Dtype::f32, {1, 3}, {0.5f, -2.0f, 1.0f})}};

@@ -42,8 +42,30 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_matrix import ROOT, bf16_bits_to_f32, compare, to_bf16_bits  # noqa: E402
 
-KERNELS = {"f32": "kernels/decode_attention_paged.tile", "bf16": "kernels/decode_attention_paged_bf16.tile"}
-TOLERANCE = {"f32": 1e-5, "bf16": 2.0 ** -8}
+KERNELS = {"f32": "kernels/decode_attention_paged.tile", "bf16": "kernels/decode_attention_paged_bf16.tile",
+           "fp8": "kernels/decode_attention_paged_fp8.tile"}
+# fp8: the reference takes the fp8 values exactly; the kernel rounds P to bf16 once.
+TOLERANCE = {"f32": 1e-5, "bf16": 2.0 ** -8, "fp8": 2.0 ** -8}
+
+
+def round_e4m3(x):
+    """float32 -> the nearest f8e4m3 value (ties to even; 1/4/3 bits, bias 7,
+    subnormals from 2^-9, largest finite 240: docs/isa.md). No overflow here."""
+    a = np.abs(x.astype(np.float64))
+    e = np.floor(np.log2(np.maximum(a, 2.0 ** -6)))
+    quantum = 2.0 ** (e - 3)
+    return (np.sign(x) * np.round(a / quantum) * quantum).astype(np.float32)
+
+
+def e4m3_bits(v):
+    """f8e4m3 values (from round_e4m3) -> their bit patterns, uint8."""
+    a = np.abs(v.astype(np.float64))
+    sign = (np.signbit(v)).astype(np.uint8) << 7
+    normal = a >= 2.0 ** -6
+    e = np.floor(np.log2(np.where(normal, a, 1.0)))
+    exp_field = np.where(normal, e + 7, 0)
+    mant = np.where(normal, a / 2.0 ** e * 8 - 8, a / 2.0 ** -9)
+    return (sign | (exp_field.astype(np.uint8) << 3) | np.round(mant).astype(np.uint8)).astype(np.uint8)
 
 
 class Case:
@@ -98,13 +120,16 @@ def all_cases():
         Case("stack_b32", B=32, n_q=4, n_kv=1, d=32, block=16, max_blocks=3),
         Case("bf16", B=3, dtype="bf16", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         Case("bf16_hot_gqa_b128", B=4, T=2, dtype="bf16", hot=True, block=128, max_blocks=3, n_q=16, n_kv=2, d=128),
+        Case("fp8", B=3, dtype="fp8", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
+        Case("fp8_hot_window_t2", B=4, T=2, dtype="fp8", hot=True, block=32, max_blocks=8, W=100, S=2, n_q=16,
+             n_kv=4, d=128),
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
     ]
 
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
-         "hot_window_t2", "groups_partial", "bf16_hot_window_t4"]
+         "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2"]
 
 
 # ---------------------------------------------------------------- NumPy side
@@ -132,7 +157,10 @@ def make_inputs(case):
                     table[b, j] = [-1, nb, 2**31 - 1][(b + j) % 3]
     values, files = {"q": q, "k_cache": k, "v_cache": v}, {}
     for name in ["q", "k_cache", "v_cache"]:
-        if case.dtype == "bf16":
+        if case.dtype == "fp8" and name != "q":
+            values[name] = round_e4m3(values[name])
+            files[name] = e4m3_bits(values[name]).view("V1")
+        elif case.dtype in ("bf16", "fp8"):
             bits = to_bf16_bits(values[name])
             values[name] = bf16_bits_to_f32(bits)
             files[name] = bits.view("V2")
@@ -141,6 +169,9 @@ def make_inputs(case):
     for name, arr in [("block_table", table), ("seq_lens", lens), ("window", np.array([case.W], np.int32)),
                       ("sinks", np.array([case.S], np.int32))]:
         values[name] = files[name] = arr
+    if case.dtype == "fp8":  # per-KV-head dequant scales
+        for name in ["k_scale", "v_scale"]:
+            values[name] = files[name] = (2.0 ** rng.uniform(-2, 2, n_kv)).astype(np.float32)
     return values, files
 
 
@@ -173,10 +204,12 @@ def numpy_reference(case, x):
                 kv = i // group
                 kk = k[np.where(vis, blocks, 0), :, kv, pos % bs]     # (positions, d)
                 vv = v[np.where(vis, blocks, 0), pos % bs, kv, :]
-                logits = kk @ q[b, t, :, i] / np.sqrt(d)
+                ks = x["k_scale"][kv] if "k_scale" in x else 1.0
+                vs = x["v_scale"][kv] if "v_scale" in x else 1.0
+                logits = kk @ q[b, t, :, i] * ks / np.sqrt(d)
                 logits = np.where(vis, logits, -np.inf)
                 e = np.exp(logits - logits.max())
-                out[b, t * n_q + i] = (e / e.sum()) @ vv
+                out[b, t * n_q + i] = (e / e.sum()) @ vv * vs
     return out
 
 
@@ -223,7 +256,7 @@ def run_case(case, nksim, kernel, workdir, keep, expect_fail=False, extra=()):
         if got.shape != want.shape or got.dtype != np.float32:
             r["problems"].append(f"out.npy is {got.dtype}{list(got.shape)}, expected float32{list(want.shape)}")
         else:
-            ok, _, r["numpy_ratio"], _ = compare(got, want, TOLERANCE[case.dtype], case.dtype == "bf16")
+            ok, _, r["numpy_ratio"], _ = compare(got, want, TOLERANCE[case.dtype], case.dtype != "f32")
             r["numpy"] = "PASS" if ok else "FAIL"
             if not ok:
                 r["problems"].append("NumPy comparison failed")
