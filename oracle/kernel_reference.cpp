@@ -75,6 +75,23 @@ const std::vector<KernelReference> &all_references() {
   return refs;
 }
 
+std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> input_decls(const std::vector<TensorDecl> &tensors) {
+  std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> decls;
+  for (const TensorDecl &d : tensors)
+    if (d.kind == TensorKind::input) decls[d.name] = {d.dtype, d.shape};
+  return decls;
+}
+
+TensorMap generated_inputs(const KernelReference &ref, const std::vector<TensorDecl> &tensors,
+                           const std::set<std::string> &bound, uint64_t seed) {
+  if (!ref.random_inputs) return {};
+  const auto decls = input_decls(tensors);
+  TensorMap made = ref.random_inputs(decls, seed);
+  for (auto it = made.begin(); it != made.end();)
+    it = bound.count(it->first) || !decls.count(it->first) ? made.erase(it) : std::next(it);
+  return made;
+}
+
 const KernelReference *find_reference(llvm::StringRef kernel_name) {
   for (const KernelReference &r : all_references())
     if (r.name == kernel_name) return &r;

@@ -11,12 +11,14 @@
 
 #include "oracle/compare.h"
 #include "runtime/host_tensor.h"
+#include "runtime/program.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +99,13 @@ struct KernelReference {
 // The unit roundoff (half the gap between 1 and the next value): f32 2^-24,
 // f16 2^-11, bf16 2^-8; 0 for integer dtypes.
 double unit_roundoff(Dtype t);
+
+// Every input of `tensors` (a program's tensor table) by name: dtype and shape.
+std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> input_decls(const std::vector<TensorDecl> &tensors);
+// The inputs `ref` draws itself (KernelReference::random_inputs) that are not
+// in `bound`, for a run with random inputs; empty without the hook.
+TensorMap generated_inputs(const KernelReference &ref, const std::vector<TensorDecl> &tensors,
+                           const std::set<std::string> &bound, uint64_t seed);
 
 // nullptr when no reference is registered for `kernel_name`.
 const KernelReference *find_reference(llvm::StringRef kernel_name);

@@ -209,13 +209,9 @@ Expected<nk::Program> load_or_compile(StringRef path) {
 // lengths, KernelReference::random_inputs) that are not bound yet.
 Error bind_generated(nk::Session &s, uint64_t seed) {
   const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
-  if (!ref || !ref->random_inputs) return Error::success();
-  std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> decls;
-  for (const nk::TensorDecl &d : s.program().tensors)
-    if (d.kind == nk::TensorKind::input) decls[d.name] = {d.dtype, d.shape};
-  for (auto &[name, t] : ref->random_inputs(decls, seed))
-    if (!s.bound_inputs().count(name) && decls.count(name))
-      if (Error e = s.bind(name, t)) return e;
+  if (!ref) return Error::success();
+  for (const auto &[name, t] : nk::oracle::generated_inputs(*ref, s.program().tensors, s.bound_inputs(), seed))
+    if (Error e = s.bind(name, t)) return e;
   return Error::success();
 }
 
@@ -393,12 +389,10 @@ int run_main() {
   llvm::Optional<uint64_t> minimal_bytes;
   if (const nk::oracle::KernelReference *ref = nk::oracle::find_reference(session->program().kernel);
       ref && (ref->validate_inputs || ref->minimal_hbm_bytes)) {
-    std::map<std::string, std::pair<nk::Dtype, std::vector<int64_t>>> decls;
+    const auto decls = nk::oracle::input_decls(session->program().tensors);
     nk::oracle::TensorMap ints;
     for (const nk::TensorDecl &d : session->program().tensors) {
-      if (d.kind != nk::TensorKind::input) continue;
-      decls[d.name] = {d.dtype, d.shape};
-      if (nk::dtype_is_float(d.dtype)) continue;
+      if (d.kind != nk::TensorKind::input || nk::dtype_is_float(d.dtype)) continue;
       auto t = session->output(d.name);
       if (!t) return fail_error(t.takeError());
       ints[d.name] = std::move(*t);
