@@ -93,7 +93,7 @@ PAGED = SCALE + [
 # The fp8 kernel also applies per-KV-head dequant scales.
 PAGED_FP8 = PAGED + [
     ("k_scale not applied", "let qk = dequant(maximum(win, snk), ks_r, scaled)", "let qk = maximum(win, snk)", 0, 1),
-    ("v_scale not applied", "let res = dequant(acc / l, vs_r, scaled)", "let res = acc / l", 0, 1),
+    ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
 ]
 
 # The kernels on NKI 2.26 instructions, checked against their references.
