@@ -92,8 +92,15 @@ PAGED = SCALE + [
 
 # The fp8 kernel also applies per-KV-head dequant scales.
 PAGED_FP8 = PAGED + [
-    ("k_scale not applied", "let qk = dequant(maximum(win, snk), ks_r, scaled)", "let qk = maximum(win, snk)", 0, 1),
+    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, base, Rt, nc), ks_r, scaled)",
+     "visible_scores(s, lo, hi, zero, sink_hi, base, Rt, nc)", 0, 1),
     ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
+]
+
+# -D masks=2: the masks by comparisons against an iota instead of range_select.
+PAGED_COMPARE = [
+    ("compare mask admits one position past the length", "(pos <= hi)", "(pos <= hi + 1.0)", 0, 1),
+    ("compare mask drops the query's own position", "(pos <= hi)", "(pos < hi)", 0, 1),
 ]
 
 # The kernels on NKI 2.26 instructions, checked against their references.
@@ -126,6 +133,8 @@ CASES = [
     # each (so the running max moves between steps); bf16: T = 2, 4 steps.
     ("decode_attention_paged.tile", ["-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"], PAGED),
     ("decode_attention_paged_bf16.tile", ["-D", "T=2", "-D", "block=64", "-D", "step_chunks=1"], PAGED),
+    ("decode_attention_paged.tile", ["-D", "masks=2", "-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"],
+     PAGED_COMPARE),
     ("decode_attention_paged_fp8.tile", ["-D", "n_q=16", "-D", "n_kv=4", "-D", "block=64", "-D", "step_chunks=1"],
      PAGED_FP8),
     # d = 1100: two full bn_stats chunks and a partial one.

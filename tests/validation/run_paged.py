@@ -77,12 +77,12 @@ class Case:
 
     def __init__(self, name, B=2, T=1, n_q=4, n_kv=2, d=64, block=128, max_blocks=2, n_blocks=None, W=0, S=0,
                  lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None,
-                 stack=None):
+                 stack=None, target="trn2"):
         self.name, self.B, self.T, self.n_q, self.n_kv, self.d = name, B, T, n_q, n_kv, d
         self.block, self.max_blocks, self.W, self.S, self.lens = block, max_blocks, W, S, lens
         self.n_blocks = n_blocks or B * max_blocks + 3
         self.shared, self.shuffled, self.hot, self.dtype, self.garbage = shared, shuffled, hot, dtype, garbage
-        self.step_chunks, self.stack = step_chunks, stack
+        self.step_chunks, self.stack, self.target = step_chunks, stack, target
 
     def defines(self):
         d = {"B": self.B, "T": self.T, "n_q": self.n_q, "n_kv": self.n_kv, "d": self.d, "block": self.block,
@@ -91,6 +91,8 @@ class Case:
             d["step_chunks"] = self.step_chunks
         if self.stack:
             d["stack"] = self.stack
+        if self.target == "trn1":  # masks by comparisons: range_select is NeuronCore-v3 only
+            d["masks"] = 2
         return d
 
 
@@ -120,6 +122,10 @@ def all_cases():
         Case("stack_b32", B=32, n_q=4, n_kv=1, d=32, block=16, max_blocks=3),
         Case("bf16", B=3, dtype="bf16", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         Case("bf16_hot_gqa_b128", B=4, T=2, dtype="bf16", hot=True, block=128, max_blocks=3, n_q=16, n_kv=2, d=128),
+        # trn1: the masks by comparisons (-D masks=2).
+        Case("trn1_sinks_window_t2", B=3, T=2, block=32, max_blocks=10, W=60, S=3, lens=[2, 150, 320],
+             target="trn1"),
+        Case("trn1_bf16_hot", B=2, dtype="bf16", hot=True, block=64, max_blocks=5, W=100, S=1, target="trn1"),
         Case("fp8", B=3, dtype="fp8", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         Case("fp8_hot_window_t2", B=4, T=2, dtype="fp8", hot=True, block=32, max_blocks=8, W=100, S=2, n_q=16,
              n_kv=4, d=128),
@@ -129,7 +135,8 @@ def all_cases():
 
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
-         "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2"]
+         "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2",
+         "trn1_sinks_window_t2"]
 
 
 # ---------------------------------------------------------------- NumPy side
@@ -222,7 +229,7 @@ def run_case(case, nksim, kernel, workdir, keep, expect_fail=False, extra=()):
     cdir = os.path.join(workdir, case.name)
     os.makedirs(cdir, exist_ok=True)
     values, files = make_inputs(case)
-    cmd = [nksim, "run", os.path.join(ROOT, kernel or KERNELS[case.dtype])]
+    cmd = [nksim, "run", os.path.join(ROOT, kernel or KERNELS[case.dtype]), "--target", case.target]
     for key, val in case.defines().items():
         cmd += ["-D", f"{key}={val}"]
     for name, arr in files.items():
@@ -303,7 +310,7 @@ def main():
         r = run_case(c, args.nksim, args.kernel, workdir, bool(args.keep), args.expect_fail)
         results.append(r)
         if not args.quiet or not r["passed"]:
-            print(f"{c.name:26} {c.dtype:5} B={c.B} T={c.T} n_q={c.n_q} n_kv={c.n_kv} d={c.d} block={c.block} "
+            print(f"{c.name:26} {c.dtype:5} {c.target} B={c.B} T={c.T} n_q={c.n_q} n_kv={c.n_kv} d={c.d} block={c.block} "
                   f"max_blocks={c.max_blocks} W={c.W} S={c.S}  oracle {r['oracle']} {r['oracle_abs']:.2e}  "
                   f"numpy {r['numpy']} ratio {r['numpy_ratio']:.3f}  {r['seconds']:.2f}s"
                   + ("" if r["passed"] else "   <-- FAIL"), flush=True)
