@@ -399,7 +399,7 @@ int run_main() {
     }
     if (ref->validate_inputs)
       if (Error e = ref->validate_inputs(decls, ints)) return fail_error(std::move(e));
-    if (ref->minimal_hbm_bytes && (show_stats || !stats_json.empty())) {
+    if (ref->minimal_hbm_bytes && show_stats) {
       auto n = ref->minimal_hbm_bytes(decls, ints);
       if (!n) return fail_error(n.takeError());
       minimal_bytes = *n;
@@ -516,6 +516,8 @@ int main(int argc, char **argv) {
           "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
           "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
           "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
+          "  nksim run kernels/decode_attention_paged.tile -D B=8 --input block_table=bt.npy \\\n"
+          "        --input seq_lens=lens.npy --random-inputs --check --stats   (docs/kernels.md)\n"
           "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n"
           "  nksim run my_nki_kernel.py --kernel attn --input q=q.npy --input k=k.npy --input v=v.npy \\\n"
           "        --expect out=want.npy --stats   (an NKI kernel, traced: docs/nki.md)\n\n"
