@@ -5,7 +5,7 @@ end against NumPy, on random and adversarial paged batches.
 Usage (from the repository root, after building into build/):
   /usr/bin/python3 tests/validation/run_paged.py            # every case
   /usr/bin/python3 tests/validation/run_paged.py --quick    # the subset ctest runs
-  options: --nksim PATH  --only SUBSTRING  --cases NAME,...  --keep DIR  --quiet
+  options: --nksim PATH  --only SUBSTRING  --cases NAME,...  --random N [--seed S]  --keep DIR  --quiet
            --kernel FILE --expect-fail  (planted-bug runs: every case must FAIL the oracle check)
 
 Assumes: build/bin/nksim (or --nksim) and NumPy under /usr/bin/python3.
@@ -126,12 +126,37 @@ def all_cases():
         Case("trn1_sinks_window_t2", B=3, T=2, block=32, max_blocks=10, W=60, S=3, lens=[2, 150, 320],
              target="trn1"),
         Case("trn1_bf16_hot", B=2, dtype="bf16", hot=True, block=64, max_blocks=5, W=100, S=1, target="trn1"),
+        # Single-column query groups in bf16 (n_q = n_kv): the q columns are
+        # assembled in fp32 (a race between 2-byte copies otherwise).
+        Case("bf16_group1_t4", B=3, T=4, n_q=2, n_kv=2, dtype="bf16", block=16, max_blocks=2, lens=[32, 32, 11]),
+        Case("bf16_group1_b7", B=7, n_q=1, n_kv=1, dtype="bf16", block=16, max_blocks=3),
         Case("fp8", B=3, dtype="fp8", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         Case("fp8_hot_window_t2", B=4, T=2, dtype="fp8", hot=True, block=32, max_blocks=8, W=100, S=2, n_q=16,
              n_kv=4, d=128),
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
     ]
+
+
+def random_cases(n, seed):
+    """n random configurations (every option drawn), for --random."""
+    import random
+    rnd = random.Random(seed)
+    cases = []
+    while len(cases) < n:
+        T, n_kv, group = rnd.choice([1, 1, 2, 3, 4, 8]), rnd.choice([1, 2, 4, 8]), rnd.choice([1, 2, 4, 8])
+        block, max_blocks = rnd.choice([16, 32, 64, 128]), rnd.randint(1, 12)
+        if T * n_kv * group > 128 or max_blocks * block < T:
+            continue
+        s_max, B = max_blocks * block, rnd.randint(1, 9)
+        cases.append(Case(f"random{seed}_{len(cases)}", B=B, T=T, n_q=n_kv * group, n_kv=n_kv,
+                          d=rnd.choice([32, 64, 80, 128]), block=block, max_blocks=max_blocks,
+                          W=rnd.choice([0, 0, 1, rnd.randint(1, s_max + 10)]), S=rnd.choice([0, 0, rnd.randint(1, 20)]),
+                          lens=[rnd.choice([T, s_max, rnd.randint(T, s_max)]) for _ in range(B)],
+                          shared=rnd.random() < 0.3, hot=rnd.random() < 0.3,
+                          dtype=rnd.choice(["f32", "f32", "bf16", "fp8"]), target=rnd.choice(["trn2", "trn2", "trn1"]),
+                          step_chunks=rnd.choice([None, 1, 2]), stack=rnd.choice([None, None, 1, 3])))
+    return cases
 
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
@@ -281,6 +306,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="the subset that ctest runs")
     ap.add_argument("--only", default="", help="run only cases whose name contains this")
     ap.add_argument("--cases", default="", help="run only these cases (comma-separated names)")
+    ap.add_argument("--random", type=int, default=0, metavar="N", help="also N random configurations")
+    ap.add_argument("--seed", type=int, default=1, help="seed of --random (default 1)")
     ap.add_argument("--keep", default="", help="keep failing cases' .npy files under this directory")
     ap.add_argument("--kernel", default="", help="run this .tile instead (e.g. a planted-bug mutant)")
     ap.add_argument("--expect-fail", action="store_true", help="every case's oracle check must FAIL")
@@ -291,7 +318,8 @@ def main():
     if not os.access(args.nksim, os.X_OK):
         print(f"run_paged.py: error: no nksim at {args.nksim} (build first, or give --nksim)", file=sys.stderr)
         return 2
-    cases = [c for c in all_cases() if (not args.quick or c.name in QUICK) and args.only in c.name]
+    cases = [c for c in all_cases() + random_cases(args.random, args.seed)
+             if (not args.quick or c.name in QUICK) and args.only in c.name]
     if args.cases:
         names = args.cases.split(",")
         unknown = sorted(set(names) - {c.name for c in all_cases()})
