@@ -81,8 +81,8 @@ PAGED = SCALE + [
      "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :] - 1.0", 0, 1),
     ("stacked rows read their neighbour's length", "base=R*b0, partition_step=-R", "base=R*b0 + 1, partition_step=-R",
      0, 1),
-    ("K of the next block-table entry", "load(k_cache[bts[b, c*bpc + j], :",
-     "load(k_cache[bts[b, min(c*bpc + j + 1, max_blocks - 1)], :", 0, 1),
+    ("K of a chunk's first block for all its blocks", "load(k_cache[bts[b, c*bpc + j], :",
+     "load(k_cache[bts[b, c*bpc], :", 0, 1),
     ("V of the wrong sequence", "load(v_cache[bts[b, c*bpc + j], :", "load(v_cache[bts[(b + 1) % B, c*bpc + j], :", 0, 1),
     ("K of the wrong KV head", "stationary=kt[:, h, :]", "stationary=kt[:, n_kv - 1 - h, :]", 0, 1),
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
@@ -92,8 +92,8 @@ PAGED = SCALE + [
 
 # The fp8 kernel also applies per-KV-head dequant scales.
 PAGED_FP8 = PAGED + [
-    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, base, Rt, nc), ks_r, scaled)",
-     "visible_scores(s, lo, hi, zero, sink_hi, base, Rt, nc)", 0, 1),
+    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full), ks_r, scaled)",
+     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full)", 0, 1),
     ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
 ]
 
