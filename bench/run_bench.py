@@ -11,7 +11,8 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      seed-faithful fp32 version) on trn1 and trn2, n_q=32 n_kv=8 d=128,
      s in {512, 2048, 8192, 32768}: simulated time, achieved GB/s, % of the
      HBM roofline, per-engine busy %; and a group sweep (n_q=8, s=2048,
-     n_kv in {8, 4, 2, 1}).
+     n_kv in {8, 4, 2, 1}); and the paged serving kernel (fp32, bf16, fp8) on
+     trn2 at B*s of 16K and 512 tokens, GQA 32/8, 8/2 and 8/1, T = 1 and 4.
   2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
      inputs, race checker on) against NumPy (/usr/bin/python3) computing
      the same attention, best of several runs each, same machine; NumPy
@@ -140,6 +141,36 @@ def main():
                          f"{rec['roofline_pct']:.1f}"] + [f"{busy.get(e, 0):.0f}" for e in ("tensor", "vector", "scalar", "gpsimd")])
     table("1b. group sweep on trn2: n_q=8, s=2048 (bandwidth-bound: time halves as n_kv halves)",
           ["dtype", "n_kv", "time us", "time / n_kv=8", "GB/s", "% roofline", "PE %", "DVE %", "ACT %", "POOL %"], rows)
+
+    # 1c. The paged serving kernel (kernels/decode_attention_paged*.tile).
+    # Its DMAs and loop bounds are compile-time, so its time does not depend
+    # on the random lengths: every sequence streams max_blocks blocks, and
+    # "% roofline" is over the bytes moved (= the bytes the attention must
+    # move when every length is the maximum; docs/kernels.md).
+    rows = []
+    paged = [("f32", "kernels/decode_attention_paged.tile"), ("bf16", "kernels/decode_attention_paged_bf16.tile"),
+             ("fp8", "kernels/decode_attention_paged_fp8.tile")]
+    configs = [(8, 2048, 32, 8, 1), (8, 2048, 8, 2, 1), (8, 2048, 8, 2, 4), (16, 1024, 8, 1, 1), (1, 512, 8, 2, 1)]
+    for dtype, kernel in paged:
+        if not os.path.exists(os.path.join(ROOT, kernel)):
+            continue
+        for B, s, n_q, n_kv, T in configs:
+            sizes = {"B": B, "T": T, "n_q": n_q, "n_kv": n_kv, "d": 128, "block": 128, "max_blocks": s // 128,
+                     "n_blocks": B * s // 128}
+            prog = os.path.join(tmp, f"p-{dtype}-{B}-{s}-{n_q}-{n_kv}-{T}.nkp")
+            compile_kernel(os.path.join(ROOT, kernel), "trn2", sizes, prog)
+            _, _, st = simulate(prog, race_check=False)
+            busy = engine_busy(st)
+            rec = {"section": "paged", "dtype": dtype, "target": "trn2", "B": B, "s": s, "T": T, "n_q": n_q,
+                   "n_kv": n_kv, "d": 128, "block": 128, "sim_ns": st["total_ns"],
+                   "gb_per_s": st["hbm_bytes"] / st["total_ns"],
+                   "roofline_pct": 100.0 * st["hbm_roofline_fraction"],
+                   **{f"busy_{k}_pct": v for k, v in busy.items()}}
+            records.append(rec)
+            rows.append([dtype, B, s, f"{n_q}/{n_kv}", T, f"{st['total_ns'] / 1000:.1f}", f"{rec['gb_per_s']:.1f}",
+                         f"{rec['roofline_pct']:.1f}"] + [f"{busy.get(e, 0):.0f}" for e in ("tensor", "vector", "scalar", "gpsimd")])
+    table("1c. decode_attention_paged on trn2: d=128, block=128, every sequence at s (simulated)",
+          ["KV", "B", "s", "n_q/n_kv", "T", "time us", "GB/s", "% roofline", "PE %", "DVE %", "ACT %", "POOL %"], rows)
 
     # 2. Simulator speed against NumPy.
     s_sim = 8192 if args.quick else 32768

@@ -35,6 +35,36 @@ const std::vector<KernelReference> &all_references() {
        kAttentionInputs,
        decode_attention_working_set,
        decode_attention_gqa_reference_views},
+      // Paged decode attention: fp32 sums in the kernel against a double
+      // reference (as the GQA kernel); a bf16 cache is widened on load, so
+      // the bf16 variant computes in fp32 on the values the reference sees.
+      {"decode_attention_paged",
+       "q (B,T,d,n_q), k_cache (n_blocks,d,n_kv,block), v_cache (n_blocks,block,n_kv,d), block_table i32 "
+       "(B,max_blocks), seq_lens i32 (B), window i32 (1), sinks i32 (1) -> out (B,T*n_q,d)",
+       {1e-5, 1e-5},
+       1.0,
+       paged_attention_reference,
+       kAttentionInputs,
+       paged_attention_working_set,
+       nullptr,
+       paged_attention_random_inputs,
+       paged_attention_validate,
+       paged_attention_minimal_bytes},
+      // fp8 cache with per-head scales and a bf16 q: the reference takes the
+      // fp8 values exactly, and the kernel's one rounding is P to bf16, so
+      // the check allows one bf16 rounding (2^-8 = the fp8 unit roundoff
+      // 2^-4 times 1/16), not one fp8 rounding.
+      {"decode_attention_paged_fp8",
+       "as decode_attention_paged, with k_scale (n_kv), v_scale (n_kv) -> out (B,T*n_q,d)",
+       {1e-5, 1e-5},
+       1.0 / 16,
+       paged_attention_fp8_reference,
+       kAttentionInputs,
+       paged_attention_working_set,
+       nullptr,
+       paged_attention_random_inputs,
+       paged_attention_validate,
+       paged_attention_minimal_bytes},
       // The NKI 2.26 instruction kernels (nki_kernels.cpp). The recurrence
       // and top-8 are exact (the same fp32 operations in the same order;
       // indices), so their check allows no difference at all.
@@ -43,6 +73,23 @@ const std::vector<KernelReference> &all_references() {
       {"top8", "x (n,m) -> out (n,8) i32", {0, 0}, 1.0, top8_reference},
   };
   return refs;
+}
+
+std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> input_decls(const std::vector<TensorDecl> &tensors) {
+  std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> decls;
+  for (const TensorDecl &d : tensors)
+    if (d.kind == TensorKind::input) decls[d.name] = {d.dtype, d.shape};
+  return decls;
+}
+
+TensorMap generated_inputs(const KernelReference &ref, const std::vector<TensorDecl> &tensors,
+                           const std::set<std::string> &bound, uint64_t seed) {
+  if (!ref.random_inputs) return {};
+  const auto decls = input_decls(tensors);
+  TensorMap made = ref.random_inputs(decls, seed);
+  for (auto it = made.begin(); it != made.end();)
+    it = bound.count(it->first) || !decls.count(it->first) ? made.erase(it) : std::next(it);
+  return made;
 }
 
 const KernelReference *find_reference(llvm::StringRef kernel_name) {

@@ -11,12 +11,14 @@
 
 #include "oracle/compare.h"
 #include "runtime/host_tensor.h"
+#include "runtime/program.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,27 @@ struct KernelReference {
   // The same computation over input views, for references that stream their
   // inputs (nullptr: only `compute`). Last, so the table's entries may omit it.
   llvm::Expected<TensorMap> (*compute_views)(const InputViews &inputs) = nullptr;
+  // Inputs whose valid values random numbers would almost never be (indices
+  // into other inputs, lengths): given every input's dtype and shape and the
+  // --random-inputs seed, returns deterministic valid tensors for some of
+  // them, by name. nksim --random-inputs binds the ones not given with
+  // --input; every other input is random as usual. nullptr: all random.
+  TensorMap (*random_inputs)(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                             uint64_t seed) = nullptr;
+  // For kernels with index inputs: checks every input's dtype and shape and
+  // the values of the integer inputs (`integer_inputs`, by name) before the
+  // simulation, so that nksim reports a bad index with the reference's
+  // message (naming the input, the sequence and the value) rather than as
+  // the DMA fault it would cause. nullptr: nothing checked before the run.
+  llvm::Error (*validate_inputs)(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                 const TensorMap &integer_inputs) = nullptr;
+  // The HBM bytes the computation must move for these inputs (each input
+  // element it needs read once, the output written once), when that depends
+  // on the integer inputs (lengths, tables); nksim --stats prints the
+  // roofline fraction of this count too. nullptr: not reported.
+  llvm::Expected<uint64_t> (*minimal_hbm_bytes)(
+      const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+      const TensorMap &integer_inputs) = nullptr;
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
   bool streams_inputs() const { return compute_views != nullptr; }
   llvm::Expected<TensorMap> run(const InputViews &inputs) const { return compute_views(inputs); }
@@ -77,6 +100,13 @@ struct KernelReference {
 // f16 2^-11, bf16 2^-8; 0 for integer dtypes.
 double unit_roundoff(Dtype t);
 
+// Every input of `tensors` (a program's tensor table) by name: dtype and shape.
+std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> input_decls(const std::vector<TensorDecl> &tensors);
+// The inputs `ref` draws itself (KernelReference::random_inputs) that are not
+// in `bound`, for a run with random inputs; empty without the hook.
+TensorMap generated_inputs(const KernelReference &ref, const std::vector<TensorDecl> &tensors,
+                           const std::set<std::string> &bound, uint64_t seed);
+
 // nullptr when no reference is registered for `kernel_name`.
 const KernelReference *find_reference(llvm::StringRef kernel_name);
 const std::vector<KernelReference> &all_references();
@@ -92,6 +122,23 @@ llvm::Expected<TensorMap> decode_attention_gqa_reference_views(const InputViews 
 llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> top8_reference(const TensorMap &inputs);
+// kernels/decode_attention_paged.tile (paged_attention.cpp):
+//   q (B,T,d,n_q), k_cache (n_blocks,d,n_kv,block), v_cache (n_blocks,block,n_kv,d),
+//   block_table i32 (B,max_blocks), seq_lens i32 (B,), window i32 (1,), sinks i32 (1,)
+//   -> out (B,T*n_q,d)
+llvm::Expected<TensorMap> paged_attention_reference(const TensorMap &inputs);
+// kernels/decode_attention_paged_fp8.tile: the same with k_scale, v_scale
+// f32 (n_kv,): K = k_scale[h] * k_cache, V = v_scale[h] * v_cache.
+llvm::Expected<TensorMap> paged_attention_fp8_reference(const TensorMap &inputs);
+uint64_t paged_attention_working_set(const std::map<std::string, std::vector<int64_t>> &shapes);
+llvm::Error paged_attention_validate(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                     const TensorMap &integer_inputs);
+llvm::Expected<uint64_t>
+paged_attention_minimal_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                              const TensorMap &integer_inputs);
+// Valid block tables and lengths for --random-inputs (no window, no sinks).
+TensorMap paged_attention_random_inputs(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &decls,
+                                        uint64_t seed);
 // Their working set: the GQA reference streams rows of one KV head (a few
 // s-long vectors); the single-head one (s <= 128) transposes K and V to
 // doubles.

@@ -132,11 +132,26 @@ struct CompiledProgram {
     if (random_seed || timing_only) {
       auto dist = parse_random_dist(random_dist);
       if (!dist) throw Error("random_dist must be 'normal' or 'uniform', not '" + random_dist + "'");
+      // Indices and lengths the reference draws valid (nksim --random-inputs does the same).
+      if (ref)
+        for (const auto &[name, t] :
+             oracle::generated_inputs(*ref, program.tensors, session->bound_inputs(), random_seed.value_or(1)))
+          if (llvm::Error e = session->bind(name, t)) raise<Error>(std::move(e));
       session->bind_random(random_seed.value_or(1), random_scale, *dist,
                            ref ? ref->random_input_scale : std::map<std::string, double>{});
     }
     if (llvm::Error e = check_all_inputs_bound(session->program(), session->bound_inputs()))
       throw Error(llvm::toString(std::move(e)) + "; give them in inputs, or set random_seed for random data");
+    if (ref && ref->validate_inputs) { // bad indices: the reference's error, before the run
+      oracle::TensorMap ints;
+      for (const TensorDecl &d : program.tensors)
+        if (d.kind == TensorKind::input && !dtype_is_float(d.dtype)) {
+          auto t = session->output(d.name);
+          if (!t) raise<Error>(t.takeError());
+          ints[d.name] = std::move(*t);
+        }
+      if (llvm::Error e = ref->validate_inputs(oracle::input_decls(program.tensors), ints)) raise<Error>(std::move(e));
+    }
     if (check && !ref)
       throw Error("check: no reference is registered for kernel '" + program.kernel +
                   "'; compare the outputs with your own NumPy result using nkc.compare");

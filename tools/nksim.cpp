@@ -59,7 +59,9 @@ static cl::list<std::string> inputs("input", cl::desc("Bind input NAME to a .npy
                                     cl::value_desc("NAME=FILE.npy"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> random_inputs("random-inputs", cl::ValueOptional,
                                           cl::desc("Fill inputs not given by --input with deterministic "
-                                                   "random data (--random-dist, --random-scale; default seed 1)"),
+                                                   "random data (--random-dist, --random-scale; default seed 1); "
+                                                   "a kernel's reference may draw valid indices and lengths "
+                                                   "itself (docs/oracle.md)"),
                                           cl::value_desc("SEED"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<double> random_scale("random-scale", cl::init(1.0),
                                     cl::desc("Scale of --random-inputs values (a kernel with a reference may "
@@ -203,6 +205,16 @@ Expected<nk::Program> load_or_compile(StringRef path) {
   return nk::load_program_file(path);
 }
 
+// Binds the inputs the kernel's reference generates (valid indices and
+// lengths, KernelReference::random_inputs) that are not bound yet.
+Error bind_generated(nk::Session &s, uint64_t seed) {
+  const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
+  if (!ref) return Error::success();
+  for (const auto &[name, t] : nk::oracle::generated_inputs(*ref, s.program().tensors, s.bound_inputs(), seed))
+    if (Error e = s.bind(name, t)) return e;
+  return Error::success();
+}
+
 Error bind_inputs(nk::Session &s) {
   std::set<std::string> seen;
   nk::NpyReadOptions ropts;
@@ -225,6 +237,7 @@ Error bind_inputs(nk::Session &s) {
     if (!random_inputs.empty() && StringRef(random_inputs).getAsInteger(0, seed))
       return createStringError(inconvertibleErrorCode(), "--random-inputs expects an integer seed, got '%s'",
                                random_inputs.c_str());
+    if (Error e = bind_generated(s, seed)) return e;
     const nk::oracle::KernelReference *ref = nk::oracle::find_reference(s.program().kernel);
     s.bind_random(seed, random_scale, random_dist, ref ? ref->random_input_scale : std::map<std::string, double>{});
   }
@@ -361,10 +374,37 @@ int run_main() {
   }
   if (Error e = bind_inputs(*session)) return fail_error(std::move(e));
   // Nothing reads the values in a timing-only run, so unbound inputs cost nothing.
-  if (timing_only) session->bind_random(1, 1.0);
+  // Indirect loads read their indices even then: the reference's valid ones.
+  if (timing_only) {
+    if (Error e = bind_generated(*session, 1)) return fail_error(std::move(e));
+    session->bind_random(1, 1.0);
+  }
 
   if (Error e = nk::check_all_inputs_bound(session->program(), session->bound_inputs()))
     return fail(toString(std::move(e)) + "; give --input NAME=FILE.npy or --random-inputs");
+
+  // A kernel with index inputs: its reference checks them before the run
+  // (a bad block-table entry named by sequence, not as the DMA fault it
+  // causes), and counts the bytes the computation must move for --stats.
+  llvm::Optional<uint64_t> minimal_bytes;
+  if (const nk::oracle::KernelReference *ref = nk::oracle::find_reference(session->program().kernel);
+      ref && (ref->validate_inputs || ref->minimal_hbm_bytes)) {
+    const auto decls = nk::oracle::input_decls(session->program().tensors);
+    nk::oracle::TensorMap ints;
+    for (const nk::TensorDecl &d : session->program().tensors) {
+      if (d.kind != nk::TensorKind::input || nk::dtype_is_float(d.dtype)) continue;
+      auto t = session->output(d.name);
+      if (!t) return fail_error(t.takeError());
+      ints[d.name] = std::move(*t);
+    }
+    if (ref->validate_inputs)
+      if (Error e = ref->validate_inputs(decls, ints)) return fail_error(std::move(e));
+    if (ref->minimal_hbm_bytes && show_stats) {
+      auto n = ref->minimal_hbm_bytes(decls, ints);
+      if (!n) return fail_error(n.takeError());
+      minimal_bytes = *n;
+    }
+  }
 
   // The reference needs the inputs as bound. A streaming reference reads
   // them after the run, generated or from the image, with no copy, when the
@@ -432,7 +472,14 @@ int run_main() {
     if (Error e = files.stage(trace_path,
                               [&](raw_ostream &os) { nk::write_trace_json(os, session->program(), *stats, trace); }))
       return fail_error(std::move(e));
-  if (show_stats) nk::print_stats(outs(), *stats);
+  if (show_stats) {
+    nk::print_stats(outs(), *stats);
+    if (minimal_bytes && stats->total_ns > 0 && stats->target)
+      outs() << "minimal hbm: " << *minimal_bytes
+             << " bytes the computation must move (its reference's count for these inputs); "
+             << formatv("{0:f1}", 100.0 * double(*minimal_bytes) / stats->target->hbm_bytes_per_ns / stats->total_ns)
+             << "% of the HBM roofline\n";
+  }
   if (stats_json == "-")
     nk::write_stats_json(outs(), session->program(), *stats);
   else if (!stats_json.empty())
@@ -469,6 +516,8 @@ int main(int argc, char **argv) {
           "nksim: simulate NeuronCore kernels on CPU and check them\n\n"
           "  nksim run kernels/decode_attention_gqa.tile --random-inputs --check --stats\n"
           "  nksim run prog.nkp --input q=q.npy --input k=k.npy --input v=v.npy --output out=o.npy\n"
+          "  nksim run kernels/decode_attention_paged.tile -D B=8 --input block_table=bt.npy \\\n"
+          "        --input seq_lens=lens.npy --random-inputs --check --stats   (docs/kernels.md)\n"
           "  nksim run prog.s --trace t.json     (open t.json in https://ui.perfetto.dev)\n"
           "  nksim run my_nki_kernel.py --kernel attn --input q=q.npy --input k=k.npy --input v=v.npy \\\n"
           "        --expect out=want.npy --stats   (an NKI kernel, traced: docs/nki.md)\n\n"

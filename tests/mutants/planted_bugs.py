@@ -71,6 +71,38 @@ PER_HEAD = SCALE + [
      "l = l + sum(p, axis=1, keepdims=true)", 1, 2),
 ]
 
+# The paged kernel at its default random inputs (valid tables and lengths
+# drawn by the reference; no window, no sinks: run_paged.py --expect-fail
+# plants the window and sink bugs, tests/lit/kernels/paged-attention.test).
+PAGED = SCALE + [
+    ("length mask admits one position past the length", "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :]",
+     "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :] + 1.0", 0, 1),
+    ("length mask drops the query's own position", "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :]",
+     "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :] - 1.0", 0, 1),
+    ("stacked rows read their neighbour's length", "base=R*b0, partition_step=-R", "base=R*b0 + 1, partition_step=-R",
+     0, 1),
+    ("K of a chunk's first block for all its blocks", "load(k_cache[bts[b, c*bpc + j], :",
+     "load(k_cache[bts[b, c*bpc], :", 0, 1),
+    ("V of the wrong sequence", "load(v_cache[bts[b, c*bpc + j], :", "load(v_cache[bts[(b + 1) % B, c*bpc + j], :", 0, 1),
+    ("K of the wrong KV head", "stationary=kt[:, h, :]", "stationary=kt[:, n_kv - 1 - h, :]", 0, 1),
+    ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
+     "l = l + sum(p, axis=1, keepdims=true)", 0, 1),
+    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
+]
+
+# The fp8 kernel also applies per-KV-head dequant scales.
+PAGED_FP8 = PAGED + [
+    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full), ks_r, scaled)",
+     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full)", 0, 1),
+    ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
+]
+
+# -D masks=2: the masks by comparisons against an iota instead of range_select.
+PAGED_COMPARE = [
+    ("compare mask admits one position past the length", "(pos <= hi)", "(pos <= hi + 1.0)", 0, 1),
+    ("compare mask drops the query's own position", "(pos <= hi)", "(pos < hi)", 0, 1),
+]
+
 # The kernels on NKI 2.26 instructions, checked against their references.
 LAYERNORM = [
     ("epsilon 1e-3 instead of 1e-5", "let eps = 1.0e-5", "let eps = 1.0e-3", 0, 1),
@@ -97,6 +129,14 @@ CASES = [
     # n_q = 192 > 128: the per-head path; s = 300 = 2 tiles + 44 (masked).
     ("decode_attention_gqa.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
     ("decode_attention_gqa_bf16.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
+    # Block 32 (4 blocks a chunk), 12 blocks a sequence: 3 chunks, a step
+    # each (so the running max moves between steps); bf16: T = 2, 4 steps.
+    ("decode_attention_paged.tile", ["-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"], PAGED),
+    ("decode_attention_paged_bf16.tile", ["-D", "T=2", "-D", "block=64", "-D", "step_chunks=1"], PAGED),
+    ("decode_attention_paged.tile", ["-D", "masks=2", "-D", "block=32", "-D", "max_blocks=12", "-D", "step_chunks=1"],
+     PAGED_COMPARE),
+    ("decode_attention_paged_fp8.tile", ["-D", "n_q=16", "-D", "n_kv=4", "-D", "block=64", "-D", "step_chunks=1"],
+     PAGED_FP8),
     # d = 1100: two full bn_stats chunks and a partial one.
     ("layernorm.tile", ["-D", "n=128", "-D", "d=1100"], LAYERNORM),
     # T = 5000: two full chunks of 2048 and a tail of 904.

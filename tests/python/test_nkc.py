@@ -193,6 +193,19 @@ def test_inspection_timing_only_trace_and_files():
         assert run.returncode == 0 and "PASS" in run.stdout
 
 
+def test_paged_kernel_indices():
+    # random_seed draws a valid block table and lengths (the reference's
+    # generator), and a bad length is the reference's error before the run.
+    p = nkc.compile(os.path.join(KERNELS, "decode_attention_paged.tile"), sizes={"B": 3, "max_blocks": 4})
+    r = p.run(random_seed=2, check=True)
+    assert r.check_passed is True
+    try:
+        p.run({"seq_lens": np.array([1, 2, 900], np.int32)}, random_seed=2)
+        raise AssertionError("expected an error")
+    except nkc.Error as e:
+        assert "input 'seq_lens': sequence 2 has length 900, outside [1, 512]" in str(e)
+
+
 def test_compare_rules():
     a = np.array([1.0, np.nan, np.inf, 0.0], np.float32)
     assert nkc.compare(a, a).passed  # NaN matches NaN, equal infinities match

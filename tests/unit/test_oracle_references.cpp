@@ -28,7 +28,7 @@ TEST_CASE("references: registry keyed by kernel name") {
   CHECK(r->name == "decode_attention");
   CHECK(find_reference("decode_attention_gqa") != nullptr);
   CHECK(find_reference("no_such_kernel") == nullptr);
-  CHECK(all_references().size() == 5);
+  CHECK(all_references().size() == 7);
   TensorMap f32{{"q", HostTensor(Dtype::f32, {4, 1})}};
   TensorMap bf{{"q", HostTensor(Dtype::bf16, {4, 1})}};
   TensorMap expected{{"out", HostTensor::from_floats(Dtype::f32, {1, 3}, {0.5f, -2.0f, 1.0f})}};
@@ -223,4 +223,124 @@ TEST_CASE("references: --check's memory estimate is the inputs plus the streamed
   std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> in1{
       {"q", {Dtype::f32, {128, 1}}}, {"k", {Dtype::f32, {128, 128}}}, {"v", {Dtype::f32, {128, 128}}}};
   CHECK(one->check_bytes(in1) == 128 * 4 + 2 * 128 * 128 * 4 + 3 * 8 * 128 * 128);
+}
+
+namespace {
+
+// A paged batch: B = 2 sequences, T = 1, n_q = 2, n_kv = 1, d = 2, block = 2,
+// max_blocks = 2, n_blocks = 3; K/V of block b at slot s: K = (b, s), V = (10 b + s, 1).
+TensorMap paged_inputs(std::vector<int32_t> table, std::vector<int32_t> lens, int32_t window = 0, int32_t sinks = 0) {
+  TensorMap in;
+  in["q"] = HostTensor::from_floats(Dtype::f32, {2, 1, 2, 2}, {1, 0, 0, 1, 1, 0, 0, 1});
+  HostTensor k(Dtype::f32, {3, 2, 1, 2}), v(Dtype::f32, {3, 2, 1, 2});
+  for (int b = 0; b < 3; ++b)
+    for (int s = 0; s < 2; ++s) {
+      k.set_f32(uint64_t((b * 2 + 0) * 2 + s), float(b)); // k[b, 0, 0, s]
+      k.set_f32(uint64_t((b * 2 + 1) * 2 + s), float(s)); // k[b, 1, 0, s]
+      v.set_f32(uint64_t((b * 2 + s) * 2 + 0), float(10 * b + s));
+      v.set_f32(uint64_t((b * 2 + s) * 2 + 1), 1.0f);
+    }
+  in["k_cache"] = k;
+  in["v_cache"] = v;
+  auto ints = [](std::vector<int64_t> shape, const std::vector<int32_t> &vals) {
+    HostTensor t(Dtype::i32, std::move(shape));
+    for (size_t i = 0; i < vals.size(); ++i) store_from_i64(Dtype::i32, t.data.data() + 4 * i, vals[i]);
+    return t;
+  };
+  in["block_table"] = ints({2, 2}, table);
+  in["seq_lens"] = ints({2}, lens);
+  in["window"] = ints({1}, {window});
+  in["sinks"] = ints({1}, {sinks});
+  return in;
+}
+
+// softmax(logits) @ values, in double.
+std::pair<double, double> attend2(const std::vector<double> &logits, const std::vector<double> &vals) {
+  double mx = -1e300, sum = 0, acc = 0;
+  for (double x : logits) mx = std::max(mx, x);
+  for (size_t i = 0; i < logits.size(); ++i) {
+    sum += std::exp(logits[i] - mx);
+    acc += std::exp(logits[i] - mx) * vals[i];
+  }
+  return {acc / sum, 1.0};
+}
+
+} // namespace
+
+TEST_CASE("references: paged attention by hand") {
+  const KernelReference *r = find_reference("decode_attention_paged");
+  REQUIRE(r != nullptr);
+  // Sequence 0: length 3 over blocks 2, 0 (positions 0, 1 in block 2; 2 in
+  // block 0). Sequence 1: length 1 in block 1; its second entry is unused.
+  auto out = r->run(paged_inputs({2, 0, 1, -7}, {3, 1}));
+  REQUIRE(out);
+  const HostTensor &o = out->at("out");
+  REQUIRE(o.shape == std::vector<int64_t>{2, 2, 2});
+  const double sc = 1 / std::sqrt(2.0);
+  // Head 0 (q = (1, 0)) of sequence 0: logits K_j . q = block of position j.
+  auto [h0, one] = attend2({2 * sc, 2 * sc, 0}, {20, 21, 0});
+  CHECK(o.get_f32(0) == doctest::Approx(h0).epsilon(1e-6));
+  CHECK(o.get_f32(1) == doctest::Approx(one));
+  // Head 1 (q = (0, 1)): logits = slot of position j.
+  auto [h1, one1] = attend2({0, sc, 0}, {20, 21, 0});
+  CHECK(o.get_f32(2) == doctest::Approx(h1).epsilon(1e-6));
+  // Sequence 1 sees position 0 only: V = (10, 1).
+  CHECK(o.get_f32(4) == doctest::Approx(10.0));
+  // A window of 1 with one sink: sequence 0's query at 2 sees 0 and 2.
+  auto win = r->run(paged_inputs({2, 0, 1, 0}, {3, 1}, 1, 1));
+  REQUIRE(win);
+  auto [w0, one2] = attend2({2 * sc, 0}, {20, 0});
+  CHECK(win->at("out").get_f32(0) == doctest::Approx(w0).epsilon(1e-6));
+  (void)one;
+  (void)one1;
+  (void)one2;
+}
+
+TEST_CASE("references: paged attention validates lengths and used table entries") {
+  const KernelReference *r = find_reference("decode_attention_paged");
+  REQUIRE(r != nullptr);
+  CHECK(error_of(r->run(paged_inputs({2, 0, 1, 0}, {5, 1}))) ==
+        "decode_attention_paged reference: input 'seq_lens': sequence 0 has length 5, outside [1, 4] (T = 1 query "
+        "tokens, max_blocks * block = 2 * 2 positions)");
+  CHECK(error_of(r->run(paged_inputs({2, 0, 1, 0}, {3, 0}))).find("sequence 1 has length 0") != std::string::npos);
+  CHECK(error_of(r->run(paged_inputs({2, 3, 1, 0}, {3, 1}))) ==
+        "decode_attention_paged reference: input 'block_table': sequence 0 block 1 (positions 2..3) is 3, outside "
+        "[0, 3) (n_blocks)");
+  // With a window of 1 and no sinks, sequence 0 (length 4) sees only
+  // position 3: its first entry is not read.
+  CHECK(error_of(r->run(paged_inputs({-1, 0, 1, 0}, {4, 1}, 1))) == "");
+  CHECK(error_of(r->run(paged_inputs({-1, 0, 1, 0}, {4, 1}, 1, 1))).find("sequence 0 block 0") != std::string::npos);
+  CHECK(error_of(r->run(paged_inputs({2, 0, 1, 0}, {3, 1}, -1))).find("input 'window' is -1") != std::string::npos);
+}
+
+TEST_CASE("references: paged attention's random indices are valid, and its minimal bytes count seen positions") {
+  const KernelReference *r = find_reference("decode_attention_paged");
+  REQUIRE(r != nullptr);
+  REQUIRE(bool(r->random_inputs));
+  std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> decls = {{"q", {Dtype::f32, {3, 2, 8, 4}}},
+                                                                         {"k_cache", {Dtype::bf16, {5, 8, 2, 16}}},
+                                                                         {"v_cache", {Dtype::bf16, {5, 16, 2, 8}}},
+                                                                         {"block_table", {Dtype::i32, {3, 4}}},
+                                                                         {"seq_lens", {Dtype::i32, {3}}},
+                                                                         {"window", {Dtype::i32, {1}}},
+                                                                         {"sinks", {Dtype::i32, {1}}}};
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    TensorMap made = r->random_inputs(decls, seed);
+    REQUIRE(made.size() == 4);
+    llvm::Error e = r->validate_inputs(decls, made);
+    CHECK(llvm::toString(std::move(e)) == "");
+    for (int b = 0; b < 3; ++b) {
+      int64_t len = load_as_i64(Dtype::i32, made["seq_lens"].data.data() + 4 * b);
+      CHECK(len >= 2);
+      CHECK(len <= 64);
+    }
+  }
+  // Lengths 2, 64, 10, no window: 76 positions x 2 heads x 8 x (2 + 2) bytes,
+  // plus q (3*2*8*4 f32), the table (48), lengths (12), window, sinks (8), out (3*2*4*8 f32).
+  TensorMap ints = r->random_inputs(decls, 1);
+  for (int b = 0; b < 3; ++b)
+    store_from_i64(Dtype::i32, ints["seq_lens"].data.data() + 4 * b, std::vector<int>{2, 64, 10}[b]);
+  auto n = r->minimal_hbm_bytes(decls, ints);
+  REQUIRE(n);
+  CHECK(*n == uint64_t(76 * 2 * 8 * 4 + 3 * 2 * 8 * 4 * 4 + 48 + 12 + 8 + 3 * 2 * 4 * 8 * 4));
 }
