@@ -88,6 +88,19 @@ bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
   return !d || !s || (d->lo < s->hi && s->lo < d->hi);
 }
 
+// Whether each row of `a` is one contiguous run of fp32 elements in walk
+// order (dims row-major dense), starting at byte a.offset of the row: then
+// the row can be read or written in place, with no gather or scatter.
+bool dense_f32(const AccessPattern &a) {
+  if (a.dtype != Dtype::f32) return false;
+  int64_t dense = 1;
+  for (int d = int(a.num_dims) - 1; d >= 0; --d) {
+    if (a.dims[unsigned(d)].count > 1 && a.dims[unsigned(d)].stride != dense) return false;
+    dense *= int64_t(a.dims[unsigned(d)].count);
+  }
+  return true;
+}
+
 // base + ps * p + fs * j with two's-complement wrap-around (never UB).
 int64_t affine_index(int64_t base, int64_t ps, uint64_t p, int64_t fs, uint64_t j) {
   return int64_t(uint64_t(base) + uint64_t(ps) * p + uint64_t(fs) * j);
@@ -333,15 +346,28 @@ void Executor::nc_matmul(const Instruction &inst) {
   const unsigned K = st.num_partitions;
   const uint64_t M = st.free_elements(), N = mv.free_elements();
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
-  float *S = grow(a_, K * Ms), *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
+  float *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
   float *row = Ot + Ns * Ms, *old = row + N;
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(st, mem_.row(st, k), S + k * Ms);
-    std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
     gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
     std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
-  matmul_f32(S, V, K, M, N, Ot);
+  // A dense fp32 stationary whose rows need no padding (M a multiple of
+  // the kernel's block) is read in place, rows a partition apart: the same
+  // values in the same order, without copying the tile (the common case: a
+  // 128 x 128 fp32 K or V tile).
+  const bool in_place = K > 1 && M == Ms && dense_f32(st) && st.offset % 4 == 0;
+  const uint64_t row_bytes = in_place ? uint64_t(mem_.row(st, 1) - mem_.row(st, 0)) : 0;
+  if (in_place && row_bytes % 4 == 0) {
+    matmul_f32_strided(reinterpret_cast<const float *>(mem_.row(st, 0) + st.offset), row_bytes / 4, V, K, M, N, Ot);
+  } else {
+    float *S = grow(a_, K * Ms);
+    for (unsigned k = 0; k < K; ++k) {
+      gather_row_f32(st, mem_.row(st, k), S + k * Ms);
+      std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
+    }
+    matmul_f32(S, V, K, M, N, Ot);
+  }
   const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
   for (uint64_t m = 0; m < M; ++m) {
     for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
@@ -360,11 +386,27 @@ void Executor::nc_transpose(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
   const unsigned P = src.num_partitions;
   const uint64_t F = src.free_elements();
+  constexpr uint64_t kBlock = 16;
+  if (dense_f32(src) && dense_f32(dst) && !may_overlap(dst, src)) {
+    // fp32 to fp32 through fp32 is a bit copy: element (p, f) of src goes
+    // straight to element (f, p) of dst, a 16 x 16 block at a time, with
+    // no staging copies of either side.
+    uint8_t **in = grow(row_ptrs_, P + F), **out = in + P;
+    for (unsigned p = 0; p < P; ++p) in[p] = mem_.row(src, p) + src.offset;
+    for (uint64_t f = 0; f < F; ++f) out[f] = mem_.row(dst, unsigned(f)) + dst.offset;
+    for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
+      for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
+        const uint64_t f1 = std::min(F, f0 + kBlock);
+        const unsigned p1 = std::min(P, p0 + unsigned(kBlock));
+        for (uint64_t f = f0; f < f1; ++f)
+          for (unsigned p = p0; p < p1; ++p) std::memcpy(out[f] + 4 * p, in[p] + 4 * f, 4);
+      }
+    return;
+  }
   float *A = grow(a_, P * F), *T = grow(b_, F * P);
   for (unsigned p = 0; p < P; ++p) gather_row_f32(src, mem_.row(src, p), A + p * F);
   // Transposed in 16x16 blocks, so neither side is walked by a stride of a
   // whole row (a column walk of A missed the cache on every element).
-  constexpr uint64_t kBlock = 16;
   for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
     for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
       const uint64_t f1 = std::min(F, f0 + kBlock);
