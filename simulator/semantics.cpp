@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 namespace nk {
 
@@ -99,6 +102,25 @@ bool dense_f32(const AccessPattern &a) {
     dense *= int64_t(a.dims[unsigned(d)].count);
   }
   return true;
+}
+
+// out[j] + out_off <- the four fp32 at in[0..3] + in_off, element j of
+// each (a 4 x 4 transpose of raw bits: no arithmetic, so exact).
+void transpose4x4(uint8_t *const *in, uint64_t in_off, uint8_t *const *out, uint64_t out_off) {
+#if defined(__SSE__)
+  __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(in[0] + in_off));
+  __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float *>(in[1] + in_off));
+  __m128 r2 = _mm_loadu_ps(reinterpret_cast<const float *>(in[2] + in_off));
+  __m128 r3 = _mm_loadu_ps(reinterpret_cast<const float *>(in[3] + in_off));
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[0] + out_off), r0);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[1] + out_off), r1);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[2] + out_off), r2);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[3] + out_off), r3);
+#else
+  for (unsigned j = 0; j < 4; ++j)
+    for (unsigned i = 0; i < 4; ++i) std::memcpy(out[j] + out_off + 4 * i, in[i] + in_off + 4 * j, 4);
+#endif
 }
 
 // base + ps * p + fs * j with two's-complement wrap-around (never UB).
@@ -394,12 +416,21 @@ void Executor::nc_transpose(const Instruction &inst) {
     uint8_t **in = grow(row_ptrs_, P + F), **out = in + P;
     for (unsigned p = 0; p < P; ++p) in[p] = mem_.row(src, p) + src.offset;
     for (uint64_t f = 0; f < F; ++f) out[f] = mem_.row(dst, unsigned(f)) + dst.offset;
+    const uint64_t F4 = F / 4 * 4;
+    const unsigned P4 = P / 4 * 4;
     for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
       for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
         const uint64_t f1 = std::min(F, f0 + kBlock);
         const unsigned p1 = std::min(P, p0 + unsigned(kBlock));
-        for (uint64_t f = f0; f < f1; ++f)
-          for (unsigned p = p0; p < p1; ++p) std::memcpy(out[f] + 4 * p, in[p] + 4 * f, 4);
+        for (uint64_t f = f0; f < f1; f += 4)
+          for (unsigned p = p0; p < p1; p += 4) {
+            if (f < F4 && p < P4) {
+              transpose4x4(in + p, 4 * f, out + f, 4 * p);
+              continue;
+            }
+            for (uint64_t ff = f; ff < std::min(F, f + 4); ++ff)
+              for (unsigned pp = p; pp < std::min(P, p + 4); ++pp) std::memcpy(out[ff] + 4 * pp, in[pp] + 4 * ff, 4);
+          }
       }
     return;
   }
