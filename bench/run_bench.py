@@ -14,8 +14,9 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      n_kv in {8, 4, 2, 1}).
   2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
      inputs, race checker on) against NumPy (/usr/bin/python3) computing
-     the same attention, best of several runs each, same machine; NumPy
-     with its default BLAS threads and with one (threadpoolctl), and which
+     the same attention, best of several runs each, same machine; simulated
+     instructions per second; NumPy with its default BLAS threads and with
+     one (threadpoolctl, else OPENBLAS_NUM_THREADS=1 in a subprocess), and which
      BLAS it ran (OpenBLAS, what pip's NumPy ships, once tools/bootstrap.sh
      has installed libopenblas0-pthread; Debian's reference BLAS otherwise).
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
@@ -190,6 +191,14 @@ print(json.dumps(res))
 """
     np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
     np_res = json.loads(np_out.stdout.strip().splitlines()[-1])
+    if "single" not in np_res:
+        # No threadpoolctl: one BLAS thread through the environment of a
+        # second process instead (OpenBLAS, MKL and BLIS read these at load).
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   BLIS_NUM_THREADS="1")
+        one = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True,
+                             env=env)
+        np_res["single"] = json.loads(one.stdout.strip().splitlines()[-1])["default"]
     np_wall = np_res["default"]
     np_single = np_res.get("single")
     records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "nksim_median_s": sim_median,
