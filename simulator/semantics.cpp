@@ -8,6 +8,8 @@
 #include "simulator/alu.h"
 #include "simulator/matmul.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -272,19 +274,28 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
   }
   // Every inner run of src must lie inside one deferred input, contiguous
   // and element aligned.
+  // The pending inputs' byte ranges, worked out once (not per run: a tile
+  // load has a run per partition).
+  struct Pending {
+    const DeferredInput *d;
+    uint64_t begin, end;
+  };
+  llvm::SmallVector<Pending, 4> pending;
+  for (const DeferredInput &d : mem_.deferred)
+    if (!d.materialized) pending.push_back(Pending{&d, d.begin(), d.end()});
   bool ok = true;
   std::vector<std::pair<const DeferredInput *, int64_t>> &runs = deferred_runs_;
   runs.clear();
   for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
     if (!ok || count == 0) return;
     const int64_t hi = off + int64_t(count) * esz;
-    const DeferredInput *holder = nullptr;
-    for (const DeferredInput &d : mem_.deferred)
-      if (d.pending_in(uint64_t(off), uint64_t(hi))) holder = &d;
-    ok = holder && (stride == esz || count == 1) && holder->decl.dtype == src.dtype &&
-         uint64_t(off) >= holder->begin() && uint64_t(hi) <= holder->end() &&
-         (uint64_t(off) - holder->begin()) % uint64_t(esz) == 0;
-    runs.emplace_back(holder, off);
+    const Pending *holder = nullptr; // the last pending input overlapping [off, hi)
+    for (const Pending &pd : pending)
+      if (uint64_t(off) < pd.end && pd.begin < uint64_t(hi)) holder = &pd;
+    ok = holder && (stride == esz || count == 1) && holder->d->decl.dtype == src.dtype &&
+         uint64_t(off) >= holder->begin && uint64_t(hi) <= holder->end &&
+         (uint64_t(off) - holder->begin) % uint64_t(esz) == 0;
+    runs.emplace_back(holder ? holder->d : nullptr, off);
   });
   if (!ok) return false;
   const uint64_t per_row = dst.free_elements();
