@@ -186,7 +186,7 @@ try:  # which BLAS NumPy runs, and the same with one thread
 except ImportError:
     maps = open("/proc/self/maps").read()
     res["blas"] = next((n for n in ("openblas", "mkl", "blis", "libblas") if n in maps), "unknown") + \
-        " (install python3-threadpoolctl for details and the one-thread figure)"
+        " (install python3-threadpoolctl for details; one thread set through the environment)"
 print(json.dumps(res))
 """
     np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
