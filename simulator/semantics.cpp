@@ -93,18 +93,18 @@ bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
   return !d || !s || (d->lo < s->hi && s->lo < d->hi);
 }
 
-// Whether each row of `a` is one contiguous run of fp32 elements in walk
-// order (dims row-major dense), starting at byte a.offset of the row: then
-// the row can be read or written in place, with no gather or scatter.
-bool dense_f32(const AccessPattern &a) {
-  if (a.dtype != Dtype::f32) return false;
-  int64_t dense = 1;
+// Whether each row of `a` is one contiguous run of elements in walk order
+// (dims row-major dense), starting at byte a.offset of the row: then the
+// row can be read or written in place, with no gather or scatter.
+bool dense(const AccessPattern &a) {
+  int64_t size = 1;
   for (int d = int(a.num_dims) - 1; d >= 0; --d) {
-    if (a.dims[unsigned(d)].count > 1 && a.dims[unsigned(d)].stride != dense) return false;
-    dense *= int64_t(a.dims[unsigned(d)].count);
+    if (a.dims[unsigned(d)].count > 1 && a.dims[unsigned(d)].stride != size) return false;
+    size *= int64_t(a.dims[unsigned(d)].count);
   }
   return true;
 }
+bool dense_f32(const AccessPattern &a) { return a.dtype == Dtype::f32 && dense(a); }
 
 // out[j] + out_off <- the four fp32 at in[0..3] + in_off, element j of
 // each (a 4 x 4 transpose of raw bits: no arithmetic, so exact).
@@ -179,6 +179,14 @@ float Executor::load_scalar(const AccessPattern &a, unsigned row) {
 // from one pattern to the other. Only for operands that cannot overlap.
 void Executor::copy_raw(const AccessPattern &dst, const AccessPattern &src) {
   const uint64_t esz = dtype_size(src.dtype);
+  if (dst.on_chip() && src.on_chip() && dst.num_partitions == src.num_partitions &&
+      dst.free_elements() == src.free_elements() && dense(dst) && dense(src)) {
+    // Row r of src is row r of dst, each one contiguous run: a memcpy a row.
+    const uint64_t bytes = src.free_elements() * esz;
+    for (unsigned r = 0; r < src.num_partitions; ++r)
+      std::memcpy(mem_.row(dst, r) + dst.offset, mem_.row(src, r) + src.offset, bytes);
+    return;
+  }
   ElementCursor in(mem_, src), out(mem_, dst);
   while (!in.done() && !out.done()) {
     const uint64_t n = std::min(in.left(), out.left());
