@@ -15,8 +15,9 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      trn2 at B*s of 16K and 512 tokens, GQA 32/8, 8/2 and 8/1, T = 1 and 4.
   2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
      inputs, race checker on) against NumPy (/usr/bin/python3) computing
-     the same attention, best of several runs each, same machine; NumPy
-     with its default BLAS threads and with one (threadpoolctl), and which
+     the same attention, best of several runs each, same machine; simulated
+     instructions per second; NumPy with its default BLAS threads and with
+     one (threadpoolctl, else OPENBLAS_NUM_THREADS=1 in a subprocess), and which
      BLAS it ran (OpenBLAS, what pip's NumPy ships, once tools/bootstrap.sh
      has installed libopenblas0-pthread; Debian's reference BLAS otherwise).
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
@@ -216,11 +217,19 @@ try:  # which BLAS NumPy runs, and the same with one thread
 except ImportError:
     maps = open("/proc/self/maps").read()
     res["blas"] = next((n for n in ("openblas", "mkl", "blis", "libblas") if n in maps), "unknown") + \
-        " (install python3-threadpoolctl for details and the one-thread figure)"
+        " (install python3-threadpoolctl for details; one thread set through the environment)"
 print(json.dumps(res))
 """
     np_out = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True)
     np_res = json.loads(np_out.stdout.strip().splitlines()[-1])
+    if "single" not in np_res:
+        # No threadpoolctl: one BLAS thread through the environment of a
+        # second process instead (OpenBLAS, MKL and BLIS read these at load).
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   BLIS_NUM_THREADS="1")
+        one = subprocess.run(["/usr/bin/python3", "-c", numpy_script], capture_output=True, text=True, check=True,
+                             env=env)
+        np_res["single"] = json.loads(one.stdout.strip().splitlines()[-1])["default"]
     np_wall = np_res["default"]
     np_single = np_res.get("single")
     records.append({"section": "simulator", "s": s_sim, "nksim_s": sim_wall, "nksim_median_s": sim_median,

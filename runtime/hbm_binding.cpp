@@ -84,17 +84,26 @@ __attribute__((always_inline)) inline uint64_t splitmix_mix(uint64_t z) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
-__attribute__((always_inline)) inline uint64_t sum_of_16bit_fields(uint64_t z) {
-  return (z & 0xffff) + ((z >> 16) & 0xffff) + ((z >> 32) & 0xffff) + (z >> 48);
+// Fields 0 + 1 in the low 32 bits and 2 + 3 in the high 32 bits of the
+// result: the four fields' sum is its two halves added.
+__attribute__((always_inline)) inline uint64_t pairwise_16bit_fields(uint64_t z) {
+  constexpr uint64_t kLow16 = 0x0000ffff0000ffffull;
+  return (z & kLow16) + ((z >> 16) & kLow16);
 }
 // The three outputs are written out (no inner loop) so that the loop over i
 // vectorises: it ran scalar, and was a third of a random-input run's time.
 __attribute__((always_inline)) inline void normal_block(uint64_t state, float *out, size_t n) {
   constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t base = state + (3 * uint64_t(i) + 1) * kGolden;
-    const uint64_t sum = sum_of_16bit_fields(splitmix_mix(base)) + sum_of_16bit_fields(splitmix_mix(base + kGolden)) +
-                         sum_of_16bit_fields(splitmix_mix(base + 2 * kGolden));
+  // base = state + (3 i + 1) * kGolden, stepped rather than multiplied.
+  uint64_t base = state + kGolden;
+  for (size_t i = 0; i < n; ++i, base += 3 * kGolden) {
+    // The twelve fields summed two at a time in the 32-bit halves of one
+    // word (each half at most 6 * 65535), then the halves added: the
+    // same integer as adding the fields one by one, in fewer operations.
+    const uint64_t acc = pairwise_16bit_fields(splitmix_mix(base)) +
+                         pairwise_16bit_fields(splitmix_mix(base + kGolden)) +
+                         pairwise_16bit_fields(splitmix_mix(base + 2 * kGolden));
+    const uint64_t sum = (acc & 0xffffffffull) + (acc >> 32);
     out[i] = float(2 * int32_t(sum) - 12 * 65535) * 0x1p-17f;
   }
 }

@@ -18,8 +18,8 @@ typedef float V8 __attribute__((vector_size(32)));
 typedef float V16 __attribute__((vector_size(64)));
 
 template <typename V, int MV, int NB>
-__attribute__((always_inline)) inline void kernel(const float *S, const float *Vm, unsigned K, uint64_t M, uint64_t N,
-                                                  float *Ot) {
+__attribute__((always_inline)) inline void kernel(const float *S, uint64_t Ss, const float *Vm, unsigned K, uint64_t M,
+                                                  uint64_t N, float *Ot) {
   constexpr int W = sizeof(V) / sizeof(float);
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
   for (uint64_t n0 = 0; n0 < N; n0 += NB) {
@@ -28,7 +28,7 @@ __attribute__((always_inline)) inline void kernel(const float *S, const float *V
       for (int j = 0; j < NB; ++j)
         for (int v = 0; v < MV; ++v) acc[j][v] = V{};
       for (unsigned k = 0; k < K; ++k) {
-        const float *s = S + k * Ms + m0, *b = Vm + k * Ns + n0;
+        const float *s = S + k * Ss + m0, *b = Vm + k * Ns + n0;
         V sv[MV];
         for (int v = 0; v < MV; ++v) std::memcpy(&sv[v], s + v * W, sizeof(V));
         for (int j = 0; j < NB; ++j) {
@@ -44,21 +44,21 @@ __attribute__((always_inline)) inline void kernel(const float *S, const float *V
   }
 }
 
-void matmul_generic(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot) {
-  kernel<V4, 2, 4>(S, V, K, M, N, Ot);
+void matmul_generic(const float *S, uint64_t Ss, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot) {
+  kernel<V4, 2, 4>(S, Ss, V, K, M, N, Ot);
 }
 
-__attribute__((target("avx2"))) void matmul_avx2(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N,
-                                                 float *Ot) {
-  kernel<V8, 2, 4>(S, V, K, M, N, Ot);
+__attribute__((target("avx2"))) void matmul_avx2(const float *S, uint64_t Ss, const float *V, unsigned K, uint64_t M,
+                                                 uint64_t N, float *Ot) {
+  kernel<V8, 2, 4>(S, Ss, V, K, M, N, Ot);
 }
 
-__attribute__((target("avx512f"))) void matmul_avx512(const float *S, const float *V, unsigned K, uint64_t M,
-                                                      uint64_t N, float *Ot) {
-  kernel<V16, 4, 4>(S, V, K, M, N, Ot);
+__attribute__((target("avx512f"))) void matmul_avx512(const float *S, uint64_t Ss, const float *V, unsigned K,
+                                                      uint64_t M, uint64_t N, float *Ot) {
+  kernel<V16, 4, 4>(S, Ss, V, K, M, N, Ot);
 }
 
-using Fn = void (*)(const float *, const float *, unsigned, uint64_t, uint64_t, float *);
+using Fn = void (*)(const float *, uint64_t, const float *, unsigned, uint64_t, uint64_t, float *);
 
 Fn pick(MatmulIsa isa) {
   switch (isa) {
@@ -88,12 +88,17 @@ bool matmul_supported(MatmulIsa isa) {
 }
 
 void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot) {
-  pick(isa)(S, V, K, M, N, Ot);
+  pick(isa)(S, matmul_row_stride(M), V, K, M, N, Ot);
 }
 
 void matmul_f32(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot) {
+  matmul_f32_strided(S, matmul_row_stride(M), V, K, M, N, Ot);
+}
+
+void matmul_f32_strided(const float *S, uint64_t s_stride, const float *V, unsigned K, uint64_t M, uint64_t N,
+                        float *Ot) {
   static const Fn fn = pick(best());
-  fn(S, V, K, M, N, Ot);
+  fn(S, s_stride, V, K, M, N, Ot);
 }
 
 } // namespace nk

@@ -25,6 +25,11 @@ inline uint64_t matmul_moving_stride(uint64_t n) { return (n + 3) / 4 * 4; }
 
 // Ot = S^T V with the best path this host supports.
 void matmul_f32(const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot);
+// The same with stationary row k at S + k * s_stride (s_stride >= M) and
+// no padding: for a stationary read in place, which needs M to be a
+// multiple of 64 (the widest kernel's block, so no row is read past M).
+void matmul_f32_strided(const float *S, uint64_t s_stride, const float *V, unsigned K, uint64_t M, uint64_t N,
+                        float *Ot);
 // The same with a given path (for tests); false when the host lacks it.
 bool matmul_supported(MatmulIsa isa);
 void matmul_f32_with(MatmulIsa isa, const float *S, const float *V, unsigned K, uint64_t M, uint64_t N, float *Ot);

@@ -8,9 +8,14 @@
 #include "simulator/alu.h"
 #include "simulator/matmul.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 namespace nk {
 
@@ -88,6 +93,38 @@ bool may_overlap(const AccessPattern &dst, const AccessPattern &src) {
   return !d || !s || (d->lo < s->hi && s->lo < d->hi);
 }
 
+// Whether each row of `a` is one contiguous run of elements in walk order
+// (dims row-major dense), starting at byte a.offset of the row: then the
+// row can be read or written in place, with no gather or scatter.
+bool dense(const AccessPattern &a) {
+  int64_t size = 1;
+  for (int d = int(a.num_dims) - 1; d >= 0; --d) {
+    if (a.dims[unsigned(d)].count > 1 && a.dims[unsigned(d)].stride != size) return false;
+    size *= int64_t(a.dims[unsigned(d)].count);
+  }
+  return true;
+}
+bool dense_f32(const AccessPattern &a) { return a.dtype == Dtype::f32 && dense(a); }
+
+// out[j] + out_off <- the four fp32 at in[0..3] + in_off, element j of
+// each (a 4 x 4 transpose of raw bits: no arithmetic, so exact).
+void transpose4x4(uint8_t *const *in, uint64_t in_off, uint8_t *const *out, uint64_t out_off) {
+#if defined(__SSE__)
+  __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float *>(in[0] + in_off));
+  __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float *>(in[1] + in_off));
+  __m128 r2 = _mm_loadu_ps(reinterpret_cast<const float *>(in[2] + in_off));
+  __m128 r3 = _mm_loadu_ps(reinterpret_cast<const float *>(in[3] + in_off));
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[0] + out_off), r0);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[1] + out_off), r1);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[2] + out_off), r2);
+  _mm_storeu_ps(reinterpret_cast<float *>(out[3] + out_off), r3);
+#else
+  for (unsigned j = 0; j < 4; ++j)
+    for (unsigned i = 0; i < 4; ++i) std::memcpy(out[j] + out_off + 4 * i, in[i] + in_off + 4 * j, 4);
+#endif
+}
+
 // v[j] = base + ps * p + steps[0] * i1 + ... + steps[k-1] * ik for the j-th
 // element of `pattern`'s walk, i1..ik the indices of its k free dims
 // (outermost first): NKI's affine index expressions, a coefficient per free
@@ -159,6 +196,14 @@ float Executor::load_scalar(const AccessPattern &a, unsigned row) {
 // from one pattern to the other. Only for operands that cannot overlap.
 void Executor::copy_raw(const AccessPattern &dst, const AccessPattern &src) {
   const uint64_t esz = dtype_size(src.dtype);
+  if (dst.on_chip() && src.on_chip() && dst.num_partitions == src.num_partitions &&
+      dst.free_elements() == src.free_elements() && dense(dst) && dense(src)) {
+    // Row r of src is row r of dst, each one contiguous run: a memcpy a row.
+    const uint64_t bytes = src.free_elements() * esz;
+    for (unsigned r = 0; r < src.num_partitions; ++r)
+      std::memcpy(mem_.row(dst, r) + dst.offset, mem_.row(src, r) + src.offset, bytes);
+    return;
+  }
   ElementCursor in(mem_, src), out(mem_, dst);
   while (!in.done() && !out.done()) {
     const uint64_t n = std::min(in.left(), out.left());
@@ -254,19 +299,28 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
   }
   // Every inner run of src must lie inside one deferred input, contiguous
   // and element aligned.
+  // The pending inputs' byte ranges, worked out once (not per run: a tile
+  // load has a run per partition).
+  struct Pending {
+    const DeferredInput *d;
+    uint64_t begin, end;
+  };
+  llvm::SmallVector<Pending, 4> pending;
+  for (const DeferredInput &d : mem_.deferred)
+    if (!d.materialized) pending.push_back(Pending{&d, d.begin(), d.end()});
   bool ok = true;
   std::vector<std::pair<const DeferredInput *, int64_t>> &runs = deferred_runs_;
   runs.clear();
   for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t stride) {
     if (!ok || count == 0) return;
     const int64_t hi = off + int64_t(count) * esz;
-    const DeferredInput *holder = nullptr;
-    for (const DeferredInput &d : mem_.deferred)
-      if (d.pending_in(uint64_t(off), uint64_t(hi))) holder = &d;
-    ok = holder && (stride == esz || count == 1) && holder->decl.dtype == src.dtype &&
-         uint64_t(off) >= holder->begin() && uint64_t(hi) <= holder->end() &&
-         (uint64_t(off) - holder->begin()) % uint64_t(esz) == 0;
-    runs.emplace_back(holder, off);
+    const Pending *holder = nullptr; // the last pending input overlapping [off, hi)
+    for (const Pending &pd : pending)
+      if (uint64_t(off) < pd.end && pd.begin < uint64_t(hi)) holder = &pd;
+    ok = holder && (stride == esz || count == 1) && holder->d->decl.dtype == src.dtype &&
+         uint64_t(off) >= holder->begin && uint64_t(hi) <= holder->end &&
+         (uint64_t(off) - holder->begin) % uint64_t(esz) == 0;
+    runs.emplace_back(holder ? holder->d : nullptr, off);
   });
   if (!ok) return false;
   const uint64_t per_row = dst.free_elements();
@@ -374,15 +428,28 @@ void Executor::nc_matmul(const Instruction &inst) {
   const unsigned K = st.num_partitions;
   const uint64_t M = st.free_elements(), N = mv.free_elements();
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
-  float *S = grow(a_, K * Ms), *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
+  float *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
   float *row = Ot + Ns * Ms, *old = row + N;
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(st, mem_.row(st, k), S + k * Ms);
-    std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
     gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
     std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
-  matmul_f32(S, V, K, M, N, Ot);
+  // A dense fp32 stationary whose rows need no padding (M a multiple of
+  // the kernel's block) is read in place, rows a partition apart: the same
+  // values in the same order, without copying the tile (the common case: a
+  // 128 x 128 fp32 K or V tile).
+  const bool in_place = K > 1 && M == Ms && dense_f32(st) && st.offset % 4 == 0;
+  const uint64_t row_bytes = in_place ? uint64_t(mem_.row(st, 1) - mem_.row(st, 0)) : 0;
+  if (in_place && row_bytes % 4 == 0) {
+    matmul_f32_strided(reinterpret_cast<const float *>(mem_.row(st, 0) + st.offset), row_bytes / 4, V, K, M, N, Ot);
+  } else {
+    float *S = grow(a_, K * Ms);
+    for (unsigned k = 0; k < K; ++k) {
+      gather_row_f32(st, mem_.row(st, k), S + k * Ms);
+      std::fill(S + k * Ms + M, S + (k + 1) * Ms, 0.0f);
+    }
+    matmul_f32(S, V, K, M, N, Ot);
+  }
   const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
   for (uint64_t m = 0; m < M; ++m) {
     for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
@@ -401,11 +468,36 @@ void Executor::nc_transpose(const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
   const unsigned P = src.num_partitions;
   const uint64_t F = src.free_elements();
+  constexpr uint64_t kBlock = 16;
+  if (dense_f32(src) && dense_f32(dst) && !may_overlap(dst, src)) {
+    // fp32 to fp32 through fp32 is a bit copy: element (p, f) of src goes
+    // straight to element (f, p) of dst, a 16 x 16 block at a time, with
+    // no staging copies of either side.
+    uint8_t **in = grow(row_ptrs_, P + F), **out = in + P;
+    for (unsigned p = 0; p < P; ++p) in[p] = mem_.row(src, p) + src.offset;
+    for (uint64_t f = 0; f < F; ++f) out[f] = mem_.row(dst, unsigned(f)) + dst.offset;
+    const uint64_t F4 = F / 4 * 4;
+    const unsigned P4 = P / 4 * 4;
+    for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
+      for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
+        const uint64_t f1 = std::min(F, f0 + kBlock);
+        const unsigned p1 = std::min(P, p0 + unsigned(kBlock));
+        for (uint64_t f = f0; f < f1; f += 4)
+          for (unsigned p = p0; p < p1; p += 4) {
+            if (f < F4 && p < P4) {
+              transpose4x4(in + p, 4 * f, out + f, 4 * p);
+              continue;
+            }
+            for (uint64_t ff = f; ff < std::min(F, f + 4); ++ff)
+              for (unsigned pp = p; pp < std::min(P, p + 4); ++pp) std::memcpy(out[ff] + 4 * pp, in[pp] + 4 * ff, 4);
+          }
+      }
+    return;
+  }
   float *A = grow(a_, P * F), *T = grow(b_, F * P);
   for (unsigned p = 0; p < P; ++p) gather_row_f32(src, mem_.row(src, p), A + p * F);
   // Transposed in 16x16 blocks, so neither side is walked by a stride of a
   // whole row (a column walk of A missed the cache on every element).
-  constexpr uint64_t kBlock = 16;
   for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
     for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
       const uint64_t f1 = std::min(F, f0 + kBlock);

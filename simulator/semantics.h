@@ -66,6 +66,7 @@ private:
   std::vector<float> a_, b_, c_;
   std::vector<int64_t> ia_, ib_;
   std::vector<uint8_t> bytes_;
+  std::vector<uint8_t *> row_ptrs_;                                      // nc_transpose's in-place path
   std::vector<std::pair<const DeferredInput *, int64_t>> deferred_runs_; // generate_deferred_into
 };
 

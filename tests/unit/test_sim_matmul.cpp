@@ -96,3 +96,26 @@ TEST_CASE("matmul kernel: fp32 rounding per step, not a wider or fused sum") {
     CHECK(Ot[0] == 1.0f);
   }
 }
+
+TEST_CASE("matmul kernel: a stationary read in place (row stride > M) gives the padded copy's bits") {
+  // nc_matmul reads a dense fp32 stationary straight from SBUF, rows a
+  // partition apart, when M is a multiple of 64: same bits as the copy.
+  SplitMix64 rng(11);
+  for (uint64_t M : {64, 128}) {
+    const unsigned K = 128;
+    const uint64_t N = 4, stride = M + 37, ms = matmul_row_stride(M), ns = matmul_moving_stride(N);
+    std::vector<float> Sr(K * stride, std::numeric_limits<float>::quiet_NaN()), Sp(K * ms, 0.0f), V(K * ns, 0.0f);
+    for (unsigned k = 0; k < K; ++k) {
+      for (uint64_t m = 0; m < M; ++m) Sp[k * ms + m] = Sr[k * stride + m] = value(rng);
+      for (uint64_t n = 0; n < N; ++n) V[k * ns + n] = value(rng);
+    }
+    std::vector<float> want(ns * ms), got(ns * ms);
+    matmul_f32(Sp.data(), V.data(), K, M, N, want.data());
+    matmul_f32_strided(Sr.data(), stride, V.data(), K, M, N, got.data());
+    for (uint64_t n = 0; n < N; ++n)
+      for (uint64_t m = 0; m < M; ++m) {
+        INFO("M ", M, " m ", m, " n ", n);
+        REQUIRE(bits(got[n * ms + m]) == bits(want[n * ms + m]));
+      }
+  }
+}
