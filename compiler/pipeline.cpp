@@ -217,15 +217,21 @@ llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const Pi
   return std::move(s.program);
 }
 
-} // namespace
-
-llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, const PipelineOptions &opts) {
+// --print-after / --print-before name passes of the pipeline.
+llvm::Error check_print_pass_names(const PipelineOptions &opts) {
   for (const std::string &n : opts.print_after)
     if (!listed(pipeline_pass_names(), n.c_str()))
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-after", n.c_str());
   for (const std::string &n : opts.print_before)
     if (!listed(pipeline_pass_names(), n.c_str()))
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-before", n.c_str());
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<Program> run_pipeline(const tir::Module &m, const Target &t, const PipelineOptions &opts) {
+  if (llvm::Error e = check_print_pass_names(opts)) return e;
   llvm::raw_ostream &os = opts.dump ? *opts.dump : llvm::errs();
   llvm::TimerGroup group("nkc", "Pass execution timing report");
   // Settings at or beyond the one asked for, most overlap first.
@@ -292,12 +298,7 @@ llvm::Expected<LirResult> run_lir_passes(lir::Program p, const std::vector<std::
                                      n.c_str());
     todo.push_back(&*it);
   }
-  for (const std::string &n : opts.print_after)
-    if (!listed(pipeline_pass_names(), n.c_str()))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-after", n.c_str());
-  for (const std::string &n : opts.print_before)
-    if (!listed(pipeline_pass_names(), n.c_str()))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown pass '%s' in --print-before", n.c_str());
+  if (llvm::Error e = check_print_pass_names(opts)) return e;
   llvm::raw_ostream &os = opts.dump ? *opts.dump : llvm::errs();
   llvm::TimerGroup group("nkc", "Pass execution timing report");
   State s;
