@@ -227,11 +227,11 @@ def compare(got, want, tol, scaled_atol=False):
 CHECK_RE = re.compile(r"check out: (PASS|FAIL) max_abs_err=(\S+) max_rel_err=(\S+)")
 
 
-def run_case(case, nksim, workdir, keep, dist):
-    cdir = os.path.join(workdir, case.name)
-    os.makedirs(cdir, exist_ok=True)
-    values, files = make_inputs(case, dist)
-    cmd = [nksim, "run", os.path.join(ROOT, KERNEL_FILES[(case.kernel, case.dtype)]), "--target", case.target]
+def checked_run_command(nksim, kernel, case, files, cdir, extra=()):
+    """Saves `files` (name -> array) as .npy in cdir; returns the `nksim run
+    --check --strict` command for kernel (a path under ROOT) with case's
+    target and -D values, and the path its output out.npy goes to."""
+    cmd = [nksim, "run", os.path.join(ROOT, kernel), "--target", case.target]
     for key, val in case.defines().items():
         cmd += ["-D", f"{key}={val}"]
     for name, arr in files.items():
@@ -239,7 +239,14 @@ def run_case(case, nksim, workdir, keep, dist):
         np.save(path, arr)
         cmd += ["--input", f"{name}={path}"]
     out_path = os.path.join(cdir, "out.npy")
-    cmd += ["--output", f"out={out_path}", "--check", "--strict"]
+    return cmd + ["--output", f"out={out_path}", "--check", "--strict", *extra], out_path
+
+
+def run_case(case, nksim, workdir, keep, dist):
+    cdir = os.path.join(workdir, case.name)
+    os.makedirs(cdir, exist_ok=True)
+    values, files = make_inputs(case, dist)
+    cmd, out_path = checked_run_command(nksim, KERNEL_FILES[(case.kernel, case.dtype)], case, files, cdir)
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.monotonic() - t0

@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_matrix import ROOT, bf16_bits_to_f32, compare, to_bf16_bits  # noqa: E402
+from run_matrix import ROOT, bf16_bits_to_f32, checked_run_command, compare, to_bf16_bits  # noqa: E402
 
 KERNELS = {"f32": "kernels/decode_attention_paged.tile", "bf16": "kernels/decode_attention_paged_bf16.tile",
            "fp8": "kernels/decode_attention_paged_fp8.tile"}
@@ -258,15 +258,7 @@ def run_case(case, nksim, kernel, workdir, keep, expect_fail=False, extra=()):
     cdir = os.path.join(workdir, case.name)
     os.makedirs(cdir, exist_ok=True)
     values, files = make_inputs(case)
-    cmd = [nksim, "run", os.path.join(ROOT, kernel or KERNELS[case.dtype]), "--target", case.target]
-    for key, val in case.defines().items():
-        cmd += ["-D", f"{key}={val}"]
-    for name, arr in files.items():
-        path = os.path.join(cdir, f"{name}.npy")
-        np.save(path, arr)
-        cmd += ["--input", f"{name}={path}"]
-    out_path = os.path.join(cdir, "out.npy")
-    cmd += ["--output", f"out={out_path}", "--check", "--strict", *extra]
+    cmd, out_path = checked_run_command(nksim, kernel or KERNELS[case.dtype], case, files, cdir, extra)
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     r = {"case": case, "seconds": time.monotonic() - t0, "problems": []}
