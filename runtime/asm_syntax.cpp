@@ -60,7 +60,7 @@ void LineParser::for_each_line(llvm::function_ref<void(llvm::StringRef)> fn) {
     } catch (ParseError &) {}
     if (nl == all.size()) break;
     line_start = nl + 1;
-    if (errors_ >= 50) {
+    if (errors() >= DiagnosticEngine::kMaxErrors) {
       note_at_end("too many errors; stopping");
       break;
     }
@@ -73,24 +73,13 @@ void LineParser::fail(llvm::StringRef at, const llvm::Twine &msg) {
 }
 
 void LineParser::report(llvm::StringRef at, const llvm::Twine &msg) {
-  ++errors_;
-  llvm::raw_string_ostream os(diag_text_);
-  llvm::SMLoc loc = llvm::SMLoc::getFromPointer(at.data());
-  llvm::SMRange range(loc, llvm::SMLoc::getFromPointer(at.data() + at.size()));
-  sm.PrintMessage(os, loc, llvm::SourceMgr::DK_Error, msg,
-                  at.size() > 1 ? llvm::ArrayRef<llvm::SMRange>(range) : llvm::None);
+  diags_.error(
+      llvm::SMRange(llvm::SMLoc::getFromPointer(at.data()), llvm::SMLoc::getFromPointer(at.data() + at.size())), msg);
 }
 
-void LineParser::error_at_end(const llvm::Twine &msg) {
-  ++errors_;
-  llvm::raw_string_ostream os(diag_text_);
-  os << sm.getMemoryBuffer(1)->getBufferIdentifier() << ": error: " << msg << '\n';
-}
+void LineParser::error_at_end(const llvm::Twine &msg) { diags_.error_in_file(msg); }
 
-void LineParser::note_at_end(const llvm::Twine &msg) {
-  llvm::raw_string_ostream os(diag_text_);
-  os << sm.getMemoryBuffer(1)->getBufferIdentifier() << ": note: " << msg << '\n';
-}
+void LineParser::note_at_end(const llvm::Twine &msg) { diags_.note_in_file(msg); }
 
 void LineParser::expect_punct(char c, const char *what) {
   if (!is_punct(c)) fail(here(), llvm::Twine("expected '") + llvm::Twine(c) + "' " + what);

@@ -17,6 +17,8 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
+#include "runtime/diagnostics.h"
+
 #include "llvm/Support/SourceMgr.h"
 
 #include <string>
@@ -43,7 +45,7 @@ struct ParseError {};
 class LineParser {
 public:
   LineParser(llvm::StringRef text, llvm::StringRef filename);
-  unsigned errors() const { return errors_; }
+  unsigned errors() const { return diags_.num_errors(); }
   const std::string &diag_text() const { return diag_text_; }
 
 protected:
@@ -98,8 +100,11 @@ protected:
                     llvm::function_ref<bool(llvm::StringRef ext)> extension);
 
 private:
-  unsigned errors_ = 0;
+  // Rendered by the same engine as the front end's diagnostics, into a
+  // string the caller returns as RenderedDiagnostics.
   std::string diag_text_;
+  llvm::raw_string_ostream diag_os_{diag_text_};
+  DiagnosticEngine diags_{sm, diag_os_};
 };
 
 } // namespace nk::asm_syntax

@@ -2,7 +2,7 @@
 // expressions in fully parenthesised source form; every statement ends with
 // @LINE:COL so golden tests can pin locations.
 #include "compiler/frontend/ast.h"
-#include "compiler/frontend/diagnostics.h"
+#include "runtime/diagnostics.h"
 
 #include "llvm/Support/Format.h"
 

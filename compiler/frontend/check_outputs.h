@@ -9,7 +9,7 @@
 // returns whether the module passed.
 #pragma once
 
-#include "compiler/frontend/diagnostics.h"
+#include "runtime/diagnostics.h"
 #include "compiler/tir/tir.h"
 
 namespace nk {

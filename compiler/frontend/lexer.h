@@ -8,7 +8,7 @@
 // yields an `error` token (already reported) so the parser stays quiet.
 #pragma once
 
-#include "compiler/frontend/diagnostics.h"
+#include "runtime/diagnostics.h"
 
 #include "llvm/ADT/StringRef.h"
 

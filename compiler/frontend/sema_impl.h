@@ -10,7 +10,7 @@
 #pragma once
 
 #include "compiler/frontend/ast.h"
-#include "compiler/frontend/diagnostics.h"
+#include "runtime/diagnostics.h"
 #include "compiler/tir/tir.h"
 #include "runtime/target.h"
 

@@ -1,5 +1,5 @@
 // DiagnosticEngine: clang-style messages through llvm::SourceMgr.
-#include "compiler/frontend/diagnostics.h"
+#include "runtime/diagnostics.h"
 
 #include <algorithm>
 
@@ -69,6 +69,18 @@ void DiagnosticEngine::pop_context() {
 void DiagnosticEngine::note(llvm::SMRange range, const llvm::Twine &msg) {
   if (dropping_) return;
   print(range, llvm::SourceMgr::DK_Note, msg);
+}
+
+void DiagnosticEngine::error_in_file(const llvm::Twine &msg) {
+  flush_context();
+  ++errors_;
+  if (errors_ > kMaxErrors) return;
+  os_ << sm_.getMemoryBuffer(sm_.getMainFileID())->getBufferIdentifier() << ": error: " << msg << "\n";
+}
+
+void DiagnosticEngine::note_in_file(const llvm::Twine &msg) {
+  if (dropping_) return;
+  os_ << sm_.getMemoryBuffer(sm_.getMainFileID())->getBufferIdentifier() << ": note: " << msg << "\n";
 }
 
 void DiagnosticEngine::error_no_loc(const llvm::Twine &msg) {

@@ -1,4 +1,5 @@
-// DiagnosticEngine: the one place front-end errors and notes are reported.
+// DiagnosticEngine: the one place source diagnostics are reported, by the
+// front end and by the text parsers (assembly, LIR: runtime/asm_syntax.h).
 // Assumes: every location is an SMLoc/SMRange inside a buffer of the given
 // llvm::SourceMgr. Guarantees: messages print as clang does
 // (FILE:LINE:COL: error: ..., the source line, a caret/range); errors are
@@ -51,6 +52,10 @@ public:
   void note(llvm::SMLoc loc, const llvm::Twine &msg) { note(llvm::SMRange(loc, loc), msg); }
   // An error without a source location (e.g. a bad -D flag).
   void error_no_loc(const llvm::Twine &msg);
+  // An error or note about the main source file as a whole ("FILE: error:
+  // ...", no line): something missing from it, such as a required header.
+  void error_in_file(const llvm::Twine &msg);
+  void note_in_file(const llvm::Twine &msg);
 
   // Context notes, as clang's "in instantiation of" notes: while a context
   // is pushed (sema inlining a helper call), every error is followed, after
