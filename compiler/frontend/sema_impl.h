@@ -95,6 +95,12 @@ struct LoopCtx {
   size_t scope_depth; // scopes_.size() inside the loop
 };
 
+// A built-in function's parameter, matched by position or keyword.
+struct BuiltinParam {
+  const char *name;
+  bool required;
+};
+
 class Sema {
 public:
   Sema(const Kernel &k, const std::map<std::string, int64_t> &defines, const Target &target, DiagnosticEngine &diags,
@@ -146,6 +152,39 @@ public:
   // ---- calls (sema_calls.cpp) ---------------------------------------------------
   SV eval_call(const Expr &e);
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
+
+  // The high-level built-ins are a table (sema_calls.cpp, builtin_table):
+  // one row per name with its parameters and the member below that checks
+  // the bound arguments (a[i] is parameter i, null when not given) and
+  // emits the op. A new built-in is a row and a member, nothing else.
+  struct Builtin {
+    const char *name;
+    std::vector<BuiltinParam> params;
+    SV (Sema::*emit)(const Expr &e, llvm::ArrayRef<const Expr *> a);
+    // max/min of two or more numbers fold at compile time (fold_min_max)
+    // before the arguments are bound as a reduction's.
+    bool folds_numbers = false;
+  };
+  SV builtin_load(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_store(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_matmul(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_transpose(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_copy(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_elementwise(const Expr &e, llvm::ArrayRef<const Expr *> a); // add, subtract, ... by name
+  SV builtin_activation(const Expr &e, llvm::ArrayRef<const Expr *> a);  // exp, tanh, ... by name
+  SV builtin_reduce(const Expr &e, llvm::ArrayRef<const Expr *> a);      // max, min, sum
+  SV builtin_full(const Expr &e, llvm::ArrayRef<const Expr *> a);        // full, zeros
+  SV builtin_iota(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_where(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  std::optional<SV> fold_min_max(const Expr &e);
+  // Argument checks shared by the built-ins; each reports and returns
+  // poison / nullopt on a bad argument. A null `x` is a parameter not given.
+  tir::Op new_op(tir::OpKind kind, const Expr &e);
+  SV tile_arg(const Expr *x, const llvm::Twine &what);
+  std::optional<Dtype> dtype_arg(const Expr *x, Dtype dflt);
+  std::optional<bool> bool_arg(const Expr *x, bool dflt);
+  std::optional<tir::Type> type_arg(const Expr *x);
   // Helpers (sema_helpers.cpp): `def`s inlined at each call.
   const FuncDef *find_helper(const std::string &name) const;
   SV call_helper(const Expr &e, const FuncDef &d, bool want_value);
