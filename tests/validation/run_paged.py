@@ -43,9 +43,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_matrix import ROOT, bf16_bits_to_f32, checked_run_command, compare, to_bf16_bits  # noqa: E402
 
 KERNELS = {"f32": "kernels/decode_attention_paged.tile", "bf16": "kernels/decode_attention_paged_bf16.tile",
-           "fp8": "kernels/decode_attention_paged_fp8.tile"}
+           "fp8": "kernels/decode_attention_paged_fp8.tile", "fp8e5m2": "kernels/decode_attention_paged_fp8e5m2.tile"}
 # fp8: the reference takes the fp8 values exactly; the kernel rounds P to bf16 once.
-TOLERANCE = {"f32": 1e-5, "bf16": 2.0 ** -8, "fp8": 2.0 ** -8}
+TOLERANCE = {"f32": 1e-5, "bf16": 2.0 ** -8, "fp8": 2.0 ** -8, "fp8e5m2": 2.0 ** -8}
+FP8 = ("fp8", "fp8e5m2")
 
 
 def round_e4m3(x):
@@ -66,6 +67,26 @@ def e4m3_bits(v):
     exp_field = np.where(normal, e + 7, 0)
     mant = np.where(normal, a / 2.0 ** e * 8 - 8, a / 2.0 ** -9)
     return (sign | (exp_field.astype(np.uint8) << 3) | np.round(mant).astype(np.uint8)).astype(np.uint8)
+
+
+def round_e5m2(x):
+    """float32 -> the nearest f8e5m2 value (ties to even; 1/5/2 bits, bias 15,
+    subnormals from 2^-16, largest finite 57344: docs/isa.md). No overflow here."""
+    a = np.abs(x.astype(np.float64))
+    e = np.floor(np.log2(np.maximum(a, 2.0 ** -14)))
+    quantum = 2.0 ** (e - 2)
+    return (np.sign(x) * np.round(a / quantum) * quantum).astype(np.float32)
+
+
+def e5m2_bits(v):
+    """f8e5m2 values (from round_e5m2) -> their bit patterns, uint8."""
+    a = np.abs(v.astype(np.float64))
+    sign = (np.signbit(v)).astype(np.uint8) << 7
+    normal = a >= 2.0 ** -14
+    e = np.floor(np.log2(np.where(normal, a, 1.0)))
+    exp_field = np.where(normal, e + 15, 0)
+    mant = np.where(normal, a / 2.0 ** e * 4 - 4, a / 2.0 ** -16)
+    return (sign | (exp_field.astype(np.uint8) << 2) | np.round(mant).astype(np.uint8)).astype(np.uint8)
 
 
 class Case:
@@ -135,6 +156,9 @@ def all_cases():
              n_kv=4, d=128),
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
+        Case("fp8e5m2", B=3, dtype="fp8e5m2", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
+        Case("fp8e5m2_hot_window_t3", B=3, T=3, dtype="fp8e5m2", hot=True, block=32, max_blocks=6, W=70, S=1,
+             n_q=8, n_kv=1, lens=[3, 64, 190], target="trn1"),
     ]
 
 
@@ -152,7 +176,7 @@ def random_cases(n, seed):
         if T * n_kv * group > 128 or max_blocks * block < T:
             continue
         s_max, B = max_blocks * block, rnd.randint(1, 9)
-        dtype = rnd.choice(["f32", "f32", "bf16", "fp8"])
+        dtype = rnd.choice(["f32", "f32", "bf16", "fp8", "fp8e5m2"])
         cases.append(Case(f"random{seed}_{len(cases)}", B=B, T=T, n_q=n_kv * group, n_kv=n_kv,
                           d=rnd.choice([32, 64, 80, 128]), block=block, max_blocks=max_blocks,
                           W=rnd.choice([0, 0, 1, rnd.randint(1, s_max + 10)]), S=rnd.choice([0, 0, rnd.randint(1, 20)]),
@@ -165,7 +189,7 @@ def random_cases(n, seed):
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
          "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2",
-         "trn1_sinks_window_t2"]
+         "trn1_sinks_window_t2", "fp8e5m2_hot_window_t3"]
 
 
 # ---------------------------------------------------------------- NumPy side
@@ -193,10 +217,11 @@ def make_inputs(case):
                     table[b, j] = [-1, nb, 2**31 - 1][(b + j) % 3]
     values, files = {"q": q, "k_cache": k, "v_cache": v}, {}
     for name in ["q", "k_cache", "v_cache"]:
-        if case.dtype == "fp8" and name != "q":
-            values[name] = round_e4m3(values[name])
-            files[name] = e4m3_bits(values[name]).view("V1")
-        elif case.dtype in ("bf16", "fp8"):
+        if case.dtype in FP8 and name != "q":
+            e5 = case.dtype == "fp8e5m2"
+            values[name] = (round_e5m2 if e5 else round_e4m3)(values[name])
+            files[name] = (e5m2_bits if e5 else e4m3_bits)(values[name]).view("V1")
+        elif case.dtype in ("bf16",) + FP8:
             bits = to_bf16_bits(values[name])
             values[name] = bf16_bits_to_f32(bits)
             files[name] = bits.view("V2")
@@ -205,7 +230,7 @@ def make_inputs(case):
     for name, arr in [("block_table", table), ("seq_lens", lens), ("window", np.array([case.W], np.int32)),
                       ("sinks", np.array([case.S], np.int32))]:
         values[name] = files[name] = arr
-    if case.dtype == "fp8":  # per-KV-head dequant scales
+    if case.dtype in FP8:  # per-KV-head dequant scales
         for name in ["k_scale", "v_scale"]:
             values[name] = files[name] = (2.0 ** rng.uniform(-2, 2, n_kv)).astype(np.float32)
     return values, files
