@@ -20,13 +20,8 @@ constexpr size_t kDefaultScheduleWindow = 512;
 // An instruction no engine may run is an internal compiler error naming its
 // source location (the front end checks the rules engine choice depends on).
 llvm::Error schedule(Program &p, const Target &t, size_t window = kDefaultScheduleWindow);
-// The dependency DAG schedule() orders by (exposed for tests): for each
-// instruction, the earlier ones it must follow, sorted. Each access links to
-// the last writer of what it touches and, if it writes, to the readers since
-// that write; orderings implied through those are not repeated, so the
-// edges grow linearly with the program (an HBM range written every
-// iteration of a loop does not link each write to all earlier ones).
-std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p);
+// (The dependency DAG schedule() orders by is compute_dependences,
+// compiler/backend/dependences.h.)
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.
