@@ -15,9 +15,11 @@
 // point in S exactly). `sem_signal S` goes right after each instruction some
 // other stream depends on; the consumer waits for S's count at that point.
 // Vector clocks per stream drop waits already implied transitively (T waited
-// on U, which had waited on S). Dependencies come from compute_dependences
-// (dependences.h: per memory byte range, last writer and readers since);
-// of the readers on one stream the latest is the one waited for.
+// on U, which had waited on S), including among one instruction's own waits
+// (it needs S and U, and U had waited on S: it waits on U only).
+// Dependencies come from compute_dependences (dependences.h: per memory
+// byte range, last writer and readers since); of the readers on one stream
+// the latest is the one waited for.
 // Signals nobody ends up waiting on are removed and the counts renumbered.
 #include "compiler/backend/dependences.h"
 #include "compiler/backend/passes.h"
@@ -76,6 +78,7 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
   std::vector<std::vector<bool>> used(num_streams);
   std::vector<uint32_t> self_waited(num_streams, 0);
   std::vector<uint32_t> need(num_streams, 0);
+  std::vector<unsigned> pending;
   for (InstIdx i = 0; i < n; ++i) {
     unsigned me = stream_of[i];
     // Strongest requirement per producer stream.
@@ -83,18 +86,35 @@ llvm::Error insert_semaphores(Program &p, const Target &t) {
     for (InstIdx d : deps.preds(i))
       if (stream_of[d] != me || p.insts[i].stream.engine == Engine::dma)
         need[stream_of[d]] = std::max(need[stream_of[d]], count_after[d]);
+    // The producers not yet known to be done. A DMA queue waiting on itself
+    // cannot use its own clock entry (which records that it *signalled*); it
+    // tracks what it has waited for.
+    pending.clear();
     for (unsigned s = 0; s < num_streams; ++s) {
-      // A DMA queue waiting on itself cannot use its own clock entry (which
-      // records that it *signalled*); it tracks what it has waited for.
-      uint32_t known = s == me ? self_waited[me] : clock[me][s];
-      if (!need[s] || known >= need[s]) continue;
-      if (s == me) self_waited[me] = need[s];
+      const uint32_t known = s == me ? self_waited[me] : clock[me][s];
+      if (need[s] && known < need[s]) pending.push_back(s);
+    }
+    // Of those, a wait another one implies (its producer had itself waited,
+    // directly or not, at least that far) is left out: the instruction's own
+    // waits are transitively reduced too, whatever order the streams come in.
+    // The implication is acyclic (it follows program order), so every wait
+    // left out is implied by one that stays.
+    auto snap_at_need = [&](unsigned s) { return &snapshot[s][size_t(need[s] - 1) * num_streams]; };
+    for (unsigned s : pending) {
+      bool implied = false;
+      for (unsigned o : pending) implied |= o != s && snap_at_need(o)[s] >= need[s];
+      if (implied) continue;
       wait_list.push_back({s, need[s]});
       if (used[s].size() < need[s]) used[s].resize(need[s], false);
       used[s][need[s] - 1] = true;
-      const uint32_t *snap = &snapshot[s][size_t(need[s] - 1) * num_streams];
+      const uint32_t *snap = snap_at_need(s);
       for (unsigned u = 0; u < num_streams; ++u) clock[me][u] = std::max(clock[me][u], snap[u]);
-      if (s != me) clock[me][s] = std::max(clock[me][s], need[s]);
+    }
+    for (unsigned s : pending) { // done now, waited for directly or through another wait
+      if (s == me)
+        self_waited[me] = need[s];
+      else
+        clock[me][s] = std::max(clock[me][s], need[s]);
     }
     wait_begin[i + 1] = wait_list.size();
     if (needs_signal[i]) {
