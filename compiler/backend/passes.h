@@ -41,7 +41,23 @@ private:
 // Inserts sem_signal / sem_wait for every cross-stream dependency.
 llvm::Error insert_semaphores(Program &p, const Target &t);
 // Builds the runtime Program (per-stream instruction lists) and verifies it;
-// consumes the LIR (instructions are moved, not copied).
+// consumes the LIR (instructions are moved, not copied). A Program the
+// runtime verifier rejects is an UnverifiedProgramError.
 llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t);
+// The runtime verifier rejected the Program emit_program built. From a
+// kernel's own LIR that is a compiler bug (the pipeline reports an internal
+// compiler error); from a .lir file it is the file's fault (nkc reports it
+// against the file).
+class UnverifiedProgramError : public llvm::ErrorInfo<UnverifiedProgramError> {
+public:
+  static char ID;
+  explicit UnverifiedProgramError(std::string verifier_message) : verifier_message_(std::move(verifier_message)) {}
+  const std::string &verifier_message() const { return verifier_message_; }
+  void log(llvm::raw_ostream &os) const override { os << "the program does not verify: " << verifier_message_; }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
+
+private:
+  std::string verifier_message_;
+};
 
 } // namespace nk::lir
