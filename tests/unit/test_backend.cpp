@@ -458,6 +458,50 @@ TEST_CASE("schedule: dependencies on an HBM range written every iteration stay l
   check_dependencies(repeated_store_lir(30));
 }
 
+TEST_CASE("dependences: per buffer until allocated, then per address") {
+  // memset a; copy c <- a; copy d <- a; memset a; memset c.
+  Builder b;
+  b.p.kernel = "reuse";
+  b.p.target = "trn2";
+  const BufferId a = b.buf("a", 4, 32), c = b.buf("c", 4, 32), d = b.buf("d", 4, 32);
+  auto at = [&](BufferId buf) {
+    AccessPattern x = tile(Dtype::f32, 4, 8);
+    if (b.p.buffers[buf].allocated) x.offset = b.p.buffers[buf].offset;
+    return x;
+  };
+  auto build = [&] {
+    b.p.insts.clear();
+    auto memset = [&](BufferId buf) { b.set(b.add(Opcode::memset, kAnyElementwise), ap::memset::dst, at(buf), buf); };
+    auto copy = [&](BufferId dst, BufferId src) {
+      Inst &in = b.add(Opcode::tensor_copy, kAnyElementwise);
+      b.set(in, ap::tensor_copy::dst, at(dst), dst);
+      b.set(in, ap::tensor_copy::src, at(src), src);
+    };
+    memset(a);
+    copy(c, a);
+    copy(d, a);
+    memset(a);
+    memset(c);
+  };
+  build();
+  std::vector<std::vector<uint32_t>> preds = dependence_lists(b.p);
+  CHECK(preds[1] == std::vector<uint32_t>{0});
+  CHECK(preds[2] == std::vector<uint32_t>{0});
+  CHECK(preds[3] == std::vector<uint32_t>{0, 1, 2}); // the last writer and every reader since
+  CHECK(preds[4] == std::vector<uint32_t>{1});       // c: its writer; a's accesses are another buffer
+  // Allocated, c shares a's bytes and d has its own: c's accesses now meet
+  // a's by address (memset c follows the second memset a, which wrote the
+  // same bytes), d's do not.
+  for (Buffer &buf : b.p.buffers) buf.allocated = true;
+  b.p.buffers[d].offset = 64;
+  build();
+  preds = dependence_lists(b.p);
+  CHECK(preds[1] == std::vector<uint32_t>{0});    // reads (and rewrites) what memset a wrote
+  CHECK(preds[2] == std::vector<uint32_t>{1});    // reads those bytes, last written as c by copy 1
+  CHECK(preds[3] == std::vector<uint32_t>{1, 2}); // the last writer and the reader since
+  CHECK(preds[4] == std::vector<uint32_t>{3});
+}
+
 TEST_CASE("schedule: HBM dependencies follow the bytes of strided operands") {
   // [4, 32] f32 matrix at 0: column blocks [4 | 8] at columns 0 and 8 (their
   // hulls overlap, their bytes do not), then row 1, then the whole matrix.
