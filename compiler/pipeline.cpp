@@ -205,6 +205,16 @@ bool verify_each_on(const PipelineOptions &opts) {
   return opts.verify_each || (env && std::string(env) == "1");
 }
 
+// The pipeline built this LIR from a kernel, so a Program the runtime
+// verifier rejects is the compiler's fault.
+llvm::Error internal_if_unverified(llvm::Error e) {
+  return llvm::handleErrors(std::move(e), [](const lir::UnverifiedProgramError &u) -> llvm::Error {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal compiler error: the lowered program does not verify: %s",
+                                   u.verifier_message().c_str());
+  });
+}
+
 llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const PipelineOptions &opts,
                                  ScheduleSetting setting, llvm::raw_ostream &os, llvm::TimerGroup &group) {
   const bool verify_each = verify_each_on(opts);
@@ -213,7 +223,7 @@ llvm::Expected<Program> run_once(const tir::Module &m, const Target &t, const Pi
   s.interleave = setting.interleave;
   s.window = setting.window;
   for (const Pass &p : passes())
-    if (llvm::Error e = run_pass(p, s, t, opts, os, group, verify_each)) return e;
+    if (llvm::Error e = run_pass(p, s, t, opts, os, group, verify_each)) return internal_if_unverified(std::move(e));
   return std::move(s.program);
 }
 

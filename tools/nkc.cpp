@@ -8,10 +8,12 @@
 //     --print-after=PASS --print-before=PASS --time-passes --list-passes
 //
 // Exit status: 0 success; 1 source errors (diagnostics on stderr; for a
-// .lir file, its syntax or verifier errors); 2 bad flags, unreadable files,
+// .lir file, its syntax or verifier errors, or a program the runtime
+// verifier rejects: FILE: error: ...); 2 bad flags, unreadable files,
 // a pass that cannot run on the given LIR or fails, an output path that is
 // refused (an input, a directory), out of host memory, or a failure writing
 // the output.
+#include "compiler/backend/passes.h"
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lir/parse.h"
@@ -168,7 +170,19 @@ int run_lir(const std::vector<std::string> &passes, bool remaining, nk::LirResul
   if (!t) return fail("unknown target '" + parsed->target + "'");
   std::vector<std::string> names = remaining ? nk::remaining_lir_passes(*parsed) : passes;
   auto r = nk::run_lir_passes(std::move(*parsed), names, *t, pipeline_options());
-  if (!r) return fail(llvm::toString(r.takeError()));
+  if (!r) {
+    // A program the runtime verifier rejects is what the file describes: an
+    // error in the input, reported against it (not an internal error).
+    int rc = 0;
+    llvm::handleAllErrors(
+        r.takeError(),
+        [&](const nk::lir::UnverifiedProgramError &u) {
+          llvm::WithColor::error(llvm::errs(), input) << u.message() << '\n';
+          rc = 1;
+        },
+        [&](const llvm::ErrorInfoBase &other) { rc = fail(other.message()); });
+    return rc;
+  }
   result = std::move(*r);
   return 0;
 }

@@ -18,11 +18,13 @@
 //
 // How: per memset, the region still holding its value (rectangles of
 // partitions x bytes) is followed through the later instructions touching
-// the same buffer (an index per buffer keeps this linear in the accesses).
+// the same buffer (buffer_accesses in dependences.h, an index per buffer,
+// keeps this linear in the accesses).
 // A read overlapping the region keeps the memset; a dense write removes its
 // rectangle from the region; the memset dies when the region is empty or the
 // program ends with nothing having read it. Strided writes are not counted
 // as covering anything (conservative); reads use their byte hull.
+#include "compiler/backend/dependences.h"
 #include "compiler/backend/passes.h"
 
 #include <algorithm>
@@ -89,14 +91,10 @@ bool covered_by(const std::vector<Rect> &region, const Rect &x) {
 } // namespace
 
 void elide_memsets(Program &p) {
-  std::vector<std::vector<size_t>> touching(p.buffers.size());
-  for (size_t i = 0; i < p.insts.size(); ++i) {
-    const Inst &in = p.insts[i];
-    const OpInfo &info = op_info(in.inst.op);
-    for (unsigned k = 0; k < info.num_aps; ++k)
-      if (in.buffer[k] != kNoBuffer && (touching[in.buffer[k]].empty() || touching[in.buffer[k]].back() != i))
-        touching[in.buffer[k]].push_back(i);
-  }
+  // Per buffer, the instructions touching it: the dependence analysis's
+  // per-buffer edges are too coarse here (a write to some columns of a
+  // buffer is its last writer for reads of the others).
+  const std::vector<std::vector<uint32_t>> touching = buffer_accesses(p);
 
   std::vector<bool> dead(p.insts.size(), false);
   for (size_t i = 0; i < p.insts.size(); ++i) {
@@ -110,8 +108,9 @@ void elide_memsets(Program &p) {
     std::vector<Rect> live = {all};
     std::vector<size_t> to_overwrite; // accumulating matmuls that read only zeros
     bool needed = false;
-    const std::vector<size_t> &later = touching[buf];
-    for (auto it = std::upper_bound(later.begin(), later.end(), i); it != later.end() && !live.empty(); ++it) {
+    const std::vector<uint32_t> &later = touching[buf];
+    for (auto it = std::upper_bound(later.begin(), later.end(), uint32_t(i)); it != later.end() && !live.empty();
+         ++it) {
       const Inst &in = p.insts[*it];
       const OpInfo &info = op_info(in.inst.op);
       const bool matmul_acc = in.inst.op == Opcode::nc_matmul && in.inst.get_bool(attr::nc_matmul::accumulate);

@@ -4,8 +4,9 @@
 // are inserted.
 // Guarantees: a runtime Program with one stream per used engine/queue (each
 // stream keeps program order), the tensor table and debug files, which
-// passes the runtime verifier for the target (a failure here is a compiler
-// bug, reported with the verifier's messages).
+// passes the runtime verifier for the target; else an UnverifiedProgramError
+// with the verifier's messages (a compiler bug when the LIR came from a
+// kernel, the input's fault when it came from a .lir file).
 #include "compiler/backend/passes.h"
 
 #include "runtime/verifier.h"
@@ -13,6 +14,8 @@
 #include <map>
 
 namespace nk::lir {
+
+char UnverifiedProgramError::ID = 0;
 
 llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t) {
   nk::Program out;
@@ -33,9 +36,7 @@ llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t) {
     out.stream(in.stream).insts.push_back(in.inst);
   }
   if (llvm::Error e = verify_program(out, t))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "internal compiler error: the lowered program does not verify: %s",
-                                   llvm::toString(std::move(e)).c_str());
+    return llvm::make_error<UnverifiedProgramError>(llvm::toString(std::move(e)));
   return out;
 }
 

@@ -20,13 +20,8 @@ constexpr size_t kDefaultScheduleWindow = 512;
 // An instruction no engine may run is an internal compiler error naming its
 // source location (the front end checks the rules engine choice depends on).
 llvm::Error schedule(Program &p, const Target &t, size_t window = kDefaultScheduleWindow);
-// The dependency DAG schedule() orders by (exposed for tests): for each
-// instruction, the earlier ones it must follow, sorted. Each access links to
-// the last writer of what it touches and, if it writes, to the readers since
-// that write; orderings implied through those are not repeated, so the
-// edges grow linearly with the program (an HBM range written every
-// iteration of a loop does not link each write to all earlier ones).
-std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p);
+// (The dependency DAG schedule() orders by is compute_dependences,
+// compiler/backend/dependences.h.)
 // Places every dma_copy on a DMA queue.
 void assign_dma_queues(Program &p, const Target &t);
 // Gives every buffer an address; rewrites operands to absolute addresses.
@@ -46,7 +41,23 @@ private:
 // Inserts sem_signal / sem_wait for every cross-stream dependency.
 llvm::Error insert_semaphores(Program &p, const Target &t);
 // Builds the runtime Program (per-stream instruction lists) and verifies it;
-// consumes the LIR (instructions are moved, not copied).
+// consumes the LIR (instructions are moved, not copied). A Program the
+// runtime verifier rejects is an UnverifiedProgramError.
 llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t);
+// The runtime verifier rejected the Program emit_program built. From a
+// kernel's own LIR that is a compiler bug (the pipeline reports an internal
+// compiler error); from a .lir file it is the file's fault (nkc reports it
+// against the file).
+class UnverifiedProgramError : public llvm::ErrorInfo<UnverifiedProgramError> {
+public:
+  static char ID;
+  explicit UnverifiedProgramError(std::string verifier_message) : verifier_message_(std::move(verifier_message)) {}
+  const std::string &verifier_message() const { return verifier_message_; }
+  void log(llvm::raw_ostream &os) const override { os << "the program does not verify: " << verifier_message_; }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
+
+private:
+  std::string verifier_message_;
+};
 
 } // namespace nk::lir

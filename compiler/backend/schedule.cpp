@@ -11,7 +11,8 @@
 // program still computes the same values.
 //
 // How: list scheduling against the target's cost model. The dependency DAG
-// comes from per-buffer (and per-HBM-range) access history. Time is
+// is compute_dependences (dependences.h: per buffer and per HBM byte run,
+// last writer and readers since). Time is
 // simulated: each engine has a next-free time, each instruction becomes
 // ready when its producers' results are visible (busy + fixed latency, plus
 // a semaphore hop across engines). Among ready instructions the one that
@@ -27,6 +28,7 @@
 // With a window of 1 the original order is kept (engines are still chosen).
 // The window does not bound SBUF use by itself: the pipeline re-schedules
 // with narrower windows when the allocator runs out (pipeline.cpp).
+#include "compiler/backend/dependences.h"
 #include "compiler/backend/passes.h"
 
 #include "runtime/cost_model.h"
@@ -36,163 +38,25 @@
 
 #include <algorithm>
 #include <cassert>
-#include <map>
 #include <queue>
 #include <vector>
 
 namespace nk::lir {
 
-namespace {
-
-constexpr size_t kMaxHbmRuns = 4096; // past this, an HBM operand is its hull
-
-struct History {
-  int64_t writer = -1;
-  std::vector<uint32_t> readers;
-};
-
-// The access history of HBM bytes, kept only as far as later accesses can
-// need it: per byte, its last writer and the readers since that write. An
-// access links to exactly those (a write to both), and a write then drops
-// the byte's older history. Dropping is sound because the edges are
-// transitive: the new writer itself follows the old writer and readers, so
-// anything that follows it follows them too. Work and memory are therefore
-// linear in the accesses (times how fragmented the byte ranges are), not
-// quadratic as when every access is compared with all earlier ones.
-//
-// Bytes are disjoint intervals keyed by start, each holding one state; bytes
-// in no interval have no history. Readers are cons lists in an arena shared
-// by intervals split from one another, so splitting copies no lists; a write
-// marks the list nodes it has visited, so lists with a shared tail are
-// walked once.
-class HbmHistory {
-public:
-  // Calls dep(j) for each earlier instruction j the access of bytes [lo, hi)
-  // by instruction `me` must follow (perhaps more than once), then records
-  // the access.
-  template <typename Dep>
-  void access(uint64_t lo, uint64_t hi, bool write, uint32_t me, Dep &&dep) {
-    if (lo >= hi) return;
-    split(lo);
-    split(hi);
-    uint64_t cur = lo;
-    for (auto it = map_.lower_bound(lo); cur < hi; ++it) {
-      if (it == map_.end() || it->first > cur) { // a gap: bytes with no history yet
-        uint64_t end = it == map_.end() ? hi : std::min(hi, it->first);
-        it = map_.emplace_hint(it, cur, Interval{end, -1, kNil});
-      }
-      Interval &s = it->second;
-      if (s.writer >= 0) dep(uint32_t(s.writer));
-      if (write) {
-        for (uint32_t r = s.readers; r != kNil && nodes_[r].seen != me; r = nodes_[r].next) {
-          nodes_[r].seen = me;
-          dep(nodes_[r].inst);
-        }
-      } else if (s.readers == kNil || nodes_[s.readers].inst != me) {
-        nodes_.push_back({me, s.readers, kNil});
-        s.readers = uint32_t(nodes_.size() - 1);
-      }
-      cur = s.end;
-    }
-    if (write) { // one interval, written by `me`, read by nobody since
-      map_.erase(map_.lower_bound(lo), map_.lower_bound(hi));
-      map_.emplace(lo, Interval{hi, int64_t(me), kNil});
-    }
-  }
-
-private:
-  static constexpr uint32_t kNil = ~0u;
-  struct Interval {
-    uint64_t end;
-    int64_t writer;   // -1: not written yet
-    uint32_t readers; // head of the readers since `writer`, newest first
-  };
-  struct Node {
-    uint32_t inst, next;
-    uint32_t seen; // the last write that visited it
-  };
-  std::map<uint64_t, Interval> map_;
-  std::vector<Node> nodes_;
-
-  void split(uint64_t at) { // an interval boundary at `at`
-    auto it = map_.upper_bound(at);
-    if (it == map_.begin()) return;
-    --it;
-    if (it->first < at && at < it->second.end) {
-      Interval tail = it->second;
-      it->second.end = at;
-      map_.emplace_hint(std::next(it), at, tail);
-    }
-  }
-};
-
-} // namespace
-
-// Dependency edges from access history: per buffer, and per HBM byte run
-// (the runs each HBM operand touches; its hull when it has very many). Each
-// access links to the last writer of what it touches and, for a write, to
-// the readers since; edges implied transitively by those are left out.
-std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) {
-  const size_t n = p.insts.size();
-  std::vector<std::vector<uint32_t>> preds(n);
-  std::vector<History> buf(p.buffers.size());
-  // Only accesses to bytes some instruction writes can conflict (HbmWrites):
-  // kernels read their inputs through many overlapping strided views.
-  const HbmWrites written(p);
-  HbmHistory hbm;
-  std::vector<std::pair<uint64_t, uint64_t>> runs;
-  for (uint32_t i = 0; i < n; ++i) {
-    const Instruction &inst = p.insts[i].inst;
-    const OpInfo &info = op_info(inst.op);
-    auto add = [&](int64_t pred) {
-      if (pred < 0 || uint32_t(pred) == i) return;
-      preds[i].push_back(uint32_t(pred));
-    };
-    // Reads first, then writes, so an in-place update sees its own read.
-    for (int pass = 0; pass < 2; ++pass)
-      for (unsigned k = 0; k < info.num_aps; ++k) {
-        const AccessPattern a = operand_envelope(inst, k); // an indirect DMA: every index it may take
-        const bool write = pass == 1;
-        if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
-        BufferId b = p.insts[i].buffer[k];
-        if (b != kNoBuffer) {
-          History &h = buf[b];
-          add(h.writer);
-          if (write) {
-            for (uint32_t r : h.readers) add(r);
-            h.readers.clear();
-            h.writer = i;
-          } else if (h.readers.empty() || h.readers.back() != i) {
-            h.readers.push_back(i);
-          }
-          continue;
-        }
-        if (a.mem != Memory::hbm) continue;
-        auto [lo, hi] = byte_extent(a);
-        if (!written.overlaps(lo, hi)) continue; // bytes nobody writes: no conflict
-        if (!hbm_runs(a, kMaxHbmRuns, runs)) runs = {{lo, hi}};
-        for (auto [rlo, rhi] : runs) hbm.access(rlo, rhi, write, i, add);
-      }
-    std::sort(preds[i].begin(), preds[i].end());
-    preds[i].erase(std::unique(preds[i].begin(), preds[i].end()), preds[i].end());
-  }
-  return preds;
-}
-
 llvm::Error schedule(Program &p, const Target &t, size_t window) {
   const size_t kWindow = std::max<size_t>(1, window);
   const size_t n = p.insts.size();
   if (n == 0) return llvm::Error::success();
-  std::vector<std::vector<uint32_t>> preds = schedule_dependencies(p);
   std::vector<std::vector<uint32_t>> succs(n);
   std::vector<uint32_t> indeg(n, 0);
-  for (uint32_t i = 0; i < n; ++i)
-    for (uint32_t pr : preds[i]) {
-      succs[pr].push_back(i);
-      ++indeg[i];
-    }
-  preds.clear();
-  preds.shrink_to_fit();
+  {
+    const Dependences deps = compute_dependences(p);
+    for (uint32_t i = 0; i < n; ++i)
+      for (uint32_t pr : deps.preds(i)) {
+        succs[pr].push_back(i);
+        ++indeg[i];
+      }
+  }
 
   // Estimated timing state.
   double engine_free[kNumEngines] = {};

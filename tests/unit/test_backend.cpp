@@ -7,6 +7,7 @@
 // conflict a byte-by-byte analysis finds, and link only conflicting
 // instructions (so strided blocks with disjoint bytes stay independent);
 // their number grows linearly when a loop rewrites one HBM range.
+#include "compiler/backend/dependences.h"
 #include "compiler/backend/passes.h"
 #include "compiler/lir/verify.h"
 #include "runtime/asm_printer.h"
@@ -397,7 +398,15 @@ bool conflict(const std::vector<Footprint> &x, const std::vector<Footprint> &y) 
   return false;
 }
 
-// Checks schedule_dependencies(p) against the conflicts of p's operands:
+// compute_dependences(p), as one list of predecessors per instruction.
+std::vector<std::vector<uint32_t>> dependence_lists(const lir::Program &p) {
+  const Dependences d = compute_dependences(p);
+  std::vector<std::vector<uint32_t>> preds;
+  for (uint32_t i = 0; i < d.size(); ++i) preds.push_back(d.preds(i).vec());
+  return preds;
+}
+
+// Checks compute_dependences(p) against the conflicts of p's operands:
 // every edge joins two conflicting instructions, and every conflicting pair
 // is ordered by a path of edges; then that schedule() keeps every
 // conflicting pair in order.
@@ -405,7 +414,7 @@ void check_dependencies(const lir::Program &p) {
   const size_t n = p.insts.size();
   std::vector<std::vector<Footprint>> fp;
   for (const Inst &in : p.insts) fp.push_back(footprints(p, in));
-  const auto preds = schedule_dependencies(p);
+  const auto preds = dependence_lists(p);
   REQUIRE(preds.size() == n);
   std::vector<std::vector<bool>> reach(n, std::vector<bool>(n, false)); // reach[j][i]: j follows i
   for (size_t j = 0; j < n; ++j)
@@ -431,7 +440,7 @@ void check_dependencies(const lir::Program &p) {
 
 size_t count_edges(const lir::Program &p) {
   size_t edges = 0;
-  for (const auto &pr : schedule_dependencies(p)) edges += pr.size();
+  for (const auto &pr : dependence_lists(p)) edges += pr.size();
   return edges;
 }
 
@@ -447,6 +456,50 @@ TEST_CASE("schedule: dependencies on an HBM range written every iteration stay l
   CHECK(count_edges(p) <= 8 * size_t(n));
   // The schedule still follows every WAW, RAW and WAR on out and y.
   check_dependencies(repeated_store_lir(30));
+}
+
+TEST_CASE("dependences: per buffer until allocated, then per address") {
+  // memset a; copy c <- a; copy d <- a; memset a; memset c.
+  Builder b;
+  b.p.kernel = "reuse";
+  b.p.target = "trn2";
+  const BufferId a = b.buf("a", 4, 32), c = b.buf("c", 4, 32), d = b.buf("d", 4, 32);
+  auto at = [&](BufferId buf) {
+    AccessPattern x = tile(Dtype::f32, 4, 8);
+    if (b.p.buffers[buf].allocated) x.offset = b.p.buffers[buf].offset;
+    return x;
+  };
+  auto build = [&] {
+    b.p.insts.clear();
+    auto memset = [&](BufferId buf) { b.set(b.add(Opcode::memset, kAnyElementwise), ap::memset::dst, at(buf), buf); };
+    auto copy = [&](BufferId dst, BufferId src) {
+      Inst &in = b.add(Opcode::tensor_copy, kAnyElementwise);
+      b.set(in, ap::tensor_copy::dst, at(dst), dst);
+      b.set(in, ap::tensor_copy::src, at(src), src);
+    };
+    memset(a);
+    copy(c, a);
+    copy(d, a);
+    memset(a);
+    memset(c);
+  };
+  build();
+  std::vector<std::vector<uint32_t>> preds = dependence_lists(b.p);
+  CHECK(preds[1] == std::vector<uint32_t>{0});
+  CHECK(preds[2] == std::vector<uint32_t>{0});
+  CHECK(preds[3] == std::vector<uint32_t>{0, 1, 2}); // the last writer and every reader since
+  CHECK(preds[4] == std::vector<uint32_t>{1});       // c: its writer; a's accesses are another buffer
+  // Allocated, c shares a's bytes and d has its own: c's accesses now meet
+  // a's by address (memset c follows the second memset a, which wrote the
+  // same bytes), d's do not.
+  for (Buffer &buf : b.p.buffers) buf.allocated = true;
+  b.p.buffers[d].offset = 64;
+  build();
+  preds = dependence_lists(b.p);
+  CHECK(preds[1] == std::vector<uint32_t>{0});    // reads (and rewrites) what memset a wrote
+  CHECK(preds[2] == std::vector<uint32_t>{1});    // reads those bytes, last written as c by copy 1
+  CHECK(preds[3] == std::vector<uint32_t>{1, 2}); // the last writer and the reader since
+  CHECK(preds[4] == std::vector<uint32_t>{3});
 }
 
 TEST_CASE("schedule: HBM dependencies follow the bytes of strided operands") {
@@ -474,7 +527,7 @@ TEST_CASE("schedule: HBM dependencies follow the bytes of strided operands") {
   b.set(load, ap::dma_copy::dst, tile(Dtype::f32, 4, 32), y);
   b.set(load, ap::dma_copy::src, all);
   number_lines(b.p);
-  const auto preds = schedule_dependencies(b.p);
+  const auto preds = dependence_lists(b.p);
   CHECK(preds[1].empty()); // the second block may go before the first
   CHECK(preds[2] == std::vector<uint32_t>{0, 1});
   CHECK(preds[3] == std::vector<uint32_t>{0, 1, 2}); // rows 0, 2, 3 are still the blocks'
