@@ -11,6 +11,14 @@
 # RUN: sed 's/^  core_barrier !loc(1:5:3)$/  core_barrier\n  core_barrier !loc(1:9:9)/' %s > %t.extra.s
 # RUN: not nksim run %t.extra.s --input x=%t.x.npy 2>&1 | FileCheck %s --check-prefix=DEADLOCK
 # RUN: nkasm %s -o %t.nkp && nkasm %t.nkp --emit=text | FileCheck %s --check-prefix=ROUNDTRIP
+# The simulator's own checks (--no-verify skips the verifier) refuse a
+# stream of a core the program does not have, and a barrier with no partner.
+# RUN: sed 's/^.cores 2$/.cores 1/' %s > %t.one.s
+# RUN: not nksim run %t.one.s --input x=%t.x.npy --no-verify 2>&1 | FileCheck %s --check-prefix=NOCORE
+# RUN: sed '/^.stream core1/,$d' %t.one.s > %t.alone.s
+# RUN: not nksim run %t.alone.s --input x=%t.x.npy --no-verify 2>&1 | FileCheck %s --check-prefix=ALONE
+# NOCORE: error: {{.*}}: stream 1 is on core 1 but the program runs on 1
+# ALONE: error: {{.*}}: stream 0 instruction 1: core_barrier in a one-core program
 # CHECK: core 0: ends at
 # CHECK: core 1: ends at
 # CHECK: core1.dma0 {{ *}}2
