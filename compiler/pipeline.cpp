@@ -8,6 +8,7 @@
 #include "compiler/lower/legalize.h"
 #include "compiler/lower/unroll_loops.h"
 #include "runtime/asm_printer.h"
+#include "runtime/verifier.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Timer.h"
@@ -330,6 +331,70 @@ llvm::Expected<LirResult> run_lir_passes(lir::Program p, const std::vector<std::
   return r;
 }
 
+namespace {
+
+// A kernel's LNC degree is its size `cores` (default 1: a kernel that does
+// not declare it runs on one core); its physical core index is the size
+// `core`, which the compiler binds. With cores = 2 the kernel is compiled
+// once per core, `core` = 0 and 1, as NKI specialises a kernel per
+// program_id, and the two programs become one: core 1's streams join core
+// 0's, over the same HBM tensors. `build` runs the front end for a set of
+// defines.
+llvm::Expected<Program>
+compile_per_core(const std::function<llvm::Expected<tir::Module>(const std::map<std::string, int64_t> &)> &build,
+                 const std::map<std::string, int64_t> &defines, const Target &t, const PipelineOptions &opts) {
+  auto err = [](const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", m.c_str());
+  };
+  if (defines.count("core"))
+    return err("'core' is the physical core a kernel is compiled for; the compiler binds it for each of the kernel's "
+               "`cores`, so it cannot be given with -D");
+  auto mod = build(defines);
+  if (!mod) return mod.takeError();
+  int64_t cores = 1;
+  bool declares_core = false;
+  for (const auto &[name, value] : mod->sizes) {
+    if (name == "cores") cores = value;
+    if (name == "core") declares_core = true;
+  }
+  if (cores == 1) return run_pipeline(*mod, t, opts);
+  if (cores < 1 || cores > int64_t(t.max_cores))
+    return err(fmt::format("kernel '{}' runs on cores = {}, but {} ({}) groups {}", mod->kernel, cores, t.name,
+                           t.description,
+                           t.max_cores == 1 ? "no physical cores into a logical core (cores must be 1)"
+                                            : "1 or 2 physical cores into a logical core"));
+  if (!declares_core)
+    return err(fmt::format("kernel '{}' runs on cores = {} but does not declare the size 'core' (its physical core "
+                           "index): both cores would do the same work",
+                           mod->kernel, cores));
+  Program merged;
+  for (int64_t c = 0; c < cores; ++c) {
+    std::map<std::string, int64_t> d = defines;
+    d["core"] = c;
+    auto m = build(d);
+    if (!m) return m.takeError();
+    auto p = run_pipeline(*m, t, opts);
+    if (!p) return p.takeError();
+    if (c == 0) {
+      merged = std::move(*p);
+      merged.cores = uint8_t(cores);
+      continue;
+    }
+    if (p->tensors != merged.tensors || p->hbm_size != merged.hbm_size)
+      return err(fmt::format("kernel '{}': core {} declares different HBM tensors than core 0 (a tensor's shape "
+                             "depends on 'core'); both cores share one set",
+                             mod->kernel, c));
+    for (Stream &st : p->streams) {
+      st.id.core = uint8_t(c);
+      merged.streams.push_back(std::move(st));
+    }
+  }
+  if (auto e = verify_program(merged, t)) return e;
+  return merged;
+}
+
+} // namespace
+
 llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<std::string, int64_t> &defines,
                                           const Target &t, const PipelineOptions &opts, llvm::raw_ostream &err) {
   auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
@@ -339,10 +404,12 @@ llvm::Expected<Program> compile_tile_file(llvm::StringRef path, const std::map<s
   llvm::SourceMgr sm;
   unsigned id = sm.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
   DiagnosticEngine diags(sm, err);
-  if (opts.on_stage) opts.on_stage("front-end");
-  auto mod = build_tile_ir(sm, id, defines, t, diags);
-  if (!mod) return mod.takeError();
-  return run_pipeline(*mod, t, opts);
+  return compile_per_core(
+      [&](const std::map<std::string, int64_t> &d) {
+        if (opts.on_stage) opts.on_stage("front-end");
+        return build_tile_ir(sm, id, d, t, diags);
+      },
+      defines, t, opts);
 }
 
 llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRef name,
@@ -351,10 +418,12 @@ llvm::Expected<Program> compile_tile_source(llvm::StringRef text, llvm::StringRe
   llvm::SourceMgr sm;
   unsigned id = sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, name), llvm::SMLoc());
   DiagnosticEngine diags(sm, err);
-  if (opts.on_stage) opts.on_stage("front-end");
-  auto mod = build_tile_ir(sm, id, defines, t, diags);
-  if (!mod) return mod.takeError();
-  return run_pipeline(*mod, t, opts);
+  return compile_per_core(
+      [&](const std::map<std::string, int64_t> &d) {
+        if (opts.on_stage) opts.on_stage("front-end");
+        return build_tile_ir(sm, id, d, t, diags);
+      },
+      defines, t, opts);
 }
 
 } // namespace nk

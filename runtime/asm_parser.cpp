@@ -1,5 +1,5 @@
 // Text assembly parser. Line oriented: directives (.kernel, .target,
-// .hbm_size, .file, .tensor, .stream) and instructions whose fields are
+// .hbm_size, .cores, .file, .tensor, .stream) and instructions whose fields are
 // `name=value` pairs, looked up in the ISA table. Any field may be omitted
 // when optional (access patterns) or defaulted (attributes); unknown or
 // repeated fields are errors. After an error the parser skips to the next
@@ -56,6 +56,8 @@ private:
       prog.target = expect_ident("a target name").str();
     } else if (d == ".hbm_size") {
       prog.hbm_size = parse_u64("an HBM size in bytes");
+    } else if (d == ".cores") {
+      prog.cores = uint8_t(parse_int("a core count (1 or 2)", 1, 2));
     } else if (d == ".file") {
       llvm::StringRef at = tok.text;
       int64_t idx = parse_int("a file index", 1, 1 << 30);
@@ -68,7 +70,9 @@ private:
       llvm::StringRef name = tok.text;
       expect_ident("a stream name");
       auto id = parse_stream_name(name);
-      if (!id) fail(name, "unknown stream '" + name + "' (expected tensor, vector, scalar, gpsimd or dmaN)");
+      if (!id)
+        fail(name, "unknown stream '" + name +
+                       "' (expected tensor, vector, scalar, gpsimd or dmaN, on core 1 prefixed 'core1.')");
       cur_stream = &prog.stream(*id);
     } else {
       fail(d, "unknown directive '" + d + "'");

@@ -96,6 +96,7 @@ void print_program(llvm::raw_ostream &os, const Program &p) {
   os << ".kernel " << p.kernel << '\n';
   os << ".target " << p.target << '\n';
   os << ".hbm_size " << p.hbm_size << '\n';
+  if (p.cores != 1) os << ".cores " << unsigned(p.cores) << '\n';
   for (size_t i = 0; i < p.files.size(); ++i) {
     os << ".file " << (i + 1) << ' ';
     print_quoted(os, p.files[i]);

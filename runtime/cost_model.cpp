@@ -191,6 +191,7 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     break;
   case Opcode::sem_signal:
   case Opcode::sem_wait:
+  case Opcode::core_barrier: // a remote semaphore update and a local wait [est]
     busy = t.semaphore_cycles;
     latency = 0;
     break;

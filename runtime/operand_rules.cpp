@@ -346,7 +346,8 @@ bool has_operand_rules(Opcode op) {
   case Opcode::memset: return true;
   // Written by the compiler only; the verifier checks their values.
   case Opcode::sem_signal:
-  case Opcode::sem_wait: return false;
+  case Opcode::sem_wait:
+  case Opcode::core_barrier: return false;
   }
   return false; // no default: a new opcode must be listed (-Wswitch)
 }

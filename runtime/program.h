@@ -32,14 +32,21 @@ struct TensorDecl {
   }
 };
 
-// A stream is identified by its engine and, for DMA, its queue number.
+// A stream is identified by its physical core, its engine and, for DMA, its
+// queue number. Streams sort by core first, so a one-core program's streams
+// are all core 0's, in the order they always had.
 struct StreamId {
   Engine engine = Engine::tensor;
   uint8_t queue = 0; // DMA queue index; 0 for compute engines
-  bool operator==(const StreamId &o) const { return engine == o.engine && queue == o.queue; }
-  bool operator<(const StreamId &o) const { return engine != o.engine ? engine < o.engine : queue < o.queue; }
+  uint8_t core = 0;  // physical core of the logical core (LNC=2: 0 or 1)
+  bool operator==(const StreamId &o) const { return engine == o.engine && queue == o.queue && core == o.core; }
+  bool operator<(const StreamId &o) const {
+    if (core != o.core) return core < o.core;
+    return engine != o.engine ? engine < o.engine : queue < o.queue;
+  }
 };
-// "tensor", "vector", "scalar", "gpsimd", "dma0" .. "dma15".
+// "tensor", "vector", "scalar", "gpsimd", "dma0" .. "dma15" on core 0;
+// "core1.tensor", "core1.dma0", ... on core 1.
 std::string stream_name(StreamId id);
 std::optional<StreamId> parse_stream_name(std::string_view s);
 
@@ -53,6 +60,10 @@ struct Program {
   std::string kernel;    // kernel name
   std::string target;    // "trn1" or "trn2"
   uint64_t hbm_size = 0; // bytes of HBM the program addresses
+  // Physical cores of the logical core the program runs on (its LNC
+  // degree): 1, or 2 on trn2. The cores share HBM (the tensors); each has
+  // its own engines, DMA queues, SBUF, PSUM and semaphores.
+  uint8_t cores = 1;
   std::vector<TensorDecl> tensors;
   std::vector<std::string> files; // debug info: source files (DebugLoc::file is 1-based)
   std::vector<Stream> streams;    // at most one per StreamId, in StreamId order
@@ -62,8 +73,8 @@ struct Program {
   const TensorDecl *find_tensor(std::string_view name) const;
   uint64_t num_instructions() const;
   bool operator==(const Program &o) const {
-    return kernel == o.kernel && target == o.target && hbm_size == o.hbm_size && tensors == o.tensors &&
-           files == o.files && streams == o.streams;
+    return kernel == o.kernel && target == o.target && hbm_size == o.hbm_size && cores == o.cores &&
+           tensors == o.tensors && files == o.files && streams == o.streams;
   }
 };
 

@@ -2,10 +2,10 @@
 // instruction is its opcode followed by its fields in table order.
 //
 // Layout (all integers little-endian):
-//   magic[8] version:u32 kernel:str target:str hbm_size:u64
+//   magic[8] version:u32 kernel:str target:str hbm_size:u64 cores:u8
 //   tensors:  count:u32 { name:str dtype:u8 kind:u8 rank:u32 dims:i64[rank] offset:u64 }
 //   files:    count:u32 { path:str }
-//   streams:  count:u32 { engine:u8 queue:u8 count:u64 { instruction } }
+//   streams:  count:u32 { core:u8 engine:u8 queue:u8 count:u64 { instruction } }
 //   debug:    for every instruction in stream order { file:u32 line:u32 col:u32 }
 //   checksum: u32, the CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
 // instruction = opcode:u8, then per table field: AP = mem:u8 (0 = absent)
@@ -148,6 +148,7 @@ std::string encode_program(const Program &p) {
   w.str(p.kernel);
   w.str(p.target);
   w.put<uint64_t>(p.hbm_size);
+  w.put<uint8_t>(p.cores);
   w.put<uint32_t>(uint32_t(p.tensors.size()));
   for (const TensorDecl &t : p.tensors) {
     w.str(t.name);
@@ -161,6 +162,7 @@ std::string encode_program(const Program &p) {
   for (const std::string &f : p.files) w.str(f);
   w.put<uint32_t>(uint32_t(p.streams.size()));
   for (const Stream &s : p.streams) {
+    w.put<uint8_t>(s.id.core);
     w.put<uint8_t>(uint8_t(s.id.engine));
     w.put<uint8_t>(s.id.queue);
     w.put<uint64_t>(s.insts.size());
@@ -215,6 +217,7 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
   p.kernel = r.str("kernel name");
   p.target = r.str("target name");
   p.hbm_size = r.get<uint64_t>("HBM size");
+  p.cores = r.get<uint8_t>("core count");
   uint32_t nt = r.get<uint32_t>("tensor count");
   if (r.plausible_count(nt, 18, "tensor")) {
     p.tensors.resize(nt);
@@ -240,14 +243,17 @@ llvm::Expected<Program> decode_program(llvm::StringRef bytes) {
   uint32_t ns = r.get<uint32_t>("stream count");
   if (r.plausible_count(ns, 10, "stream")) {
     for (uint32_t si = 0; si < ns && r.ok(); ++si) {
+      uint8_t core = r.get<uint8_t>("stream core");
       uint8_t eng = r.get<uint8_t>("stream engine");
       uint8_t queue = r.get<uint8_t>("stream queue");
       if (!r.ok()) break;
+      // (Whether the core exists is the verifier's question, as the engine
+      // and queue limits of a target are.)
       if (eng >= kNumEngines) {
         r.fail("invalid engine " + std::to_string(eng));
         break;
       }
-      StreamId id{Engine(eng), queue};
+      StreamId id{Engine(eng), queue, core};
       if (id.engine != Engine::dma && queue != 0) {
         r.fail("compute stream with a queue number");
         break;

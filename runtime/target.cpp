@@ -8,6 +8,8 @@
 //  [perf]     NKI performance guide (nki_perf_guide.rst)
 //  [dge]      NKI descriptor generation page (nki-dge.rst)
 //  [dma-ov]   NKI DMA overview (nki-dma-overview.rst), profile figures
+//  [lnc]      NKI "Using Logical NeuronCores (LNC) with NKI"
+//             (nki/get-started/about/lnc) and nki.isa.core_barrier
 //  [est]      our estimate, documented as such in docs/targets.md
 #include "runtime/target.h"
 
@@ -60,6 +62,7 @@ const Target kTrn1 = {
     /*hbm_bytes_per_ns=*/410.0,       // [arch-v2] 820 GB/s / 2 cores
     /*hbm_bytes=*/uint64_t(16) << 30, // [arch-v2] 32 GiB / 2 cores
     /*num_semaphores=*/256,           // [est]
+    /*max_cores=*/1,                  // [lnc] LNC begins with Trainium2
 };
 
 const Target kTrn2 = {
@@ -104,6 +107,7 @@ const Target kTrn2 = {
     /*hbm_bytes_per_ns=*/375.0,       // [arch-v3] 3 TB/s / 8 cores
     /*hbm_bytes=*/uint64_t(12) << 30, // [arch-v3] 96 GiB / 8 cores
     /*num_semaphores=*/256,           // [est]
+    /*max_cores=*/2,                  // [lnc] an LNC degree of 1 or 2
 };
 
 } // namespace

@@ -65,7 +65,13 @@ struct Target {
   // more (.hbm_size), and nksim never allocates more for the simulated HBM.
   uint64_t hbm_bytes;
 
-  unsigned num_semaphores;
+  unsigned num_semaphores; // per physical core
+
+  // Physical cores a program may group into its logical core (the LNC
+  // degree): 1 on NeuronCore-v2, 2 on v3. Each core brings its own engines,
+  // DMA engines and queues, SBUF, PSUM, semaphores and share of the HBM
+  // bandwidth (hbm_bytes_per_ns is per core); HBM itself is shared.
+  unsigned max_cores;
 
   uint64_t sbuf_bytes() const { return sbuf_bytes_per_partition * partitions; }
   uint64_t psum_bank_bytes() const { return psum_bytes_per_partition / psum_banks; }

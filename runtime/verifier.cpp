@@ -22,6 +22,9 @@ public:
   std::vector<std::string> run() {
     check_header();
     for (const Stream &s : prog.streams) {
+      if (s.id.core >= prog.cores)
+        report_stream(s, fmt::format("core {} does not exist: the program runs on {} physical core{} (.cores)",
+                                     s.id.core, prog.cores, prog.cores == 1 ? "" : "s"));
       if (s.id.engine == Engine::dma && s.id.queue >= target.dma_queues)
         report_stream(s, fmt::format("DMA queue {} does not exist on {} (it has {} queues)", s.id.queue, target.name,
                                      target.dma_queues));
@@ -65,6 +68,9 @@ private:
     if (!is_identifier(prog.kernel)) report(fmt::format("kernel name '{}' is not an identifier", prog.kernel));
     if (prog.target != target.name)
       report(fmt::format("program is built for target '{}' but is being checked for '{}'", prog.target, target.name));
+    if (prog.cores < 1 || prog.cores > target.max_cores)
+      report(fmt::format("runs on {} physical cores (.cores); {} allows 1{} (its LNC degree)", unsigned(prog.cores),
+                         target.name, target.max_cores >= 2 ? " or 2" : ""));
     if (prog.hbm_size > target.hbm_bytes)
       report(fmt::format("needs {} bytes of HBM (.hbm_size), more than the {}", prog.hbm_size, hbm_capacity(target)));
     for (size_t i = 0; i < prog.tensors.size(); ++i) {
@@ -214,6 +220,8 @@ private:
     if (inst.op == Opcode::sem_signal || inst.op == Opcode::sem_wait) {
       if (inst.get_int(attr::sem_signal::value) < 0) report("value must not be negative");
     }
+    if (inst.op == Opcode::core_barrier && prog.cores != 2)
+      report("core_barrier synchronises the two physical cores of a logical core; this program runs on one (.cores)");
   }
 
   void within_psum_bank(const Instruction &inst, unsigned s) {

@@ -11,10 +11,11 @@
 namespace nk {
 
 namespace {
-constexpr unsigned kClockBits = 27;
+// 6 bits of stream: two cores' 2 x (4 engines + 16 DMA queues) = 40 streams.
+constexpr unsigned kClockBits = 26;
 constexpr uint32_t kClockMask = (1u << kClockBits) - 1;
-constexpr uint32_t kSetTag = 31; // top 5 bits all ones: r names a read set
-constexpr unsigned kMaxStreams = 30;
+constexpr uint32_t kSetTag = 63; // top 6 bits all ones: r names a read set
+constexpr unsigned kMaxStreams = 62;
 constexpr unsigned kGranule = 4;
 
 inline uint32_t make_epoch(unsigned stream, uint64_t clock) {
@@ -25,10 +26,15 @@ inline uint32_t epoch_clock(uint32_t e) { return e & kClockMask; }
 inline bool is_set(uint32_t r) { return (r >> kClockBits) == kSetTag; }
 } // namespace
 
-RaceChecker::RaceChecker(const Program &program, const Target &target)
-    : program_(program), n_(unsigned(program.streams.size())), clocks_(size_t(n_) * n_, 0),
-      sems_(target.num_semaphores), sbuf_shadow_(target.partitions, target.sbuf_bytes_per_partition / kGranule),
-      psum_shadow_(target.partitions, target.psum_bytes_per_partition / kGranule), hbm_shadow_(program.hbm_size) {
+RaceChecker::CoreShadow::CoreShadow(const Target &t)
+    : sbuf(t.partitions, t.sbuf_bytes_per_partition / kGranule),
+      psum(t.partitions, t.psum_bytes_per_partition / kGranule) {}
+
+RaceChecker::RaceChecker(const Program &program, const Target &target, unsigned num_sems)
+    : program_(program), n_(unsigned(program.streams.size())), clocks_(size_t(n_) * n_, 0), sems_(num_sems),
+      hbm_shadow_(program.hbm_size) {
+  for (unsigned c = 0; c < std::max<unsigned>(1, program.cores); ++c)
+    chip_.push_back(std::make_unique<CoreShadow>(target));
   for (const Stream &s : program.streams) max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
 }
 
@@ -169,7 +175,8 @@ llvm::Error RaceChecker::access(unsigned stream, const AccessPattern &a, const s
   const uint32_t e = make_epoch(stream, c[stream]);
   auto update = [&](ShadowState sh) { return next(sh, write, e, c); };
   if (a.on_chip()) {
-    ChipShadow &shadow = a.mem == Memory::sbuf ? sbuf_shadow_ : psum_shadow_;
+    CoreShadow &core = *chip_[program_.streams[stream].id.core];
+    ChipShadow &shadow = a.mem == Memory::sbuf ? core.sbuf : core.psum;
     const unsigned p_lo = a.start_partition, p_hi = p_lo + a.num_partitions;
     // The first race in access order: lowest row, then run, then granule.
     struct Found {

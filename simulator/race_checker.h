@@ -18,6 +18,12 @@
 // one partition row touches on chip and to the runs in HBM, times how
 // fragmented the state there is; never to the program length.
 //
+// Two physical cores: one clock per stream of either core, as for one
+// core; SBUF and PSUM shadows per core, HBM's shared, so an HBM access of
+// one core not ordered (through core_barrier) after a conflicting access of
+// the other is a race. Semaphore indices are the scheduler's (every core's
+// semaphores, then core_barrier's).
+//
 // Assumes: instructions of one stream are ordered (program order), also on
 // DMA queues whose transfers overlap in time (see docs/simulator.md).
 // Guarantees: the first race found is returned as an llvm::Error naming
@@ -32,13 +38,15 @@
 
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <vector>
 
 namespace nk {
 
 class RaceChecker {
 public:
-  RaceChecker(const Program &program, const Target &target);
+  // `num_sems`: the semaphores the scheduler numbers (all cores').
+  RaceChecker(const Program &program, const Target &target, unsigned num_sems);
   // Fails when the program is too large for the epoch encoding.
   llvm::Error check_limits() const;
 
@@ -81,7 +89,11 @@ private:
   std::vector<SemHistory> sems_;
   // Per location: the last write's epoch (w) and the reads since it (r:
   // one epoch, or an interned read set); 0 = none.
-  ChipShadow sbuf_shadow_, psum_shadow_;
+  struct CoreShadow {
+    explicit CoreShadow(const Target &t);
+    ChipShadow sbuf, psum;
+  };
+  std::vector<std::unique_ptr<CoreShadow>> chip_; // per core
   HbmShadow hbm_shadow_;
   // Per-instruction memo of read-set transitions (clock fixed meanwhile).
   struct Memo {
@@ -91,7 +103,7 @@ private:
   unsigned memo_next_ = 0;
   uint32_t memo_epoch_ = 0;
   uint64_t max_stream_len_ = 0;
-  bool overflow_ = false; // the read-set table is full (2^27 sets)
+  bool overflow_ = false; // the read-set table is full (2^26 sets)
   llvm::Error overflow_error() const;
 };
 

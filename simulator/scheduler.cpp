@@ -14,6 +14,14 @@
 // The loop always advances the earliest event, so time never runs backwards
 // and no cycle is stepped.
 //
+// Two physical cores (Program::cores == 2, LNC=2) run in the same timeline:
+// each has its own engines, DMA queues and engines, SBUF, PSUM, semaphores,
+// ports and activation table; HBM and its bandwidth (each core's share
+// pooled: both cores sit on one HBM stack) are shared. core_barrier is a
+// remote semaphore update (fired as a sem_signal would be, to a semaphore
+// of the other core outside the numbered ones) and a local wait for the
+// other core's update, as NKI describes nki.isa.core_barrier.
+//
 // Functional effects happen at issue, in simulated-time order. For a
 // race-free program (what the race checker enforces) that is
 // indistinguishable from applying them at completion.
@@ -52,10 +60,14 @@ struct StreamState {
   uint64_t pc = 0;
   double ready = 0;     // the stream may issue its next instruction from here
   double done = 0;      // compute: every issued instruction's results visible
-  bool blocked = false; // in a sem_wait whose condition is unmet
+  bool blocked = false; // in a sem_wait (or core_barrier) whose condition is unmet
   double blocked_since = 0;
-  unsigned in_flight = 0;  // DMA transfers issued and not completed
-  double accounted_to = 0; // DMA: stats attributed up to this time
+  unsigned wait_sem = 0;        // while blocked: the (scheduler-wide) semaphore and
+  int64_t wait_value = 0;       // the value it waits for
+  bool barrier_arrived = false; // in a core_barrier whose remote update is issued
+  int64_t barrier_number = 0;   // that barrier's number on its core (1, 2, ...)
+  unsigned in_flight = 0;       // DMA transfers issued and not completed
+  double accounted_to = 0;      // DMA: stats attributed up to this time
   // DMA: transfers in issue order (seq numbers), which have completed, and
   // the signals waiting for every transfer issued before them.
   uint64_t issued = 0;
@@ -91,18 +103,32 @@ struct Transfer {
 class Scheduler {
 public:
   Scheduler(const Program &p, const Target &t, llvm::MutableArrayRef<uint8_t> hbm, const SimOptions &o, SimTrace *trace)
-      : prog_(p), target_(t), opts_(o), trace_(trace), mem_(t, hbm), exec_(mem_),
-        dma_(t.dma_engines, t.dma_engine_bytes_per_ns, t.hbm_bytes_per_ns), streams_(p.streams.size()),
-        sems_(t.num_semaphores, 0), waiters_(t.num_semaphores) {
-    if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t);
-    dge_free_.assign(t.dma_issue_units, 0.0);
+      : prog_(p), target_(t), opts_(o), trace_(trace), cores_(std::max<unsigned>(1, p.cores)),
+        dma_(cores_ * t.dma_engines, t.dma_engine_bytes_per_ns, cores_ * t.hbm_bytes_per_ns),
+        streams_(p.streams.size()), sems_(num_sems(p, t), 0), waiters_(num_sems(p, t)), cores_state_(cores_) {
+    for (unsigned c = 0; c < cores_; ++c) {
+      mems_.push_back(std::make_unique<Memories>(t, hbm));
+      execs_.push_back(std::make_unique<Executor>(*mems_.back()));
+      cores_state_[c].dge_free.assign(t.dma_issue_units, 0.0);
+    }
+    if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t, num_sems(p, t));
     stats_.kernel = p.kernel;
     stats_.target = &t;
+    stats_.cores = cores_;
+    stats_.core_end_ns.assign(p.cores > 1 ? cores_ : 0, 0.0);
     for (const Stream &s : p.streams) stats_.streams.push_back(StreamStats{s.id});
   }
 
   llvm::Expected<SimStats> run();
-  void set_deferred(llvm::MutableArrayRef<DeferredInput> d) { mem_.deferred = d; }
+  void set_deferred(llvm::MutableArrayRef<DeferredInput> d) {
+    for (auto &m : mems_) m->deferred = d;
+  }
+  // Semaphores of all cores, numbered core by core, then one per core for
+  // core_barrier (the one the other core updates).
+  static unsigned num_sems(const Program &p, const Target &t) {
+    const unsigned cores = std::max<unsigned>(1, p.cores);
+    return cores * t.num_semaphores + (cores > 1 ? cores : 0);
+  }
 
 private:
   llvm::Error step(unsigned s);
@@ -110,6 +136,17 @@ private:
   void record_writes(unsigned s, const Instruction &inst, double visible);
   llvm::Error issue_sem_wait(unsigned s, const Instruction &inst, double now);
   llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
+  llvm::Error issue_core_barrier(unsigned s, const Instruction &inst, double now);
+  // Blocks stream `s` until semaphore `sem` (scheduler-wide) >= value.
+  void block(unsigned s, unsigned sem, int64_t value, double now);
+  unsigned core(unsigned s) const { return prog_.streams[s].id.core; }
+  // Stream s's semaphore `sem` as a scheduler-wide index.
+  unsigned sem_index(unsigned s, int64_t sem) const { return core(s) * target_.num_semaphores + unsigned(sem); }
+  unsigned barrier_sem(unsigned c) const { return cores_ * target_.num_semaphores + c; }
+  void touch(unsigned s, double t) {
+    end_time_ = std::max(end_time_, t);
+    if (!stats_.core_end_ns.empty()) stats_.core_end_ns[core(s)] = std::max(stats_.core_end_ns[core(s)], t);
+  }
   void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
   llvm::Error check_access(unsigned s, const Instruction &inst);
   // An indirect dma_copy with its index read now, as the DMA engine reads
@@ -151,9 +188,10 @@ private:
   const Target &target_;
   const SimOptions &opts_;
   SimTrace *trace_;
-  Memories mem_;
-  Executor exec_;
-  DmaModel dma_;
+  unsigned cores_;
+  std::vector<std::unique_ptr<Memories>> mems_; // per core: SBUF, PSUM (HBM shared)
+  std::vector<std::unique_ptr<Executor>> execs_;
+  DmaModel dma_; // both cores' DMA engines (core c's are c * dma_engines ...)
   std::unique_ptr<RaceChecker> races_;
   std::vector<StreamState> streams_;
   std::vector<int64_t> sems_;
@@ -165,12 +203,16 @@ private:
   uint64_t timed_order_ = 0;
   SimStats stats_;
   double end_time_ = 0;
-  double sbuf_port_free_ = 0;        // Vector/GpSimd shared SBUF port
-  double psum_port_free_ = 0;        // Vector/Scalar shared PSUM access
-  int act_table_ = -1;               // the activation function whose table is loaded
+  struct CoreState {
+    double sbuf_port_free = 0;    // Vector/GpSimd shared SBUF port
+    double psum_port_free = 0;    // Vector/Scalar shared PSUM access
+    int act_table = -1;           // the activation function whose table is loaded
+    std::vector<double> dge_free; // shared descriptor generators: free from
+    int64_t barriers = 0;         // core_barriers whose remote update was issued
+  };
+  std::vector<CoreState> cores_state_;
   uint64_t transfers_in_flight_ = 0; // all queues
   double dma_active_since_ = 0;
-  std::vector<double> dge_free_; // shared descriptor generators: free from
 };
 
 // Partitions and byte range of an on-chip pattern; false when it has none.
@@ -215,7 +257,7 @@ llvm::Expected<SimStats> Scheduler::run() {
     if (t_sig <= t_dma && (best < 0 || t_sig <= streams_[unsigned(best)].ready)) {
       TimedSignal ts = timed_.top();
       timed_.pop();
-      end_time_ = std::max(end_time_, ts.at);
+      touch(ts.stream, ts.at);
       fire_signal(ts.stream, ts.pc, ts.at, ts.clock.empty() ? nullptr : ts.clock.data());
       continue;
     }
@@ -228,7 +270,7 @@ llvm::Expected<SimStats> Scheduler::run() {
   for (unsigned s = 0; s < streams_.size(); ++s)
     if (streams_[s].pc < prog_.streams[s].insts.size()) return deadlock(end_time_);
 
-  for (const StreamState &st : streams_) end_time_ = std::max({end_time_, st.ready, st.done});
+  for (unsigned s = 0; s < streams_.size(); ++s) touch(s, std::max(streams_[s].ready, streams_[s].done));
   stats_.total_ns = end_time_;
   for (unsigned s = 0; s < streams_.size(); ++s) account_dma(s, end_time_);
   for (StreamStats &ss : stats_.streams) ss.idle_ns = std::max(0.0, end_time_ - ss.busy_ns - ss.blocked_ns);
@@ -262,8 +304,9 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
   const SharedPorts ports = shared_ports(target_, e, inst);
   *sbuf_port = ports.sbuf;
   *psum_port = ports.psum;
-  if (*sbuf_port) start = std::max(start, sbuf_port_free_);
-  if (*psum_port) start = std::max(start, psum_port_free_);
+  const CoreState &cs = cores_state_[core(s)];
+  if (*sbuf_port) start = std::max(start, cs.sbuf_port_free);
+  if (*psum_port) start = std::max(start, cs.psum_port_free);
   if (start > now) {
     stats_.dependency_stall_ns += dep - now;
     stats_.port_stall_ns += start - dep;
@@ -294,7 +337,7 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
   const unsigned rows = ix.num_partitions;
   for (unsigned p = 0; p < rows; ++p) {
     int64_t index = 0;
-    gather_row_i64(ix, mem_.row(ix, p), &index);
+    gather_row_i64(ix, mems_[core(s)]->row(ix, p), &index);
     // oob_mode=1 (skip; NKI 2.26 nki.isa.dma_copy, oob_mode.skip): this
     // index's transfer is left out, its dst row keeps its contents.
     if ((index < 0 || index >= count) && inst.get_int(attr::dma_copy::oob_mode) == 1) continue;
@@ -330,13 +373,16 @@ llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
   const Instruction &stored = prog_.streams[s].insts[st.pc];
   const double now = st.ready;
-  end_time_ = std::max(end_time_, now);
+  touch(s, now);
   if (stored.op == Opcode::sem_wait) return issue_sem_wait(s, stored, now);
   if (stored.op == Opcode::sem_signal) return issue_sem_signal(s, stored, now);
+  if (stored.op == Opcode::core_barrier) return issue_core_barrier(s, stored, now);
   bool sbuf_port = false, psum_port = false;
+  CoreState &cs = cores_state_[core(s)];
+  Executor &exec = *execs_[core(s)];
   double *dge = nullptr; // the shared descriptor generator this dma_copy uses
-  if (stored.op == Opcode::dma_copy && !dge_free_.empty()) {
-    dge = &*std::min_element(dge_free_.begin(), dge_free_.end());
+  if (stored.op == Opcode::dma_copy && !cs.dge_free.empty()) {
+    dge = &*std::min_element(cs.dge_free.begin(), cs.dge_free.end());
     if (*dge > now) {
       stats_.dge_stall_ns += *dge - now;
       st.ready = *dge; // wait for a generator, in time order
@@ -371,10 +417,10 @@ llvm::Error Scheduler::step(unsigned s) {
     for (const Instruction &part : resolved)
       if (auto e = check_access(s, part)) return e;
     if (!opts_.timing_only)
-      for (const Instruction &part : resolved) exec_.execute(part);
+      for (const Instruction &part : resolved) exec.execute(part);
   } else {
     if (auto e = check_access(s, inst)) return e;
-    if (!opts_.timing_only) exec_.execute(inst);
+    if (!opts_.timing_only) exec.execute(inst);
   }
   StreamStats &ss = stats_.streams[s];
   ++ss.instructions;
@@ -385,7 +431,10 @@ llvm::Error Scheduler::step(unsigned s) {
     const uint64_t src_bytes = n * dtype_size(src.dtype), dst_bytes = n * dtype_size(dst.dtype);
     const uint64_t bytes = std::max(src_bytes, dst_bytes);
     const uint64_t hbm = (src.mem == Memory::hbm ? src_bytes : 0) + (dst.mem == Memory::hbm ? dst_bytes : 0);
-    const DmaCost cost = dma_cost(target_, inst);
+    DmaCost cost = dma_cost(target_, inst);
+    if (core(s)) // this core's DMA engines
+      cost.engine_work.insert(cost.engine_work.begin(), size_t(core(s)) * target_.dma_engines, 0.0);
+    cost.engine_work.resize(size_t(cores_) * target_.dma_engines, 0.0);
     // The queue is occupied while the descriptors are generated; the bytes
     // start to flow a fixed latency later.
     const double issued_at = now + cost.issue_ns;
@@ -414,8 +463,8 @@ llvm::Error Scheduler::step(unsigned s) {
   if (inst.op == Opcode::activation) {
     // Switching to a function whose table is not loaded loads it first.
     const auto f = ActFunc(inst.get_int(attr::activation::func));
-    if (needs_table(f) && int(f) != act_table_) {
-      act_table_ = int(f);
+    if (needs_table(f) && int(f) != cs.act_table) {
+      cs.act_table = int(f);
       busy += target_.act_table_load_ns;
       ++stats_.act_table_loads;
     }
@@ -424,8 +473,8 @@ llvm::Error Scheduler::step(unsigned s) {
   ss.busy_ns += busy;
   st.ready = now + busy;
   st.done = std::max(st.done, now + busy + latency);
-  if (sbuf_port) sbuf_port_free_ = now + busy;
-  if (psum_port) psum_port_free_ = now + busy;
+  if (sbuf_port) cs.sbuf_port_free = now + busy;
+  if (psum_port) cs.psum_port_free = now + busy;
   if (const unsigned dep = target_.dependent_latency_cycles[unsigned(engine)])
     record_writes(s, inst, now + busy + ns(s, dep));
   ++st.pc;
@@ -434,13 +483,10 @@ llvm::Error Scheduler::step(unsigned s) {
 
 llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, double now) {
   StreamState &st = streams_[s];
-  const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
+  const unsigned sem = sem_index(s, inst.get_int(attr::sem_wait::sem));
   const int64_t value = inst.get_int(attr::sem_wait::value);
   if (sems_[sem] < value) {
-    account_dma(s, now);
-    st.blocked = true;
-    st.blocked_since = now;
-    waiters_[sem].push_back(s);
+    block(s, sem, value, now);
     return llvm::Error::success();
   }
   if (races_) {
@@ -451,6 +497,57 @@ llvm::Error Scheduler::issue_sem_wait(unsigned s, const Instruction &inst, doubl
   slice(TraceSlice::instruction, s, st.pc, now, busy);
   if (!is_dma(s)) stats_.streams[s].busy_ns += busy;
   ++stats_.streams[s].instructions;
+  st.ready = now + busy;
+  ++st.pc;
+  return llvm::Error::success();
+}
+
+void Scheduler::block(unsigned s, unsigned sem, int64_t value, double now) {
+  StreamState &st = streams_[s];
+  account_dma(s, now);
+  st.blocked = true;
+  st.blocked_since = now;
+  st.wait_sem = sem;
+  st.wait_value = value;
+  waiters_[sem].push_back(s);
+}
+
+// First visit: the remote update is issued as a sem_signal's would be
+// (fires once everything earlier on the stream has completed; the stream
+// does not stop for it). Then, on this and every later visit, the local
+// wait: the other core's update for this barrier number.
+llvm::Error Scheduler::issue_core_barrier(unsigned s, const Instruction &inst, double now) {
+  StreamState &st = streams_[s];
+  if (!st.barrier_arrived) {
+    st.barrier_arrived = true;
+    st.barrier_number = ++cores_state_[core(s)].barriers;
+    if (races_) races_->begin(s, st.pc);
+    if (is_dma(s) && st.completed_prefix < st.issued) {
+      StreamState::PendingSignal ps{st.pc, st.issued, {}};
+      if (races_) ps.clock = races_->snapshot(s);
+      st.pending.push_back(std::move(ps));
+    } else if (!is_dma(s) && st.done > now) {
+      TimedSignal ts{st.done, timed_order_++, s, st.pc, {}};
+      if (races_) ts.clock = races_->snapshot(s);
+      timed_.push(std::move(ts));
+    } else {
+      fire_signal(s, st.pc, now, nullptr);
+    }
+  }
+  const unsigned sem = barrier_sem(core(s));
+  if (sems_[sem] < st.barrier_number) {
+    block(s, sem, st.barrier_number, now);
+    return llvm::Error::success();
+  }
+  if (races_) {
+    races_->begin(s, st.pc);
+    races_->on_wait(s, sem, st.barrier_number);
+  }
+  const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
+  slice(TraceSlice::instruction, s, st.pc, now, busy);
+  if (!is_dma(s)) stats_.streams[s].busy_ns += busy;
+  ++stats_.streams[s].instructions;
+  st.barrier_arrived = false;
   st.ready = now + busy;
   ++st.pc;
   return llvm::Error::success();
@@ -492,8 +589,11 @@ llvm::Error Scheduler::issue_sem_signal(unsigned s, const Instruction &inst, dou
 // checker's clock at the signal (null: the stream's current clock).
 void Scheduler::fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock) {
   const Instruction &inst = prog_.streams[s].insts[pc];
-  const unsigned sem = unsigned(inst.get_int(attr::sem_signal::sem));
-  sems_[sem] += inst.get_int(attr::sem_signal::value);
+  // A core_barrier's remote update: the semaphore the other core waits on.
+  const bool barrier = inst.op == Opcode::core_barrier;
+  const unsigned sem =
+      barrier ? barrier_sem((core(s) + 1) % cores_) : sem_index(s, inst.get_int(attr::sem_signal::sem));
+  sems_[sem] += barrier ? 1 : inst.get_int(attr::sem_signal::value);
   if (races_) {
     if (clock)
       races_->on_signal_clock(sem, sems_[sem], clock);
@@ -501,11 +601,16 @@ void Scheduler::fire_signal(unsigned s, uint64_t pc, double now, const uint32_t 
       races_->on_signal(s, sem, sems_[sem]);
   }
   if (trace_) trace_->sem_values.push_back(TraceCounter{sem, now, sems_[sem]});
+  if (barrier) { // the instruction is counted and timed when its wait is over
+    touch(s, now);
+    wake_waiters(sem, now);
+    return;
+  }
   const double busy = ns(s, instruction_cost(target_, prog_.streams[s].id.engine, inst).busy_cycles);
   slice(TraceSlice::instruction, s, pc, now, busy);
   if (!is_dma(s)) stats_.streams[s].busy_ns += busy;
   ++stats_.streams[s].instructions;
-  end_time_ = std::max(end_time_, now);
+  touch(s, now);
   wake_waiters(sem, now);
 }
 
@@ -514,8 +619,7 @@ void Scheduler::wake_waiters(unsigned sem, double now) {
   for (size_t i = 0; i < w.size();) {
     const unsigned s = w[i];
     StreamState &st = streams_[s];
-    const Instruction &inst = prog_.streams[s].insts[st.pc];
-    if (sems_[sem] >= inst.get_int(attr::sem_wait::value)) {
+    if (sems_[sem] >= st.wait_value) {
       account_dma(s, now);
       st.blocked = false;
       if (!is_dma(s)) stats_.streams[s].blocked_ns += now - st.blocked_since;
@@ -535,6 +639,7 @@ void Scheduler::end_transfers(double t) {
   for (uint64_t id : ended_) {
     const Transfer &tr = transfers_[id];
     StreamState &st = streams_[tr.stream];
+    touch(tr.stream, t);
     slice(TraceSlice::instruction, tr.stream, tr.inst, tr.issue, t - tr.issue);
     account_dma(tr.stream, t);
     if (dma_throttled(tr.stream)) st.ready = std::max(st.ready, t);
@@ -556,6 +661,7 @@ void Scheduler::end_transfers(double t) {
 llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
   const uint64_t index = streams_[s].pc;
+  Memories &mem = *mems_[core(s)];
   for (int pass = 0; pass < 2; ++pass) {
     const bool write = pass == 1;
     for (unsigned i = 0; i < info.num_aps; ++i) {
@@ -565,7 +671,7 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
       if (write ? !writes : !reads) continue;
       row_footprint(a, !a.on_chip(), runs_);
       if (!write) {
-        if (auto hole = find_unwritten(mem_, a, runs_)) {
+        if (auto hole = find_unwritten(mem, a, runs_)) {
           std::string msg = fmt::format("{}: operand '{}' reads {} bytes never written (first: partition {}, byte {})",
                                         describe_inst(prog_, s, index), info.aps[i].name, memory_name(a.mem),
                                         hole->partition, hole->byte);
@@ -573,7 +679,7 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
           warn(std::move(msg));
         }
       } else {
-        mark_written(mem_, a, runs_);
+        mark_written(mem, a, runs_);
       }
       if (races_)
         if (auto e = races_->access(s, a, runs_, write, info.aps[i].name)) return e;
@@ -587,10 +693,13 @@ llvm::Error Scheduler::deadlock(double now) const {
   for (unsigned s = 0; s < streams_.size(); ++s) {
     const StreamState &st = streams_[s];
     if (st.pc >= prog_.streams[s].insts.size()) continue;
-    const Instruction &inst = prog_.streams[s].insts[st.pc];
-    const unsigned sem = unsigned(inst.get_int(attr::sem_wait::sem));
-    msg += fmt::format(" {} waits for semaphore {} >= {} (it is {});", describe_inst(prog_, s, st.pc), sem,
-                       inst.get_int(attr::sem_wait::value), sems_[sem]);
+    if (prog_.streams[s].insts[st.pc].op == Opcode::core_barrier)
+      msg += fmt::format(" {} waits at core_barrier #{} of core {} for core {} to reach its #{} (it reached {});",
+                         describe_inst(prog_, s, st.pc), st.wait_value, core(s), (core(s) + 1) % cores_, st.wait_value,
+                         sems_[st.wait_sem]);
+    else
+      msg += fmt::format(" {} waits for semaphore {} >= {} (it is {});", describe_inst(prog_, s, st.pc),
+                         st.wait_sem - core(s) * target_.num_semaphores, st.wait_value, sems_[st.wait_sem]);
   }
   msg.pop_back();
   return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
@@ -655,7 +764,7 @@ Target without_mechanisms(const Target &t, unsigned off) {
 
 double SimStats::hbm_roofline_fraction() const {
   if (total_ns <= 0 || !target) return 0;
-  return (double(hbm_bytes) / target->hbm_bytes_per_ns) / total_ns;
+  return (double(hbm_bytes) / (cores * target->hbm_bytes_per_ns)) / total_ns;
 }
 
 double SimStats::achieved_gb_per_s() const { return total_ns > 0 ? double(dma_bytes) / total_ns : 0; }

@@ -182,7 +182,8 @@ void Executor::execute(const Instruction &inst) {
   case Opcode::tensor_copy_dynamic_dst: return tensor_copy_dynamic(inst);
   case Opcode::range_select: return range_select(inst);
   case Opcode::sem_signal:
-  case Opcode::sem_wait: return; // the scheduler's business
+  case Opcode::sem_wait:
+  case Opcode::core_barrier: return; // the scheduler's business
   }
 }
 

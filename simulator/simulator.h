@@ -76,7 +76,9 @@ struct SimWarning {
 struct SimStats {
   std::string kernel;
   const Target *target = nullptr;
-  double total_ns = 0;
+  double total_ns = 0;              // the later core's end, with two cores
+  unsigned cores = 1;               // physical cores the program ran on
+  std::vector<double> core_end_ns;  // with two cores: when each core's last work ended
   std::vector<StreamStats> streams; // in Program::streams order
   uint64_t dma_transfers = 0;
   uint64_t dma_bytes = 0;       // bytes moved by dma_copy (the larger side of each)
@@ -93,7 +95,8 @@ struct SimStats {
   std::vector<SimWarning> warnings;
   uint64_t num_warnings = 0; // including those not kept
 
-  // HBM bytes / peak HBM bandwidth, divided by the simulated time.
+  // HBM bytes / peak HBM bandwidth (every core's share), divided by the
+  // simulated time.
   double hbm_roofline_fraction() const;
   double achieved_gb_per_s() const; // dma_bytes / total time (GB/s == B/ns)
 };
@@ -110,7 +113,7 @@ struct TraceSlice {
   double dur_ns = 0;
 };
 struct TraceCounter {
-  uint32_t sem = 0;
+  uint32_t sem = 0; // core c's semaphore k is c * num_semaphores + k; then core_barrier's, one per core
   double time_ns = 0;
   int64_t value = 0;
 };

@@ -1,12 +1,11 @@
 // Chrome/Perfetto trace-event JSON (write_trace_json in simulator.h).
 //
-// One process; one thread track per stream, named after it ("tensor",
-// "dma0"). Transfers of one DMA queue overlap in time, and Perfetto wants
-// the slices of a track properly nested, so overlapping slices go to extra
-// lanes ("dma0 #2", ...), assigned greedily in start order. Each slice is
-// named "<op>" or "<op> @ file:line" and carries its operands and location
-// in args; semaphore waits are "wait sem N" slices, and each semaphore's
-// value is a counter track. Times are microseconds (the format's unit).
+// One process per physical core (one for a one-core program); one thread
+// track per stream, named after it ("tensor", "dma0", "core1.dma0"). Transfers of one DMA queue overlap in time, and
+// Perfetto wants the slices of a track properly nested, so overlapping slices go to extra lanes ("dma0 #2", ...),
+// assigned greedily in start order. Each slice is named "<op>" or "<op> @ file:line" and carries its operands and
+// location in args; semaphore waits are "wait sem N" slices, and each semaphore's value is a counter track. Times are
+// microseconds (the format's unit).
 #include "simulator/simulator.h"
 
 #include "simulator/describe.h"
@@ -54,7 +53,12 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     tids[{sl.stream, l}] = 0;
   }
   int next_tid = 1;
-  for (auto &kv : tids) kv.second = next_tid++;
+  std::map<int, int> tid_pid; // a stream's tracks live in its core's process
+  for (auto &kv : tids) {
+    tid_pid[next_tid] = kPid + program.streams[kv.first.first].id.core;
+    kv.second = next_tid++;
+  }
+  auto pid_of_tid = [&](int tid) { return tid <= 0 ? kPid - tid : tid_pid[tid]; };
 
   llvm::json::OStream j(os);
   j.objectBegin();
@@ -65,7 +69,7 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     j.objectBegin();
     j.attribute("ph", "M");
     j.attribute("name", name);
-    j.attribute("pid", kPid);
+    j.attribute("pid", pid_of_tid(tid));
     j.attribute("tid", tid);
     j.attributeObject("args", [&] {
       if (sort)
@@ -77,6 +81,9 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
   };
   meta("process_name", 0, fmt::format("nksim {} on {}", program.kernel, stats.target ? stats.target->name : "?"),
        false);
+  for (unsigned c = 1; c < program.cores; ++c) // tid 0 of each core's process names it
+    meta("process_name", -int(c),
+         fmt::format("nksim {} on {}, core {}", program.kernel, stats.target ? stats.target->name : "?", c), false);
   for (const auto &kv : tids) {
     std::string name = stream_name(program.streams[kv.first.first].id);
     if (kv.first.second) name += fmt::format(" #{}", kv.first.second + 1);
@@ -89,7 +96,9 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     const Instruction &inst = stream.insts[sl.inst];
     const std::string loc = describe_loc(program, inst.loc);
     std::string name;
-    if (sl.kind == TraceSlice::sem_blocked)
+    if (sl.kind == TraceSlice::sem_blocked && inst.op == Opcode::core_barrier)
+      name = "wait core_barrier";
+    else if (sl.kind == TraceSlice::sem_blocked)
       name = fmt::format("wait sem {}", inst.get_int(attr::sem_wait::sem));
     else
       name = op_info(inst.op).name;
@@ -98,7 +107,7 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     j.attribute("ph", "X");
     j.attribute("name", name);
     j.attribute("cat", sl.kind == TraceSlice::sem_blocked ? "semaphore" : "instruction");
-    j.attribute("pid", kPid);
+    j.attribute("pid", kPid + stream.id.core);
     j.attribute("tid", tids[{sl.stream, lane[i]}]);
     j.attribute("ts", us(sl.start_ns));
     j.attribute("dur", us(sl.dur_ns));
@@ -110,11 +119,16 @@ void write_trace_json(llvm::raw_ostream &os, const Program &program, const SimSt
     });
     j.objectEnd();
   }
+  const unsigned per_core = stats.target ? stats.target->num_semaphores : 1;
+  const unsigned cores = std::max<unsigned>(1, program.cores);
   for (const TraceCounter &c : trace.sem_values) {
+    // Core c's semaphores, then core_barrier's (one per core: updated by the other core).
+    const bool barrier = c.sem >= cores * per_core;
+    const unsigned core = barrier ? c.sem - cores * per_core : c.sem / per_core;
     j.objectBegin();
     j.attribute("ph", "C");
-    j.attribute("name", fmt::format("sem {}", c.sem));
-    j.attribute("pid", kPid);
+    j.attribute("name", barrier ? std::string("core_barrier") : fmt::format("sem {}", c.sem % per_core));
+    j.attribute("pid", kPid + int(core));
     j.attribute("ts", us(c.time_ns));
     j.attributeObject("args", [&] { j.attribute("value", c.value); });
     j.objectEnd();

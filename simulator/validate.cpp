@@ -143,10 +143,16 @@ llvm::Error validate_for_simulation(const Program &program, const Target &target
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the HBM image has %llu bytes but the program needs %llu",
                                    (unsigned long long)hbm_bytes, (unsigned long long)program.hbm_size);
+  if (program.cores < 1 || program.cores > target.max_cores)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the program runs on %u physical cores; %s allows 1%s", unsigned(program.cores),
+                                   target.name, target.max_cores >= 2 ? " or 2" : "");
   for (unsigned s = 0; s < program.streams.size(); ++s) {
     const StreamId id = program.streams[s].id;
     std::string bad;
-    if (unsigned(id.engine) >= kNumEngines)
+    if (id.core >= program.cores)
+      bad = fmt::format("on core {} but the program runs on {}", id.core, program.cores);
+    else if (unsigned(id.engine) >= kNumEngines)
       bad = "an unknown engine";
     else if (id.engine == Engine::dma && id.queue >= target.dma_queues)
       bad = fmt::format("DMA queue {} but {} has {}", id.queue, target.name, target.dma_queues);
@@ -162,6 +168,10 @@ llvm::Error validate_for_simulation(const Program &program, const Target &target
     for (uint64_t i = 0; i < st.insts.size(); ++i) {
       c.index = i;
       if (auto e = c.check_inst(st.id.engine, st.insts[i])) return e;
+      if (st.insts[i].op == Opcode::core_barrier && program.cores != 2)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "stream %u instruction %llu: core_barrier in a one-core program", s,
+                                       (unsigned long long)i);
     }
   }
   return llvm::Error::success();

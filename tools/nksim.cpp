@@ -477,7 +477,8 @@ int run_main() {
     if (minimal_bytes && stats->total_ns > 0 && stats->target)
       outs() << "minimal hbm: " << *minimal_bytes
              << " bytes the computation must move (its reference's count for these inputs); "
-             << formatv("{0:f1}", 100.0 * double(*minimal_bytes) / stats->target->hbm_bytes_per_ns / stats->total_ns)
+             << formatv("{0:f1}", 100.0 * double(*minimal_bytes) / (stats->cores * stats->target->hbm_bytes_per_ns) /
+                                      stats->total_ns)
              << "% of the HBM roofline\n";
   }
   if (stats_json == "-")

@@ -237,8 +237,12 @@ void Sema::bind_sizes(const std::map<std::string, int64_t> &defines) {
     } else {
       diags.error(sp.range, "size parameter '" + sp.name + "' has no default; bind it with -D " + sp.name + "=VALUE");
     }
-    if (v.k == SV::integer && v.i < 1) {
-      diags.error(sp.range, "size parameter '" + sp.name + "' must be at least 1, got " + llvm::Twine(v.i));
+    // `core` is a physical core index (compiler/pipeline.cpp binds it per
+    // core of a two-core kernel): 0 is its first value.
+    const int64_t least = sp.name == "core" ? 0 : 1;
+    if (v.k == SV::integer && v.i < least) {
+      diags.error(sp.range, "size parameter '" + sp.name + "' must be at least " + llvm::Twine(least) + ", got " +
+                                llvm::Twine(v.i));
       v = poison();
     }
     if (v.k == SV::integer) mod.sizes.emplace_back(sp.name, v.i);

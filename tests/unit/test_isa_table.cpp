@@ -104,6 +104,7 @@ TEST_CASE("the NKI 2.26 coverage table names only opcodes that exist, and counts
     std::string n = op_info(Opcode(i)).name;
     if (n == "sem_signal" || n == "sem_wait") continue; // synchronisation, not in nki.isa
     if (n == "select") continue;                        // the language's where; NKI's is select_reduce
+    if (n == "core_barrier") continue;                  // LNC=2 synchronisation: NKI 2.33's, after the 2.26 table
     CHECK_MESSAGE(named.count(n), n, " is missing from the coverage table");
   }
 }

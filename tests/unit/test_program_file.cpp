@@ -40,6 +40,7 @@ Program random_program(uint64_t seed) {
   p.kernel = "k" + std::to_string(seed);
   p.target = seed % 2 ? "trn1" : "trn2";
   p.hbm_size = rng() % (1ull << 40);
+  if (seed % 4 == 0) p.cores = 2; // a logical core of two physical cores: streams of both
   p.files = {"a.tile", "dir with space/b\"q\".tile"};
   p.tensors.push_back(TensorDecl{"q", Dtype::f32, {128, 8}, 0, TensorKind::input});
   p.tensors.push_back(TensorDecl{"out", Dtype::bf16, {8, 128}, 4096, TensorKind::output});
@@ -81,7 +82,7 @@ Program random_program(uint64_t seed) {
     }
     if (rng() % 2) inst.loc = DebugLoc{uint32_t(1 + rng() % 2), uint32_t(rng() % 500), uint32_t(rng() % 80)};
     Engine e = Engine(rng() % kNumEngines);
-    StreamId id{e, uint8_t(e == Engine::dma ? rng() % 16 : 0)};
+    StreamId id{e, uint8_t(e == Engine::dma ? rng() % 16 : 0), uint8_t(p.cores == 2 ? rng() % 2 : 0)};
     p.stream(id).insts.push_back(inst);
   }
   return p;
@@ -102,6 +103,21 @@ std::string restamp(const std::string &body) {
 }
 
 } // namespace
+
+TEST_CASE("stream names: core 0's unprefixed, core 1's 'core1.'") {
+  CHECK(stream_name(StreamId{Engine::dma, 3, 0}) == "dma3");
+  CHECK(stream_name(StreamId{Engine::dma, 3, 1}) == "core1.dma3");
+  CHECK(stream_name(StreamId{Engine::gpsimd, 0, 1}) == "core1.gpsimd");
+  for (const char *n : {"tensor", "dma15", "core1.vector", "core1.dma0"}) {
+    auto id = parse_stream_name(n);
+    REQUIRE(id);
+    CHECK(stream_name(*id) == n);
+  }
+  for (const char *bad : {"core0.dma0", "core1dma0", "core.dma0", "core1.", "core01.tensor", "core1.dma"})
+    CHECK_FALSE(parse_stream_name(bad));
+  // Core 1's streams sort after all of core 0's.
+  CHECK(StreamId{Engine::dma, 15, 0} < StreamId{Engine::tensor, 0, 1});
+}
 
 TEST_CASE("binary encode/decode round-trips random programs exactly") {
   for (uint64_t seed = 1; seed <= 50; ++seed) {
@@ -167,7 +183,7 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
     old[8] = 1;
     auto r = decode_program(old);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 6; recompile") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 7; recompile") != std::string::npos);
   }
 }
 

@@ -551,3 +551,33 @@ TEST_CASE("tensor_scalar_reduce costs max(MIN_II, N) + MIN_II on the Vector engi
   i.ap[ap::tensor_scalar_reduce::dst] = sb(Dtype::f32, 0, 128, 0, 8);
   CHECK(instruction_cost(t, Engine::vector, i).busy_cycles == 2 * t.min_ii_cycles);
 }
+
+TEST_CASE("trn2, two physical cores: each core its own descriptor generators, DMA engines and SBUF") {
+  // Two loads per core at time 0, all into the same SBUF bytes of their
+  // core: no generator is shared across cores (none waits), no SBUF byte is
+  // (no race), and each core ends when its loads do.
+  const Target &t = trn2();
+  Program p = new_program(4 * 4096);
+  p.cores = 2;
+  for (uint8_t c = 0; c < 2; ++c)
+    for (unsigned q = 0; q < 2; ++q)
+      p.stream(StreamId{Engine::dma, uint8_t(q), c}).insts = {
+          dma(sb(Dtype::f32, 8 * q, 8, 0, 128), hbm2(Dtype::f32, (2 * c + q) * 4096, 8, 128))};
+  std::vector<uint8_t> hbm(4 * 4096);
+  auto s = run(p, hbm);
+  REQUIRE(bool(s));
+  CHECK(s->dge_stall_ns == 0);
+  CHECK(s->total_ns == doctest::Approx(dma_alone_ns(t, 0, 8, 4096))); // issue included
+  REQUIRE(s->core_end_ns.size() == 2);
+  CHECK(s->core_end_ns[0] == doctest::Approx(s->total_ns));
+  CHECK(s->core_end_ns[1] == doctest::Approx(s->total_ns));
+  // The same four loads on one core: two wait for a generator.
+  Program one = new_program(4 * 4096);
+  for (unsigned q = 0; q < 4; ++q)
+    one.stream(StreamId{Engine::dma, uint8_t(q)}).insts = {
+        dma(sb(Dtype::f32, 8 * q, 8, 0, 128), hbm2(Dtype::f32, q * 4096, 8, 128))};
+  auto s1 = run(one, hbm);
+  REQUIRE(bool(s1));
+  CHECK(s1->dge_stall_ns == doctest::Approx(2 * t.dma_issue_ns));
+  CHECK(s1->core_end_ns.empty());
+}
