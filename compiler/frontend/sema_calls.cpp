@@ -237,7 +237,7 @@ SV Sema::eval_call(const Expr &e) {
     }
     op.kind = OpKind::matmul;
     op.operands = {x.v, y.v};
-    op.flag = *tx;
+    op.transpose_x = *tx;
     return emit(std::move(op), Type{Memory::sbuf, Dtype::f32, {M, N}});
   }
   if (name == "transpose") {
@@ -371,7 +371,7 @@ SV Sema::eval_call(const Expr &e) {
     op.kind = OpKind::reduce;
     op.alu = name == "max" ? AluOp::max : name == "min" ? AluOp::min : AluOp::add;
     op.axis = axis;
-    op.flag = *keep;
+    op.keepdims = *keep;
     op.operands = {x.v};
     if (*keep)
       t.shape[axis] = 1;

@@ -129,7 +129,7 @@ struct Printer {
     case OpKind::matmul:
       os << "matmul ";
       operand_list(0);
-      if (o.flag) os << " transpose_x";
+      if (o.transpose_x) os << " transpose_x";
       break;
     case OpKind::binary:
       os << alu_name(o.alu) << " ";
@@ -137,7 +137,7 @@ struct Printer {
       break;
     case OpKind::binary_imm:
       os << alu_name(o.alu) << " ";
-      if (o.flag)
+      if (o.imm_first)
         os << fmt_double(o.imm) << ", " << name(o.operands[0]);
       else
         os << name(o.operands[0]) << ", " << fmt_double(o.imm);
@@ -148,7 +148,7 @@ struct Printer {
       break;
     case OpKind::reduce:
       os << "reduce " << alu_name(o.alu) << " " << name(o.operands[0]) << " axis=" << o.axis;
-      if (o.flag) os << " keepdims";
+      if (o.keepdims) os << " keepdims";
       break;
     case OpKind::full: os << "full " << fmt_double(o.imm); break;
     case OpKind::iota:
