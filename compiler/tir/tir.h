@@ -92,11 +92,11 @@ enum class TensorRole : uint8_t { input, output };
   X(load, "load")             /* result tile <- operands[0] hbm view */                                                \
   X(store, "store")           /* operands: hbm view, tile */                                                           \
   X(view, "view")             /* result <- view of operands[0] (dims) */                                               \
-  X(matmul, "matmul")         /* result sbuf f32[M|N] <- x, y (transpose_x) */                                      \
+  X(matmul, "matmul")         /* result sbuf f32[M|N] <- x, y (transpose_x) */                                         \
   X(transpose, "transpose")   /* result [F|P] <- [P|F] */                                                              \
   X(copy, "copy")             /* result <- operands[0], dtype converted */                                             \
   X(binary, "binary")         /* result <- operands[0] alu operands[1] (broadcast) */                                  \
-  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (or imm_first) */                                     \
+  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (or imm_first) */                                       \
   X(activation, "activation") /* result <- act(operands[0]) */                                                         \
   X(reduce, "reduce")         /* result <- reduce(alu) over free axis `axis` */                                        \
   X(full, "full")             /* result <- imm everywhere */                                                           \
