@@ -192,5 +192,11 @@ void print_module(llvm::raw_ostream &os, const Module &m);
 // Structural checks (SSA dominance, operand types per op, machine limits).
 // Returns a description of the first problem, or "" when the module is sound.
 std::string verify_module(const Module &m, const Target &target);
+// The same, with the op at fault (null when the problem is not an op's).
+struct VerifyProblem {
+  std::string message;
+  const Op *op = nullptr;
+};
+VerifyProblem find_problem(const Module &m, const Target &target);
 
 } // namespace nk::tir
