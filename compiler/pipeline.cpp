@@ -173,13 +173,22 @@ std::string precondition(llvm::StringRef pass, const lir::Program &p) {
   return "";
 }
 
+// The same for the Tile IR passes: legalize needs straight-line Tile IR.
+std::string tir_precondition(llvm::StringRef pass, const tir::Module &m) {
+  if (pass != "legalize") return "";
+  for (const tir::Op &op : m.body)
+    if (op.kind == tir::OpKind::loop)
+      return fmt::format("the loop at {}:{} is not unrolled (run unroll-loops first)", op.loc.line, op.loc.col);
+  return "";
+}
+
 // Runs one pass with its dumps, timer and verification.
 llvm::Error run_pass(const Pass &p, State &s, const Target &t, const PipelineOptions &opts, llvm::raw_ostream &os,
                      llvm::TimerGroup &group, bool verify_each) {
   if (opts.on_stage) opts.on_stage(p.name);
   if (opts.print_before_all || listed(opts.print_before, p.name)) dump(os, s, "Before", p.name);
-  if (p.on_lir && s.stage == State::lir) {
-    std::string why = precondition(p.name, s.lowered);
+  if ((p.on_lir && s.stage == State::lir) || (!p.on_lir && s.stage == State::tir)) {
+    std::string why = s.stage == State::lir ? precondition(p.name, s.lowered) : tir_precondition(p.name, s.module);
     if (!why.empty())
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "pass '%s' cannot run on this program: %s", p.name,
                                      why.c_str());
@@ -291,44 +300,91 @@ std::vector<std::string> remaining_lir_passes(const lir::Program &p) {
   return names;
 }
 
-llvm::Expected<LirResult> run_lir_passes(lir::Program p, const std::vector<std::string> &names, const Target &t,
-                                         const PipelineOptions &opts) {
+std::vector<std::string> remaining_tir_passes(const tir::Module &m) {
+  bool loops = false;
+  for (const tir::Op &op : m.body) loops |= op.kind == tir::OpKind::loop;
+  std::vector<std::string> names;
+  for (const Pass &p : passes())
+    if (loops || llvm::StringRef(p.name) != "unroll-loops") names.push_back(p.name);
+  return names;
+}
+
+namespace {
+
+// Runs the named passes on `s` (a parsed file's IR): one code path for .tir
+// and .lir files. Each name must be a pass whose IR the program has when
+// its turn comes (`input` names the file kind for the messages).
+llvm::Expected<PassResult> run_named_passes(State s, const std::vector<std::string> &names, const Target &t,
+                                            const PipelineOptions &opts) {
+  const bool from_tir = s.stage == State::tir;
+  State::Stage stage = s.stage;
   std::vector<const Pass *> todo;
   for (const std::string &n : names) {
     auto it = std::find_if(passes().begin(), passes().end(), [&](const Pass &q) { return n == q.name; });
-    if (it == passes().end() || !it->on_lir) {
+    if (it == passes().end() || (!from_tir && !it->on_lir)) {
       std::string known;
-      for (const std::string &l : lir_pass_names()) known += (known.empty() ? "" : ", ") + l;
-      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s pass '%s' (a .lir file can run: %s)",
-                                     it == passes().end() ? "unknown" : "no LIR", n.c_str(), known.c_str());
+      for (const std::string &l : from_tir ? pipeline_pass_names() : lir_pass_names())
+        known += (known.empty() ? "" : ", ") + l;
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s pass '%s' (a .%s file can run: %s)",
+                                     it == passes().end() ? "unknown" : "no LIR", n.c_str(),
+                                     from_tir ? static_cast<const char *>("tir") : static_cast<const char *>("lir"),
+                                     known.c_str());
     }
-    if (!todo.empty() && llvm::StringRef(todo.back()->name) == "emit-program")
+    if (stage == State::isa)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "pass '%s' after emit-program: emit-program turns the LIR into the final program, "
                                      "so it comes last",
                                      n.c_str());
+    if (stage == State::lir && !it->on_lir)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "pass '%s' after legalize: it runs on Tile IR, and legalize made the module LIR",
+                                     n.c_str());
+    if (stage == State::tir && it->on_lir)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "pass '%s' runs on LIR: run legalize before it (legalize turns Tile IR into LIR)",
+                                     n.c_str());
+    if (llvm::StringRef(it->name) == "legalize") stage = State::lir;
+    if (llvm::StringRef(it->name) == "emit-program") stage = State::isa;
     todo.push_back(&*it);
   }
   if (llvm::Error e = check_print_pass_names(opts)) return e;
   llvm::raw_ostream &os = opts.dump ? *opts.dump : llvm::errs();
   llvm::TimerGroup group("nkc", "Pass execution timing report");
-  State s;
-  s.stage = State::lir;
-  s.reached = lir::reached_stage(p);
-  s.lowered = std::move(p);
   s.window = opts.schedule_window;
+  s.interleave = opts.interleave;
   for (const Pass *q : todo)
     if (llvm::Error e = run_pass(*q, s, t, opts, os, group, verify_each_on(opts))) return e;
   if (opts.time_passes) {
     group.print(os);
     group.clear();
   }
-  LirResult r;
+  PassResult r;
   if (s.stage == State::isa)
     r.program = std::move(s.program);
-  else
+  else if (s.stage == State::lir)
     r.lir = std::move(s.lowered);
+  else
+    r.tir = std::move(s.module);
   return r;
+}
+
+} // namespace
+
+llvm::Expected<PassResult> run_lir_passes(lir::Program p, const std::vector<std::string> &names, const Target &t,
+                                          const PipelineOptions &opts) {
+  State s;
+  s.stage = State::lir;
+  s.reached = lir::reached_stage(p);
+  s.lowered = std::move(p);
+  return run_named_passes(std::move(s), names, t, opts);
+}
+
+llvm::Expected<PassResult> run_tir_passes(tir::Module m, const std::vector<std::string> &names, const Target &t,
+                                          const PipelineOptions &opts) {
+  State s;
+  s.stage = State::tir;
+  s.module = std::move(m);
+  return run_named_passes(std::move(s), names, t, opts);
 }
 
 namespace {

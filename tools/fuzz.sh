@@ -3,7 +3,7 @@
 # starting from the checked-in seed corpora in fuzz/corpus/<target>, every
 # file of the target's kind in the repository (each .tile for tile and
 # compile: kernels, lit tests, examples, fidelity ports; each .s for asm and
-# sim; each .npy for npy; each .lir for lir), and the dictionary fuzz/dict/<target>.dict.
+# sim; each .npy for npy; each .lir for lir; each .tir for tir), and the dictionary fuzz/dict/<target>.dict.
 # New inputs go to build-fuzz/corpus/<target>; crashes to build-fuzz/crashes.
 # Usage: tools/fuzz.sh [SECONDS] [TARGET...]   (NK_FUZZ_SEED=N picks the seed; default 1)
 set -euo pipefail
@@ -28,7 +28,7 @@ mkdir -p "$build/crashes"
 # Seeds from the repository, refreshed each run (libFuzzer only reads them).
 seed_dir() {
   local t="$1" ext
-  case "$t" in tile|compile*) ext=tile ;; asm|sim*) ext=s ;; npy) ext=npy ;; lir) ext=lir ;; *) ext="" ;; esac
+  case "$t" in tile|compile*) ext=tile ;; asm|sim*) ext=s ;; npy) ext=npy ;; lir) ext=lir ;; tir) ext=tir ;; *) ext="" ;; esac
   rm -rf "$build/seeds/$t"; mkdir -p "$build/seeds/$t"
   [ -n "$ext" ] || return 0
   (cd "$root" && git ls-files "*.$ext" 2>/dev/null || find . -name "*.$ext" -not -path "./build*") |

@@ -2,21 +2,23 @@
 //
 //   nkc compile KERNEL.tile -o PROGRAM [-D name=value]... [--target trn1|trn2]
 //   nkc KERNEL.tile --emit=tokens|ast|tir|isa [-D name=value]... [--target ...]
+//   nkc FILE.tir [--run-pass=PASS[,PASS...]]   passes alone, on Tile IR
 //   nkc FILE.lir [--run-pass=PASS[,PASS...]]   back-end passes alone, on LIR
-//   nkc compile FILE.lir -o PROGRAM               the passes FILE.lir still needs
+//   nkc compile FILE.tir|FILE.lir -o PROGRAM     the passes the file still needs
 //   pass inspection (all forms): --print-after-all --print-before-all
 //     --print-after=PASS --print-before=PASS --time-passes --list-passes
 //
 // Exit status: 0 success; 1 source errors (diagnostics on stderr; for a
-// .lir file, its syntax or verifier errors, or a program the runtime
-// verifier rejects: FILE: error: ...); 2 bad flags, unreadable files,
-// a pass that cannot run on the given LIR or fails, an output path that is
+// .tir or .lir file, its syntax or verifier errors, or a program the
+// runtime verifier rejects: FILE: error: ...); 2 bad flags, unreadable
+// files, a pass that cannot run on the given IR or fails, an output path that is
 // refused (an input, a directory), out of host memory, or a failure writing
 // the output.
 #include "compiler/backend/passes.h"
 #include "compiler/frontend/driver.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lir/parse.h"
+#include "compiler/tir/parse.h"
 #include "compiler/pipeline.h"
 #include "runtime/rendered_diagnostics.h"
 #include "runtime/asm_printer.h"
@@ -39,10 +41,10 @@ namespace {
 enum class Emit { tokens, ast, tir, isa };
 
 cl::OptionCategory category("nkc options");
-cl::SubCommand compile_cmd("compile", "Compile a .tile kernel (or a .lir file) to a program file");
+cl::SubCommand compile_cmd("compile", "Compile a .tile kernel (or a .tir or .lir file) to a program file");
 
-cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile | program.lir>"), cl::sub(*cl::TopLevelSubCommand),
-                           cl::sub(compile_cmd), cl::cat(category));
+cl::opt<std::string> input(cl::Positional, cl::desc("<kernel.tile | module.tir | program.lir>"),
+                           cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::opt<Emit> emit("emit", cl::desc("Print a compilation stage to stdout"),
                    cl::values(clEnumValN(Emit::tokens, "tokens", "the token stream"),
                               clEnumValN(Emit::ast, "ast", "the syntax tree"),
@@ -84,8 +86,9 @@ cl::opt<bool> verify_each("verify-each",
 cl::opt<bool> quiet("quiet", cl::desc("No progress line (shown on a terminal when a compile takes over a second)"),
                     cl::sub(*cl::TopLevelSubCommand), cl::sub(compile_cmd), cl::cat(category));
 cl::list<std::string> run_pass("run-pass",
-                               cl::desc("With a .lir input: run just these LIR passes, in this order, and print the "
-                                        "result to stdout (LIR; text assembly after emit-program)"),
+                               cl::desc("With a .tir or .lir input: run just these passes, in this order, and print "
+                                        "the result to stdout (Tile IR; LIR after legalize; text assembly after "
+                                        "emit-program)"),
                                cl::value_desc("pass,..."), cl::CommaSeparated, cl::sub(*cl::TopLevelSubCommand),
                                cl::cat(category));
 cl::opt<bool> list_passes("list-passes", cl::desc("List the passes in pipeline order and exit"),
@@ -148,28 +151,51 @@ nk::PipelineOptions pipeline_options() {
 }
 
 bool is_lir_input() { return llvm::StringRef(input).endswith(".lir"); }
+bool is_tir_input() { return llvm::StringRef(input).endswith(".tir"); }
+bool is_ir_input() { return is_lir_input() || is_tir_input(); }
 
-// A .lir input: parse (and verify) it, then run `passes` (all the file
-// still needs when `remaining`). Sets `lir` or `program`.
-int run_lir(const std::vector<std::string> &passes, bool remaining, nk::LirResult &result) {
-  if (defines.getNumOccurrences()) return fail("-D binds a .tile kernel's sizes; a .lir file has them bound");
+// Parse errors: rendered diagnostics (exit 1), or another error (exit 2).
+int parse_failure(llvm::Error e) {
+  if (auto text = nk::take_rendered(e)) {
+    llvm::errs() << *text;
+    return 1;
+  }
+  return fail(llvm::toString(std::move(e)));
+}
+
+// A .tir or .lir input: parse (and verify) it, then run `passes` (all the
+// file still needs when `remaining`). Sets the result's IR.
+int run_ir_file(const std::vector<std::string> &passes, bool remaining, nk::PassResult &result) {
+  const char *kind = is_tir_input() ? ".tir" : ".lir";
+  if (defines.getNumOccurrences())
+    return fail(llvm::Twine("-D binds a .tile kernel's sizes; a ") + kind + " file has them bound");
   auto buf = llvm::MemoryBuffer::getFileOrSTDIN(input, /*IsText=*/true);
   if (!buf) return fail("cannot read '" + input + "': " + buf.getError().message());
-  auto parsed = nk::lir::parse_program((*buf)->getBuffer(), input);
-  if (!parsed) {
-    llvm::Error e = parsed.takeError();
-    if (auto text = nk::take_rendered(e)) {
-      llvm::errs() << *text;
-      return 1;
+  auto check_target = [&](const std::string &name) -> const nk::Target * {
+    if (target.getNumOccurrences() && target != name) {
+      fail(input + " is for " + name + ", not --target=" + target);
+      return nullptr;
     }
-    return fail(llvm::toString(std::move(e)));
+    const nk::Target *t = nk::find_target(name);
+    if (!t) fail("unknown target '" + name + "'");
+    return t;
+  };
+  llvm::Expected<nk::PassResult> r = nk::PassResult();
+  if (is_tir_input()) {
+    auto parsed = nk::tir::parse_module((*buf)->getBuffer(), input);
+    if (!parsed) return parse_failure(parsed.takeError());
+    const nk::Target *t = check_target(parsed->target);
+    if (!t) return 2;
+    std::vector<std::string> names = remaining ? nk::remaining_tir_passes(*parsed) : passes;
+    r = nk::run_tir_passes(std::move(*parsed), names, *t, pipeline_options());
+  } else {
+    auto parsed = nk::lir::parse_program((*buf)->getBuffer(), input);
+    if (!parsed) return parse_failure(parsed.takeError());
+    const nk::Target *t = check_target(parsed->target);
+    if (!t) return 2;
+    std::vector<std::string> names = remaining ? nk::remaining_lir_passes(*parsed) : passes;
+    r = nk::run_lir_passes(std::move(*parsed), names, *t, pipeline_options());
   }
-  if (target.getNumOccurrences() && target != parsed->target)
-    return fail(input + " is for " + parsed->target + ", not --target=" + target);
-  const nk::Target *t = nk::find_target(parsed->target);
-  if (!t) return fail("unknown target '" + parsed->target + "'");
-  std::vector<std::string> names = remaining ? nk::remaining_lir_passes(*parsed) : passes;
-  auto r = nk::run_lir_passes(std::move(*parsed), names, *t, pipeline_options());
   if (!r) {
     // A program the runtime verifier rejects is what the file describes: an
     // error in the input, reported against it (not an internal error).
@@ -202,15 +228,18 @@ int main(int argc, char **argv) {
           "  nkc compile kernels/decode_attention_gqa.tile -o gqa.nkp -D s=2048\n"
           "  nkc kernels/decode_attention_gqa.tile --emit=isa\n"
           "  nkc kernels/decode_attention.tile --emit=isa --print-after=legalize\n"
+          "  nkc k.tir --run-pass=unroll-loops,legalize           # middle passes alone\n"
           "  nkc prog.lir --run-pass=schedule,assign-dma-queues   # back-end passes alone\n"
           "  nkc compile prog.lir -o prog.nkp                     # the passes it still needs\n\n"
-          "A .lir file is the back end's IR as --print-after=PASS writes it (after\n"
-          "legalize or any later pass); it is parsed and verified, then --run-pass\n"
-          "runs the named passes alone and prints the result, --emit=isa and\n"
-          "compile run every pass it still needs (docs/tile-ir.md, LIR text).\n\n"
-          "Exit status: 0 success; 1 errors in the kernel source or the .lir file\n"
-          "(diagnostics on stderr); 2 bad flags, unreadable input, a pass that\n"
-          "cannot run on the given LIR or fails, a refused output path (an input\n"
+          "A .tir file is the Tile IR as --emit=tir or --print-after=unroll-loops\n"
+          "writes it; a .lir file is the back end's IR as --print-after=PASS writes\n"
+          "it (after legalize or any later pass). Either is parsed and verified,\n"
+          "then --run-pass runs the named passes alone and prints the result,\n"
+          "--emit=isa and compile run every pass it still needs (docs/tile-ir.md,\n"
+          "Tile IR text and LIR text).\n\n"
+          "Exit status: 0 success; 1 errors in the kernel source or the .tir/.lir\n"
+          "file (diagnostics on stderr); 2 bad flags, unreadable input, a pass that\n"
+          "cannot run on the given IR or fails, a refused output path (an input\n"
           "of the run, a directory), out of host memory, or a failed write. -o\n"
           "never leaves a partial file: the program is written to a temporary\n"
           "file and renamed into place.\n",
@@ -227,20 +256,24 @@ int run_main() {
     return 0;
   }
   if (input.empty()) return fail("no input file (see --help)");
-  if (run_pass.getNumOccurrences() && !is_lir_input())
-    return fail("--run-pass needs a .lir input (write one with --print-after=PASS)");
-  if (is_lir_input() && !compile_cmd) {
+  if (run_pass.getNumOccurrences() && !is_ir_input())
+    return fail("--run-pass needs a .tir or .lir input (write one with --emit=tir or --print-after=PASS)");
+  if (is_ir_input() && !compile_cmd) {
     if (emit.getNumOccurrences() && emit != Emit::isa)
-      return fail("--emit=tokens|ast|tir need a .tile input; a .lir file is past them");
+      return fail(llvm::Twine("--emit=tokens|ast|tir need a .tile input; a ") + (is_tir_input() ? ".tir" : ".lir") +
+                  " file is past them");
     if (emit.getNumOccurrences() && run_pass.getNumOccurrences())
       return fail("give either --run-pass (these passes) or --emit=isa (every pass the file still needs)");
-    nk::LirResult r;
-    if (int rc = run_lir(std::vector<std::string>(run_pass.begin(), run_pass.end()), emit.getNumOccurrences() > 0, r))
+    nk::PassResult r;
+    if (int rc =
+            run_ir_file(std::vector<std::string>(run_pass.begin(), run_pass.end()), emit.getNumOccurrences() > 0, r))
       return rc;
     std::string text;
     llvm::raw_string_ostream os(text);
     if (r.program)
       nk::print_program(os, *r.program);
+    else if (r.tir)
+      nk::tir::print_module(os, *r.tir);
     else
       nk::lir::print_program(os, r.lir);
     llvm::outs() << os.str();
@@ -253,9 +286,9 @@ int run_main() {
     // Refuse a bad output path before compiling, not after.
     if (llvm::Error e = files.reserve(output)) return fail(llvm::toString(std::move(e)));
     nk::Program p;
-    if (is_lir_input()) {
-      nk::LirResult r;
-      if (int rc = run_lir({}, true, r)) return rc;
+    if (is_ir_input()) {
+      nk::PassResult r;
+      if (int rc = run_ir_file({}, true, r)) return rc;
       p = std::move(*r.program);
     } else if (int rc = compile(p)) {
       return rc;

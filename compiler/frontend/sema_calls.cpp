@@ -299,7 +299,7 @@ SV Sema::builtin_matmul(const Expr &e, llvm::ArrayRef<const Expr *> a) {
     return poison();
   }
   op.operands = {x.v, y.v};
-  op.flag = *tx;
+  op.transpose_x = *tx;
   return emit(std::move(op), Type{Memory::sbuf, Dtype::f32, {M, N}});
 }
 
@@ -428,7 +428,7 @@ SV Sema::builtin_reduce(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   }
   op.alu = name == "max" ? AluOp::max : name == "min" ? AluOp::min : AluOp::add;
   op.axis = axis;
-  op.flag = *keep;
+  op.keepdims = *keep;
   op.operands = {x.v};
   if (*keep)
     t.shape[axis] = 1;

@@ -329,7 +329,7 @@ SV Sema::elementwise(AluOp alu, const SV &a, const SV &b, llvm::SMRange ra, llvm
     op.kind = OpKind::binary_imm;
     op.operands = {tile.v};
     op.imm = num.number();
-    op.flag = a.k != SV::tile;
+    op.imm_first = a.k != SV::tile;
     return emit(std::move(op), t);
   }
   // Two numbers (named functions such as maximum(1, 2)): fold.

@@ -211,7 +211,7 @@ private:
       if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
         const tir::Type &x = m.value(prod.operands[0]).type, &s = m.value(prod.operands[1]).type;
         fusable = s.free_elements() == 1 && same_data(x) && at.free_elements() > 1 && s.partitions() == x.partitions();
-      } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && !prod.flag) {
+      } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && !prod.imm_first) {
         fusable = same_data(m.value(prod.operands[0]).type);
       }
       if (fusable) {
@@ -481,7 +481,7 @@ private:
       set(in, ap::tensor_scalar::src, place[op.operands[0]]);
       in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
       in.inst.set_float(attr::tensor_scalar::imm0, float(op.imm));
-      in.inst.attr[attr::tensor_scalar::reverse0].i = op.flag;
+      in.inst.attr[attr::tensor_scalar::reverse0].i = op.imm_first;
       place[op.result] = dst;
       return;
     }
@@ -633,14 +633,14 @@ private:
 
   void lower_matmul(const Op &op) {
     Place x = to_sbuf(place[op.operands[0]]), y = to_sbuf(place[op.operands[1]]);
-    if (!op.flag) x = to_sbuf(transpose_to_psum(x)); // x [M|K] -> [K|M]
+    if (!op.transpose_x) x = to_sbuf(transpose_to_psum(x)); // x [M|K] -> [K|M]
     const tir::Type &rt = m.value(op.result).type;
     uint32_t M = uint32_t(rt.shape[0]);
     uint64_t N = rt.free_elements();
     // Fuse `matmul(...) * imm` / `/ imm` into the PSUM evacuation.
     size_t user_index = 0;
     const Op *user = single_user(op.result, &user_index);
-    bool fuse = user && user->kind == OpKind::binary_imm && !user->flag &&
+    bool fuse = user && user->kind == OpKind::binary_imm && !user->imm_first &&
                 (user->alu == AluOp::multiply || user->alu == AluOp::divide) && user->operands[0] == op.result;
     ValueId final_value = fuse ? user->result : op.result;
     Place dst = new_tile(final_value, m.value(final_value).type);

@@ -61,29 +61,13 @@ struct Unroller {
         --depth;
         continue;
       }
-      Op c;
-      c.kind = op.kind;
-      c.loc = op.loc;
-      c.operands.reserve(op.operands.size());
-      for (ValueId v : op.operands) c.operands.push_back(map(v));
-      c.alu = op.alu;
-      c.act = op.act;
-      c.imm = op.imm;
-      c.imm2 = op.imm2;
-      c.flag = op.flag;
-      c.where_imm_mask = op.where_imm_mask;
-      c.axis = op.axis;
-      c.base = op.base;
+      // Clone the whole op (every attribute, present and future), then
+      // remap what names values: operands, access patterns, the result,
+      // and the loop indices in affine starts (folded to constants).
+      Op c = op; // not a loop: its body is empty, so the copy is cheap
+      for (ValueId &v : c.operands) v = map(v);
       fold(c.base);
-      c.pstep = op.pstep;
-      c.fstep = op.fstep;
-      c.dims = op.dims;
       for (ViewDim &d : c.dims) fold(d.start);
-      c.opcode = op.opcode;
-      c.engine = op.engine;
-      c.attrs = op.attrs;
-      c.loop_kind = op.loop_kind;
-      c.trip_count = op.trip_count;
       // An isa op's new dst is its result; map operands first so an
       // in-place dst keeps referring to the right var.
       for (unsigned i = 0; i < kMaxAps; ++i)

@@ -1,10 +1,14 @@
 // Tile IR: types, the module container, walking, and the textual form
-// (--emit=tir). The text is stable: values print as %NAME.ID (or %ID), ops in
-// program order, one per line, each ending with loc(LINE:COL).
+// (--emit=tir). The text is stable and complete (compiler/tir/parse.h reads
+// it back, byte for byte): values print as %NAME.ID (or %ID; tensors as
+// %NAME), ops in program order, one per line, each ending with loc(LINE:COL)
+// and, when its result was named elsewhere, value_loc(LINE:COL).
+// Immediates print exactly (the shortest digits that read back the same).
 #include "compiler/tir/tir.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace nk::tir {
 
@@ -67,15 +71,47 @@ size_t Module::num_ops() const {
 
 namespace {
 
+// Exact: the shortest of %.9g ... %.17g that reads back as the same double
+// (an immediate may be an integer beyond 2^24 or any double sema folded),
+// so the text parses back to the value the module held.
 std::string fmt_double(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   char buf[40];
-  snprintf(buf, sizeof buf, "%.9g", v);
+  for (int precision = 9; precision <= 17; ++precision) {
+    snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   std::string s = buf;
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }
+
+// An fp32 attribute: 9 significant digits read back as the same float.
+std::string fmt_float(float v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+  char buf[40];
+  snprintf(buf, sizeof buf, "%.9g", double(v));
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string quoted(const std::string &text) {
+  std::string s = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') s += '\\';
+    if (c == '\n') {
+      s += "\\n";
+      continue;
+    }
+    s += c;
+  }
+  return s + "\"";
+}
+
+std::string loc_str(const Loc &l) { return "loc(" + std::to_string(l.line) + ":" + std::to_string(l.col) + ")"; }
 
 struct Printer {
   llvm::raw_ostream &os;
@@ -129,7 +165,7 @@ struct Printer {
     case OpKind::matmul:
       os << "matmul ";
       operand_list(0);
-      if (o.flag) os << " transpose_x";
+      if (o.transpose_x) os << " transpose_x";
       break;
     case OpKind::binary:
       os << alu_name(o.alu) << " ";
@@ -137,7 +173,7 @@ struct Printer {
       break;
     case OpKind::binary_imm:
       os << alu_name(o.alu) << " ";
-      if (o.flag)
+      if (o.imm_first)
         os << fmt_double(o.imm) << ", " << name(o.operands[0]);
       else
         os << name(o.operands[0]) << ", " << fmt_double(o.imm);
@@ -148,7 +184,7 @@ struct Printer {
       break;
     case OpKind::reduce:
       os << "reduce " << alu_name(o.alu) << " " << name(o.operands[0]) << " axis=" << o.axis;
-      if (o.flag) os << " keepdims";
+      if (o.keepdims) os << " keepdims";
       break;
     case OpKind::full: os << "full " << fmt_double(o.imm); break;
     case OpKind::iota:
@@ -194,7 +230,7 @@ struct Printer {
         case AttrKind::Bool: os << (o.attrs[i].i ? "true" : "false"); break;
         case AttrKind::Int:
         case AttrKind::Sem: os << o.attrs[i].i; break;
-        case AttrKind::Float: os << fmt_double(o.attrs[i].as_float()); break;
+        case AttrKind::Float: os << fmt_float(o.attrs[i].as_float()); break;
         case AttrKind::Alu: os << alu_name(AluOp(o.attrs[i].i)); break;
         case AttrKind::Act: os << act_name(ActFunc(o.attrs[i].i)); break;
         case AttrKind::Bytes32: os << format_bytes32(o.attrs, i); break;
@@ -205,13 +241,21 @@ struct Printer {
     }
     case OpKind::loop:
       os << "for " << name(o.result) << " in " << (o.loop_kind == LoopKind::parallel ? "parallel" : "sequential") << "("
-         << o.trip_count << ") {  loc(" << o.loc.line << ":" << o.loc.col << ")\n";
+         << o.trip_count << ") {  " << loc_str(o.loc) << value_loc(o) << "\n";
       for (const Op &b : o.body) op(b, depth + 1);
       os.indent(depth * 2) << "}\n";
       return;
     }
     if (o.result != kNoValue) os << " : " << type_str(m.value(o.result).type);
-    os << "  loc(" << o.loc.line << ":" << o.loc.col << ")\n";
+    os << "  " << loc_str(o.loc) << value_loc(o) << "\n";
+  }
+
+  // Where the result was named (a `let`, a loop index), when not at the op.
+  std::string value_loc(const Op &o) const {
+    if (o.result == kNoValue) return "";
+    const Loc &l = m.value(o.result).loc;
+    if (l.line == o.loc.line && l.col == o.loc.col) return "";
+    return " value_loc(" + std::to_string(l.line) + ":" + std::to_string(l.col) + ")";
   }
 };
 
@@ -219,13 +263,13 @@ struct Printer {
 
 void print_module(llvm::raw_ostream &os, const Module &m) {
   Printer p{os, m};
-  os << "tir.kernel @" << m.kernel << " target=" << m.target << " file=\"" << m.file << "\"\n";
+  os << "tir.kernel @" << m.kernel << " target=" << m.target << " file=" << quoted(m.file) << "\n";
   os << "sizes";
   for (auto &[n, v] : m.sizes) os << " " << n << "=" << v;
   os << "\n";
   for (const TensorParam &t : m.tensors)
     os << p.name(t.value) << " = " << (t.role == TensorRole::input ? "input" : "output") << " : "
-       << type_str(m.value(t.value).type) << "\n";
+       << type_str(m.value(t.value).type) << "  " << loc_str(m.value(t.value).loc) << "\n";
   os << "body {\n";
   for (const Op &o : m.body) p.op(o, 1);
   os << "}\n";

@@ -92,11 +92,11 @@ enum class TensorRole : uint8_t { input, output };
   X(load, "load")             /* result tile <- operands[0] hbm view */                                                \
   X(store, "store")           /* operands: hbm view, tile */                                                           \
   X(view, "view")             /* result <- view of operands[0] (dims) */                                               \
-  X(matmul, "matmul")         /* result sbuf f32[M|N] <- x, y; flag=transpose_x */                                     \
+  X(matmul, "matmul")         /* result sbuf f32[M|N] <- x, y (transpose_x) */                                         \
   X(transpose, "transpose")   /* result [F|P] <- [P|F] */                                                              \
   X(copy, "copy")             /* result <- operands[0], dtype converted */                                             \
   X(binary, "binary")         /* result <- operands[0] alu operands[1] (broadcast) */                                  \
-  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (flag: imm first) */                                    \
+  X(binary_imm, "binary_imm") /* result <- operands[0] alu imm (or imm_first) */                                       \
   X(activation, "activation") /* result <- act(operands[0]) */                                                         \
   X(reduce, "reduce")         /* result <- reduce(alu) over free axis `axis` */                                        \
   X(full, "full")             /* result <- imm everywhere */                                                           \
@@ -123,11 +123,16 @@ struct Op {
   ValueId result = kNoValue;
   std::vector<ValueId> operands;
 
-  // Per-kind payload (plain fields, unused ones stay default).
+  // Per-kind payload (plain fields, unused ones stay default). Passes copy
+  // an Op whole (unroll-loops clones it, then remaps its values), so a new
+  // field here needs no change there; only the value-carrying fields
+  // (result, operands, aps, Affine terms) are remapped.
   AluOp alu = AluOp::bypass;       // binary, binary_imm, reduce
   ActFunc act = ActFunc::identity; // activation
   double imm = 0, imm2 = 0;        // binary_imm, full, where (imm = then, imm2 = else)
-  bool flag = false;               // matmul transpose_x; binary_imm reversed; reduce keepdims
+  bool transpose_x = false;        // matmul: x is given as [K|M], already transposed
+  bool imm_first = false;          // binary_imm: `imm alu x` (the immediate is the left operand)
+  bool keepdims = false;           // reduce: the reduced axis stays, with size 1
   uint8_t where_imm_mask = 0;      // where: bit0 = then is imm, bit1 = else is imm
   int64_t axis = 0;                // reduce
   Affine base;                     // iota base
@@ -187,5 +192,11 @@ void print_module(llvm::raw_ostream &os, const Module &m);
 // Structural checks (SSA dominance, operand types per op, machine limits).
 // Returns a description of the first problem, or "" when the module is sound.
 std::string verify_module(const Module &m, const Target &target);
+// The same, with the op at fault (null when the problem is not an op's).
+struct VerifyProblem {
+  std::string message;
+  const Op *op = nullptr;
+};
+VerifyProblem find_problem(const Module &m, const Target &target);
 
 } // namespace nk::tir

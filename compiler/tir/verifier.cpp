@@ -20,8 +20,10 @@ struct Verifier {
   std::unordered_set<ValueId> ever_defined;
   std::unordered_set<ValueId> var_views; // views whose base is a var
   std::string problem;
+  const Op *problem_op = nullptr;
 
   bool fail(const Op &op, const std::string &msg) {
+    if (problem.empty()) problem_op = &op;
     if (problem.empty())
       problem = std::string(op_kind_name(op.kind)) + " at " + std::to_string(op.loc.line) + ":" +
                 std::to_string(op.loc.col) + ": " + msg;
@@ -180,8 +182,8 @@ struct Verifier {
 
 } // namespace
 
-std::string verify_module(const Module &m, const Target &target) {
-  Verifier v{m, target, {}, {}, {}, {}};
+VerifyProblem find_problem(const Module &m, const Target &target) {
+  Verifier v{m, target, {}, {}, {}, {}, nullptr};
   walk_ops(m.body, [&](const Op &o) {
     if (o.kind == OpKind::view && !o.operands.empty() && o.operands[0] < m.values.size() &&
         m.value(o.operands[0]).is_var)
@@ -190,12 +192,14 @@ std::string verify_module(const Module &m, const Target &target) {
   v.scopes.emplace_back();
   for (const TensorParam &t : m.tensors) {
     if (t.value == kNoValue || t.value >= m.values.size() || !m.value(t.value).type.is_hbm())
-      return "tensor parameter '" + t.name + "' is not an HBM value";
+      return {"tensor parameter '" + t.name + "' is not an HBM value", nullptr};
     v.scopes.back().insert(t.value);
     v.ever_defined.insert(t.value);
   }
   v.block(m.body);
-  return v.problem;
+  return {v.problem, v.problem_op};
 }
+
+std::string verify_module(const Module &m, const Target &target) { return find_problem(m, target).message; }
 
 } // namespace nk::tir

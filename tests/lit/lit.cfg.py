@@ -6,7 +6,7 @@ import lit.formats
 params = lit_config.params
 config.name = "nkc"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".s", ".tile", ".test", ".lir"]
+config.suffixes = [".s", ".tile", ".test", ".lir", ".tir"]
 config.excludes = ["Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 source_dir = params.get("nk_source_dir", os.path.dirname(os.path.dirname(config.test_source_root)))

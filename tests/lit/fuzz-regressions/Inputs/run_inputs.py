@@ -1,6 +1,6 @@
 """Runs the command-line tools on every fuzz input and fails on a crash.
 
-Usage: run_inputs.py KIND PATH...   (KIND: tile | compile | asm | sim | program_file | npy | lir)
+Usage: run_inputs.py KIND PATH...   (KIND: tile | compile | asm | sim | program_file | npy | lir | tir)
 Each PATH is a file or a directory of inputs. For each input the tools that
 read that kind of file are run (see COMMANDS); an input passes when every
 tool exits with 0, 1 or 2 (success, source error, bad input) and prints no
@@ -23,6 +23,7 @@ COMMANDS = {
     "program_file": [["nkasm", "{f}"], ["nksim", "run", "{f}", "--random-inputs"]],
     "npy": [["nksim", "run", npy_program, "--input", "x={f}"]],
     "lir": [["nkc", "{f}"], ["nkc", "compile", "{f}", "-o", "{tmp}/p.nkp"]],
+    "tir": [["nkc", "{f}", "--run-pass=unroll-loops"], ["nkc", "compile", "{f}", "-o", "{tmp}/p.nkp"]],
 }
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "Stack dump:")
 
