@@ -316,6 +316,25 @@ AccessPattern operand_envelope(const Instruction &inst, unsigned i);
 inline bool is_indirect(const Instruction &inst) {
   return inst.op == Opcode::dma_copy && inst.ap[ap::dma_copy::src_index].present();
 }
+// The engines' accumulator registers (NKI 2.26 nki.isa.reduce_cmd): one
+// fp32 register per partition (compute lane) on the Scalar engine
+// (activation's reduce_regs) and on the Vector engine (shared by
+// range_select and select_reduce). They carry state from one instruction of
+// an engine to the next, so the compiler keeps the instructions that use a
+// bank in program order (schedule_dependencies) and the simulator flags a
+// read of a register no reset has set (scheduler.cpp).
+enum class AccumulatorBank : uint8_t { none, scalar, vector };
+// NKI 2.26 nki.isa.reduce_cmd's values (the reduce_cmd attributes).
+enum ReduceCmd : int64_t { kReduceIdle = 0, kReduceReset = 1, kReduceReduce = 2, kReduceResetReduce = 3 };
+struct AccumulatorUse {
+  enum class After : uint8_t { unchanged, defined, undefined };
+  AccumulatorBank bank = AccumulatorBank::none;
+  bool reads = false;                               // the registers' value before the instruction matters
+  After after = After::unchanged;                   // what the instruction leaves in them
+  unsigned first_partition = 0, num_partitions = 0; // the lanes used
+};
+AccumulatorUse accumulator_use(const Instruction &inst);
+
 // By role alone (where no instruction is at hand: the front end's fields).
 inline bool role_reads(FieldRole r) { return r != FieldRole::Out; }
 inline bool role_writes(FieldRole r) { return r != FieldRole::In; }

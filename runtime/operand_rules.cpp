@@ -112,6 +112,17 @@ std::optional<OperandProblem> scalar_of(Opcode op, const Shapes &s, unsigned ref
                                 op_info(op).aps[x].name, s[ref].partitions, s[x].partitions, s[x].free_elements));
 }
 
+// A reduce_cmd attribute holds one of NKI 2.26's nki.isa.reduce_cmd values.
+std::optional<OperandProblem> reduce_cmd_valid(const std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot) {
+  const int64_t v = attrs[slot].i;
+  if (v >= kReduceIdle && v <= kReduceResetReduce) return std::nullopt;
+  OperandProblem p{0, fmt::format("reduce_cmd is {}: it must be 0 (idle), 1 (reset), 2 (reduce) or 3 "
+                                  "(reset_reduce), NKI's nki.isa.reduce_cmd values",
+                                  v)};
+  p.attr = int(slot);
+  return p;
+}
+
 std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
   if (dtype_is_float(s[0].dtype)) return std::nullopt;
   return problem(0, fmt::format("{} writes {}: dst must be a float dtype, not {}", op_info(op).name, what,
@@ -676,6 +687,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(same_shape(op, s, F::dst, F::src));
     TRY(scalar_of(op, s, F::src, F::bias));
     TRY(scalar_of(op, s, F::src, F::reduce_dst));
+    TRY(reduce_cmd_valid(attrs, attr::activation::reduce_cmd));
     if (s[F::scale_tile].present) {
       TRY(scalar_of(op, s, F::src, F::scale_tile));
       if (s[F::scale_tile].dtype != Dtype::f32)
@@ -771,6 +783,13 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
                                       dtype_name(s[f].dtype)));
     }
     if (!dtype_is_float(s[F::on_true].dtype)) return problem(F::on_true, "on_true must be a float dtype");
+    // reduce_res: one value per partition; a float, like select_reduce's
+    // (NKI 2.26 recommends fp32 so that an all-fill row gives FP32_MIN).
+    TRY(scalar_of(op, s, F::dst, F::reduce_res));
+    if (s[F::reduce_res].present && !dtype_is_float(s[F::reduce_res].dtype))
+      return problem(F::reduce_res,
+                     fmt::format("reduce_res must be a float dtype, not {}", dtype_name(s[F::reduce_res].dtype)));
+    TRY(reduce_cmd_valid(attrs, attr::range_select::reduce_cmd));
     for (unsigned a : {unsigned(attr::range_select::cmp0), unsigned(attr::range_select::cmp1)})
       if (AluOp(attrs[a].i) == AluOp::not_equal)
         return problem(F::dst, fmt::format("{}: not_equal is not one of range_select's comparisons (is_equal, is_lt, "

@@ -24,7 +24,9 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 6: iota and affine_select take a coefficient per free dim (free_step1-4,
 //    NKI's per-axis index expressions) instead of one free_step over the
 //    flat free index; dma_copy gained dst_rmw_op and oob_mode.
-constexpr uint32_t kProgramVersion = 6;
+// 7: activation and range_select gained reduce_cmd (NKI's engine
+//    accumulator registers), range_select reduce_res.
+constexpr uint32_t kProgramVersion = 7;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bitset>
 #include <memory>
 #include <queue>
 
@@ -112,6 +113,7 @@ private:
   llvm::Error issue_sem_signal(unsigned s, const Instruction &inst, double now);
   void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
   llvm::Error check_access(unsigned s, const Instruction &inst);
+  llvm::Error check_accumulators(unsigned s, const Instruction &inst);
   // An indirect dma_copy with its index read now, as the DMA engine reads
   // it when the transfer is issued: src moved to the slice it names.
   // A gather (one index per partition) becomes one instruction per row.
@@ -165,9 +167,12 @@ private:
   uint64_t timed_order_ = 0;
   SimStats stats_;
   double end_time_ = 0;
-  double sbuf_port_free_ = 0;        // Vector/GpSimd shared SBUF port
-  double psum_port_free_ = 0;        // Vector/Scalar shared PSUM access
-  int act_table_ = -1;               // the activation function whose table is loaded
+  double sbuf_port_free_ = 0; // Vector/GpSimd shared SBUF port
+  double psum_port_free_ = 0; // Vector/Scalar shared PSUM access
+  int act_table_ = -1;        // the activation function whose table is loaded
+  // Per AccumulatorBank (runtime/isa.h), the partitions whose accumulator
+  // register holds a defined value (set by a reset or reset_reduce).
+  std::array<std::bitset<128>, 3> acc_defined_;
   uint64_t transfers_in_flight_ = 0; // all queues
   double dma_active_since_ = 0;
   std::vector<double> dge_free_; // shared descriptor generators: free from
@@ -374,6 +379,7 @@ llvm::Error Scheduler::step(unsigned s) {
       for (const Instruction &part : resolved) exec_.execute(part);
   } else {
     if (auto e = check_access(s, inst)) return e;
+    if (auto e = check_accumulators(s, inst)) return e;
     if (!opts_.timing_only) exec_.execute(inst);
   }
   StreamStats &ss = stats_.streams[s];
@@ -578,6 +584,39 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
       if (races_)
         if (auto e = races_->access(s, a, runs_, write, info.aps[i].name)) return e;
     }
+  }
+  return llvm::Error::success();
+}
+
+// The accumulator registers are engine state carried between the
+// instructions of one engine. Each engine has one in-order stream, so two
+// instructions sharing a bank never run concurrently (no race is possible);
+// what can go wrong is reading a register no reset has set: NKI documents
+// no initial value, and an idle Vector-engine reduction may modify them
+// (NKI 2.26 nki.isa.select_reduce). Like an uninitialised read, a warning
+// (an error with --strict).
+llvm::Error Scheduler::check_accumulators(unsigned s, const Instruction &inst) {
+  const AccumulatorUse u = accumulator_use(inst);
+  if (u.bank == AccumulatorBank::none) return llvm::Error::success();
+  std::bitset<128> &defined = acc_defined_[unsigned(u.bank)];
+  const unsigned lo = u.first_partition, hi = std::min(128u, u.first_partition + u.num_partitions);
+  if (u.reads)
+    for (unsigned p = lo; p < hi; ++p)
+      if (!defined[p]) {
+        std::string msg = fmt::format(
+            "{}: reads the {} engine's accumulator register of partition {}, which holds no defined value (start "
+            "a reduction with reduce_cmd=1 reset or 3 reset_reduce{})",
+            describe_inst(prog_, s, streams_[s].pc), u.bank == AccumulatorBank::scalar ? "Scalar" : "Vector", p,
+            u.bank == AccumulatorBank::vector
+                ? "; an idle range_select or a select_reduce without reduce_res leaves them undefined"
+                : "");
+        if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+        warn(std::move(msg));
+        break;
+      }
+  for (unsigned p = lo; p < hi; ++p) {
+    if (u.after == AccumulatorUse::After::defined) defined[p] = true;
+    if (u.after == AccumulatorUse::After::undefined) defined[p] = false;
   }
   return llvm::Error::success();
 }

@@ -7,8 +7,9 @@
 // engines on which the verifier accepts it (runtime/verifier.h:
 // legal_engines), and the instructions are
 // reordered into an order that respects every dependency of the original
-// order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes), so the
-// program still computes the same values.
+// order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes; and
+// among the users of one engine's accumulator registers), so the program
+// still computes the same values.
 //
 // How: list scheduling against the target's cost model. The dependency DAG
 // comes from per-buffer (and per-HBM-range) access history. Time is
@@ -35,6 +36,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <map>
 #include <queue>
@@ -141,6 +143,9 @@ std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) {
   const HbmWrites written(p);
   HbmHistory hbm;
   std::vector<std::pair<uint64_t, uint64_t>> runs;
+  // Per accumulator bank, the last instruction that used it: the registers
+  // carry state between instructions, so their users keep program order.
+  std::array<int64_t, 3> last_acc = {-1, -1, -1};
   for (uint32_t i = 0; i < n; ++i) {
     const Instruction &inst = p.insts[i].inst;
     const OpInfo &info = op_info(inst.op);
@@ -148,6 +153,10 @@ std::vector<std::vector<uint32_t>> schedule_dependencies(const Program &p) {
       if (pred < 0 || uint32_t(pred) == i) return;
       preds[i].push_back(uint32_t(pred));
     };
+    if (const AccumulatorBank bank = accumulator_use(inst).bank; bank != AccumulatorBank::none) {
+      add(last_acc[unsigned(bank)]);
+      last_acc[unsigned(bank)] = i;
+    }
     // Reads first, then writes, so an in-place update sees its own read.
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {

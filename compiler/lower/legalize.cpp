@@ -751,6 +751,7 @@ private:
             m.value(r.result).type.shape.size() == 2 && !skip.count(k)) {
           Place rd = new_tile(r.result, m.value(r.result).type);
           set(in, ap::activation::reduce_dst, rd);
+          in.inst.set_int(attr::activation::reduce_cmd, kReduceResetReduce); // NKI's activation_reduce
           place[r.result] = rd;
           skip[k] = true;
           break;
