@@ -316,7 +316,7 @@ bool operand_writes(const Instruction &inst, unsigned i) { return role_writes(op
 
 AccessPattern operand_envelope(const Instruction &inst, unsigned i) {
   AccessPattern a = inst.ap[i];
-  if (!is_indirect(inst) || i != ap::dma_copy::src) return a;
+  if (!is_indirect(inst) || i != indirect_moved(inst)) return a;
   const int64_t stride = inst.get_int(attr::dma_copy::index_stride);
   const int64_t count = inst.get_int(attr::dma_copy::index_count);
   if (count <= 1 || stride == 0) return a;

@@ -306,7 +306,8 @@ struct Instruction {
 bool operand_reads(const Instruction &inst, unsigned i);
 bool operand_writes(const Instruction &inst, unsigned i);
 // Every byte operand `i` may touch, as one access pattern. The operand's own
-// pattern, except for the src of an indirect dma_copy (src_index present),
+// pattern, except for the operand an indirect dma_copy moves (src with
+// src_index, dst with dst_index),
 // whose address depends on a value read at run time: then the pattern
 // gains an outermost dim {index_stride, index_count} covering every legal
 // index (or, with no dim left, becomes its byte hull). Static analyses
@@ -314,7 +315,16 @@ bool operand_writes(const Instruction &inst, unsigned i);
 // index instead (resolve_indirect).
 AccessPattern operand_envelope(const Instruction &inst, unsigned i);
 inline bool is_indirect(const Instruction &inst) {
-  return inst.op == Opcode::dma_copy && inst.ap[ap::dma_copy::src_index].present();
+  return inst.op == Opcode::dma_copy &&
+         (inst.ap[ap::dma_copy::src_index].present() || inst.ap[ap::dma_copy::dst_index].present());
+}
+// An indirect dma_copy's index operand (src_index, or dst_index for a store
+// or scatter) and the operand it moves (src, or dst).
+inline unsigned indirect_index(const Instruction &inst) {
+  return inst.ap[ap::dma_copy::dst_index].present() ? ap::dma_copy::dst_index : ap::dma_copy::src_index;
+}
+inline unsigned indirect_moved(const Instruction &inst) {
+  return inst.ap[ap::dma_copy::dst_index].present() ? ap::dma_copy::dst : ap::dma_copy::src;
 }
 // The engines' accumulator registers (NKI 2.26 nki.isa.reduce_cmd): one
 // fp32 register per partition (compute lane) on the Scalar engine

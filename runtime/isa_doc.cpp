@@ -171,9 +171,11 @@ const NkiInstruction kNki226[] = {
     {"local_gather", "local_gather", "partly",
      "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
-     "indirect addressing of the source only (src_index: one run-time index, or one per partition for a "
-     "gather); oob_mode skip (1) for it; dst_rmw_op add (an fp32 add, precision not documented; costed as the "
-     "copy); no scatter or dge_mode; also allows PSUM"},
+     "indirect addressing of the source (src_index: one run-time index, or one per partition for a gather) or "
+     "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
+     "dst_rmw_op add (an fp32 add, precision not documented; costed as the copy; duplicate scatter indices all "
+     "add, as NKI's compiler-synchronised duplicates; without it the last partition's row wins, not documented); "
+     "no dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

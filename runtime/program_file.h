@@ -25,7 +25,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    NKI's per-axis index expressions) instead of one free_step over the
 //    flat free index; dma_copy gained dst_rmw_op and oob_mode.
 // 7: activation and range_select gained reduce_cmd (NKI's engine
-//    accumulator registers), range_select reduce_res.
+//    accumulator registers), range_select reduce_res; dma_copy dst_index
+//    (an indirect destination: a store or scatter).
 constexpr uint32_t kProgramVersion = 7;
 
 std::string encode_program(const Program &p);
