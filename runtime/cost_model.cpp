@@ -70,6 +70,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     break;
   }
   case Opcode::activation: {
+    // NKI 2.26 nki.isa.activation: the reduce_cmd register updates are
+    // free; reading the registers out into reduce_res is an extra
+    // instruction (activation_reduce's "+ MIN_II").
     busy = std::max(min_ii, free_size(inst.ap[ap::activation::src]));
     if (inst.ap[ap::activation::reduce_dst].present()) busy += min_ii;
     break;
@@ -170,7 +173,9 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = t.gpsimd_fixed_cycles + free_size(inst.ap[ap::sequence_bounds::segment_ids]);
     break;
   case Opcode::dropout: busy = std::max(min_ii, free_size(inst.ap[ap::dropout::src])); break;
-  case Opcode::range_select: busy = std::max(min_ii, free_size(inst.ap[ap::range_select::on_true])); break;
+  case Opcode::range_select: // NKI 2.26's estimate has no term for the reduction or reduce_res
+    busy = std::max(min_ii, free_size(inst.ap[ap::range_select::on_true]));
+    break;
   case Opcode::tensor_copy_dynamic_src: // N = the elements copied (the window)
     busy = std::max(double(t.min_ii_dynamic_cycles), free_size(inst.ap[ap::tensor_copy_dynamic_src::dst]));
     break;

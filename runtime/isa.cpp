@@ -269,11 +269,54 @@ bool operand_reads(const Instruction &inst, unsigned i) {
   }
 }
 
+AccumulatorUse accumulator_use(const Instruction &inst) {
+  using After = AccumulatorUse::After;
+  AccumulatorUse u;
+  auto lanes = [&](const AccessPattern &a) {
+    u.first_partition = a.start_partition;
+    u.num_partitions = a.num_partitions;
+  };
+  switch (inst.op) {
+  case Opcode::activation: {
+    // NKI 2.26 nki.isa.activation: idle leaves reduce_regs alone, reset and
+    // reset_reduce zero them, reduce adds to them; a reduce_res reads them
+    // out after the update.
+    const int64_t cmd = inst.get_int(attr::activation::reduce_cmd);
+    const bool out = inst.ap[ap::activation::reduce_dst].present();
+    if (cmd == kReduceIdle && !out) return u;
+    u.bank = AccumulatorBank::scalar;
+    u.reads = cmd == kReduceReduce || (cmd == kReduceIdle && out);
+    u.after = cmd == kReduceIdle ? After::unchanged : After::defined;
+    lanes(inst.ap[ap::activation::src]);
+    return u;
+  }
+  case Opcode::range_select: {
+    // NKI 2.26 nki.isa.select_reduce: the Vector engine's registers are
+    // shared with range_select, and an idle instruction may still modify
+    // them (so they are undefined after it).
+    const int64_t cmd = inst.get_int(attr::range_select::reduce_cmd);
+    u.bank = AccumulatorBank::vector;
+    u.reads = cmd == kReduceReduce;
+    u.after = cmd == kReduceIdle ? After::undefined : After::defined;
+    lanes(inst.ap[ap::range_select::on_true]);
+    return u;
+  }
+  case Opcode::select_reduce:
+    // Modelled through reduce_res (which holds what the registers hold
+    // after a reduction); without it, the idle command leaves them undefined.
+    u.bank = AccumulatorBank::vector;
+    u.after = inst.ap[ap::select_reduce::reduce_res].present() ? After::defined : After::undefined;
+    lanes(inst.ap[ap::select_reduce::dst]);
+    return u;
+  default: return u;
+  }
+}
+
 bool operand_writes(const Instruction &inst, unsigned i) { return role_writes(op_info(inst.op).aps[i].role); }
 
 AccessPattern operand_envelope(const Instruction &inst, unsigned i) {
   AccessPattern a = inst.ap[i];
-  if (!is_indirect(inst) || i != ap::dma_copy::src) return a;
+  if (!is_indirect(inst) || i != indirect_moved(inst)) return a;
   const int64_t stride = inst.get_int(attr::dma_copy::index_stride);
   const int64_t count = inst.get_int(attr::dma_copy::index_count);
   if (count <= 1 || stride == 0) return a;

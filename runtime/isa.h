@@ -306,7 +306,8 @@ struct Instruction {
 bool operand_reads(const Instruction &inst, unsigned i);
 bool operand_writes(const Instruction &inst, unsigned i);
 // Every byte operand `i` may touch, as one access pattern. The operand's own
-// pattern, except for the src of an indirect dma_copy (src_index present),
+// pattern, except for the operand an indirect dma_copy moves (src with
+// src_index, dst with dst_index),
 // whose address depends on a value read at run time: then the pattern
 // gains an outermost dim {index_stride, index_count} covering every legal
 // index (or, with no dim left, becomes its byte hull). Static analyses
@@ -314,8 +315,36 @@ bool operand_writes(const Instruction &inst, unsigned i);
 // index instead (resolve_indirect).
 AccessPattern operand_envelope(const Instruction &inst, unsigned i);
 inline bool is_indirect(const Instruction &inst) {
-  return inst.op == Opcode::dma_copy && inst.ap[ap::dma_copy::src_index].present();
+  return inst.op == Opcode::dma_copy &&
+         (inst.ap[ap::dma_copy::src_index].present() || inst.ap[ap::dma_copy::dst_index].present());
 }
+// An indirect dma_copy's index operand (src_index, or dst_index for a store
+// or scatter) and the operand it moves (src, or dst).
+inline unsigned indirect_index(const Instruction &inst) {
+  return inst.ap[ap::dma_copy::dst_index].present() ? ap::dma_copy::dst_index : ap::dma_copy::src_index;
+}
+inline unsigned indirect_moved(const Instruction &inst) {
+  return inst.ap[ap::dma_copy::dst_index].present() ? ap::dma_copy::dst : ap::dma_copy::src;
+}
+// The engines' accumulator registers (NKI 2.26 nki.isa.reduce_cmd): one
+// fp32 register per partition (compute lane) on the Scalar engine
+// (activation's reduce_regs) and on the Vector engine (shared by
+// range_select and select_reduce). They carry state from one instruction of
+// an engine to the next, so the compiler keeps the instructions that use a
+// bank in program order (schedule_dependencies) and the simulator flags a
+// read of a register no reset has set (scheduler.cpp).
+enum class AccumulatorBank : uint8_t { none, scalar, vector };
+// NKI 2.26 nki.isa.reduce_cmd's values (the reduce_cmd attributes).
+enum ReduceCmd : int64_t { kReduceIdle = 0, kReduceReset = 1, kReduceReduce = 2, kReduceResetReduce = 3 };
+struct AccumulatorUse {
+  enum class After : uint8_t { unchanged, defined, undefined };
+  AccumulatorBank bank = AccumulatorBank::none;
+  bool reads = false;                               // the registers' value before the instruction matters
+  After after = After::unchanged;                   // what the instruction leaves in them
+  unsigned first_partition = 0, num_partitions = 0; // the lanes used
+};
+AccumulatorUse accumulator_use(const Instruction &inst);
+
 // By role alone (where no instruction is at hand: the front end's fields).
 inline bool role_reads(FieldRole r) { return r != FieldRole::Out; }
 inline bool role_writes(FieldRole r) { return r != FieldRole::In; }

@@ -111,10 +111,12 @@ const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
-     "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce is add only, no reduce_cmd registers; all "
-     "24 functions, as the exact function rounded to fp32 (HW: undocumented polynomials), out-of-range inputs "
-     "not flagged"},
-    {"activation_reduce", "activation", "partly", "as activation with reduce_dst (add only)"},
+     "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "
+     "registers (add only, as documented; reduce_dst = NKI's reduce_res, read out after the update; a register "
+     "no reset has set is flagged, NKI gives no initial value); all 24 functions, as the exact function "
+     "rounded to fp32 (HW: undocumented polynomials); out-of-range inputs not flagged (NKI lists valid ranges)"},
+    {"activation_reduce", "activation", "modelled",
+     "activation with reduce_cmd=3 (reset_reduce) and reduce_dst, as NKI defines it; add only"},
     {"tensor_reduce", "tensor_reduce", "partly",
      "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; op add, subtract, multiply, max, "
      "min, bitwise_and/or/xor (NKI's Legal Reduction column); subtract is the left fold x0 - x1 - ... in walk "
@@ -153,8 +155,11 @@ const NkiInstruction kNki226[] = {
      "one comparison of an affine expression with a coefficient per free dim of dst (free_step1-4), as NKI "
      "allows; compared in 64-bit integers (width not documented); float or 8/16-bit integer tiles; fill an fp32 "
      "immediate"},
-    {"range_select", "range_select", "partly",
-     "no reduction (reduce_cmd idle only: no reduce_res or accumulator registers); trn2 only, as documented"},
+    {"range_select", "range_select", "modelled",
+     "reduce_cmd drives the Vector engine's accumulator registers (shared with select_reduce); reduce_op max "
+     "only, as documented, over the fp32 values before dst's conversion; idle: reduce_res is the row max, the "
+     "registers undefined after (NKI: may be modified); reset sets -inf (select_reduce's reset value; not "
+     "documented for range_select); trn2 only, as documented"},
     {"select_reduce", "select_reduce", "modelled",
      "reverse_pred is a logical NOT; the "
      "accumulator registers live in reduce_res (reduce_cmd reset_reduce = accumulate=false, reduce = true); "
@@ -166,9 +171,11 @@ const NkiInstruction kNki226[] = {
     {"local_gather", "local_gather", "partly",
      "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
-     "indirect addressing of the source only (src_index: one run-time index, or one per partition for a "
-     "gather); oob_mode skip (1) for it; dst_rmw_op add (an fp32 add, precision not documented; costed as the "
-     "copy); no scatter or dge_mode; also allows PSUM"},
+     "indirect addressing of the source (src_index: one run-time index, or one per partition for a gather) or "
+     "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
+     "dst_rmw_op add (an fp32 add, precision not documented; costed as the copy; duplicate scatter indices all "
+     "add, as NKI's compiler-synchronised duplicates; without it the last partition's row wins, not documented); "
+     "no dge_mode; also allows PSUM"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

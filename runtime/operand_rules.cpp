@@ -112,6 +112,17 @@ std::optional<OperandProblem> scalar_of(Opcode op, const Shapes &s, unsigned ref
                                 op_info(op).aps[x].name, s[ref].partitions, s[x].partitions, s[x].free_elements));
 }
 
+// A reduce_cmd attribute holds one of NKI 2.26's nki.isa.reduce_cmd values.
+std::optional<OperandProblem> reduce_cmd_valid(const std::array<AttrValue, kMaxAttrs> &attrs, unsigned slot) {
+  const int64_t v = attrs[slot].i;
+  if (v >= kReduceIdle && v <= kReduceResetReduce) return std::nullopt;
+  OperandProblem p{0, fmt::format("reduce_cmd is {}: it must be 0 (idle), 1 (reset), 2 (reduce) or 3 "
+                                  "(reset_reduce), NKI's nki.isa.reduce_cmd values",
+                                  v)};
+  p.attr = int(slot);
+  return p;
+}
+
 std::optional<OperandProblem> float_dst(Opcode op, const Shapes &s, const char *what) {
   if (dtype_is_float(s[0].dtype)) return std::nullopt;
   return problem(0, fmt::format("{} writes {}: dst must be a float dtype, not {}", op_info(op).name, what,
@@ -379,10 +390,23 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (oob == 1 && rmw)
       return attr_problem(attr::dma_copy::oob_mode,
                           "oob_mode=1 (skip) is not allowed with a dst_rmw_op (NKI: only oob_mode error)");
-    if (oob == 1 && !index.present && !src.indirect)
+    // One indirect operand: src (src_index, a load or gather) or dst
+    // (dst_index, a store or scatter: NKI 2.26 nki.isa.dma_copy, "indirect
+    // gather/scatter operations"); index_stride and index_count describe it.
+    const bool scatter = s[F::dst_index].present;
+    if (scatter && index.present)
+      return problem(F::dst_index, "a dma_copy has one indirect operand: src_index or dst_index, not both");
+    const unsigned ix = scatter ? unsigned(F::dst_index) : unsigned(F::src_index);
+    const unsigned moved = scatter ? unsigned(F::dst) : unsigned(F::src);
+    const unsigned fixed = scatter ? unsigned(F::src) : unsigned(F::dst);
+    const OperandShape &idx = s[ix], &mv = s[moved], &other = s[fixed];
+    const char *ix_name = scatter ? "dst_index" : "src_index";
+    const char *mv_name = scatter ? "dst" : "src";
+    const char *other_name = scatter ? "src" : "dst";
+    if (oob == 1 && !idx.present && !src.indirect)
       return attr_problem(attr::dma_copy::oob_mode,
                           "oob_mode=1 (skip) applies to indirect access, and this dma_copy has no src_index");
-    if (!index.present) {
+    if (!idx.present) {
       if (count != 0 || attrs[attr::dma_copy::index_stride].i != 0)
         return problem(F::src, "index_stride and index_count describe src_index, which is absent");
       return std::nullopt;
@@ -392,26 +416,30 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     // block table); or, a gather, one integer per partition ([P | 1]) picks
     // the slice each of src's P rows (its outermost dim) reads, for the
     // dst partition of the same number (NKI's
-    // nl.load(t[idx[i_p, 0], i_f])).
-    if (src.mem != Memory::hbm) return problem(F::src, "an indirect dma_copy (src_index) reads HBM");
-    if (index.mem == Memory::hbm)
-      return problem(F::src_index, "src_index is read by the DMA engine from SBUF or PSUM, not HBM");
-    if (!dtype_is_integer(index.dtype))
-      return problem(F::src_index, fmt::format("src_index must be an integer dtype, not {}", dtype_name(index.dtype)));
-    if (index.free_elements != 1)
-      return problem(F::src_index,
-                     fmt::format("src_index must be one element per partition ([P | 1]), not {}", shape_str(index)));
-    if (index.partitions > 1) {
-      if (!d.present || d.mem == Memory::hbm || d.partitions != index.partitions)
-        return problem(F::src_index, fmt::format("a gather's src_index has one entry per dst partition: dst must be "
-                                                 "on chip with {} partitions",
-                                                 index.partitions));
-      if (src.num_dims < 1 || src.dims[0] != index.partitions)
-        return problem(F::src, fmt::format("a gather reads one src row per index: src's outermost dim must have {} "
-                                           "rows",
-                                           index.partitions));
+    // nl.load(t[idx[i_p, 0], i_f])). A store / scatter mirrors it: the
+    // index moves dst, and a scatter writes partition p of src to the slice
+    // dst_index[p] names.
+    if (mv.mem != Memory::hbm)
+      return problem(moved, fmt::format("an indirect dma_copy ({}) {} HBM", ix_name, scatter ? "writes" : "reads"));
+    if (idx.mem == Memory::hbm)
+      return problem(ix, fmt::format("{} is read by the DMA engine from SBUF or PSUM, not HBM", ix_name));
+    if (!dtype_is_integer(idx.dtype))
+      return problem(ix, fmt::format("{} must be an integer dtype, not {}", ix_name, dtype_name(idx.dtype)));
+    if (idx.free_elements != 1)
+      return problem(ix,
+                     fmt::format("{} must be one element per partition ([P | 1]), not {}", ix_name, shape_str(idx)));
+    if (idx.partitions > 1) {
+      if (!other.present || other.mem == Memory::hbm || other.partitions != idx.partitions)
+        return problem(ix,
+                       fmt::format("a {}'s {} has one entry per {} partition: {} must be on chip with {} "
+                                   "partitions",
+                                   scatter ? "scatter" : "gather", ix_name, other_name, other_name, idx.partitions));
+      if (mv.num_dims < 1 || mv.dims[0] != idx.partitions)
+        return problem(moved, fmt::format("a {} {} one {} row per index: {}'s outermost dim must have {} rows",
+                                          scatter ? "scatter" : "gather", scatter ? "writes" : "reads", mv_name,
+                                          mv_name, idx.partitions));
     }
-    if (count < 1) return problem(F::src_index, fmt::format("index_count must be at least 1, not {}", count));
+    if (count < 1) return problem(ix, fmt::format("index_count must be at least 1, not {}", count));
     return std::nullopt;
   }
   case Opcode::nc_matmul: {
@@ -677,6 +705,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(same_shape(op, s, F::dst, F::src));
     TRY(scalar_of(op, s, F::src, F::bias));
     TRY(scalar_of(op, s, F::src, F::reduce_dst));
+    TRY(reduce_cmd_valid(attrs, attr::activation::reduce_cmd));
     if (s[F::scale_tile].present) {
       TRY(scalar_of(op, s, F::src, F::scale_tile));
       if (s[F::scale_tile].dtype != Dtype::f32)
@@ -772,6 +801,13 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
                                       dtype_name(s[f].dtype)));
     }
     if (!dtype_is_float(s[F::on_true].dtype)) return problem(F::on_true, "on_true must be a float dtype");
+    // reduce_res: one value per partition; a float, like select_reduce's
+    // (NKI 2.26 recommends fp32 so that an all-fill row gives FP32_MIN).
+    TRY(scalar_of(op, s, F::dst, F::reduce_res));
+    if (s[F::reduce_res].present && !dtype_is_float(s[F::reduce_res].dtype))
+      return problem(F::reduce_res,
+                     fmt::format("reduce_res must be a float dtype, not {}", dtype_name(s[F::reduce_res].dtype)));
+    TRY(reduce_cmd_valid(attrs, attr::range_select::reduce_cmd));
     for (unsigned a : {unsigned(attr::range_select::cmp0), unsigned(attr::range_select::cmp1)})
       if (AluOp(attrs[a].i) == AluOp::not_equal)
         return problem(F::dst, fmt::format("{}: not_equal is not one of range_select's comparisons (is_equal, is_lt, "

@@ -26,7 +26,10 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    flat free index; dma_copy gained dst_rmw_op and oob_mode.
 // 7: a program runs on 1 or 2 physical cores (LNC): the header gained
 //    cores, each stream its core; core_barrier.
-constexpr uint32_t kProgramVersion = 7;
+// 8: activation and range_select gained reduce_cmd (NKI's engine
+//    accumulator registers), range_select reduce_res; dma_copy dst_index
+//    (an indirect destination: a store or scatter).
+constexpr uint32_t kProgramVersion = 8;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

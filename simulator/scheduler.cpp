@@ -40,6 +40,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bitset>
 #include <memory>
 #include <queue>
 
@@ -149,6 +151,7 @@ private:
   }
   void fire_signal(unsigned s, uint64_t pc, double now, const uint32_t *clock);
   llvm::Error check_access(unsigned s, const Instruction &inst);
+  llvm::Error check_accumulators(unsigned s, const Instruction &inst);
   // An indirect dma_copy with its index read now, as the DMA engine reads
   // it when the transfer is issued: src moved to the slice it names.
   // A gather (one index per partition) becomes one instruction per row.
@@ -209,6 +212,9 @@ private:
     int act_table = -1;           // the activation function whose table is loaded
     std::vector<double> dge_free; // shared descriptor generators: free from
     int64_t barriers = 0;         // core_barriers whose remote update was issued
+    // Per AccumulatorBank (runtime/isa.h), the partitions whose accumulator
+    // register holds a defined value (set by a reset or reset_reduce).
+    std::array<std::bitset<128>, 3> acc_defined;
   };
   std::vector<CoreState> cores_state_;
   uint64_t transfers_in_flight_ = 0; // all queues
@@ -327,12 +333,18 @@ void Scheduler::record_writes(unsigned s, const Instruction &inst, double visibl
 llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s, const Instruction &inst) {
   // (The index operand is an ordinary read for the race and
   // uninitialised-read checks, which run on the resolved instructions.)
-  const AccessPattern &ix = inst.ap[ap::dma_copy::src_index];
+  // A load / gather moves src (src_index); a store / scatter moves dst
+  // (dst_index), mirrored: row p of the on-chip side pairs with the slice
+  // index p names.
+  const unsigned ix_slot = indirect_index(inst), moved_slot = indirect_moved(inst);
+  const bool scatter = moved_slot == ap::dma_copy::dst;
+  const unsigned fixed_slot = scatter ? ap::dma_copy::src : ap::dma_copy::dst;
+  const AccessPattern &ix = inst.ap[ix_slot];
   const int64_t count = inst.get_int(attr::dma_copy::index_count);
   // Bytes per index, in 128-bit arithmetic (the validation bounded every
   // legal index's address; the product alone may not fit 64 bits).
   const __int128 step =
-      __int128(inst.get_int(attr::dma_copy::index_stride)) * __int128(dtype_size(inst.ap[ap::dma_copy::src].dtype));
+      __int128(inst.get_int(attr::dma_copy::index_stride)) * __int128(dtype_size(inst.ap[moved_slot].dtype));
   std::vector<Instruction> parts;
   const unsigned rows = ix.num_partitions;
   for (unsigned p = 0; p < rows; ++p) {
@@ -343,27 +355,29 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
     if ((index < 0 || index >= count) && inst.get_int(attr::dma_copy::oob_mode) == 1) continue;
     if (index < 0 || index >= count)
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "%s: src_index%s is %lld, outside [0, %lld): the DMA would read outside its "
-                                     "source (the hardware's DMA faults)",
+                                     "%s: %s%s is %lld, outside [0, %lld): the DMA would %s outside its %s (the "
+                                     "hardware's DMA faults)",
                                      describe_inst(prog_, s, streams_[s].pc).c_str(),
+                                     static_cast<const char *>(scatter ? "dst_index" : "src_index"),
                                      rows > 1 ? fmt::format(" of partition {}", p).c_str() : "", (long long)index,
-                                     (long long)count);
+                                     (long long)count, static_cast<const char *>(scatter ? "write" : "read"),
+                                     static_cast<const char *>(scatter ? "destination" : "source"));
     Instruction part = inst;
-    AccessPattern &src = part.ap[ap::dma_copy::src];
-    if (rows > 1) { // row p of src, the offset it names, into partition p of dst
-      AccessPattern &dst = part.ap[ap::dma_copy::dst], &pix = part.ap[ap::dma_copy::src_index];
-      dst.start_partition = uint16_t(dst.start_partition + p);
-      dst.num_partitions = 1;
+    AccessPattern &mv = part.ap[moved_slot];
+    if (rows > 1) { // row p of the moved side, the offset it names, with partition p of the other
+      AccessPattern &fx = part.ap[fixed_slot], &pix = part.ap[ix_slot];
+      fx.start_partition = uint16_t(fx.start_partition + p);
+      fx.num_partitions = 1;
       pix.start_partition = uint16_t(pix.start_partition + p);
       pix.num_partitions = 1;
-      src.offset = uint64_t(__int128(src.offset) + __int128(p) * src.dims[0].stride * int64_t(dtype_size(src.dtype)));
-      for (unsigned d = 1; d < src.num_dims; ++d) src.dims[d - 1] = src.dims[d];
-      if (--src.num_dims == 0) {
-        src.num_dims = 1;
-        src.dims[0] = Dim{1, 1};
+      mv.offset = uint64_t(__int128(mv.offset) + __int128(p) * mv.dims[0].stride * int64_t(dtype_size(mv.dtype)));
+      for (unsigned d = 1; d < mv.num_dims; ++d) mv.dims[d - 1] = mv.dims[d];
+      if (--mv.num_dims == 0) {
+        mv.num_dims = 1;
+        mv.dims[0] = Dim{1, 1};
       }
     }
-    src.offset = uint64_t(__int128(src.offset) + __int128(index) * step);
+    mv.offset = uint64_t(__int128(mv.offset) + __int128(index) * step);
     parts.push_back(part);
   }
   return parts;
@@ -410,7 +424,7 @@ llvm::Error Scheduler::step(unsigned s) {
     if (!r) return r.takeError();
     resolved = std::move(*r);
   }
-  const bool single = indirect && stored.ap[ap::dma_copy::src_index].num_partitions == 1;
+  const bool single = indirect && stored.ap[indirect_index(stored)].num_partitions == 1;
   const Instruction &inst = single && resolved.size() == 1 ? resolved[0] : stored;
   if (races_) races_->begin(s, st.pc);
   if (indirect) {
@@ -420,6 +434,7 @@ llvm::Error Scheduler::step(unsigned s) {
       for (const Instruction &part : resolved) exec.execute(part);
   } else {
     if (auto e = check_access(s, inst)) return e;
+    if (auto e = check_accumulators(s, inst)) return e;
     if (!opts_.timing_only) exec.execute(inst);
   }
   StreamStats &ss = stats_.streams[s];
@@ -684,6 +699,39 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
       if (races_)
         if (auto e = races_->access(s, a, runs_, write, info.aps[i].name)) return e;
     }
+  }
+  return llvm::Error::success();
+}
+
+// The accumulator registers are engine state carried between the
+// instructions of one engine. Each engine has one in-order stream, so two
+// instructions sharing a bank never run concurrently (no race is possible);
+// what can go wrong is reading a register no reset has set: NKI documents
+// no initial value, and an idle Vector-engine reduction may modify them
+// (NKI 2.26 nki.isa.select_reduce). Like an uninitialised read, a warning
+// (an error with --strict).
+llvm::Error Scheduler::check_accumulators(unsigned s, const Instruction &inst) {
+  const AccumulatorUse u = accumulator_use(inst);
+  if (u.bank == AccumulatorBank::none) return llvm::Error::success();
+  std::bitset<128> &defined = cores_state_[core(s)].acc_defined[unsigned(u.bank)];
+  const unsigned lo = u.first_partition, hi = std::min(128u, u.first_partition + u.num_partitions);
+  if (u.reads)
+    for (unsigned p = lo; p < hi; ++p)
+      if (!defined[p]) {
+        std::string msg = fmt::format(
+            "{}: reads the {} engine's accumulator register of partition {}, which holds no defined value (start "
+            "a reduction with reduce_cmd=1 reset or 3 reset_reduce{})",
+            describe_inst(prog_, s, streams_[s].pc), u.bank == AccumulatorBank::scalar ? "Scalar" : "Vector", p,
+            u.bank == AccumulatorBank::vector
+                ? "; an idle range_select or a select_reduce without reduce_res leaves them undefined"
+                : "");
+        if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+        warn(std::move(msg));
+        break;
+      }
+  for (unsigned p = lo; p < hi; ++p) {
+    if (u.after == AccumulatorUse::After::defined) defined[p] = true;
+    if (u.after == AccumulatorUse::After::undefined) defined[p] = false;
   }
   return llvm::Error::success();
 }

@@ -689,8 +689,14 @@ void Executor::tensor_reduce(const Instruction &inst) {
 }
 
 // dst = func(src * scale + bias[p]) (two fp32 roundings, no FMA), scale
-// the immediate or scale_tile[p] (NKI 2.26 nki.isa, activation);
-// reduce_dst[p] = pairwise sum of the fp32 results before conversion.
+// the immediate or scale_tile[p] (NKI 2.26 nki.isa, activation). The
+// Scalar engine's accumulator of lane p (src's partition) by reduce_cmd:
+// reset / reset_reduce set it to 0, reduce / reset_reduce add the pairwise
+// sum of the fp32 results (before conversion) in fp32; reduce_dst[p] reads
+// it out afterwards. (NKI's pseudo code writes `result = reduce_op(regs,
+// sum)` then `regs += result`, which read literally adds regs twice; its
+// prose, "reduce activated data over existing values in reduce_regs", and
+// activation_reduce = reset_reduce both say regs + sum, which this is.)
 void Executor::activation(const Instruction &inst) {
   using f = ap::activation;
   const AccessPattern &dst = inst.ap[f::dst], &src = inst.ap[f::src];
@@ -698,6 +704,8 @@ void Executor::activation(const Instruction &inst) {
   const AccessPattern &scale_tile = inst.ap[f::scale_tile];
   const ActFunc func = inst.get_act(attr::activation::func);
   const float imm_scale = inst.get_float(attr::activation::scale);
+  const int64_t cmd = inst.get_int(attr::activation::reduce_cmd);
+  auto &acc = acc_[unsigned(AccumulatorBank::scalar)];
   const uint64_t F = src.free_elements();
   float *x = grow(a_, F);
   for (unsigned r = 0; r < src.num_partitions; ++r) {
@@ -706,10 +714,10 @@ void Executor::activation(const Instruction &inst) {
     gather_row_f32(src, mem_.row(src, r), x);
     for (uint64_t i = 0; i < F; ++i) x[i] = x[i] * scale + b;
     act_inplace(func, x, F);
-    if (red.present()) {
-      float sum = pairwise_sum(x, F);
-      scatter_row_f32(red, mem_.row(red, r), &sum);
-    }
+    float &reg = acc[(src.start_partition + r) % acc.size()];
+    if (cmd == kReduceReset || cmd == kReduceResetReduce) reg = 0.0f;
+    if (cmd == kReduceReduce || cmd == kReduceResetReduce) reg += pairwise_sum(x, F);
+    if (red.present()) scatter_row_f32(red, mem_.row(red, r), &reg);
     scatter_row_f32(dst, mem_.row(dst, r), x);
   }
 }
@@ -802,6 +810,9 @@ void Executor::select_reduce(const Instruction &inst) {
     float acc = accumulate ? load_scalar(red, r) : -INFINITY;
     if (F) acc = alu_apply(AluOp::max, acc, reduce_values(AluOp::max, x, F));
     scatter_row_f32(red, mem_.row(red, r), &acc);
+    // The Vector engine's register of this lane holds the same (shared with
+    // range_select).
+    acc_[unsigned(AccumulatorBank::vector)][(dst.start_partition + r) % 128] = acc;
   }
 }
 
@@ -1267,11 +1278,16 @@ void Executor::tensor_copy_dynamic(const Instruction &inst) {
   }
 }
 
-// NKI 2.26's reference without the reduction (reduce_cmd idle): the index
-// range_start + j (flat free index) is compared in fp32 with each
-// partition's bounds; where both comparisons hold dst is on_true, else
-// on_false_value (NKI requires FP32_MIN there; a bf16/fp16 dst rounds it to
-// -inf).
+// NKI 2.26's reference: the index range_start + j (flat free index) is
+// compared in fp32 with each partition's bounds; where both comparisons
+// hold dst is on_true, else on_false_value (NKI requires FP32_MIN there; a
+// bf16/fp16 dst rounds it to -inf). The max m of the row is taken on the
+// fp32 values, before dst's conversion (NKI's stability note: with a bf16
+// dst, an fp32 reduce_res of an all-fill row holds FP32_MIN, not -inf); NaN
+// propagates, as in np.max. The Vector engine's accumulator of lane p
+// (on_true's partition) by reduce_cmd: reset = -inf (select_reduce's reset
+// value), reduce = max(acc, m), reset_reduce = m; reduce_res[p] = acc[p]
+// after, or m itself when idle ("not using the accumulator registers").
 void Executor::range_select(const Instruction &inst) {
   using f = ap::range_select;
   using a = attr::range_select;
@@ -1280,6 +1296,9 @@ void Executor::range_select(const Instruction &inst) {
   const AluOp c0 = inst.get_alu(a::cmp0), c1 = inst.get_alu(a::cmp1);
   const float fill = inst.get_float(a::on_false_value);
   const int64_t start = inst.get_int(a::range_start);
+  const int64_t cmd = inst.get_int(a::reduce_cmd);
+  const AccessPattern &red = inst.ap[f::reduce_res];
+  auto &acc = acc_[unsigned(AccumulatorBank::vector)];
   const uint64_t F = on_true.free_elements();
   float *x = grow(a_, F);
   for (unsigned r = 0; r < on_true.num_partitions; ++r) {
@@ -1288,6 +1307,15 @@ void Executor::range_select(const Instruction &inst) {
     for (uint64_t j = 0; j < F; ++j) {
       const float idx = float(start + int64_t(j));
       if (alu_apply(c0, idx, lo) == 0.0f || alu_apply(c1, idx, hi) == 0.0f) x[j] = fill;
+    }
+    const float m = F ? reduce_values(AluOp::max, x, F) : -INFINITY;
+    float &reg = acc[(on_true.start_partition + r) % acc.size()];
+    if (cmd == kReduceReset) reg = -INFINITY;
+    if (cmd == kReduceReduce) reg = alu_apply(AluOp::max, reg, m);
+    if (cmd == kReduceResetReduce) reg = m;
+    if (red.present()) {
+      const float out = cmd == kReduceIdle ? m : reg;
+      scatter_row_f32(red, mem_.row(red, r), &out);
     }
     scatter_row_f32(dst, mem_.row(dst, r), x);
   }

@@ -12,6 +12,8 @@
 
 #include "simulator/memories.h"
 
+#include <array>
+#include <cmath>
 #include <vector>
 
 namespace nk {
@@ -68,6 +70,14 @@ private:
   std::vector<uint8_t> bytes_;
   std::vector<uint8_t *> row_ptrs_;                                      // nc_transpose's in-place path
   std::vector<std::pair<const DeferredInput *, int64_t>> deferred_runs_; // generate_deferred_into
+  // The accumulator registers, by AccumulatorBank (runtime/isa.h), one per
+  // partition: their values (the scheduler tracks which are defined; a
+  // register nothing has set reads as NaN).
+  std::array<std::array<float, 128>, 3> acc_ = [] {
+    std::array<std::array<float, 128>, 3> a;
+    for (auto &bank : a) bank.fill(NAN);
+    return a;
+  }();
 };
 
 } // namespace nk

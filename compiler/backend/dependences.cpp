@@ -12,6 +12,7 @@
 #include "compiler/backend/dependences.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 namespace nk::lir {
@@ -103,6 +104,9 @@ Dependences compute_dependences(const Program &p) {
   // kernels read their inputs through many overlapping strided views.
   const HbmWrites written(p);
   std::vector<std::pair<uint64_t, uint64_t>> runs;
+  // Per accumulator bank, the last instruction that used it: the registers
+  // carry state between instructions, so their users keep program order.
+  std::array<int64_t, 3> last_acc = {-1, -1, -1};
   for (uint32_t i = 0; i < n; ++i) {
     const Instruction &inst = p.insts[i].inst;
     const OpInfo &info = op_info(inst.op);
@@ -111,6 +115,10 @@ Dependences compute_dependences(const Program &p) {
       if (pred < 0 || uint32_t(pred) == i) return;
       d.list_.push_back(uint32_t(pred));
     };
+    if (const AccumulatorBank bank = accumulator_use(inst).bank; bank != AccumulatorBank::none) {
+      add(last_acc[unsigned(bank)]);
+      last_acc[unsigned(bank)] = i;
+    }
     // Reads first, then writes, so an in-place update sees its own read.
     for (int pass = 0; pass < 2; ++pass)
       for (unsigned k = 0; k < info.num_aps; ++k) {

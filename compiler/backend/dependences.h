@@ -16,7 +16,9 @@
 //   within a partition, partitions not told apart (conservative);
 // - HBM operands are the byte runs they touch (their hull past kMaxHbmRuns
 //   runs), and reads of bytes no instruction writes are skipped (HbmWrites);
-// - an indirect DMA is every address its index may take (operand_envelope).
+// - an indirect DMA is every address its index may take (operand_envelope);
+// - the users of one engine's accumulator registers (reduce_cmd: activation,
+//   range_select, select_reduce) stay in program order, each after the last.
 // Keeping only the last writer and the readers since per location keeps the
 // work and the edges linear in the accesses (times how fragmented the HBM
 // byte ranges are), not quadratic.

@@ -7,8 +7,9 @@
 // engines on which the verifier accepts it (runtime/verifier.h:
 // legal_engines), and the instructions are
 // reordered into an order that respects every dependency of the original
-// order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes), so the
-// program still computes the same values.
+// order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes; and
+// among the users of one engine's accumulator registers), so the program
+// still computes the same values.
 //
 // How: list scheduling against the target's cost model. The dependency DAG
 // is compute_dependences (dependences.h: per buffer and per HBM byte run,

@@ -218,11 +218,8 @@ SV Sema::builtin_store(const Expr &e, llvm::ArrayRef<const Expr *> a) {
     diags.error(a[0]->range, "store() writes an HBM tensor or a view of one, not " + describe_value(dst));
     return poison();
   }
-  if (view_index_.count(dst.v)) {
-    diags.error(a[0]->range, "store() cannot address HBM by a run-time index (only load() can: an indirect "
-                             "DMA reads its source through the index)");
-    return poison();
-  }
+  // A view at a run-time index is an indirect store (a scatter with a
+  // [P | 1] index): the DMA moves its destination by the index (dst_index).
   auto rit = view_root_.find(dst.v);
   ValueId root = rit == view_root_.end() ? dst.v : rit->second;
   for (const tir::TensorParam &tp : mod.tensors)

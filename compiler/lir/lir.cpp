@@ -90,7 +90,8 @@ HbmWrites::HbmWrites(const Program &p) {
   for (const Inst &in : p.insts) {
     const OpInfo &info = op_info(in.inst.op);
     for (unsigned k = 0; k < info.num_aps; ++k)
-      if (operand_writes(in.inst, k) && in.inst.ap[k].mem == Memory::hbm) ranges_.push_back(byte_extent(in.inst.ap[k]));
+      if (operand_writes(in.inst, k) && in.inst.ap[k].mem == Memory::hbm) // an indirect store: any legal index
+        ranges_.push_back(byte_extent(operand_envelope(in.inst, k)));
   }
   std::sort(ranges_.begin(), ranges_.end());
   std::vector<std::pair<uint64_t, uint64_t>> merged;

@@ -378,14 +378,16 @@ private:
     return out.insts.back();
   }
   void set(lir::Inst &in, unsigned slot, const Place &p) {
-    if (p.index >= 0) { // an indirect load: the index rides along as src_index
-      if (in.inst.op != Opcode::dma_copy || slot != ap::dma_copy::src) {
-        fail("a run-time index into HBM can only address the source of a load (an indirect DMA)");
+    if (p.index >= 0) { // an indirect load / store: the index rides along as src_index / dst_index
+      if (in.inst.op != Opcode::dma_copy || (slot != ap::dma_copy::src && slot != ap::dma_copy::dst)) {
+        fail("a run-time index into HBM can only address the source of a load or the destination of a store (an "
+             "indirect DMA)");
         return;
       }
+      const unsigned ix_slot = slot == ap::dma_copy::src ? ap::dma_copy::src_index : ap::dma_copy::dst_index;
       const Place &ix = index_places[size_t(p.index)];
-      in.inst.ap[ap::dma_copy::src_index] = pattern(ix);
-      in.buffer[ap::dma_copy::src_index] = ix.buffer;
+      in.inst.ap[ix_slot] = pattern(ix);
+      in.buffer[ix_slot] = ix.buffer;
       in.inst.attr[attr::dma_copy::index_stride].i = p.index_stride;
       in.inst.attr[attr::dma_copy::index_count].i = p.index_count;
     }
@@ -751,6 +753,7 @@ private:
             m.value(r.result).type.shape.size() == 2 && !skip.count(k)) {
           Place rd = new_tile(r.result, m.value(r.result).type);
           set(in, ap::activation::reduce_dst, rd);
+          in.inst.set_int(attr::activation::reduce_cmd, kReduceResetReduce); // NKI's activation_reduce
           place[r.result] = rd;
           skip[k] = true;
           break;

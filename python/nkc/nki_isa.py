@@ -42,6 +42,17 @@ class reduce_cmd:
     idle, reset, reduce, reset_reduce = "idle", "reset", "reduce", "reset_reduce"
 
 
+_REDUCE_CMDS = {"idle": 0, "reset": 1, "reduce": 2, "reset_reduce": 3}  # NKI 2.26 nki.isa.reduce_cmd values
+
+
+def _reduce_cmd(v, what):
+    """A reduce_cmd argument as nkc's reduce_cmd attribute value."""
+    name = getattr(v, "name", v) if v is not None else "idle"
+    if name not in _REDUCE_CMDS:
+        _s._fail(f"{what}: reduce_cmd must be a nisa.reduce_cmd, not {v!r}")
+    return _REDUCE_CMDS[name]
+
+
 class nc_version:
     gen2, gen3 = "gen2", "gen3"
 
@@ -222,11 +233,15 @@ def activation(*args, **kwargs):
         _s._fail("nisa.activation: scale must be a number or a [P, 1] fp32 tile")
     elif scale != 1.0:
         fields.append(f"scale={_s._fmt_num(scale)}")
-    if a["reduce_op"] is not None or a["reduce_res"] is not None:
-        if a["reduce_res"] is None or _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":
-            _s._unsupported("nisa.activation reductions other than reduce_op=nl.add into reduce_res")
-        if a["reduce_cmd"] not in (None, reduce_cmd.idle, reduce_cmd.reset_reduce, "idle", "reset_reduce"):
-            _s._unsupported(f"nisa.activation reduce_cmd={a['reduce_cmd']!r}")
+    # NKI 2.26: reduce_cmd drives the Scalar engine's accumulator registers
+    # (nkc's reduce_cmd attribute, NKI's enum values); reduce_res reads them
+    # out after the instruction.
+    cmd = _reduce_cmd(a["reduce_cmd"], "nisa.activation")
+    if a["reduce_op"] is not None and _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":
+        _s._unsupported("nisa.activation reductions other than reduce_op=nl.add", "NKI 2.26 allows only add")
+    if cmd:
+        fields.append(f"reduce_cmd={cmd}")
+    if a["reduce_res"] is not None:
         r = _tile(a["reduce_res"], "reduce_res")
         _s._make_mutable(r, "nisa.activation reduce_res")
         fields.append(f"reduce_dst={r.text()}")
@@ -243,6 +258,7 @@ def activation_reduce(*args, **kwargs):
     a = dict(a)
     a.pop("kw", None)
     a.pop("name", None)
+    a["reduce_cmd"] = reduce_cmd.reset_reduce  # NKI 2.26: activation with reset_reduce
     return activation(**a)
 
 
@@ -734,12 +750,19 @@ def range_select(*args, **kwargs):
             reduce_op=None, range_start=0, on_false_value=None, name=None): ...
     use_new, a = _call(old, new, args, kwargs, "range_select")
     _mask(a.get("mask"))
-    if a["reduce_res"] is not None:
-        _s._unsupported("nisa.range_select with reduce_res")
+    if a["reduce_op"] is not None and _op_name(a["reduce_op"], _ALU, "reduce_op") != "max":
+        _s._unsupported(f"nisa.range_select reduce_op={a['reduce_op']!r}", "NKI 2.26 allows only max")
     t = _tile(a["on_true_tile"], "on_true_tile")
     fields = [f"on_true={t.text()}", f"bound0={_tile(a['bound0'], 'bound0').text()}",
               f"bound1={_tile(a['bound1'], 'bound1').text()}", f"cmp0={_op_name(a['comp_op0'], _ALU, 'comp_op0')}",
               f"cmp1={_op_name(a['comp_op1'], _ALU, 'comp_op1')}", f"range_start={int(a['range_start'])}"]
+    cmd = _reduce_cmd(a["reduce_cmd"], "nisa.range_select")
+    if cmd:
+        fields.append(f"reduce_cmd={cmd}")
+    if a["reduce_res"] is not None:
+        r = _tile(a["reduce_res"], "reduce_res")
+        _s._make_mutable(r, "nisa.range_select reduce_res")
+        fields.append(f"reduce_res={r.text()}")
     if a["on_false_value"] is not None:
         fields.append(f"on_false_value={_s._fmt_num(float(a['on_false_value']))}")
     return _finish("range_select", fields, _tile(a["dst"], "dst") if use_new else None, t.shape, t.tile_dtype,

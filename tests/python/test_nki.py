@@ -312,6 +312,10 @@ ELEMENTWISE = {  # name: (traced, NumPy)
                                                        nisa.tensor_partition_reduce(nl.add, x), transpose_x=True),
                                 lambda x, y: np.broadcast_to(x.sum(0, keepdims=True), x.shape)),
     "tensor_scalar_reduce": (lambda x, y: scaled_plus_rowsum(x), lambda x, y: 2 * x + (2 * x).sum(1, keepdims=True)),
+    "activation_reduce_cmd_chain": (lambda x, y: exp_sum_chain(x),
+                                    lambda x, y: np.broadcast_to(np.exp(x).sum(1, keepdims=True), x.shape)),
+    "range_select_reduce_cmd_chain": (lambda x, y: masked_max_chain(x),
+                                      lambda x, y: np.broadcast_to(x[:, 3:13].max(1, keepdims=True), x.shape)),
     "dropout_none": (lambda x, y: nisa.dropout(x, 0.0), lambda x, y: x),
     "tensor_copy_predicated": (lambda x, y: predicated(x, y), lambda x, y: np.where(x > 0, x, y)),
     "range_select": (lambda x, y: nisa.range_select(on_true_tile=x, comp_op0=nl.greater_equal, comp_op1=nl.less,
@@ -373,6 +377,28 @@ def selected_rowmax(x, y):
 def selected_rowmax_ref(x, y):
     d1, d2 = np.where(x > 0, x, -50.0), np.where(x > 0, -60.0, y)
     return d2 + np.maximum(d1.max(1, keepdims=True), d2.max(1, keepdims=True))
+
+
+def exp_sum_chain(x):
+    # NKI 2.26 reduce_cmd: reset_reduce over the first half, reduce over the
+    # second, read out into reduce_res: the row sum of exp over both.
+    r = nl.zeros((128, 1), dtype=nl.float32)
+    nisa.activation(op=nl.exp, data=x[:, 0:8], reduce_op=nl.add, reduce_cmd=nisa.reduce_cmd.reset_reduce)
+    nisa.activation(op=nl.exp, data=x[:, 8:16], reduce_op=nl.add, reduce_res=r, reduce_cmd=nisa.reduce_cmd.reduce)
+    return x * 0.0 + r
+
+
+def masked_max_chain(x):
+    # range_select's max over columns 3-12, in two calls sharing the Vector
+    # engine's accumulator registers.
+    lo = nl.full((128, 1), 3.0, dtype=nl.float32)
+    hi = nl.full((128, 1), 13.0, dtype=nl.float32)
+    r = nl.zeros((128, 1), dtype=nl.float32)
+    nisa.range_select(on_true_tile=x[:, 0:8], comp_op0=nl.greater_equal, comp_op1=nl.less, bound0=lo, bound1=hi,
+                      reduce_cmd=nisa.reduce_cmd.reset_reduce)
+    nisa.range_select(on_true_tile=x[:, 8:16], comp_op0=nl.greater_equal, comp_op1=nl.less, bound0=lo, bound1=hi,
+                      range_start=8, reduce_cmd=nisa.reduce_cmd.reduce, reduce_res=r)
+    return x * 0.0 + r
 
 
 def scaled_plus_rowsum(x):

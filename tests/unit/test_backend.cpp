@@ -101,6 +101,7 @@ lir::Program softmax_lir(uint32_t rows, uint32_t cols) {
     b.set(in, ap::activation::src, tile(F, rows, cols), x);
     b.set(in, ap::activation::bias, tile(F, rows, 1), nm);
     b.set(in, ap::activation::reduce_dst, tile(F, rows, 1), s);
+    in.inst.set_int(attr::activation::reduce_cmd, kReduceResetReduce);
     in.inst.attr[attr::activation::func].i = int64_t(ActFunc::exp);
   }
   {
@@ -358,6 +359,7 @@ struct Footprint {
   BufferId buffer = kNoBuffer;
   std::vector<bool> hbm; // per byte
   bool write = false;
+  unsigned acc_bank = 0; // an engine's accumulator registers (AccumulatorBank), used as state
 };
 std::vector<Footprint> footprints(const lir::Program &p, const Inst &in) {
   std::vector<Footprint> out;
@@ -384,6 +386,12 @@ std::vector<Footprint> footprints(const lir::Program &p, const Inst &in) {
     }
     out.push_back(std::move(f));
   }
+  if (const AccumulatorBank bank = accumulator_use(in.inst).bank; bank != AccumulatorBank::none) {
+    Footprint f;
+    f.write = true;
+    f.acc_bank = unsigned(bank);
+    out.push_back(std::move(f));
+  }
   return out;
 }
 bool conflict(const std::vector<Footprint> &x, const std::vector<Footprint> &y) {
@@ -391,6 +399,7 @@ bool conflict(const std::vector<Footprint> &x, const std::vector<Footprint> &y) 
     for (const Footprint &b : y) {
       if (!a.write && !b.write) continue;
       if (a.buffer != kNoBuffer && a.buffer == b.buffer) return true;
+      if (a.acc_bank && a.acc_bank == b.acc_bank) return true;
       if (!a.hbm.empty() && !b.hbm.empty())
         for (size_t i = 0; i < a.hbm.size(); ++i)
           if (a.hbm[i] && b.hbm[i]) return true;
@@ -445,6 +454,45 @@ size_t count_edges(const lir::Program &p) {
 }
 
 } // namespace
+
+TEST_CASE("schedule: users of an engine's accumulator registers keep program order") {
+  // Three activations on unrelated buffers share the Scalar engine's
+  // registers (reset_reduce, reduce, reset): each follows the one before;
+  // a plain activation (idle, no reduce_dst) and a range_select (the Vector
+  // engine's registers) join no chain of the Scalar engine's.
+  Builder b;
+  b.p.kernel = "acc";
+  b.p.target = "trn2";
+  auto act = [&](int64_t cmd, bool read_out) {
+    BufferId x = b.buf("x", 4, 32), y = b.buf("y", 4, 32);
+    Inst &in = b.add(Opcode::activation, engine_bit(Engine::scalar));
+    b.set(in, ap::activation::dst, tile(Dtype::f32, 4, 8), y);
+    b.set(in, ap::activation::src, tile(Dtype::f32, 4, 8), x);
+    if (read_out) b.set(in, ap::activation::reduce_dst, tile(Dtype::f32, 4, 1), b.buf("r", 4, 4));
+    in.inst.set_int(attr::activation::reduce_cmd, cmd);
+  };
+  act(kReduceResetReduce, false); // 0
+  act(kReduceIdle, false);        // 1: no accumulator
+  act(kReduceReduce, true);       // 2
+  {
+    Inst &in = b.add(Opcode::range_select, engine_bit(Engine::vector)); // 3
+    b.set(in, ap::range_select::dst, tile(Dtype::f32, 4, 8), b.buf("d", 4, 32));
+    b.set(in, ap::range_select::on_true, tile(Dtype::f32, 4, 8), b.buf("t", 4, 32));
+    b.set(in, ap::range_select::bound0, tile(Dtype::f32, 4, 1), b.buf("b0", 4, 4));
+    b.set(in, ap::range_select::bound1, tile(Dtype::f32, 4, 1), b.buf("b1", 4, 4));
+    in.inst.set_int(attr::range_select::cmp0, int64_t(AluOp::is_ge));
+    in.inst.set_int(attr::range_select::cmp1, int64_t(AluOp::is_lt));
+  }
+  act(kReduceReset, false); // 4
+  number_lines(b.p);
+  const auto preds = dependence_lists(b.p);
+  CHECK(preds[0].empty());
+  CHECK(preds[1].empty());
+  CHECK(preds[2] == std::vector<uint32_t>{0});
+  CHECK(preds[3].empty());
+  CHECK(preds[4] == std::vector<uint32_t>{2});
+  check_dependencies(b.p);
+}
 
 TEST_CASE("schedule: dependencies on an HBM range written every iteration stay linear") {
   // Each iteration needs 6 edges: store out after its load, the previous

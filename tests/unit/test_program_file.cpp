@@ -183,7 +183,7 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
     old[8] = 1;
     auto r = decode_program(old);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 7; recompile") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 8; recompile") != std::string::npos);
   }
 }
 

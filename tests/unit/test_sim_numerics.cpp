@@ -266,6 +266,7 @@ TEST_CASE("activation: func(x*scale + bias[p]) with the fused row sum") {
   a.ap[ap::activation::src] = sb(Dtype::f32, 0, 2, 0, 3);
   a.ap[ap::activation::bias] = sb(Dtype::f32, 0, 2, 64, 1);
   a.ap[ap::activation::reduce_dst] = sb(Dtype::f32, 0, 2, 128, 1);
+  a.set_int(attr::activation::reduce_cmd, kReduceResetReduce);
   a.set_int(attr::activation::func, int64_t(ActFunc::exp));
   a.set_float(attr::activation::scale, 0.5f);
   Chain c(p);

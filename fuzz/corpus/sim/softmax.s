@@ -18,7 +18,7 @@
 
 .stream scalar
   sem_wait sem=1 value=1
-  activation dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] bias=sbuf:f32[0:4]+36[[1,1]] reduce_dst=sbuf:f32[0:4]+96[[1,1]] func=exp
+  activation dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] bias=sbuf:f32[0:4]+36[[1,1]] reduce_dst=sbuf:f32[0:4]+96[[1,1]] func=exp reduce_cmd=3
   activation dst=sbuf:f32[0:4]+100[[1,1]] src=sbuf:f32[0:4]+96[[1,1]] func=reciprocal
   sem_signal sem=2 value=1
 

@@ -90,7 +90,9 @@ def decode_gqa_isa(q, k, v):
             m_new = nisa.tensor_tensor(m, tmax, op=nl.maximum)
             neg = nisa.tensor_scalar(m_new, op0=nl.multiply, operand0=-1.0)
             rowsum = nl.zeros((group, 1), dtype=nl.float32)
-            p = nisa.activation(op=nl.exp, data=qk, bias=neg, reduce_op=nl.add, reduce_res=rowsum)
+            # reset_reduce: a fresh row sum (NKI 2.26: the default idle would only read the registers out)
+            p = nisa.activation(op=nl.exp, data=qk, bias=neg, reduce_op=nl.add, reduce_res=rowsum,
+                                reduce_cmd=nisa.reduce_cmd.reset_reduce)
             alpha = nisa.activation(op=nl.exp, data=m, bias=neg)
             l[...] = nisa.tensor_scalar(l, op0=nl.multiply, operand0=alpha, op1=nl.add, operand1=rowsum)
             pt = nisa.tensor_copy(nisa.nc_transpose(p))                         # [128, group]
@@ -139,7 +141,8 @@ def decode_gqa_dst(q, k, v):
             nisa.tensor_scalar(neg, m_new, nl.multiply, -1.0)
             p = nl.ndarray((group, 128), dtype=nl.float32, buffer=nl.sbuf)
             rowsum = nl.ndarray((group, 1), dtype=nl.float32, buffer=nl.sbuf)
-            nisa.activation(p, nl.exp, qk, bias=neg, reduce_op=nl.add, reduce_res=rowsum)
+            nisa.activation(p, nl.exp, qk, bias=neg, reduce_op=nl.add, reduce_res=rowsum,
+                            reduce_cmd=nisa.reduce_cmd.reset_reduce)
             alpha = nl.ndarray((group, 1), dtype=nl.float32, buffer=nl.sbuf)
             nisa.activation(alpha, nl.exp, m, bias=neg)
             nisa.tensor_scalar(l, l, nl.multiply, alpha, op1=nl.add, operand1=rowsum)

@@ -825,5 +825,90 @@ for k, (d0, d1) in enumerate([("bf16", "f32"), ("bf16", "f16")]):
     check(f"tensor_tensor {d0} + {d1} defaults to f32", run(f"ttdt{k}", src, {"a": xa, "b": xb}, None),
           (to_bf16(xa) + yb).astype(F32))
 
+# ---- the engines' accumulator registers (NKI 2.26 nki.isa.reduce_cmd) ------------
+# activation: reset_reduce (3) zeroes the Scalar engine's registers and adds
+# the row's pairwise fp32 sum (np.sum(dtype=float32)); reduce (2) adds the
+# next block's sum to them; idle (0) with reduce_dst reads them out
+# unchanged; reset (1) zeroes them. x*scale + bias in two fp32 roundings.
+# Inputs with NaN, +-Inf, 3e38 (sums overflow), denormals, -0.0.
+xa = edgy((16, 80))
+xa[3, :] = F32(3e38)  # a row whose sum overflows to inf
+bia = rng.standard_normal((16, 1)).astype(F32)
+src = """kernel accact(x: f32[16, 80], b: f32[16, 1]) -> f32[16, 84]:
+    let xt = load(x)
+    let bt = load(b)
+    var s = zeros(sbuf f32[16 | 1])
+    var s2 = zeros(sbuf f32[16 | 1])
+    var s3 = zeros(sbuf f32[16 | 1])
+    var s4 = zeros(sbuf f32[16 | 1])
+    let y0 = isa.activation(src=xt[:, 0:40], func=identity, bias=bt, scale=0.5, reduce_cmd=3, reduce_dst=s4)
+    let y1 = isa.activation(src=xt[:, 40:80], func=identity, bias=bt, scale=0.5, reduce_cmd=2, reduce_dst=s)
+    let y2 = isa.activation(src=xt[:, 0:2], func=identity, reduce_dst=s2)
+    let y3 = isa.activation(src=xt[:, 0:2], func=identity, reduce_cmd=1, reduce_dst=s3)
+    store(out[:, 0:40], y0)
+    store(out[:, 40:80], y1)
+    store(out[:, 80:81], s)
+    store(out[:, 81:82], s2)
+    store(out[:, 82:83], s3)
+    store(out[:, 83:84], s4)
+"""
+got = run("accact", src, {"x": xa, "b": bia}, None)
+with np.errstate(all="ignore"):
+    y = ((xa * F32(0.5)).astype(F32) + bia).astype(F32)
+    s0 = (F32(0) + np.sum(y[:, :40], axis=1, dtype=F32)).astype(F32)
+    s1 = (s0 + np.sum(y[:, 40:], axis=1, dtype=F32)).astype(F32)
+check("accumulator activation dst", got[:, :80], y)
+check("accumulator activation reset_reduce read-out", got[:, 83], s0)
+check("accumulator activation reduce continues the sum", got[:, 80], s1)
+check("accumulator activation idle reads out unchanged", got[:, 81], s1)
+check("accumulator activation reset reads 0", got[:, 82], np.zeros(16, F32))
+
+# range_select: the row max m over the fp32 values before dst's conversion;
+# reset_reduce (3) sets the Vector engine's registers to m, reduce (2) to
+# max(acc, m) (NaN propagates, as np.max), reset (1) to -inf, and idle (0)
+# gives reduce_res = m alone. A bf16 dst turns the FP32_MIN fill into -inf,
+# while the fp32 reduce_res of an all-fill row keeps FP32_MIN (NKI's
+# stability note).
+vals = edgy((16, 96))
+lo = rng.integers(0, 60, size=(16, 1)).astype(F32)
+hi = (lo + rng.integers(0, 50, size=(16, 1))).astype(F32)
+lo[5], hi[5] = 200.0, 300.0  # a row with nothing in range: all fill
+src = """kernel accrs(v: f32[16, 96], lo: f32[16, 1], hi: f32[16, 1]) -> f32[16, 100]:
+    let vt = load(v)
+    let l = load(lo)
+    let h = load(hi)
+    var m = zeros(sbuf f32[16 | 1])
+    var m2 = zeros(sbuf f32[16 | 1])
+    var m3 = zeros(sbuf f32[16 | 1])
+    var m4 = zeros(sbuf f32[16 | 1])
+    let a = isa.range_select(on_true=vt[:, 0:32], bound0=l, bound1=h, cmp0=is_ge, cmp1=is_lt, reduce_cmd=3)
+    let b = isa.range_select(on_true=vt[:, 32:64], bound0=l, bound1=h, cmp0=is_ge, cmp1=is_lt, range_start=32,
+                             reduce_cmd=2, reduce_res=m)
+    let c = isa.range_select(on_true=vt[:, 64:96], bound0=l, bound1=h, cmp0=is_ge, cmp1=is_lt, range_start=64,
+                             reduce_res=m2, dtype=bf16)
+    let d = isa.range_select(on_true=vt[:, 0:8], bound0=l, bound1=h, cmp0=is_ge, cmp1=is_lt, reduce_cmd=1,
+                             reduce_res=m3)
+    let e = isa.range_select(on_true=vt[:, 64:96], bound0=l, bound1=h, cmp0=is_ge, cmp1=is_lt, range_start=64,
+                             reduce_cmd=3, reduce_res=m4, dtype=bf16)
+    store(out[:, 0:32], a)
+    store(out[:, 32:64], b)
+    store(out[:, 64:96], c)
+    store(out[:, 96:97], m)
+    store(out[:, 97:98], m2)
+    store(out[:, 98:99], m3)
+    store(out[:, 99:100], m4)
+"""
+got = run("accrs", src, {"v": vals, "lo": lo, "hi": hi}, None)
+idx = np.arange(96, dtype=np.int64).astype(F32)[None, :]
+sel = np.where((idx >= lo) & (idx < hi), vals, np.finfo(np.float32).min).astype(F32)
+row_m = [np.max(sel[:, k * 32:(k + 1) * 32], axis=1) for k in range(3)]
+check("accumulator range_select dst", got[:, :64], sel[:, :64])
+check("accumulator range_select bf16 dst (fill -> -inf)", got[:, 64:96], to_bf16(sel[:, 64:96]))
+check("accumulator range_select reduce continues the max", got[:, 96], np.max(np.stack(row_m[:2]), axis=0))
+check("accumulator range_select idle gives the row max (fp32, before bf16)", got[:, 97], row_m[2])
+check("accumulator range_select reset gives -inf", got[:, 98], np.full(16, -np.inf, F32))
+check("accumulator range_select all-fill row keeps FP32_MIN", got[5:6, 99], np.array([np.finfo(F32).min], F32))
+check("accumulator range_select reset_reduce", got[:, 99], row_m[2])
+
 print("failures:", failures)
 sys.exit(1 if failures else 0)

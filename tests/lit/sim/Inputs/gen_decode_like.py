@@ -80,7 +80,7 @@ for t in range(tiles):
     scalar.append("sem_wait sem=%d value=%d" % (QK, t + 1))
     if t >= 2:
         scalar.append("sem_wait sem=%d value=%d" % (TDONE, t - 1))
-    scalar.append("activation dst=sbuf:f32[0:%d]+%d[[1,128]] src=psum:f32[0:%d]+%d[[1,128]] reduce_dst=sbuf:f32[0:%d]+%d[[1,1]] func=exp scale=0.08838835"
+    scalar.append("activation dst=sbuf:f32[0:%d]+%d[[1,128]] src=psum:f32[0:%d]+%d[[1,128]] reduce_dst=sbuf:f32[0:%d]+%d[[1,1]] func=exp scale=0.08838835 reduce_cmd=3"
                   % (group, P_SB[b], group, PS_S[b], group, L_SB[b]))
     scalar.append("sem_signal sem=%d value=1" % SDONE)
     scalar.append("sem_signal sem=%d value=1" % P)

@@ -22,7 +22,7 @@
   sem_signal sem=1 value=1
 .stream scalar
   sem_wait sem=0 value=1
-  activation dst=sbuf:f32[0:4]+2408[[1,300]] src=sbuf:f32[0:4]+0[[1,300]] reduce_dst=sbuf:f32[0:4]+3608[[1,1]] func=exp scale=0.5
+  activation dst=sbuf:f32[0:4]+2408[[1,300]] src=sbuf:f32[0:4]+0[[1,300]] reduce_dst=sbuf:f32[0:4]+3608[[1,1]] func=exp scale=0.5 reduce_cmd=3
   sem_signal sem=2 value=1
 .stream dma0
   dma_copy dst=sbuf:f32[0:4]+0[[1,300]] src=hbm:f32+0[[300,4],[1,300]]
