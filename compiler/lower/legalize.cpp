@@ -1,5 +1,8 @@
-// legalize: flat Tile IR -> LIR. See legalize.h for the op mapping.
+// legalize: flat Tile IR -> LIR. See legalize.h for the op mapping. Which
+// ops fold into others is decided first, in one place (fusion_plan.h); this
+// file emits the instructions of that plan.
 #include "compiler/lower/legalize.h"
+#include "compiler/lower/fusion_plan.h"
 #include "runtime/rendered_diagnostics.h"
 
 #include <fmt/format.h>
@@ -68,12 +71,10 @@ public:
     out.target = m.target;
     out.files = {m.file};
     layout_tensors();
-    count_uses();
-    plan_in_place_assigns();
-    plan_fusions();
+    plan = plan_fusions(m);
     out.insts.reserve(m.body.size() + m.body.size() / 2);
     for (size_t i = 0; i < m.body.size(); ++i) {
-      if (skip.count(i)) continue;
+      if (plan.skip.count(i)) continue;
       cur = i;
       lower(m.body[i]);
       if (!error.empty()) return rendered_diagnostics(error); // FILE:LINE:COL: error: cannot lower ...
@@ -88,11 +89,7 @@ private:
   lir::Program out;
   std::vector<Place> place;        // by ValueId
   std::vector<Place> index_places; // the run-time indices of HBM views (Place::index)
-  std::vector<uint32_t> uses;
-  std::vector<size_t> def_index;                   // ValueId -> index of its defining op in m.body
-  std::unordered_map<size_t, bool> skip;           // ops folded into an earlier instruction
-  std::unordered_map<ValueId, ValueId> write_into; // value -> var it is computed into
-  std::unordered_map<size_t, bool> deferred;       // producers fused into their activation
+  FusionPlan plan;                 // which ops other ops' instructions compute (fusion_plan.h)
   size_t cur = 0;
   std::string error;
 
@@ -121,104 +118,6 @@ private:
       out.tensors.push_back(d);
     }
     out.hbm_size = std::max<uint64_t>(at, 64);
-  }
-
-  void count_uses() {
-    uses.assign(m.values.size(), 0);
-    def_index.assign(m.values.size(), SIZE_MAX);
-    for (size_t i = 0; i < m.body.size(); ++i) {
-      const Op &op = m.body[i];
-      for (ValueId v : op.operands)
-        if (v) ++uses[v];
-      for (ValueId v : op.aps)
-        if (v && v != op.result) ++uses[v];
-      if (op.result) def_index[op.result] = i;
-    }
-  }
-
-  ValueId var_root(ValueId v) const {
-    while (v && !m.value(v).is_var) {
-      size_t d = def_index[v];
-      if (d == SIZE_MAX || m.body[d].kind != OpKind::view) return tir::kNoValue;
-      v = m.body[d].operands[0];
-    }
-    return v;
-  }
-
-  bool elementwise(const Op &op) const {
-    switch (op.kind) {
-    case OpKind::binary:
-    case OpKind::binary_imm:
-    case OpKind::activation:
-    case OpKind::copy:
-    case OpKind::full:
-    case OpKind::where: return true;
-    default: return false;
-    }
-  }
-
-  // `assign var, v` where v has no other use: compute v straight into the
-  // var when nothing between v's definition and the assign reads the var,
-  // and v's producer is elementwise (so reading the var while writing it is
-  // safe) or does not read the var at all.
-  void plan_in_place_assigns() {
-    for (size_t j = 0; j < m.body.size(); ++j) {
-      const Op &as = m.body[j];
-      if (as.kind != OpKind::assign) continue;
-      ValueId target = as.operands[0], v = as.operands[1];
-      ValueId root = var_root(target);
-      if (!root || uses[v] != 1 || m.value(v).is_var) continue;
-      size_t i = def_index[v];
-      if (i == SIZE_MAX) continue;
-      const Op &prod = m.body[i];
-      if (prod.kind == OpKind::view || prod.kind == OpKind::load || prod.kind == OpKind::isa ||
-          prod.kind == OpKind::var)
-        continue;
-      if (m.value(target).type != m.value(v).type) continue; // shapes/dtype must match exactly
-      bool reads_var = false;
-      for (ValueId o : prod.operands)
-        if (var_root(o) == root) reads_var = true;
-      if (reads_var && !elementwise(prod)) continue;
-      bool clash = false;
-      for (size_t k = i + 1; k < j && !clash; ++k) {
-        for (ValueId o : m.body[k].operands)
-          if (o && var_root(o) == root) clash = true;
-        for (ValueId o : m.body[k].aps)
-          if (o && var_root(o) == root) clash = true;
-      }
-      if (clash) continue;
-      write_into[v] = target;
-      skip[j] = true;
-    }
-  }
-
-  // An activation whose argument is `x - m` (m [P|1]) or `x * imm`, used
-  // nowhere else, absorbs that op: bias = -m, or scale = imm.
-  void plan_fusions() {
-    for (size_t j = 0; j < m.body.size(); ++j) {
-      const Op &act = m.body[j];
-      if (act.kind != OpKind::activation) continue;
-      ValueId arg = act.operands[0];
-      size_t d = def_index[arg];
-      if (d == SIZE_MAX || uses[arg] != 1 || write_into.count(arg) || skip.count(d)) continue;
-      const Op &prod = m.body[d];
-      const tir::Type &at = m.value(arg).type;
-      // The activation reads its data from SBUF or PSUM, so only the element
-      // type and shape of x must match the intermediate's (x may sit in PSUM
-      // while `x - m` would have been materialised in SBUF).
-      auto same_data = [&](const tir::Type &x) { return x.dtype == at.dtype && x.shape == at.shape; };
-      bool fusable = false;
-      if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
-        const tir::Type &x = m.value(prod.operands[0]).type, &s = m.value(prod.operands[1]).type;
-        fusable = s.free_elements() == 1 && same_data(x) && at.free_elements() > 1 && s.partitions() == x.partitions();
-      } else if (prod.kind == OpKind::binary_imm && prod.alu == AluOp::multiply && !prod.imm_first) {
-        fusable = same_data(m.value(prod.operands[0]).type);
-      }
-      if (fusable) {
-        deferred[d] = true;
-        skip[d] = true;
-      }
-    }
   }
 
   // Compute engines may start an access only at certain partitions (more
@@ -286,8 +185,8 @@ private:
 
   // ---- places and patterns ----------------------------------------------
   Place new_tile(ValueId v, const tir::Type &ty) {
-    auto it = write_into.find(v);
-    if (it != write_into.end()) return place[it->second];
+    auto it = plan.write_into.find(v);
+    if (it != plan.write_into.end()) return place[it->second];
     lir::Buffer b;
     const tir::Value &val = m.value(v);
     b.name = val.name.empty() ? fmt::format("t{}", v) : fmt::format("{}.{}", val.name, v);
@@ -429,20 +328,6 @@ private:
     in.inst.set_float(attr::tensor_scalar::imm0, imm);
   }
 
-  const Op *single_user(ValueId v, size_t *index = nullptr) const {
-    if (uses[v] != 1) return nullptr;
-    for (size_t k = cur + 1; k < m.body.size(); ++k) {
-      const Op &o = m.body[k];
-      bool hit = std::find(o.operands.begin(), o.operands.end(), v) != o.operands.end() ||
-                 std::find(o.aps.begin(), o.aps.end(), v) != o.aps.end();
-      if (hit) {
-        if (index) *index = k;
-        return &o;
-      }
-    }
-    return nullptr;
-  }
-
   // ---- ops -------------------------------------------------------------------
   void lower(const Op &op) {
     switch (op.kind) {
@@ -541,8 +426,8 @@ private:
     case OpKind::var: {
       ValueId init = op.operands.empty() ? tir::kNoValue : op.operands[0];
       // The var takes over its initialiser's buffer when nothing else uses it.
-      if (init && uses[init] == 1 && place[init].kind == Place::tile && def_index[init] != SIZE_MAX &&
-          m.body[def_index[init]].kind != OpKind::view && !m.value(init).is_var) {
+      if (init && plan.uses[init] == 1 && place[init].kind == Place::tile && plan.def_index[init] != SIZE_MAX &&
+          m.body[plan.def_index[init]].kind != OpKind::view && !m.value(init).is_var) {
         place[op.result] = place[init];
         return;
       }
@@ -639,14 +524,12 @@ private:
     const tir::Type &rt = m.value(op.result).type;
     uint32_t M = uint32_t(rt.shape[0]);
     uint64_t N = rt.free_elements();
-    // Fuse `matmul(...) * imm` / `/ imm` into the PSUM evacuation.
-    size_t user_index = 0;
-    const Op *user = single_user(op.result, &user_index);
-    bool fuse = user && user->kind == OpKind::binary_imm && !user->imm_first &&
-                (user->alu == AluOp::multiply || user->alu == AluOp::divide) && user->operands[0] == op.result;
+    // `matmul(...) * imm` / `/ imm` planned into the PSUM evacuation.
+    auto scale_it = plan.evacuation_scale.find(cur);
+    const bool fuse = scale_it != plan.evacuation_scale.end();
+    const Op *user = fuse ? &m.body[scale_it->second] : nullptr;
     ValueId final_value = fuse ? user->result : op.result;
     Place dst = new_tile(final_value, m.value(final_value).type);
-    if (fuse) skip[user_index] = true;
     uint64_t chunk = std::min<uint64_t>(t.pe_max_moving_free, t.psum_bank_bytes() / 4);
     for (uint64_t n0 = 0; n0 < N; n0 += chunk) {
       uint64_t n = std::min(chunk, N - n0);
@@ -722,7 +605,7 @@ private:
     float scale = 1.0f;
     Place bias;
     // exp(x - m) with m [P|1]: fold the subtraction into the bias.
-    size_t d = def_index[arg];
+    size_t d = plan.def_index[arg];
     if (d != SIZE_MAX) {
       const Op &prod = m.body[d];
       if (prod.kind == OpKind::binary && prod.alu == AluOp::subtract) {
@@ -746,24 +629,17 @@ private:
     in.inst.attr[attr::activation::func].i = int64_t(op.act);
     in.inst.set_float(attr::activation::scale, scale);
     // sum(act(x), innermost axis, keepdims): the activation's fused reduce.
-    if (rt.shape.size() == 2 && rt.shape[1] > 1) {
-      for (size_t k = cur + 1; k < m.body.size(); ++k) {
-        const Op &r = m.body[k];
-        if (r.kind == OpKind::reduce && r.alu == AluOp::add && r.operands[0] == op.result && r.axis == 1 &&
-            m.value(r.result).type.shape.size() == 2 && !skip.count(k)) {
-          Place rd = new_tile(r.result, m.value(r.result).type);
-          set(in, ap::activation::reduce_dst, rd);
-          in.inst.set_int(attr::activation::reduce_cmd, kReduceResetReduce); // NKI's activation_reduce
-          place[r.result] = rd;
-          skip[k] = true;
-          break;
-        }
-      }
+    if (auto it = plan.activation_reduce.find(cur); it != plan.activation_reduce.end()) {
+      const Op &r = m.body[it->second];
+      Place rd = new_tile(r.result, m.value(r.result).type);
+      set(in, ap::activation::reduce_dst, rd);
+      in.inst.set_int(attr::activation::reduce_cmd, kReduceResetReduce); // NKI's activation_reduce
+      place[r.result] = rd;
     }
     place[op.result] = dst;
   }
-  // Producers folded into the activation that uses them (plan_fusions).
-  bool replaced_by_fusion(size_t d) { return deferred.count(d) != 0; }
+  // Producers folded into the activation that uses them (fusion_plan.h).
+  bool replaced_by_fusion(size_t d) const { return plan.folded.count(d) != 0; }
 
   void lower_where(const Op &op) {
     const tir::Type &rt = m.value(op.result).type;

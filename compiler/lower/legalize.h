@@ -23,6 +23,8 @@
 //   where            -> select
 //   var init / assign -> the producing op writes the var directly when that
 //                       is safe, else tensor_copy
+// Every fusion above is planned first (fusion_plan.h: each op folded into at
+// most one other); lowering then emits the plan's instructions.
 #pragma once
 
 #include "compiler/lir/lir.h"
