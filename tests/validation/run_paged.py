@@ -46,47 +46,36 @@ KERNELS = {"f32": "kernels/decode_attention_paged.tile", "bf16": "kernels/decode
            "fp8": "kernels/decode_attention_paged_fp8.tile", "fp8e5m2": "kernels/decode_attention_paged_fp8e5m2.tile"}
 # fp8: the reference takes the fp8 values exactly; the kernel rounds P to bf16 once.
 TOLERANCE = {"f32": 1e-5, "bf16": 2.0 ** -8, "fp8": 2.0 ** -8, "fp8e5m2": 2.0 ** -8}
-FP8 = ("fp8", "fp8e5m2")
 
 
-def round_e4m3(x):
-    """float32 -> the nearest f8e4m3 value (ties to even; 1/4/3 bits, bias 7,
-    subnormals from 2^-9, largest finite 240: docs/isa.md). No overflow here."""
+# The cache's fp8 formats by case dtype: (exponent bits, mantissa bits, bias)
+# (docs/isa.md: e4m3 subnormals from 2^-9, largest finite 240; e5m2
+# subnormals from 2^-16, largest finite 57344). Vectorised here: the caches
+# are large (tests/lit/sim/Inputs/check_dtypes.py is the element-wise model).
+FP8_FORMATS = {"fp8": (4, 3, 7), "fp8e5m2": (5, 2, 15)}
+
+
+def round_fp8(x, dtype):
+    """float32 -> the nearest value of the case dtype's fp8 format (ties to
+    even). No overflow here: the values stay far below the largest finite."""
+    _, m_bits, bias = FP8_FORMATS[dtype]
     a = np.abs(x.astype(np.float64))
-    e = np.floor(np.log2(np.maximum(a, 2.0 ** -6)))
-    quantum = 2.0 ** (e - 3)
+    e = np.floor(np.log2(np.maximum(a, 2.0 ** (1 - bias))))  # subnormals share the smallest exponent
+    quantum = 2.0 ** (e - m_bits)
     return (np.sign(x) * np.round(a / quantum) * quantum).astype(np.float32)
 
 
-def e4m3_bits(v):
-    """f8e4m3 values (from round_e4m3) -> their bit patterns, uint8."""
+def fp8_bits(v, dtype):
+    """fp8 values (from round_fp8) -> their bit patterns, uint8."""
+    _, m_bits, bias = FP8_FORMATS[dtype]
     a = np.abs(v.astype(np.float64))
     sign = (np.signbit(v)).astype(np.uint8) << 7
-    normal = a >= 2.0 ** -6
+    normal = a >= 2.0 ** (1 - bias)
     e = np.floor(np.log2(np.where(normal, a, 1.0)))
-    exp_field = np.where(normal, e + 7, 0)
-    mant = np.where(normal, a / 2.0 ** e * 8 - 8, a / 2.0 ** -9)
-    return (sign | (exp_field.astype(np.uint8) << 3) | np.round(mant).astype(np.uint8)).astype(np.uint8)
-
-
-def round_e5m2(x):
-    """float32 -> the nearest f8e5m2 value (ties to even; 1/5/2 bits, bias 15,
-    subnormals from 2^-16, largest finite 57344: docs/isa.md). No overflow here."""
-    a = np.abs(x.astype(np.float64))
-    e = np.floor(np.log2(np.maximum(a, 2.0 ** -14)))
-    quantum = 2.0 ** (e - 2)
-    return (np.sign(x) * np.round(a / quantum) * quantum).astype(np.float32)
-
-
-def e5m2_bits(v):
-    """f8e5m2 values (from round_e5m2) -> their bit patterns, uint8."""
-    a = np.abs(v.astype(np.float64))
-    sign = (np.signbit(v)).astype(np.uint8) << 7
-    normal = a >= 2.0 ** -14
-    e = np.floor(np.log2(np.where(normal, a, 1.0)))
-    exp_field = np.where(normal, e + 15, 0)
-    mant = np.where(normal, a / 2.0 ** e * 4 - 4, a / 2.0 ** -16)
-    return (sign | (exp_field.astype(np.uint8) << 2) | np.round(mant).astype(np.uint8)).astype(np.uint8)
+    exp_field = np.where(normal, e + bias, 0)
+    one = 2 ** m_bits
+    mant = np.where(normal, a / 2.0 ** e * one - one, a / 2.0 ** (1 - bias - m_bits))
+    return (sign | (exp_field.astype(np.uint8) << m_bits) | np.round(mant).astype(np.uint8)).astype(np.uint8)
 
 
 class Case:
@@ -217,11 +206,10 @@ def make_inputs(case):
                     table[b, j] = [-1, nb, 2**31 - 1][(b + j) % 3]
     values, files = {"q": q, "k_cache": k, "v_cache": v}, {}
     for name in ["q", "k_cache", "v_cache"]:
-        if case.dtype in FP8 and name != "q":
-            e5 = case.dtype == "fp8e5m2"
-            values[name] = (round_e5m2 if e5 else round_e4m3)(values[name])
-            files[name] = (e5m2_bits if e5 else e4m3_bits)(values[name]).view("V1")
-        elif case.dtype in ("bf16",) + FP8:
+        if case.dtype in FP8_FORMATS and name != "q":
+            values[name] = round_fp8(values[name], case.dtype)
+            files[name] = fp8_bits(values[name], case.dtype).view("V1")
+        elif case.dtype in ("bf16", *FP8_FORMATS):
             bits = to_bf16_bits(values[name])
             values[name] = bf16_bits_to_f32(bits)
             files[name] = bits.view("V2")
@@ -230,7 +218,7 @@ def make_inputs(case):
     for name, arr in [("block_table", table), ("seq_lens", lens), ("window", np.array([case.W], np.int32)),
                       ("sinks", np.array([case.S], np.int32))]:
         values[name] = files[name] = arr
-    if case.dtype in FP8:  # per-KV-head dequant scales
+    if case.dtype in FP8_FORMATS:  # per-KV-head dequant scales
         for name in ["k_scale", "v_scale"]:
             values[name] = files[name] = (2.0 ** rng.uniform(-2, 2, n_kv)).astype(np.float32)
     return values, files
