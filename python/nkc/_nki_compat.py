@@ -25,8 +25,8 @@ class Kernel:
         self.func, self.grid, self.options = func, grid, options
 
     def __getitem__(self, grid):
-        g = grid if isinstance(grid, tuple) else (grid,)
-        return Kernel(self.func, None if all(x == 1 for x in g) else g, **self.options)
+        # kernel[2] (LNC=2), kernel[nl.nc(2), 4], kernel[4, 2]: nki_sim._launch's rules
+        return Kernel(self.func, grid if isinstance(grid, tuple) else (grid,), **self.options)
 
     def __call__(self, *args, **kwargs):
         if nki_sim._current is not None:  # a kernel calling another: inline it

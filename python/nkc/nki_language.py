@@ -47,15 +47,41 @@ def static_range(start, stop=None, step=1):
 
 
 def program_id(axis=0):
-    return 0
+    return _s.program_id(axis)
 
 
-def num_programs(axes=0):
-    return 1
+def num_programs(axes=None):
+    return _s.num_programs(axes)
 
 
 def program_ndim():
-    return 0
+    return len(_s._program[0])
+
+
+def nc(n):
+    """A launch-grid axis spread over n physical cores: kernel[nl.nc(2)]."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= _s._MAX_CORES:
+        _s._fail(f"nl.nc({n!r}): a logical NeuronCore has 1 or {_s._MAX_CORES} physical cores")
+    return _s.SpmdDim(int(n), int(n))
+
+
+def spmd_dim(*factors):
+    """A launch-grid axis made of factors, the first of which may be nl.nc(n):
+    spmd_dim(nc(2), 2) is an axis of 4, programs 0-1 on core 0, 2-3 on core 1."""
+    size, cores = 1, 1
+    for i, f in enumerate(factors):
+        if isinstance(f, _s.SpmdDim):
+            if i != 0 or f.size != f.cores:
+                _s._unsupported("nl.spmd_dim with nl.nc(...) other than as its first factor")
+            cores = f.cores
+            size *= f.size
+        elif isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f >= 1:
+            size *= int(f)
+        else:
+            _s._fail(f"nl.spmd_dim: {f!r} is not a positive integer or nl.nc(n)")
+    if not factors:
+        _s._fail("nl.spmd_dim takes at least one factor")
+    return _s.SpmdDim(size, cores)
 
 
 # ---- tensors --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import itertools
 import math
 import os
 import re
@@ -801,8 +802,10 @@ class Traced:
     """A traced kernel: its .tile source and where each line came from."""
 
     def __init__(self, name: str, source: str, line_origin: List[Tuple[Optional[str], Optional[int], str]],
-                 params: List[Tuple[str, str, str, Tuple[int, ...]]], outputs: List[Tuple[str, Tuple[int, ...]]]):
+                 params: List[Tuple[str, str, str, Tuple[int, ...]]], outputs: List[Tuple[str, Tuple[int, ...]]],
+                 cores: int = 1):
         self.name = name
+        self.cores = cores  # physical cores the launch uses (2: an LNC=2 kernel)
         self.source = source  # .tile text
         self.line_origin = line_origin  # per source line (1-based index - 1): (file, line, call)
         self.params = params  # (python name, .tile name, dtype, shape)
@@ -810,6 +813,10 @@ class Traced:
 
     def compile(self, target: str = "trn2", **kwargs):
         import nkc
+        if self.cores > 1 and target == "trn1":
+            file, line, _ = self.line_origin[0]
+            raise NkiTraceError(f"kernel '{self.name}' is launched on {self.cores} physical cores (LNC=2), which "
+                                "trn2 has: trn1 runs a kernel on one NeuronCore", file, line)
         try:
             return nkc.compile_source(self.source, name=f"{self.name}.traced.tile", target=target, **kwargs)
         except nkc.CompileError as e:
@@ -888,14 +895,123 @@ def _kernel_function(kernel: Any):
     return fn
 
 
+class SpmdDim:
+    """One dimension of a launch grid: `size` instances, spread over `cores`
+    physical NeuronCores (1: all on one core). nl.nc(n) is SpmdDim(n, n);
+    nl.spmd_dim(nl.nc(2), k) is SpmdDim(2 * k, 2): instances 0..k-1 on core
+    0, k..2k-1 on core 1, as NKI's spmd_dim documents."""
+
+    def __init__(self, size: int, cores: int):
+        self.size, self.cores = size, cores
+
+    def __repr__(self) -> str:
+        return f"nl.nc({self.size})" if self.size == self.cores else f"spmd_dim({self.size}, cores={self.cores})"
+
+
+_MAX_CORES = 2  # NKI's LNC degree is 1 or 2 (the LNC page of the NKI docs)
+
+
+class _Launch:
+    """A kernel launch: the grid's dimension sizes, how many physical cores
+    it uses, and each core's instances (program ids) in the order they run."""
+
+    def __init__(self, dims: Tuple[int, ...], cores: int, instances: List[List[Tuple[int, ...]]]):
+        self.dims, self.cores, self.instances = dims, cores, instances
+
+
+def _launch(grid: Any, where: Tuple[Optional[str], Optional[int]]) -> _Launch:
+    """NKI's launch rules. `kernel[2]` (or NEURON_LOGICAL_NC_CONFIG=2 with no
+    brackets) runs the kernel on the two physical cores of an LNC=2 logical
+    core, program_id(0) being the core; `kernel[nl.nc(2), n]` spreads the
+    first grid axis over the cores; any other grid (`kernel[4, 2]`) runs its
+    instances one after another on one core, in row-major order."""
+    if grid is None:
+        env = os.environ.get("NEURON_LOGICAL_NC_CONFIG", "").strip()
+        if env in ("", "1"):
+            return _Launch((), 1, [[()]])
+        if env != "2":
+            raise NkiTraceError(f"NEURON_LOGICAL_NC_CONFIG={env}: the LNC degree is 1 or 2", *where)
+        grid = (SpmdDim(2, 2),)
+    g = grid if isinstance(grid, tuple) else (grid,)
+    if len(g) == 1 and isinstance(g[0], (int, np.integer)) and not isinstance(g[0], bool) and 1 <= g[0] <= _MAX_CORES:
+        g = (SpmdDim(int(g[0]), int(g[0])),)  # NKI 2.33: kernel[n] runs on n cores
+    dims: List[int] = []
+    core_axis, cores = None, 1
+    for axis, d in enumerate(g):
+        if isinstance(d, SpmdDim):
+            if d.cores > 1:
+                if core_axis is not None:
+                    raise NkiUnsupportedError(f"launch grid {list(g)}: only one axis can be spread over the "
+                                              "physical cores", *where)
+                core_axis, cores = axis, d.cores
+            dims.append(d.size)
+        elif isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1:
+            dims.append(int(d))
+        else:
+            raise NkiTraceError(f"launch grid {list(g)}: each dimension is a positive integer or nl.nc(n)", *where)
+    if cores > _MAX_CORES:
+        raise NkiTraceError(f"launch grid {list(g)} asks for {cores} physical cores: a logical NeuronCore has "
+                            f"at most {_MAX_CORES} (LNC=2)", *where)
+    n = 1
+    for d in dims:
+        n *= d
+    if n > 4096:
+        raise NkiUnsupportedError(f"launch grid {list(g)} has {n} instances: nki_sim traces each one, at most 4096",
+                                  *where)
+    per_core: List[List[Tuple[int, ...]]] = [[] for _ in range(cores)]
+    for ids in itertools.product(*(range(d) for d in dims)):
+        c = 0 if core_axis is None else ids[core_axis] // (dims[core_axis] // cores)
+        per_core[c].append(tuple(ids))
+    return _Launch(tuple(dims), cores, per_core)
+
+
+_program: Tuple[Tuple[int, ...], Tuple[int, ...]] = ((), ())  # (grid dims, program ids) of the instance traced
+
+
+def program_id(axis: int) -> int:
+    dims, ids = _program
+    if not isinstance(axis, (int, np.integer)) or not (0 <= axis < max(1, len(dims))):
+        _fail(f"nl.program_id({axis!r}): the launch grid has {len(dims)} dimension(s)")
+    return ids[axis] if dims else 0
+
+
+def num_programs(axes: Any = None) -> int:
+    dims, _ = _program
+    if axes is None:
+        n = 1
+        for d in dims:
+            n *= d
+        return n
+    out = 1
+    for a in (axes if isinstance(axes, (tuple, list)) else (axes,)):
+        if not isinstance(a, (int, np.integer)) or not (0 <= a < max(1, len(dims))):
+            _fail(f"nl.num_programs({axes!r}): the launch grid has {len(dims)} dimension(s)")
+        out *= dims[a] if dims else 1
+    return out
+
+
+def _check_result(fn, tr: "_Trace", result: Any) -> "Tensor":
+    results = result if isinstance(result, (tuple, list)) else (result,)
+    if result is None or not results:
+        raise NkiTraceError(f"kernel '{fn.__name__}' returns nothing: return the HBM tensor it stores its result "
+                            "in (nl.ndarray(..., buffer=nl.shared_hbm))", *_code_location(fn))
+    for r in results:
+        if not isinstance(r, Tensor) or r.memory != "hbm" or r.dims is not None or any(r is p for p in tr.params):
+            raise NkiTraceError(f"kernel '{fn.__name__}' must return the HBM tensor(s) it created with "
+                                f"nl.ndarray(..., buffer=nl.shared_hbm), not {r!r}", *_code_location(fn))
+    if len(results) != 1 or len(tr.outputs) != 1:
+        raise NkiUnsupportedError(f"kernel '{fn.__name__}' has {builtins.max(len(results), len(tr.outputs))} "
+                                  "output tensors: nkc kernels have one output", *_code_location(fn))
+    return results[0]
+
+
 def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
     """Traces `kernel` on the shapes and dtypes of the array arguments
-    (other arguments are passed through as compile-time values)."""
-    global _current
+    (other arguments are passed through as compile-time values), once per
+    instance of its launch grid (kernel[2]: once per physical core)."""
+    global _current, _program
     fn = _kernel_function(kernel)
-    if getattr(kernel, "grid", None):
-        raise NkiUnsupportedError(f"SPMD launch grids ({kernel.grid}) are not supported: nkc simulates one "
-                                  "NeuronCore", *_code_location(fn))
+    launch = _launch(getattr(kernel, "grid", None), _code_location(fn))
     sig = inspect.signature(fn)
     try:
         bound = sig.bind(*args, **kwargs)
@@ -903,7 +1019,7 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
         raise NkiTraceError(f"{fn.__name__}: {e}", *_code_location(fn)) from None
     bound.apply_defaults()
     tr = _Trace(fn.__name__)
-    used: set = set()
+    used: set = {"core", "cores"} if launch.cores > 1 else set()  # sizes of a two-core .tile kernel
     call_args = {}
     params = []
     for name, value in bound.arguments.items():
@@ -919,37 +1035,53 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
             call_args[name] = t
         else:
             call_args[name] = value
-    prev, _current = _current, tr
-    try:
-        result = fn(**call_args)
-    finally:
-        _current = prev
-    results = result if isinstance(result, (tuple, list)) else (result,)
-    if result is None or not results:
-        raise NkiTraceError(f"kernel '{fn.__name__}' returns nothing: return the HBM tensor it stores its result "
-                            "in (nl.ndarray(..., buffer=nl.shared_hbm))", *_code_location(fn))
-    for r in results:
-        if not isinstance(r, Tensor) or r.memory != "hbm" or r.dims is not None or any(r is p for p in tr.params):
-            raise NkiTraceError(f"kernel '{fn.__name__}' must return the HBM tensor(s) it created with "
-                                f"nl.ndarray(..., buffer=nl.shared_hbm), not {r!r}", *_code_location(fn))
-    if len(results) != 1 or len(tr.outputs) != 1:
-        raise NkiUnsupportedError(f"kernel '{fn.__name__}' has {builtins.max(len(results), len(tr.outputs))} "
-                                  "output tensors: nkc kernels have one output", *_code_location(fn))
-    outp = results[0]
+    outp: Optional[Tensor] = None
+    core_lines: List[List[List[Any]]] = []
+    for ids_of_core in launch.instances:
+        start = len(tr.lines)
+        for ids in ids_of_core:
+            tr.outputs = []
+            prev, prev_program, _current, _program = _current, _program, tr, (launch.dims, ids)
+            try:
+                result = fn(**call_args)
+            finally:
+                _current, _program = prev, prev_program
+            r = _check_result(fn, tr, result)
+            if outp is None:
+                outp = r
+            elif r.shape != outp.shape or r.tile_dtype != outp.tile_dtype:
+                raise NkiTraceError(f"kernel '{fn.__name__}' returns {r.tile_dtype}{list(r.shape)} in program "
+                                    f"{list(ids)} but {outp.tile_dtype}{list(outp.shape)} in the first: every "
+                                    "instance of a launch grid writes the same output tensor", *_code_location(fn))
+        core_lines.append(tr.lines[start:])
+    assert outp is not None
     sig_params = ", ".join(f"{t.name}: {t.tile_dtype}[{', '.join(map(str, t.shape))}]" for t in tr.params)
-    header = (f"kernel {_tile_name(fn.__name__, set())}({sig_params}) -> "
+    sizes = "[cores = 2, core = 0]" if launch.cores == 2 else ""
+    header = (f"kernel {_tile_name(fn.__name__, set())}{sizes}({sig_params}) -> "
               f"{outp.tile_dtype}[{', '.join(map(str, outp.shape))}]:")
     file, line = _code_location(fn)
     lines = [header]
     origin: List[Tuple[Optional[str], Optional[int], str]] = [(file, line, f"def {fn.__name__}")]
-    for text, f, ln, call in tr.lines:
-        lines.append("    " + text)
-        origin.append((f, ln, call))
-    if len(lines) == 1:
-        lines.append("    pass")
-        origin.append((file, line, ""))
+
+    def body(entries: List[List[Any]], indent: str) -> None:
+        for text, f, ln, call in entries:
+            lines.append(indent + text)
+            origin.append((f, ln, call))
+        if not entries:
+            lines.append(indent + "pass")
+            origin.append((file, line, ""))
+
+    if launch.cores == 1:
+        body(core_lines[0], "    ")
+    else:
+        # the compiler specialises a two-core kernel per core (`core` = 0, 1)
+        # and compiles only the chosen branch of a compile-time `if`
+        for c, entries in enumerate(core_lines):
+            lines.append(f"    {'if' if c == 0 else 'elif'} core == {c}:")
+            origin.append((file, line, f"physical core {c}"))
+            body(entries, "        ")
     return Traced(fn.__name__, "\n".join(lines) + "\n", origin, params,
-                  [(outp.tile_dtype, outp.shape)])
+                  [(outp.tile_dtype, outp.shape)], cores=launch.cores)
 
 
 def _code_location(fn) -> Tuple[Optional[str], Optional[int]]:

@@ -27,6 +27,7 @@ from nkc import nki_sim  # noqa: E402
 
 import attention  # noqa: E402
 import blocks  # noqa: E402
+import lnc  # noqa: E402
 
 SRC = os.environ.get("NK_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
 BIN = os.environ.get("NK_BIN_DIR", os.path.join(SRC, "build", "bin"))
@@ -622,6 +623,94 @@ def test_errors_name_python_file_and_line():
         raise AssertionError("nl call outside a kernel accepted")
     except nki_sim.NkiTraceError as e:
         assert "only inside a kernel" in str(e)
+
+
+# ---- launch grids: LNC=2 (two physical cores) and SPMD instances ---------------------
+
+def test_lnc2_runs_one_program_per_core():
+    x = RNG.uniform(1, 2, (2, 128, 1024)).astype(np.float32)
+    one = nki_sim.run(lnc.lnc_reciprocal, x)
+    two = nki_sim.run(lnc.lnc_reciprocal[2], x)
+    assert np.array_equal(one.output, two.output) and np.array_equal(two.output, (1 / x).astype(np.float32))
+    assert one.traced.cores == 1 and two.traced.cores == 2
+    assert two.tile_source.startswith("kernel lnc_reciprocal[cores = 2, core = 0](")
+    assert "    if core == 0:" in two.tile_source and "    elif core == 1:" in two.tile_source
+    assert two.stats["cores"] == 2 and len(two.stats["core_end_ns"]) == 2
+    assert {"dma0", "core1.dma0"} <= set(two.engine_busy_ns())
+    # each core moves half the bytes: the two-core run is shorter, not by more than 2x
+    assert one.total_ns / 2 <= two.total_ns < 0.75 * one.total_ns, (one.total_ns, two.total_ns)
+    same = nki_sim.run(lnc.lnc_reciprocal[nl.nc(2)], x)
+    assert same.tile_source == two.tile_source and same.total_ns == two.total_ns
+
+
+def test_spmd_grids_and_core_assignment():
+    a = RNG.standard_normal((4, 2, 128, 32)).astype(np.float32)
+    seq = nki_sim.run(lnc.spmd_scale[4, 2], a)  # eight instances, one after another on one core
+    assert seq.traced.cores == 1 and np.array_equal(seq.output, a * 2)
+    spread = nki_sim.run(lnc.spmd_scale[nl.spmd_dim(nl.nc(2), 2), 2], a)
+    assert spread.traced.cores == 2 and np.array_equal(spread.output, a * 2)
+    core0, core1 = spread.tile_source.split("elif core == 1:")
+    # spmd_dim(nc(2), 2): programs 0 and 1 of axis 0 on core 0, 2 and 3 on core 1 (NKI's example)
+    assert "a[1, 1, " in core0 and "a[2, " not in core0 and "a[2, 0, " in core1 and "a[1, " not in core1
+    half = a[:2]
+    r = nki_sim.run(lnc.spmd_scale[nl.nc(2), 2], half)
+    assert np.array_equal(r.output, half * 2) and "a[1, 0, " in r.tile_source.split("elif")[1]
+
+
+@nki.jit
+def k_grid_axis(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nl.load(a) * nl.program_id(1))  # LINE-axis
+    return out
+
+
+@nki.jit
+def k_shape_per_program(a):
+    out = nl.ndarray((128, 4 + nl.program_id(0)), dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out[:, 0:4], nl.load(a))
+    return out
+
+
+def test_launch_errors():
+    a = np.ones((128, 4), np.float32)
+    expect_error(k_grid_axis[2], [a], nki_sim.NkiTraceError, "nl.program_id(1): the launch grid has 1 dimension",
+                 "LINE-axis")
+    expect_error(k_shape_per_program[2], [a], nki_sim.NkiTraceError,
+                 "every instance of a launch grid writes the same output tensor")
+    expect_error(k_grid_axis[nl.nc(2), nl.nc(2)], [a], nki_sim.NkiUnsupportedError,
+                 "only one axis can be spread over the physical cores")
+    expect_error(k_grid_axis[0], [a], nki_sim.NkiTraceError, "each dimension is a positive integer or nl.nc(n)")
+    try:
+        nl.nc(4)
+        raise AssertionError("nl.nc(4) accepted")
+    except nki_sim.NkiTraceError as e:
+        assert "1 or 2 physical cores" in str(e)
+    try:
+        nki_sim.run(lnc.lnc_reciprocal[2], np.ones((2, 128, 8), np.float32), target="trn1")
+        raise AssertionError("two cores accepted on trn1")
+    except nki_sim.NkiTraceError as e:
+        assert "trn1 runs a kernel on one NeuronCore" in str(e) and e.file.endswith("lnc.py")
+
+
+def test_lnc_degree_from_the_environment():
+    x = RNG.uniform(1, 2, (2, 128, 64)).astype(np.float32)
+    old = os.environ.get("NEURON_LOGICAL_NC_CONFIG")
+    try:
+        os.environ["NEURON_LOGICAL_NC_CONFIG"] = "2"
+        r = nki_sim.run(lnc.lnc_reciprocal, x)
+        assert r.traced.cores == 2 and np.array_equal(r.output, (1 / x).astype(np.float32))
+        assert nki_sim.run(lnc.lnc_reciprocal[1], x).traced.cores == 1  # the launch says 1
+        os.environ["NEURON_LOGICAL_NC_CONFIG"] = "4"
+        try:
+            nki_sim.run(lnc.lnc_reciprocal, x)
+            raise AssertionError("NEURON_LOGICAL_NC_CONFIG=4 accepted")
+        except nki_sim.NkiTraceError as e:
+            assert "the LNC degree is 1 or 2" in str(e)
+    finally:
+        if old is None:
+            os.environ.pop("NEURON_LOGICAL_NC_CONFIG", None)
+        else:
+            os.environ["NEURON_LOGICAL_NC_CONFIG"] = old
 
 
 def test_neuronxcc_names_are_the_same_package():
