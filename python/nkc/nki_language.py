@@ -204,7 +204,13 @@ def _masked_store(t: Tensor, v: Tensor, mask) -> None:
         _s._fail("nl.store: mask= needs the destination indexed with nl.arange expressions (a[i_p, i_f])")
     base, k = key
     full, _ = _s._view(base, k, None, check=False)
-    part, _ = _s._view(base, k, mask)
+    part, narrowed = _s._view(base, k, mask)
+    if not narrowed:  # nl.arange indices and no mask that cuts them: a plain store (or a scatter)
+        if tuple(n for n in v.shape if n != 1) != tuple(n for n in part.shape if n != 1):
+            _s._fail(f"nl.store: a tile of shape {list(v.shape)} does not fit a destination of shape "
+                     f"{list(part.shape)}")
+        _s._trace().emit(f"store({part.text()}, {v.text()})", "nl.store")
+        return
     if tuple(v.shape) != tuple(full.shape):
         _s._fail(f"nl.store: a tile of shape {list(v.shape)} does not fit a destination of shape "
                  f"{list(full.shape)}")
@@ -217,6 +223,9 @@ def _region(full: Tensor, part: Tensor) -> str:
     """The positions `part` covers within `full`, both views of one root, as 'a:b, ...'."""
     out = []
     for (s0, st0, c0, k0), (s1, st1, c1, k1) in zip(full.dims, part.dims):
+        if isinstance(s0, Tensor) or isinstance(s1, Tensor):
+            _s._unsupported("a mask on a view indexed by a run-time index (gather or scatter)",
+                            "size the index tile to the rows you move")
         if not k0:
             continue
         off = (s1 - s0) // st0

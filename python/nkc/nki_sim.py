@@ -600,6 +600,9 @@ def _view(t: Tensor, key: Any, mask: Optional[Predicate], check: bool = True) ->
         if isinstance(k, Tensor):
             # A run-time index (NKI's indirect DMA): a tile's values pick
             # the position in this HBM dimension when the load runs.
+            if mask is not None:  # the mask's ranges would have to narrow the index tile too
+                _unsupported("a mask on a view indexed by a run-time index (gather or scatter)",
+                             "size the index tile to the rows you move")
             if t.is_tile():
                 _unsupported("indexing a tile by a tile's values", "use nisa.tensor_copy_dynamic_src")
             ix = _need(k, "a run-time index")
