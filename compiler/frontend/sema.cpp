@@ -6,6 +6,7 @@
 #include "compiler/frontend/lexer.h"
 #include "compiler/frontend/parser.h"
 #include "compiler/frontend/sema_impl.h"
+#include "compiler/tir/op_rules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -101,46 +102,18 @@ std::string Sema::describe_value(const SV &v) const {
   return describe(v);
 }
 
+// The rules are tir::op_rules' (the Tile IR verifier applies them too).
 bool Sema::check_hbm_dims(const Type &t, llvm::SMRange r) {
-  if (t.shape.size() > kMaxHbmDims) {
-    diags.error(r, "HBM access has " + llvm::Twine(t.shape.size()) + " dimensions; at most " +
-                       llvm::Twine(kMaxHbmDims) + " are addressable");
+  if (auto problem = tir::hbm_dims_problem(t)) {
+    diags.error(r, *problem);
     return false;
   }
   return true;
 }
 
 bool Sema::check_tile_type(const Type &t, llvm::SMRange r) {
-  for (int64_t d : t.shape) {
-    if (d < 1) {
-      diags.error(r, "tile dimensions must be at least 1, got " + llvm::Twine(d));
-      return false;
-    }
-  }
-  if (t.partitions() > int64_t(target.partitions)) {
-    diags.error(r, "partition size " + llvm::Twine(t.partitions()) + " exceeds the " + llvm::Twine(target.partitions) +
-                       " partitions of " + target.name);
-    return false;
-  }
-  if (t.shape.size() > 1 + kMaxFreeDims) {
-    diags.error(r, "a tile has at most " + llvm::Twine(kMaxFreeDims) + " free dimensions, this one has " +
-                       llvm::Twine(t.shape.size() - 1));
-    return false;
-  }
-  // Bytes per partition, computed without overflow (each dim <= 2^63).
-  uint64_t bytes = dtype_size(t.dtype);
-  for (size_t i = 1; i < t.shape.size(); ++i) {
-    if (__builtin_mul_overflow(bytes, uint64_t(t.shape[i]), &bytes)) bytes = UINT64_MAX;
-  }
-  if (t.mem == Memory::psum && bytes > target.psum_bank_bytes()) {
-    diags.error(r, "PSUM tile " + tir::type_str(t) + " needs " + llvm::Twine(bytes) +
-                       " bytes per partition; a PSUM bank holds " + llvm::Twine(target.psum_bank_bytes()));
-    return false;
-  }
-  if (t.mem == Memory::sbuf && bytes > target.sbuf_bytes_per_partition) {
-    diags.error(r, "SBUF tile " + tir::type_str(t) + " needs " + llvm::Twine(bytes) +
-                       " bytes per partition; SBUF has " + llvm::Twine(target.sbuf_bytes_per_partition) +
-                       " per partition on " + target.name);
+  if (auto problem = tir::tile_type_problem(t, target)) {
+    diags.error(r, *problem);
     return false;
   }
   return true;

@@ -5,6 +5,7 @@
 // whose fields, kinds and defaults come from the ISA table (op_info), so a
 // new instruction in runtime/isa.def is usable here without new code.
 #include "compiler/frontend/sema_impl.h"
+#include "compiler/tir/op_rules.h"
 
 #include <cfloat>
 #include <cmath>
@@ -228,13 +229,7 @@ SV Sema::builtin_store(const Expr &e, llvm::ArrayRef<const Expr *> a) {
       return poison();
     }
   const Type &dt = type_of(dst.v), &st = type_of(src.v);
-  auto squeeze = [](const std::vector<int64_t> &s) {
-    std::vector<int64_t> r;
-    for (int64_t d : s)
-      if (d != 1) r.push_back(d);
-    return r;
-  };
-  if (dt.shape != st.shape && squeeze(dt.shape) != squeeze(st.shape)) {
+  if (!tir::store_shapes_match(dt, st)) {
     diags.error(e.range,
                 "store() shapes differ: destination is " + tir::type_str(dt) + ", source is " + tir::type_str(st));
     note_def(src.v);
@@ -251,72 +246,31 @@ SV Sema::builtin_matmul(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   SV x = tile_arg(a[0], "matmul()'s x"), y = tile_arg(a[1], "matmul()'s y");
   auto tx = bool_arg(a[2], false);
   if (!x.ok() || !y.ok() || !tx) return poison();
-  const Type &xt = type_of(x.v), &yt = type_of(y.v);
-  for (auto [t, r] : {std::pair<const Type *, const Expr *>{&xt, a[0]}, {&yt, a[1]}}) {
-    if (t->shape.size() != 2) {
-      diags.error(r->range, "matmul() operands must be 2-D tiles [P | F], not " + tir::type_str(*t));
-      return poison();
+  Type result;
+  if (auto problem = tir::matmul_problem(type_of(x.v), type_of(y.v), *tx, target, result)) {
+    diags.error(problem->operand < 0 ? e.range : a[problem->operand]->range, problem->message);
+    if (problem->operand < 0) { // the contraction sizes disagree
+      note_def(x.v);
+      note_def(y.v);
     }
-    if (!dtype_is_float(t->dtype)) {
-      diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16, f8e4m3, f8e5m2), not " +
-                                tir::type_str(*t));
-      return poison();
-    }
-  }
-  // transpose_x: x is [K | M] already; otherwise x is [M | K] and the
-  // compiler transposes it. y is always [K | N]. Result [M | N].
-  int64_t K = *tx ? xt.shape[0] : xt.shape[1], M = *tx ? xt.shape[1] : xt.shape[0];
-  int64_t N = yt.shape[1];
-  if (K != yt.shape[0]) {
-    diags.error(e.range, "matmul() contracts over the partition axis of both operands: x gives K = " + llvm::Twine(K) +
-                             (*tx ? " (its partition axis)" : " (its free axis; x is transposed)") + " but y has " +
-                             llvm::Twine(yt.shape[0]) + " partitions");
-    note_def(x.v);
-    note_def(y.v);
-    return poison();
-  }
-  struct Limit {
-    int64_t v;
-    unsigned max;
-    const char *what;
-    const Expr *at;
-  };
-  for (Limit l : {Limit{K, target.pe_max_contraction, "contraction size K", a[1]},
-                  Limit{M, target.pe_max_stationary_free, "stationary free size M (x's columns)", a[0]},
-                  Limit{N, target.pe_max_moving_free, "moving free size N (y's free size)", a[1]}}) {
-    if (l.v > int64_t(l.max)) {
-      diags.error(l.at->range, llvm::Twine("matmul() ") + l.what + " is " + llvm::Twine(l.v) +
-                                   "; the Tensor engine of " + target.name + " allows at most " + llvm::Twine(l.max));
-      return poison();
-    }
-  }
-  if (uint64_t(N) * 4 > target.psum_bank_bytes()) {
-    diags.error(a[1]->range, "matmul() result row of " + llvm::Twine(N) + " fp32 values does not fit a PSUM bank (" +
-                                 llvm::Twine(target.psum_bank_bytes()) + " bytes)");
     return poison();
   }
   op.operands = {x.v, y.v};
   op.transpose_x = *tx;
-  return emit(std::move(op), Type{Memory::sbuf, Dtype::f32, {M, N}});
+  return emit(std::move(op), result);
 }
 
 SV Sema::builtin_transpose(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   Op op = new_op(OpKind::transpose, e);
   SV x = tile_arg(a[0], "transpose()'s operand");
   if (!x.ok()) return poison();
-  const Type &xt = type_of(x.v);
-  if (xt.shape.size() != 2) {
-    diags.error(a[0]->range, "transpose() needs a 2-D tile [P | F], not " + tir::type_str(xt));
-    return poison();
-  }
-  if (xt.shape[1] > int64_t(target.pe_max_stationary_free)) {
-    diags.error(a[0]->range, "transpose() of " + tir::type_str(xt) + " would put " + llvm::Twine(xt.shape[1]) +
-                                 " on the partition axis; at most " + llvm::Twine(target.pe_max_stationary_free) +
-                                 " fit");
+  Type result;
+  if (auto problem = tir::transpose_problem(type_of(x.v), target, result)) {
+    diags.error(a[0]->range, *problem);
     return poison();
   }
   op.operands = {x.v};
-  return emit(std::move(op), Type{Memory::sbuf, xt.dtype, {xt.shape[1], xt.shape[0]}});
+  return emit(std::move(op), result);
 }
 
 SV Sema::builtin_copy(const Expr &e, llvm::ArrayRef<const Expr *> a) {

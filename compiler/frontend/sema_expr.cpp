@@ -2,6 +2,7 @@
 // loop-index arithmetic, elementwise tile operators with broadcasting, tile
 // types, and views (slicing) of HBM tensors and tiles.
 #include "compiler/frontend/sema_impl.h"
+#include "compiler/tir/op_rules.h"
 
 #include <cmath>
 
@@ -270,28 +271,11 @@ Dtype Sema::promote(Dtype a, Dtype b) { return promote_dtypes(a, b); }
 
 bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId idb, llvm::SMRange r,
                             std::vector<int64_t> &out) {
-  if (a.partitions() != b.partitions()) {
-    diags.error(r, "partition sizes differ (" + llvm::Twine(a.partitions()) + " vs " + llvm::Twine(b.partitions()) +
-                       "): compute engines cannot broadcast across the partition axis; "
-                       "transpose, or broadcast with a matmul against ones");
+  if (auto problem = tir::broadcast_problem(a, b, out)) { // the verifier's rule too
+    diags.error(r, *problem);
     note_def(ida);
     note_def(idb);
     return false;
-  }
-  size_t na = a.shape.size() - 1, nb = b.shape.size() - 1, n = std::max(na, nb);
-  out.assign(n + 1, 1);
-  out[0] = a.partitions();
-  for (size_t i = 0; i < n; ++i) { // right-aligned free dims
-    int64_t da = i < na ? a.shape[a.shape.size() - 1 - i] : 1;
-    int64_t db = i < nb ? b.shape[b.shape.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1) {
-      diags.error(r, "free shapes of " + tir::type_str(a) + " and " + tir::type_str(b) +
-                         " are not broadcast-compatible (" + llvm::Twine(da) + " vs " + llvm::Twine(db) + ")");
-      note_def(ida);
-      note_def(idb);
-      return false;
-    }
-    out[n - i] = std::max(da, db);
   }
   return true;
 }

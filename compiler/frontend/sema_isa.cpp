@@ -5,6 +5,7 @@
 // the dst inferred when none is given are runtime/operand_rules.cpp's, the
 // definition the verifier and the simulator apply too.
 #include "compiler/frontend/sema_impl.h"
+#include "compiler/tir/op_rules.h"
 #include "runtime/operand_rules.h"
 
 #include <cfloat>
@@ -322,44 +323,34 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
       if (llvm::StringRef(info.aps[i].name) == n && ap_expr[i]) return ap_expr[i]->range;
     return e.range;
   };
-  // Operand shapes for the rules declared once in runtime/operand_rules.h.
-  auto operand_shapes = [&](const std::optional<Type> &dst) {
-    OperandShapes s{};
+  // The fields as the rules declared once in runtime/operand_rules.h and
+  // compiler/tir/op_rules.h see them (the Tile IR verifier builds the same).
+  auto isa_operands = [&](const std::optional<Type> &dst) {
+    tir::IsaOperands s{};
     for (unsigned i = 0; i < info.num_aps; ++i) {
       std::optional<Type> t = i == 0 ? dst : op.aps[i] ? std::optional<Type>(type_of(op.aps[i])) : std::nullopt;
       if (!t) continue;
-      // A tile's free axes; every axis of an HBM tensor, with one partition.
-      const bool hbm = t->is_hbm();
-      s[i] = OperandShape{true, t->mem, t->dtype, hbm ? 1 : t->partitions(),
-                          hbm ? t->partitions() * t->free_elements() : t->free_elements()};
-      const size_t first = hbm ? 0 : 1;
-      for (size_t k = first; k < t->shape.size() && s[i].num_dims < kMaxHbmDims; ++k)
-        s[i].dims[s[i].num_dims++] = t->shape[k];
-      if (hbm && op.aps[i]) { // a view at a run-time index: an indirect access
-        auto vd = view_dims_.find(op.aps[i]);
-        if (vd != view_dims_.end())
-          for (const tir::ViewDim &d : vd->second) s[i].indirect |= d.dynamic;
-      }
-      // The start partition: 0 for a whole tile (or a new dst), a view's
-      // when it is a constant, else unknown (the verifier checks it).
-      if (!hbm) {
-        auto vd = op.aps[i] ? view_dims_.find(op.aps[i]) : view_dims_.end();
-        if (vd == view_dims_.end())
-          s[i].start_partition = 0;
-        else if (vd->second[0].start.is_constant())
-          s[i].start_partition = vd->second[0].start.constant;
+      s[i].present = true;
+      s[i].type = *t;
+      auto vd = op.aps[i] ? view_dims_.find(op.aps[i]) : view_dims_.end();
+      if (vd == view_dims_.end()) continue;
+      if (t->is_hbm()) { // a view at a run-time index: an indirect access
+        for (const tir::ViewDim &d : vd->second) s[i].indirect |= d.dynamic;
+      } else {
+        s[i].tile_view = true;
+        s[i].start = vd->second[0].start;
+        s[i].count = vd->second[0].count;
       }
     }
     return s;
   };
   // The engine the rules assume: the one given, or the op's only one (an
   // op with several waits for the compiler's choice).
-  std::optional<Engine> engine = op.engine;
-  for (unsigned b = 0; b < kNumEngines && !engine; ++b)
-    if (info.engines == (1u << b)) engine = Engine(b);
+  std::optional<Engine> engine = tir::isa_rule_engine(*opc, op.engine);
   // Infer dst when it is missing.
   if (!op.aps[0] && !new_dst) {
-    std::optional<OperandShape> d = inferred_dst(*opc, operand_shapes(std::nullopt), op.attrs, engine);
+    std::optional<OperandShape> d =
+        inferred_dst(*opc, tir::isa_operand_shapes(*opc, isa_operands(std::nullopt)), op.attrs, engine);
     if (!d) {
       diags.error(e.range, "isa." + opname + " needs dst=TILE_TYPE or dst=VAR: its shape cannot be inferred");
       return poison();
@@ -371,73 +362,23 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
   }
   const Type dst_t = new_dst ? *new_dst : type_of(op.aps[0]);
   llvm::SMRange dst_r = field_expr("dst");
-  // GpSimd cannot reach PSUM (every instruction; the verifier checks it too).
-  if (engine == Engine::gpsimd) {
-    for (unsigned i = 0; i < info.num_aps; ++i) {
-      bool psum = i == 0 ? dst_t.mem == Memory::psum : (op.aps[i] && type_of(op.aps[i]).mem == Memory::psum);
-      if (psum) {
-        diags.error(i == 0 ? dst_r : ap_expr[i]->range, "the GpSimd engine cannot access PSUM");
-        return poison();
-      }
-    }
-  }
-  // Compute engines start an access only at some partitions (a tile's
-  // buffer starts at partition 0, so a view starts at its partition index).
-  if (*opc != Opcode::dma_copy) {
-    for (unsigned i = 0; i < info.num_aps; ++i) {
-      ValueId id = op.aps[i];
-      auto vd = view_dims_.find(id);
-      if (!id || vd == view_dims_.end() || !type_of(id).is_tile()) continue;
-      const tir::Affine &start = vd->second[0].start;
-      int64_t n = vd->second[0].count;
-      int64_t align = n > 64 ? int64_t(target.partitions) : n > 32 ? 64 : 32;
-      bool ok_start = start.constant % align == 0;
-      for (auto &[idx, coef] : start.terms) ok_start &= coef % align == 0;
-      if (!ok_start) {
-        auto [lo, hi] = affine_range(start);
-        (void)hi;
-        diags.error(ap_expr[i] ? ap_expr[i]->range : e.range,
-                    "isa." + opname + ": '" + info.aps[i].name + "' starts at partition " +
-                        (start.is_constant() ? std::to_string(lo) : "'" + std::to_string(start.constant) + " + ...'") +
-                        "; a compute-engine access of " + llvm::Twine(n) + " partitions must start at " +
-                        (n > 64   ? "0"
-                         : n > 32 ? "0 or 64"
-                                  : "0, 32, 64 or 96"));
-        return poison();
-      }
-    }
-  }
-  // The instruction's own rules (runtime/operand_rules.cpp).
-  auto mismatch = [&](llvm::SMRange r, const llvm::Twine &msg) {
-    diags.error(r, "isa." + opname + ": " + msg);
-    return poison();
-  };
-  if (auto problem = check_operand_rules(*opc, operand_shapes(dst_t), op.attrs, &target, engine)) {
+  // GpSimd and PSUM, partition alignment, the instruction's own rules
+  // (runtime/operand_rules.cpp), its ALU-op rules (runtime/isa.h
+  // check_alu_attrs) and a new dst's size: compiler/tir/op_rules.cpp, the
+  // definitions the Tile IR verifier applies too.
+  if (auto problem =
+          tir::isa_operand_problem(*opc, engine, isa_operands(dst_t), op.attrs, new_dst.has_value(), target)) {
+    llvm::SMRange r = problem->ap == 0                                ? dst_r
+                      : problem->ap < kMaxAps && ap_expr[problem->ap] ? ap_expr[problem->ap]->range
+                                                                      : e.range;
     if (problem->attr >= 0 && attr_expr[problem->attr]) { // an attribute's (a list's entry's) problem
       const Expr &x = *attr_expr[problem->attr];
       const bool entry = x.kind == ExprKind::list && problem->entry >= 0 && size_t(problem->entry) < x.args.size();
-      return mismatch(entry ? x.args[problem->entry]->range : x.range, problem->message);
+      r = entry ? x.args[problem->entry]->range : x.range;
     }
-    return mismatch(problem->ap == 0       ? dst_r
-                    : ap_expr[problem->ap] ? ap_expr[problem->ap]->range
-                                           : e.range,
-                    problem->message);
+    diags.error(r, problem->message);
+    return poison();
   }
-  // ALU-op rules: the one definition the verifier and the simulator apply
-  // too (runtime/isa.h check_alu_attrs, isa.def NK_ALU_RULE rows).
-  {
-    std::string float_operand;
-    for (unsigned i = 0; i < info.num_aps && float_operand.empty(); ++i) {
-      const Dtype dt = i == 0 ? dst_t.dtype : op.aps[i] ? type_of(op.aps[i]).dtype : Dtype::i32;
-      if (dtype_is_float(dt)) float_operand = std::string(info.aps[i].name) + " is " + std::string(dtype_name(dt));
-    }
-    if (auto problem = check_alu_attrs(*opc, op.attrs, float_operand))
-      return mismatch(attr_expr[problem->attr] ? attr_expr[problem->attr]->range : e.range,
-                      llvm::Twine(info.attrs[problem->attr].name) + ": " + problem->message);
-  }
-  // Machine limits on a new dst come after the op's own rules, which say
-  // more precisely what went wrong (e.g. matmul's N before PSUM bank size).
-  if (new_dst && !check_tile_type(*new_dst, dst_r)) return poison();
   if (new_dst) {
     op.aps[0] = ValueId(mod.values.size()); // the id emit() gives the new dst
     SV out = emit(std::move(op), dst_t);

@@ -189,7 +189,9 @@ void walk_ops(const std::vector<Op> &ops, const std::function<void(const Op &)> 
 
 void print_module(llvm::raw_ostream &os, const Module &m);
 
-// Structural checks (SSA dominance, operand types per op, machine limits).
+// Structural checks (SSA dominance, operand types per op, machine limits),
+// then every rule sema checks of an op's operands and result (op_rules.h,
+// runtime/operand_rules.h; verifier.cpp lists them).
 // Returns a description of the first problem, or "" when the module is sound.
 std::string verify_module(const Module &m, const Target &target);
 // The same, with the op at fault (null when the problem is not an op's).

@@ -1,12 +1,27 @@
-// Tile IR verifier: structural invariants every pass must keep (tir.h).
-// Checks SSA (each value defined once, before use, in an enclosing region),
-// operand counts and kinds per op, view dims against their base, tile
-// partition sizes against the target, and loop trip counts. It does not
-// re-check user-level rules (sema reported those with source locations).
+// Tile IR verifier: the invariants every pass must keep (tir.h) and every
+// rule sema checks about an op's operands and result, so that a
+// hand-written .tir is refused at the op's line, as its .tile would have
+// been, and never later with an internal error.
+//
+// Assumes: nothing of the module (it may come from a file).
+// Guarantees, first structure: SSA (each value defined once, before use, in
+// an enclosing region), operand counts and kinds per op, view dims against
+// their base, tile partition sizes against the target, loop trip counts.
+// Then, once an op's structure is sound, the per-op rules (op_rules.h,
+// shared with sema; runtime/operand_rules.h for isa ops): view bounds over
+// every loop iteration and partition-axis slices; load/store shapes against
+// their views, HBM dims, no store to an input; matmul and transpose shapes,
+// dtypes and Tensor-engine limits; the result type of every element-wise op,
+// reduction, where, var; legal ALU ops per op; tile sizes against SBUF and
+// PSUM; isa ops' fields (tiles, HBM for dma_copy only, outputs that are vars),
+// engine, GpSimd and PSUM, partition alignment, operand and ALU rules; and
+// that a parallel loop's iterations write disjoint slices of a var.
+#include "compiler/tir/op_rules.h"
 #include "compiler/tir/tir.h"
 #include "runtime/target.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace nk::tir {
@@ -18,7 +33,11 @@ struct Verifier {
   const Target &target;
   std::vector<std::unordered_set<ValueId>> scopes;
   std::unordered_set<ValueId> ever_defined;
-  std::unordered_set<ValueId> var_views; // views whose base is a var
+  std::unordered_set<ValueId> var_views;           // views whose base is a var
+  std::unordered_map<ValueId, const Op *> view_op; // a view's defining op
+  std::unordered_map<ValueId, int64_t> trip;       // a loop index's trip count
+  std::unordered_map<ValueId, size_t> var_depth;   // a var's loop depth at its definition
+  std::vector<const Op *> loops;                   // the loops around the op being checked
   std::string problem;
   const Op *problem_op = nullptr;
 
@@ -162,19 +181,279 @@ struct Verifier {
     return true;
   }
 
+  // ---- per-op rules (sema's; op_rules.h) ------------------------------------
+
+  const Type &type(ValueId id) const { return m.value(id).type; }
+  // The tensor or tile a value views (itself when it is not a view).
+  ValueId root(ValueId id) const {
+    for (unsigned hops = 0; hops < 1000; ++hops) {
+      auto it = view_op.find(id);
+      if (it == view_op.end()) return id;
+      id = it->second->operands[0];
+    }
+    return id;
+  }
+  // [lo, hi] of an affine start over every iteration of the loops in scope.
+  std::pair<int64_t, int64_t> range(const Affine &a) const {
+    auto sat_add = [](int64_t x, int64_t y) {
+      int64_t r;
+      if (__builtin_add_overflow(x, y, &r)) return y < 0 ? INT64_MIN : INT64_MAX;
+      return r;
+    };
+    int64_t lo = a.constant, hi = a.constant;
+    for (auto &[id, coef] : a.terms) {
+      auto it = trip.find(id);
+      int64_t last = it == trip.end() ? 0 : it->second - 1, x;
+      if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
+      if (x < 0)
+        lo = sat_add(lo, x);
+      else
+        hi = sat_add(hi, x);
+    }
+    return {lo, hi};
+  }
+  bool result_is(const Op &op, const Type &want) {
+    const Type &rt = type(op.result);
+    if (rt == want) return true;
+    return fail(op, "result is " + type_str(rt) + " but its operands give " + type_str(want));
+  }
+  bool tile_fits(const Op &op, const Type &t) {
+    if (auto problem = tile_type_problem(t, target)) return fail(op, *problem);
+    return true;
+  }
+  bool not_an_input(const Op &op, ValueId written, const std::string &what) {
+    const ValueId r = root(written);
+    for (const TensorParam &tp : m.tensors)
+      if (tp.value == r && tp.role == TensorRole::input)
+        return fail(op, what + " input tensor '" + tp.name + "'; the kernel writes 'out'");
+    return true;
+  }
+  // A write to a var (or a view of one) inside parallel loops: each
+  // iteration must write its own slice (sema's check_parallel_write).
+  bool parallel_write_ok(const Op &op, ValueId dst) {
+    const ValueId var = root(dst);
+    if (!m.value(var).is_var) return true;
+    auto depth = var_depth.find(var);
+    auto vo = view_op.find(dst);
+    for (size_t i = depth == var_depth.end() ? 0 : depth->second; i < loops.size(); ++i) {
+      if (loops[i]->loop_kind != LoopKind::parallel) continue;
+      bool sliced = false;
+      if (vo != view_op.end())
+        for (const ViewDim &d : vo->second->dims)
+          for (auto &[id, coef] : d.start.terms) sliced |= id == loops[i]->result && coef != 0;
+      if (!sliced)
+        return fail(op, "iterations of a parallel loop must be independent, but this writes '" + m.value(var).name +
+                            "', which is defined outside the loop");
+    }
+    return true;
+  }
+
+  bool view_rules(const Op &op) {
+    const Type &bt = type(op.operands[0]);
+    bool kept = false;
+    for (size_t d = 0; d < op.dims.size(); ++d) {
+      const ViewDim &vd = op.dims[d];
+      if (bt.is_tile() && d == 0 && (vd.dropped || vd.step != 1))
+        return fail(op, "a tile view keeps its partition axis, with step 1 (an access covers a contiguous range of "
+                        "partitions)");
+      if (vd.dynamic) {
+        if (!vd.dropped && kept)
+          return fail(op, "a gather's index dimension must be the first one the view keeps (the partition axis of "
+                          "the loaded tile)");
+        kept |= !vd.dropped;
+        continue; // checked against the dim's size when the DMA runs
+      }
+      kept |= !vd.dropped;
+      auto [lo, hi] = range(vd.start);
+      int64_t last;
+      const bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) || __builtin_add_overflow(hi, last, &last);
+      if (lo < 0 || ovf || last >= bt.shape[d])
+        return fail(op,
+                    "view is out of bounds: dimension " + std::to_string(d) + " covers " +
+                        (ovf ? std::string("an overflowing range") : std::to_string(lo) + ".." + std::to_string(last)) +
+                        " but dimension " + std::to_string(d) + " of " + type_str(bt) + " has size " +
+                        std::to_string(bt.shape[d]));
+    }
+    if (!kept) return fail(op, "indexing every dimension leaves a single element; keep one dimension");
+    return true;
+  }
+
+  bool isa_rules(const Op &op) {
+    const OpInfo &info = op_info(op.opcode);
+    const std::string opname = "isa." + std::string(info.name);
+    if (op.opcode == Opcode::sem_signal || op.opcode == Opcode::sem_wait || op.opcode == Opcode::core_barrier)
+      return fail(op, opname + " cannot be written in a kernel: the compiler orders the engines");
+    const bool new_dst = op.result != kNoValue;
+    if (new_dst && (info.num_aps == 0 || info.aps[0].role != FieldRole::Out || op.aps[0] != op.result))
+      return fail(op, "an isa op's result is its new dst (dst=%" + std::to_string(op.result) + ")");
+    IsaOperands operands{};
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      const ValueId id = op.aps[i];
+      if (id == kNoValue) continue;
+      const std::string field = std::string("field '") + info.aps[i].name + "' of " + opname;
+      const Type &t = type(id);
+      if (t.is_index()) return fail(op, field + " must be a tile, not a loop index");
+      if (t.is_hbm() && op.opcode != Opcode::dma_copy)
+        return fail(op, field + " must be a tile in SBUF/PSUM; only isa.dma_copy reads or writes HBM");
+      if (role_writes(info.aps[i].role) && !(i == 0 && new_dst)) {
+        if (t.is_hbm()) {
+          if (!not_an_input(op, id, "cannot write")) return false;
+        } else if (!m.value(root(id)).is_var) {
+          return fail(op, "output field '" + std::string(info.aps[i].name) +
+                              "' writes in place, so it must be a var (or a slice of one)");
+        } else if (!parallel_write_ok(op, id)) {
+          return false;
+        }
+      }
+      IsaOperand &o = operands[i];
+      o.present = true;
+      o.type = t;
+      auto vo = view_op.find(id);
+      if (vo != view_op.end() && !vo->second->dims.empty()) {
+        if (t.is_hbm()) {
+          for (const ViewDim &d : vo->second->dims) o.indirect |= d.dynamic;
+        } else {
+          o.tile_view = true;
+          o.start = vo->second->dims[0].start;
+          o.count = vo->second->dims[0].count;
+        }
+      }
+    }
+    if (auto problem =
+            isa_operand_problem(op.opcode, isa_rule_engine(op.opcode, op.engine), operands, op.attrs, new_dst, target))
+      return fail(op, problem->message);
+    return true;
+  }
+
+  // The rules sema checks about an op's operands and result (the op's
+  // structure passed check()).
+  bool rules(const Op &op) {
+    if (op.result != kNoValue && op.result >= m.values.size()) return fail(op, "result id out of range");
+    if (op.result != kNoValue) { // the target's partitions first: every rule below assumes them
+      const Type &t = type(op.result);
+      if (t.is_tile() && (t.partitions() < 1 || t.partitions() > int64_t(target.partitions)))
+        return fail(op, "tile with " + std::to_string(t.partitions()) + " partitions");
+    }
+    auto tile_t = [&](size_t i) -> const Type & { return type(op.operands[i]); };
+    switch (op.kind) {
+    case OpKind::load: {
+      const Type &st = tile_t(0), &rt = type(op.result);
+      if (auto problem = hbm_dims_problem(st)) return fail(op, *problem);
+      if (rt.mem != Memory::sbuf || rt.shape != st.shape)
+        return fail(op, "load gives sbuf tiles of its view's shape: result is " + type_str(rt) + ", the view is " +
+                            type_str(st));
+      return tile_fits(op, rt);
+    }
+    case OpKind::store: {
+      const Type &dt = tile_t(0), &st = tile_t(1);
+      if (!store_shapes_match(dt, st))
+        return fail(op, "store() shapes differ: destination is " + type_str(dt) + ", source is " + type_str(st));
+      if (auto problem = hbm_dims_problem(dt)) return fail(op, *problem);
+      return not_an_input(op, op.operands[0], "cannot store to");
+    }
+    case OpKind::view: return view_rules(op);
+    case OpKind::matmul: {
+      Type want;
+      if (auto problem = matmul_problem(tile_t(0), tile_t(1), op.transpose_x, target, want))
+        return fail(op, problem->message);
+      return result_is(op, want);
+    }
+    case OpKind::transpose: {
+      Type want;
+      if (auto problem = transpose_problem(tile_t(0), target, want)) return fail(op, *problem);
+      return result_is(op, want);
+    }
+    case OpKind::copy: {
+      const Type &rt = type(op.result);
+      if (rt.mem != Memory::sbuf || rt.shape != tile_t(0).shape)
+        return fail(op, "copy gives an sbuf tile of its operand's shape: result is " + type_str(rt) +
+                            ", the operand is " + type_str(tile_t(0)));
+      return tile_fits(op, rt);
+    }
+    case OpKind::activation: {
+      Type want = tile_t(0);
+      want.mem = Memory::sbuf;
+      if (!dtype_is_float(want.dtype)) want.dtype = Dtype::f32;
+      return result_is(op, want);
+    }
+    case OpKind::binary: {
+      if (!is_elementwise_alu(op.alu))
+        return fail(op, "'" + std::string(alu_name(op.alu)) + "' is not an element-wise op");
+      Type want{Memory::sbuf, promote_dtypes(tile_t(0).dtype, tile_t(1).dtype), {}};
+      if (auto problem = broadcast_problem(tile_t(0), tile_t(1), want.shape)) return fail(op, *problem);
+      return result_is(op, want);
+    }
+    case OpKind::binary_imm: {
+      if (!is_elementwise_alu(op.alu))
+        return fail(op, "'" + std::string(alu_name(op.alu)) + "' is not an element-wise op");
+      Type want = tile_t(0);
+      want.mem = Memory::sbuf;
+      // An integer tile with a float immediate gives f32 (the text keeps
+      // the immediate's value, not how the source wrote it).
+      const Type &rt = type(op.result);
+      if (!dtype_is_float(want.dtype) && rt.dtype == Dtype::f32) want.dtype = Dtype::f32;
+      return result_is(op, want);
+    }
+    case OpKind::reduce: {
+      if (!is_reduce_alu(op.alu))
+        return fail(op, "'" + std::string(alu_name(op.alu)) + "' is not a reduction (max, min, add)");
+      Type want = tile_t(0);
+      const int64_t ndim = int64_t(want.shape.size());
+      if (op.axis < 1 || op.axis >= ndim)
+        return fail(op, "reductions run along a free axis: axis " + std::to_string(op.axis) + " of " + type_str(want) +
+                            " is not one");
+      if (op.keepdims)
+        want.shape[size_t(op.axis)] = 1;
+      else
+        want.shape.erase(want.shape.begin() + op.axis);
+      want.mem = Memory::sbuf;
+      return result_is(op, want);
+    }
+    case OpKind::full:
+    case OpKind::iota: return tile_fits(op, type(op.result));
+    case OpKind::where: {
+      Type want = tile_t(0);
+      want.mem = Memory::sbuf;
+      bool have_dtype = false;
+      for (size_t i = 1; i < op.operands.size(); ++i) {
+        const Type &bt = tile_t(i);
+        if (!bt.is_tile()) return fail(op, "where() branches must be tiles or numbers");
+        std::vector<int64_t> shape;
+        if (auto problem = broadcast_problem(want, bt, shape)) return fail(op, *problem);
+        want.shape = shape;
+        want.dtype = have_dtype ? promote_dtypes(want.dtype, bt.dtype) : bt.dtype;
+        have_dtype = true;
+      }
+      if (!have_dtype) want.dtype = Dtype::f32;
+      return result_is(op, want);
+    }
+    case OpKind::var: return result_is(op, tile_t(0));
+    case OpKind::assign:
+      if (!tile_t(1).is_tile()) return fail(op, "assign writes a tile's value");
+      return parallel_write_ok(op, op.operands[0]);
+    case OpKind::isa: return isa_rules(op);
+    case OpKind::loop: return true;
+    }
+    return true;
+  }
+
   bool block(const std::vector<Op> &ops) {
     for (const Op &op : ops) {
-      if (!check(op)) return false;
+      if (!check(op) || !rules(op)) return false;
       if (op.kind == OpKind::loop) {
         scopes.emplace_back();
         if (!define(op, op.result)) return false;
         if (!m.value(op.result).type.is_index()) return fail(op, "loop result must be an index");
+        trip[op.result] = op.trip_count;
+        loops.push_back(&op);
         bool ok = block(op.body);
+        loops.pop_back();
         scopes.pop_back();
         if (!ok) return false;
         continue;
       }
       if (op.result != kNoValue && !define(op, op.result)) return false;
+      if (op.kind == OpKind::var) var_depth[op.result] = loops.size();
     }
     return true;
   }
@@ -183,11 +462,14 @@ struct Verifier {
 } // namespace
 
 VerifyProblem find_problem(const Module &m, const Target &target) {
-  Verifier v{m, target, {}, {}, {}, {}, nullptr};
+  Verifier v{m, target, {}, {}, {}, {}, {}, {}, {}, {}, nullptr};
   walk_ops(m.body, [&](const Op &o) {
-    if (o.kind == OpKind::view && !o.operands.empty() && o.operands[0] < m.values.size() &&
-        m.value(o.operands[0]).is_var)
-      v.var_views.insert(o.result);
+    if (o.kind != OpKind::view || o.operands.empty() || o.operands[0] >= m.values.size()) return;
+    v.view_op[o.result] = &o;
+    // Views of views: a view's root is its base's (defined earlier when
+    // the module is sound, which the checks in order establish).
+    ValueId base = o.operands[0];
+    if (m.value(base).is_var || v.var_views.count(base)) v.var_views.insert(o.result);
   });
   v.scopes.emplace_back();
   for (const TensorParam &t : m.tensors) {
