@@ -424,6 +424,13 @@ compile_per_core(const std::function<llvm::Expected<tir::Module>(const std::map<
                            "index): both cores would do the same work",
                            mod->kernel, cores));
   Program merged;
+  auto barriers = [](const Program &p) {
+    size_t n = 0;
+    for (const Stream &st : p.streams)
+      for (const Instruction &in : st.insts) n += in.op == Opcode::core_barrier;
+    return n;
+  };
+  size_t core0_barriers = 0;
   for (int64_t c = 0; c < cores; ++c) {
     std::map<std::string, int64_t> d = defines;
     d["core"] = c;
@@ -431,6 +438,15 @@ compile_per_core(const std::function<llvm::Expected<tir::Module>(const std::map<
     if (!m) return m.takeError();
     auto p = run_pipeline(*m, t, opts);
     if (!p) return p.takeError();
+    // The n-th core_barrier of one core meets the n-th of the other: a core
+    // that reaches fewer leaves the other waiting forever.
+    if (c == 0) {
+      core0_barriers = barriers(*p);
+    } else if (barriers(*p) != core0_barriers) {
+      return err(fmt::format("kernel '{}': core 0 reaches {} isa.core_barrier{} and core {} reaches {}; both cores "
+                             "must reach the same number (else one waits forever at its last)",
+                             mod->kernel, core0_barriers, core0_barriers == 1 ? "" : "s", c, barriers(*p)));
+    }
     if (c == 0) {
       merged = std::move(*p);
       merged.cores = uint8_t(cores);

@@ -242,11 +242,13 @@ std::vector<std::string> find_verifier_errors(const Program &p, const Target &t,
 }
 
 EngineMask legal_engines(const Instruction &inst, EngineMask candidates, const Target &t) {
-  // HBM bounds depend on the program; with an effectively unbounded HBM only
-  // the engine-, memory- and shape-dependent rules decide.
+  // HBM bounds and the core count depend on the program; with an
+  // effectively unbounded HBM and two cores (core_barrier's) only the
+  // engine-, memory- and shape-dependent rules decide.
   static const Program unbounded = [] {
     Program p;
     p.hbm_size = uint64_t(1) << 62;
+    p.cores = 2;
     return p;
   }();
   Verifier v(unbounded, t, 1);

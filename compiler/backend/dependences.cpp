@@ -107,6 +107,12 @@ Dependences compute_dependences(const Program &p) {
   // Per accumulator bank, the last instruction that used it: the registers
   // carry state between instructions, so their users keep program order.
   std::array<int64_t, 3> last_acc = {-1, -1, -1};
+  // A core_barrier is a full fence on its core: it follows every
+  // instruction since the previous fence (and that fence), and everything
+  // after it follows it. Each instruction is listed once per fence, so this
+  // stays linear too.
+  int64_t last_fence = -1;
+  std::vector<uint32_t> since_fence;
   for (uint32_t i = 0; i < n; ++i) {
     const Instruction &inst = p.insts[i].inst;
     const OpInfo &info = op_info(inst.op);
@@ -115,6 +121,14 @@ Dependences compute_dependences(const Program &p) {
       if (pred < 0 || uint32_t(pred) == i) return;
       d.list_.push_back(uint32_t(pred));
     };
+    add(last_fence);
+    if (inst.op == Opcode::core_barrier) {
+      for (uint32_t j : since_fence) add(j);
+      since_fence.clear();
+      last_fence = i;
+    } else {
+      since_fence.push_back(i);
+    }
     if (const AccumulatorBank bank = accumulator_use(inst).bank; bank != AccumulatorBank::none) {
       add(last_acc[unsigned(bank)]);
       last_acc[unsigned(bank)] = i;

@@ -19,6 +19,8 @@
 // - an indirect DMA is every address its index may take (operand_envelope);
 // - the users of one engine's accumulator registers (reduce_cmd: activation,
 //   range_select, select_reduce) stay in program order, each after the last.
+// - a core_barrier is a full fence on its core: it follows every earlier
+//   instruction, and every later one follows it (whatever they touch).
 // Keeping only the last writer and the readers since per location keeps the
 // work and the edges linear in the accesses (times how fragmented the HBM
 // byte ranges are), not quadratic.

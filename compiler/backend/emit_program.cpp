@@ -6,7 +6,8 @@
 // stream keeps program order), the tensor table and debug files, which
 // passes the runtime verifier for the target; else an UnverifiedProgramError
 // with the verifier's messages (a compiler bug when the LIR came from a
-// kernel, the input's fault when it came from a .lir file).
+// kernel, the input's fault when it came from a .lir file). A program with a
+// core_barrier is one core's part of a two-core program (.cores 2).
 #include "compiler/backend/passes.h"
 
 #include "runtime/verifier.h"
@@ -34,6 +35,10 @@ llvm::Expected<nk::Program> emit_program(Program &&p, const Target &t) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "internal compiler error: an instruction has no stream");
     out.stream(in.stream).insts.push_back(in.inst);
+    // A core_barrier makes this one core's part of a two-core program
+    // (compile_per_core merges the parts; the verifier holds core_barrier
+    // to two-core programs).
+    if (in.inst.op == Opcode::core_barrier) out.cores = 2;
   }
   if (llvm::Error e = verify_program(out, t))
     return llvm::make_error<UnverifiedProgramError>(llvm::toString(std::move(e)));

@@ -101,6 +101,7 @@ const std::vector<Sema::Builtin> &builtin_table() {
       {"iota", {{"type", true}, {"base", false}, {"partition_step", false}, {"free_step", false}}, &S::builtin_iota},
       {"where", {{"mask", true}, {"x", true}, {"y", true}}, &S::builtin_where},
       {"cdiv", {{"a", true}, {"b", true}}, &S::builtin_cdiv},
+      {"scratch", {{"dtype", true}, {"shape", true}}, &S::builtin_scratch},
   };
   return table;
 }
@@ -479,6 +480,133 @@ SV Sema::builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a) {
     return poison();
   }
   return SV::make_int(*x / *y + (*x % *y != 0));
+}
+
+// isa.core_barrier(data=T, cores=[0, 1], engine=E), NKI's
+// nki.isa.core_barrier: the two physical cores of a `cores = 2` kernel meet.
+// `data` names the shared HBM tensor the barrier is for (NKI requires it;
+// here it is documentation: the barrier is a full fence on its core, so it
+// orders every access, not only data's). `cores` may only be [0, 1], as in
+// NKI. The engine defaults to GpSimd (NKI 2.33's default).
+SV Sema::eval_core_barrier(const Expr &e) {
+  int64_t cores = 1;
+  for (const auto &[name, value] : mod.sizes)
+    if (name == "cores") cores = value;
+  if (cores != 2) {
+    diags.error(e.range, "isa.core_barrier synchronises the two physical cores of a kernel with cores = 2; "
+                         "this kernel runs on cores = " +
+                             llvm::Twine(cores));
+    return poison();
+  }
+  if (!e.args.empty()) {
+    diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa.core_barrier has fields: "
+                                  "data, cores, engine");
+    return poison();
+  }
+  Op op{OpKind::isa};
+  op.loc = loc(e.range.Start);
+  op.opcode = Opcode::core_barrier;
+  op.engine = Engine::gpsimd;
+  bool ok = true, data = false;
+  for (const Keyword &k : e.keywords) {
+    const Expr &x = *k.value;
+    if (k.name == "data") {
+      SV v = eval(x);
+      data = true;
+      if (v.ok() && v.k != SV::hbm) {
+        diags.error(x.range, "field 'data' of isa.core_barrier is the shared HBM tensor the cores synchronise on, "
+                             "not " +
+                                 describe(v));
+        ok = false;
+      }
+      ok &= v.ok();
+    } else if (k.name == "cores") {
+      bool pair = x.kind == ExprKind::list && x.args.size() == 2;
+      for (size_t j = 0; pair && j < 2; ++j) {
+        SV v = eval(*x.args[j]);
+        pair = v.k == SV::integer && v.i == int64_t(j);
+      }
+      if (!pair) {
+        diags.error(x.range, "field 'cores' of isa.core_barrier must be [0, 1] (the only pair NKI supports)");
+        ok = false;
+      }
+    } else if (k.name == "engine") {
+      auto eng = x.kind == ExprKind::name ? parse_engine(x.name) : std::nullopt;
+      if (!eng || *eng == Engine::dma) {
+        diags.error(x.range, "expected an engine: tensor, vector, scalar or gpsimd");
+        ok = false;
+      } else {
+        op.engine = *eng;
+      }
+    } else {
+      diags.error(k.range, "isa.core_barrier has no field '" + k.name + "'; its fields are: data, cores, engine");
+      ok = false;
+    }
+  }
+  if (ok && !data) {
+    diags.error(e.range, "isa.core_barrier requires field 'data' (the shared HBM tensor the cores synchronise on)");
+    ok = false;
+  }
+  if (!ok) return poison();
+  emit_no_result(std::move(op));
+  return poison(); // a statement: no value
+}
+
+// scratch(DTYPE, [D0, D1, ...]): a new HBM tensor of the kernel's own (the
+// program's tensor table lists it as `scratch`: neither an input nor a
+// result), e.g. where the cores of a `cores = 2` kernel leave partial
+// results for each other. Each call is one tensor, so not inside a
+// parallel/sequential loop (whose body is compiled once).
+SV Sema::builtin_scratch(const Expr &e, llvm::ArrayRef<const Expr *> a) {
+  if (!loops_.empty()) {
+    diags.error(e.range, "scratch() declares one HBM tensor: call it outside parallel and sequential loops");
+    return poison();
+  }
+  auto dt = dtype_arg(a[0], Dtype::f32);
+  if (!dt) return poison();
+  const Expr &x = *a[1];
+  if (x.kind != ExprKind::list || x.args.empty()) {
+    diags.error(x.range, "scratch()'s shape is a list of dimensions [D0, D1, ...]");
+    return poison();
+  }
+  Type t;
+  t.mem = Memory::hbm;
+  t.dtype = *dt;
+  int64_t bytes = dtype_size(*dt);
+  for (const ExprPtr &d : x.args) {
+    auto n = expect_int(*d, "a tensor dimension");
+    if (!n) return poison();
+    if (*n < 1) {
+      diags.error(d->range, "a tensor dimension must be at least 1, got " + llvm::Twine(*n));
+      return poison();
+    }
+    if (__builtin_mul_overflow(bytes, *n, &bytes)) bytes = INT64_MAX;
+    t.shape.push_back(*n);
+  }
+  if (!check_hbm_dims(t, x.range)) return poison();
+  // Laid out after the kernel's other tensors, as legalize does.
+  uint64_t used = 0;
+  for (const tir::TensorParam &p : mod.tensors) {
+    const Type &pt = mod.value(p.value).type;
+    uint64_t n = dtype_size(pt.dtype);
+    for (int64_t d : pt.shape) n *= uint64_t(d);
+    used = (used + n + 63) / 64 * 64;
+  }
+  if (uint64_t(bytes) > target.hbm_bytes || used + uint64_t(bytes) > target.hbm_bytes) {
+    diags.error(e.range, "scratch() brings the kernel's tensors past the " + hbm_capacity(target));
+    return poison();
+  }
+  // scratch, scratch1, ...: the first name no tensor has.
+  std::string name = "scratch";
+  for (unsigned n = 1;; ++n) {
+    bool taken = false;
+    for (const tir::TensorParam &p : mod.tensors) taken |= p.name == name;
+    if (!taken) break;
+    name = "scratch" + std::to_string(n);
+  }
+  ValueId id = mod.add_value(t, name, loc(e.range.Start));
+  mod.tensors.push_back(tir::TensorParam{id, name, tir::TensorRole::scratch});
+  return SV::make_value(SV::hbm, id);
 }
 
 } // namespace nk::fe

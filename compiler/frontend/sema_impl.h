@@ -152,6 +152,9 @@ public:
   // ---- calls (sema_calls.cpp) ---------------------------------------------------
   SV eval_call(const Expr &e);
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
+  // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
+  // full fence on this core (the back end orders everything around it).
+  SV eval_core_barrier(const Expr &e);
 
   // The high-level built-ins are a table (sema_calls.cpp, builtin_table):
   // one row per name with its parameters and the member below that checks
@@ -177,6 +180,7 @@ public:
   SV builtin_iota(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_where(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  SV builtin_scratch(const Expr &e, llvm::ArrayRef<const Expr *> a);
   std::optional<SV> fold_min_max(const Expr &e);
   // Argument checks shared by the built-ins; each reports and returns
   // poison / nullopt on a bad argument. A null `x` is a parameter not given.

@@ -52,11 +52,7 @@ SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
                              "semaphores between engines");
     return poison();
   }
-  if (*opc == Opcode::core_barrier) {
-    diags.error(e.range, "isa.core_barrier cannot be written in a kernel yet: the compiler does not order other "
-                         "engines' work around it (write it in assembly; docs/language.md, 'Two physical cores')");
-    return poison();
-  }
+  if (*opc == Opcode::core_barrier) return eval_core_barrier(e); // sema_calls.cpp
   if (!e.args.empty()) {
     diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa." + opname +
                                       " has fields: " + field_list(info));

@@ -103,7 +103,9 @@ private:
       d.dtype = ty.dtype;
       d.shape = ty.shape;
       d.hbm_offset = at;
-      d.kind = tp.role == tir::TensorRole::input ? TensorKind::input : TensorKind::output;
+      d.kind = tp.role == tir::TensorRole::input    ? TensorKind::input
+               : tp.role == tir::TensorRole::output ? TensorKind::output
+                                                    : TensorKind::scratch;
       at = (at + d.size_bytes() + 63) / 64 * 64;
       Place &p = place[tp.value];
       p.kind = Place::hbm;

@@ -131,8 +131,8 @@ private:
     if (name.find('.') != std::string::npos) fail(at, "a tensor name has no '.' (that is a value's %NAME.ID)");
     expect_punct('=', "after the tensor name");
     llvm::StringRef r = here();
-    llvm::StringRef role = expect_ident("'input' or 'output'");
-    if (role != "input" && role != "output") fail(r, "expected 'input' or 'output'");
+    llvm::StringRef role = expect_ident("'input', 'output' or 'scratch'");
+    if (role != "input" && role != "output" && role != "scratch") fail(r, "expected 'input', 'output' or 'scratch'");
     expect_punct(':', "before the tensor's type");
     llvm::StringRef ty = here();
     Type t = parse_type();
@@ -143,7 +143,10 @@ private:
     defined.resize(id + 1);
     defined[id] = true;
     tensor_ids[name] = id;
-    mod.tensors.push_back({id, name, role == "input" ? TensorRole::input : TensorRole::output});
+    mod.tensors.push_back({id, name,
+                           role == "input"    ? TensorRole::input
+                           : role == "output" ? TensorRole::output
+                                              : TensorRole::scratch});
   }
 
   void open_body() {

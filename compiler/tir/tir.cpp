@@ -268,8 +268,11 @@ void print_module(llvm::raw_ostream &os, const Module &m) {
   for (auto &[n, v] : m.sizes) os << " " << n << "=" << v;
   os << "\n";
   for (const TensorParam &t : m.tensors)
-    os << p.name(t.value) << " = " << (t.role == TensorRole::input ? "input" : "output") << " : "
-       << type_str(m.value(t.value).type) << "  " << loc_str(m.value(t.value).loc) << "\n";
+    os << p.name(t.value) << " = "
+       << (t.role == TensorRole::input    ? "input"
+           : t.role == TensorRole::output ? "output"
+                                          : "scratch")
+       << " : " << type_str(m.value(t.value).type) << "  " << loc_str(m.value(t.value).loc) << "\n";
   os << "body {\n";
   for (const Op &o : m.body) p.op(o, 1);
   os << "}\n";

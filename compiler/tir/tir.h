@@ -86,7 +86,9 @@ struct Value {
   Loc loc;
 };
 
-enum class TensorRole : uint8_t { input, output };
+// scratch: an HBM tensor the kernel declares for itself (scratch(), e.g. the
+// partial results two cores exchange); neither bound nor returned.
+enum class TensorRole : uint8_t { input, output, scratch };
 
 #define NK_TIR_OPS(X)                                                                                                  \
   X(load, "load")             /* result tile <- operands[0] hbm view */                                                \

@@ -87,12 +87,13 @@ class Case:
 
     def __init__(self, name, B=2, T=1, n_q=4, n_kv=2, d=64, block=128, max_blocks=2, n_blocks=None, W=0, S=0,
                  lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None,
-                 stack=None, target="trn2"):
+                 stack=None, target="trn2", cores=1):
         self.name, self.B, self.T, self.n_q, self.n_kv, self.d = name, B, T, n_q, n_kv, d
         self.block, self.max_blocks, self.W, self.S, self.lens = block, max_blocks, W, S, lens
         self.n_blocks = n_blocks or B * max_blocks + 3
         self.shared, self.shuffled, self.hot, self.dtype, self.garbage = shared, shuffled, hot, dtype, garbage
         self.step_chunks, self.stack, self.target = step_chunks, stack, target
+        self.cores = cores  # 2: trn2's LNC=2 (batch split when B is even, else split-KV)
 
     def defines(self):
         d = {"B": self.B, "T": self.T, "n_q": self.n_q, "n_kv": self.n_kv, "d": self.d, "block": self.block,
@@ -103,6 +104,8 @@ class Case:
             d["stack"] = self.stack
         if self.target == "trn1":  # masks by comparisons: range_select is NeuronCore-v3 only
             d["masks"] = 2
+        if self.cores != 1:
+            d["cores"] = self.cores
         return d
 
 
@@ -146,6 +149,17 @@ def all_cases():
         Case("bf16_hot_window_t4", B=2, T=4, dtype="bf16", hot=True, block=16, max_blocks=16, W=64, S=2,
              lens=[9, 256]),
         Case("fp8e5m2", B=3, dtype="fp8e5m2", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
+        # Two cores (-D cores=2, trn2 LNC=2): an odd batch splits the KV
+        # chunks between the cores (core_barrier, merge by the softmax rule);
+        # an even one the batch.
+        Case("lnc2_splitkv_b1", B=1, n_q=8, n_kv=2, block=32, max_blocks=9, lens=[200], cores=2),
+        Case("lnc2_splitkv_b1_len1", B=1, block=64, max_blocks=4, lens=[1], cores=2),
+        Case("lnc2_splitkv_b3_sinks_window_t2", B=3, T=2, block=16, max_blocks=20, W=40, S=4, lens=[2, 150, 320],
+             n_q=4, n_kv=1, cores=2),
+        Case("lnc2_splitkv_bf16_b1_hot", B=1, dtype="bf16", hot=True, block=128, max_blocks=8, n_q=8, n_kv=2, d=128,
+             cores=2),
+        Case("lnc2_splitkv_fp8_b5_groups", B=5, dtype="fp8", n_q=32, n_kv=4, block=64, max_blocks=5, cores=2),
+        Case("lnc2_batch_b4", B=4, block=32, max_blocks=6, W=50, lens=[1, 100, 192, 37], cores=2),
         Case("fp8e5m2_hot_window_t3", B=3, T=3, dtype="fp8e5m2", hot=True, block=32, max_blocks=6, W=70, S=1,
              n_q=8, n_kv=1, lens=[3, 64, 190], target="trn1"),
     ]
@@ -158,6 +172,7 @@ def random_cases(n, seed):
     engine's PSUM) does too (docs/kernels.md, "Accuracy")."""
     import random
     rnd = random.Random(seed)
+    rnd_cores = random.Random(f"cores{seed}")  # its own stream: the other draws stay as they were
     cases = []
     while len(cases) < n:
         T, n_kv, group = rnd.choice([1, 1, 2, 3, 4, 8]), rnd.choice([1, 2, 4, 8]), rnd.choice([1, 2, 4, 8])
@@ -173,12 +188,15 @@ def random_cases(n, seed):
                           shared=rnd.random() < 0.3, hot=rnd.random() < 0.3 and dtype != "f32", dtype=dtype,
                           target=rnd.choice(["trn2", "trn2", "trn1"]),
                           step_chunks=rnd.choice([None, 1, 2]), stack=rnd.choice([None, None, 1, 3])))
+        c = cases[-1]
+        if c.target == "trn2" and T * n_kv * group >= 2 and rnd_cores.random() < 0.4:
+            c.cores = 2
     return cases
 
 
 QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
          "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2",
-         "trn1_sinks_window_t2", "fp8e5m2_hot_window_t3"]
+         "trn1_sinks_window_t2", "fp8e5m2_hot_window_t3", "lnc2_splitkv_b1", "lnc2_splitkv_b3_sinks_window_t2"]
 
 
 # ---------------------------------------------------------------- NumPy side
