@@ -163,6 +163,21 @@ int parse_failure(llvm::Error e) {
   return fail(llvm::toString(std::move(e)));
 }
 
+bool makes_program(const std::vector<std::string> &passes) {
+  return std::find(passes.begin(), passes.end(), "emit-program") != passes.end();
+}
+
+// A cores = 2 kernel's Tile IR (or LIR with a core_barrier) is one core's
+// code, specialised with `core` bound: the other core's program cannot be
+// rebuilt from it, and one core's half would wait forever at its barrier.
+int one_core_of_two(const std::string &file) {
+  llvm::WithColor::error(llvm::errs(), file)
+      << "this IR is one physical core's code of a cores = 2 kernel; a two-core program is compiled from the "
+         ".tile source (each core specialised from it), so --emit=isa and compile are refused here "
+         "(--run-pass runs passes on it)\n";
+  return 1;
+}
+
 // A .tir or .lir input: parse (and verify) it, then run `passes` (all the
 // file still needs when `remaining`). Sets the result's IR.
 int run_ir_file(const std::vector<std::string> &passes, bool remaining, nk::PassResult &result) {
@@ -187,6 +202,9 @@ int run_ir_file(const std::vector<std::string> &passes, bool remaining, nk::Pass
     const nk::Target *t = check_target(parsed->target);
     if (!t) return 2;
     std::vector<std::string> names = remaining ? nk::remaining_tir_passes(*parsed) : passes;
+    bool two_cores = false;
+    for (const auto &[size, value] : parsed->sizes) two_cores |= size == "cores" && value > 1;
+    if (two_cores && makes_program(names)) return one_core_of_two(input);
     r = nk::run_tir_passes(std::move(*parsed), names, *t, pipeline_options());
   } else {
     auto parsed = nk::lir::parse_program((*buf)->getBuffer(), input);
@@ -194,6 +212,9 @@ int run_ir_file(const std::vector<std::string> &passes, bool remaining, nk::Pass
     const nk::Target *t = check_target(parsed->target);
     if (!t) return 2;
     std::vector<std::string> names = remaining ? nk::remaining_lir_passes(*parsed) : passes;
+    bool barrier = false;
+    for (const nk::lir::Inst &in : parsed->insts) barrier |= in.inst.op == nk::Opcode::core_barrier;
+    if (barrier && makes_program(names)) return one_core_of_two(input);
     r = nk::run_lir_passes(std::move(*parsed), names, *t, pipeline_options());
   }
   if (!r) {

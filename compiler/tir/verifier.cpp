@@ -281,8 +281,19 @@ struct Verifier {
   bool isa_rules(const Op &op) {
     const OpInfo &info = op_info(op.opcode);
     const std::string opname = "isa." + std::string(info.name);
-    if (op.opcode == Opcode::sem_signal || op.opcode == Opcode::sem_wait || op.opcode == Opcode::core_barrier)
+    if (op.opcode == Opcode::sem_signal || op.opcode == Opcode::sem_wait)
       return fail(op, opname + " cannot be written in a kernel: the compiler orders the engines");
+    if (op.opcode == Opcode::core_barrier) { // sema's rules (eval_core_barrier): a two-core kernel, no operands
+      int64_t cores = 1;
+      for (const auto &[name, value] : m.sizes)
+        if (name == "cores") cores = value;
+      if (cores != 2)
+        return fail(op, "isa.core_barrier synchronises the two physical cores of a kernel with cores = 2; this "
+                        "kernel runs on cores = " +
+                            std::to_string(cores));
+      if (op.engine == Engine::dma) return fail(op, "isa.core_barrier runs on tensor, vector, scalar or gpsimd");
+      return true;
+    }
     const bool new_dst = op.result != kNoValue;
     if (new_dst && (info.num_aps == 0 || info.aps[0].role != FieldRole::Out || op.aps[0] != op.result))
       return fail(op, "an isa op's result is its new dst (dst=%" + std::to_string(op.result) + ")");
