@@ -186,6 +186,23 @@ def nc_matmul(*args, **kwargs):
     return _finish("nc_matmul", fields, dst, shape, "f32", "psum")
 
 
+def core_barrier(data, cores, engine=None, name=None):
+    """NKI 2.33's nisa.core_barrier: the two physical cores of an LNC=2 launch
+    meet (each core's n-th barrier waits for the other's n-th); the compiler
+    makes it a fence on its core, so HBM writes before it are seen after it."""
+    tr = _s._trace()
+    if tr.cores != 2:
+        _s._fail("nisa.core_barrier synchronises the two physical cores of an LNC=2 launch (kernel[2](...)); "
+                 "this launch runs on one core")
+    t = _s._need(data, "nisa.core_barrier's data", tile=False)
+    if t.memory != "hbm":
+        _s._fail(f"nisa.core_barrier's data is the shared HBM tensor the cores synchronise on, not a {t.memory} tile")
+    if not isinstance(cores, (tuple, list)) or [int(c) if _s._is_num(c) else c for c in cores] != [0, 1]:
+        _s._fail(f"nisa.core_barrier: cores={cores!r}; only cores=(0, 1) is supported (as in NKI)")
+    eng = _engine(engine) or ", engine=gpsimd"  # NKI 2.33's default engine
+    _s._trace().emit(f"isa.core_barrier(data={t.root.name}, cores=[0, 1]{eng})", "nisa.core_barrier")
+
+
 def nc_transpose(*args, **kwargs):
     def old(data, mask=None, dtype=None, engine=None, **kw): ...
     def new(dst, data, engine=None, name=None): ...

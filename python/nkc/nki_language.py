@@ -109,12 +109,7 @@ def _create(shape, dtype, buffer, fill, call: str) -> Tensor:
             _s._unsupported(f"{call} in HBM", "create HBM tensors with nl.ndarray and write them with nl.store")
         if len(shape) > 5:
             _s._fail(f"an HBM tensor has at most 5 dimensions, not {len(shape)}")
-        if tr.outputs:
-            _s._unsupported("a second HBM tensor created by the kernel",
-                            "nkc kernels have one output and no HBM scratch")
-        t = Tensor(None, "out", shape, d, "hbm")
-        tr.outputs.append(t)
-        return t
+        return tr.new_hbm(shape, d, private=getattr(buffer, "name", buffer) == "private_hbm")
     if len(shape) > 5:
         _s._fail(f"a tile has a partition axis and at most 4 free axes, not shape {list(shape)}")
     typ = _tile_type(mem, d, shape)

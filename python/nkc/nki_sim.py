@@ -234,8 +234,22 @@ class _Trace:
         self.lines: List[List[Any]] = []  # [text, file, line, call]
         self.count = 0
         self.params: List["Tensor"] = []
-        self.outputs: List["Tensor"] = []
         self.matmul_written: set = set()  # PSUM views a matmul already wrote (accumulate=None)
+        self.cores = 1  # physical cores of the launch
+        self.core = 0  # the core of the instance being traced
+        self.hbm_prefix = "hbm"  # names of the HBM tensors the kernel creates: {prefix}_{k}
+        self.hbm_created: List["Tensor"] = []  # this instance's, in creation order
+
+    def new_hbm(self, shape: Tuple[int, ...], dtype: str, private: bool) -> "Tensor":
+        """The k-th HBM tensor an instance creates is the same tensor in every
+        instance (NKI's shared HBM is shared by the cores), except a
+        private_hbm one, which each core has its own of."""
+        k = len(self.hbm_created)
+        name = f"{self.hbm_prefix}_{k}" + (f"_c{self.core}" if private and self.cores > 1 else "")
+        t = Tensor(None, name, shape, dtype, "hbm")
+        t.private = private
+        self.hbm_created.append(t)
+        return t
 
     def fresh(self) -> str:
         self.count += 1
@@ -993,18 +1007,22 @@ def num_programs(axes: Any = None) -> int:
     return out
 
 
+def _hbm_list(tensors: List[Tuple[Tuple[int, ...], str, bool]]) -> str:
+    return "[" + ", ".join(f"{d}{list(sh)}" for sh, d, _ in tensors) + "]"
+
+
 def _check_result(fn, tr: "_Trace", result: Any) -> "Tensor":
     results = result if isinstance(result, (tuple, list)) else (result,)
     if result is None or not results:
         raise NkiTraceError(f"kernel '{fn.__name__}' returns nothing: return the HBM tensor it stores its result "
                             "in (nl.ndarray(..., buffer=nl.shared_hbm))", *_code_location(fn))
     for r in results:
-        if not isinstance(r, Tensor) or r.memory != "hbm" or r.dims is not None or any(r is p for p in tr.params):
+        if not isinstance(r, Tensor) or r.dims is not None or not any(r is t for t in tr.hbm_created):
             raise NkiTraceError(f"kernel '{fn.__name__}' must return the HBM tensor(s) it created with "
                                 f"nl.ndarray(..., buffer=nl.shared_hbm), not {r!r}", *_code_location(fn))
-    if len(results) != 1 or len(tr.outputs) != 1:
-        raise NkiUnsupportedError(f"kernel '{fn.__name__}' has {builtins.max(len(results), len(tr.outputs))} "
-                                  "output tensors: nkc kernels have one output", *_code_location(fn))
+    if len(results) != 1:
+        raise NkiUnsupportedError(f"kernel '{fn.__name__}' returns {len(results)} tensors: nkc kernels have one "
+                                  "output (an HBM tensor it does not return is scratch)", *_code_location(fn))
     return results[0]
 
 
@@ -1022,6 +1040,7 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
         raise NkiTraceError(f"{fn.__name__}: {e}", *_code_location(fn)) from None
     bound.apply_defaults()
     tr = _Trace(fn.__name__)
+    tr.cores = launch.cores
     used: set = {"core", "cores"} if launch.cores > 1 else set()  # sizes of a two-core .tile kernel
     call_args = {}
     params = []
@@ -1038,24 +1057,32 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
             call_args[name] = t
         else:
             call_args[name] = value
+    while any(u == tr.hbm_prefix or u.startswith(tr.hbm_prefix + "_") for u in used):
+        tr.hbm_prefix += "_"
     outp: Optional[Tensor] = None
+    out_index = -1
+    created: List[Tuple[Tuple[int, ...], str, bool]] = []  # the first instance's HBM tensors
     core_lines: List[List[List[Any]]] = []
-    for ids_of_core in launch.instances:
+    for core, ids_of_core in enumerate(launch.instances):
         start = len(tr.lines)
-        for ids in ids_of_core:
-            tr.outputs = []
+        tr.core = core
+        for n, ids in enumerate(ids_of_core):
+            tr.hbm_created = []
             prev, prev_program, _current, _program = _current, _program, tr, (launch.dims, ids)
             try:
                 result = fn(**call_args)
             finally:
                 _current, _program = prev, prev_program
             r = _check_result(fn, tr, result)
+            mine = [(t.shape, t.tile_dtype, t.private) for t in tr.hbm_created]
+            index = next(i for i, t in enumerate(tr.hbm_created) if t is r)
             if outp is None:
-                outp = r
-            elif r.shape != outp.shape or r.tile_dtype != outp.tile_dtype:
-                raise NkiTraceError(f"kernel '{fn.__name__}' returns {r.tile_dtype}{list(r.shape)} in program "
-                                    f"{list(ids)} but {outp.tile_dtype}{list(outp.shape)} in the first: every "
-                                    "instance of a launch grid writes the same output tensor", *_code_location(fn))
+                outp, out_index, created = r, index, mine
+            elif mine != created or index != out_index:
+                raise NkiTraceError(f"kernel '{fn.__name__}' creates HBM tensors {_hbm_list(mine)} and returns the "
+                                    f"#{index} in program {list(ids)}, but {_hbm_list(created)} and the #{out_index} in "
+                                    "the first: every instance of a launch grid creates the same HBM tensors and "
+                                    "returns the same one", *_code_location(fn))
         core_lines.append(tr.lines[start:])
     assert outp is not None
     sig_params = ", ".join(f"{t.name}: {t.tile_dtype}[{', '.join(map(str, t.shape))}]" for t in tr.params)
@@ -1074,6 +1101,18 @@ def trace(kernel: Any, *args: Any, **kwargs: Any) -> Traced:
             lines.append(indent + "pass")
             origin.append((file, line, ""))
 
+    # the HBM tensors the kernel creates: the returned one is `out`, the
+    # others scratch() tensors (docs/language.md), declared once for all cores
+    out_name = re.compile(rf"\b{tr.hbm_prefix}_{out_index}(_c\d)?\b")
+    for k, (shape, dtype, private) in enumerate(created):
+        per_core = private and launch.cores > 1
+        names = [f"{tr.hbm_prefix}_{k}_c{c}" for c in range(launch.cores)] if per_core else [f"{tr.hbm_prefix}_{k}"]
+        for name in names if k != out_index else []:
+            lines.append(f"    let {name} = scratch({dtype}, [{', '.join(map(str, shape))}])")
+            origin.append((file, line, "nl.ndarray"))
+    for entries in core_lines:  # the returned tensor is the kernel's `out`
+        for e in entries:
+            e[0] = out_name.sub("out", e[0])
     if launch.cores == 1:
         body(core_lines[0], "    ")
     else:

@@ -736,7 +736,7 @@ def test_launch_errors():
     expect_error(k_grid_axis[2], [a], nki_sim.NkiTraceError, "nl.program_id(1): the launch grid has 1 dimension",
                  "LINE-axis")
     expect_error(k_shape_per_program[2], [a], nki_sim.NkiTraceError,
-                 "every instance of a launch grid writes the same output tensor")
+                 "every instance of a launch grid creates the same HBM tensors")
     expect_error(k_grid_axis[nl.nc(2), nl.nc(2)], [a], nki_sim.NkiUnsupportedError,
                  "only one axis can be spread over the physical cores")
     expect_error(k_grid_axis[0], [a], nki_sim.NkiTraceError, "each dimension is a positive integer or nl.nc(n)")
@@ -771,6 +771,51 @@ def test_lnc_degree_from_the_environment():
             os.environ.pop("NEURON_LOGICAL_NC_CONFIG", None)
         else:
             os.environ["NEURON_LOGICAL_NC_CONFIG"] = old
+
+
+@nki.jit
+def k_barrier_one_core(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nl.load(a))
+    nisa.core_barrier(out, (0, 1))  # LINE-barrier
+    return out
+
+
+@nki.jit
+def k_private_scratch(a):
+    # each core its own private_hbm buffer: no race between the cores
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    mine = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.private_hbm)
+    c = nl.program_id(0)
+    rows = a.shape[0] // nl.num_programs()
+    nl.store(mine, nl.load(a) * 3.0)
+    nl.store(out[c * rows:(c + 1) * rows, :], nl.load(mine[c * rows:(c + 1) * rows, :]))
+    return out
+
+
+def test_core_barrier_and_hbm_scratch():
+    x = RNG.standard_normal((128, 1024)).astype(np.float32)
+    want = x.astype(np.float64).sum(1, keepdims=True)
+    one = nki_sim.run(lnc.split_row_sum, x)
+    two = nki_sim.run(lnc.split_row_sum[2], x)
+    check(one.output, want, atol=1e-4)
+    check(two.output, want, atol=1e-4)
+    src = two.tile_source
+    assert "= scratch(f32, [2, 128, 1])" in src and src.count("isa.core_barrier(data=") == 2, src
+    assert "store(out[0:64, 0:1]" in src and "store(out[64:128, 0:1]" in src, src
+    # without the barrier core 1 reads core 0's partial sums unordered: a race
+    try:
+        nki_sim.run(lnc.split_row_sum[2], x, barrier=False)
+        raise AssertionError("the race without core_barrier was not reported")
+    except nkc.Error as e:
+        assert "race on hbm byte" in str(e) and "core1." in str(e), str(e)
+    expect_error(k_barrier_one_core, [np.ones((128, 4), np.float32)], nki_sim.NkiTraceError,
+                 "nisa.core_barrier synchronises the two physical cores of an LNC=2 launch", "LINE-barrier")
+    a = RNG.standard_normal((128, 16)).astype(np.float32)
+    r = nki_sim.run(k_private_scratch[2], a)
+    check(r.output, a * 3, atol=1e-6)
+    assert "_0_c0 = scratch(" not in r.tile_source and "_1_c0 = scratch(f32, [128, 16])" in r.tile_source
+    assert "_1_c1 = scratch(f32, [128, 16])" in r.tile_source, r.tile_source
 
 
 def test_neuronxcc_names_are_the_same_package():

@@ -35,3 +35,25 @@ def spmd_scale(a):
     j = nl.program_id(1)
     nl.store(b[i, j], nl.load(a[i, j]) * 2.0)
     return b
+
+
+@nki.jit
+def split_row_sum(x, barrier=True):
+    # out[p, 0] = sum_j x[p, j], the columns split between the cores: each
+    # core leaves its partial sums in a shared HBM tensor, the cores meet at
+    # core_barrier (NKI 2.33's use case: both wrote disjoint parts of `part`
+    # and both read all of it after), then each adds up half of the rows.
+    n = nl.num_programs()
+    c = nl.program_id(0)
+    out = nl.ndarray((x.shape[0], 1), dtype=nl.float32, buffer=nl.shared_hbm)
+    part = nl.ndarray((n, x.shape[0], 1), dtype=nl.float32, buffer=nl.shared_hbm)
+    cols = x.shape[1] // n
+    nl.store(part[c], nl.sum(nl.load(x[:, c * cols:(c + 1) * cols]), axis=1, keepdims=True))
+    if n > 1 and barrier:
+        nisa.core_barrier(part, (0, 1))
+    rows = x.shape[0] // n
+    acc = nl.load(part[0, c * rows:(c + 1) * rows, :])
+    for i in range(1, n):
+        acc = nl.add(acc, nl.load(part[i, c * rows:(c + 1) * rows, :]))
+    nl.store(out[c * rows:(c + 1) * rows, :], acc)
+    return out
