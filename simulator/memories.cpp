@@ -8,9 +8,9 @@ namespace nk {
 
 Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_image)
     : hbm(hbm_image), sbuf_partition_bytes(target.sbuf_bytes_per_partition),
-      psum_partition_bytes(target.psum_bytes_per_partition), sbuf(target.sbuf_bytes()),
-      psum(target.psum_bytes_per_partition * target.partitions),
-      sbuf_written(target.partitions, target.sbuf_bytes_per_partition),
+      psum_partition_bytes(target.psum_bytes_per_partition), sbuf_row_stride(target.sbuf_bytes_per_partition + kRowPad),
+      psum_row_stride(target.psum_bytes_per_partition + kRowPad), sbuf(sbuf_row_stride * target.partitions),
+      psum(psum_row_stride * target.partitions), sbuf_written(target.partitions, target.sbuf_bytes_per_partition),
       psum_written(target.partitions, target.psum_bytes_per_partition) {}
 
 WrittenMap::WrittenMap(unsigned partitions, uint64_t partition_bytes)

@@ -65,8 +65,8 @@ struct Memories {
   // byte 0 of the image in HBM (which has a single row).
   uint8_t *row(const AccessPattern &a, unsigned i) {
     switch (a.mem) {
-    case Memory::sbuf: return sbuf.data() + (a.start_partition + i) * sbuf_partition_bytes;
-    case Memory::psum: return psum.data() + (a.start_partition + i) * psum_partition_bytes;
+    case Memory::sbuf: return sbuf.data() + (a.start_partition + i) * sbuf_row_stride;
+    case Memory::psum: return psum.data() + (a.start_partition + i) * psum_row_stride;
     default: return hbm.data();
     }
   }
@@ -79,6 +79,13 @@ struct Memories {
   // materialised (runtime/hbm_binding.h: DeferredInput).
   llvm::MutableArrayRef<DeferredInput> deferred;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
+  // Where partition p starts in `sbuf` / `psum`: p * stride. The stride is
+  // the partition's size plus kRowPad bytes nobody addresses, so that rows
+  // a partition apart do not all fall in the same cache set (both sizes
+  // are multiples of 4 KiB: a 16-row column walk of a transpose or a
+  // matmul's stationary evicted itself from an 8-way L1).
+  static constexpr uint64_t kRowPad = 64;
+  uint64_t sbuf_row_stride, psum_row_stride;
   ZeroBuffer sbuf, psum;
   WrittenMap sbuf_written, psum_written;
 };
