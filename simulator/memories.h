@@ -20,21 +20,26 @@
 namespace nk {
 
 // A zero-initialised byte buffer from calloc (large ones are lazily mapped).
+// With `huge_pages` (Linux), a buffer of 2 MiB or more is its own mapping,
+// 2 MiB-aligned, that the kernel is asked to back with transparent huge
+// pages: SBUF rows are 192 KiB apart, so a walk down a column touched a
+// different 4 KiB page (TLB entry) per partition, and every first touch was
+// a page fault. Still zero-filled and lazily mapped, a 2 MiB page at a time.
 class ZeroBuffer {
 public:
-  explicit ZeroBuffer(size_t bytes) : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
-    if (!data_) throw std::bad_alloc();
-  }
-  uint8_t *data() { return data_.get(); }
-  const uint8_t *data() const { return data_.get(); }
+  explicit ZeroBuffer(size_t bytes, bool huge_pages = false);
+  ~ZeroBuffer();
+  ZeroBuffer(const ZeroBuffer &) = delete;
+  ZeroBuffer &operator=(const ZeroBuffer &) = delete;
+  uint8_t *data() { return data_; }
+  const uint8_t *data() const { return data_; }
   size_t size() const { return size_; }
 
 private:
-  struct Free {
-    void operator()(uint8_t *p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  uint8_t *data_ = nullptr;
   size_t size_;
+  void *mapping_ = nullptr; // when mapped (huge pages), else data_ is calloc's
+  size_t mapping_bytes_ = 0;
 };
 
 // Which bytes of an on-chip memory have been written, as one partition
