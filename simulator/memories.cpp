@@ -54,7 +54,7 @@ Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_imag
       psum_written(target.partitions, target.psum_bytes_per_partition) {}
 
 WrittenMap::WrittenMap(unsigned partitions, uint64_t partition_bytes)
-    : words_(partition_bytes * kWords * sizeof(uint64_t)) {
+    : words_(partition_bytes * kWords * sizeof(uint64_t), /*huge_pages=*/true) {
   if (partitions > 64 * kWords) throw std::length_error("WrittenMap: more than 128 partitions");
 }
 

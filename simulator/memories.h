@@ -60,7 +60,7 @@ private:
   void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
-  ZeroBuffer words_; // kWords per byte offset
+  ZeroBuffer words_; // kWords per byte offset (huge pages: 3 MiB for trn2's SBUF, walked a byte at a time)
 };
 
 struct Memories {
