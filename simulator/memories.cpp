@@ -16,7 +16,8 @@ namespace nk {
 ZeroBuffer::ZeroBuffer(size_t bytes, bool huge_pages) : size_(bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   constexpr size_t kHuge = size_t(2) << 20;
-  if (huge_pages && bytes >= kHuge) {
+  // NK_NO_HUGE_PAGES=1 opts out here too, as for the drivers (tools/huge_pages.h).
+  if (huge_pages && bytes >= kHuge && !std::getenv("NK_NO_HUGE_PAGES")) {
     const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
     void *m = mmap(nullptr, rounded + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m != MAP_FAILED) {

@@ -21,10 +21,12 @@ namespace nk {
 
 // A zero-initialised byte buffer from calloc (large ones are lazily mapped).
 // With `huge_pages` (Linux), a buffer of 2 MiB or more is its own mapping,
-// 2 MiB-aligned, that the kernel is asked to back with transparent huge
-// pages: SBUF rows are 192 KiB apart, so a walk down a column touched a
-// different 4 KiB page (TLB entry) per partition, and every first touch was
-// a page fault. Still zero-filled and lazily mapped, a 2 MiB page at a time.
+// 2 MiB-aligned, advised MADV_HUGEPAGE. The drivers' glibc.malloc.hugetlb=1
+// (tools/huge_pages.h) covers only the aligned interior of calloc's
+// mapping, and nothing when the library runs inside Python; SBUF rows are
+// 192 KiB apart, so a column walk touches a page per partition, and with
+// 4 KiB pages a TLB entry and a first-touch fault each. Still zero-filled
+// and lazily mapped, a 2 MiB page at a time.
 class ZeroBuffer {
 public:
   explicit ZeroBuffer(size_t bytes, bool huge_pages = false);
