@@ -20,21 +20,28 @@
 namespace nk {
 
 // A zero-initialised byte buffer from calloc (large ones are lazily mapped).
+// With `huge_pages` (Linux), a buffer of 2 MiB or more is its own mapping,
+// 2 MiB-aligned, advised MADV_HUGEPAGE. The drivers' glibc.malloc.hugetlb=1
+// (tools/huge_pages.h) covers only the aligned interior of calloc's
+// mapping, and nothing when the library runs inside Python; SBUF rows are
+// 192 KiB apart, so a column walk touches a page per partition, and with
+// 4 KiB pages a TLB entry and a first-touch fault each. Still zero-filled
+// and lazily mapped, a 2 MiB page at a time.
 class ZeroBuffer {
 public:
-  explicit ZeroBuffer(size_t bytes) : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
-    if (!data_) throw std::bad_alloc();
-  }
-  uint8_t *data() { return data_.get(); }
-  const uint8_t *data() const { return data_.get(); }
+  explicit ZeroBuffer(size_t bytes, bool huge_pages = false);
+  ~ZeroBuffer();
+  ZeroBuffer(const ZeroBuffer &) = delete;
+  ZeroBuffer &operator=(const ZeroBuffer &) = delete;
+  uint8_t *data() { return data_; }
+  const uint8_t *data() const { return data_; }
   size_t size() const { return size_; }
 
 private:
-  struct Free {
-    void operator()(uint8_t *p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  uint8_t *data_ = nullptr;
   size_t size_;
+  void *mapping_ = nullptr; // when mapped (huge pages), else data_ is calloc's
+  size_t mapping_bytes_ = 0;
 };
 
 // Which bytes of an on-chip memory have been written, as one partition
@@ -55,7 +62,7 @@ private:
   void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
-  ZeroBuffer words_; // kWords per byte offset
+  ZeroBuffer words_; // kWords per byte offset (huge pages: 3 MiB for trn2's SBUF, walked a byte at a time)
 };
 
 struct Memories {
@@ -65,8 +72,8 @@ struct Memories {
   // byte 0 of the image in HBM (which has a single row).
   uint8_t *row(const AccessPattern &a, unsigned i) {
     switch (a.mem) {
-    case Memory::sbuf: return sbuf.data() + (a.start_partition + i) * sbuf_partition_bytes;
-    case Memory::psum: return psum.data() + (a.start_partition + i) * psum_partition_bytes;
+    case Memory::sbuf: return sbuf.data() + (a.start_partition + i) * sbuf_row_stride;
+    case Memory::psum: return psum.data() + (a.start_partition + i) * psum_row_stride;
     default: return hbm.data();
     }
   }
@@ -79,6 +86,13 @@ struct Memories {
   // materialised (runtime/hbm_binding.h: DeferredInput).
   llvm::MutableArrayRef<DeferredInput> deferred;
   uint64_t sbuf_partition_bytes, psum_partition_bytes;
+  // Where partition p starts in `sbuf` / `psum`: p * stride. The stride is
+  // the partition's size plus kRowPad bytes nobody addresses, so that rows
+  // a partition apart do not all fall in the same cache set (both sizes
+  // are multiples of 4 KiB: a 16-row column walk of a transpose or a
+  // matmul's stationary evicted itself from an 8-way L1).
+  static constexpr uint64_t kRowPad = 64;
+  uint64_t sbuf_row_stride, psum_row_stride;
   ZeroBuffer sbuf, psum;
   WrittenMap sbuf_written, psum_written;
 };

@@ -53,7 +53,15 @@ void ChipShadow::collect() {
   collect_at_ = std::max(kMinCollect, 2 * runs_.size());
 }
 
-HbmShadow::HbmShadow(uint64_t bytes) : index_(((bytes + uint64_t(kBlockBytes) - 1) >> kBlockBits) * sizeof(uint32_t)) {}
+HbmShadow::HbmShadow(uint64_t bytes) : index_(((bytes + uint64_t(kBlockBytes) - 1) >> kBlockBits) * sizeof(uint32_t)) {
+  // Room for every block up front: a streaming kernel touches most of
+  // them, and growing the array moved every block already made (a few
+  // percent of a long run). Only what is used is ever touched (24 bytes a
+  // block, lazily mapped); at most 4 GiB of HBM's worth (24 MiB of address
+  // space) is reserved, past that the array grows as before.
+  constexpr uint64_t kMaxReserved = uint64_t(1) << 20;
+  blocks_.reserve(size_t(std::min(kMaxReserved, (bytes + uint64_t(kBlockBytes) - 1) >> kBlockBits)));
+}
 
 ShadowState HbmShadow::at(int64_t byte) const {
   ShadowState s;
