@@ -64,7 +64,8 @@ def get_nc_version():
 _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
         "true_divide": "divide", "maximum": "max", "max": "max", "minimum": "min", "min": "min",
         "power": "pow", "pow": "pow", "abs_max": "abs_max", "bitwise_and": "bitwise_and",
-        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "equal": "is_equal", "not_equal": "not_equal",
+        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "logical_and": "logical_and",
+        "logical_or": "logical_or", "logical_xor": "logical_xor", "equal": "is_equal", "not_equal": "not_equal",
         "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",

@@ -58,7 +58,7 @@ Program random_program(uint64_t seed) {
       case AttrKind::Bytes32: // eight of its bytes, any values
       case AttrKind::Cont: inst.attr[i].i = int64_t(rng()); break;
       case AttrKind::Sem: inst.attr[i].i = int64_t(rng() % 256); break;
-      case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(AluOp::is_le) + 1)); break;
+      case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(kLastAluOp) + 1)); break;
       case AttrKind::Act: inst.attr[i].i = int64_t(rng() % kNumActFuncs); break;
       case AttrKind::Float: {
         static const float specials[] = {0.0f,
