@@ -57,6 +57,8 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     double m = free_size(inst.ap[ap::nc_matmul::stationary]);
     double n = free_size(inst.ap[ap::nc_matmul::moving]);
     busy = std::max(std::min(double(t.pe_stationary_min), m), n);
+    // NKI 2.26 nki.isa.nc_matmul: 4x for float32 inputs; tfloat32 runs at
+    // the bf16/fp16/fp8 rate.
     bool fp32 =
         inst.ap[ap::nc_matmul::stationary].dtype == Dtype::f32 || inst.ap[ap::nc_matmul::moving].dtype == Dtype::f32;
     if (fp32) busy *= t.pe_fp32_factor;

@@ -108,7 +108,9 @@ struct NkiInstruction {
   const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
-    {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
+    {"nc_matmul", "nc_matmul", "partly",
+     "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
+     "documented); no tile_position/tile_size PE tiling"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "

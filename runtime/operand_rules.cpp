@@ -449,7 +449,8 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     // NKI 2.26 nc_matmul: fp8_e4m3, fp8_e5m2, bf16, fp16, tf32 or fp32 inputs.
     for (unsigned f : {unsigned(F::stationary), unsigned(F::moving)})
       if (!dtype_is_float(s[f].dtype))
-        return problem(f, fmt::format("{} must be a float dtype (the Tensor engine multiplies fp8, bf16, f16 or f32), "
+        return problem(f, fmt::format("{} must be a float dtype (the Tensor engine multiplies fp8, bf16, f16, tf32 or "
+                                      "f32), "
                                       "not {}",
                                       op_info(op).aps[f].name, dtype_name(s[f].dtype)));
     if (st.partitions != mv.partitions)
@@ -770,7 +771,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(same_shape(op, s, F::dst, F::predicate));
     TRY(scalar_of(op, s, F::dst, F::on_false));
     TRY(scalar_of(op, s, F::dst, F::reduce_res));
-    if (s[F::on_true].dtype == Dtype::i32 || s[F::on_true].dtype == Dtype::u32)
+    if (s[F::on_true].dtype == Dtype::i32 || s[F::on_true].dtype == Dtype::u32 || s[F::on_true].dtype == Dtype::tf32)
       return problem(F::on_true, fmt::format("on_true cannot be {} (NKI: any dtype but int32, uint32 and tfloat32)",
                                              dtype_name(s[F::on_true].dtype)));
     if (!select_predicate_dtype(s[F::predicate].dtype))

@@ -258,7 +258,7 @@ SV Sema::builtin_matmul(const Expr &e, llvm::ArrayRef<const Expr *> a) {
       return poison();
     }
     if (!dtype_is_float(t->dtype)) {
-      diags.error(r->range, "matmul() operands must be floating point (f32, bf16, f16, f8e4m3, f8e5m2), not " +
+      diags.error(r->range, "matmul() operands must be floating point (f32, tf32, bf16, f16, f8e4m3, f8e5m2), not " +
                                 tir::type_str(*t));
       return poison();
     }

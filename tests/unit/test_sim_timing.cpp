@@ -445,6 +445,8 @@ TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their 
   // max(min(pe_stationary_min, M = 128), N = 512) = 512 Tensor cycles.
   CHECK(mm_busy(Dtype::bf16) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
   CHECK(mm_busy(Dtype::f32) == doctest::Approx(t.pe_fp32_factor * ns_of(t, Engine::tensor, 512)));
+  // NKI 2.26 nc_matmul: tfloat32 runs at the bf16/fp16/fp8 rate, not fp32's.
+  CHECK(mm_busy(Dtype::tf32) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
 }
 
 TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {
