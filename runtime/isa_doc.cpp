@@ -110,7 +110,9 @@ struct NkiInstruction {
 const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly",
      "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
-     "documented); no tile_position/tile_size PE tiling"},
+     "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules, its concurrency costed as the "
+     "tile's share of the array [est] (NKI gives no cost), not as overlapping instructions; no "
+     "is_stationary_onezero/is_moving_onezero hints"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "

@@ -30,7 +30,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    accumulator registers), range_select reduce_res; dma_copy dst_index
 //    (an indirect destination: a store or scatter).
 // 9: ALU ops logical_and/or/xor (numbers 18-20) and the dtype tf32
-//    (number 11); a version-8 reader would call them invalid.
+//    (number 11), which a version-8 reader would call invalid; nc_matmul
+//    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
 constexpr uint32_t kProgramVersion = 9;
 
 std::string encode_program(const Program &p);
