@@ -115,7 +115,8 @@ KernelReference::check_bytes(const std::map<std::string, std::pair<Dtype, std::v
 double unit_roundoff(Dtype t) {
   switch (t) {
   case Dtype::f32: return 0x1p-24;
-  case Dtype::f16: return 0x1p-11;
+  case Dtype::f16:
+  case Dtype::tf32: return 0x1p-11;
   case Dtype::bf16: return 0x1p-8;
   case Dtype::f8e4m3: return 0x1p-4;
   case Dtype::f8e5m2: return 0x1p-3;

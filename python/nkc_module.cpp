@@ -60,6 +60,7 @@ const char *numpy_name(Dtype t) {
   case Dtype::i16: return "int16";
   case Dtype::u16: return "uint16";
   case Dtype::u32: return "uint32";
+  case Dtype::tf32: return "float32"; // tf32 is stored as the fp32 it equals
   }
   return "?";
 }
@@ -89,6 +90,8 @@ HostTensor from_numpy(const TensorDecl &decl, const py::array &a) {
                 format_shape(decl.shape));
   HostTensor t(decl.dtype, shape);
   std::memcpy(t.data.data(), a.data(), t.data.size());
+  if (decl.dtype == Dtype::tf32) // float32 data, rounded to tf32 as the tensor stores it
+    for (uint64_t i = 0, n = t.num_elements(); i < n; ++i) t.set_f32(i, t.get_f32(i));
   return t;
 }
 

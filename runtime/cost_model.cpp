@@ -57,9 +57,19 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     double m = free_size(inst.ap[ap::nc_matmul::stationary]);
     double n = free_size(inst.ap[ap::nc_matmul::moving]);
     busy = std::max(std::min(double(t.pe_stationary_min), m), n);
+    // NKI 2.26 nki.isa.nc_matmul: 4x for float32 inputs; tfloat32 runs at
+    // the bf16/fp16/fp8 rate.
     bool fp32 =
         inst.ap[ap::nc_matmul::stationary].dtype == Dtype::f32 || inst.ap[ap::nc_matmul::moving].dtype == Dtype::f32;
     if (fp32) busy *= t.pe_fp32_factor;
+    // PE tiling (tile_rows x tile_cols of the array): NKI 2.26 says tiled
+    // matmuls run in parallel on the array but gives no cost; we charge the
+    // tile's share of the array, the average of back-to-back tiled matmuls
+    // filling it [est] (docs/targets.md). The stream still runs them one
+    // after another.
+    const int64_t rows = inst.get_int(attr::nc_matmul::tile_rows), cols = inst.get_int(attr::nc_matmul::tile_cols);
+    if (rows > 0 && cols > 0)
+      busy *= double(rows * cols) / (double(t.pe_max_contraction) * double(t.pe_max_stationary_free));
     break;
   }
   case Opcode::nc_transpose: {

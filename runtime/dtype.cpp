@@ -39,6 +39,7 @@ Dtype promote_dtypes(Dtype a, Dtype b) {
   if (fa != fb) return fa ? a : b;
   if (fa) {
     if (a == Dtype::f32 || b == Dtype::f32) return Dtype::f32;
+    if (a == Dtype::tf32 || b == Dtype::tf32) return Dtype::tf32;
     if (dtype_is_fp8(a) && dtype_is_fp8(b)) return Dtype::bf16;
     if (dtype_is_fp8(a)) return b;
     if (dtype_is_fp8(b)) return a;
@@ -212,6 +213,7 @@ void store_raw(void *p, T v) {
 float load_as_f32(Dtype t, const void *p) {
   switch (t) {
   case Dtype::f32: return load_raw<float>(p);
+  case Dtype::tf32: return tf32_to_f32(load_raw<uint32_t>(p));
   case Dtype::bf16: return bf16_to_f32(load_raw<uint16_t>(p));
   case Dtype::f16: return f16_to_f32(load_raw<uint16_t>(p));
   case Dtype::f8e4m3:
@@ -229,6 +231,7 @@ float load_as_f32(Dtype t, const void *p) {
 void store_from_f32(Dtype t, void *p, float v) {
   switch (t) {
   case Dtype::f32: store_raw<float>(p, v); return;
+  case Dtype::tf32: store_raw<uint32_t>(p, f32_to_tf32(v)); return;
   case Dtype::bf16: store_raw<uint16_t>(p, f32_to_bf16(v)); return;
   case Dtype::f16: store_raw<uint16_t>(p, f32_to_f16(v)); return;
   case Dtype::f8e4m3:
@@ -251,6 +254,7 @@ int64_t load_as_i64(Dtype t, const void *p) {
   case Dtype::u16: return load_raw<uint16_t>(p);
   case Dtype::u32: return load_raw<uint32_t>(p);
   case Dtype::f32:
+  case Dtype::tf32:
   case Dtype::bf16:
   case Dtype::f16:
   case Dtype::f8e4m3:
@@ -269,6 +273,7 @@ void store_from_i64(Dtype t, void *p, int64_t v) {
   case Dtype::i16:
   case Dtype::u16: store_raw<uint16_t>(p, uint16_t(u)); return;
   case Dtype::f32:
+  case Dtype::tf32:
   case Dtype::bf16:
   case Dtype::f16:
   case Dtype::f8e4m3:

@@ -25,7 +25,8 @@ namespace nk {
   X(i8, "i8", 1, S)                                                                                                    \
   X(i16, "i16", 2, S)                                                                                                  \
   X(u16, "u16", 2, U)                                                                                                  \
-  X(u32, "u32", 4, U)
+  X(u32, "u32", 4, U)                                                                                                  \
+  X(tf32, "tf32", 4, F)
 
 enum class Dtype : uint8_t {
 #define X(e, s, b, k) e,
@@ -64,7 +65,9 @@ constexpr bool dtype_is_fp8(Dtype t) { return t == Dtype::f8e4m3 || t == Dtype::
 // The dtype of an element-wise result of a and b (NKI 2.26 type promotion):
 // a float beats an integer; two floats give the wider, and a pair neither
 // holds exactly widens (bf16 with f16 gives f32, e4m3 with e5m2 gives bf16);
-// two integers give the wider, and a signed/unsigned pair widens to the
+// tf32 with a narrower float gives tf32 (it holds bf16, f16 and fp8
+// exactly; NKI: "whichever has the highest precision"); two integers give
+// the wider, and a signed/unsigned pair widens to the
 // signed type that holds both (i8 with u8 gives i16), with u32 and a signed
 // type giving f32.
 Dtype promote_dtypes(Dtype a, Dtype b);
@@ -95,6 +98,18 @@ inline uint16_t f32_to_bf16(float f) {
   return uint16_t(u >> 16);
 }
 inline float bf16_to_f32(uint16_t h) { return f32_from_bits(uint32_t(h) << 16); }
+
+// tf32 (NKI 2.26 nki.language.tfloat32: 1 sign, 8 exponent, 10 mantissa
+// bits) stored in four bytes as the fp32 whose 13 low mantissa bits are 0:
+// fp32 rounded to nearest even at mantissa bit 13 (overflow to infinity);
+// NaN stays a (quiet) NaN. Reading it back is exact.
+inline uint32_t f32_to_tf32(float f) {
+  uint32_t u = f32_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (u | 0x00400000u) & 0xffffe000u; // quiet NaN
+  u += 0xfffu + ((u >> 13) & 1u);
+  return u & 0xffffe000u;
+}
+inline float tf32_to_f32(uint32_t bits) { return f32_from_bits(bits); }
 
 uint16_t f32_to_f16(float f);
 float f16_to_f32(uint16_t h);

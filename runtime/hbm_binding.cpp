@@ -257,6 +257,13 @@ llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRe
   if (dtype_is_fp8((*decl)->dtype)) read_opts.v1_as = (*decl)->dtype; // '|V1' says fp8, the tensor says which
   auto t = read_npy(path, read_opts);
   if (!t) return t.takeError(); // already names the file
+  if ((*decl)->dtype == Dtype::tf32 && t->dtype == Dtype::f32) {
+    // NumPy has no tf32: a tf32 tensor takes an fp32 file, rounded to tf32
+    // as the tensor stores it (and is written back as '<f4', exactly).
+    HostTensor rounded(Dtype::tf32, t->shape);
+    for (uint64_t i = 0, n = t->num_elements(); i < n; ++i) rounded.set_f32(i, t->get_f32(i));
+    *t = std::move(rounded);
+  }
   auto checked = check_input(program, program.hbm_size, name, *t);
   if (!checked) {
     std::string msg = llvm::toString(checked.takeError());

@@ -138,11 +138,12 @@ namespace {
 // tensor_reduce's ops: the "Legal Reduction op" column of NKI 2.26's ALU-op
 // table (aws-neuron-sdk v2.26.0, general/nki/api/nki.api.shared.rst lines
 // 60-119, "Supported Math Operators by NKI ISA"): add, subtract, multiply,
-// max, min and the bitwise and/or/xor (is_reduction's callers add those).
-// abs_max is not in that table at all; its logical_and/or/xor have no ALU op
-// here.
+// max, min, logical_and/or/xor and the bitwise and/or/xor (is_reduction's
+// callers add those). abs_max is not in that table at all; logical_not (N in
+// that column) is a one-operand op with no ALU op here.
 bool is_reduction(AluOp op) {
-  return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min;
+  return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min ||
+         alu_kind(op) == AluKind::logical;
 }
 
 // "" when `op` obeys `rule`.
@@ -156,7 +157,8 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
   case AluRule::reduction:
     return is_reduction(op) || alu_kind(op) == AluKind::bitwise
                ? ""
-               : name + " is not a reduction op (use add, subtract, multiply, max, min, or a bitwise op on integers)";
+               : name + " is not a reduction op (use add, subtract, multiply, max, min, logical_and, logical_or, "
+                        "logical_xor, or a bitwise op on integers)";
   case AluRule::arith_reduction:
     return op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply || op == AluOp::max || op == AluOp::min
                ? ""

@@ -40,7 +40,10 @@ std::optional<Memory> parse_memory(std::string_view s);
 
 // ---- ALU ops (tensor_tensor, tensor_scalar, tensor_reduce, affine_select) ---
 // X(enum, name, kind) kind: 0 = arithmetic, 1 = bitwise (integer dtypes, raw
-// bits), 2 = comparison (result 1.0 or 0.0).
+// bits), 2 = comparison (result 1.0 or 0.0), 3 = logical (NKI 2.26's
+// logical_and/or/xor: operands converted to fp32, nonzero is true, NaN
+// included, as NumPy; result 1.0 or 0.0). New ops go last: the program
+// file stores an op as its index.
 #define NK_ALU_OPS(X)                                                                                                  \
   X(bypass, "bypass", 0)                                                                                               \
   X(add, "add", 0)                                                                                                     \
@@ -59,14 +62,18 @@ std::optional<Memory> parse_memory(std::string_view s);
   X(is_gt, "is_gt", 2)                                                                                                 \
   X(is_ge, "is_ge", 2)                                                                                                 \
   X(is_lt, "is_lt", 2)                                                                                                 \
-  X(is_le, "is_le", 2)
+  X(is_le, "is_le", 2)                                                                                                 \
+  X(logical_and, "logical_and", 3)                                                                                     \
+  X(logical_or, "logical_or", 3)                                                                                       \
+  X(logical_xor, "logical_xor", 3)
 
 enum class AluOp : uint8_t {
 #define X(e, s, k) e,
   NK_ALU_OPS(X)
 #undef X
 };
-enum class AluKind : uint8_t { arithmetic, bitwise, comparison };
+constexpr AluOp kLastAluOp = AluOp::logical_xor;
+enum class AluKind : uint8_t { arithmetic, bitwise, comparison, logical };
 std::string_view alu_name(AluOp op);
 std::optional<AluOp> parse_alu(std::string_view s);
 AluKind alu_kind(AluOp op);
@@ -202,8 +209,9 @@ constexpr unsigned kMaxAttrs = 8; // slots: a Bytes32 attribute takes four
 enum class FieldRole : uint8_t { In, Out, InOut };
 enum class FieldPresence : uint8_t { Required, Optional };
 // What an Alu attribute may hold (isa.def NK_ALU_RULE). reduction: add,
-// subtract, multiply, max, min or a bitwise op (NKI 2.26's "Legal
-// Reduction" ALU ops, nki.api.shared.rst; subtract folds left as below);
+// subtract, multiply, max, min, logical_and/or/xor or a bitwise op (NKI
+// 2.26's "Legal Reduction" ALU ops, nki.api.shared.rst; subtract folds left
+// as below);
 // arith_reduction: add,
 // subtract, multiply, max or min (tensor_scalar_reduce's reduce_op, NKI
 // 2.26; subtract folds left: x0 - x1 - x2 ...); arithmetic: an arithmetic

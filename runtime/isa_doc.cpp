@@ -11,7 +11,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::any: return "";
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
-  case AluRule::reduction: return "add, subtract, multiply, max, min or bitwise";
+  case AluRule::reduction: return "add, subtract, multiply, max, min, logical or bitwise";
   case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
   case AluRule::partition_reduction: return "add, max, bitwise_or or bitwise_and";
@@ -87,7 +87,7 @@ void describe_isa_markdown(llvm::raw_ostream &os) {
     os << " |\n";
   }
   os << "\nALU ops: ";
-  for (unsigned i = 0; i <= unsigned(AluOp::is_le); ++i) os << (i ? ", " : "") << '`' << alu_name(AluOp(i)) << '`';
+  for (unsigned i = 0; i <= unsigned(kLastAluOp); ++i) os << (i ? ", " : "") << '`' << alu_name(AluOp(i)) << '`';
   os << ".\n\nActivation functions: ";
   for (unsigned i = 0; i < kNumActFuncs; ++i) os << (i ? ", " : "") << '`' << act_name(ActFunc(i)) << '`';
   os << ".\n\nDtypes: ";
@@ -108,7 +108,11 @@ struct NkiInstruction {
   const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
-    {"nc_matmul", "nc_matmul", "partly", "no tf32 operands, no tile_position/tile_size PE tiling"},
+    {"nc_matmul", "nc_matmul", "partly",
+     "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
+     "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules, its concurrency costed as the "
+     "tile's share of the array [est] (NKI gives no cost), not as overlapping instructions; no "
+     "is_stationary_onezero/is_moving_onezero hints"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "partly",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "
@@ -117,15 +121,16 @@ const NkiInstruction kNki226[] = {
      "rounded to fp32 (HW: undocumented polynomials); out-of-range inputs not flagged (NKI lists valid ranges)"},
     {"activation_reduce", "activation", "modelled",
      "activation with reduce_cmd=3 (reset_reduce) and reduce_dst, as NKI defines it; add only"},
-    {"tensor_reduce", "tensor_reduce", "partly",
+    {"tensor_reduce", "tensor_reduce", "modelled",
      "Vector only; axes the innermost 1-4 free dims (mask 1, 3, 7, 15); negate; op add, subtract, multiply, max, "
-     "min, bitwise_and/or/xor (NKI's Legal Reduction column); subtract is the left fold x0 - x1 - ... in walk "
-     "order (NKI documents no order); no logical_and/or/xor reductions (no logical ALU ops here); keepdims is "
-     "the dst shape only"},
+     "min, logical_and/or/xor (1 or 0; nonzero and NaN true, as NumPy), bitwise_and/or/xor (NKI's Legal "
+     "Reduction column); subtract is the left fold x0 - x1 - ... in walk order (NKI documents no order); "
+     "keepdims is the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
     {"tensor_tensor", "tensor_tensor", "partly",
-     "PSUM+PSUM inputs refused; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's "
+     "PSUM+PSUM inputs refused; logical_and/or/xor on Vector (1 or 0, nonzero and NaN true); GpSimd only pow "
+     "and integer add/subtract/multiply (subtract: the instruction's "
      "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
      "default dtype the promoted (higher-precision) input dtype, as documented"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",

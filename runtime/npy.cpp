@@ -297,6 +297,7 @@ void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions
   case Dtype::i16: descr = "<i2"; break;
   case Dtype::u16: descr = "<u2"; break;
   case Dtype::u32: descr = "<u4"; break;
+  case Dtype::tf32: descr = "<f4"; break; // a tf32 value is an fp32 value: written exactly
   }
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + ", ";

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 namespace nk {
@@ -449,7 +450,8 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     // NKI 2.26 nc_matmul: fp8_e4m3, fp8_e5m2, bf16, fp16, tf32 or fp32 inputs.
     for (unsigned f : {unsigned(F::stationary), unsigned(F::moving)})
       if (!dtype_is_float(s[f].dtype))
-        return problem(f, fmt::format("{} must be a float dtype (the Tensor engine multiplies fp8, bf16, f16 or f32), "
+        return problem(f, fmt::format("{} must be a float dtype (the Tensor engine multiplies fp8, bf16, f16, tf32 or "
+                                      "f32), "
                                       "not {}",
                                       op_info(op).aps[f].name, dtype_name(s[f].dtype)));
     if (st.partitions != mv.partitions)
@@ -472,6 +474,47 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (d.partitions != st.free_elements || d.free_elements != mv.free_elements)
       return problem(F::dst, fmt::format("dst must be [M | N] = [{} | {}] (stationary free x moving free), not {}",
                                          st.free_elements, mv.free_elements, shape_str(d)));
+    // PE tiling (NKI 2.26 nki.isa.nc_matmul, tile_position / tile_size):
+    // both set or neither; multiples of 32; the tile at least the
+    // stationary tile it holds (rows: K, columns: M); inside the 128x128
+    // array. NeuronCore-v2 tiles in halves only (2.26: "the row and column
+    // sizes in tile_size cannot be 32"; later docs: 2x64 from v2, 4x32 from
+    // v3).
+    using A = attr::nc_matmul;
+    const int64_t row = attrs[A::tile_row].i, col = attrs[A::tile_col].i;
+    const int64_t rows = attrs[A::tile_rows].i, cols = attrs[A::tile_cols].i;
+    auto tile_problem = [](unsigned slot, std::string msg) {
+      return std::optional<OperandProblem>(OperandProblem{F::stationary, std::move(msg), int(slot)});
+    };
+    if (rows == 0 && cols == 0) {
+      if (row != 0 || col != 0)
+        return tile_problem(row != 0 ? A::tile_row : A::tile_col,
+                            "a tile position needs a tile size (NKI: tile_position and tile_size must both be set)");
+      return std::nullopt;
+    }
+    constexpr int64_t kPe = 128;
+    for (auto [slot, v, what] :
+         {std::tuple{unsigned(A::tile_rows), rows, "tile_rows"}, std::tuple{unsigned(A::tile_cols), cols, "tile_cols"},
+          std::tuple{unsigned(A::tile_row), row, "tile_row"}, std::tuple{unsigned(A::tile_col), col, "tile_col"}}) {
+      const bool size = slot == A::tile_rows || slot == A::tile_cols;
+      if (v < 0 || v % 32 != 0 || (size && (v == 0 || v > kPe)) || (!size && v >= kPe))
+        return tile_problem(slot, fmt::format("{} must be a multiple of 32 {}, not {} (NKI: tile_position and "
+                                              "tile_size values are multiples of 32)",
+                                              what, size ? "from 32 to 128" : "from 0 to 96", v));
+    }
+    if (row + rows > kPe || col + cols > kPe)
+      return tile_problem(
+          row + rows > kPe ? A::tile_rows : A::tile_cols,
+          fmt::format("the PE tile at ({}, {}) of {} x {} runs past the 128 x 128 PE array", row, col, rows, cols));
+    if (st.partitions > rows || st.free_elements > cols)
+      return tile_problem(st.partitions > rows ? A::tile_rows : A::tile_cols,
+                          fmt::format("the PE tile {} x {} is smaller than the stationary tile it holds, {} x {} "
+                                      "(K x M; NKI: tile_size must be at least the stationary tile size)",
+                                      rows, cols, st.partitions, st.free_elements));
+    if (target && target->nc_version < 3 && (rows == 32 || cols == 32))
+      return tile_problem(rows == 32 ? A::tile_rows : A::tile_cols,
+                          fmt::format("{} has NeuronCore-v{}, whose PE tiles are 64 or 128 rows and columns, not 32",
+                                      target->name, target->nc_version));
     return std::nullopt;
   }
   case Opcode::nc_transpose: {
@@ -770,7 +813,7 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(same_shape(op, s, F::dst, F::predicate));
     TRY(scalar_of(op, s, F::dst, F::on_false));
     TRY(scalar_of(op, s, F::dst, F::reduce_res));
-    if (s[F::on_true].dtype == Dtype::i32 || s[F::on_true].dtype == Dtype::u32)
+    if (s[F::on_true].dtype == Dtype::i32 || s[F::on_true].dtype == Dtype::u32 || s[F::on_true].dtype == Dtype::tf32)
       return problem(F::on_true, fmt::format("on_true cannot be {} (NKI: any dtype but int32, uint32 and tfloat32)",
                                              dtype_name(s[F::on_true].dtype)));
     if (!select_predicate_dtype(s[F::predicate].dtype))

@@ -128,7 +128,7 @@ bool decode_ap(Reader &r, AccessPattern &a) {
 bool attr_in_range(AttrKind k, int64_t v) {
   switch (k) {
   case AttrKind::Bool: return v == 0 || v == 1;
-  case AttrKind::Alu: return v >= 0 && v <= int64_t(AluOp::is_le);
+  case AttrKind::Alu: return v >= 0 && v <= int64_t(kLastAluOp);
   case AttrKind::Act: return v >= 0 && v <= int64_t(kLastActFunc);
   case AttrKind::Float: return v >= 0 && v <= int64_t(UINT32_MAX);
   case AttrKind::Sem: return v >= 0 && v <= int64_t(UINT32_MAX);

@@ -29,7 +29,10 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 8: activation and range_select gained reduce_cmd (NKI's engine
 //    accumulator registers), range_select reduce_res; dma_copy dst_index
 //    (an indirect destination: a store or scatter).
-constexpr uint32_t kProgramVersion = 8;
+// 9: ALU ops logical_and/or/xor (numbers 18-20) and the dtype tf32
+//    (number 11), which a version-8 reader would call invalid; nc_matmul
+//    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
+constexpr uint32_t kProgramVersion = 9;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

@@ -45,6 +45,9 @@ void load_run(Dtype t, const uint8_t *p, uint64_t n, int64_t stride, float *out)
     }
     for (uint64_t i = 0; i < n; ++i) out[i] = load_raw<float>(p + int64_t(i) * stride);
     return;
+  case Dtype::tf32:
+    for (uint64_t i = 0; i < n; ++i) out[i] = tf32_to_f32(load_raw<uint32_t>(p + int64_t(i) * stride));
+    return;
   case Dtype::bf16:
     for (uint64_t i = 0; i < n; ++i) out[i] = bf16_to_f32(load_raw<uint16_t>(p + int64_t(i) * stride));
     return;
@@ -78,6 +81,9 @@ void store_run(Dtype t, uint8_t *p, uint64_t n, int64_t stride, const float *in)
       return;
     }
     for (uint64_t i = 0; i < n; ++i) store_raw<float>(p + int64_t(i) * stride, in[i]);
+    return;
+  case Dtype::tf32:
+    for (uint64_t i = 0; i < n; ++i) store_raw<uint32_t>(p + int64_t(i) * stride, f32_to_tf32(in[i]));
     return;
   case Dtype::bf16:
     for (uint64_t i = 0; i < n; ++i) store_raw<uint16_t>(p + int64_t(i) * stride, f32_to_bf16(in[i]));

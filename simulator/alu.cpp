@@ -40,6 +40,11 @@ float alu_apply(AluOp op, float a, float b) {
   case AluOp::is_ge: return a >= b ? 1.0f : 0.0f;
   case AluOp::is_lt: return a < b ? 1.0f : 0.0f;
   case AluOp::is_le: return a <= b ? 1.0f : 0.0f;
+  // NKI 2.26 lists the logical ops as arithmetic (fp32) ops "similar to"
+  // NumPy's: nonzero is true (NaN != 0, so NaN too), the result 1 or 0.
+  case AluOp::logical_and: return (a != 0.0f && b != 0.0f) ? 1.0f : 0.0f;
+  case AluOp::logical_or: return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f;
+  case AluOp::logical_xor: return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f;
   // Bitwise ops on fp32 are refused by validation; keep them total anyway.
   case AluOp::bitwise_and:
   case AluOp::bitwise_or:
@@ -217,7 +222,8 @@ float pairwise_sum(const float *x, size_t n) {
 
 float reduce_values(AluOp op, const float *x, size_t n) {
   if (op == AluOp::add) return pairwise_sum(x, n);
-  float acc = x[0];
+  // A logical reduction is 1 or 0 even over one element (np.logical_and.reduce).
+  float acc = alu_kind(op) == AluKind::logical ? (x[0] != 0.0f ? 1.0f : 0.0f) : x[0];
   switch (op) {
   case AluOp::max:
     for (size_t i = 1; i < n; ++i) acc = max_nan(acc, x[i]);
@@ -225,7 +231,7 @@ float reduce_values(AluOp op, const float *x, size_t n) {
   case AluOp::min:
     for (size_t i = 1; i < n; ++i) acc = min_nan(acc, x[i]);
     return acc;
-  default: // multiply, subtract (x0 - x1 - x2 ...: NKI 2.26 documents no order)
+  default: // multiply, subtract (x0 - x1 - x2 ...: NKI 2.26 documents no order), logical ops
     for (size_t i = 1; i < n; ++i) acc = alu_apply(op, acc, x[i]);
     return acc;
   }

@@ -33,7 +33,8 @@ void act_inplace(ActFunc f, float *x, size_t n);
 // NumPy's float32 pairwise sum (numpy/_core/src/umath/loops_utils.h).
 float pairwise_sum(const float *x, size_t n);
 // Reduction of n >= 1 values with `op` (add: pairwise_sum; others, subtract
-// included, a left fold from x[0]: x0 - x1 - x2 ...).
+// included, a left fold from x[0]: x0 - x1 - x2 ...; a logical op folds from
+// x[0]'s truth value, so its result is always 1 or 0).
 float reduce_values(AluOp op, const float *x, size_t n);
 int64_t reduce_values_int(AluOp op, const int64_t *x, size_t n);
 

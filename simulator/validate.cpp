@@ -76,7 +76,7 @@ struct Checker {
       int64_t v = inst.attr[i].i;
       bool ok = true;
       switch (f.kind) {
-      case AttrKind::Alu: ok = v >= 0 && v <= int64_t(AluOp::is_le); break;
+      case AttrKind::Alu: ok = v >= 0 && v <= int64_t(kLastAluOp); break;
       case AttrKind::Act: ok = v >= 0 && v <= int64_t(kLastActFunc); break;
       case AttrKind::Sem: ok = v >= 0 && v < int64_t(target.num_semaphores); break;
       case AttrKind::Bool: ok = v == 0 || v == 1; break;

@@ -71,7 +71,7 @@ std::optional<RuleProblem> matmul_problem(const Type &xt, const Type &yt, bool t
     if (t->shape.size() != 2) return RuleProblem{"matmul() operands must be 2-D tiles [P | F], not " + type_str(*t), i};
     if (!dtype_is_float(t->dtype))
       return RuleProblem{
-          "matmul() operands must be floating point (f32, bf16, f16, f8e4m3, f8e5m2), not " + type_str(*t), i};
+          "matmul() operands must be floating point (f32, tf32, bf16, f16, f8e4m3, f8e5m2), not " + type_str(*t), i};
     ++i;
   }
   // transpose_x: x is [K | M] already; otherwise x is [M | K] and the

@@ -45,10 +45,10 @@ def _locate(err: Error) -> Error:
 
 
 # NumPy dtype each kernel dtype is exchanged as (bf16 as its uint16 bits,
-# fp8 as its uint8 bits).
+# fp8 as its uint8 bits; tf32 as float32, rounded to tf32 on the way in).
 _NUMPY = {"f32": np.float32, "f16": np.float16, "i32": np.int32, "u8": np.uint8, "bf16": np.uint16,
           "f8e4m3": np.uint8, "f8e5m2": np.uint8, "i8": np.int8, "i16": np.int16, "u16": np.uint16,
-          "u32": np.uint32}
+          "u32": np.uint32, "tf32": np.float32}
 # ml_dtypes' names of the narrow float types that NumPy lacks.
 _ML_DTYPES = {"bf16": "bfloat16", "f8e4m3": "float8_e4m3", "f8e5m2": "float8_e5m2"}
 

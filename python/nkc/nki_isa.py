@@ -64,7 +64,8 @@ def get_nc_version():
 _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
         "true_divide": "divide", "maximum": "max", "max": "max", "minimum": "min", "min": "min",
         "power": "pow", "pow": "pow", "abs_max": "abs_max", "bitwise_and": "bitwise_and",
-        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "equal": "is_equal", "not_equal": "not_equal",
+        "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "logical_and": "logical_and",
+        "logical_or": "logical_or", "logical_xor": "logical_xor", "equal": "is_equal", "not_equal": "not_equal",
         "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
@@ -167,10 +168,14 @@ def nc_matmul(*args, **kwargs):
             accumulate=None, tile_position=(), tile_size=(), perf_mode=None, name=None): ...
     use_new, a = _call(old, new, args, kwargs, "nc_matmul")
     _mask(a.get("mask"))
-    if a.get("tile_position") or a.get("tile_size"):
-        _s._unsupported("nisa.nc_matmul tile_position / tile_size (PE tiling)")
+    pos, size = tuple(a.get("tile_position") or ()), tuple(a.get("tile_size") or ())
     st, mv = _tile(a["stationary"], "stationary"), _tile(a["moving"], "moving")
     fields = [f"stationary={st.text()}", f"moving={mv.text()}"]
+    if pos or size:  # PE tiling: the .tile attributes; the rules are checked by the compiler
+        if len(pos) != 2 or len(size) != 2 or not all(isinstance(v, (int, np.integer)) for v in pos + size):
+            _s._fail("nisa.nc_matmul: tile_position and tile_size must both be (row, column) integer pairs")
+        fields += [f"tile_row={int(pos[0])}", f"tile_col={int(pos[1])}", f"tile_rows={int(size[0])}",
+                   f"tile_cols={int(size[1])}"]
     shape = (st.shape[1] if len(st.shape) > 1 else 1, mv.shape[1] if len(mv.shape) > 1 else 1)
     if not use_new:
         return _finish("nc_matmul", fields, None, shape, "f32", "psum")

@@ -124,6 +124,19 @@ def test_narrow_dtypes_in_and_out(tmp=None):
             assert "f8e4m3" in str(e) and "uint8 bit patterns" in str(e), str(e)
 
 
+def test_tf32_in_and_out():
+    """A tf32 input takes float32 values, rounded to tf32 (10-bit mantissa,
+    ties to even) on the way in; a tf32 output comes back as float32."""
+    p = nkc.compile_source("kernel k(a: tf32[4, 8]) -> tf32[4, 8]:\n    store(out, load(a))\n")
+    one = 1.0
+    a = np.array([[one, one + 2 ** -11, one + 3 * 2 ** -11, one + 2 ** -11 + 2 ** -23, -0.0, np.inf,
+                   np.finfo(np.float32).max, 2 ** -149]] * 4, np.float32)
+    out = p.run({"a": a}).outputs["out"]
+    assert out.dtype == np.float32
+    want = np.array([one, one, one + 2 ** -9, one + 2 ** -10, -0.0, np.inf, np.inf, 0.0], np.float32)
+    assert np.array_equal(out[0], want) and np.signbit(out[0, 4]), out[0]
+
+
 def test_integer_output():
     x = np.random.default_rng(4).standard_normal((128, 100)).astype(np.float32)
     out = nkc.compile(os.path.join(KERNELS, "top8.tile"), sizes={"m": 100}).run({"x": x}).outputs["out"]

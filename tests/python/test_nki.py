@@ -542,6 +542,28 @@ def test_iota_affine_select_per_axis():
 
 
 @nki.jit
+def k_pe_tiled(w, x):
+    """nisa.nc_matmul with tile_position / tile_size (PE tiling, NKI 2.26):
+    two 64 x 64 stationary tiles in two quadrants of the PE array."""
+    out = nl.ndarray((128, 96), dtype=nl.float32, buffer=nl.shared_hbm)
+    xt = nl.load(x)
+    for i in nl.static_range(2):
+        wt = nl.load(w[:, 64 * i:64 * i + 64])
+        r = nisa.nc_matmul(wt, xt, tile_position=(64 * i, 0), tile_size=(64, 64))
+        nl.store(out[64 * i:64 * i + 64, :], nl.copy(r))
+    return out
+
+
+def test_nc_matmul_pe_tiling_passes_through():
+    w = RNG.standard_normal((64, 128)).astype(np.float32)
+    x = RNG.standard_normal((64, 96)).astype(np.float32)
+    got = nki.simulate(k_pe_tiled)(w, x)
+    check(got, w.T @ x, atol=1e-4)
+    src = nki_sim.trace(k_pe_tiled, w, x).source
+    assert "tile_row=64, tile_col=0, tile_rows=64, tile_cols=64" in src, src
+
+
+@nki.jit
 def k_dma_rmw_skip(table, ids, y):
     """nisa.dma_copy with oob_mode.skip (a gather whose out-of-range ids keep
     the -1.0 they held) and dst_rmw_op=np.add (NKI 2.26)."""

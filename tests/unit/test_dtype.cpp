@@ -26,7 +26,7 @@ TEST_CASE("dtype names round-trip") {
   CHECK(dtype_is_float(Dtype::f8e5m2));
   CHECK(dtype_is_signed_integer(Dtype::i8));
   CHECK_FALSE(dtype_is_signed_integer(Dtype::u16));
-  CHECK(dtype_name_list() == "f32, bf16, f16, i32, u8, f8e4m3, f8e5m2, i8, i16, u16, u32");
+  CHECK(dtype_name_list() == "f32, bf16, f16, i32, u8, f8e4m3, f8e5m2, i8, i16, u16, u32, tf32");
 }
 
 TEST_CASE("bf16 rounds to nearest even") {
@@ -41,6 +41,39 @@ TEST_CASE("bf16 rounds to nearest even") {
   CHECK(std::isinf(bf16_to_f32(f32_to_bf16(std::numeric_limits<float>::infinity()))));
   // The largest finite f32 rounds up to inf in bf16.
   CHECK(std::isinf(bf16_to_f32(f32_to_bf16(std::numeric_limits<float>::max()))));
+}
+
+TEST_CASE("tf32 rounds fp32 to a 10-bit mantissa, nearest even, in four bytes") {
+  CHECK(dtype_size(Dtype::tf32) == 4);
+  CHECK(dtype_is_float(Dtype::tf32));
+  CHECK(f32_to_tf32(1.0f) == 0x3f800000u);
+  // 1 + 2^-11 is halfway between 1.0 and 1 + 2^-10: ties to even (1.0).
+  CHECK(f32_to_tf32(1.0f + std::ldexp(1.0f, -11)) == 0x3f800000u);
+  // 1 + 3 * 2^-11 is halfway between 1 + 2^-10 (odd) and 1 + 2^-9 (even): up.
+  CHECK(f32_to_tf32(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3f804000u);
+  CHECK(f32_to_tf32(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -23)) == 0x3f802000u);
+  CHECK(tf32_to_f32(0x3f802000u) == 1.0f + std::ldexp(1.0f, -10));
+  // Subnormals keep 10 mantissa bits: 2^-149 (the last bit) rounds to 0.
+  CHECK(f32_to_tf32(std::ldexp(1.0f, -149)) == 0u);
+  CHECK(f32_to_tf32(std::ldexp(1.0f, -136)) == 0x00002000u);
+  CHECK(f32_to_tf32(-0.0f) == 0x80000000u);
+  CHECK(std::isnan(tf32_to_f32(f32_to_tf32(std::numeric_limits<float>::quiet_NaN()))));
+  // A NaN whose payload sits in the dropped bits stays a NaN (quiet bit set).
+  CHECK(std::isnan(tf32_to_f32(f32_to_tf32(f32_from_bits(0x7f800001u)))));
+  CHECK(f32_to_tf32(std::numeric_limits<float>::infinity()) == 0x7f800000u);
+  // The largest finite f32 rounds up to inf; the largest tf32 stays.
+  CHECK(f32_to_tf32(std::numeric_limits<float>::max()) == 0x7f800000u);
+  CHECK(f32_to_tf32(f32_from_bits(0x7f7fe000u)) == 0x7f7fe000u);
+  // tf32 holds every bf16, f16 and fp8 value: promotion keeps tf32.
+  CHECK(promote_dtypes(Dtype::tf32, Dtype::bf16) == Dtype::tf32);
+  CHECK(promote_dtypes(Dtype::f16, Dtype::tf32) == Dtype::tf32);
+  CHECK(promote_dtypes(Dtype::tf32, Dtype::f32) == Dtype::f32);
+  CHECK(promote_dtypes(Dtype::tf32, Dtype::i32) == Dtype::tf32);
+  float v = 0;
+  uint8_t buf[4];
+  store_from_f32(Dtype::tf32, buf, 3.14159274f);
+  v = load_as_f32(Dtype::tf32, buf);
+  CHECK(f32_bits(v) == f32_to_tf32(3.14159274f));
 }
 
 TEST_CASE("f16 conversion: normals, ties, subnormals, overflow") {

@@ -394,7 +394,8 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
   for (Memory m0 : {S, P})
     for (Memory m1 : {S, P})
       for (Dtype dt : {Dtype::f32, Dtype::i32})
-        for (AluOp alu : {AluOp::add, AluOp::subtract, AluOp::multiply, AluOp::max, AluOp::pow, AluOp::bitwise_and})
+        for (AluOp alu : {AluOp::add, AluOp::subtract, AluOp::multiply, AluOp::max, AluOp::pow, AluOp::bitwise_and,
+                          AluOp::logical_or})
           for (std::optional<Engine> eng :
                {std::optional<Engine>(), std::optional(Engine::vector), std::optional(Engine::gpsimd)}) {
             Arg dst = tile("dst", S, dt, 8, {16}, 0);
@@ -412,8 +413,8 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
   // tensor_scalar: bitwise ops (integers only) on Vector only; the Scalar
   // engine only (multiply, add), (multiply, bypass), (add, bypass); GpSimd
   // never (only rsqrt, not modelled).
-  const std::vector<AluOp> ts_ops = {AluOp::bypass,   AluOp::add, AluOp::subtract,
-                                     AluOp::multiply, AluOp::max, AluOp::bitwise_xor};
+  const std::vector<AluOp> ts_ops = {AluOp::bypass, AluOp::add,         AluOp::subtract,   AluOp::multiply,
+                                     AluOp::max,    AluOp::bitwise_xor, AluOp::logical_and};
   for (Dtype dt : {Dtype::f32, Dtype::i32})
     for (AluOp op0 : ts_ops)
       for (AluOp op1 : ts_ops)

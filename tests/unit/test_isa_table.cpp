@@ -87,11 +87,16 @@ TEST_CASE("defaults come from the table") {
 }
 
 TEST_CASE("enum names round-trip") {
-  for (unsigned i = 0; i <= unsigned(AluOp::is_le); ++i) CHECK(parse_alu(alu_name(AluOp(i))) == AluOp(i));
+  for (unsigned i = 0; i <= unsigned(kLastAluOp); ++i) CHECK(parse_alu(alu_name(AluOp(i))) == AluOp(i));
   for (unsigned i = 0; i < kNumActFuncs; ++i) CHECK(parse_act(act_name(ActFunc(i))) == ActFunc(i));
   for (unsigned i = 0; i < kNumEngines; ++i) CHECK(parse_engine(engine_name(Engine(i))) == Engine(i));
   CHECK(alu_kind(AluOp::is_ge) == AluKind::comparison);
   CHECK(alu_kind(AluOp::bitwise_xor) == AluKind::bitwise);
+  CHECK(alu_kind(AluOp::logical_xor) == AluKind::logical);
+  // The program file stores an op as its index: the logical ops came last,
+  // so every earlier op kept its number.
+  CHECK(unsigned(AluOp::is_le) == 17);
+  CHECK(kLastAluOp == AluOp::logical_xor);
 }
 
 TEST_CASE("the NKI 2.26 coverage table names only opcodes that exist, and counts all 32") {

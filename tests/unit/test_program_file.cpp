@@ -58,7 +58,7 @@ Program random_program(uint64_t seed) {
       case AttrKind::Bytes32: // eight of its bytes, any values
       case AttrKind::Cont: inst.attr[i].i = int64_t(rng()); break;
       case AttrKind::Sem: inst.attr[i].i = int64_t(rng() % 256); break;
-      case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(AluOp::is_le) + 1)); break;
+      case AttrKind::Alu: inst.attr[i].i = int64_t(rng() % (unsigned(kLastAluOp) + 1)); break;
       case AttrKind::Act: inst.attr[i].i = int64_t(rng() % kNumActFuncs); break;
       case AttrKind::Float: {
         static const float specials[] = {0.0f,
@@ -156,10 +156,10 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
   }
   {
     std::string bad = bytes;
-    bad[8] = 9;
+    bad[8] = 10;
     auto r = decode_program(bad);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 9") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 10") != std::string::npos);
   }
   for (size_t n = 0; n < bytes.size(); ++n) {
     auto r = decode_program(llvm::StringRef(bytes).take_front(n));
@@ -183,7 +183,7 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
     old[8] = 1;
     auto r = decode_program(old);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 8; recompile") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 9; recompile") != std::string::npos);
   }
 }
 

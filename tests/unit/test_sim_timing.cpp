@@ -445,6 +445,33 @@ TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their 
   // max(min(pe_stationary_min, M = 128), N = 512) = 512 Tensor cycles.
   CHECK(mm_busy(Dtype::bf16) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
   CHECK(mm_busy(Dtype::f32) == doctest::Approx(t.pe_fp32_factor * ns_of(t, Engine::tensor, 512)));
+  // NKI 2.26 nc_matmul: tfloat32 runs at the bf16/fp16/fp8 rate, not fp32's.
+  CHECK(mm_busy(Dtype::tf32) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
+}
+
+TEST_CASE("matmul cost: a PE-tiled matmul is charged its tile's share of the array [est]") {
+  const Target &t = trn2();
+  auto mm_busy = [&](int64_t k, int64_t m, int64_t rows, int64_t cols) {
+    Program p = new_program(64, "trn2");
+    Instruction mm = Instruction::make(Opcode::nc_matmul);
+    mm.ap[ap::nc_matmul::dst] = ps(Dtype::f32, 0, unsigned(m), 0, 512);
+    mm.ap[ap::nc_matmul::stationary] = sb(Dtype::bf16, 0, unsigned(k), 0, uint64_t(m));
+    mm.ap[ap::nc_matmul::moving] = sb(Dtype::bf16, 0, unsigned(k), 1024, 512);
+    mm.set_int(attr::nc_matmul::tile_rows, rows);
+    mm.set_int(attr::nc_matmul::tile_cols, cols);
+    p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::bf16, 0, 128, 0, 1024)), sem_signal(0)};
+    p.stream(kTensor).insts = {sem_wait(0), mm};
+    std::vector<uint8_t> hbm(64);
+    auto s = run(p, hbm);
+    REQUIRE(bool(s));
+    return of(*s, kTensor).busy_ns - ns_of(t, Engine::tensor, t.semaphore_cycles);
+  };
+  // max(min(64, M), N = 512) = 512 cycles untiled; a 64 x 64 tile is a
+  // quarter of the array, a 32 x 128 one a quarter too, 128 x 128 all of it.
+  CHECK(mm_busy(64, 64, 0, 0) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
+  CHECK(mm_busy(64, 64, 64, 64) == doctest::Approx(ns_of(t, Engine::tensor, 128)));
+  CHECK(mm_busy(32, 100, 32, 128) == doctest::Approx(ns_of(t, Engine::tensor, 128)));
+  CHECK(mm_busy(64, 64, 128, 128) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
 }
 
 TEST_CASE("print_stats reports time, per-stream busy and DMA/HBM figures") {

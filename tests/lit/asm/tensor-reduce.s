@@ -31,5 +31,5 @@
 # CHECK-NEXT: stream vector, #6 (tensor_reduce): axes mask 2 must select the innermost 1 to 4 free dims (1, 3, 7 or 15: consecutive axes including the innermost)
 # CHECK-NEXT: stream vector, #7 (tensor_reduce): axes mask 5 must select the innermost 1 to 4 free dims
 # CHECK-NEXT: stream vector, #8 (tensor_reduce): negate applies to arithmetic reductions only, not bitwise_and
-# CHECK-NEXT: stream vector, #9 (tensor_reduce): op: abs_max is not a reduction op (use add, subtract, multiply, max, min, or a bitwise op on integers)
+# CHECK-NEXT: stream vector, #9 (tensor_reduce): op: abs_max is not a reduction op (use add, subtract, multiply, max, min, logical_and, logical_or, logical_xor, or a bitwise op on integers)
 # CHECK-NEXT: stream gpsimd, #0 (tensor_reduce): the gpsimd engine cannot run tensor_reduce (it runs on: vector)
