@@ -1,19 +1,27 @@
-// Sema: binds sizes, evaluates compile-time expressions, resolves static
-// loops and ifs, infers and checks every tile's shape, dtype and memory, and
-// emits Tile IR (see sema_impl.h for the contract; calls are in
-// sema_calls.cpp).
+// Sema, the driver: run() binds the kernel's signature and walks its body;
+// statements and expressions are dispatched here to the responsibilities
+// (sema_impl.h groups the members the same way):
+//   sema_names.cpp  name resolution
+//   sema_types.cpp  type and shape inference (and the built-in table)
+//   sema_const.cpp  constant evaluation and unrolling (and helper inlining)
+//   sema_isa.cpp    isa.* calls
+// Also here: emitting ops into the current body, `let` / `var` / assignment
+// statements, the parallel-write rule, and isa.core_barrier (an isa.* call
+// with its own signature).
+//
+// Assumes: a parsed Kernel. Guarantees: on success, a Tile IR module whose
+// every op has a source location and was checked as it was emitted (the
+// files above); on failure, at least one diagnostic and no module.
 #include "compiler/frontend/frontend.h"
 #include "compiler/frontend/lexer.h"
 #include "compiler/frontend/parser.h"
 #include "compiler/frontend/sema_impl.h"
-#include "compiler/tir/op_rules.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace nk::fe {
 
-using tir::Affine;
 using tir::Op;
 using tir::OpKind;
 using tir::Type;
@@ -55,28 +63,6 @@ void Sema::emit_no_result(Op op) {
   cur_->push_back(std::move(op));
 }
 
-// The pipeline unrolls parallel and sequential loops too: what unroll-loops
-// would refuse is refused here, pointing at the loop to blame: the enclosing
-// one that repeats the most, else the finished one that added the most.
-bool Sema::count_unrolled(llvm::SMLoc at) {
-  if (__builtin_add_overflow(unrolled_, weight_, &unrolled_)) unrolled_ = UINT64_MAX;
-  if (unrolled_ <= tir::kMaxUnrolledOps) return true;
-  if (!too_big_) {
-    const std::pair<const Stmt *, int64_t> *blame = nullptr;
-    for (const auto &l : unrolled_loops_)
-      if (!blame || l.second > blame->second) blame = &l;
-    if (!blame && heaviest_.first) blame = &heaviest_;
-    if (!blame)
-      diags.error(at, "the kernel unrolls to more than " + llvm::Twine(tir::kMaxUnrolledOps) + " operations");
-    else
-      diags.error(blame->first->range, "the kernel unrolls to more than " + llvm::Twine(tir::kMaxUnrolledOps) +
-                                           " operations: nkc unrolls every loop, and this one repeats its body " +
-                                           llvm::Twine(blame->second) + " times");
-  }
-  too_big_ = true;
-  return false;
-}
-
 void Sema::note_def(ValueId id) {
   const tir::Value &v = mod.value(id);
   if (!v.name.empty() && v.loc.sm.isValid())
@@ -97,130 +83,10 @@ std::string Sema::describe(const SV &v) {
   }
   return "?";
 }
+
 std::string Sema::describe_value(const SV &v) const {
   if (v.k == SV::tile || v.k == SV::hbm) return describe(v) + " (" + tir::type_str(type_of(v.v)) + ")";
   return describe(v);
-}
-
-// The rules are tir::op_rules' (the Tile IR verifier applies them too).
-bool Sema::check_hbm_dims(const Type &t, llvm::SMRange r) {
-  if (auto problem = tir::hbm_dims_problem(t)) {
-    diags.error(r, *problem);
-    return false;
-  }
-  return true;
-}
-
-bool Sema::check_tile_type(const Type &t, llvm::SMRange r) {
-  if (auto problem = tir::tile_type_problem(t, target)) {
-    diags.error(r, *problem);
-    return false;
-  }
-  return true;
-}
-
-std::optional<int64_t> Sema::expect_int_value(const SV &v, llvm::SMRange r, const char *what) {
-  if (v.k == SV::integer) return v.i;
-  if (v.ok()) {
-    if (v.k == SV::index)
-      diags.error(r, llvm::Twine(what) + " must be a compile-time integer; a parallel/sequential "
-                                         "loop index is not (use a static loop)");
-    else
-      diags.error(r, llvm::Twine(what) + " must be a compile-time integer, not " + describe(v));
-  }
-  return std::nullopt;
-}
-std::optional<int64_t> Sema::expect_int(const Expr &e, const char *what) {
-  return expect_int_value(eval(e), e.range, what);
-}
-
-ValueId Sema::var_root(ValueId id) const {
-  auto it = view_root_.find(id);
-  ValueId root = it == view_root_.end() ? id : it->second;
-  return mod.value(root).is_var ? root : tir::kNoValue;
-}
-
-std::pair<int64_t, int64_t> Sema::affine_range(const Affine &a) const {
-  // Saturating: an overflow shows up as an out-of-bounds range.
-  auto sat_add = [](int64_t a, int64_t b) {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r)) return b < 0 ? INT64_MIN : INT64_MAX;
-    return r;
-  };
-  int64_t lo = a.constant, hi = a.constant;
-  for (auto &[id, coef] : a.terms) {
-    auto it = loop_trip_.find(id);
-    int64_t last = it == loop_trip_.end() ? 0 : it->second - 1;
-    int64_t x;
-    if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
-    if (x < 0)
-      lo = sat_add(lo, x);
-    else
-      hi = sat_add(hi, x);
-  }
-  return {lo, hi};
-}
-
-// ---- sizes, parameters, scopes ------------------------------------------------
-
-void Sema::declare(const std::string &name, Binding b, llvm::SMRange r) {
-  auto &scope = scopes_.back();
-  auto it = scope.find(name);
-  // The kernel body's top level cannot rebind a size or tensor either.
-  if (it == scope.end() && scopes_.size() == 2 && scope_floor_ == 0) {
-    it = scopes_[0].find(name);
-    if (it == scopes_[0].end()) it = scope.end();
-  }
-  if (it != scope.end()) {
-    diags.error(r, "redefinition of '" + name + "'");
-    diags.note(it->second.def, "previous definition is here");
-    return;
-  }
-  b.def = r;
-  scope.emplace(name, std::move(b));
-}
-
-const Binding *Sema::lookup(const std::string &name) const {
-  for (size_t i = scopes_.size(); i-- > 0;) {
-    if (i < scope_floor_ && i != 0) continue; // a helper sees its scopes and the kernel's signature
-    auto f = scopes_[i].find(name);
-    if (f != scopes_[i].end()) return &f->second;
-  }
-  return nullptr;
-}
-
-void Sema::bind_sizes(const std::map<std::string, int64_t> &defines) {
-  for (auto &[name, value] : defines) {
-    bool found = false;
-    for (const SizeParam &sp : kernel_.sizes) found |= sp.name == name;
-    if (!found) {
-      diags.error_no_loc("-D " + name + "=" + llvm::Twine(value) + ": kernel '" + kernel_.name +
-                         "' has no size parameter '" + name + "'");
-      diags.note(kernel_.name_range, "kernel '" + kernel_.name + "' is declared here");
-    }
-  }
-  for (const SizeParam &sp : kernel_.sizes) {
-    SV v;
-    auto it = defines.find(sp.name);
-    if (it != defines.end()) {
-      v = SV::make_int(it->second);
-    } else if (sp.default_value) {
-      auto d = expect_int(*sp.default_value, "a size default");
-      if (d) v = SV::make_int(*d);
-    } else {
-      diags.error(sp.range, "size parameter '" + sp.name + "' has no default; bind it with -D " + sp.name + "=VALUE");
-    }
-    // `core` is a physical core index (compiler/pipeline.cpp binds it per
-    // core of a two-core kernel): 0 is its first value.
-    const int64_t least = sp.name == "core" ? 0 : 1;
-    if (v.k == SV::integer && v.i < least) {
-      diags.error(sp.range, "size parameter '" + sp.name + "' must be at least " + llvm::Twine(least) + ", got " +
-                                llvm::Twine(v.i));
-      v = poison();
-    }
-    if (v.k == SV::integer) mod.sizes.emplace_back(sp.name, v.i);
-    declare(sp.name, Binding{Binding::size, v, {}}, sp.range);
-  }
 }
 
 bool Sema::run(tir::Module &out) {
@@ -301,8 +167,6 @@ bool Sema::run(tir::Module &out) {
   return true;
 }
 
-// ---- statements -------------------------------------------------------------
-
 void Sema::block(const Block &b) {
   ++nest_;
   for (const StmtPtr &s : b) {
@@ -366,182 +230,42 @@ void Sema::stmt(const Stmt &s) {
   }
   case StmtKind::requires_: stmt_requires(s); return;
   case StmtKind::for_: stmt_for(s); return;
-  case StmtKind::if_: {
-    SV c = eval(*s.value);
-    if (!c.ok()) return;
-    if (c.k != SV::boolean) {
-      if (c.k == SV::tile)
-        diags.error(s.value->range, "an 'if' condition must be known at compile time; to select "
-                                    "elements of tiles use where(mask, a, b)");
-      else if (c.k == SV::index)
-        diags.error(s.value->range, "an 'if' condition must be known at compile time; a "
-                                    "parallel/sequential loop index is not (use a static loop)");
-      else
-        diags.error(s.value->range, "an 'if' condition must be a boolean, not " + describe(c));
-      return;
-    }
-    scopes_.emplace_back();
-    block(c.i ? s.body : s.else_body);
-    scopes_.pop_back();
-    return;
-  }
+  case StmtKind::if_: stmt_if(s); return;
   case StmtKind::pass: return;
   case StmtKind::return_: stmt_return(s); return;
   }
 }
 
-void Sema::stmt_requires(const Stmt &s) {
-  for (const ExprPtr &c : s.conds) {
-    SV v = eval(*c);
-    if (!v.ok()) continue;
-    if (v.k != SV::boolean) {
-      diags.error(c->range, "a 'requires' condition must be a compile-time boolean, not " + describe(v));
-      continue;
-    }
-    if (v.i) continue;
-    // Say which bindings made it fail: every size/let name in the condition.
-    llvm::StringRef text(c->range.Start.getPointer(), c->range.End.getPointer() - c->range.Start.getPointer());
-    std::string with;
-    std::function<void(const Expr &)> collect = [&](const Expr &e) {
-      if (e.kind == ExprKind::name) {
-        const Binding *b = lookup(e.name);
-        if (b && value_of(*b).k == SV::integer) {
-          std::string item = e.name + " = " + std::to_string(value_of(*b).i);
-          if (with.find(item) == std::string::npos) with += (with.empty() ? "" : ", ") + item;
-        }
-      }
-      for (auto &a : e.args) collect(*a);
-    };
-    collect(*c);
-    diags.error(c->range, "requirement '" + text + "' is not satisfied" +
-                              (with.empty() ? std::string() : " (with " + with + ")"));
-    requirement_failed_ = true;
-  }
+SV Sema::eval(const Expr &e) {
+  ++nest_;
+  SV r = eval_expr(e);
+  --nest_;
+  return r;
 }
 
-void Sema::stmt_for(const Stmt &s) {
-  bool is_static = s.op == "static";
-  tir::LoopKind kind = tir::LoopKind::sequential;
-  if (s.op == "parallel")
-    kind = tir::LoopKind::parallel;
-  else if (s.op != "sequential" && !is_static) {
-    diags.error(s.op_range, "unknown loop kind '" + s.op + "'; expected parallel, sequential or static");
-    return;
+SV Sema::eval_expr(const Expr &e) {
+  switch (e.kind) {
+  case ExprKind::integer: return SV::make_int(e.int_value);
+  case ExprKind::floating: return SV::make_float(e.float_value);
+  case ExprKind::boolean: return SV::make_bool(e.int_value != 0);
+  case ExprKind::name: return eval_name(e);
+  case ExprKind::unary: return eval_unary(e);
+  case ExprKind::binary: return eval_binary(e);
+  case ExprKind::call:
+    // ISA ops straight to eval_isa_call: eval_call's large frame (tens of
+    // KiB under AddressSanitizer) stays off the stack of nested isa calls.
+    if (llvm::StringRef(e.name).startswith("isa.")) return eval_isa_call(e, llvm::StringRef(e.name).drop_front(4));
+    if (const FuncDef *d = find_helper(e.name)) return call_helper(e, *d, /*want_value=*/true);
+    return eval_call(e);
+  case ExprKind::subscript: return eval_subscript(e);
+  case ExprKind::tile_type: return eval_tile_type(e);
+  case ExprKind::slice: diags.error(e.range, "a slice (start:stop) is only valid inside [...]"); return poison();
+  case ExprKind::list:
+    diags.error(e.range, "a list [...] is only valid as the value of a list attribute (such as "
+                         "isa.nc_stream_shuffle's shuffle_mask)");
+    return poison();
   }
-  auto n = expect_int(*s.value, "a loop trip count");
-  if (!n) return;
-  if (*n < 0) {
-    diags.error(s.value->range, "a loop trip count must not be negative, got " + llvm::Twine(*n));
-    return;
-  }
-  if (*n == 0) return;
-  if (is_static) {
-    // Past the error limit nothing more can be reported: stop unrolling
-    // (static(10**8) over an erroneous body took seconds under ASan).
-    for (int64_t i = 0; i < *n && !too_big_ && !returning_ && !diags.stopped(); ++i) {
-      // Each iteration counts toward the unrolling cap even when its body
-      // emits nothing, so static(10**18) with an empty body cannot hang.
-      if (++emitted_ > max_tir_ops_) {
-        diags.error(s.range, "the kernel unrolls to more than " + llvm::Twine(max_tir_ops_) +
-                                 " operations; use a parallel or sequential loop instead of static");
-        too_big_ = true;
-        break;
-      }
-      scopes_.emplace_back();
-      declare(s.name, Binding{Binding::loop, SV::make_int(i), {}}, s.name_range);
-      block(s.body);
-      scopes_.pop_back();
-    }
-    return;
-  }
-  Op op{OpKind::loop};
-  op.loc = loc(s.range.Start);
-  op.loop_kind = kind;
-  op.trip_count = *n;
-  ValueId idx = mod.add_value(Type{}, ir_name(s.name), loc(s.name_range.Start));
-  op.result = idx;
-  loop_trip_[idx] = *n;
-  std::vector<Op> body;
-  std::vector<Op> *saved = cur_;
-  cur_ = &body;
-  scopes_.emplace_back();
-  SV iv;
-  iv.k = SV::index;
-  iv.aff.terms.push_back({idx, 1});
-  declare(s.name, Binding{Binding::loop, iv, {}}, s.name_range);
-  loops_.push_back(LoopCtx{kind, idx, scopes_.size()});
-  uint64_t unrolled_before = unrolled_;
-  count_unrolled(op.loc.sm); // the loop op, once per iteration of the loops around it
-  uint64_t saved_weight = weight_;
-  if (__builtin_mul_overflow(weight_, uint64_t(*n), &weight_)) weight_ = UINT64_MAX;
-  unrolled_loops_.push_back({&s, *n});
-  block(s.body);
-  unrolled_loops_.pop_back();
-  weight_ = saved_weight;
-  if (unrolled_ - unrolled_before > heaviest_added_) {
-    heaviest_added_ = unrolled_ - unrolled_before;
-    heaviest_ = {&s, *n};
-  }
-  loops_.pop_back();
-  scopes_.pop_back();
-  cur_ = saved;
-  op.body = std::move(body);
-  --emitted_; // emit_no_result counts the loop op itself once
-  emit_no_result(std::move(op));
-}
-
-bool Sema::check_parallel_write(ValueId dst, llvm::SMRange r) {
-  ValueId var = var_root(dst);
-  if (!var) return true;
-  auto depth = var_depth_.find(var);
-  auto dims = view_dims_.find(dst);
-  for (size_t i = depth == var_depth_.end() ? 0 : depth->second; i < loops_.size(); ++i) {
-    const LoopCtx &l = loops_[i];
-    if (l.kind != tir::LoopKind::parallel) continue;
-    // Allowed when every iteration writes its own slice: the view's start
-    // moves with this loop's index.
-    bool sliced = false;
-    if (dims != view_dims_.end())
-      for (const tir::ViewDim &d : dims->second)
-        for (auto &[id, coef] : d.start.terms) sliced |= id == l.index && coef != 0;
-    if (sliced) continue;
-    const std::string &name = mod.value(var).name;
-    diags.error(r, "iterations of a parallel loop must be independent, but this writes '" + name +
-                       "', which is defined outside the loop");
-    diags.note(mod.value(var).loc.sm, "'" + name + "' is defined here");
-    diags.note(mod.value(l.index).loc.sm, "use a sequential loop for loop-carried state, or "
-                                          "write a slice indexed by the loop index");
-    return false;
-  }
-  return true;
-}
-
-void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range, llvm::SMRange value_range,
-                       llvm::SMLoc at) {
-  const Type &dt = type_of(dst);
-  SV value = value_in;
-  if (value.is_number()) { // fill: x = 0.0
-    Op f{OpKind::full};
-    f.loc = loc(at);
-    f.imm = value.number();
-    Type t = dt;
-    t.mem = Memory::sbuf;
-    value = emit(std::move(f), t);
-  }
-  if (value.k != SV::tile) {
-    if (value.ok()) diags.error(value_range, "cannot assign " + describe_value(value) + " to a tile");
-    return;
-  }
-  const Type &vt = type_of(value.v);
-  if (vt.shape != dt.shape) {
-    diags.error(value_range, "cannot assign " + tir::type_str(vt) + " to " + tir::type_str(dt) + ": the shapes differ");
-    diags.note(dst_range, "assigned tile is here");
-    return;
-  }
-  Op op{OpKind::assign};
-  op.loc = loc(at);
-  op.operands = {dst, value.v};
-  emit_no_result(std::move(op));
+  return poison();
 }
 
 void Sema::stmt_assign(const Stmt &s) {
@@ -592,6 +316,102 @@ void Sema::stmt_assign(const Stmt &s) {
     if (!value.ok()) return;
   }
   emit_assign(dst, value, t.range, s.value->range, t.range.Start);
+}
+
+bool Sema::check_parallel_write(ValueId dst, llvm::SMRange r) {
+  ValueId var = var_root(dst);
+  if (!var) return true;
+  auto depth = var_depth_.find(var);
+  auto dims = view_dims_.find(dst);
+  for (size_t i = depth == var_depth_.end() ? 0 : depth->second; i < loops_.size(); ++i) {
+    const LoopCtx &l = loops_[i];
+    if (l.kind != tir::LoopKind::parallel) continue;
+    // Allowed when every iteration writes its own slice: the view's start
+    // moves with this loop's index.
+    bool sliced = false;
+    if (dims != view_dims_.end())
+      for (const tir::ViewDim &d : dims->second)
+        for (auto &[id, coef] : d.start.terms) sliced |= id == l.index && coef != 0;
+    if (sliced) continue;
+    const std::string &name = mod.value(var).name;
+    diags.error(r, "iterations of a parallel loop must be independent, but this writes '" + name +
+                       "', which is defined outside the loop");
+    diags.note(mod.value(var).loc.sm, "'" + name + "' is defined here");
+    diags.note(mod.value(l.index).loc.sm, "use a sequential loop for loop-carried state, or "
+                                          "write a slice indexed by the loop index");
+    return false;
+  }
+  return true;
+}
+
+// isa.core_barrier(data=T, cores=[0, 1], engine=E), NKI's
+// nki.isa.core_barrier: the two physical cores of a `cores = 2` kernel meet.
+// `data` names the shared HBM tensor the barrier is for (NKI requires it;
+// here it is documentation: the barrier is a full fence on its core, so it
+// orders every access, not only data's). `cores` may only be [0, 1], as in
+// NKI. The engine defaults to GpSimd (NKI 2.33's default).
+SV Sema::eval_core_barrier(const Expr &e) {
+  int64_t cores = 1;
+  for (const auto &[name, value] : mod.sizes)
+    if (name == "cores") cores = value;
+  if (cores != 2) {
+    diags.error(e.range, "isa.core_barrier synchronises the two physical cores of a kernel with cores = 2; "
+                         "this kernel runs on cores = " +
+                             llvm::Twine(cores));
+    return poison();
+  }
+  if (!e.args.empty()) {
+    diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa.core_barrier has fields: "
+                                  "data, cores, engine");
+    return poison();
+  }
+  Op op{OpKind::isa};
+  op.loc = loc(e.range.Start);
+  op.opcode = Opcode::core_barrier;
+  op.engine = Engine::gpsimd;
+  bool ok = true, data = false;
+  for (const Keyword &k : e.keywords) {
+    const Expr &x = *k.value;
+    if (k.name == "data") {
+      SV v = eval(x);
+      data = true;
+      if (v.ok() && v.k != SV::hbm) {
+        diags.error(x.range, "field 'data' of isa.core_barrier is the shared HBM tensor the cores synchronise on, "
+                             "not " +
+                                 describe(v));
+        ok = false;
+      }
+      ok &= v.ok();
+    } else if (k.name == "cores") {
+      bool pair = x.kind == ExprKind::list && x.args.size() == 2;
+      for (size_t j = 0; pair && j < 2; ++j) {
+        SV v = eval(*x.args[j]);
+        pair = v.k == SV::integer && v.i == int64_t(j);
+      }
+      if (!pair) {
+        diags.error(x.range, "field 'cores' of isa.core_barrier must be [0, 1] (the only pair NKI supports)");
+        ok = false;
+      }
+    } else if (k.name == "engine") {
+      auto eng = x.kind == ExprKind::name ? parse_engine(x.name) : std::nullopt;
+      if (!eng || *eng == Engine::dma) {
+        diags.error(x.range, "expected an engine: tensor, vector, scalar or gpsimd");
+        ok = false;
+      } else {
+        op.engine = *eng;
+      }
+    } else {
+      diags.error(k.range, "isa.core_barrier has no field '" + k.name + "'; its fields are: data, cores, engine");
+      ok = false;
+    }
+  }
+  if (ok && !data) {
+    diags.error(e.range, "isa.core_barrier requires field 'data' (the shared HBM tensor the cores synchronise on)");
+    ok = false;
+  }
+  if (!ok) return poison();
+  emit_no_result(std::move(op));
+  return poison(); // a statement: no value
 }
 
 } // namespace nk::fe

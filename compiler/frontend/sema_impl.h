@@ -1,5 +1,8 @@
-// Sema's internal interface, shared by sema.cpp (sizes, statements,
-// expressions, views) and sema_calls.cpp (built-in functions, ISA ops).
+// Sema's internal interface, one class implemented by five files, one per
+// responsibility (each file's header states its contract; the members below
+// are grouped the same way): sema.cpp the driver, sema_names.cpp name
+// resolution, sema_types.cpp type and shape inference, sema_const.cpp
+// constant evaluation and unrolling, sema_isa.cpp isa.* calls.
 // Not for use outside compiler/frontend.
 //
 // Sema evaluates the AST once sizes are bound: compile-time values (ints,
@@ -107,7 +110,8 @@ public:
        llvm::StringRef file, size_t max_tir_ops);
   bool run(tir::Module &out);
 
-  // ---- shared helpers (sema.cpp) ----------------------------------------------
+  // ---- driver (sema.cpp): emitting ops, dispatching statements and ---------
+  // ---- expressions, describing values in diagnostics ----------------------
   DiagnosticEngine &diags;
   const Target &target;
   // Unrolling static loops stops with a diagnostic past this many ops, so
@@ -129,16 +133,61 @@ public:
   void emit_no_result(tir::Op op);
   // A note "NAME defined here" for a value that has a source name.
   void note_def(tir::ValueId id);
+  // Describes a value's kind for messages ("an integer", "a tile", ...).
+  static std::string describe(const SV &v);
+  std::string describe_value(const SV &v) const;
+  // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
+  // full fence on this core (the back end orders everything around it).
+  SV eval_core_barrier(const Expr &e);
+  std::unordered_map<tir::ValueId, size_t> var_depth_; // var -> loops_.size() at creation
+  // Writing a var from inside a parallel loop it was defined outside of is
+  // an error unless the write is a slice indexed by that loop's index.
+  bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
+
+private:
+  SV eval_expr(const Expr &e);
+  void block(const Block &b);
+  void stmt(const Stmt &s);
+  void stmt_assign(const Stmt &s);
+
+  const Kernel &kernel_;
+  const std::map<std::string, int64_t> &defines_;
+  std::string file_;
+  unsigned nest_ = 0; // eval() and block() frames on the stack
+  std::vector<tir::Op> *cur_ = nullptr;
+  size_t emitted_ = 0;
+
+  // ---- name resolution (sema_names.cpp) ------------------------------------
+public:
+  const Binding *lookup(const std::string &name) const;
+  // A binding's current value (a compile-time var's lives in cvars_).
+  SV value_of(const Binding &b) const { return b.cvar >= 0 ? cvars_[size_t(b.cvar)].value : b.value; }
+  // Helpers: `def`s, inlined at each call (sema_const.cpp).
+  const FuncDef *find_helper(const std::string &name) const;
+  // The name a let/var/loop index gets in the Tile IR: inside a helper,
+  // prefixed with the helper's name (`softmax_step.m_new`).
+  std::string ir_name(const std::string &name) const;
+
+private:
+  void bind_sizes(const std::map<std::string, int64_t> &defines);
+  void declare(const std::string &name, Binding b, llvm::SMRange r);
+  void check_helpers();
+  SV eval_name(const Expr &e);
+
+  // scopes_[0] holds the sizes and tensors, scopes_[1] the kernel body's
+  // top level. A helper's body sees scopes_[0] and its own scopes, from
+  // scope_floor_ up (0: no helper, every scope).
+  std::vector<std::unordered_map<std::string, Binding>> scopes_;
+  size_t scope_floor_ = 0;
+  std::vector<CVar> cvars_;
+  std::unordered_map<std::string, const FuncDef *> helpers_;
+
+  // ---- type and shape inference (sema_types.cpp) ---------------------------
+public:
   // Checks a tile type built from user sizes against the target. Returns
   // false (with a diagnostic) when it does not fit.
   bool check_tile_type(const tir::Type &t, llvm::SMRange r);
   bool check_hbm_dims(const tir::Type &t, llvm::SMRange r);
-  // Describes a value's kind for messages ("an integer", "a tile", ...).
-  static std::string describe(const SV &v);
-  std::string describe_value(const SV &v) const;
-  // Expects a compile-time integer; reports and returns nullopt otherwise.
-  std::optional<int64_t> expect_int(const Expr &e, const char *what);
-  std::optional<int64_t> expect_int_value(const SV &v, llvm::SMRange r, const char *what);
   // Elementwise binary on tiles/numbers (operators and named functions).
   SV elementwise(AluOp op, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb, llvm::SMRange whole);
   bool broadcast_shapes(const tir::Type &a, const tir::Type &b, tir::ValueId ida, tir::ValueId idb, llvm::SMRange r,
@@ -146,17 +195,9 @@ public:
   static Dtype promote(Dtype a, Dtype b);
   // The var a value writes through (itself, or the root of a view), or 0.
   tir::ValueId var_root(tir::ValueId id) const;
-  // Loop index range [lo, hi] of an affine expression.
-  std::pair<int64_t, int64_t> affine_range(const tir::Affine &a) const;
 
-  // ---- calls (sema_calls.cpp) ---------------------------------------------------
   SV eval_call(const Expr &e);
-  SV eval_isa_call(const Expr &e, llvm::StringRef opname);
-  // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
-  // full fence on this core (the back end orders everything around it).
-  SV eval_core_barrier(const Expr &e);
-
-  // The high-level built-ins are a table (sema_calls.cpp, builtin_table):
+  // The high-level built-ins are a table (sema_types.cpp, builtin_table):
   // one row per name with its parameters and the member below that checks
   // the bound arguments (a[i] is parameter i, null when not given) and
   // emits the op. A new built-in is a row and a member, nothing else.
@@ -168,6 +209,7 @@ public:
     // before the arguments are bound as a reduction's.
     bool folds_numbers = false;
   };
+  static bool is_builtin_function(llvm::StringRef name);
   SV builtin_load(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_store(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_matmul(const Expr &e, llvm::ArrayRef<const Expr *> a);
@@ -179,9 +221,7 @@ public:
   SV builtin_full(const Expr &e, llvm::ArrayRef<const Expr *> a);        // full, zeros
   SV builtin_iota(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_where(const Expr &e, llvm::ArrayRef<const Expr *> a);
-  SV builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a);
   SV builtin_scratch(const Expr &e, llvm::ArrayRef<const Expr *> a);
-  std::optional<SV> fold_min_max(const Expr &e);
   // Argument checks shared by the built-ins; each reports and returns
   // poison / nullopt on a bad argument. A null `x` is a parameter not given.
   tir::Op new_op(tir::OpKind kind, const Expr &e);
@@ -189,66 +229,48 @@ public:
   std::optional<Dtype> dtype_arg(const Expr *x, Dtype dflt);
   std::optional<bool> bool_arg(const Expr *x, bool dflt);
   std::optional<tir::Type> type_arg(const Expr *x);
-  // Helpers (sema_helpers.cpp): `def`s inlined at each call.
-  const FuncDef *find_helper(const std::string &name) const;
-  SV call_helper(const Expr &e, const FuncDef &d, bool want_value);
-  void stmt_return(const Stmt &s);
-  // The name a let/var/loop index gets in the Tile IR: inside a helper,
-  // prefixed with the helper's name (`softmax_step.m_new`).
-  std::string ir_name(const std::string &name) const;
-  // A binding's current value (a compile-time var's lives in cvars_).
-  SV value_of(const Binding &b) const { return b.cvar >= 0 ? cvars_[size_t(b.cvar)].value : b.value; }
-  static bool is_builtin_function(llvm::StringRef name);
-  const Binding *lookup(const std::string &name) const;
 
   std::unordered_map<tir::ValueId, tir::ValueId> view_root_;              // view -> root value
   std::unordered_map<tir::ValueId, std::vector<tir::ViewDim>> view_dims_; // root-relative
   std::unordered_map<tir::ValueId, tir::ValueId> view_index_;             // view -> its run-time index tile
-  std::unordered_map<tir::ValueId, int64_t> loop_trip_;                   // index -> trip count
-  std::vector<LoopCtx> loops_;
-  std::unordered_map<tir::ValueId, size_t> var_depth_; // var -> loops_.size() at creation
-  // Writing a var from inside a parallel loop it was defined outside of is
-  // an error unless the write is a slice indexed by that loop's index.
-  bool check_parallel_write(tir::ValueId dst, llvm::SMRange r);
 
 private:
-  void check_helpers();
-  Binding bind_argument(const Expr &x, bool &ok);
-  void assign_cvar(const Stmt &s, const Binding &b);
-  SV eval_expr(const Expr &e);
-  void bind_sizes(const std::map<std::string, int64_t> &defines);
-  void declare(const std::string &name, Binding b, llvm::SMRange r);
-  void block(const Block &b);
-  void stmt(const Stmt &s);
-  void stmt_requires(const Stmt &s);
-  void stmt_for(const Stmt &s);
-  void stmt_assign(const Stmt &s);
-  SV eval_name(const Expr &e);
-  SV eval_unary(const Expr &e);
-  SV eval_binary(const Expr &e);
   SV eval_subscript(const Expr &e);
   SV eval_tile_type(const Expr &e);
-  SV int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r);
-  SV affine_arith(const std::string &op, const SV &a, const SV &b, llvm::SMRange r);
-  bool count_unrolled(llvm::SMLoc at);
   void emit_assign(tir::ValueId dst, const SV &value, llvm::SMRange dst_range, llvm::SMRange value_range,
                    llvm::SMLoc at);
 
-  const Kernel &kernel_;
-  const std::map<std::string, int64_t> &defines_;
-  std::string file_;
-  // scopes_[0] holds the sizes and tensors, scopes_[1] the kernel body's
-  // top level. A helper's body sees scopes_[0] and its own scopes, from
-  // scope_floor_ up (0: no helper, every scope).
-  std::vector<std::unordered_map<std::string, Binding>> scopes_;
-  size_t scope_floor_ = 0;
-  std::vector<CVar> cvars_;
-  std::unordered_map<std::string, const FuncDef *> helpers_;
+  // ---- constant evaluation and unrolling (sema_const.cpp) ------------------
+public:
+  // Expects a compile-time integer; reports and returns nullopt otherwise.
+  std::optional<int64_t> expect_int(const Expr &e, const char *what);
+  std::optional<int64_t> expect_int_value(const SV &v, llvm::SMRange r, const char *what);
+  // Loop index range [lo, hi] of an affine expression.
+  std::pair<int64_t, int64_t> affine_range(const tir::Affine &a) const;
+  // Built-ins evaluated at compile time (rows of builtin_table).
+  SV builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a);
+  std::optional<SV> fold_min_max(const Expr &e);
+  // Helpers: `def`s inlined at each call.
+  SV call_helper(const Expr &e, const FuncDef &d, bool want_value);
+  void stmt_return(const Stmt &s);
+
+  std::unordered_map<tir::ValueId, int64_t> loop_trip_; // index -> trip count
+  std::vector<LoopCtx> loops_;
+
+private:
+  SV eval_unary(const Expr &e);
+  SV eval_binary(const Expr &e);
+  SV int_arith(const std::string &op, int64_t a, int64_t b, llvm::SMRange r);
+  SV affine_arith(const std::string &op, const SV &a, const SV &b, llvm::SMRange r);
+  void stmt_requires(const Stmt &s);
+  void stmt_if(const Stmt &s);
+  void stmt_for(const Stmt &s);
+  bool count_unrolled(llvm::SMLoc at);
+  void assign_cvar(const Stmt &s, const Binding &b);
+  Binding bind_argument(const Expr &x, bool &ok);
+
   std::vector<CallFrame> calls_; // innermost last
   bool returning_ = false;       // a 'return' ran: the rest of the helper's body is skipped
-  unsigned nest_ = 0;            // eval() and block() frames on the stack
-  std::vector<tir::Op> *cur_ = nullptr;
-  size_t emitted_ = 0;
   // What unroll-loops will make of the ops emitted so far (tir::unrolled_size):
   // each op counts once per iteration of the parallel/sequential loops
   // around it, whose statements are in unrolled_loops_.
@@ -260,6 +282,10 @@ private:
   bool too_big_ = false;
   bool requirement_failed_ =
       false; // a failed `requires` ends the analysis: the rest would only report its consequences
+
+  // ---- ISA-level calls (sema_isa.cpp) --------------------------------------
+public:
+  SV eval_isa_call(const Expr &e, llvm::StringRef opname);
 };
 
 } // namespace nk::fe

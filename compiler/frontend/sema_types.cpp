@@ -1,21 +1,393 @@
-// Sema, calls: the high-level built-ins, a table of rows (builtin_table:
-// name, parameters, the member that emits it: load, store, matmul, transpose,
-// copy, elementwise functions, activations, reductions, full/zeros, iota,
-// where, compile-time min/max/cdiv) and the ISA-level ops `isa.NAME(...)`,
-// whose fields, kinds and defaults come from the ISA table (op_info), so a
-// new instruction in runtime/isa.def is usable here without new code.
+// Sema, type and shape inference: tile and HBM types against the target's
+// limits, views and subscripts (relative to their root, with bounds over
+// every loop iteration), broadcasting, dtype promotion, elementwise result
+// types, assignments' shapes, and the high-level built-ins, a table of rows
+// (builtin_table: name, parameters, the member that checks and emits it:
+// load, store, matmul, transpose, copy, elementwise functions, activations,
+// reductions, full/zeros, iota, where, scratch). The per-op rules are
+// compiler/tir/op_rules.h's, which the Tile IR verifier applies too.
+//
+// Assumes: operands are evaluated SVs (poison after an earlier error, which
+// is accepted silently). Guarantees: every emitted op has a checked type:
+// shapes, dtypes and memories obey op_rules and the target; a bad operand
+// gets one diagnostic and yields poison, and nothing is emitted for it.
 #include "compiler/frontend/sema_impl.h"
 #include "compiler/tir/op_rules.h"
 
-#include <cfloat>
 #include <cmath>
 
 namespace nk::fe {
 
+using tir::Affine;
 using tir::Op;
 using tir::OpKind;
 using tir::Type;
 using tir::ValueId;
+
+bool Sema::check_tile_type(const Type &t, llvm::SMRange r) {
+  if (auto problem = tir::tile_type_problem(t, target)) {
+    diags.error(r, *problem);
+    return false;
+  }
+  return true;
+}
+
+// The rules are tir::op_rules' (the Tile IR verifier applies them too).
+bool Sema::check_hbm_dims(const Type &t, llvm::SMRange r) {
+  if (auto problem = tir::hbm_dims_problem(t)) {
+    diags.error(r, *problem);
+    return false;
+  }
+  return true;
+}
+
+Dtype Sema::promote(Dtype a, Dtype b) { return promote_dtypes(a, b); }
+
+bool Sema::broadcast_shapes(const Type &a, const Type &b, ValueId ida, ValueId idb, llvm::SMRange r,
+                            std::vector<int64_t> &out) {
+  if (auto problem = tir::broadcast_problem(a, b, out)) { // the verifier's rule too
+    diags.error(r, *problem);
+    note_def(ida);
+    note_def(idb);
+    return false;
+  }
+  return true;
+}
+
+SV Sema::elementwise(AluOp alu, const SV &a, const SV &b, llvm::SMRange ra, llvm::SMRange rb, llvm::SMRange whole) {
+  if (!a.ok() || !b.ok()) return poison();
+  for (auto [v, r] : {std::pair<const SV *, llvm::SMRange>{&a, ra}, {&b, rb}}) {
+    if (v->k == SV::hbm) {
+      diags.error(r, "HBM tensors cannot be computed on directly; load() them into SBUF first");
+      return poison();
+    }
+    if (v->k != SV::tile && !v->is_number()) {
+      diags.error(r, "expected a tile or a number, not " + describe(*v));
+      return poison();
+    }
+  }
+  Op op{OpKind::binary};
+  op.loc = loc(whole.Start);
+  op.alu = alu;
+  if (a.k == SV::tile && b.k == SV::tile) {
+    const Type &ta = type_of(a.v), &tb = type_of(b.v);
+    Type t;
+    t.mem = Memory::sbuf;
+    t.dtype = promote(ta.dtype, tb.dtype);
+    if (!broadcast_shapes(ta, tb, a.v, b.v, whole, t.shape)) return poison();
+    op.operands = {a.v, b.v};
+    return emit(std::move(op), t);
+  }
+  if (a.k == SV::tile || b.k == SV::tile) {
+    const SV &tile = a.k == SV::tile ? a : b;
+    const SV &num = a.k == SV::tile ? b : a;
+    Type t = type_of(tile.v);
+    t.mem = Memory::sbuf;
+    if (!dtype_is_float(t.dtype) && num.k == SV::floating) t.dtype = Dtype::f32;
+    op.kind = OpKind::binary_imm;
+    op.operands = {tile.v};
+    op.imm = num.number();
+    op.imm_first = a.k != SV::tile;
+    return emit(std::move(op), t);
+  }
+  // Two numbers (named functions such as maximum(1, 2)): fold.
+  double x = a.number(), y = b.number(), r = 0;
+  switch (alu) {
+  case AluOp::add: r = x + y; break;
+  case AluOp::subtract: r = x - y; break;
+  case AluOp::multiply: r = x * y; break;
+  case AluOp::divide:
+    if (y == 0) {
+      diags.error(whole, "division by zero");
+      return poison();
+    }
+    r = x / y;
+    break;
+  case AluOp::max: r = std::max(x, y); break;
+  case AluOp::min: r = std::min(x, y); break;
+  default: diags.error(whole, "this operation needs at least one tile operand"); return poison();
+  }
+  if (a.k == SV::integer && b.k == SV::integer && alu != AluOp::divide && std::fabs(r) < 9.0e18)
+    return SV::make_int(int64_t(r));
+  return SV::make_float(r);
+}
+
+SV Sema::eval_tile_type(const Expr &e) {
+  Type t;
+  t.mem = e.name == "psum" ? Memory::psum : Memory::sbuf;
+  bool ok = true;
+  auto dt = parse_dtype(e.dtype);
+  if (!dt) {
+    diags.error(e.range, "unknown dtype '" + e.dtype + "'; expected one of " + dtype_name_list());
+    ok = false;
+  }
+  t.dtype = dt.value_or(Dtype::f32);
+  for (const ExprPtr &d : e.args) {
+    auto n = expect_int(*d, "a tile dimension");
+    ok &= n.has_value();
+    t.shape.push_back(n.value_or(1));
+  }
+  if (!ok || !check_tile_type(t, e.range)) return poison();
+  SV v;
+  v.k = SV::ttype;
+  v.type = std::move(t);
+  return v;
+}
+
+SV Sema::eval_subscript(const Expr &e) {
+  SV base = eval(*e.args[0]);
+  if (!base.ok()) return poison();
+  if (base.k != SV::tile && base.k != SV::hbm) {
+    diags.error(e.args[0]->range, "cannot index " + describe(base) + "; only tiles and HBM tensors have elements");
+    return poison();
+  }
+  const Type bt = type_of(base.v);
+  size_t rank = bt.shape.size();
+  size_t nidx = e.args.size() - 1;
+  if (nidx > rank) {
+    diags.error(e.range, "too many indices: " + tir::type_str(bt) + " has " + llvm::Twine(rank) + " dimension" +
+                             (rank == 1 ? "" : "s"));
+    return poison();
+  }
+  bool is_tile = bt.is_tile();
+  std::vector<tir::ViewDim> dims(rank);
+  for (size_t d = 0; d < rank; ++d) dims[d].count = bt.shape[d];
+  bool ok = true;
+  // A dynamic index: a one-element integer tile (e.g. a block-table entry)
+  // picks the position in an HBM dim at run time (an indirect DMA).
+  ValueId dyn_index = tir::kNoValue;
+  auto base_dyn = view_index_.find(base.v);
+  if (base_dyn != view_index_.end()) dyn_index = base_dyn->second;
+  for (size_t d = 0; d < nidx; ++d) {
+    const Expr &ix = *e.args[d + 1];
+    int64_t size = bt.shape[d];
+    tir::ViewDim &vd = dims[d];
+    auto to_affine = [&](const SV &v, const Expr &x, Affine &out) {
+      if (v.k == SV::integer) {
+        out = Affine{};
+        out.constant = v.i;
+        return true;
+      }
+      if (v.k == SV::index) {
+        out = v.aff;
+        return true;
+      }
+      if (v.ok())
+        diags.error(x.range, "an index must be an integer, a loop index or (into an HBM tensor) a one-element "
+                             "integer tile, not " +
+                                 describe(v));
+      return false;
+    };
+    auto as_affine = [&](const Expr &x, Affine &out) { return to_affine(eval(x), x, out); };
+    if (ix.kind != ExprKind::slice) {
+      SV iv = eval(ix);
+      if (iv.k == SV::tile) {
+        const Type it = type_of(iv.v);
+        if (is_tile) {
+          diags.error(ix.range, "a tile cannot be indexed by a tile's value (use isa.tensor_copy_dynamic_src)");
+          ok = false;
+          continue;
+        }
+        if (!dtype_is_integer(it.dtype) || it.free_elements() != 1) {
+          diags.error(ix.range, "a run-time index is an integer tile with one element per partition: bt[b, j] "
+                                "(one index) or idx[:, 0:1] (one per row, a gather); this is " +
+                                    tir::type_str(it));
+          note_def(iv.v);
+          ok = false;
+          continue;
+        }
+        if (dyn_index != tir::kNoValue) {
+          diags.error(ix.range, "only one index of an HBM view can be a run-time value");
+          ok = false;
+          continue;
+        }
+        // One index: the dim is dropped. One per partition (a gather): the
+        // dim keeps one row per index, and must come first, so that a load
+        // puts row p on partition p.
+        const bool gather = it.partitions() > 1;
+        if (gather)
+          for (size_t k = 0; k < d; ++k)
+            if (!dims[k].dropped) {
+              diags.error(ix.range, "a gather's index dimension must be the first one the view keeps (the "
+                                    "partition axis of the loaded tile)");
+              ok = false;
+            }
+        dyn_index = iv.v;
+        vd.dynamic = true;
+        vd.start = Affine{};
+        vd.count = gather ? it.partitions() : 1;
+        vd.dropped = !gather;
+        continue; // checked against the dim's size when the DMA runs
+      }
+      if (!to_affine(iv, ix, vd.start)) {
+        ok = false;
+        continue;
+      }
+      vd.count = 1;
+      vd.dropped = !(is_tile && d == 0); // a tile keeps its partition axis
+    } else {
+      vd.start = Affine{};
+      if (ix.start && !as_affine(*ix.start, vd.start)) {
+        ok = false;
+        continue;
+      }
+      if (ix.step) {
+        auto st = expect_int(*ix.step, "a slice step");
+        if (!st) {
+          ok = false;
+          continue;
+        }
+        if (*st < 1) {
+          diags.error(ix.step->range, "a slice step must be at least 1, got " + llvm::Twine(*st));
+          ok = false;
+          continue;
+        }
+        if (is_tile && d == 0 && *st != 1) {
+          diags.error(ix.step->range, "partition-axis slices must have step 1 (an access covers a "
+                                      "contiguous range of partitions)");
+          ok = false;
+          continue;
+        }
+        vd.step = *st;
+      }
+      int64_t len;
+      if (ix.plus_len) {
+        auto l = expect_int(*ix.stop, "a slice length");
+        if (!l) {
+          ok = false;
+          continue;
+        }
+        len = *l;
+      } else {
+        Affine stop;
+        if (ix.stop) {
+          if (!as_affine(*ix.stop, stop)) {
+            ok = false;
+            continue;
+          }
+        } else {
+          stop.constant = size;
+        }
+        SV diff = affine_arith("-", stop.is_constant() ? SV::make_int(stop.constant) : [&] {
+          SV s; s.k = SV::index; s.aff = stop; return s; }(),
+                               vd.start.is_constant() ? SV::make_int(vd.start.constant) : [&] {
+          SV s; s.k = SV::index; s.aff = vd.start; return s; }(), ix.range);
+        if (diff.k != SV::integer) {
+          if (diff.ok())
+            diags.error(ix.range, "the length of a slice must be a compile-time constant; write "
+                                  "start:+length");
+          ok = false;
+          continue;
+        }
+        len = diff.i;
+      }
+      if (len < 1) {
+        diags.error(ix.range, "empty slice (length " + llvm::Twine(len) + ")");
+        ok = false;
+        continue;
+      }
+      vd.count = len / vd.step + (len % vd.step != 0);
+    }
+    // Bounds: every index the slice touches, over every loop iteration.
+    auto [lo, hi] = affine_range(vd.start);
+    int64_t last;
+    bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) || __builtin_add_overflow(hi, last, &last);
+    if (ix.kind != ExprKind::slice && vd.start.is_constant() && (lo < 0 || lo >= size)) {
+      diags.error(ix.range, "index " + llvm::Twine(lo) + " is out of bounds for dimension " + llvm::Twine(d) + " of " +
+                                tir::type_str(bt) + " (size " + llvm::Twine(size) + ")");
+      ok = false;
+    } else if (lo < 0 || ovf || last >= size) {
+      std::string what = ix.kind == ExprKind::slice ? "slice" : "index";
+      std::string range = ovf ? "an overflowing range" : std::to_string(lo) + ".." + std::to_string(last);
+      diags.error(ix.range, llvm::Twine(what) + " is out of bounds: it covers " + range + " but dimension " +
+                                llvm::Twine(d) + " of " + tir::type_str(bt) + " has size " + llvm::Twine(size));
+      ok = false;
+    }
+  }
+  if (!ok) return poison();
+  Type rt;
+  rt.mem = bt.mem;
+  rt.dtype = bt.dtype;
+  for (auto &d : dims)
+    if (!d.dropped) rt.shape.push_back(d.count);
+  if (rt.shape.empty()) {
+    diags.error(e.range, "indexing every dimension leaves a single element; keep one dimension "
+                         "with a slice such as i:+1");
+    return poison();
+  }
+  // Compose with the base's own view so every view is relative to its root.
+  ValueId root = base.v;
+  auto it = view_root_.find(base.v);
+  if (it != view_root_.end()) {
+    root = it->second;
+    std::vector<tir::ViewDim> composed = view_dims_[base.v];
+    size_t j = 0;
+    for (auto &pd : composed) {
+      if (pd.dropped) continue;
+      const tir::ViewDim &nd = dims[j++];
+      SV scaled = affine_arith("*", nd.start.is_constant() ? SV::make_int(nd.start.constant) : [&] {
+        SV s; s.k = SV::index; s.aff = nd.start; return s; }(), SV::make_int(pd.step), e.range);
+      SV ps = pd.start.is_constant() ? SV::make_int(pd.start.constant) : [&] {
+        SV s;
+        s.k = SV::index;
+        s.aff = pd.start;
+        return s;
+      }();
+      SV sum = affine_arith("+", ps, scaled, e.range);
+      if (!sum.ok()) return poison();
+      pd.start = sum.k == SV::index ? sum.aff : Affine{sum.i, {}};
+      pd.step *= nd.step;
+      pd.count = nd.count;
+      pd.dropped = nd.dropped;
+      pd.dynamic = nd.dynamic;
+    }
+    dims = std::move(composed);
+  }
+  Op op{OpKind::view};
+  op.loc = loc(e.range.Start);
+  op.operands = {root};
+  if (dyn_index != tir::kNoValue) op.operands.push_back(dyn_index);
+  op.dims = dims;
+  SV out = emit(std::move(op), rt);
+  view_root_[out.v] = root;
+  view_dims_[out.v] = std::move(dims);
+  if (dyn_index != tir::kNoValue) view_index_[out.v] = dyn_index;
+  return out;
+}
+
+ValueId Sema::var_root(ValueId id) const {
+  auto it = view_root_.find(id);
+  ValueId root = it == view_root_.end() ? id : it->second;
+  return mod.value(root).is_var ? root : tir::kNoValue;
+}
+
+void Sema::emit_assign(ValueId dst, const SV &value_in, llvm::SMRange dst_range, llvm::SMRange value_range,
+                       llvm::SMLoc at) {
+  const Type &dt = type_of(dst);
+  SV value = value_in;
+  if (value.is_number()) { // fill: x = 0.0
+    Op f{OpKind::full};
+    f.loc = loc(at);
+    f.imm = value.number();
+    Type t = dt;
+    t.mem = Memory::sbuf;
+    value = emit(std::move(f), t);
+  }
+  if (value.k != SV::tile) {
+    if (value.ok()) diags.error(value_range, "cannot assign " + describe_value(value) + " to a tile");
+    return;
+  }
+  const Type &vt = type_of(value.v);
+  if (vt.shape != dt.shape) {
+    diags.error(value_range, "cannot assign " + tir::type_str(vt) + " to " + tir::type_str(dt) + ": the shapes differ");
+    diags.note(dst_range, "assigned tile is here");
+    return;
+  }
+  Op op{OpKind::assign};
+  op.loc = loc(at);
+  op.operands = {dst, value.v};
+  emit_no_result(std::move(op));
+}
 
 namespace {
 
@@ -72,10 +444,6 @@ std::optional<double> fold_activation(ActFunc f, double x) {
   default: return std::nullopt;
   }
 }
-
-} // namespace
-
-namespace {
 
 // The high-level built-ins, one row each (Sema::Builtin). The activation
 // functions (parse_act's names) share one row, kActivation.
@@ -319,38 +687,6 @@ SV Sema::builtin_activation(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   return emit(std::move(op), t);
 }
 
-std::optional<SV> Sema::fold_min_max(const Expr &e) {
-  llvm::StringRef name = e.name;
-  // Compile-time min/max of numbers: max(a, b, ...).
-  if (e.keywords.empty() && e.args.size() >= 2) {
-    SV best = eval(*e.args[0]);
-    if (best.is_number() || !best.ok()) {
-      for (size_t i = 1; i < e.args.size(); ++i) {
-        SV v = eval(*e.args[i]);
-        if (!v.ok() || !best.ok()) {
-          best = poison();
-          continue;
-        }
-        if (!v.is_number()) {
-          diags.error(e.args[i]->range, name + "() of numbers needs numbers, not " + describe(v) +
-                                            "; for elementwise use " + (name == "max" ? "maximum" : "minimum") + "()");
-          best = poison();
-          continue;
-        }
-        bool take = name == "max" ? v.number() > best.number() : v.number() < best.number();
-        if (v.k == SV::floating || best.k == SV::floating) {
-          double r = take ? v.number() : best.number();
-          best = SV::make_float(r);
-        } else if (take) {
-          best = v;
-        }
-      }
-      return best;
-    }
-  }
-  return std::nullopt;
-}
-
 SV Sema::builtin_reduce(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   llvm::StringRef name = e.name;
   Op op = new_op(OpKind::reduce, e);
@@ -470,86 +806,6 @@ SV Sema::builtin_where(const Expr &e, llvm::ArrayRef<const Expr *> a) {
   }
   if (!have_dtype) t.dtype = Dtype::f32;
   return emit(std::move(op), t);
-}
-
-SV Sema::builtin_cdiv(const Expr &e, llvm::ArrayRef<const Expr *> a) {
-  auto x = expect_int(*a[0], "cdiv()'s a"), y = expect_int(*a[1], "cdiv()'s b");
-  if (!x || !y) return poison();
-  if (*y <= 0 || *x < 0) {
-    diags.error(e.range, "cdiv() needs a >= 0 and b > 0");
-    return poison();
-  }
-  return SV::make_int(*x / *y + (*x % *y != 0));
-}
-
-// isa.core_barrier(data=T, cores=[0, 1], engine=E), NKI's
-// nki.isa.core_barrier: the two physical cores of a `cores = 2` kernel meet.
-// `data` names the shared HBM tensor the barrier is for (NKI requires it;
-// here it is documentation: the barrier is a full fence on its core, so it
-// orders every access, not only data's). `cores` may only be [0, 1], as in
-// NKI. The engine defaults to GpSimd (NKI 2.33's default).
-SV Sema::eval_core_barrier(const Expr &e) {
-  int64_t cores = 1;
-  for (const auto &[name, value] : mod.sizes)
-    if (name == "cores") cores = value;
-  if (cores != 2) {
-    diags.error(e.range, "isa.core_barrier synchronises the two physical cores of a kernel with cores = 2; "
-                         "this kernel runs on cores = " +
-                             llvm::Twine(cores));
-    return poison();
-  }
-  if (!e.args.empty()) {
-    diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa.core_barrier has fields: "
-                                  "data, cores, engine");
-    return poison();
-  }
-  Op op{OpKind::isa};
-  op.loc = loc(e.range.Start);
-  op.opcode = Opcode::core_barrier;
-  op.engine = Engine::gpsimd;
-  bool ok = true, data = false;
-  for (const Keyword &k : e.keywords) {
-    const Expr &x = *k.value;
-    if (k.name == "data") {
-      SV v = eval(x);
-      data = true;
-      if (v.ok() && v.k != SV::hbm) {
-        diags.error(x.range, "field 'data' of isa.core_barrier is the shared HBM tensor the cores synchronise on, "
-                             "not " +
-                                 describe(v));
-        ok = false;
-      }
-      ok &= v.ok();
-    } else if (k.name == "cores") {
-      bool pair = x.kind == ExprKind::list && x.args.size() == 2;
-      for (size_t j = 0; pair && j < 2; ++j) {
-        SV v = eval(*x.args[j]);
-        pair = v.k == SV::integer && v.i == int64_t(j);
-      }
-      if (!pair) {
-        diags.error(x.range, "field 'cores' of isa.core_barrier must be [0, 1] (the only pair NKI supports)");
-        ok = false;
-      }
-    } else if (k.name == "engine") {
-      auto eng = x.kind == ExprKind::name ? parse_engine(x.name) : std::nullopt;
-      if (!eng || *eng == Engine::dma) {
-        diags.error(x.range, "expected an engine: tensor, vector, scalar or gpsimd");
-        ok = false;
-      } else {
-        op.engine = *eng;
-      }
-    } else {
-      diags.error(k.range, "isa.core_barrier has no field '" + k.name + "'; its fields are: data, cores, engine");
-      ok = false;
-    }
-  }
-  if (ok && !data) {
-    diags.error(e.range, "isa.core_barrier requires field 'data' (the shared HBM tensor the cores synchronise on)");
-    ok = false;
-  }
-  if (!ok) return poison();
-  emit_no_result(std::move(op));
-  return poison(); // a statement: no value
 }
 
 // scratch(DTYPE, [D0, D1, ...]): a new HBM tensor of the kernel's own (the
