@@ -6,8 +6,7 @@
 //   sema_const.cpp  constant evaluation and unrolling (and helper inlining)
 //   sema_isa.cpp    isa.* calls
 // Also here: emitting ops into the current body, `let` / `var` / assignment
-// statements, the parallel-write rule, and isa.core_barrier (an isa.* call
-// with its own signature).
+// statements, and the parallel-write rule.
 //
 // Assumes: a parsed Kernel. Guarantees: on success, a Tile IR module whose
 // every op has a source location and was checked as it was emitted (the
@@ -342,76 +341,6 @@ bool Sema::check_parallel_write(ValueId dst, llvm::SMRange r) {
     return false;
   }
   return true;
-}
-
-// isa.core_barrier(data=T, cores=[0, 1], engine=E), NKI's
-// nki.isa.core_barrier: the two physical cores of a `cores = 2` kernel meet.
-// `data` names the shared HBM tensor the barrier is for (NKI requires it;
-// here it is documentation: the barrier is a full fence on its core, so it
-// orders every access, not only data's). `cores` may only be [0, 1], as in
-// NKI. The engine defaults to GpSimd (NKI 2.33's default).
-SV Sema::eval_core_barrier(const Expr &e) {
-  int64_t cores = 1;
-  for (const auto &[name, value] : mod.sizes)
-    if (name == "cores") cores = value;
-  if (cores != 2) {
-    diags.error(e.range, "isa.core_barrier synchronises the two physical cores of a kernel with cores = 2; "
-                         "this kernel runs on cores = " +
-                             llvm::Twine(cores));
-    return poison();
-  }
-  if (!e.args.empty()) {
-    diags.error(e.args[0]->range, "ISA ops take keyword arguments only (field=value); isa.core_barrier has fields: "
-                                  "data, cores, engine");
-    return poison();
-  }
-  Op op{OpKind::isa};
-  op.loc = loc(e.range.Start);
-  op.opcode = Opcode::core_barrier;
-  op.engine = Engine::gpsimd;
-  bool ok = true, data = false;
-  for (const Keyword &k : e.keywords) {
-    const Expr &x = *k.value;
-    if (k.name == "data") {
-      SV v = eval(x);
-      data = true;
-      if (v.ok() && v.k != SV::hbm) {
-        diags.error(x.range, "field 'data' of isa.core_barrier is the shared HBM tensor the cores synchronise on, "
-                             "not " +
-                                 describe(v));
-        ok = false;
-      }
-      ok &= v.ok();
-    } else if (k.name == "cores") {
-      bool pair = x.kind == ExprKind::list && x.args.size() == 2;
-      for (size_t j = 0; pair && j < 2; ++j) {
-        SV v = eval(*x.args[j]);
-        pair = v.k == SV::integer && v.i == int64_t(j);
-      }
-      if (!pair) {
-        diags.error(x.range, "field 'cores' of isa.core_barrier must be [0, 1] (the only pair NKI supports)");
-        ok = false;
-      }
-    } else if (k.name == "engine") {
-      auto eng = x.kind == ExprKind::name ? parse_engine(x.name) : std::nullopt;
-      if (!eng || *eng == Engine::dma) {
-        diags.error(x.range, "expected an engine: tensor, vector, scalar or gpsimd");
-        ok = false;
-      } else {
-        op.engine = *eng;
-      }
-    } else {
-      diags.error(k.range, "isa.core_barrier has no field '" + k.name + "'; its fields are: data, cores, engine");
-      ok = false;
-    }
-  }
-  if (ok && !data) {
-    diags.error(e.range, "isa.core_barrier requires field 'data' (the shared HBM tensor the cores synchronise on)");
-    ok = false;
-  }
-  if (!ok) return poison();
-  emit_no_result(std::move(op));
-  return poison(); // a statement: no value
 }
 
 } // namespace nk::fe

@@ -136,9 +136,6 @@ public:
   // Describes a value's kind for messages ("an integer", "a tile", ...).
   static std::string describe(const SV &v);
   std::string describe_value(const SV &v) const;
-  // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
-  // full fence on this core (the back end orders everything around it).
-  SV eval_core_barrier(const Expr &e);
   std::unordered_map<tir::ValueId, size_t> var_depth_; // var -> loops_.size() at creation
   // Writing a var from inside a parallel loop it was defined outside of is
   // an error unless the write is a slice indexed by that loop's index.
@@ -286,6 +283,9 @@ private:
   // ---- ISA-level calls (sema_isa.cpp) --------------------------------------
 public:
   SV eval_isa_call(const Expr &e, llvm::StringRef opname);
+  // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
+  // full fence on this core (the back end orders everything around it).
+  SV eval_core_barrier(const Expr &e);
 };
 
 } // namespace nk::fe
