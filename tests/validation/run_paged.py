@@ -87,13 +87,14 @@ class Case:
 
     def __init__(self, name, B=2, T=1, n_q=4, n_kv=2, d=64, block=128, max_blocks=2, n_blocks=None, W=0, S=0,
                  lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None,
-                 stack=None, target="trn2", cores=1):
+                 stack=None, target="trn2", cores=1, v_order=None):
         self.name, self.B, self.T, self.n_q, self.n_kv, self.d = name, B, T, n_q, n_kv, d
         self.block, self.max_blocks, self.W, self.S, self.lens = block, max_blocks, W, S, lens
         self.n_blocks = n_blocks or B * max_blocks + 3
         self.shared, self.shuffled, self.hot, self.dtype, self.garbage = shared, shuffled, hot, dtype, garbage
         self.step_chunks, self.stack, self.target = step_chunks, stack, target
         self.cores = cores  # 2: trn2's LNC=2 (batch split when B is even, else split-KV)
+        self.v_order = v_order  # 2: every step's V loads wait for its Q.K^T (the kernel's default: some)
 
     def defines(self):
         d = {"B": self.B, "T": self.T, "n_q": self.n_q, "n_kv": self.n_kv, "d": self.d, "block": self.block,
@@ -106,6 +107,9 @@ class Case:
             d["masks"] = 2
         if self.cores != 1:
             d["cores"] = self.cores
+        if self.v_order:
+            d["v_order"] = self.v_order
+            d["v_steps"] = 64
         return d
 
 
@@ -160,6 +164,13 @@ def all_cases():
              cores=2),
         Case("lnc2_splitkv_fp8_b5_groups", B=5, dtype="fp8", n_q=32, n_kv=4, block=64, max_blocks=5, cores=2),
         Case("lnc2_batch_b4", B=4, block=32, max_blocks=6, W=50, lens=[1, 100, 192, 37], cores=2),
+        # V loads gated behind Q.K^T in every step (-D v_order=2), where the
+        # default leaves them ungated: small blocks, windows, sinks, T > 1,
+        # partial groups, split-KV.
+        Case("vgate_window_sinks_t2_groups", B=5, T=2, n_q=8, n_kv=2, block=32, max_blocks=10, W=60, S=3,
+             lens=[2, 150, 320, 64, 33], stack=2, v_order=2),
+        Case("vgate_lnc2_splitkv_b1_fp8", B=1, dtype="fp8", n_q=8, n_kv=2, block=64, max_blocks=9, W=100,
+             lens=[500], cores=2, v_order=2),
         Case("fp8e5m2_hot_window_t3", B=3, T=3, dtype="fp8e5m2", hot=True, block=32, max_blocks=6, W=70, S=1,
              n_q=8, n_kv=1, lens=[3, 64, 190], target="trn1"),
     ]
