@@ -1,6 +1,8 @@
 // Name tables and the per-opcode field table, built from runtime/isa.def.
 #include "runtime/isa.h"
 
+#include <cmath>
+
 namespace nk {
 
 std::string_view engine_name(Engine e) {
@@ -77,6 +79,22 @@ std::optional<ActFunc> parse_act(std::string_view s) {
   NK_ACT_FUNCS(X)
 #undef X
   return std::nullopt;
+}
+
+std::optional<ActValidRange> act_valid_range(ActFunc f) {
+  // NKI 2.26 nki.api.shared, table "Supported Activation Functions by NKI
+  // ISA", column Valid Input Range; every function not listed here is
+  // [-inf, inf] there.
+  constexpr double pi = 3.14159265358979323846;
+  switch (f) {
+  case ActFunc::log: return ActValidRange{std::ldexp(1.0, -64), std::ldexp(1.0, 64), false, "[2^-64, 2^64]"};
+  case ActFunc::sin: return ActValidRange{-pi, pi, false, "[-pi, pi]"};
+  case ActFunc::arctan: return ActValidRange{-pi / 2, pi / 2, false, "[-pi/2, pi/2]"};
+  case ActFunc::sqrt: return ActValidRange{std::ldexp(1.0, -116), std::ldexp(1.0, 118), false, "[2^-116, 2^118]"};
+  case ActFunc::rsqrt: return ActValidRange{std::ldexp(1.0, -87), std::ldexp(1.0, 97), false, "[2^-87, 2^97]"};
+  case ActFunc::reciprocal: return ActValidRange{std::ldexp(1.0, -42), std::ldexp(1.0, 42), true, "+-[2^-42, 2^42]"};
+  default: return std::nullopt;
+  }
 }
 
 uint64_t AccessPattern::free_elements() const {

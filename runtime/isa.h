@@ -119,6 +119,18 @@ constexpr ActFunc kLastActFunc = ActFunc(kNumActFuncs - 1);
 std::string_view act_name(ActFunc f);
 std::optional<ActFunc> parse_act(std::string_view s);
 
+// The inputs an activation function is valid for (NKI 2.26, "Supported
+// Activation Functions for NKI ISA": outside them the Scalar engine's
+// piece-wise polynomial gives invalid results). `lo <= |x| <= hi` when
+// `magnitude` (reciprocal's +-[2^-42, 2^42]), else `lo <= x <= hi`.
+// nullopt: every real input is valid.
+struct ActValidRange {
+  double lo, hi;
+  bool magnitude;
+  const char *text; // as NKI's table writes it, e.g. "[2^-64, 2^64]"
+};
+std::optional<ActValidRange> act_valid_range(ActFunc f);
+
 // ---- Access patterns ---------------------------------------------------------
 // How an instruction addresses memory, as the hardware does. For SBUF/PSUM:
 // partitions [start_partition, start_partition + num_partitions), and in each

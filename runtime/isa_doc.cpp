@@ -114,11 +114,12 @@ const NkiInstruction kNki226[] = {
      "tile's share of the array [est] (NKI gives no cost), not as overlapping instructions; no "
      "is_stationary_onezero/is_moving_onezero hints"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
-    {"activation", "activation", "partly",
+    {"activation", "activation", "modelled",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "
      "registers (add only, as documented; reduce_dst = NKI's reduce_res, read out after the update; a register "
      "no reset has set is flagged, NKI gives no initial value); all 24 functions, as the exact function "
-     "rounded to fp32 (HW: undocumented polynomials); out-of-range inputs not flagged (NKI lists valid ranges)"},
+     "rounded to fp32 (the hardware's polynomials are not documented); an input outside NKI's valid range for "
+     "its function (log, sin, arctan, sqrt, rsqrt, reciprocal) is flagged (warning; error with --strict)"},
     {"activation_reduce", "activation", "modelled",
      "activation with reduce_cmd=3 (reset_reduce) and reduce_dst, as NKI defines it; add only"},
     {"tensor_reduce", "tensor_reduce", "modelled",

@@ -436,6 +436,17 @@ llvm::Error Scheduler::step(unsigned s) {
     if (auto e = check_access(s, inst)) return e;
     if (auto e = check_accumulators(s, inst)) return e;
     if (!opts_.timing_only) exec.execute(inst);
+    if (auto v = exec.take_act_violation()) {
+      const ActValidRange r = *act_valid_range(v->func);
+      // Like an uninitialised read: a warning, an error with --strict.
+      std::string msg = fmt::format(
+          "{}: {} input {} (partition {}, element {}) is outside its valid range {}: the Scalar engine's result "
+          "there is not valid (NKI 2.26, Supported Activation Functions; nksim computes the exact function)",
+          describe_inst(prog_, s, st.pc), act_name(v->func), v->value,
+          inst.ap[ap::activation::src].start_partition + v->partition, v->element, r.text);
+      if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+      warn(std::move(msg));
+    }
   }
   StreamStats &ss = stats_.streams[s];
   ++ss.instructions;

@@ -707,12 +707,23 @@ void Executor::activation(const Instruction &inst) {
   const int64_t cmd = inst.get_int(attr::activation::reduce_cmd);
   auto &acc = acc_[unsigned(AccumulatorBank::scalar)];
   const uint64_t F = src.free_elements();
+  const std::optional<ActValidRange> valid = act_valid_range(func);
   float *x = grow(a_, F);
   for (unsigned r = 0; r < src.num_partitions; ++r) {
     const float b = bias.present() ? load_scalar(bias, r) : 0.0f;
     const float scale = scale_tile.present() ? load_scalar(scale_tile, r) : imm_scale;
     gather_row_f32(src, mem_.row(src, r), x);
     for (uint64_t i = 0; i < F; ++i) x[i] = x[i] * scale + b;
+    if (valid && !act_violation_)
+      for (uint64_t i = 0; i < F; ++i) {
+        // The bounds as fp32 values (the engine's inputs are fp32): sin's
+        // input fp32(pi), a little above pi, is in range.
+        const float v = valid->magnitude ? std::fabs(x[i]) : x[i];
+        if (!(v >= float(valid->lo) && v <= float(valid->hi)) && !std::isnan(x[i])) { // NaN stays NaN either way
+          act_violation_ = ActRangeViolation{func, x[i], r, i};
+          break;
+        }
+      }
     act_inplace(func, x, F);
     float &reg = acc[(src.start_partition + r) % acc.size()];
     if (cmd == kReduceReset || cmd == kReduceResetReduce) reg = 0.0f;

@@ -13,6 +13,8 @@
 #include "simulator/memories.h"
 
 #include <array>
+#include <optional>
+#include <utility>
 #include <cmath>
 #include <vector>
 
@@ -22,6 +24,16 @@ class Executor {
 public:
   explicit Executor(Memories &mem) : mem_(mem) {}
   void execute(const Instruction &inst);
+
+  // The first input of the last activation outside its function's valid
+  // range (act_valid_range), for the scheduler to report; cleared by take.
+  struct ActRangeViolation {
+    ActFunc func;
+    float value;
+    unsigned partition; // within the instruction's access pattern
+    uint64_t element;   // flat free index
+  };
+  std::optional<ActRangeViolation> take_act_violation() { return std::exchange(act_violation_, std::nullopt); }
 
 private:
   void dma_copy(const Instruction &inst);
@@ -54,6 +66,7 @@ private:
   void range_select(const Instruction &inst);
   void select_reduce(const Instruction &inst);
 
+  std::optional<ActRangeViolation> act_violation_;
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);
   bool touches_deferred(const AccessPattern &hbm_operand) const;

@@ -96,8 +96,11 @@ static cl::opt<std::string> stats_json("stats-json", cl::desc("Write the statist
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<std::string> trace_path("trace", cl::desc("Write a Chrome/Perfetto trace-event JSON file"),
                                        cl::value_desc("file.json"), cl::sub(run_cmd), cl::cat(category));
-static cl::opt<bool> strict("strict", cl::desc("Reading SBUF/PSUM bytes never written is an error"), cl::sub(run_cmd),
-                            cl::cat(category));
+static cl::opt<bool>
+    strict("strict",
+           cl::desc("Reading SBUF/PSUM bytes never written, or an accumulator register no reset set, or an activation "
+                    "input outside its function's valid range, is an error (else a warning)"),
+           cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_race_check("no-race-check", cl::desc("Skip happens-before race detection"), cl::sub(run_cmd),
                                    cl::cat(category));
 static cl::opt<bool>
