@@ -461,6 +461,9 @@ const std::vector<Sema::Builtin> &builtin_table() {
       {"divide", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
       {"maximum", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
       {"minimum", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
+      {"logical_and", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
+      {"logical_or", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
+      {"logical_xor", {{"x", true}, {"y", true}}, &S::builtin_elementwise},
       {"max", {{"x", true}, {"axis", false}, {"keepdims", false}}, &S::builtin_reduce, true},
       {"min", {{"x", true}, {"axis", false}, {"keepdims", false}}, &S::builtin_reduce, true},
       {"sum", {{"x", true}, {"axis", false}, {"keepdims", false}}, &S::builtin_reduce},
@@ -546,9 +549,15 @@ std::optional<tir::Type> Sema::type_arg(const Expr *x) {
 }
 
 SV Sema::builtin_elementwise(const Expr &e, llvm::ArrayRef<const Expr *> a) {
-  static const std::pair<const char *, AluOp> kOps[] = {{"add", AluOp::add},           {"subtract", AluOp::subtract},
-                                                        {"multiply", AluOp::multiply}, {"divide", AluOp::divide},
-                                                        {"maximum", AluOp::max},       {"minimum", AluOp::min}};
+  static const std::pair<const char *, AluOp> kOps[] = {{"add", AluOp::add},
+                                                        {"subtract", AluOp::subtract},
+                                                        {"multiply", AluOp::multiply},
+                                                        {"divide", AluOp::divide},
+                                                        {"maximum", AluOp::max},
+                                                        {"minimum", AluOp::min},
+                                                        {"logical_and", AluOp::logical_and},
+                                                        {"logical_or", AluOp::logical_or},
+                                                        {"logical_xor", AluOp::logical_xor}};
   AluOp alu = AluOp::add;
   for (auto &[n, op] : kOps)
     if (e.name == n) alu = op;

@@ -126,7 +126,10 @@ bool is_elementwise_alu(AluOp a) {
   case AluOp::is_lt:
   case AluOp::is_le:
   case AluOp::is_gt:
-  case AluOp::is_ge: return true;
+  case AluOp::is_ge:
+  case AluOp::logical_and:
+  case AluOp::logical_or:
+  case AluOp::logical_xor: return true;
   default: return false;
   }
 }

@@ -279,6 +279,9 @@ less = _bin("less")
 less_equal = _bin("less_equal")
 greater = _bin("greater")
 greater_equal = _bin("greater_equal")
+logical_and = _bin("logical_and")  # NKI: 1 / 0 over x != 0 and y != 0 (the ALU's logical ops)
+logical_or = _bin("logical_or")
+logical_xor = _bin("logical_xor")
 
 
 def _un(name):

@@ -677,6 +677,8 @@ def _view(t: Tensor, key: Any, mask: Optional[Predicate], check: bool = True) ->
 _BINARY = {  # nl name -> (.tile operator or function, result is a comparison)
     "add": ("+", False), "subtract": ("-", False), "multiply": ("*", False), "divide": ("/", False),
     "maximum": ("maximum", False), "minimum": ("minimum", False),
+    "logical_and": ("logical_and", False), "logical_or": ("logical_or", False),
+    "logical_xor": ("logical_xor", False),
     "less": ("<", True), "less_equal": ("<=", True), "greater": (">", True), "greater_equal": (">=", True),
     "equal": ("==", True), "not_equal": ("!=", True),
 }
@@ -730,7 +732,7 @@ def _binary(op: str, x: Any, y: Any, call: str, dtype: Any = None) -> Tensor:
             natural = "f32"  # an integer tile with a float number gives f32
     if cmp:
         natural = "f32"  # comparisons give 1.0 / 0.0
-    expr = f"{sym}({xs}, {ys})" if sym.isalpha() else f"{xs} {sym} {ys}"
+    expr = f"{sym}({xs}, {ys})" if sym[0].isalpha() else f"{xs} {sym} {ys}"
     expr, d = _with_dtype(expr, dtype, natural)
     return _new_tile(expr, shape, d, "sbuf", call)
 

@@ -243,6 +243,27 @@ def test_scatter_stores():
         assert "partition 3 is 256, outside [0, 256)" in str(e), str(e)
 
 
+@nki.jit
+def k_logical(a, b):
+    out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+    x = nl.load(a)
+    y = nl.load(b)
+    t = nl.logical_xor(nl.logical_and(x, y), nl.logical_or(x, 0.0))
+    u = nisa.tensor_tensor(t, y, op=nl.logical_or)
+    nl.store(out, u)
+    return out
+
+
+def test_logical_ops():
+    v = np.array([0.0, -0.0, 1.0, -2.5, np.nan, np.inf], np.float32)
+    a = RNG.choice(v, (128, 32)).astype(np.float32)
+    b = RNG.choice(v, (128, 32)).astype(np.float32)
+    res = nki_sim.run(k_logical, a, b, strict=True)
+    t = np.logical_xor(np.logical_and(a != 0, b != 0), a != 0)
+    check(res.output, np.logical_or(t, b != 0).astype(np.float32), atol=0)
+    assert "logical_and(" in res.tile_source and "op=logical_or" in res.tile_source, res.tile_source
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
