@@ -22,6 +22,7 @@
 // else one diagnostic pointing at the loop to blame.
 #include "compiler/frontend/parser.h"
 #include "compiler/frontend/sema_impl.h"
+#include "compiler/tir/op_rules.h"
 
 #include <cmath>
 #include <functional>
@@ -133,26 +134,7 @@ SV Sema::affine_arith(const std::string &op, const SV &a_in, const SV &b_in, llv
   return v;
 }
 
-std::pair<int64_t, int64_t> Sema::affine_range(const Affine &a) const {
-  // Saturating: an overflow shows up as an out-of-bounds range.
-  auto sat_add = [](int64_t a, int64_t b) {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r)) return b < 0 ? INT64_MIN : INT64_MAX;
-    return r;
-  };
-  int64_t lo = a.constant, hi = a.constant;
-  for (auto &[id, coef] : a.terms) {
-    auto it = loop_trip_.find(id);
-    int64_t last = it == loop_trip_.end() ? 0 : it->second - 1;
-    int64_t x;
-    if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
-    if (x < 0)
-      lo = sat_add(lo, x);
-    else
-      hi = sat_add(hi, x);
-  }
-  return {lo, hi};
-}
+std::pair<int64_t, int64_t> Sema::affine_range(const Affine &a) const { return tir::affine_range(a, loop_trip_); }
 
 SV Sema::eval_unary(const Expr &e) {
   SV a = eval(*e.args[0]);

@@ -113,6 +113,25 @@ std::optional<std::string> transpose_problem(const Type &xt, const Target &targe
   return std::nullopt;
 }
 
+std::pair<int64_t, int64_t> affine_range(const Affine &a, const std::unordered_map<ValueId, int64_t> &trips) {
+  auto sat_add = [](int64_t x, int64_t y) {
+    int64_t r;
+    if (__builtin_add_overflow(x, y, &r)) return y < 0 ? INT64_MIN : INT64_MAX;
+    return r;
+  };
+  int64_t lo = a.constant, hi = a.constant;
+  for (auto &[id, coef] : a.terms) {
+    auto it = trips.find(id);
+    int64_t last = it == trips.end() ? 0 : it->second - 1, x;
+    if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
+    if (x < 0)
+      lo = sat_add(lo, x);
+    else
+      hi = sat_add(hi, x);
+  }
+  return {lo, hi};
+}
+
 bool is_elementwise_alu(AluOp a) {
   switch (a) {
   case AluOp::add:

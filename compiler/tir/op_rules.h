@@ -19,6 +19,8 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 namespace nk::tir {
 
@@ -49,6 +51,11 @@ std::optional<std::string> transpose_problem(const Type &x, const Target &target
 // The ALU ops of the elementwise ops (binary, binary_imm: operators and
 // named functions) and of reductions (max, min, sum).
 bool is_elementwise_alu(AluOp a);
+
+// [lo, hi] of an affine index over every iteration of its loops (`trips`:
+// a loop index's trip count; an index not in it counts as 0). Saturating:
+// an overflow shows up as an out-of-bounds range.
+std::pair<int64_t, int64_t> affine_range(const Affine &a, const std::unordered_map<ValueId, int64_t> &trips);
 bool is_reduce_alu(AluOp a);
 
 // One access-pattern field of an isa op, as its rules see it.

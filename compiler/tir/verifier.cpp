@@ -193,25 +193,6 @@ struct Verifier {
     }
     return id;
   }
-  // [lo, hi] of an affine start over every iteration of the loops in scope.
-  std::pair<int64_t, int64_t> range(const Affine &a) const {
-    auto sat_add = [](int64_t x, int64_t y) {
-      int64_t r;
-      if (__builtin_add_overflow(x, y, &r)) return y < 0 ? INT64_MIN : INT64_MAX;
-      return r;
-    };
-    int64_t lo = a.constant, hi = a.constant;
-    for (auto &[id, coef] : a.terms) {
-      auto it = trip.find(id);
-      int64_t last = it == trip.end() ? 0 : it->second - 1, x;
-      if (__builtin_mul_overflow(coef, last, &x)) x = coef < 0 ? INT64_MIN : INT64_MAX;
-      if (x < 0)
-        lo = sat_add(lo, x);
-      else
-        hi = sat_add(hi, x);
-    }
-    return {lo, hi};
-  }
   bool result_is(const Op &op, const Type &want) {
     const Type &rt = type(op.result);
     if (rt == want) return true;
@@ -264,7 +245,7 @@ struct Verifier {
         continue; // checked against the dim's size when the DMA runs
       }
       kept |= !vd.dropped;
-      auto [lo, hi] = range(vd.start);
+      auto [lo, hi] = affine_range(vd.start, trip);
       int64_t last;
       const bool ovf = __builtin_mul_overflow(vd.count - 1, vd.step, &last) || __builtin_add_overflow(hi, last, &last);
       if (lo < 0 || ovf || last >= bt.shape[d])
