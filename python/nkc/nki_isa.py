@@ -53,6 +53,20 @@ def _reduce_cmd(v, what):
     return _REDUCE_CMDS[name]
 
 
+def _accumulator_fields(a, what: str, res_field: str) -> List[str]:
+    """reduce_cmd (the engine's accumulator registers, NKI's enum values)
+    and reduce_res (read out after the instruction) as .tile fields."""
+    fields = []
+    cmd = _reduce_cmd(a["reduce_cmd"], what)
+    if cmd:
+        fields.append(f"reduce_cmd={cmd}")
+    if a["reduce_res"] is not None:
+        r = _tile(a["reduce_res"], "reduce_res")
+        _s._make_mutable(r, f"{what} reduce_res")
+        fields.append(f"{res_field}={r.text()}")
+    return fields
+
+
 class nc_version:
     gen2, gen3 = "gen2", "gen3"
 
@@ -258,15 +272,9 @@ def activation(*args, **kwargs):
     # NKI 2.26: reduce_cmd drives the Scalar engine's accumulator registers
     # (nkc's reduce_cmd attribute, NKI's enum values); reduce_res reads them
     # out after the instruction.
-    cmd = _reduce_cmd(a["reduce_cmd"], "nisa.activation")
     if a["reduce_op"] is not None and _op_name(a["reduce_op"], _ALU, "reduce_op") != "add":
         _s._unsupported("nisa.activation reductions other than reduce_op=nl.add", "NKI 2.26 allows only add")
-    if cmd:
-        fields.append(f"reduce_cmd={cmd}")
-    if a["reduce_res"] is not None:
-        r = _tile(a["reduce_res"], "reduce_res")
-        _s._make_mutable(r, "nisa.activation reduce_res")
-        fields.append(f"reduce_dst={r.text()}")
+    fields += _accumulator_fields(a, "nisa.activation", "reduce_dst")
     if use_new:
         return _finish("activation", fields, _tile(a["dst"], "dst"), t.shape, t.tile_dtype, "sbuf")
     extra, d = _dtype_field(a.get("dtype"), t.tile_dtype)
@@ -778,13 +786,7 @@ def range_select(*args, **kwargs):
     fields = [f"on_true={t.text()}", f"bound0={_tile(a['bound0'], 'bound0').text()}",
               f"bound1={_tile(a['bound1'], 'bound1').text()}", f"cmp0={_op_name(a['comp_op0'], _ALU, 'comp_op0')}",
               f"cmp1={_op_name(a['comp_op1'], _ALU, 'comp_op1')}", f"range_start={int(a['range_start'])}"]
-    cmd = _reduce_cmd(a["reduce_cmd"], "nisa.range_select")
-    if cmd:
-        fields.append(f"reduce_cmd={cmd}")
-    if a["reduce_res"] is not None:
-        r = _tile(a["reduce_res"], "reduce_res")
-        _s._make_mutable(r, "nisa.range_select reduce_res")
-        fields.append(f"reduce_res={r.text()}")
+    fields += _accumulator_fields(a, "nisa.range_select", "reduce_res")
     if a["on_false_value"] is not None:
         fields.append(f"on_false_value={_s._fmt_num(float(a['on_false_value']))}")
     return _finish("range_select", fields, _tile(a["dst"], "dst") if use_new else None, t.shape, t.tile_dtype,
