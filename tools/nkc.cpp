@@ -34,6 +34,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
+
 namespace cl = llvm::cl;
 
 namespace {
