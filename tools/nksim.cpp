@@ -152,6 +152,15 @@ std::pair<std::string, std::string> split_binding(StringRef arg, StringRef defau
 
 const char *argv0 = "nksim";
 
+// A .py kernel's traced source and the name it was compiled under: a run's
+// errors and warnings name its lines, which point_at_python maps back.
+std::string traced_source, traced_name;
+
+std::string at_python_lines(const std::string &message) {
+  return traced_source.empty() ? message
+                               : nk::point_at_python(message, traced_name, traced_source, input_path.getValue());
+}
+
 Expected<nk::Program> load_or_compile(StringRef path) {
   const bool python = path.endswith(".py");
   if (python && !defines.empty())
@@ -181,13 +190,13 @@ Expected<nk::Program> load_or_compile(StringRef path) {
       popts.schedule_window = 1;
       popts.interleave = false;
     }
-    std::string traced;
     if (python) {
       auto source = nk::trace_python_kernel(argv0, path, kernel_name, inputs);
       if (!source) return source.takeError();
-      traced = std::move(*source);
+      traced_source = std::move(*source);
+      traced_name = (path + " (traced)").str();
     }
-    auto p = python ? nk::compile_tile_source(traced, (path + " (traced)").str(), defs, *t, popts, ds)
+    auto p = python ? nk::compile_tile_source(traced_source, traced_name, defs, *t, popts, ds)
                     : nk::compile_tile_file(path, defs, *t, popts, ds);
     if (!p) {
       if (!ds.str().empty()) {
@@ -458,9 +467,19 @@ int run_main() {
   nk::SimTrace trace;
   auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
   progress.finish();
-  if (!stats) return fail_error(stats.takeError(), input_path);
+  if (!stats) {
+    Error e = stats.takeError();
+    if (traced_source.empty()) return fail_error(std::move(e), input_path);
+    if (auto text = nk::take_rendered(e)) {
+      errs() << at_python_lines(*text);
+      if (!StringRef(*text).endswith("\n")) errs() << '\n';
+      return kExitError;
+    }
+    return fail(input_path + ": " + at_python_lines(toString(std::move(e))));
+  }
 
-  for (const nk::SimWarning &w : stats->warnings) WithColor::warning(errs(), "nksim") << w.message << '\n';
+  for (const nk::SimWarning &w : stats->warnings)
+    WithColor::warning(errs(), "nksim") << at_python_lines(w.message) << '\n';
   if (stats->num_warnings > stats->warnings.size())
     WithColor::warning(errs(), "nksim") << (stats->num_warnings - stats->warnings.size())
                                         << " more warnings not shown\n";

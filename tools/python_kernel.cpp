@@ -6,12 +6,14 @@
 #include "runtime/rendered_diagnostics.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 
+#include <algorithm>
 #include <optional>
 #include <unistd.h>
 #include <vector>
@@ -95,6 +97,51 @@ Expected<std::string> trace_python_kernel(const char *argv0, StringRef path, Str
     return createStringError(inconvertibleErrorCode(), "%s", msg.c_str());
   }
   return read(out.path);
+}
+
+std::string point_at_python(StringRef message, StringRef traced_name, StringRef traced_source, StringRef py_path) {
+  SmallVector<StringRef, 0> lines;
+  traced_source.split(lines, '\n');
+  const std::string key = (traced_name + ":").str();
+  std::string out;
+  size_t pos = 0;
+  for (size_t at; (at = message.find(key, pos)) != StringRef::npos;) {
+    out += message.slice(pos, at).str();
+    pos = at + key.size();
+    // LINE:COL after the name
+    StringRef rest = message.substr(pos);
+    size_t line_len = rest.find_first_not_of("0123456789");
+    unsigned line = 0, col = 0;
+    if (line_len == 0 || line_len == StringRef::npos || rest[line_len] != ':' ||
+        rest.substr(0, line_len).getAsInteger(10, line)) {
+      out += key;
+      continue;
+    }
+    StringRef col_text = rest.substr(line_len + 1);
+    size_t col_len = std::min(col_text.find_first_not_of("0123456789"), col_text.size());
+    if (col_len == 0 || col_text.substr(0, col_len).getAsInteger(10, col)) {
+      out += key;
+      continue;
+    }
+    // the tracer's "  # FILE.py:LN" at the end of that line
+    StringRef origin;
+    if (line >= 1 && line <= lines.size()) {
+      StringRef text = lines[line - 1];
+      size_t hash = text.rfind("  # ");
+      if (hash != StringRef::npos) origin = text.substr(hash + 4).rtrim();
+    }
+    auto [file, py_line] = origin.rsplit(':');
+    unsigned ln = 0;
+    if (file.empty() || py_line.getAsInteger(10, ln)) {
+      out += key;
+      continue;
+    }
+    if (file == sys::path::filename(py_path)) file = py_path;
+    out += (file + ":" + Twine(ln) + ", traced line " + Twine(line) + ":" + Twine(col)).str();
+    pos += line_len + 1 + col_len;
+  }
+  out += message.substr(pos).str();
+  return out;
 }
 
 } // namespace nk

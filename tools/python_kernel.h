@@ -21,4 +21,12 @@ namespace nk {
 llvm::Expected<std::string> trace_python_kernel(const char *argv0, llvm::StringRef path, llvm::StringRef kernel,
                                                 llvm::ArrayRef<std::string> inputs);
 
+// `message` (a run's error or warning) with each location in the traced
+// source -- `traced_name`:LINE:COL -- pointed at the Python line it came
+// from, read from the "# FILE.py:LN" comment the tracer ends every traced
+// line with: "PY_PATH:LN, traced line LINE:COL". A location whose line has no
+// such comment stays as it is.
+std::string point_at_python(llvm::StringRef message, llvm::StringRef traced_name, llvm::StringRef traced_source,
+                            llvm::StringRef py_path);
+
 } // namespace nk

@@ -841,6 +841,22 @@ class Traced:
         except nkc.CompileError as e:
             raise self._located(e) from None
 
+    def python_locations(self, message: str) -> str:
+        """`message` with each location in the traced .tile source
+        (NAME.traced.tile:LINE:COL, as nksim's race, deadlock and range
+        reports give them) pointed at the Python line that .tile line came
+        from: "kernel.py:LN, traced line LINE:COL"."""
+        tile = re.escape(f"{self.name}.traced.tile") + r":(\d+):(\d+)"
+
+        def at_python(m) -> str:
+            line = int(m.group(1))
+            file, pyline, _ = (self.line_origin[line - 1] if 0 < line <= len(self.line_origin)
+                               else (None, None, ""))
+            if not file or not pyline:
+                return m.group(0)
+            return f"{os.path.basename(file)}:{pyline}, traced line {m.group(1)}:{m.group(2)}"
+        return re.sub(tile, at_python, message)
+
     def _located(self, e) -> Exception:
         """A CompileError re-pointed at the Python line the failing .tile line came from."""
         m = re.search(r":(\d+):(\d+): error: (.*)", str(e))
@@ -1173,7 +1189,13 @@ def run(kernel: Any, *args: Any, target: str = "trn2", trace: bool = False, stri
     program = traced.compile(target=target)
     bound = inspect.signature(_kernel_function(kernel)).bind(*args, **kwargs)
     inputs = {tile: np.asarray(bound.arguments[py]) for py, tile, _, _ in traced.params}  # bf16: float32, rounded by run
-    r = program.run(inputs, trace=trace, strict=strict, race_check=race_check)
+    import nkc
+    try:
+        r = program.run(inputs, trace=trace, strict=strict, race_check=race_check)
+    except nkc.SimulationError as e:
+        # the kernel author wrote Python: name its lines, not the traced .tile's
+        raise nkc.SimulationError(traced.python_locations(str(e))) from None
+    r.warnings = [traced.python_locations(w) for w in r.warnings]
     return Result(traced, program, r)
 
 

@@ -852,6 +852,9 @@ def test_core_barrier_and_hbm_scratch():
         raise AssertionError("the race without core_barrier was not reported")
     except nkc.Error as e:
         assert "race on hbm byte" in str(e) and "core1." in str(e), str(e)
+        # named at the kernel's Python lines (the store of the partials and the
+        # other core's load of them), not at the traced .tile's
+        assert "(lnc.py:51, traced line" in str(e) and "(lnc.py:55, traced line" in str(e), str(e)
     expect_error(k_barrier_one_core, [np.ones((128, 4), np.float32)], nki_sim.NkiTraceError,
                  "nisa.core_barrier synchronises the two physical cores of an LNC=2 launch", "LINE-barrier")
     a = RNG.standard_normal((128, 16)).astype(np.float32)
