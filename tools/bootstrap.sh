@@ -3,6 +3,8 @@
 # (idempotent, quiet when all are present), then configures and builds.
 # Usage: tools/bootstrap.sh [BUILD_DIR] [BUILD_TYPE]
 #        tools/bootstrap.sh --deps-only      (packages only)
+# NK_BUILD_JOBS=N limits the build to N parallel jobs (default: ninja's, one
+# per core plus two), for a machine shared with other builds.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 deps_only=0
@@ -36,4 +38,4 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
 fi
-cmake --build "$build"
+cmake --build "$build" ${NK_BUILD_JOBS:+--parallel "$NK_BUILD_JOBS"}
