@@ -92,8 +92,8 @@ PAGED = SCALE + [
 
 # The fp8 kernel also applies per-KV-head dequant scales.
 PAGED_FP8 = PAGED + [
-    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full), ks_r, scaled)",
-     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full)", 0, 1),
+    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full, vmax), ks_r, scaled)",
+     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full, vmax)", 0, 1),
     ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
 ]
 
