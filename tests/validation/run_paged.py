@@ -173,6 +173,15 @@ def all_cases():
              cores=2),
         Case("lnc2_splitkv_fp8_b5_groups", B=5, dtype="fp8", n_q=32, n_kv=4, block=64, max_blocks=5, cores=2),
         Case("lnc2_batch_b4", B=4, block=32, max_blocks=6, W=50, lens=[1, 100, 192, 37], cores=2),
+        # kv_parts: one group's sequences cut into parts of >= 8 chunks
+        # stacked on the partitions, merged at the end (a part that sees
+        # nothing: len 1, windows), with T > 1, bf16, fp8 and split-KV.
+        Case("parts_b1_window_sinks_t2", B=1, T=2, n_q=8, n_kv=2, block=64, max_blocks=40, W=700, S=3,
+             lens=[2000]),
+        Case("parts_b1_len1", B=1, n_q=8, n_kv=2, block=128, max_blocks=16, lens=[1]),
+        Case("parts_b3_bf16", B=3, dtype="bf16", n_q=4, n_kv=1, block=128, max_blocks=32, lens=[5, 1000, 4096]),
+        Case("parts_lnc2_splitkv_b1_fp8_window", B=1, dtype="fp8", n_q=8, n_kv=2, block=128, max_blocks=32,
+             lens=[3000], W=300, S=2, cores=2),
         # V loads gated behind Q.K^T in every step (-D v_order=2), where the
         # default leaves them ungated: small blocks, windows, sinks, T > 1,
         # partial groups, split-KV.
