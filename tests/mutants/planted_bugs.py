@@ -75,10 +75,10 @@ PER_HEAD = SCALE + [
 # drawn by the reference; no window, no sinks: run_paged.py --expect-fail
 # plants the window and sink bugs, tests/lit/kernels/paged-attention.test).
 PAGED = SCALE + [
-    ("length mask admits one position past the length", "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :]",
-     "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :] + 1.0", 0, 1),
-    ("length mask drops the query's own position", "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :]",
-     "let hi = matmul(sel, lens_col, transpose_x=true) + tok[0:Rt, :] - 1.0", 0, 1),
+    ("length mask admits one position past the length", "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
+     "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] + 1.0", 0, 1),
+    ("length mask drops the query's own position", "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
+     "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] - 1.0", 0, 1),
     ("stacked rows read their neighbour's length", "base=R*b0, partition_step=-R", "base=R*b0 + 1, partition_step=-R",
      0, 1),
     ("K of a chunk's first block for all its blocks", "load(k_cache[bts[b, c*bpc + j], :",
@@ -92,8 +92,8 @@ PAGED = SCALE + [
 
 # The fp8 kernel also applies per-KV-head dequant scales.
 PAGED_FP8 = PAGED + [
-    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full), ks_r, scaled)",
-     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full)", 0, 1),
+    ("k_scale not applied", "dequant(visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full, vmax), ks_r, scaled)",
+     "visible_scores(s, lo, hi, zero, sink_hi, c0 * 128, Rt, nc, full, vmax)", 0, 1),
     ("v_scale not applied", "dequant(acc / l, vs_r, scaled)", "acc / l", 0, 1),
 ]
 

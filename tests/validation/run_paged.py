@@ -87,7 +87,7 @@ class Case:
 
     def __init__(self, name, B=2, T=1, n_q=4, n_kv=2, d=64, block=128, max_blocks=2, n_blocks=None, W=0, S=0,
                  lens=None, shared=False, shuffled=True, hot=False, dtype="f32", garbage=True, step_chunks=None,
-                 stack=None, target="trn2", cores=1, v_order=None):
+                 stack=None, target="trn2", cores=1, v_order=None, shard=None):
         self.name, self.B, self.T, self.n_q, self.n_kv, self.d = name, B, T, n_q, n_kv, d
         self.block, self.max_blocks, self.W, self.S, self.lens = block, max_blocks, W, S, lens
         self.n_blocks = n_blocks or B * max_blocks + 3
@@ -95,6 +95,7 @@ class Case:
         self.step_chunks, self.stack, self.target = step_chunks, stack, target
         self.cores = cores  # 2: trn2's LNC=2 (batch split when B is even, else split-KV)
         self.v_order = v_order  # 2: every step's V loads wait for its Q.K^T (the kernel's default: some)
+        self.shard = shard  # with cores=2: 3 forces split-KV, 4 replication (None: the kernel's rule)
 
     def defines(self):
         d = {"B": self.B, "T": self.T, "n_q": self.n_q, "n_kv": self.n_kv, "d": self.d, "block": self.block,
@@ -110,6 +111,8 @@ class Case:
         if self.v_order:
             d["v_order"] = self.v_order
             d["v_steps"] = 64
+        if self.shard:
+            d["shard"] = self.shard
         return d
 
 
@@ -155,22 +158,37 @@ def all_cases():
         Case("fp8e5m2", B=3, dtype="fp8e5m2", block=64, max_blocks=6, lens=[1, 130, 384], n_q=8, n_kv=2),
         # Two cores (-D cores=2, trn2 LNC=2): an odd batch splits the KV
         # chunks between the cores (core_barrier, merge by the softmax rule);
-        # an even one the batch.
-        Case("lnc2_splitkv_b1", B=1, n_q=8, n_kv=2, block=32, max_blocks=9, lens=[200], cores=2),
-        Case("lnc2_splitkv_b1_len1", B=1, block=64, max_blocks=4, lens=[1], cores=2),
+        # an even one the batch; one short sequence is computed by both
+        # cores, each storing half of its rows (replicated; shard=3 forces
+        # split-KV there).
+        Case("lnc2_splitkv_b1", B=1, n_q=8, n_kv=2, block=32, max_blocks=9, lens=[200], cores=2, shard=3),
+        Case("lnc2_splitkv_b1_len1", B=1, block=64, max_blocks=4, lens=[1], cores=2, shard=3),
+        Case("lnc2_replicate_b1_window_sinks_t2", B=1, T=2, n_q=4, n_kv=2, block=32, max_blocks=7, W=50, S=2,
+             lens=[150], cores=2),
+        Case("lnc2_replicate_bf16_b1_len1", B=1, dtype="bf16", block=64, max_blocks=4, lens=[1], cores=2),
+        Case("lnc2_replicate_fp8_b3", B=3, dtype="fp8", n_q=8, n_kv=2, block=128, max_blocks=6, cores=2, shard=4),
         Case("lnc2_splitkv_b3_sinks_window_t2", B=3, T=2, block=16, max_blocks=20, W=40, S=4, lens=[2, 150, 320],
              n_q=4, n_kv=1, cores=2),
         Case("lnc2_splitkv_bf16_b1_hot", B=1, dtype="bf16", hot=True, block=128, max_blocks=8, n_q=8, n_kv=2, d=128,
              cores=2),
         Case("lnc2_splitkv_fp8_b5_groups", B=5, dtype="fp8", n_q=32, n_kv=4, block=64, max_blocks=5, cores=2),
         Case("lnc2_batch_b4", B=4, block=32, max_blocks=6, W=50, lens=[1, 100, 192, 37], cores=2),
+        # kv_parts: one group's sequences cut into parts of >= 8 chunks
+        # stacked on the partitions, merged at the end (a part that sees
+        # nothing: len 1, windows), with T > 1, bf16, fp8 and split-KV.
+        Case("parts_b1_window_sinks_t2", B=1, T=2, n_q=8, n_kv=2, block=64, max_blocks=40, W=700, S=3,
+             lens=[2000]),
+        Case("parts_b1_len1", B=1, n_q=8, n_kv=2, block=128, max_blocks=16, lens=[1]),
+        Case("parts_b3_bf16", B=3, dtype="bf16", n_q=4, n_kv=1, block=128, max_blocks=32, lens=[5, 1000, 4096]),
+        Case("parts_lnc2_splitkv_b1_fp8_window", B=1, dtype="fp8", n_q=8, n_kv=2, block=128, max_blocks=32,
+             lens=[3000], W=300, S=2, cores=2),
         # V loads gated behind Q.K^T in every step (-D v_order=2), where the
         # default leaves them ungated: small blocks, windows, sinks, T > 1,
         # partial groups, split-KV.
         Case("vgate_window_sinks_t2_groups", B=5, T=2, n_q=8, n_kv=2, block=32, max_blocks=10, W=60, S=3,
              lens=[2, 150, 320, 64, 33], stack=2, v_order=2),
         Case("vgate_lnc2_splitkv_b1_fp8", B=1, dtype="fp8", n_q=8, n_kv=2, block=64, max_blocks=9, W=100,
-             lens=[500], cores=2, v_order=2),
+             lens=[500], cores=2, v_order=2, shard=3),
         Case("fp8e5m2_hot_window_t3", B=3, T=3, dtype="fp8e5m2", hot=True, block=32, max_blocks=6, W=70, S=1,
              n_q=8, n_kv=1, lens=[3, 64, 190], target="trn1"),
     ]
