@@ -585,6 +585,25 @@ def test_nc_matmul_pe_tiling_passes_through():
 
 
 @nki.jit
+def k_onezero(ones, x):
+    """nisa.nc_matmul(ones, x, is_stationary_onezero=True): the partition
+    broadcast of NKI's architecture guide, with NKI 2.26's 0/1 hint."""
+    out = nl.ndarray((16, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+    r = nisa.nc_matmul(nl.load(ones), nl.load(x), is_stationary_onezero=True)
+    nl.store(out, nl.copy(r))
+    return out
+
+
+def test_nc_matmul_onezero_hint_passes_through():
+    ones = np.ones((1, 16), dtype=np.float32)
+    x = RNG.standard_normal((1, 32)).astype(np.float32)
+    got = nki.simulate(k_onezero)(ones, x)
+    check(got, np.broadcast_to(x, (16, 32)), atol=0)
+    src = nki_sim.trace(k_onezero, ones, x).source
+    assert "is_stationary_onezero=true" in src and "is_moving_onezero" not in src, src
+
+
+@nki.jit
 def k_dma_rmw_skip(table, ids, y):
     """nisa.dma_copy with oob_mode.skip (a gather whose out-of-range ids keep
     the -1.0 they held) and dst_rmw_op=np.add (NKI 2.26)."""
