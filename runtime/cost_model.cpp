@@ -248,7 +248,11 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst];
   const AccessPattern &src = inst.ap[ap::dma_copy::src];
   DmaCost c;
-  c.issue_ns = t.dma_issue_ns;
+  // dge_mode none (0): descriptors precomputed on the host, no on-device
+  // generation ([dge]: "zero on-device overhead"); swdge (1), hwdge (2),
+  // unknown (3): the target's issue time (no figure is published for
+  // swdge's GpSimd cycles: the same cost, docs/targets.md).
+  c.issue_ns = inst.get_int(attr::dma_copy::dge_mode) == 0 ? 0.0 : t.dma_issue_ns;
   c.latency_ns = t.dma_fixed_latency_ns;
   c.engine_work.assign(t.dma_engines, 0.0);
   c.engine_bytes.assign(t.dma_engines, 0.0);

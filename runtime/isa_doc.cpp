@@ -184,7 +184,10 @@ const NkiInstruction kNki226[] = {
      "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
      "dst_rmw_op add (an fp32 add, precision not documented; costed as the copy; duplicate scatter indices all "
      "add, as NKI's compiler-synchronised duplicates; without it the last partition's row wins, not documented); "
-     "dge_mode accepted (not yet checked or costed); also allows PSUM"},
+     "dge_mode none/swdge/hwdge/unknown (0-3) with the documented rules (hwdge NeuronCore-v3 only; none and "
+     "hwdge not indirect, swdge indirect from v3, per NKI's DGE page); none costs no descriptor generation, "
+     "swdge costs as hwdge/unknown (no published figure for its GpSimd cycles); the 2.26 example's further hwdge "
+     "conditions (128 partitions, spill/reload) are not checked; also allows PSUM (NKI: HBM or SBUF)"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

@@ -436,7 +436,7 @@ llvm::Error Scheduler::step(unsigned s) {
   CoreState &cs = cores_state_[core(s)];
   Executor &exec = *execs_[core(s)];
   double *dge = nullptr; // the shared descriptor generator this dma_copy uses
-  if (stored.op == Opcode::dma_copy && !cs.dge_free.empty()) {
+  if (stored.op == Opcode::dma_copy && !cs.dge_free.empty() && stored.get_int(attr::dma_copy::dge_mode) != 0) {
     dge = &*std::min_element(cs.dge_free.begin(), cs.dge_free.end());
     if (*dge > now) {
       stats_.dge_stall_ns += *dge - now;
