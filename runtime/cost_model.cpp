@@ -58,18 +58,23 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     double n = free_size(inst.ap[ap::nc_matmul::moving]);
     busy = std::max(std::min(double(t.pe_stationary_min), m), n);
     // NKI 2.26 nki.isa.nc_matmul: 4x for float32 inputs; tfloat32 runs at
-    // the bf16/fp16/fp8 rate.
-    bool fp32 =
-        inst.ap[ap::nc_matmul::stationary].dtype == Dtype::f32 || inst.ap[ap::nc_matmul::moving].dtype == Dtype::f32;
-    if (fp32) busy *= t.pe_fp32_factor;
-    // PE tiling (tile_rows x tile_cols of the array): NKI 2.26 says tiled
-    // matmuls run in parallel on the array but gives no cost; we charge the
-    // tile's share of the array, the average of back-to-back tiled matmuls
-    // filling it [est] (docs/targets.md). The stream still runs them one
-    // after another.
-    const int64_t rows = inst.get_int(attr::nc_matmul::tile_rows), cols = inst.get_int(attr::nc_matmul::tile_cols);
-    if (rows > 0 && cols > 0)
-      busy *= double(rows * cols) / (double(t.pe_max_contraction) * double(t.pe_max_stationary_free));
+    // the bf16/fp16/fp8 rate. is_stationary_onezero / is_moving_onezero
+    // ("could lead to 2x better performance" for a float32 operand, no
+    // effect otherwise): each hint on a float32 operand halves the float32
+    // factor; both hints on two float32 operands compose to the bf16 rate
+    // (our reading: NKI states each hint's 2x alone) [est].
+    const Dtype st_dtype = inst.ap[ap::nc_matmul::stationary].dtype, mv_dtype = inst.ap[ap::nc_matmul::moving].dtype;
+    if (st_dtype == Dtype::f32 || mv_dtype == Dtype::f32) {
+      double factor = t.pe_fp32_factor;
+      if (st_dtype == Dtype::f32 && inst.get_bool(attr::nc_matmul::is_stationary_onezero)) factor /= 2;
+      if (mv_dtype == Dtype::f32 && inst.get_bool(attr::nc_matmul::is_moving_onezero)) factor /= 2;
+      busy *= std::max(1.0, factor);
+    }
+    // PE tiling (tile_rows x tile_cols of the array): the documented cost
+    // of the instruction itself; NKI 2.26 says matmuls on different PE
+    // tiles run in parallel, which the simulator's Tensor-engine timing
+    // models (simulator/scheduler.cpp: each matmul holds its tile's 32 x 32
+    // blocks; a stream moves on while a tiled matmul runs).
     break;
   }
   case Opcode::nc_transpose: {
@@ -243,7 +248,11 @@ DmaCost dma_cost(const Target &t, const Instruction &inst) {
   const AccessPattern &dst = inst.ap[ap::dma_copy::dst];
   const AccessPattern &src = inst.ap[ap::dma_copy::src];
   DmaCost c;
-  c.issue_ns = t.dma_issue_ns;
+  // dge_mode none (0): descriptors precomputed on the host, no on-device
+  // generation ([dge]: "zero on-device overhead"); swdge (1), hwdge (2),
+  // unknown (3): the target's issue time (no figure is published for
+  // swdge's GpSimd cycles: the same cost, docs/targets.md).
+  c.issue_ns = inst.get_int(attr::dma_copy::dge_mode) == 0 ? 0.0 : t.dma_issue_ns;
   c.latency_ns = t.dma_fixed_latency_ns;
   c.engine_work.assign(t.dma_engines, 0.0);
   c.engine_bytes.assign(t.dma_engines, 0.0);

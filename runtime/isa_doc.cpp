@@ -110,9 +110,12 @@ struct NkiInstruction {
 const NkiInstruction kNki226[] = {
     {"nc_matmul", "nc_matmul", "partly",
      "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
-     "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules, its concurrency costed as the "
-     "tile's share of the array [est] (NKI gives no cost), not as overlapping instructions; no "
-     "is_stationary_onezero/is_moving_onezero hints"},
+     "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules: matmuls on disjoint PE tiles run "
+     "concurrently in the Tensor engine's timing, each at its documented cost (the stream issues the next at "
+     "once: the issue interval is not documented); is_stationary_onezero/is_moving_onezero halve a float32 "
+     "operand's cost (both on two float32 operands: the bf16 rate, our reading of two separate 2x notes) and a "
+     "hinted operand holding anything but 0 and 1 is flagged (warning; error with --strict); no is_transpose "
+     "hint"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "modelled",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "
@@ -181,7 +184,10 @@ const NkiInstruction kNki226[] = {
      "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
      "dst_rmw_op add (an fp32 add, precision not documented; costed as the copy; duplicate scatter indices all "
      "add, as NKI's compiler-synchronised duplicates; without it the last partition's row wins, not documented); "
-     "no dge_mode; also allows PSUM"},
+     "dge_mode none/swdge/hwdge/unknown (0-3) with the documented rules (hwdge NeuronCore-v3 only; none and "
+     "hwdge not indirect, swdge indirect from v3, per NKI's DGE page); none costs no descriptor generation, "
+     "swdge costs as hwdge/unknown (no published figure for its GpSimd cycles); the 2.26 example's further hwdge "
+     "conditions (128 partitions, spill/reload) are not checked; also allows PSUM (NKI: HBM or SBUF)"},
     {"dma_transpose", "dma_copy", "partly",
      "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
      "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},

@@ -391,6 +391,31 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (oob == 1 && rmw)
       return attr_problem(attr::dma_copy::oob_mode,
                           "oob_mode=1 (skip) is not allowed with a dst_rmw_op (NKI: only oob_mode error)");
+    // dge_mode (NKI 2.26 nki.isa.dge_mode): 0 none, 1 swdge, 2 hwdge, 3
+    // unknown. 2.26: "HWDGE is only supported for NeuronCore-v3+". NKI's
+    // DGE page (docs/targets.md [dge]): none (descriptors precomputed on
+    // the host) and hwdge do not support indirect access; swdge does from
+    // NeuronCore-v3 on; unknown lets the compiler choose.
+    const int64_t dge = attrs[attr::dma_copy::dge_mode].i;
+    const bool indirect = s[F::src_index].present || s[F::dst_index].present || src.indirect;
+    if (dge < 0 || dge > 3)
+      return attr_problem(attr::dma_copy::dge_mode,
+                          fmt::format("dge_mode must be 0 (none), 1 (swdge), 2 (hwdge) or 3 (unknown), not {}", dge));
+    if (dge == 2 && target && target->nc_version < 3)
+      return attr_problem(attr::dma_copy::dge_mode,
+                          fmt::format("dge_mode=2 (hwdge) needs NeuronCore-v3 or later; {} has NeuronCore-v{} (NKI: "
+                                      "HWDGE is only supported for NeuronCore-v3+)",
+                                      target->name, target->nc_version));
+    if (indirect && (dge == 0 || dge == 2))
+      return attr_problem(attr::dma_copy::dge_mode,
+                          fmt::format("dge_mode={} ({}) cannot do an indirect dma_copy (NKI: only swdge generates "
+                                      "descriptors from run-time indices)",
+                                      dge, dge == 0 ? "none" : "hwdge"));
+    if (indirect && dge == 1 && target && target->nc_version < 3)
+      return attr_problem(attr::dma_copy::dge_mode,
+                          fmt::format("dge_mode=1 (swdge) does indirect dma_copy from NeuronCore-v3 on; {} has "
+                                      "NeuronCore-v{}",
+                                      target->name, target->nc_version));
     // One indirect operand: src (src_index, a load or gather) or dst
     // (dst_index, a store or scatter: NKI 2.26 nki.isa.dma_copy, "indirect
     // gather/scatter operations"); index_stride and index_count describe it.

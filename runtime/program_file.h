@@ -32,7 +32,9 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 9: ALU ops logical_and/or/xor (numbers 18-20) and the dtype tf32
 //    (number 11), which a version-8 reader would call invalid; nc_matmul
 //    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
-constexpr uint32_t kProgramVersion = 9;
+// 10: nc_matmul gained is_stationary_onezero and is_moving_onezero (NKI's
+//    0/1 operand hints); dma_copy gained dge_mode.
+constexpr uint32_t kProgramVersion = 10;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

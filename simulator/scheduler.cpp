@@ -14,6 +14,14 @@
 // The loop always advances the earliest event, so time never runs backwards
 // and no cycle is stepped.
 //
+// The Tensor engine's PE array is 4 x 4 blocks of 32 x 32 PEs. An
+// nc_matmul with PE tiling (tile_rows x tile_cols > 0) holds its tile's
+// blocks for its busy time while the stream goes on issuing: matmuls on
+// disjoint tiles run concurrently, as NKI 2.26 nki.isa.nc_matmul describes
+// (a tiled matmul also waits for an earlier one in flight that writes the
+// bytes it writes). Every other Tensor-engine instruction holds all 16
+// blocks and the stream, so programs without PE tiling time as before.
+//
 // Two physical cores (Program::cores == 2, LNC=2) run in the same timeline:
 // each has its own engines, DMA queues and engines, SBUF, PSUM, semaphores,
 // ports and activation table; HBM and its bandwidth (each core's share
@@ -48,6 +56,8 @@
 namespace nk {
 
 namespace {
+
+constexpr unsigned kPeBlocks = 16; // the PE array's 32 x 32 blocks
 
 // A result of a compute instruction not yet visible to the next
 // instructions of its own engine: its partitions and byte range.
@@ -215,6 +225,8 @@ private:
     // Per AccumulatorBank (runtime/isa.h), the partitions whose accumulator
     // register holds a defined value (set by a reset or reset_reduce).
     std::array<std::bitset<128>, 3> acc_defined;
+    std::array<double, kPeBlocks> pe_block_free{}; // the Tensor engine's PE blocks: free from
+    std::vector<PendingWrite> pe_writes;           // destinations of tiled matmuls in flight
   };
   std::vector<CoreState> cores_state_;
   uint64_t transfers_in_flight_ = 0; // all queues
@@ -232,6 +244,20 @@ bool on_chip_box(const AccessPattern &a, PendingWrite &w) {
   w.lo = ext->lo;
   w.hi = ext->hi;
   return true;
+}
+
+// The PE array's 32 x 32 blocks an instruction on the Tensor engine holds
+// (bit 4 * row block + column block): a tiled nc_matmul its tile, anything
+// else the whole array.
+uint16_t pe_blocks(const Instruction &inst) {
+  if (inst.op != Opcode::nc_matmul) return 0xffff;
+  const int64_t rows = inst.get_int(attr::nc_matmul::tile_rows), cols = inst.get_int(attr::nc_matmul::tile_cols);
+  if (rows <= 0 || cols <= 0) return 0xffff;
+  const int64_t r0 = inst.get_int(attr::nc_matmul::tile_row) / 32, c0 = inst.get_int(attr::nc_matmul::tile_col) / 32;
+  uint16_t mask = 0;
+  for (int64_t r = r0; r < r0 + rows / 32 && r < 4; ++r)
+    for (int64_t c = c0; c < c0 + cols / 32 && c < 4; ++c) mask = uint16_t(mask | (1u << (4 * r + c)));
+  return mask;
 }
 
 // The identity (a copy) needs no lookup table; every other function is
@@ -317,6 +343,21 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
     stats_.dependency_stall_ns += dep - now;
     stats_.port_stall_ns += start - dep;
   }
+  if (e == Engine::tensor) {
+    // The PE blocks it needs, and no tiled matmul in flight writing what
+    // it writes (the engine being busy, not a stall).
+    const uint16_t blocks = pe_blocks(inst);
+    for (unsigned b = 0; b < kPeBlocks; ++b)
+      if (blocks >> b & 1) start = std::max(start, cs.pe_block_free[b]);
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      PendingWrite r;
+      if (!operand_writes(inst, i) || !on_chip_box(inst.ap[i], r)) continue;
+      for (const PendingWrite &w : cs.pe_writes)
+        if (w.visible > now && w.mem == r.mem && w.p0 < r.p1 && r.p0 < w.p1 && w.lo < r.hi && r.lo < w.hi)
+          start = std::max(start, w.visible);
+    }
+  }
   return start;
 }
 
@@ -395,7 +436,7 @@ llvm::Error Scheduler::step(unsigned s) {
   CoreState &cs = cores_state_[core(s)];
   Executor &exec = *execs_[core(s)];
   double *dge = nullptr; // the shared descriptor generator this dma_copy uses
-  if (stored.op == Opcode::dma_copy && !cs.dge_free.empty()) {
+  if (stored.op == Opcode::dma_copy && !cs.dge_free.empty() && stored.get_int(attr::dma_copy::dge_mode) != 0) {
     dge = &*std::min_element(cs.dge_free.begin(), cs.dge_free.end());
     if (*dge > now) {
       stats_.dge_stall_ns += *dge - now;
@@ -444,6 +485,17 @@ llvm::Error Scheduler::step(unsigned s) {
           "there is not valid (NKI 2.26, Supported Activation Functions; nksim computes the exact function)",
           describe_inst(prog_, s, st.pc), act_name(v->func), v->value,
           inst.ap[ap::activation::src].start_partition + v->partition, v->element, r.text);
+      if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+      warn(std::move(msg));
+    }
+    if (auto v = exec.take_onezero_violation()) {
+      // Like the activation-range check: a warning, an error with --strict.
+      const bool stationary = v->field == ap::nc_matmul::stationary;
+      std::string msg = fmt::format(
+          "{}: {} is set but {} holds {} (partition {}, element {}), not only 0 and 1: the hint's result there is "
+          "not documented (NKI 2.26 nki.isa.nc_matmul; nksim computes the exact product)",
+          describe_inst(prog_, s, st.pc), stationary ? "is_stationary_onezero" : "is_moving_onezero",
+          stationary ? "stationary" : "moving", v->value, inst.ap[v->field].start_partition + v->partition, v->element);
       if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
       warn(std::move(msg));
     }
@@ -496,8 +548,33 @@ llvm::Error Scheduler::step(unsigned s) {
     }
   }
   slice(TraceSlice::instruction, s, st.pc, now, busy);
-  ss.busy_ns += busy;
-  st.ready = now + busy;
+  const uint16_t pe = engine == Engine::tensor ? pe_blocks(inst) : uint16_t(0xffff);
+  if (pe != 0xffff) {
+    // A tiled matmul holds its PE blocks (and its destination) for busy;
+    // the stream goes on at once. Its busy time counts for its share of
+    // the array.
+    unsigned held = 0;
+    for (unsigned b = 0; b < kPeBlocks; ++b)
+      if (pe >> b & 1) {
+        cs.pe_block_free[b] = now + busy;
+        ++held;
+      }
+    auto &w = cs.pe_writes;
+    w.erase(std::remove_if(w.begin(), w.end(), [&](const PendingWrite &x) { return x.visible <= now; }), w.end());
+    const OpInfo &info = op_info(inst.op);
+    for (unsigned i = 0; i < info.num_aps; ++i) {
+      PendingWrite pw;
+      if (!operand_writes(inst, i) || !on_chip_box(inst.ap[i], pw)) continue;
+      pw.visible = now + busy;
+      w.push_back(pw);
+    }
+    ss.busy_ns += busy * held / kPeBlocks;
+    st.ready = now;
+  } else {
+    if (engine == Engine::tensor) cs.pe_block_free.fill(now + busy);
+    ss.busy_ns += busy;
+    st.ready = now + busy;
+  }
   st.done = std::max(st.done, now + busy + latency);
   if (sbuf_port) cs.sbuf_port_free = now + busy;
   if (psum_port) cs.psum_port_free = now + busy;

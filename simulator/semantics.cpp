@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -419,6 +420,23 @@ void Executor::dma_copy(const Instruction &inst) {
   }
 }
 
+// NKI 2.26 nki.isa.nc_matmul's is_stationary_onezero / is_moving_onezero
+// promise an operand of zeros and ones (a performance hint): the first
+// value that breaks the promise is recorded (NaN included; -0.0 is a zero).
+// The product is still computed exactly.
+void Executor::check_onezero(const AccessPattern &a, unsigned field) {
+  if (onezero_violation_) return;
+  std::vector<float> row(a.free_elements());
+  for (unsigned p = 0; p < a.num_partitions; ++p) {
+    gather_row_f32(a, mem_.row(a, p), row.data());
+    for (uint64_t i = 0; i < row.size(); ++i)
+      if (!(row[i] == 0.0f || row[i] == 1.0f)) {
+        onezero_violation_ = OnezeroViolation{field, row[i], p, i};
+        return;
+      }
+  }
+}
+
 // dst[m, n] (+)= sum_k stationary[k, m] * moving[k, n], summed in fp32 in
 // increasing k, then added to the old PSUM value when accumulating. The
 // products and sums are matmul.h's kernel; here the operands are gathered
@@ -426,6 +444,8 @@ void Executor::dma_copy(const Instruction &inst) {
 void Executor::nc_matmul(const Instruction &inst) {
   using f = ap::nc_matmul;
   const AccessPattern &dst = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
+  if (inst.get_bool(attr::nc_matmul::is_stationary_onezero)) check_onezero(st, f::stationary);
+  if (inst.get_bool(attr::nc_matmul::is_moving_onezero)) check_onezero(mv, f::moving);
   const unsigned K = st.num_partitions;
   const uint64_t M = st.free_elements(), N = mv.free_elements();
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);

@@ -35,6 +35,17 @@ public:
   };
   std::optional<ActRangeViolation> take_act_violation() { return std::exchange(act_violation_, std::nullopt); }
 
+  // The first value other than 0 and 1 in an nc_matmul operand hinted
+  // is_stationary_onezero / is_moving_onezero, for the scheduler to report;
+  // cleared by take.
+  struct OnezeroViolation {
+    unsigned field; // ap::nc_matmul::stationary or ::moving
+    float value;
+    unsigned partition; // within the operand's access pattern
+    uint64_t element;   // flat free index
+  };
+  std::optional<OnezeroViolation> take_onezero_violation() { return std::exchange(onezero_violation_, std::nullopt); }
+
 private:
   void dma_copy(const Instruction &inst);
   void dma_accumulate(const Instruction &inst);
@@ -67,6 +78,8 @@ private:
   void select_reduce(const Instruction &inst);
 
   std::optional<ActRangeViolation> act_violation_;
+  std::optional<OnezeroViolation> onezero_violation_;
+  void check_onezero(const AccessPattern &a, unsigned field);
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);
   bool touches_deferred(const AccessPattern &hbm_operand) const;

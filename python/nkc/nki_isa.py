@@ -38,6 +38,11 @@ class oob_mode:
     error, skip = 0, 1
 
 
+class dge_mode:
+    """NKI 2.26 nki.isa.dge_mode: who generates a DMA's descriptors."""
+    none, swdge, hwdge, unknown = 0, 1, 2, 3
+
+
 class reduce_cmd:
     idle, reset, reduce, reset_reduce = "idle", "reset", "reduce", "reset_reduce"
 
@@ -190,6 +195,9 @@ def nc_matmul(*args, **kwargs):
             _s._fail("nisa.nc_matmul: tile_position and tile_size must both be (row, column) integer pairs")
         fields += [f"tile_row={int(pos[0])}", f"tile_col={int(pos[1])}", f"tile_rows={int(size[0])}",
                    f"tile_cols={int(size[1])}"]
+    for hint in ("is_stationary_onezero", "is_moving_onezero"):  # 0/1 operand hints (nksim checks them)
+        if a.get(hint):
+            fields.append(f"{hint}=true")
     shape = (st.shape[1] if len(st.shape) > 1 else 1, mv.shape[1] if len(mv.shape) > 1 else 1)
     if not use_new:
         return _finish("nc_matmul", fields, None, shape, "f32", "psum")
@@ -571,6 +579,8 @@ def dma_copy(*args, **kwargs):
         fields.append("dst_rmw_op=add")
     if b.get("oob_mode") is not None and int(b["oob_mode"]) == oob_mode.skip:
         fields.append("oob_mode=1")
+    if b.get("dge_mode") is not None and int(b["dge_mode"]) != dge_mode.unknown:
+        fields.append(f"dge_mode={int(b['dge_mode'])}")  # the compiler checks it (hwdge: trn2 only)
     if fields:
         if dst.memory == "hbm" and _s._is_param(dst.root):
             _s._fail(f"nisa.dma_copy into kernel input '{dst.root.name}': NKI kernels write only the tensors "

@@ -585,6 +585,42 @@ def test_nc_matmul_pe_tiling_passes_through():
 
 
 @nki.jit
+def k_onezero(ones, x):
+    """nisa.nc_matmul(ones, x, is_stationary_onezero=True): the partition
+    broadcast of NKI's architecture guide, with NKI 2.26's 0/1 hint."""
+    out = nl.ndarray((16, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+    r = nisa.nc_matmul(nl.load(ones), nl.load(x), is_stationary_onezero=True)
+    nl.store(out, nl.copy(r))
+    return out
+
+
+def test_nc_matmul_onezero_hint_passes_through():
+    ones = np.ones((1, 16), dtype=np.float32)
+    x = RNG.standard_normal((1, 32)).astype(np.float32)
+    got = nki.simulate(k_onezero)(ones, x)
+    check(got, np.broadcast_to(x, (16, 32)), atol=0)
+    src = nki_sim.trace(k_onezero, ones, x).source
+    assert "is_stationary_onezero=true" in src and "is_moving_onezero" not in src, src
+
+
+@nki.jit
+def k_dge(x):
+    """nisa.dma_copy with dge_mode (NKI 2.26 nki.isa.dge_mode): the same copy."""
+    out = nl.ndarray((8, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nl.ndarray((8, 16), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.dma_copy(dst=t, src=x, dge_mode=nisa.dge_mode.hwdge)
+    nisa.dma_copy(dst=out, src=t, dge_mode=nisa.dge_mode.none)
+    return out
+
+
+def test_dma_copy_dge_mode_passes_through():
+    x = RNG.standard_normal((8, 16)).astype(np.float32)
+    check(nki.simulate(k_dge)(x), x, atol=0)
+    src = nki_sim.trace(k_dge, x).source
+    assert "dge_mode=2" in src and "dge_mode=0" in src, src
+
+
+@nki.jit
 def k_dma_rmw_skip(table, ids, y):
     """nisa.dma_copy with oob_mode.skip (a gather whose out-of-range ids keep
     the -1.0 they held) and dst_rmw_op=np.add (NKI 2.26)."""

@@ -449,7 +449,7 @@ TEST_CASE("matmul cost: fp32 is pe_fp32_factor times bf16; engines run at their 
   CHECK(mm_busy(Dtype::tf32) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
 }
 
-TEST_CASE("matmul cost: a PE-tiled matmul is charged its tile's share of the array [est]") {
+TEST_CASE("matmul cost: a PE-tiled matmul's busy time counts its share of the PE array") {
   const Target &t = trn2();
   auto mm_busy = [&](int64_t k, int64_t m, int64_t rows, int64_t cols) {
     Program p = new_program(64, "trn2");
@@ -466,8 +466,11 @@ TEST_CASE("matmul cost: a PE-tiled matmul is charged its tile's share of the arr
     REQUIRE(bool(s));
     return of(*s, kTensor).busy_ns - ns_of(t, Engine::tensor, t.semaphore_cycles);
   };
-  // max(min(64, M), N = 512) = 512 cycles untiled; a 64 x 64 tile is a
-  // quarter of the array, a 32 x 128 one a quarter too, 128 x 128 all of it.
+  // max(min(64, M), N = 512) = 512 cycles untiled, and as long tiled (it
+  // holds its tile for that long; tests/lit/sim/pe-overlap.test times
+  // concurrent tiles); the stream's busy time counts the tile's share: a
+  // 64 x 64 tile is a quarter of the array, a 32 x 128 one a quarter too,
+  // 128 x 128 all of it.
   CHECK(mm_busy(64, 64, 0, 0) == doctest::Approx(ns_of(t, Engine::tensor, 512)));
   CHECK(mm_busy(64, 64, 64, 64) == doctest::Approx(ns_of(t, Engine::tensor, 128)));
   CHECK(mm_busy(32, 100, 32, 128) == doctest::Approx(ns_of(t, Engine::tensor, 128)));
