@@ -528,7 +528,10 @@ int run_main() {
 } // namespace
 
 int main(int argc, char **argv) {
-  nk::reexec_with_huge_pages(argv);
+  // 32 MiB, glibc's own ceiling for its dynamic threshold: everything but
+  // the HBM image and the simulated memories (their own mappings) comes
+  // from the huge-page heap.
+  nk::reexec_with_huge_pages(argv, ":glibc.malloc.mmap_threshold=33554432");
   argv0 = argv[0];
   InitLLVM init(argc, argv);
   nk::report_out_of_memory_as_error("nksim");
