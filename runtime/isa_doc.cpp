@@ -129,18 +129,21 @@ const NkiInstruction kNki226[] = {
      "keepdims is the dst shape only"},
     {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
      "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
-    {"tensor_tensor", "tensor_tensor", "partly",
-     "PSUM+PSUM inputs refused; logical_and/or/xor on Vector (1 or 0, nonzero and NaN true); GpSimd only pow "
-     "and integer add/subtract/multiply (subtract: the instruction's "
-     "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
-     "default dtype the promoted (higher-precision) input dtype, as documented"},
+    {"tensor_tensor", "tensor_tensor", "modelled",
+     "PSUM+PSUM inputs refused, as documented; logical_and/or/xor on Vector (1 or 0, nonzero and NaN true); pow on "
+     "GpSimd only; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's text, not the "
+     "ALU-op table), those in integers, dst keeping the low bits (overflow not documented: two's-complement "
+     "wrap-around); default dtype the promoted (higher-precision) input dtype, as documented"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
-    {"tensor_scalar", "tensor_scalar", "partly",
-     "per-engine op limits: bitwise on Vector only; Scalar engine (multiply, add), (multiply), (add) on every "
-     "target (NKI: trn2; trn1 not gated); no rsqrt ALU op, so no GpSimd form"},
+    {"tensor_scalar", "tensor_scalar", "modelled",
+     "per-engine ops from the ALU-op table and the instruction's text: Vector every op but rsqrt and pow (divide and "
+     "abs_max, not in NKI's table, allowed); GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
+     "(multiply, add), (multiply), (add) on NeuronCore-v3 (trn2) only; pow (GpSimd-only) so in no form; "
+     "rsqrt/reciprocal/abs ignore their operand and refuse reverse (not documented); GpSimd rsqrt in double, "
+     "rounded once (its precision not documented)"},
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "modelled",
      "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
      "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},

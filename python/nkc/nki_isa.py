@@ -80,7 +80,9 @@ _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": 
         "power": "pow", "pow": "pow", "abs_max": "abs_max", "bitwise_and": "bitwise_and",
         "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "logical_and": "logical_and",
         "logical_or": "logical_or", "logical_xor": "logical_xor", "equal": "is_equal", "not_equal": "not_equal",
-        "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
+        "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass",
+        # NKI 2.26's one-operand ALU ops (tensor_scalar only; the operand is ignored)
+        "rsqrt": "rsqrt", "reciprocal": "reciprocal", "abs": "abs", "absolute": "abs"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
         "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity",

@@ -264,6 +264,29 @@ def test_logical_ops():
     assert "logical_and(" in res.tile_source and "op=logical_or" in res.tile_source, res.tile_source
 
 
+@nki.jit
+def k_alu_unary(a):
+    out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+    x = nl.load(a)
+    r = nisa.tensor_scalar(x, op0=nl.rsqrt, operand0=0.0, engine=nisa.gpsimd_engine)  # NKI's own form
+    y = nisa.tensor_scalar(r, np.subtract, 1.0, op1=np.abs, operand1=0.0)
+    nl.store(out, nisa.tensor_scalar(y, nl.reciprocal, 0.0))
+    return out
+
+
+def test_tensor_scalar_one_operand_ops():
+    """NKI 2.26's rsqrt (GpSimd), abs and reciprocal ALU ops in
+    nisa.tensor_scalar: 1 / |rsqrt(x) - 1|, NaN for negatives, inf at 1."""
+    a = RNG.uniform(0.01, 9.0, (128, 16)).astype(np.float32)
+    a[0, :6] = [1.0, 4.0, -1.0, 0.0, np.inf, np.nan]
+    res = nki_sim.run(k_alu_unary, a, strict=True)
+    with np.errstate(all="ignore"):
+        r = (1.0 / np.sqrt(a.astype(np.float64))).astype(np.float32)
+        want = np.float32(1.0) / np.abs(r - np.float32(1.0))
+    assert np.array_equal(res.output, want, equal_nan=True), (res.output[0, :6], want[0, :6])
+    assert "op0=rsqrt" in res.tile_source and "engine=gpsimd" in res.tile_source, res.tile_source
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
