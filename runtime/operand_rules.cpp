@@ -658,9 +658,10 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(free_size(op, s, F::data, kMax8MinFree, kMax8MaxFree, "nc_find_index8's documented range"));
     TRY(free_size(op, s, F::vals, 8, 8, "the values to find"));
     TRY(free_size(op, s, F::dst, 8, 8, "one index per value"));
-    if (dtype_is_float(s[F::dst].dtype))
-      return problem(F::dst, fmt::format("dst holds indices: it must be an integer dtype (NKI: uint16 or uint32; "
-                                         "modelled: i32), not {}",
+    // NKI 2.26 nki.isa.nc_find_index8: "uint16 or uint32 type. Default
+    // output type is uint32."
+    if (s[F::dst].dtype != Dtype::u16 && s[F::dst].dtype != Dtype::u32)
+      return problem(F::dst, fmt::format("dst holds indices: it must be u16 or u32 (NKI 2.26), not {}",
                                          dtype_name(s[F::dst].dtype)));
     return std::nullopt;
   }
@@ -750,9 +751,10 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
       return problem(F::index, fmt::format("num_valid_indices must be 1 to {} (the indices of a 16-partition "
                                            "slice, at most 4096), not {}",
                                            std::min<int64_t>(per_core, 4096), nv));
-    if (dtype_is_float(s[F::index].dtype))
-      return problem(F::index, fmt::format("index holds element offsets: it must be an integer dtype (NKI: "
-                                           "uint16; modelled: u8 or i32), not {}",
+    // NKI 2.26 nki.isa.local_gather: "The indices in index tile must be
+    // uint16 types."
+    if (s[F::index].dtype != Dtype::u16)
+      return problem(F::index, fmt::format("index holds element offsets: it must be u16 (NKI 2.26), not {}",
                                            dtype_name(s[F::index].dtype)));
     if (s[F::dst].dtype != s[F::src].dtype)
       return problem(F::dst, fmt::format("local_gather does not convert: dst must be {} like src, not {}",
@@ -1020,7 +1022,7 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   case Opcode::bn_stats: return sized(s[1], 6, float_of(s[1].dtype));
   case Opcode::bn_aggr: return sized(s[1], 2, float_of(s[1].dtype));
   case Opcode::max8: return sized(s[1], 8, s[1].dtype);
-  case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::i32);
+  case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::u32); // NKI's default
   case Opcode::scalar_tensor_tensor: {
     const OperandShape &d = s[ap::scalar_tensor_tensor::data];
     return sized(d, d.free_elements, d.dtype);

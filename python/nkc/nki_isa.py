@@ -424,8 +424,12 @@ def nc_find_index8(*args, **kwargs):
     def new(dst, data, vals, name=None): ...
     use_new, a = _call(old, new, args, kwargs, "nc_find_index8")
     t, v = _tile(a["data"], "data"), _tile(a["vals"], "vals")
-    return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"],
-                   _tile(a["dst"], "dst") if use_new else None, (t.shape[0], 8), "i32", "sbuf")
+    if use_new:
+        return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"], _tile(a["dst"], "dst"),
+                       (t.shape[0], 8), "u32", "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), "u32")  # NKI 2.26: uint16 or uint32, default uint32
+    return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"] + extra, None, (t.shape[0], 8), d,
+                   "sbuf")
 
 
 # ---- fills and index patterns ----------------------------------------------------------

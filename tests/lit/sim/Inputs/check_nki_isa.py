@@ -196,11 +196,18 @@ vals[2, 0] = data[2, 10]
 vals[3, 0] = -0.0  # equal to 0.0: the first of either
 vals[4, 1] = F32(123456.0)  # absent: -1
 vals[5, 2] = np.nan  # NaN matches nothing: -1
-src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> i32[8, 8]:
+# dst u32 (NKI 2.26's default) or u16; an absent value (undefined in NKI)
+# gives all ones, -1's bits.
+src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> u32[8, 8]:
     store(out, isa.nc_find_index8(data=load(d), vals=load(v)))
 """
-check("nc_find_index8 (duplicates, -0.0, absent, NaN)", run("fi8", src, {"d": data, "v": vals}, None),
-      find_ref(data, vals))
+check("nc_find_index8 (duplicates, -0.0, absent, NaN) -> u32", run("fi8", src, {"d": data, "v": vals}, None),
+      find_ref(data, vals).view(np.uint32))
+src = """kernel fi8h(d: f32[8, 200], v: f32[8, 8]) -> u16[8, 8]:
+    store(out, isa.nc_find_index8(data=load(d), vals=load(v), dtype=u16))
+"""
+check("nc_find_index8 (duplicates, -0.0, absent, NaN) -> u16", run("fi8h", src, {"d": data, "v": vals}, None),
+      find_ref(data, vals).astype(np.int16).view(np.uint16))
 
 # ---- scalar_tensor_tensor ----------------------------------------------------
 for k, (op0, op1, rev0, rev1, tile0) in enumerate([("subtract", "multiply", False, False, True),
@@ -328,12 +335,29 @@ want = np.empty((128, NV, E), F32)
 for c in range(8):
     idx1 = index[16 * c:16 * c + 16].flatten(order="F")[:NV]
     want[16 * c:16 * c + 16] = np.take(src_buf[16 * c:16 * c + 16], idx1, axis=1)
-src = f"""kernel lg(s: f32[128, 2048], i: i32[128, 4]) -> f32[128, {NV * E}]:
+src = f"""kernel lg(s: f32[128, 2048], i: u16[128, 4]) -> f32[128, {NV * E}]:
     store(out, isa.local_gather(src=load(s), index=load(i), num_elem_per_idx={E}, num_valid_indices={NV}))
 """
 check("local_gather (NKI's example: 8 cores, 64 indices of 4 elements)",
-      run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.int32)}, None),
+      run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.uint16)}, None),
       want.reshape(128, NV * E))
+
+# Edges: u16 offsets at the row's end (a run of 4 crossing it), past it (NKI:
+# undefined; modelled: 0) and at 65535; an i32 src copied raw (2^31 - 1 exact).
+row = rng.integers(-2**31, 2**31 - 1, size=(16, 20), dtype=np.int64).astype(np.int32)
+row[:, 0] = 2**31 - 1
+offs = np.array([0, 18, 20, 65535, 5, 16, 1, 17, 2, 3, 4, 6, 7, 8, 9, 10], np.uint16).reshape(16, 1)
+want = np.zeros((16, 16 * 4), np.int32)
+for k in range(16):  # one index per partition: offset k is offs[k, 0]
+    for j in range(4):
+        o = int(offs[k, 0]) + j
+        if o < 20:
+            want[:, 4 * k + j] = row[:, o]
+src = """kernel lge(s: i32[16, 20], i: u16[16, 1]) -> i32[16, 64]:
+    store(out, isa.local_gather(src=load(s), index=load(i), num_elem_per_idx=4))
+"""
+check("local_gather u16 offsets at and past the row's end (0), i32 raw", run("lge", src, {"s": row, "i": offs}, None),
+      want)
 
 # ---- tensor_copy_dynamic_src / _dst: the offset read at run time ------------------
 region = rng.standard_normal((8, 100)).astype(F32)
