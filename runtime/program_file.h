@@ -32,7 +32,9 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 9: ALU ops logical_and/or/xor (numbers 18-20) and the dtype tf32
 //    (number 11), which a version-8 reader would call invalid; nc_matmul
 //    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
-constexpr uint32_t kProgramVersion = 9;
+// 10: the one-operand ALU ops rsqrt, reciprocal, abs (numbers 21-23),
+//    which a version-9 reader would call invalid.
+constexpr uint32_t kProgramVersion = 10;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);
