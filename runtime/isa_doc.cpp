@@ -148,13 +148,13 @@ const NkiInstruction kNki226[] = {
      "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
      "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
-    {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "partly",
-     "offset a [1|1] integer in SBUF, as documented (its dtype is not); it moves the flat free index of the src "
-     "region only, not one axis by its stride as NKI's example indexes; out-of-region elements read as 0 (not "
-     "documented)"},
+    {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "modelled",
+     "offset a [1|1] integer in SBUF, as documented (its dtype is not: any integer); it moves the flat free index "
+     "of the src region by offset * offset_stride (an axis of offset_stride elements, as NKI's example indexes "
+     "one); out-of-region elements read as 0 (not documented)"},
     {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
-     "offset as for _src, on dst; an out-of-region window writes nothing (not documented); the race and "
-     "uninitialised-read checkers treat the whole dst region as written"},
+     "offset and offset_stride as for _src, on dst; an out-of-region window writes nothing (not documented); the "
+     "race and uninitialised-read checkers treat the whole dst region as written"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "modelled",

@@ -779,6 +779,16 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (s[offset].partitions != 1 || s[offset].free_elements != 1 || dtype_is_float(s[offset].dtype) ||
         s[offset].mem != Memory::sbuf)
       return problem(offset, "offset must be one integer element in SBUF ([1 | 1] i32 or u8)");
+    // offset_stride (the same slot in both): the elements one step of the
+    // indexed axis spans (NKI's offsets index an axis: src[ix, off, iz]).
+    const int64_t stride = attrs[attr::tensor_copy_dynamic_src::offset_stride].i;
+    if (stride < 1 || stride > s[region].free_elements) {
+      OperandProblem p{region,
+                       fmt::format("offset_stride must be 1 to {} (the region's elements per partition), not {}",
+                                   s[region].free_elements, stride),
+                       int(attr::tensor_copy_dynamic_src::offset_stride)};
+      return p;
+    }
     return std::nullopt;
   }
   case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);

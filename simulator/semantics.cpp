@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
@@ -1255,8 +1256,14 @@ void Executor::local_gather(const Instruction &inst) {
 void Executor::tensor_copy_dynamic(const Instruction &inst) {
   const bool src_moves = inst.op == Opcode::tensor_copy_dynamic_src;
   const AccessPattern &dst = inst.ap[0], &src = inst.ap[1], &offset = inst.ap[2];
-  int64_t off = 0;
-  gather_row_i64(offset, mem_.row(offset, 0), &off);
+  int64_t idx = 0, off = 0;
+  gather_row_i64(offset, mem_.row(offset, 0), &idx);
+  // offset_stride: the same slot in both instructions. An overflowing
+  // product is outside any region.
+  static_assert(unsigned(attr::tensor_copy_dynamic_src::offset_stride) ==
+                unsigned(attr::tensor_copy_dynamic_dst::offset_stride));
+  if (__builtin_mul_overflow(idx, inst.get_int(attr::tensor_copy_dynamic_src::offset_stride), &off))
+    off = std::numeric_limits<int64_t>::min() / 2;
   const uint64_t R = (src_moves ? src : dst).free_elements(), W = (src_moves ? dst : src).free_elements();
   if (src.dtype == dst.dtype) { // raw elements: exact for every dtype
     const uint64_t esz = dtype_size(src.dtype);

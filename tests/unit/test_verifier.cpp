@@ -234,6 +234,12 @@ const Rule rules[] = {
      "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
      "num_elem_per_idx=1 num_valid_indices=8",
      "index holds element offsets: it must be u16 (NKI 2.26), not i32"},
+    {"dynamic copy offset_stride within the region", "gpsimd",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,4]] "
+     "offset=sbuf:u16[0:1]+1024[[1,1]] offset_stride=4",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,4]] "
+     "offset=sbuf:u16[0:1]+1024[[1,1]] offset_stride=0",
+     "offset_stride must be 1 to 100 (the region's elements per partition), not 0"},
     {"dynamic copy offset is one SBUF integer", "vector",
      "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] "
      "offset=sbuf:i32[0:1]+512[[1,1]]",

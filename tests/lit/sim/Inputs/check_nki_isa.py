@@ -382,6 +382,30 @@ for off in [0, 37, 84, 90]:  # 90: the window runs past the region (read as 0 / 
     check(f"tensor_copy_dynamic_src offset {off}", got[:, :16], want_src)
     check(f"tensor_copy_dynamic_dst offset {off}", got[:, 16:], want_dst)
 
+# NKI's example 1: the offset indexes the middle axis of a [P, 64, 4] tile
+# (src[ix, offsets[0, idx], iz]): offset_stride=4 elements per step. Offset
+# 63 is the last step inside; 64 is outside (read as 0 / not written).
+reg3 = rng.standard_normal((8, 64 * 4)).astype(F32)
+w4 = rng.standard_normal((8, 4)).astype(F32)
+for off in [0, 5, 63, 64]:
+    src = f"""kernel dyns{off}(r: f32[8, 256], w: f32[8, 4], o: u16[1, 1]) -> f32[8, 260]:
+    let ot = load(o)
+    let got = isa.tensor_copy_dynamic_src(dst=sbuf f32[8 | 4], src=load(r), offset=ot, offset_stride=4)
+    var reg = copy(load(r))
+    isa.tensor_copy_dynamic_dst(dst=reg, src=load(w), offset=ot, offset_stride=4)
+    var both = zeros(sbuf f32[8 | 260])
+    both[:, 0:4] = got
+    both[:, 4:260] = reg
+    store(out, both)
+"""
+    got = run(f"dyns{off}", src, {"r": reg3, "w": w4, "o": np.array([[off]], np.uint16)}, None)
+    want_src = reg3.reshape(8, 64, 4)[:, off, :] if off < 64 else np.zeros((8, 4), F32)
+    want_dst = reg3.copy().reshape(8, 64, 4)
+    if off < 64:
+        want_dst[:, off, :] = w4
+    check(f"tensor_copy_dynamic_src offset_stride=4 offset {off}", got[:, :4], want_src)
+    check(f"tensor_copy_dynamic_dst offset_stride=4 offset {off}", got[:, 4:], want_dst.reshape(8, 256))
+
 # ---- range_select (NKI 2.26, reduce_cmd idle) ------------------------------------
 vals = rng.standard_normal((16, 64)).astype(F32)
 lo = rng.integers(0, 80, size=(16, 1)).astype(F32)
