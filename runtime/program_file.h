@@ -33,7 +33,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    (number 11), which a version-8 reader would call invalid; nc_matmul
 //    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
 // 10: the one-operand ALU ops rsqrt, reciprocal, abs (numbers 21-23),
-//    which a version-9 reader would call invalid.
+//    which a version-9 reader would call invalid; tensor_copy_dynamic_src
+//    and _dst gained offset_stride.
 constexpr uint32_t kProgramVersion = 10;
 
 std::string encode_program(const Program &p);
