@@ -105,7 +105,15 @@ InstructionCost instruction_cost(const Target &t, Engine e, const Instruction &i
     busy = any_in_psum(inst) || fast_bf16 ? std::max(min_ii, n) : std::max(min_ii, 2 * n);
     break;
   }
-  case Opcode::tensor_scalar: busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar::src])); break;
+  case Opcode::tensor_scalar: {
+    // max(MIN_II, N) on Vector or Scalar (NKI 2.26 nki.isa.tensor_scalar).
+    // GpSimd (rsqrt only): its throughput is "4x lower than Scalar Engine"
+    // (nki.api.shared.rst, "NKI Engine Selection"), whose rsqrt
+    // (activation) costs max(MIN_II, N): max(MIN_II, 4N) [derived].
+    const double n = free_size(inst.ap[ap::tensor_scalar::src]);
+    busy = std::max(min_ii, e == Engine::gpsimd ? 4 * n : n);
+    break;
+  }
   case Opcode::tensor_scalar_reduce: // the reduction costs one more MIN_II
     busy = std::max(min_ii, free_size(inst.ap[ap::tensor_scalar_reduce::src])) + min_ii;
     break;

@@ -57,11 +57,20 @@ std::optional<AluOp> parse_alu(std::string_view s) {
 AluKind alu_kind(AluOp op) {
   switch (op) {
 #define X(e, s, k)                                                                                                     \
-  case AluOp::e: return AluKind(k);
+  case AluOp::e: return k == 4 ? AluKind::arithmetic : AluKind(k);
     NK_ALU_OPS(X)
 #undef X
   }
   return AluKind::arithmetic;
+}
+bool alu_is_unary(AluOp op) {
+  switch (op) {
+#define X(e, s, k)                                                                                                     \
+  case AluOp::e: return k == 4;
+    NK_ALU_OPS(X)
+#undef X
+  }
+  return false;
 }
 
 std::string_view act_name(ActFunc f) {
@@ -167,10 +176,18 @@ bool is_reduction(AluOp op) {
 // "" when `op` obeys `rule`.
 std::string alu_rule_problem(AluRule rule, AluOp op) {
   const std::string name(alu_name(op));
+  // NKI 2.26 lists rsqrt, reciprocal and abs among the ALU ops, but only
+  // tensor_scalar's text uses a one-operand op (tensor_scalar(op0=nl.rsqrt,
+  // operand0=0.0), nki.api.shared.rst "NKI Engine Selection"); the others
+  // take two operands.
+  const std::string unary = name + " takes one operand: only tensor_scalar runs it (here a two-operand op is needed)";
   switch (rule) {
   case AluRule::any: return "";
-  case AluRule::not_bypass: return op == AluOp::bypass ? "bypass is not an operation here (use tensor_copy)" : "";
+  case AluRule::not_bypass:
+    if (alu_is_unary(op)) return unary;
+    return op == AluOp::bypass ? "bypass is not an operation here (use tensor_copy)" : "";
   case AluRule::arithmetic:
+    if (alu_is_unary(op)) return unary;
     return alu_kind(op) == AluKind::arithmetic && op != AluOp::bypass ? "" : name + " is not an arithmetic op";
   case AluRule::reduction:
     return is_reduction(op) || alu_kind(op) == AluKind::bitwise

@@ -42,8 +42,10 @@ std::optional<Memory> parse_memory(std::string_view s);
 // X(enum, name, kind) kind: 0 = arithmetic, 1 = bitwise (integer dtypes, raw
 // bits), 2 = comparison (result 1.0 or 0.0), 3 = logical (NKI 2.26's
 // logical_and/or/xor: operands converted to fp32, nonzero is true, NaN
-// included, as NumPy; result 1.0 or 0.0). New ops go last: the program
-// file stores an op as its index.
+// included, as NumPy; result 1.0 or 0.0), 4 = one-operand arithmetic (NKI
+// 2.26's rsqrt, reciprocal, abs: f(x) of the value flowing in, in fp32; the
+// scalar operand is ignored; tensor_scalar only). New ops go last: the
+// program file stores an op as its index.
 #define NK_ALU_OPS(X)                                                                                                  \
   X(bypass, "bypass", 0)                                                                                               \
   X(add, "add", 0)                                                                                                     \
@@ -65,18 +67,24 @@ std::optional<Memory> parse_memory(std::string_view s);
   X(is_le, "is_le", 2)                                                                                                 \
   X(logical_and, "logical_and", 3)                                                                                     \
   X(logical_or, "logical_or", 3)                                                                                       \
-  X(logical_xor, "logical_xor", 3)
+  X(logical_xor, "logical_xor", 3)                                                                                     \
+  X(rsqrt, "rsqrt", 4)                                                                                                 \
+  X(reciprocal, "reciprocal", 4)                                                                                       \
+  X(abs, "abs", 4)
 
 enum class AluOp : uint8_t {
 #define X(e, s, k) e,
   NK_ALU_OPS(X)
 #undef X
 };
-constexpr AluOp kLastAluOp = AluOp::logical_xor;
+constexpr AluOp kLastAluOp = AluOp::abs;
 enum class AluKind : uint8_t { arithmetic, bitwise, comparison, logical };
 std::string_view alu_name(AluOp op);
 std::optional<AluOp> parse_alu(std::string_view s);
+// One-operand ops (kind 4) are arithmetic to alu_kind (they run in the
+// fp32 pipeline); alu_is_unary tells them apart.
 AluKind alu_kind(AluOp op);
+bool alu_is_unary(AluOp op);
 
 // ---- Activation functions (activation) ------------------------------------
 #define NK_ACT_FUNCS(X)                                                                                                \

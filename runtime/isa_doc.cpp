@@ -130,29 +130,34 @@ const NkiInstruction kNki226[] = {
      "min, logical_and/or/xor (1 or 0; nonzero and NaN true, as NumPy), bitwise_and/or/xor (NKI's Legal "
      "Reduction column); subtract is the left fold x0 - x1 - ... in walk order (NKI documents no order); "
      "keepdims is the dst shape only"},
-    {"tensor_partition_reduce", "tensor_partition_reduce", "partly",
-     "a left fold in partition order (order not documented); no documented cost: 150 + N estimated"},
-    {"tensor_tensor", "tensor_tensor", "partly",
-     "PSUM+PSUM inputs refused; logical_and/or/xor on Vector (1 or 0, nonzero and NaN true); GpSimd only pow "
-     "and integer add/subtract/multiply (subtract: the instruction's "
-     "text, not the ALU-op table); GpSimd integer ops computed through fp32 (exact to 2^24); pow also on Vector; "
-     "default dtype the promoted (higher-precision) input dtype, as documented"},
+    {"tensor_partition_reduce", "tensor_partition_reduce", "modelled",
+     "a left fold in partition order, in fp32 (order not documented); no documented cost: 150 + N [est]"},
+    {"tensor_tensor", "tensor_tensor", "modelled",
+     "PSUM+PSUM inputs refused, as documented; logical_and/or/xor on Vector (1 or 0, nonzero and NaN true); pow on "
+     "GpSimd only; GpSimd only pow and integer add/subtract/multiply (subtract: the instruction's text, not the "
+     "ALU-op table), those in integers, dst keeping the low bits (overflow not documented: two's-complement "
+     "wrap-around); default dtype the promoted (higher-precision) input dtype, as documented"},
     {"tensor_tensor_scan", "tensor_tensor_scan", "modelled",
      "initial as a [P|1] tile or initial_imm; several free dims scan in walk order (not documented)"},
     {"scalar_tensor_tensor", "scalar_tensor_tensor", "modelled",
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
-    {"tensor_scalar", "tensor_scalar", "partly",
-     "per-engine op limits: bitwise on Vector only; Scalar engine (multiply, add), (multiply), (add) on every "
-     "target (NKI: trn2; trn1 not gated); no rsqrt ALU op, so no GpSimd form"},
+    {"tensor_scalar", "tensor_scalar", "modelled",
+     "per-engine ops from the ALU-op table and the instruction's text: Vector every op but rsqrt and pow (divide and "
+     "abs_max, not in NKI's table, allowed); GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
+     "(multiply, add), (multiply), (add) on NeuronCore-v3 (trn2) only; pow (GpSimd-only) so in no form; "
+     "rsqrt/reciprocal/abs ignore their operand and refuse reverse (not documented); GpSimd rsqrt in double, "
+     "rounded once (its precision not documented)"},
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "modelled",
      "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
      "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
-    {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "partly",
-     "offset from a [1|1] SBUF integer, moving over the flat free index of the src region; out-of-region "
-     "elements read as 0 (not documented)"},
+    {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "modelled",
+     "offset a [1|1] integer in SBUF, as documented (its dtype is not: any integer); it moves the flat free index "
+     "of the src region by offset * offset_stride (an axis of offset_stride elements, as NKI's example indexes "
+     "one); out-of-region elements read as 0 (not documented)"},
     {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
-     "offset as for _src, on dst; the checkers treat the whole dst region as written"},
+     "offset and offset_stride as for _src, on dst; an out-of-region window writes nothing (not documented); the "
+     "race and uninitialised-read checkers treat the whole dst region as written"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "modelled",
@@ -177,8 +182,8 @@ const NkiInstruction kNki226[] = {
     {"memset", "memset", "modelled", "GpSimd cost uses the Vector formula (not documented)"},
     {"bn_stats", "bn_stats", "modelled", "count, mean, count*var of the even- then the odd-indexed elements"},
     {"bn_aggr", "bn_aggr", "modelled", "Chan's combination in fp32; population variance"},
-    {"local_gather", "local_gather", "partly",
-     "index is any integer dtype (NKI: uint16); an offset past the row gives 0 (NKI: undefined)"},
+    {"local_gather", "local_gather", "modelled",
+     "index u16, as documented; an offset past the row gives 0 (NKI: undefined)"},
     {"dma_copy", "dma_copy", "partly",
      "indirect addressing of the source (src_index: one run-time index, or one per partition for a gather) or "
      "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
@@ -194,9 +199,9 @@ const NkiInstruction kNki226[] = {
     {"max8", "max8", "modelled",
      "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
      "(not documented)"},
-    {"nc_find_index8", "nc_find_index8", "partly",
-     "dst is any integer dtype, i32 when inferred (NKI: uint16/uint32, default uint32); a value not in data gives -1 "
-     "(NKI: undefined)"},
+    {"nc_find_index8", "nc_find_index8", "modelled",
+     "dst u16 or u32, u32 when inferred, as documented; a value not in data gives all ones, -1's bits (NKI: "
+     "undefined)"},
     {"nc_match_replace8", "nc_match_replace8", "modelled",
      "an absent value gives index -1 and replaces nothing (NKI: undefined); cost read as max(MIN_II, N)"},
     {"nc_stream_shuffle", "nc_stream_shuffle", "modelled",

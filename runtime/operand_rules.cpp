@@ -43,6 +43,18 @@ std::string shape_str(const OperandShape &s) { return fmt::format("[{} | {}]", s
 
 std::optional<OperandProblem> problem(unsigned ap, std::string msg) { return OperandProblem{ap, std::move(msg)}; }
 
+// GpSimd reaches no PSUM. The verifier checks that for every instruction;
+// an instruction whose ops decide between engines checks it here too, so
+// that the front end, trying each engine, does not accept an op only
+// GpSimd runs on a PSUM operand.
+std::optional<OperandProblem> gpsimd_not_psum(Opcode op, const OperandShapes &s) {
+  const OpInfo &info = op_info(op);
+  for (unsigned i = 0; i < info.num_aps; ++i)
+    if (s[i].present && s[i].mem == Memory::psum)
+      return problem(i, fmt::format("{} is in PSUM, which GpSimd cannot access", info.aps[i].name));
+  return std::nullopt;
+}
+
 // Every present operand on chip (the compute engines cannot address HBM).
 std::optional<OperandProblem> on_chip(Opcode op, const Shapes &s) {
   const OpInfo &info = op_info(op);
@@ -233,12 +245,14 @@ std::optional<OperandProblem> shuffle_rules(const Shapes &s, const std::array<At
 }
 
 // NKI 2.26 nki.isa, tensor_tensor: the inputs cannot both be in PSUM
-// (SBUF+SBUF, SBUF+PSUM and PSUM+SBUF are legal). The GpSimd engine runs
-// it only for pow and for integer add, subtract and multiply. The ALU-op
-// table (NKI 2.26 "Supported Math Operators") lists subtract as Vector
-// only; we follow tensor_tensor's own text, which names subtract: every
-// operand integer. (Reaching PSUM from GpSimd is a rule every instruction
-// shares, checked with the operand's memory.)
+// (SBUF+SBUF, SBUF+PSUM and PSUM+SBUF are legal). The op is "any binary
+// operator ... that runs on the Vector Engine, or ... power or integer
+// add, multiply, or subtract which run on the GpSimd Engine": pow on
+// GpSimd only (the ALU-op table: Power, GpSIMD), and GpSimd runs nothing
+// else. The ALU-op table (NKI 2.26 "Supported Math Operators") lists
+// subtract as Vector only; we follow tensor_tensor's own text, which names
+// subtract: every operand integer. (Reaching PSUM from GpSimd is a rule
+// every instruction shares, checked with the operand's memory.)
 std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
                                                   Engine engine) {
   using F = ap::tensor_tensor;
@@ -247,8 +261,15 @@ std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::ar
   TRY(same_shape(op, s, F::dst, F::src1));
   if (s[F::src0].mem == Memory::psum && s[F::src1].mem == Memory::psum)
     return problem(F::src1, "src0 and src1 cannot both be in PSUM (one of them must be in SBUF)");
-  if (engine != Engine::gpsimd) return std::nullopt;
   const AluOp alu = AluOp(attrs[attr::tensor_tensor::op].i);
+  if (engine != Engine::gpsimd) {
+    if (alu == AluOp::pow)
+      return OperandProblem{F::dst,
+                            "pow runs on the GpSimd engine only (NKI 2.26 tensor_tensor), not the Vector engine",
+                            int(attr::tensor_tensor::op)};
+    return std::nullopt;
+  }
+  TRY(gpsimd_not_psum(op, s));
   if (alu == AluOp::pow) return std::nullopt;
   if (alu != AluOp::add && alu != AluOp::subtract && alu != AluOp::multiply) {
     OperandProblem p{F::dst,
@@ -267,15 +288,20 @@ std::optional<OperandProblem> tensor_tensor_rules(const Shapes &s, const std::ar
 
 // NKI 2.26 nki.isa, tensor_scalar: op0 and op1 of one kind (check_alu_attrs
 // refuses the mix, and bitwise ops on floats); bitwise ops on the Vector
-// engine only. The Scalar engine "on trn2" runs only (multiply, add),
-// (multiply, bypass) and (add, bypass). Not target-gated: we apply that
-// subset on every target. (The ALU-op table's note has add and multiply on
-// the Scalar engine only from NeuronCore-v3, which would leave trn1 no
-// tensor_scalar there at all; the fidelity ports of published trn1
-// kernels, e.g. mamba, use it, so trn1 keeps the trn2 subset; docs/isa.md.)
-// GpSimd: only for rsqrt, which is not one of our ALU ops, so never.
+// engine only; "each engine supports limited arithmetic operators" (the
+// ALU-op table's Supported Engine column, nki.api.shared.rst):
+// - Vector: every op but rsqrt (GpSimd/Scalar) and pow (GpSimd only).
+// - GpSimd: "only allowed for rsqrt" (the engine= parameter), the form
+//   tensor_scalar(op0=nl.rsqrt, operand0=0.0) ("NKI Engine Selection"):
+//   op0 rsqrt, op1 bypass. So pow, a GpSimd-only op, runs on no engine in
+//   tensor_scalar (tensor_tensor runs it).
+// - Scalar: "on trn2 only" (multiply, add), (multiply, bypass) and (add,
+//   bypass); the table's note has add and multiply on the Scalar engine
+//   "only from NeuronCore-v3", so on NeuronCore-v2 (trn1) none.
+// The one-operand ops (rsqrt, reciprocal, abs) ignore their operand; a
+// reverse flag on one is refused (NKI gives it no meaning).
 std::optional<OperandProblem> tensor_scalar_rules(const Shapes &s, const std::array<AttrValue, kMaxAttrs> &attrs,
-                                                  Engine engine) {
+                                                  const Target *target, Engine engine) {
   using F = ap::tensor_scalar;
   using A = attr::tensor_scalar;
   constexpr Opcode op = Opcode::tensor_scalar;
@@ -287,18 +313,46 @@ std::optional<OperandProblem> tensor_scalar_rules(const Shapes &s, const std::ar
   auto op_problem = [](unsigned slot, std::string msg) {
     return std::optional<OperandProblem>(OperandProblem{F::dst, std::move(msg), int(slot)});
   };
-  if (engine == Engine::vector) return std::nullopt;
+  if (alu_is_unary(op0) && attrs[A::reverse0].i)
+    return op_problem(A::reverse0,
+                      fmt::format("reverse0 with {}: a one-operand op has no operand order", alu_name(op0)));
+  if (alu_is_unary(op1) && attrs[A::reverse1].i)
+    return op_problem(A::reverse1,
+                      fmt::format("reverse1 with {}: a one-operand op has no operand order", alu_name(op1)));
+  if (engine == Engine::vector) {
+    for (unsigned a : {unsigned(A::op0), unsigned(A::op1)}) {
+      const AluOp x = AluOp(attrs[a].i);
+      if (x == AluOp::rsqrt)
+        return op_problem(a, "rsqrt does not run on the Vector engine (NKI 2.26: GpSimd or Scalar; tensor_scalar "
+                             "runs it on GpSimd)");
+      if (x == AluOp::pow)
+        return op_problem(a, "pow runs on the GpSimd engine only (NKI 2.26), where tensor_scalar runs only rsqrt: use "
+                             "tensor_tensor on GpSimd");
+    }
+    return std::nullopt;
+  }
   const std::string_view eng = engine == Engine::scalar ? "Scalar" : "GpSimd";
   for (unsigned a : {unsigned(A::op0), unsigned(A::op1)})
     if (alu_kind(AluOp(attrs[a].i)) == AluKind::bitwise)
       return op_problem(a, fmt::format("{} is a bitwise op: tensor_scalar runs those on the Vector engine only, not "
                                        "the {} engine",
                                        alu_name(AluOp(attrs[a].i)), eng));
-  if (engine == Engine::gpsimd)
-    return op_problem(A::op0, fmt::format("the GpSimd engine runs tensor_scalar only for rsqrt (not a modelled ALU "
-                                          "op), not {}",
-                                          alu_name(op0)));
+  if (engine == Engine::gpsimd) {
+    TRY(gpsimd_not_psum(op, s));
+    if (op0 != AluOp::rsqrt)
+      return op_problem(A::op0, fmt::format("the GpSimd engine runs tensor_scalar only for rsqrt (op0=rsqrt), not {}",
+                                            alu_name(op0)));
+    if (op1 != AluOp::bypass)
+      return op_problem(A::op1, fmt::format("the GpSimd engine runs tensor_scalar only for rsqrt: op1 must be bypass, "
+                                            "not {}",
+                                            alu_name(op1)));
+    return std::nullopt;
+  }
   if (engine != Engine::scalar) return std::nullopt;
+  if (target && target->nc_version < 3)
+    return op_problem(A::op0, fmt::format("the Scalar engine runs tensor_scalar from NeuronCore-v3 on (NKI 2.26: add "
+                                          "and multiply there only from v3); {} is {}",
+                                          target->name, target->description));
   const bool ok = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
                   (op0 == AluOp::add && op1 == AluOp::bypass);
   if (!ok)
@@ -629,9 +683,10 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     TRY(free_size(op, s, F::data, kMax8MinFree, kMax8MaxFree, "nc_find_index8's documented range"));
     TRY(free_size(op, s, F::vals, 8, 8, "the values to find"));
     TRY(free_size(op, s, F::dst, 8, 8, "one index per value"));
-    if (dtype_is_float(s[F::dst].dtype))
-      return problem(F::dst, fmt::format("dst holds indices: it must be an integer dtype (NKI: uint16 or uint32; "
-                                         "modelled: i32), not {}",
+    // NKI 2.26 nki.isa.nc_find_index8: "uint16 or uint32 type. Default
+    // output type is uint32."
+    if (s[F::dst].dtype != Dtype::u16 && s[F::dst].dtype != Dtype::u32)
+      return problem(F::dst, fmt::format("dst holds indices: it must be u16 or u32 (NKI 2.26), not {}",
                                          dtype_name(s[F::dst].dtype)));
     return std::nullopt;
   }
@@ -721,9 +776,10 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
       return problem(F::index, fmt::format("num_valid_indices must be 1 to {} (the indices of a 16-partition "
                                            "slice, at most 4096), not {}",
                                            std::min<int64_t>(per_core, 4096), nv));
-    if (dtype_is_float(s[F::index].dtype))
-      return problem(F::index, fmt::format("index holds element offsets: it must be an integer dtype (NKI: "
-                                           "uint16; modelled: u8 or i32), not {}",
+    // NKI 2.26 nki.isa.local_gather: "The indices in index tile must be
+    // uint16 types."
+    if (s[F::index].dtype != Dtype::u16)
+      return problem(F::index, fmt::format("index holds element offsets: it must be u16 (NKI 2.26), not {}",
                                            dtype_name(s[F::index].dtype)));
     if (s[F::dst].dtype != s[F::src].dtype)
       return problem(F::dst, fmt::format("local_gather does not convert: dst must be {} like src, not {}",
@@ -748,11 +804,21 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (s[offset].partitions != 1 || s[offset].free_elements != 1 || dtype_is_float(s[offset].dtype) ||
         s[offset].mem != Memory::sbuf)
       return problem(offset, "offset must be one integer element in SBUF ([1 | 1] i32 or u8)");
+    // offset_stride (the same slot in both): the elements one step of the
+    // indexed axis spans (NKI's offsets index an axis: src[ix, off, iz]).
+    const int64_t stride = attrs[attr::tensor_copy_dynamic_src::offset_stride].i;
+    if (stride < 1 || stride > s[region].free_elements) {
+      OperandProblem p{region,
+                       fmt::format("offset_stride must be 1 to {} (the region's elements per partition), not {}",
+                                   s[region].free_elements, stride),
+                       int(attr::tensor_copy_dynamic_src::offset_stride)};
+      return p;
+    }
     return std::nullopt;
   }
   case Opcode::tensor_copy: return same_shape(op, s, ap::tensor_copy::dst, ap::tensor_copy::src);
   case Opcode::tensor_tensor: return tensor_tensor_rules(s, attrs, engine);
-  case Opcode::tensor_scalar: return tensor_scalar_rules(s, attrs, engine);
+  case Opcode::tensor_scalar: return tensor_scalar_rules(s, attrs, target, engine);
   case Opcode::tensor_scalar_reduce: {
     using F = ap::tensor_scalar_reduce;
     TRY(same_shape(op, s, F::dst, F::src));
@@ -991,7 +1057,7 @@ std::optional<OperandShape> inferred_dst(Opcode op, const OperandShapes &s,
   case Opcode::bn_stats: return sized(s[1], 6, float_of(s[1].dtype));
   case Opcode::bn_aggr: return sized(s[1], 2, float_of(s[1].dtype));
   case Opcode::max8: return sized(s[1], 8, s[1].dtype);
-  case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::i32);
+  case Opcode::nc_find_index8: return sized(s[ap::nc_find_index8::data], 8, Dtype::u32); // NKI's default
   case Opcode::scalar_tensor_tensor: {
     const OperandShape &d = s[ap::scalar_tensor_tensor::data];
     return sized(d, d.free_elements, d.dtype);

@@ -34,7 +34,10 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 //    gained tile_row, tile_col, tile_rows, tile_cols (PE tiling).
 // 10: nc_matmul gained is_stationary_onezero and is_moving_onezero (NKI's
 //    0/1 operand hints); dma_copy gained dge_mode.
-constexpr uint32_t kProgramVersion = 10;
+// 11: the one-operand ALU ops rsqrt, reciprocal, abs (numbers 21-23),
+//    which a version-10 reader would call invalid; tensor_copy_dynamic_src
+//    and _dst gained offset_stride.
+constexpr uint32_t kProgramVersion = 11;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

@@ -45,6 +45,13 @@ float alu_apply(AluOp op, float a, float b) {
   case AluOp::logical_and: return (a != 0.0f && b != 0.0f) ? 1.0f : 0.0f;
   case AluOp::logical_or: return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f;
   case AluOp::logical_xor: return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f;
+  // One-operand ops (tensor_scalar only; b, the scalar operand, is unused).
+  // NKI 2.26 says GpSimd's rsqrt is more precise than the Scalar engine's
+  // activation but not how precise: computed in double, rounded once.
+  // reciprocal is an fp32 division, as the reciprocal instruction's.
+  case AluOp::rsqrt: return float(1.0 / std::sqrt(double(a)));
+  case AluOp::reciprocal: return 1.0f / a;
+  case AluOp::abs: return std::fabs(a);
   // Bitwise ops on fp32 are refused by validation; keep them total anyway.
   case AluOp::bitwise_and:
   case AluOp::bitwise_or:
@@ -78,6 +85,10 @@ void alu_tensor_scalar(AluOp op, const float *a, float s, bool reverse, float *o
   if (op == AluOp::bypass) {
     if (out != a)
       for (size_t i = 0; i < n; ++i) out[i] = a[i];
+    return;
+  }
+  if (alu_is_unary(op)) { // the operand (and so reverse) plays no part
+    for (size_t i = 0; i < n; ++i) out[i] = alu_apply(op, a[i], s);
     return;
   }
   if (!reverse) {

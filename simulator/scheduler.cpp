@@ -476,7 +476,7 @@ llvm::Error Scheduler::step(unsigned s) {
   } else {
     if (auto e = check_access(s, inst)) return e;
     if (auto e = check_accumulators(s, inst)) return e;
-    if (!opts_.timing_only) exec.execute(inst);
+    if (!opts_.timing_only) exec.execute(inst, prog_.streams[s].id.engine);
     if (auto v = exec.take_act_violation()) {
       const ActValidRange r = *act_valid_range(v->func);
       // Like an uninitialised read: a warning, an error with --strict.

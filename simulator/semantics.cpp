@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -149,13 +150,13 @@ void affine_values(int64_t base, int64_t ps, uint64_t p, const std::array<int64_
 }
 } // namespace
 
-void Executor::execute(const Instruction &inst) {
+void Executor::execute(const Instruction &inst, Engine engine) {
   switch (inst.op) {
   case Opcode::dma_copy: return dma_copy(inst);
   case Opcode::nc_matmul: return nc_matmul(inst);
   case Opcode::nc_transpose: return nc_transpose(inst);
   case Opcode::tensor_copy: return tensor_copy(inst);
-  case Opcode::tensor_tensor: return tensor_tensor(inst);
+  case Opcode::tensor_tensor: return tensor_tensor(inst, engine);
   case Opcode::tensor_scalar: return tensor_scalar(inst);
   case Opcode::tensor_scalar_reduce: return tensor_scalar_reduce(inst);
   case Opcode::tensor_reduce: return tensor_reduce(inst);
@@ -556,17 +557,33 @@ void Executor::tensor_copy(const Instruction &inst) {
   }
 }
 
-void Executor::tensor_tensor(const Instruction &inst) {
+// Bitwise ops: on the integers' bits. The GpSimd engine's add, subtract
+// and multiply (integer operands only, operand_rules.cpp): in integers
+// (NKI 2.26: "32-bit integer Add and Multiply are only supported on GpSIMD
+// Engine"), exact in 64 bits, then dst keeps the low bits, two's
+// complement wrap-around (overflow is not documented). Everything else:
+// fp32.
+void Executor::tensor_tensor(const Instruction &inst, Engine engine) {
   using f = ap::tensor_tensor;
   const AccessPattern &dst = inst.ap[f::dst], &s0 = inst.ap[f::src0], &s1 = inst.ap[f::src1];
   const AluOp op = inst.get_alu(attr::tensor_tensor::op);
   const uint64_t F = s0.free_elements();
-  if (alu_kind(op) == AluKind::bitwise) {
+  const bool gpsimd_int = engine == Engine::gpsimd &&
+                          (op == AluOp::add || op == AluOp::subtract || op == AluOp::multiply) &&
+                          !dtype_is_float(s0.dtype) && !dtype_is_float(s1.dtype) && !dtype_is_float(dst.dtype);
+  if (alu_kind(op) == AluKind::bitwise || gpsimd_int) {
     int64_t *x = grow(ia_, F), *y = grow(ib_, F);
     for (unsigned r = 0; r < s0.num_partitions; ++r) {
       gather_row_i64(s0, mem_.row(s0, r), x);
       gather_row_i64(s1, mem_.row(s1, r), y);
-      for (uint64_t i = 0; i < F; ++i) x[i] = alu_apply_int(op, x[i], y[i]);
+      if (gpsimd_int) {
+        for (uint64_t i = 0; i < F; ++i) { // unsigned: wrap-around, no overflow UB
+          const uint64_t a = uint64_t(x[i]), b = uint64_t(y[i]);
+          x[i] = int64_t(op == AluOp::add ? a + b : op == AluOp::subtract ? a - b : a * b);
+        }
+      } else {
+        for (uint64_t i = 0; i < F; ++i) x[i] = alu_apply_int(op, x[i], y[i]);
+      }
       scatter_row_i64(dst, mem_.row(dst, r), x);
     }
     return;
@@ -1264,8 +1281,14 @@ void Executor::local_gather(const Instruction &inst) {
 void Executor::tensor_copy_dynamic(const Instruction &inst) {
   const bool src_moves = inst.op == Opcode::tensor_copy_dynamic_src;
   const AccessPattern &dst = inst.ap[0], &src = inst.ap[1], &offset = inst.ap[2];
-  int64_t off = 0;
-  gather_row_i64(offset, mem_.row(offset, 0), &off);
+  int64_t idx = 0, off = 0;
+  gather_row_i64(offset, mem_.row(offset, 0), &idx);
+  // offset_stride: the same slot in both instructions. An overflowing
+  // product is outside any region.
+  static_assert(unsigned(attr::tensor_copy_dynamic_src::offset_stride) ==
+                unsigned(attr::tensor_copy_dynamic_dst::offset_stride));
+  if (__builtin_mul_overflow(idx, inst.get_int(attr::tensor_copy_dynamic_src::offset_stride), &off))
+    off = std::numeric_limits<int64_t>::min() / 2;
   const uint64_t R = (src_moves ? src : dst).free_elements(), W = (src_moves ? dst : src).free_elements();
   if (src.dtype == dst.dtype) { // raw elements: exact for every dtype
     const uint64_t esz = dtype_size(src.dtype);

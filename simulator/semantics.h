@@ -23,7 +23,9 @@ namespace nk {
 class Executor {
 public:
   explicit Executor(Memories &mem) : mem_(mem) {}
-  void execute(const Instruction &inst);
+  // `engine`: the engine running it (only tensor_tensor's GpSimd integer
+  // ops compute differently: in integers, not fp32).
+  void execute(const Instruction &inst, Engine engine = Engine::vector);
 
   // The first input of the last activation outside its function's valid
   // range (act_valid_range), for the scheduler to report; cleared by take.
@@ -52,7 +54,7 @@ private:
   void nc_matmul(const Instruction &inst);
   void nc_transpose(const Instruction &inst);
   void tensor_copy(const Instruction &inst);
-  void tensor_tensor(const Instruction &inst);
+  void tensor_tensor(const Instruction &inst, Engine engine);
   void tensor_scalar(const Instruction &inst);
   void tensor_scalar_reduce(const Instruction &inst);
   void tensor_reduce(const Instruction &inst);

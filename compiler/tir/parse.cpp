@@ -384,7 +384,9 @@ private:
         op.transpose_x = true;
         advance();
       }
-    } else if (auto alu = parse_alu(word.str())) {
+    } else if (auto alu = parse_alu(word.str()); alu && !alu_is_unary(*alu)) {
+      // (rsqrt, reciprocal and abs are also activation functions: as an op
+      // word they are those, below; the one-operand ALU ops are isa-only.)
       op.alu = *alu;
       if (is_punct('%')) {
         op.operands.push_back(parse_use());

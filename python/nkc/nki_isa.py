@@ -85,7 +85,9 @@ _ALU = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": 
         "power": "pow", "pow": "pow", "abs_max": "abs_max", "bitwise_and": "bitwise_and",
         "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "logical_and": "logical_and",
         "logical_or": "logical_or", "logical_xor": "logical_xor", "equal": "is_equal", "not_equal": "not_equal",
-        "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass"}
+        "greater": "is_gt", "greater_equal": "is_ge", "less": "is_lt", "less_equal": "is_le", "bypass": "bypass",
+        # NKI 2.26's one-operand ALU ops (tensor_scalar only; the operand is ignored)
+        "rsqrt": "rsqrt", "reciprocal": "reciprocal", "abs": "abs", "absolute": "abs"}
 _ACT = {"exp": "exp", "log": "log", "reciprocal": "reciprocal", "tanh": "tanh", "sigmoid": "sigmoid",
         "gelu": "gelu", "silu": "silu", "relu": "relu", "sqrt": "sqrt", "rsqrt": "rsqrt", "square": "square",
         "abs": "abs", "absolute": "abs", "copy": "identity", "identity": "identity", "bypass": "identity",
@@ -430,8 +432,12 @@ def nc_find_index8(*args, **kwargs):
     def new(dst, data, vals, name=None): ...
     use_new, a = _call(old, new, args, kwargs, "nc_find_index8")
     t, v = _tile(a["data"], "data"), _tile(a["vals"], "vals")
-    return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"],
-                   _tile(a["dst"], "dst") if use_new else None, (t.shape[0], 8), "i32", "sbuf")
+    if use_new:
+        return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"], _tile(a["dst"], "dst"),
+                       (t.shape[0], 8), "u32", "sbuf")
+    extra, d = _dtype_field(a.get("dtype"), "u32")  # NKI 2.26: uint16 or uint32, default uint32
+    return _finish("nc_find_index8", [f"data={t.text()}", f"vals={v.text()}"] + extra, None, (t.shape[0], 8), d,
+                   "sbuf")
 
 
 # ---- fills and index patterns ----------------------------------------------------------

@@ -102,7 +102,7 @@ bfloat16 = DType("bfloat16", "bf16", None)
 float16 = DType("float16", "f16", np.float16)
 int32 = DType("int32", "i32", np.int32)
 uint8 = DType("uint8", "u8", np.uint8)
-tfloat32 = DType("tfloat32", None, None)
+tfloat32 = DType("tfloat32", "tf32", None)  # fp32 rounded to a 10-bit mantissa; NumPy sees float32
 float8_e4m3 = DType("float8_e4m3", "f8e4m3", None)
 float8_e5m2 = DType("float8_e5m2", "f8e5m2", None)
 int8 = DType("int8", "i8", np.int8)
@@ -114,8 +114,8 @@ _DTYPES = [float32, bfloat16, float16, int32, uint8, tfloat32, float8_e4m3, floa
            uint32, bool_]
 _BY_TILE = {d.tile: d for d in _DTYPES if d.tile and d is not bool_}
 _ML_DTYPES = {"bfloat16": "bf16", "float8_e4m3": "f8e4m3", "float8_e5m2": "f8e5m2"}
-_MODELLED = ("nkc models float32, bfloat16, float16, float8_e4m3, float8_e5m2, int8, int16, int32, uint8, uint16 "
-             "and uint32")
+_MODELLED = ("nkc models float32, tfloat32, bfloat16, float16, float8_e4m3, float8_e5m2, int8, int16, int32, uint8, "
+             "uint16 and uint32")
 
 
 def _dtype(d: Any, what: str = "dtype") -> str:
@@ -143,8 +143,8 @@ def _dtype(d: Any, what: str = "dtype") -> str:
 
 _FP8 = ("f8e4m3", "f8e5m2")
 _INTEGER_TILES = ("i8", "i16", "i32", "u8", "u16", "u32")
-_FLOATS = ("f32", "bf16", "f16") + _FP8
-_SIZE = {"f32": 4, "bf16": 2, "f16": 2, "f8e4m3": 1, "f8e5m2": 1, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1,
+_FLOATS = ("f32", "tf32", "bf16", "f16") + _FP8
+_SIZE = {"f32": 4, "tf32": 4, "bf16": 2, "f16": 2, "f8e4m3": 1, "f8e5m2": 1, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1,
          "u8": 1}
 
 
@@ -158,6 +158,8 @@ def _promote(a: str, b: str) -> str:
     if a in _FLOATS:
         if "f32" in (a, b):
             return "f32"
+        if "tf32" in (a, b):  # it holds bf16, f16 and fp8 exactly
+            return "tf32"
         if a in _FP8 and b in _FP8:
             return "bf16"
         if a in _FP8:
@@ -225,7 +227,7 @@ tile_size = _TileSize()
 
 _RESERVED = {"kernel", "let", "var", "for", "in", "if", "elif", "else", "requires", "and", "or", "not", "true",
              "false", "pass", "sbuf", "psum", "def", "return", "out", "inf", "isa", "f32", "bf16", "f16", "i32", "u8",
-             "f8e4m3", "f8e5m2", "i8", "i16", "u16", "u32"}
+             "f8e4m3", "f8e5m2", "i8", "i16", "u16", "u32", "tf32"}
 
 
 class _Trace:

@@ -264,6 +264,79 @@ def test_logical_ops():
     assert "logical_and(" in res.tile_source and "op=logical_or" in res.tile_source, res.tile_source
 
 
+@nki.jit
+def k_tf32(a):
+    out = nl.ndarray(a.shape, dtype=nl.tfloat32, buffer=nl.shared_hbm)
+    nl.store(out, nl.load(a))  # the DMA rounds f32 to tf32
+    return out
+
+
+@nki.jit
+def k_tf32_add(a, b):
+    out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nisa.tensor_copy(nl.load(a), dtype=nl.tfloat32)  # an on-chip tf32 tile
+    nl.store(out, nl.add(t, nl.load(b)))  # tf32 with f32 promotes to f32
+    return out
+
+
+def _tf32(x):
+    """fp32 rounded to tf32 (10-bit mantissa), nearest even; NaN and inf kept,
+    overflow to inf: written from the format (docs/isa.md, Dtypes)."""
+    u = x.view(np.uint32).astype(np.uint64)
+    r = ((u + 0xFFF + ((u >> 13) & 1)) & 0xFFFFE000).astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(x), x, r).astype(np.float32)
+
+
+def test_tf32():
+    """nl.tfloat32 is nkc's tf32 (NKI 2.26 nki.language.tfloat32): stores and
+    copies round fp32 to nearest even at the 10th mantissa bit; NumPy sees
+    float32. Edge cases: ties both ways, NaN, +-inf, denormals, the largest
+    finite fp32 (rounds up to inf), -0."""
+    ulp = np.float32(2.0 ** -10)
+    edge = np.array([1 + ulp / 2, 1 + 3 * ulp / 2, 1 + ulp / 2 + 2.0 ** -23, -(1 + ulp / 2), np.nan, np.inf, -np.inf,
+                     1e-40, -1e-45, 3.4028235e38, -0.0, 0.0, 65504.0, 1.0 / 3, np.pi, -1e-30], np.float32)
+    a = RNG.standard_normal((128, 32)).astype(np.float32)
+    a[0, :16] = edge
+    b = np.full((128, 32), 0.5, np.float32)
+    res = nki_sim.run(k_tf32, a, strict=True)
+    out = res.output
+    assert out.dtype == np.float32
+    want = _tf32(a)
+    assert np.array_equal(out, want, equal_nan=True) and np.array_equal(np.signbit(out), np.signbit(want)), \
+        (out[0, :16], want[0, :16])
+    assert out[0, 0] == 1.0 and out[0, 1] == 1 + 2 * ulp and out[0, 2] == 1 + ulp and np.isinf(out[0, 9])
+    assert "tf32" in res.tile_source, res.tile_source
+    # the add reads the tf32 tile exactly: tf32(a) + 0.5 in fp32
+    res = nki_sim.run(k_tf32_add, a, b, strict=True)
+    with np.errstate(all="ignore"):
+        want2 = _tf32(a) + np.float32(0.5)
+    assert np.array_equal(res.output, want2, equal_nan=True), (res.output[0, :16], want2[0, :16])
+    assert "tf32" in res.tile_source, res.tile_source
+
+
+@nki.jit
+def k_alu_unary(a):
+    out = nl.ndarray(a.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+    x = nl.load(a)
+    r = nisa.tensor_scalar(x, op0=nl.rsqrt, operand0=0.0, engine=nisa.gpsimd_engine)  # NKI's own form
+    y = nisa.tensor_scalar(r, np.subtract, 1.0, op1=np.abs, operand1=0.0)
+    nl.store(out, nisa.tensor_scalar(y, nl.reciprocal, 0.0))
+    return out
+
+
+def test_tensor_scalar_one_operand_ops():
+    """NKI 2.26's rsqrt (GpSimd), abs and reciprocal ALU ops in
+    nisa.tensor_scalar: 1 / |rsqrt(x) - 1|, NaN for negatives, inf at 1."""
+    a = RNG.uniform(0.01, 9.0, (128, 16)).astype(np.float32)
+    a[0, :6] = [1.0, 4.0, -1.0, 0.0, np.inf, np.nan]
+    res = nki_sim.run(k_alu_unary, a, strict=True)
+    with np.errstate(all="ignore"):
+        r = (1.0 / np.sqrt(a.astype(np.float64))).astype(np.float32)
+        want = np.float32(1.0) / np.abs(r - np.float32(1.0))
+    assert np.array_equal(res.output, want, equal_nan=True), (res.output[0, :6], want[0, :6])
+    assert "op0=rsqrt" in res.tile_source and "engine=gpsimd" in res.tile_source, res.tile_source
+
+
 def test_layernorm():
     x = RNG.standard_normal((256, 200)).astype(np.float32) * 2 + 1
     g = RNG.standard_normal((1, 200)).astype(np.float32)
@@ -728,12 +801,6 @@ def k_store_to_input(a):
     return out
 
 
-@nki.jit
-def k_tf32(a):
-    out = nl.ndarray(a.shape, dtype=nl.tfloat32, buffer=nl.shared_hbm)  # LINE-tf32
-    return out
-
-
 def test_errors_name_python_file_and_line():
     a = np.ones((128, 8), np.float32)
     expect_error(k_unsupported_nl, [a], nki_sim.NkiUnsupportedError, "nl.cos is not supported", "LINE-cos")
@@ -751,7 +818,6 @@ def test_errors_name_python_file_and_line():
     expect_error(k_python_if_on_tile, [a], nki_sim.NkiTraceError, "not Python if", "LINE-if")
     expect_error(k_no_return, [a], nki_sim.NkiTraceError, "returns nothing")
     expect_error(k_store_to_input, [a], nki_sim.NkiTraceError, "kernel input 'a'", "LINE-input")
-    expect_error(k_tf32, [a], nki_sim.NkiUnsupportedError, "tfloat32", "LINE-tf32")
     try:
         nki.simulate(blocks.softmax_rows)(np.ones((128, 8)))  # float64
         raise AssertionError("float64 accepted")

@@ -390,7 +390,8 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
   Sweep sweep;
   const Memory S = Memory::sbuf, P = Memory::psum;
   // Not both inputs in PSUM; GpSimd (which reaches no PSUM) runs only pow
-  // and integer add, subtract and multiply; bitwise ops need integers.
+  // and integer add, subtract and multiply; pow runs on GpSimd only;
+  // bitwise ops need integers.
   for (Memory m0 : {S, P})
     for (Memory m1 : {S, P})
       for (Dtype dt : {Dtype::f32, Dtype::i32})
@@ -401,7 +402,7 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
             Arg dst = tile("dst", S, dt, 8, {16}, 0);
             Arg a = tile("src0", m0, dt, 8, {16}, 1), b = tile("src1", m1, dt, 8, {16}, 2);
             const bool integer_op = alu == AluOp::add || alu == AluOp::subtract || alu == AluOp::multiply;
-            const bool on_vector = alu_kind(alu) != AluKind::bitwise || dt == Dtype::i32;
+            const bool on_vector = (alu_kind(alu) != AluKind::bitwise || dt == Dtype::i32) && alu != AluOp::pow;
             const bool on_gpsimd = m0 == S && m1 == S && (alu == AluOp::pow || (integer_op && dt == Dtype::i32));
             const bool ok = !(m0 == P && m1 == P) && (eng == Engine::vector   ? on_vector
                                                       : eng == Engine::gpsimd ? on_gpsimd
@@ -410,11 +411,12 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
                 Opcode::tensor_tensor, {dst, a, b}, fmt::format("op={}", alu_name(alu)),
                 [&](Instruction &in) { in.attr[attr::tensor_tensor::op].i = int64_t(alu); }, eng, ok, &sweep);
           }
-  // tensor_scalar: bitwise ops (integers only) on Vector only; the Scalar
-  // engine only (multiply, add), (multiply, bypass), (add, bypass); GpSimd
-  // never (only rsqrt, not modelled).
-  const std::vector<AluOp> ts_ops = {AluOp::bypass, AluOp::add,         AluOp::subtract,   AluOp::multiply,
-                                     AluOp::max,    AluOp::bitwise_xor, AluOp::logical_and};
+  // tensor_scalar: bitwise ops (integers only) on Vector only; Vector not
+  // rsqrt or pow; the Scalar engine (trn2) only (multiply, add), (multiply,
+  // bypass), (add, bypass); GpSimd only (rsqrt, bypass).
+  const std::vector<AluOp> ts_ops = {AluOp::bypass,      AluOp::add,        AluOp::subtract, AluOp::multiply,
+                                     AluOp::max,         AluOp::rsqrt,      AluOp::abs,      AluOp::pow,
+                                     AluOp::bitwise_xor, AluOp::logical_and};
   for (Dtype dt : {Dtype::f32, Dtype::i32})
     for (AluOp op0 : ts_ops)
       for (AluOp op1 : ts_ops)
@@ -428,7 +430,12 @@ TEST_CASE("Operand rules: the NKI 2.26 engine and memory limits of tensor_tensor
               (!any_bitwise || dt == Dtype::i32) && (op1 == AluOp::bypass || bitwise0 == bitwise1); // one pipeline
           const bool on_scalar = (op0 == AluOp::multiply && (op1 == AluOp::add || op1 == AluOp::bypass)) ||
                                  (op0 == AluOp::add && op1 == AluOp::bypass);
-          const bool ok = alu_ok && (eng == Engine::scalar ? on_scalar : eng != Engine::gpsimd);
+          const bool on_vector = op0 != AluOp::rsqrt && op1 != AluOp::rsqrt && op0 != AluOp::pow && op1 != AluOp::pow;
+          const bool on_gpsimd = op0 == AluOp::rsqrt && op1 == AluOp::bypass;
+          const bool ok = alu_ok && (eng == Engine::scalar   ? on_scalar
+                                     : eng == Engine::gpsimd ? on_gpsimd
+                                     : eng == Engine::vector ? on_vector
+                                                             : on_scalar || on_gpsimd || on_vector);
           expect_agree(
               Opcode::tensor_scalar, {dst, src},
               fmt::format("op0={}, imm0=2.0, op1={}, imm1=3.0", alu_name(op0), alu_name(op1)),

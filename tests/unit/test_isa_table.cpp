@@ -96,7 +96,16 @@ TEST_CASE("enum names round-trip") {
   // The program file stores an op as its index: the logical ops came last,
   // so every earlier op kept its number.
   CHECK(unsigned(AluOp::is_le) == 17);
-  CHECK(kLastAluOp == AluOp::logical_xor);
+  CHECK(unsigned(AluOp::logical_xor) == 20);
+  // Then the one-operand ops (NKI 2.26's rsqrt, reciprocal, abs): arithmetic
+  // to alu_kind, unary to alu_is_unary.
+  CHECK(kLastAluOp == AluOp::abs);
+  CHECK(alu_kind(AluOp::rsqrt) == AluKind::arithmetic);
+  CHECK(alu_is_unary(AluOp::rsqrt));
+  CHECK(alu_is_unary(AluOp::reciprocal));
+  CHECK(alu_is_unary(AluOp::abs));
+  CHECK_FALSE(alu_is_unary(AluOp::pow));
+  CHECK_FALSE(alu_is_unary(AluOp::bypass));
 }
 
 TEST_CASE("the NKI 2.26 coverage table names only opcodes that exist, and counts all 32") {

@@ -168,13 +168,17 @@ const Rule rules[] = {
      "bn_aggr dst=sbuf:f32[0:8]+0[[1,2]] src=sbuf:f32[0:8]+64[[1,10]]", "a multiple of 3 elements"},
     {"max8 range and shape", "vector", "max8 dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,8]]",
      "max8 dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,7]]", "src must have 8 to 16384 elements"},
-    {"find_index8 indices are integers", "vector",
+    {"find_index8 indices are u32 or u16 (NKI 2.26)", "vector",
+     "nc_find_index8 dst=sbuf:u32[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
      "nc_find_index8 dst=sbuf:i32[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
+     "dst holds indices: it must be u16 or u32 (NKI 2.26), not i32"},
+    {"find_index8 u16 indices", "vector",
+     "nc_find_index8 dst=sbuf:u16[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
      "nc_find_index8 dst=sbuf:f32[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
      "dst holds indices"},
     {"find_index8 partitions agree", "vector",
-     "nc_find_index8 dst=sbuf:i32[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
-     "nc_find_index8 dst=sbuf:i32[0:8]+0[[1,8]] data=sbuf:f32[0:4]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
+     "nc_find_index8 dst=sbuf:u32[0:8]+0[[1,8]] data=sbuf:f32[0:8]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
+     "nc_find_index8 dst=sbuf:u32[0:8]+0[[1,8]] data=sbuf:f32[0:4]+64[[1,100]] vals=sbuf:f32[0:8]+512[[1,8]]",
      "data has 4 partitions but dst has 8"},
     {"scalar_tensor_tensor operand1 shaped like data", "vector",
      "scalar_tensor_tensor dst=sbuf:f32[0:8]+0[[1,16]] data=sbuf:f32[0:8]+64[[1,16]] "
@@ -213,17 +217,29 @@ const Rule rules[] = {
      "dropout dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,16]] prob=sbuf:f32[0:8]+128[[1,2]]",
      "prob must have 1 elements per partition"},
     {"local_gather on 16-partition groups", "gpsimd",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:u16[0:16]+512[[1,1]] "
      "num_elem_per_idx=1 num_valid_indices=8",
-     "local_gather dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,100]] index=sbuf:i32[0:8]+512[[1,1]] "
+     "local_gather dst=sbuf:f32[0:8]+0[[1,8]] src=sbuf:f32[0:8]+64[[1,100]] index=sbuf:u16[0:8]+512[[1,1]] "
      "num_elem_per_idx=1 num_valid_indices=8",
      "a multiple of 16 partitions"},
     {"local_gather element counts", "gpsimd",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:u16[0:16]+512[[1,1]] "
      "num_elem_per_idx=2 num_valid_indices=8",
-     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "local_gather dst=sbuf:f32[0:16]+0[[1,16]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:u16[0:16]+512[[1,1]] "
      "num_elem_per_idx=3 num_valid_indices=8",
      "num_elem_per_idx must be 1, 2, 4, 8, 16 or 32"},
+    {"local_gather index is u16 (NKI 2.26)", "gpsimd",
+     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:u16[0:16]+512[[1,1]] "
+     "num_elem_per_idx=1 num_valid_indices=8",
+     "local_gather dst=sbuf:f32[0:16]+0[[1,8]] src=sbuf:f32[0:16]+64[[1,100]] index=sbuf:i32[0:16]+512[[1,1]] "
+     "num_elem_per_idx=1 num_valid_indices=8",
+     "index holds element offsets: it must be u16 (NKI 2.26), not i32"},
+    {"dynamic copy offset_stride within the region", "gpsimd",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,4]] "
+     "offset=sbuf:u16[0:1]+1024[[1,1]] offset_stride=4",
+     "tensor_copy_dynamic_dst dst=sbuf:f32[0:8]+0[[1,100]] src=sbuf:f32[0:8]+512[[1,4]] "
+     "offset=sbuf:u16[0:1]+1024[[1,1]] offset_stride=0",
+     "offset_stride must be 1 to 100 (the region's elements per partition), not 0"},
     {"dynamic copy offset is one SBUF integer", "vector",
      "tensor_copy_dynamic_src dst=sbuf:f32[0:8]+0[[1,16]] src=sbuf:f32[0:8]+64[[1,100]] "
      "offset=sbuf:i32[0:1]+512[[1,1]]",

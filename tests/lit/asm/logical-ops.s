@@ -43,6 +43,6 @@
 # CHECK-NEXT: stream vector, #10 (tensor_tensor_scan): op0: logical_and is not an arithmetic op
 # CHECK-NEXT: stream scalar, #0 (tensor_scalar): the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) or (add, bypass), not (logical_and, bypass)
 # CHECK-NEXT: stream gpsimd, #0 (tensor_tensor): the GpSimd engine runs tensor_tensor only for pow and integer add, subtract and multiply, not logical_or
-# CHECK-NEXT: stream gpsimd, #1 (tensor_scalar): the GpSimd engine runs tensor_scalar only for rsqrt (not a modelled ALU op), not logical_xor
+# CHECK-NEXT: stream gpsimd, #1 (tensor_scalar): the GpSimd engine runs tensor_scalar only for rsqrt (op0=rsqrt), not logical_xor
 # CHECK-NEXT: stream gpsimd, #2 (affine_select): cmp: logical_and is not a comparison (use is_equal, not_equal, is_gt, is_ge, is_lt or is_le)
 # CHECK-NEXT: stream gpsimd, #3 (tensor_partition_reduce): op: logical_or is not a partition reduction (use add, max, bitwise_or or bitwise_and)

@@ -196,11 +196,18 @@ vals[2, 0] = data[2, 10]
 vals[3, 0] = -0.0  # equal to 0.0: the first of either
 vals[4, 1] = F32(123456.0)  # absent: -1
 vals[5, 2] = np.nan  # NaN matches nothing: -1
-src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> i32[8, 8]:
+# dst u32 (NKI 2.26's default) or u16; an absent value (undefined in NKI)
+# gives all ones, -1's bits.
+src = """kernel fi8(d: f32[8, 200], v: f32[8, 8]) -> u32[8, 8]:
     store(out, isa.nc_find_index8(data=load(d), vals=load(v)))
 """
-check("nc_find_index8 (duplicates, -0.0, absent, NaN)", run("fi8", src, {"d": data, "v": vals}, None),
-      find_ref(data, vals))
+check("nc_find_index8 (duplicates, -0.0, absent, NaN) -> u32", run("fi8", src, {"d": data, "v": vals}, None),
+      find_ref(data, vals).view(np.uint32))
+src = """kernel fi8h(d: f32[8, 200], v: f32[8, 8]) -> u16[8, 8]:
+    store(out, isa.nc_find_index8(data=load(d), vals=load(v), dtype=u16))
+"""
+check("nc_find_index8 (duplicates, -0.0, absent, NaN) -> u16", run("fi8h", src, {"d": data, "v": vals}, None),
+      find_ref(data, vals).astype(np.int16).view(np.uint16))
 
 # ---- scalar_tensor_tensor ----------------------------------------------------
 for k, (op0, op1, rev0, rev1, tile0) in enumerate([("subtract", "multiply", False, False, True),
@@ -328,12 +335,29 @@ want = np.empty((128, NV, E), F32)
 for c in range(8):
     idx1 = index[16 * c:16 * c + 16].flatten(order="F")[:NV]
     want[16 * c:16 * c + 16] = np.take(src_buf[16 * c:16 * c + 16], idx1, axis=1)
-src = f"""kernel lg(s: f32[128, 2048], i: i32[128, 4]) -> f32[128, {NV * E}]:
+src = f"""kernel lg(s: f32[128, 2048], i: u16[128, 4]) -> f32[128, {NV * E}]:
     store(out, isa.local_gather(src=load(s), index=load(i), num_elem_per_idx={E}, num_valid_indices={NV}))
 """
 check("local_gather (NKI's example: 8 cores, 64 indices of 4 elements)",
-      run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.int32)}, None),
+      run("lg", src, {"s": src_buf.reshape(128, 2048), "i": (index * E).astype(np.uint16)}, None),
       want.reshape(128, NV * E))
+
+# Edges: u16 offsets at the row's end (a run of 4 crossing it), past it (NKI:
+# undefined; modelled: 0) and at 65535; an i32 src copied raw (2^31 - 1 exact).
+row = rng.integers(-2**31, 2**31 - 1, size=(16, 20), dtype=np.int64).astype(np.int32)
+row[:, 0] = 2**31 - 1
+offs = np.array([0, 18, 20, 65535, 5, 16, 1, 17, 2, 3, 4, 6, 7, 8, 9, 10], np.uint16).reshape(16, 1)
+want = np.zeros((16, 16 * 4), np.int32)
+for k in range(16):  # one index per partition: offset k is offs[k, 0]
+    for j in range(4):
+        o = int(offs[k, 0]) + j
+        if o < 20:
+            want[:, 4 * k + j] = row[:, o]
+src = """kernel lge(s: i32[16, 20], i: u16[16, 1]) -> i32[16, 64]:
+    store(out, isa.local_gather(src=load(s), index=load(i), num_elem_per_idx=4))
+"""
+check("local_gather u16 offsets at and past the row's end (0), i32 raw", run("lge", src, {"s": row, "i": offs}, None),
+      want)
 
 # ---- tensor_copy_dynamic_src / _dst: the offset read at run time ------------------
 region = rng.standard_normal((8, 100)).astype(F32)
@@ -357,6 +381,30 @@ for off in [0, 37, 84, 90]:  # 90: the window runs past the region (read as 0 / 
     want_dst[:, off:off + n] = win[:, :n]
     check(f"tensor_copy_dynamic_src offset {off}", got[:, :16], want_src)
     check(f"tensor_copy_dynamic_dst offset {off}", got[:, 16:], want_dst)
+
+# NKI's example 1: the offset indexes the middle axis of a [P, 64, 4] tile
+# (src[ix, offsets[0, idx], iz]): offset_stride=4 elements per step. Offset
+# 63 is the last step inside; 64 is outside (read as 0 / not written).
+reg3 = rng.standard_normal((8, 64 * 4)).astype(F32)
+w4 = rng.standard_normal((8, 4)).astype(F32)
+for off in [0, 5, 63, 64]:
+    src = f"""kernel dyns{off}(r: f32[8, 256], w: f32[8, 4], o: u16[1, 1]) -> f32[8, 260]:
+    let ot = load(o)
+    let got = isa.tensor_copy_dynamic_src(dst=sbuf f32[8 | 4], src=load(r), offset=ot, offset_stride=4)
+    var reg = copy(load(r))
+    isa.tensor_copy_dynamic_dst(dst=reg, src=load(w), offset=ot, offset_stride=4)
+    var both = zeros(sbuf f32[8 | 260])
+    both[:, 0:4] = got
+    both[:, 4:260] = reg
+    store(out, both)
+"""
+    got = run(f"dyns{off}", src, {"r": reg3, "w": w4, "o": np.array([[off]], np.uint16)}, None)
+    want_src = reg3.reshape(8, 64, 4)[:, off, :] if off < 64 else np.zeros((8, 4), F32)
+    want_dst = reg3.copy().reshape(8, 64, 4)
+    if off < 64:
+        want_dst[:, off, :] = w4
+    check(f"tensor_copy_dynamic_src offset_stride=4 offset {off}", got[:, :4], want_src)
+    check(f"tensor_copy_dynamic_dst offset_stride=4 offset {off}", got[:, 4:], want_dst.reshape(8, 256))
 
 # ---- range_select (NKI 2.26, reduce_cmd idle) ------------------------------------
 vals = rng.standard_normal((16, 64)).astype(F32)
