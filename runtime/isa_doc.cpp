@@ -194,8 +194,10 @@ const NkiInstruction kNki226[] = {
      "swdge costs as hwdge/unknown (no published figure for its GpSimd cycles); the 2.26 example's further hwdge "
      "conditions (128 partitions, spill/reload) are not checked; also allows PSUM (NKI: HBM or SBUF)"},
     {"dma_transpose", "dma_copy", "partly",
-     "as a dma_copy whose source pattern walks the permuted axes (tests/lit/sim/dma-transpose.s); no opcode of its "
-     "own, and the DMA engine's transpose cost (not documented in 2.26) is dma_copy's"},
+     ".tile isa.dma_transpose and nisa.dma_transpose lower to one dma_copy with a permuted source pattern (axes "
+     "(1, 0), (2, 1, 0), (3, 1, 2, 0); dtype cast, dge_mode as dma_copy's); cost dma_copy's, the DMA engine's "
+     "transpose cost being undocumented in 2.26; src in HBM only (NKI: HBM or SBUF; an on-chip DMA pattern cannot "
+     "step across partitions)"},
     {"max8", "max8", "modelled",
      "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
      "(not documented)"},

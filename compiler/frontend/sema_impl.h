@@ -286,6 +286,10 @@ public:
   // isa.core_barrier(data=HBM, cores=[0, 1], engine=E): NKI's signature; a
   // full fence on this core (the back end orders everything around it).
   SV eval_core_barrier(const Expr &e);
+  // isa.dma_transpose(src=HBM, axes=[...], dtype=D, dge_mode=M): NKI's
+  // signature; one dma_copy whose source is src's view with its dims in the
+  // axes' order (a permuted view), into a new SBUF tile.
+  SV eval_dma_transpose(const Expr &e);
 };
 
 } // namespace nk::fe

@@ -7,7 +7,9 @@
 // come from the ISA table (runtime/isa.def via op_info), so these checks
 // follow the table. Each instruction's own shape, dtype and memory rules and
 // the dst inferred when none is given are runtime/operand_rules.cpp's, the
-// definition the verifier and the simulator apply too.
+// definition the verifier and the simulator apply too. isa.core_barrier and
+// isa.dma_transpose (no opcode: a dma_copy from a permuted view) have NKI's
+// own signatures, checked below.
 #include "compiler/frontend/sema_impl.h"
 #include "compiler/tir/op_rules.h"
 #include "runtime/operand_rules.h"
@@ -42,10 +44,12 @@ std::string name_list(F each) {
 } // namespace
 
 SV Sema::eval_isa_call(const Expr &e, llvm::StringRef opname) {
+  if (opname == "dma_transpose") return eval_dma_transpose(e); // below: a dma_copy, no opcode of its own
   auto opc = parse_opcode(std::string_view(opname.data(), opname.size()));
   if (!opc) {
     diags.error(e.range, "unknown ISA op 'isa." + opname + "'; known ops: " + name_list([](auto add) {
                            for (unsigned i = 0; i < kNumOpcodes; ++i) add(op_info(Opcode(i)).name);
+                           add("dma_transpose");
                          }));
     return poison();
   }
@@ -457,6 +461,154 @@ SV Sema::eval_core_barrier(const Expr &e) {
   if (!ok) return poison();
   emit_no_result(std::move(op));
   return poison(); // a statement: no value
+}
+
+// isa.dma_transpose(src=X, axes=[1, 0], dtype=D, dge_mode=M), NKI 2.26's
+// nki.isa.dma_transpose: the result's dim i is src's dim axes[i], and NKI
+// allows only (1, 0), (2, 1, 0) and (3, 1, 2, 0) (for 2-, 3- and 4-d src;
+// axes defaults to the one for src's rank). The result is a new SBUF tile
+// whose first dim is on the partitions, of src's dtype or the one given
+// (NKI: any supported dtype). There is no opcode: a dma_copy pairs elements
+// in walk order, so one whose source pattern walks src's dims in the axes'
+// order is exactly the transpose. Its dge_mode and every other rule are
+// dma_copy's. src must be in HBM here (NKI also takes SBUF, but a DMA
+// pattern on chip cannot step across partitions, and every documented
+// permutation moves the partition dim) and have static indices (NKI's
+// dma_transpose has no indirect form in 2.26).
+SV Sema::eval_dma_transpose(const Expr &e) {
+  static const char *kFields = "src, axes, dtype, dge_mode";
+  if (!e.args.empty()) {
+    diags.error(e.args[0]->range,
+                llvm::Twine("ISA ops take keyword arguments only (field=value); isa.dma_transpose has fields: ") +
+                    kFields);
+    return poison();
+  }
+  const Expr *src_x = nullptr, *axes_x = nullptr, *dtype_x = nullptr, *dge_x = nullptr;
+  bool ok = true;
+  for (const Keyword &k : e.keywords) {
+    const Expr **slot = k.name == "src"        ? &src_x
+                        : k.name == "axes"     ? &axes_x
+                        : k.name == "dtype"    ? &dtype_x
+                        : k.name == "dge_mode" ? &dge_x
+                                               : nullptr;
+    if (!slot) {
+      diags.error(k.range, "isa.dma_transpose has no field '" + k.name + "'; its fields are: " + llvm::Twine(kFields));
+      ok = false;
+    } else if (*slot) {
+      diags.error(k.range, "field '" + k.name + "' is given twice");
+      ok = false;
+    } else {
+      *slot = k.value.get();
+    }
+  }
+  if (!ok) return poison();
+  if (!src_x) {
+    diags.error(e.range, "isa.dma_transpose requires field 'src'");
+    return poison();
+  }
+  SV src = eval(*src_x);
+  if (!src.ok()) return poison();
+  if (src.k == SV::tile) {
+    diags.error(src_x->range, "isa.dma_transpose reads an HBM tensor or a view of one here; a DMA's on-chip pattern "
+                              "cannot step across partitions, so an SBUF tile is transposed with isa.nc_transpose");
+    return poison();
+  }
+  if (src.k != SV::hbm) {
+    diags.error(src_x->range,
+                "field 'src' of isa.dma_transpose must be an HBM tensor or a view of one, not " + describe_value(src));
+    return poison();
+  }
+  const Type st = type_of(src.v);
+  const size_t rank = st.shape.size();
+  // NKI 2.26: the one permutation per rank.
+  static const std::vector<uint8_t> kAxes[] = {{1, 0}, {2, 1, 0}, {3, 1, 2, 0}};
+  auto axes_str = [](const std::vector<uint8_t> &a) {
+    std::string s = "[";
+    for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + std::to_string(a[i]);
+    return s + "]";
+  };
+  if (rank < 2 || rank > 4) {
+    diags.error(src_x->range,
+                "isa.dma_transpose transposes a 2-, 3- or 4-d tensor (NKI), but src is " + tir::type_str(st));
+    return poison();
+  }
+  const std::vector<uint8_t> &perm = kAxes[rank - 2];
+  if (axes_x) {
+    std::vector<int64_t> given;
+    bool list = axes_x->kind == ExprKind::list;
+    for (size_t j = 0; list && j < axes_x->args.size(); ++j) {
+      auto v = expect_int(*axes_x->args[j], "an axis");
+      if (!v) return poison();
+      given.push_back(*v);
+    }
+    bool same = list && given.size() == perm.size() && std::equal(given.begin(), given.end(), perm.begin());
+    if (!same) {
+      diags.error(axes_x->range, "axes of isa.dma_transpose for a " + llvm::Twine(rank) + "-d src must be " +
+                                     axes_str(perm) +
+                                     " (NKI supports (1, 0), (2, 1, 0) and (3, 1, 2, 0), one per rank)");
+      return poison();
+    }
+  }
+  auto dt = dtype_arg(dtype_x, st.dtype);
+  if (!dt) return poison();
+  // The permuted view: relative to src's root, like every view.
+  tir::Op view{OpKind::view};
+  view.loc = loc(src_x->range.Start);
+  auto rit = view_root_.find(src.v);
+  if (rit != view_root_.end()) {
+    view.operands = {rit->second};
+    view.dims = view_dims_[src.v];
+    for (const tir::ViewDim &d : view.dims)
+      if (d.dynamic) {
+        diags.error(src_x->range, "isa.dma_transpose reads a view at static indices (NKI's dma_transpose has no "
+                                  "indirect form); load() the rows first");
+        return poison();
+      }
+  } else {
+    view.operands = {src.v};
+    for (int64_t n : st.shape) {
+      tir::ViewDim d;
+      d.count = n;
+      view.dims.push_back(d);
+    }
+  }
+  view.perm = perm;
+  Type vt = st;
+  for (size_t i = 0; i < rank; ++i) vt.shape[i] = st.shape[perm[i]];
+  Type dst_t = vt;
+  dst_t.mem = Memory::sbuf;
+  dst_t.dtype = *dt;
+  if (!check_tile_type(dst_t, src_x->range)) {
+    diags.note(src_x->range, "isa.dma_transpose puts src's dim " + llvm::Twine(unsigned(perm[0])) +
+                                 " (the first of axes) on the partition axis");
+    return poison();
+  }
+  Op op{OpKind::isa};
+  op.loc = loc(e.range.Start);
+  op.opcode = Opcode::dma_copy;
+  const OpInfo &info = op_info(Opcode::dma_copy);
+  for (unsigned i = 0; i < info.num_attrs; ++i) op.attrs[i] = attr_default(info.attrs[i]);
+  if (dge_x) {
+    auto v = expect_int(*dge_x, "dge_mode");
+    if (!v) return poison();
+    op.attrs[attr::dma_copy::dge_mode].i = *v;
+  }
+  // dma_copy's rules (dge_mode's values and target) on the permuted shapes.
+  tir::IsaOperands operands{};
+  operands[ap::dma_copy::dst].present = true;
+  operands[ap::dma_copy::dst].type = dst_t;
+  operands[ap::dma_copy::src].present = true;
+  operands[ap::dma_copy::src].type = vt;
+  if (auto problem = tir::isa_operand_problem(Opcode::dma_copy, tir::isa_rule_engine(Opcode::dma_copy, std::nullopt),
+                                              operands, op.attrs, true, target)) {
+    std::string msg = problem->message; // named as written: "isa.dma_copy: X" -> "isa.dma_transpose: X"
+    if (llvm::StringRef(msg).startswith("isa.dma_copy:")) msg = "isa.dma_transpose:" + msg.substr(13);
+    diags.error(problem->attr == int(attr::dma_copy::dge_mode) && dge_x ? dge_x->range : e.range, msg);
+    return poison();
+  }
+  op.aps[ap::dma_copy::src] = emit(std::move(view), vt).v;
+  op.aps[ap::dma_copy::dst] = ValueId(mod.values.size()); // the id emit() gives the new dst
+  return emit(std::move(op), dst_t);
 }
 
 } // namespace nk::fe

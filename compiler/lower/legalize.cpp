@@ -469,6 +469,11 @@ private:
         p.offset += uint64_t(d.start.constant * base.dims[k].stride) * esize;
         if (!d.dropped) p.dims.push_back(Dim{base.dims[k].stride * d.step, uint32_t(d.count)});
       }
+      if (!op.perm.empty()) { // isa.dma_transpose: walk the kept dims in the permuted order
+        std::vector<Dim> kept = p.dims;
+        for (size_t i = 0; i < op.perm.size() && i < p.dims.size() && op.perm[i] < kept.size(); ++i)
+          p.dims[i] = kept[op.perm[i]];
+      }
     } else if (base.kind == Place::tile) {
       if (op.dims.empty()) {
         place[op.result] = p;

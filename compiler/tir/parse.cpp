@@ -515,7 +515,7 @@ private:
     if (opens_region) regions.push_back(&regions.back()->back().body);
   }
 
-  // `view %BASE[DIM, ...]`, DIM = `AFFINE[:+COUNT[:STEP]]` or `%INDEX_TILE[:+COUNT]`.
+  // `view %BASE[DIM, ...] [perm [I, ...]]`, DIM = `AFFINE[:+COUNT[:STEP]]` or `%INDEX_TILE[:+COUNT]`.
   void parse_view(Op &op) {
     op.operands.push_back(parse_use());
     expect_punct('[', "before the view's dims");
@@ -555,6 +555,18 @@ private:
       op.dims.push_back(std::move(d));
     }
     advance();
+    // ` perm [I, ...]`: the kept dims' order in the result (the verifier
+    // checks it is a permutation).
+    if (tok.kind == Tok::Ident && tok.text == "perm") {
+      advance();
+      expect_punct('[', "before the view's permutation");
+      while (!is_punct(']')) {
+        if (!op.perm.empty()) expect_punct(',', "between permutation entries");
+        if (op.perm.size() == kMaxDims) fail(here(), "more than " + llvm::Twine(kMaxDims) + " permutation entries");
+        op.perm.push_back(uint8_t(parse_int("a dim number", 0, int64_t(kMaxDims) - 1)));
+      }
+      advance();
+    }
   }
 
   // `isa.NAME [engine=E] FIELD=VALUE...`: the ISA table's fields.

@@ -212,6 +212,11 @@ struct Printer {
         }
       }
       os << "]";
+      if (!o.perm.empty()) {
+        os << " perm [";
+        for (size_t i = 0; i < o.perm.size(); ++i) os << (i ? ", " : "") << unsigned(o.perm[i]);
+        os << "]";
+      }
       break;
     }
     case OpKind::isa: {

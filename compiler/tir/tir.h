@@ -9,7 +9,8 @@
 //   in place and ops reading it see its contents at that point of program
 //   order. Every other value is immutable.
 // - Views (OpKind::view) keep (base, per-dim start/step/count) with starts
-//   affine in loop indices, so they map directly onto access patterns.
+//   affine in loop indices, so they map directly onto access patterns; an
+//   HBM view may also permute its kept dims (perm), reordering the pattern.
 // - Loops are regions (Op::body) with a constant trip count; `parallel`
 //   iterations are independent, `sequential` ones may carry state through
 //   vars. Static loops and `if`s were resolved by sema.
@@ -140,6 +141,10 @@ struct Op {
   Affine base;                     // iota base
   int64_t pstep = 0, fstep = 0;    // iota
   std::vector<ViewDim> dims;       // view
+  // view: result dim i is kept dim perm[i] (kept dims numbered in order;
+  // empty: no permutation). HBM views with static indices only:
+  // isa.dma_transpose's source, which its dma_copy walks in that order.
+  std::vector<uint8_t> perm;
   // isa
   Opcode opcode = Opcode::tensor_copy;
   std::optional<Engine> engine;

@@ -6,7 +6,8 @@
 // Assumes: nothing of the module (it may come from a file).
 // Guarantees, first structure: SSA (each value defined once, before use, in
 // an enclosing region), operand counts and kinds per op, view dims against
-// their base, tile partition sizes against the target, loop trip counts.
+// their base (a permuted view: static, of HBM, its kept dims each once),
+// tile partition sizes against the target, loop trip counts.
 // Then, once an op's structure is sound, the per-op rules (op_rules.h,
 // shared with sema; runtime/operand_rules.h for isa ops): view bounds over
 // every loop iteration and partition-axis slices; load/store shapes against
@@ -121,6 +122,18 @@ struct Verifier {
         if (!affine_ok(op, op.dims[d].start)) return false;
         if (op.dims[d].count < 1 || op.dims[d].step < 1) return fail(op, "view dim with count/step < 1");
         if (!op.dims[d].dropped) shape.push_back(op.dims[d].count);
+      }
+      if (!op.perm.empty()) { // isa.dma_transpose's source: a static HBM view
+        if (!bt.is_hbm() || dynamic) return fail(op, "a permuted view is a view of HBM with static indices");
+        std::vector<bool> seen(shape.size(), false);
+        if (op.perm.size() != shape.size()) return fail(op, "a view's permutation lists each kept dim once");
+        std::vector<int64_t> permuted;
+        for (uint8_t k : op.perm) {
+          if (k >= shape.size() || seen[k]) return fail(op, "a view's permutation lists each kept dim once");
+          seen[k] = true;
+          permuted.push_back(shape[k]);
+        }
+        shape = permuted;
       }
       if (shape != rt->shape || rt->mem != bt.mem) return fail(op, "view result type does not match its dims");
       break;

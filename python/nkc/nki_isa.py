@@ -606,6 +606,45 @@ def dma_copy(*args, **kwargs):
     return dst
 
 
+# NKI 2.26 nki.isa.dma_transpose: one permutation per rank.
+_DMA_TRANSPOSE_AXES = {2: (1, 0), 3: (2, 1, 0), 4: (3, 1, 2, 0)}
+
+
+def dma_transpose(*args, **kwargs):
+    """`isa.dma_transpose(src=..., axes=[...])`: one dma_copy whose source
+    pattern walks src's dims in the axes' order (no opcode of its own). src is
+    an HBM tensor or view; the 0.6 style (dst first) assigns the new tile to
+    dst, which adds a copy."""
+    def old(src, axes=None, mask=None, dtype=None, dge_mode=None, **kw): ...
+    def new(dst, src, axes=None, dge_mode=None, name=None): ...
+    use_new, a = _call(old, new, args, kwargs, "dma_transpose")
+    _mask(a.get("mask"))
+    src = _s._need(a["src"], "src", tile=False)
+    if src.memory != "hbm":
+        _s._unsupported("nisa.dma_transpose of an on-chip tile",
+                        "a DMA pattern on chip cannot step across partitions; use nisa.nc_transpose")
+    want = _DMA_TRANSPOSE_AXES.get(len(src.shape))
+    if want is None:
+        _s._fail(f"nisa.dma_transpose transposes a 2-, 3- or 4-d tensor, not shape {list(src.shape)}")
+    if a.get("axes") is not None and tuple(int(x) for x in a["axes"]) != want:
+        _s._fail(f"nisa.dma_transpose axes={tuple(a['axes'])} for a {len(src.shape)}-d src: NKI supports "
+                 f"{want} only (one permutation per rank)")
+    fields = [f"src={src.text()}", f"axes=[{', '.join(map(str, want))}]"]
+    dt = src.tile_dtype
+    if not use_new and a.get("dtype") is not None:
+        more, dt = _dtype_field(a["dtype"], src.tile_dtype)
+        fields += more
+    if a.get("dge_mode") is not None and int(a["dge_mode"]) != dge_mode.unknown:
+        fields.append(f"dge_mode={int(a['dge_mode'])}")  # the compiler checks it (hwdge: trn2 only)
+    shape = tuple(src.shape[k] for k in want)
+    res = _s._new_tile(f"isa.dma_transpose({', '.join(fields)})", shape, dt, "sbuf", "nisa.dma_transpose")
+    if use_new:
+        dst = _tile(a["dst"], "dst")
+        _s._assign(dst, res, "nisa.dma_transpose")
+        return dst
+    return res
+
+
 def tensor_tensor_scan(*args, **kwargs):
     def old(data0, data1, initial, op0, op1, reverse0=False, reverse1=False, dtype=None, mask=None, **kw): ...
     def new(dst, data0, data1, initial, op0, op1, reverse0=False, reverse1=False, name=None): ...

@@ -716,6 +716,60 @@ def test_dma_copy_rmw_and_skip():
     check(got, want, atol=0)
 
 
+@nki.jit
+def k_dma_transpose(x):
+    """nisa.dma_transpose (NKI 2.26): 2-d, as is and with a bf16 cast."""
+    out = nl.ndarray((16, 8), dtype=nl.float32, buffer=nl.shared_hbm)
+    t = nisa.dma_transpose(x, axes=(1, 0))
+    b = nisa.dma_transpose(x, dtype=nl.bfloat16)
+    nl.store(out, nl.add(t, b))
+    return out
+
+
+@nki.jit
+def k_dma_transpose3(y):
+    """3-d, in the 0.6 style (dst first)."""
+    out = nl.ndarray((5, 3, 4), dtype=nl.float32, buffer=nl.shared_hbm)
+    d = nl.ndarray((5, 3, 4), dtype=nl.float32, buffer=nl.sbuf)
+    nisa.dma_transpose(dst=d, src=y)
+    nl.store(out, d)
+    return out
+
+
+def test_dma_transpose():
+    x = RNG.standard_normal((8, 16)).astype(np.float32)
+    x[0, :3] = [np.inf, -0.0, 1e-40]
+    y = RNG.standard_normal((4, 3, 5)).astype(np.float32)
+    got, got3 = nki.simulate(k_dma_transpose)(x), nki.simulate(k_dma_transpose3)(y)
+    u = x.T.copy().view(np.uint32).astype(np.uint64)
+    xb = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16 << 16).astype(np.uint32).view(np.float32)
+    check(got, x.T + xb, atol=0)
+    check(got3, np.transpose(y, (2, 1, 0)), atol=0)
+    src = nki_sim.trace(k_dma_transpose, x).source
+    assert "isa.dma_transpose(src=x, axes=[1, 0])" in src, src
+    assert "axes=[2, 1, 0]" in nki_sim.trace(k_dma_transpose3, y).source
+
+
+@nki.jit
+def k_dma_transpose_bad_axes(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nisa.dma_transpose(a, axes=(0, 1)))  # LINE-axes
+    return out
+
+
+@nki.jit
+def k_dma_transpose_sbuf(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(out, nisa.dma_transpose(nl.load(a)))  # LINE-sbuf
+    return out
+
+
+def test_dma_transpose_errors():
+    a = np.ones((8, 8), np.float32)
+    expect_error(k_dma_transpose_bad_axes, [a], nki_sim.NkiTraceError, "NKI supports (1, 0) only", "LINE-axes")
+    expect_error(k_dma_transpose_sbuf, [a], nki_sim.NkiUnsupportedError, "on-chip tile", "LINE-sbuf")
+
+
 # ---- errors: each names the Python file and line -------------------------------------
 
 def expect_error(kernel, args, cls, text, line_of=None):

@@ -1,7 +1,8 @@
 # A DMA transpose as NKI's dma_transpose does it (axes (1, 0)): x [4, 8] in
 # HBM lands in SBUF as [8 | 4], then goes back out as out [8, 4]. There is
 # no separate opcode: dma_copy pairs elements in walk order, so a source
-# pattern that walks the columns is the transpose (docs/isa.md coverage).
+# pattern that walks the columns is the transpose (docs/isa.md coverage). The
+# .tile spelling, isa.dma_transpose, compiles to this: dma-transpose-tile.test.
 # RUN: rm -rf %t && mkdir -p %t
 # RUN: %python -c "import numpy as np; np.save('%t/x.npy', np.arange(32, dtype=np.float32).reshape(4, 8))"
 # RUN: nksim run %s --input x=%t/x.npy --output out=%t/o.npy
