@@ -163,8 +163,10 @@ const NkiInstruction kNki226[] = {
     {"iota", "iota", "modelled",
      "an affine expression with a coefficient per free dim of dst (free_step1-4) and the partition; computed in "
      "int32, then cast"},
-    {"dropout", "dropout", "partly",
-     "our counter-based generator with a seed attribute (NKI documents no generator); kept values not rescaled"},
+    {"dropout", "dropout", "modelled",
+     "dropped elements become 0 and kept ones are not rescaled, as documented; prob an immediate or a [P|1] float "
+     "tile (f32 for integer data); the drop decisions come from our counter-based generator with a seed attribute "
+     "(NKI documents no generator, so the hardware's random streams are not reproduced)"},
     {"affine_select", "affine_select", "modelled",
      "one comparison of an affine expression with a coefficient per free dim of dst (free_step1-4), as NKI "
      "allows; compared in 64-bit integers (width not documented); float or 8/16-bit integer tiles; fill an fp32 "

@@ -754,6 +754,13 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (s[F::prob].present) {
       TRY(same_partitions(op, s, F::dst, F::prob));
       TRY(free_size(op, s, F::prob, 1, 1, "a per-partition probability"));
+      // NKI 2.26 nki.isa.dropout: prob is a float tile, float32 when data
+      // is an integer tile.
+      if (!dtype_is_float(s[F::prob].dtype))
+        return problem(F::prob, fmt::format("prob must be a float tile, not {}", dtype_name(s[F::prob].dtype)));
+      if (!dtype_is_float(s[F::src].dtype) && s[F::prob].dtype != Dtype::f32)
+        return problem(F::prob, fmt::format("dropout of integer data takes an f32 prob, not {}",
+                                            dtype_name(s[F::prob].dtype)));
     }
     if (!dtype_is_float(s[F::src].dtype) && s[F::dst].dtype != s[F::src].dtype)
       return problem(F::dst, "dropout of integer data keeps its dtype: dst must be " +
