@@ -759,8 +759,8 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
       if (!dtype_is_float(s[F::prob].dtype))
         return problem(F::prob, fmt::format("prob must be a float tile, not {}", dtype_name(s[F::prob].dtype)));
       if (!dtype_is_float(s[F::src].dtype) && s[F::prob].dtype != Dtype::f32)
-        return problem(F::prob, fmt::format("dropout of integer data takes an f32 prob, not {}",
-                                            dtype_name(s[F::prob].dtype)));
+        return problem(F::prob,
+                       fmt::format("dropout of integer data takes an f32 prob, not {}", dtype_name(s[F::prob].dtype)));
     }
     if (!dtype_is_float(s[F::src].dtype) && s[F::dst].dtype != s[F::src].dtype)
       return problem(F::dst, "dropout of integer data keeps its dtype: dst must be " +
