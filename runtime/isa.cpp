@@ -178,8 +178,10 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
   const std::string name(alu_name(op));
   // NKI 2.26 lists rsqrt, reciprocal and abs among the ALU ops, but only
   // tensor_scalar's text uses a one-operand op (tensor_scalar(op0=nl.rsqrt,
-  // operand0=0.0), nki.api.shared.rst "NKI Engine Selection"); the others
-  // take two operands.
+  // operand0=0.0), nki.api.shared.rst "NKI Engine Selection"), and
+  // tensor_scalar_reduce does "the same computation as tensor_scalar" with
+  // "any arithmetic operator" (vector_tensor_scalar); the others take two
+  // operands.
   const std::string unary = name + " takes one operand: only tensor_scalar runs it (here a two-operand op is needed)";
   switch (rule) {
   case AluRule::any: return "";
@@ -188,6 +190,12 @@ std::string alu_rule_problem(AluRule rule, AluOp op) {
     return op == AluOp::bypass ? "bypass is not an operation here (use tensor_copy)" : "";
   case AluRule::arithmetic:
     if (alu_is_unary(op)) return unary;
+    return alu_kind(op) == AluKind::arithmetic && op != AluOp::bypass ? "" : name + " is not an arithmetic op";
+  case AluRule::vector_tensor_scalar:
+    if (op == AluOp::rsqrt)
+      return "rsqrt does not run on the Vector engine (NKI 2.26: GpSimd or Scalar; use tensor_scalar on GpSimd, "
+             "or activation)";
+    if (alu_is_unary(op)) return "";
     return alu_kind(op) == AluKind::arithmetic && op != AluOp::bypass ? "" : name + " is not an arithmetic op";
   case AluRule::reduction:
     return is_reduction(op) || alu_kind(op) == AluKind::bitwise

@@ -235,7 +235,10 @@ enum class FieldPresence : uint8_t { Required, Optional };
 // arith_reduction: add,
 // subtract, multiply, max or min (tensor_scalar_reduce's reduce_op, NKI
 // 2.26; subtract folds left: x0 - x1 - x2 ...); arithmetic: an arithmetic
-// op other than bypass.
+// op other than bypass. vector_tensor_scalar: an arithmetic op, or the
+// one-operand reciprocal or abs (not rsqrt: it does not run on the Vector
+// engine): tensor_scalar_reduce's op0, "any arithmetic operator" of NKI
+// 2.26's ALU table, on the Vector engine.
 // partition_reduction: add, max, bitwise_or or bitwise_and
 // (tensor_partition_reduce, NKI 2.26). rmw: bypass (none) or add
 // (dma_copy's dst_rmw_op: NKI 2.26 nki.isa.dma_copy, "Currently only
@@ -244,6 +247,7 @@ enum class AluRule : uint8_t {
   any,
   not_bypass,
   arithmetic,
+  vector_tensor_scalar,
   reduction,
   arith_reduction,
   comparison,

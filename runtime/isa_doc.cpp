@@ -11,6 +11,7 @@ static const char *alu_rule_name(AluRule r) {
   case AluRule::any: return "";
   case AluRule::not_bypass: return "not bypass";
   case AluRule::arithmetic: return "arithmetic";
+  case AluRule::vector_tensor_scalar: return "arithmetic, reciprocal or abs";
   case AluRule::reduction: return "add, subtract, multiply, max, min, logical or bitwise";
   case AluRule::arith_reduction: return "add, subtract, multiply, max or min";
   case AluRule::comparison: return "a comparison";
@@ -148,7 +149,8 @@ const NkiInstruction kNki226[] = {
      "rsqrt/reciprocal/abs ignore their operand and refuse reverse (not documented); GpSimd rsqrt in double, "
      "rounded once (its precision not documented)"},
     {"tensor_scalar_reduce", "tensor_scalar_reduce", "modelled",
-     "reverse0 refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
+     "op0 any arithmetic op, or reciprocal / abs (one operand; rsqrt is not a Vector-engine op); reverse0 "
+     "refused (NKI: not supported yet); reduce_op add, subtract, multiply, max, min; a subtract "
      "reduction (not documented) is the left fold x0 - x1 - ... in fp32"},
     {"tensor_copy", "tensor_copy", "modelled", "the Scalar engine's fp32 round trip of int32 is not modelled"},
     {"tensor_copy_dynamic_src", "tensor_copy_dynamic_src", "modelled",
