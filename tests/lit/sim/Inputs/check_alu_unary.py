@@ -11,25 +11,13 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nksim_case import run_kernel  # noqa: E402
+from nksim_case import BitExact, run_kernel  # noqa: E402
 
 F32 = np.float32
 work = sys.argv[1]
 os.makedirs(work, exist_ok=True)
 rng = np.random.default_rng(31)
-failures = 0
-
-
-def check(name, got, want):
-    global failures
-    ok = (got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
-          and np.array_equal(np.signbit(got), np.signbit(want)) and np.array_equal(np.isnan(got), np.isnan(want)))
-    if ok:
-        print(f"ok {name}")
-    else:
-        failures += 1
-        bad = np.flatnonzero(~((got == want) | (np.isnan(got) & np.isnan(want))) | (np.signbit(got) != np.signbit(want)))
-        print(f"FAIL {name}: at {bad[:6]} got {got.ravel()[bad[:6]]} want {want.ravel()[bad[:6]]}")
+check = BitExact()
 
 
 edge = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45, 1e-40, 1.1754942e-38, 1.0, -1.0, 4.0, 0.25,
@@ -107,5 +95,4 @@ small = np.full((4, 16), 2**24 + 1, np.int32)
 got = run_kernel(work, "ttv", src, {"a": small, "b": np.zeros((4, 16), np.int32)})
 check("tensor_tensor subtract (vector) i32 through fp32", got, np.full((4, 16), 2**24, np.int32))
 
-print(f"failures: {failures}")
-sys.exit(1 if failures else 0)
+sys.exit(check.exit_status())

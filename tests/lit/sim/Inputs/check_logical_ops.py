@@ -13,26 +13,16 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nksim_case import run_kernel  # noqa: E402
+from nksim_case import BitExact, run_kernel  # noqa: E402
 
 F32 = np.float32
 work = sys.argv[1]
 os.makedirs(work, exist_ok=True)
 rng = np.random.default_rng(29)
-failures = 0
+check = BitExact(equal_nan=False)
 NP = {"logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor}
 
 
-def check(name, got, want):
-    global failures
-    ok = (got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want)
-          and np.array_equal(np.signbit(got), np.signbit(want)))
-    if ok:
-        print(f"ok {name}")
-    else:
-        failures += 1
-        print(f"FAIL {name}: got {got.dtype}{got.shape} {got.ravel()[:12]} want {want.dtype}{want.shape} "
-              f"{want.ravel()[:12]}")
 
 
 def truthy_mix(shape):
@@ -117,5 +107,4 @@ for op, f in NP.items():
     check(f"tensor_reduce {op} one element per row", run_kernel(work, f"tr1_{op}", src, {"x": x1}),
           f.reduce(x1, axis=-1).astype(F32).reshape(8, 1))
 
-print("failures:", failures)
-sys.exit(1 if failures else 0)
+sys.exit(check.exit_status())
