@@ -196,6 +196,14 @@ private:
     ++stats_.num_warnings;
     if (stats_.warnings.size() < opts_.max_warnings) stats_.warnings.push_back({std::move(msg)});
   }
+  // A check the program fails without being unsafe to simulate (an
+  // uninitialised read, an undefined accumulator, an activation input out of
+  // range, a 0/1 hint broken): a warning, an error with --strict.
+  llvm::Error flag(std::string msg) {
+    if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
+    warn(std::move(msg));
+    return llvm::Error::success();
+  }
 
   const Program &prog_;
   const Target &target_;
@@ -350,7 +358,7 @@ double Scheduler::earliest_start(unsigned s, const Instruction &inst, double now
     for (unsigned b = 0; b < kPeBlocks; ++b)
       if (blocks >> b & 1) start = std::max(start, cs.pe_block_free[b]);
     const OpInfo &info = op_info(inst.op);
-    for (unsigned i = 0; i < info.num_aps; ++i) {
+    for (unsigned i = 0; i < info.num_aps && !cs.pe_writes.empty(); ++i) {
       PendingWrite r;
       if (!operand_writes(inst, i) || !on_chip_box(inst.ap[i], r)) continue;
       for (const PendingWrite &w : cs.pe_writes)
@@ -485,8 +493,7 @@ llvm::Error Scheduler::step(unsigned s) {
           "there is not valid (NKI 2.26, Supported Activation Functions; nksim computes the exact function)",
           describe_inst(prog_, s, st.pc), act_name(v->func), v->value,
           inst.ap[ap::activation::src].start_partition + v->partition, v->element, r.text);
-      if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
-      warn(std::move(msg));
+      if (auto e = flag(std::move(msg))) return e;
     }
     if (auto v = exec.take_onezero_violation()) {
       // Like the activation-range check: a warning, an error with --strict.
@@ -496,8 +503,7 @@ llvm::Error Scheduler::step(unsigned s) {
           "not documented (NKI 2.26 nki.isa.nc_matmul; nksim computes the exact product)",
           describe_inst(prog_, s, st.pc), stationary ? "is_stationary_onezero" : "is_moving_onezero",
           stationary ? "stationary" : "moving", v->value, inst.ap[v->field].start_partition + v->partition, v->element);
-      if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
-      warn(std::move(msg));
+      if (auto e = flag(std::move(msg))) return e;
     }
   }
   StreamStats &ss = stats_.streams[s];
@@ -778,8 +784,7 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
           std::string msg = fmt::format("{}: operand '{}' reads {} bytes never written (first: partition {}, byte {})",
                                         describe_inst(prog_, s, index), info.aps[i].name, memory_name(a.mem),
                                         hole->partition, hole->byte);
-          if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
-          warn(std::move(msg));
+          if (auto e = flag(std::move(msg))) return e;
         }
       } else {
         mark_written(mem, a, runs_);
@@ -813,8 +818,7 @@ llvm::Error Scheduler::check_accumulators(unsigned s, const Instruction &inst) {
             u.bank == AccumulatorBank::vector
                 ? "; an idle range_select or a select_reduce without reduce_res leaves them undefined"
                 : "");
-        if (opts_.strict) return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s", msg.c_str());
-        warn(std::move(msg));
+        if (auto e = flag(std::move(msg))) return e;
         break;
       }
   for (unsigned p = lo; p < hi; ++p) {
