@@ -75,11 +75,11 @@ PER_HEAD = SCALE + [
 # drawn by the reference; no window, no sinks: run_paged.py --expect-fail
 # plants the window and sink bugs, tests/lit/kernels/paged-attention.test).
 PAGED = SCALE + [
-    ("length mask admits one position past the length", "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
-     "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] + 1.0", 0, 1),
-    ("length mask drops the query's own position", "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
-     "let hi_p = matmul(repeat_cols(sel, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] - 1.0", 0, 1),
-    ("stacked rows read their neighbour's length", "base=R*b0, partition_step=-R", "base=R*b0 + 1, partition_step=-R",
+    ("length mask admits one position past the length", "let hi_p = matmul(repeat_cols(sel, tn, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
+     "let hi_p = matmul(repeat_cols(sel, tn, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] + 1.0", 0, 1),
+    ("length mask drops the query's own position", "let hi_p = matmul(repeat_cols(sel, tn, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :]",
+     "let hi_p = matmul(repeat_cols(sel, tn, Rt, Vp), lens_col, transpose_x=true) + tok[0:Rv, :] - 1.0", 0, 1),
+    ("stacked rows read their neighbour's length", "base=R*lb0, partition_step=-R", "base=R*lb0 + 1, partition_step=-R",
      0, 1),
     ("K of a chunk's first block for all its blocks", "load(k_cache[bts[b, c*bpc + j], :",
      "load(k_cache[bts[b, c*bpc], :", 0, 1),

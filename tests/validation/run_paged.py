@@ -189,6 +189,14 @@ def all_cases():
              lens=[2, 150, 320, 64, 33], stack=2, v_order=2),
         Case("vgate_lnc2_splitkv_b1_fp8", B=1, dtype="fp8", n_q=8, n_kv=2, block=64, max_blocks=9, W=100,
              lens=[500], cores=2, v_order=2, shard=3),
+        # More than 128 sequences: the table and lengths in chunks of at
+        # most 128 rows (whole groups), a chunk loaded before its groups;
+        # with two cores, each core's half (batch split) or the whole
+        # batch (odd: split-KV), a chunk ending mid-core.
+        Case("b200_chunks", B=200, n_q=2, n_kv=1, d=32, block=32, max_blocks=3, W=40, S=1),
+        Case("b150_t2_groups", B=150, T=2, n_q=4, n_kv=2, d=32, block=64, max_blocks=2),
+        Case("lnc2_batch_b300", B=300, n_q=1, n_kv=1, d=32, block=128, max_blocks=2, cores=2),
+        Case("lnc2_splitkv_b129_fp8", B=129, dtype="fp8", n_q=2, n_kv=1, d=32, block=64, max_blocks=4, cores=2),
         Case("fp8e5m2_hot_window_t3", B=3, T=3, dtype="fp8e5m2", hot=True, block=32, max_blocks=6, W=70, S=1,
              n_q=8, n_kv=1, lens=[3, 64, 190], target="trn1"),
     ]
@@ -223,7 +231,7 @@ def random_cases(n, seed):
     return cases
 
 
-QUICK = ["basic", "len1", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
+QUICK = ["basic", "len1", "b200_chunks", "midblock_b16", "shared_blocks", "window_longer_than_seq", "sinks_window", "t8_gqa",
          "hot_window_t2", "groups_partial", "bf16_hot_window_t4", "fp8_hot_window_t2",
          "trn1_sinks_window_t2", "fp8e5m2_hot_window_t3", "lnc2_splitkv_b1", "lnc2_splitkv_b3_sinks_window_t2"]
 
