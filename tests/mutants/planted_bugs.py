@@ -44,9 +44,10 @@ SCALE = [
 # The n_q <= 128 path: every head stacked on the partitions, C chunks of the
 # cache per step, a masked tail, and the chunks merged at the end.
 STACKED = SCALE + [
-    ("dropped KV step (one tile per chunk and KV head)", "for t in sequential(T):", "for t in sequential(T - 1):", 0, 1),
-    ("repeated K tile", "stacked_scores(qall, rows, t*tile,", "stacked_scores(qall, rows, 0,", 0, 1),
-    ("repeated V tile", "m, l, acc, rows, t*tile,", "m, l, acc, rows, 0,", 0, 1),
+    ("dropped KV step (one tile per chunk and KV head)", "for g in static(G):", "for g in static(G - 1):", 0, 1),
+    ("dropped run of KV steps", "for tb in sequential(TG):", "for tb in sequential(TG - 1):", 0, 1),
+    ("repeated K tile within a run", "false, kb, g, G)", "false, kb, 0, G)", 0, 1),
+    ("repeated V tile within a run", "vb, g, G)", "vb, 0, G)", 0, 1),
     ("mask drops the last position", "where(pos < wl,", "where(pos < wl - 1,", 0, 1, BF16_ESCAPE),
     ("mask admits one padding position", "where(pos < wl,", "where(pos <= wl,", 0, 1, BF16_ESCAPE),
     ("query groups swapped between KV heads", "moving=qall[:, h*group : +group]",
@@ -55,6 +56,13 @@ STACKED = SCALE + [
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
      "l = l + sum(p, axis=1, keepdims=true)", 2, 2),
     ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
+]
+
+# The stacked path at a size with a step left over after the runs of G
+# tiles (fp32: G = 4, bf16: 8; T = 9 steps).
+LEFTOVER = [
+    ("leftover step reads the first run's tiles", "let pos = (TG * G + t) * tile", "let pos = t * tile", 0, 1),
+    ("leftover step dropped", "for t in sequential(T - TG * G):", "for t in sequential(0):", 0, 1),
 ]
 
 # The n_q > 128 path: one KV head at a time, its group of query heads on
@@ -123,9 +131,14 @@ TOP8 = [
 CASES = [
     ("decode_attention.tile", [], SCALE),
     ("decode_attention_bf16.tile", ["-D", "s=100"], SCALE),
-    # s = 1100: C = 4 chunks, T = 2 steps, a tail of 76 positions (masked).
+    # s = 1100: C = 4 chunks, T = 2 steps (one run of 2 tiles), a tail of 76
+    # positions (masked).
     ("decode_attention_gqa.tile", ["-D", "s=1100"], STACKED),
     ("decode_attention_gqa_bf16.tile", ["-D", "s=1100"], STACKED),
+    # s = 4684: T = 9 steps, runs of G (fp32 4: two runs and a leftover step;
+    # bf16 8: one run and a leftover).
+    ("decode_attention_gqa.tile", ["-D", "s=4684"], LEFTOVER),
+    ("decode_attention_gqa_bf16.tile", ["-D", "s=4684"], LEFTOVER),
     # n_q = 192 > 128: the per-head path; s = 300 = 2 tiles + 44 (masked).
     ("decode_attention_gqa.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
     ("decode_attention_gqa_bf16.tile", ["-D", "n_q=192", "-D", "n_kv=2", "-D", "s=300"], PER_HEAD),
