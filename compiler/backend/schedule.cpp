@@ -5,7 +5,9 @@
 // instruction may run.
 // Guarantees: every compute instruction is placed on one of its allowed
 // engines on which the verifier accepts it (runtime/verifier.h:
-// legal_engines), and the instructions are
+// legal_engines), as itself or as one of its equivalent forms
+// (equivalent_forms.h; `engines` then says where the form may run), and the
+// instructions are
 // reordered into an order that respects every dependency of the original
 // order (RAW, WAR, WAW on the same buffer or overlapping HBM bytes; and
 // among the users of one engine's accumulator registers), so the program
@@ -27,13 +29,26 @@
 // original order) anything may be hoisted: loads have no inputs and would
 // otherwise all be issued at once, needing all of the KV cache in SBUF.
 // With a window of 1 the original order is kept (engines are still chosen).
+//
+// Equivalent forms (equivalent_forms.h): an instruction may also run as
+// another instruction computing the same values, on an engine it may use
+// (`engines`) where the verifier refuses its own form; e.g. a tensor_scalar
+// multiply as a Scalar-engine activation where the target's Scalar engine
+// runs no tensor_scalar multiply. Each form's engines are weighed like the
+// original's (ties keep the original), and the chosen form replaces the
+// instruction. A form that turns a -0.0 result into +0.0 is not used for an
+// instruction whose result a dma_copy reads (stores), so a value stored as
+// computed keeps its sign of zero.
 // The window does not bound SBUF use by itself: the pipeline re-schedules
 // with narrower windows when the allocator runs out (pipeline.cpp).
 #include "compiler/backend/dependences.h"
+#include "compiler/backend/equivalent_forms.h"
 #include "compiler/backend/passes.h"
 
 #include "runtime/cost_model.h"
 #include "runtime/verifier.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 #include <fmt/format.h>
 
@@ -87,34 +102,72 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
                                      std::string(op_info(in.inst.op).name).c_str(), where.c_str(), allowed.c_str());
     }
   }
+  // Other forms, for the engines an instruction may use but its own form
+  // may not; only where there are some.
+  struct Alternative {
+    EquivalentForm form;
+    EngineMask legal;
+  };
+  llvm::DenseMap<uint32_t, llvm::SmallVector<Alternative, 1>> alternatives;
+  {
+    std::vector<bool> stored(p.buffers.size(), false); // read by a dma_copy
+    for (const Inst &in : p.insts)
+      if (in.inst.op == Opcode::dma_copy && in.buffer[ap::dma_copy::src] != kNoBuffer)
+        stored[in.buffer[ap::dma_copy::src]] = true;
+    auto result_stored = [&](const Inst &in) {
+      for (unsigned k = 0; k < kMaxAps; ++k)
+        if (in.inst.ap[k].present() && operand_writes(in.inst, k) &&
+            (in.buffer[k] == kNoBuffer || stored[in.buffer[k]]))
+          return true;
+      return false;
+    };
+    for (uint32_t i = 0; i < n; ++i) {
+      const Inst &in = p.insts[i];
+      const EngineMask others = EngineMask(in.engines & ~legal[i]);
+      if (in.engines == engine_bit(Engine::dma) || !others) continue;
+      for (EquivalentForm &f : equivalent_forms(in.inst)) {
+        if (f.zero_to_positive && result_stored(in)) continue;
+        const EngineMask ok = legal_engines(f.inst, EngineMask(others & op_info(f.inst.op).engines), t);
+        if (ok) alternatives[i].push_back({std::move(f), ok});
+      }
+    }
+  }
   const double sem_ns = t.cycles_to_ns(Engine::vector, 2.0 * t.semaphore_cycles);
 
   // trn1's shared SBUF port (Vector/GpSimd) and PSUM access (Vector/Scalar),
   // as the simulator models them (shared_ports): free from these times.
   double sbuf_port_free = 0, psum_port_free = 0;
 
-  // Earliest start of i over its allowed engines; sets *engine.
-  auto plan = [&](uint32_t i, Engine *engine) {
+  // Earliest start of i over its allowed engines and forms; sets *engine
+  // and *form (-1: its own form, else an index into alternatives[i]).
+  auto plan = [&](uint32_t i, Engine *engine, int *form) {
     const Inst &in = p.insts[i];
+    *form = -1;
     if (in.engines == engine_bit(Engine::dma)) {
       *engine = Engine::dma;
       return ready_at[i];
     }
     double best = -1, best_finish = 0;
-    for (unsigned e = 0; e < kNumEngines; ++e) {
-      Engine eng = Engine(e);
-      if (eng == Engine::dma || !(legal[i] & engine_bit(eng))) continue;
-      double s = std::max(ready_at[i], engine_free[e]);
-      const SharedPorts ports = shared_ports(t, eng, in.inst);
-      if (ports.sbuf) s = std::max(s, sbuf_port_free);
-      if (ports.psum) s = std::max(s, psum_port_free);
-      double f = s + t.cycles_to_ns(eng, instruction_cost(t, eng, in.inst).busy_cycles);
-      if (best < 0 || s < best || (s == best && f < best_finish)) {
-        best = s;
-        best_finish = f;
-        *engine = eng;
+    auto weigh = [&](const Instruction &inst, EngineMask legal_here, int form_index) {
+      for (unsigned e = 0; e < kNumEngines; ++e) {
+        Engine eng = Engine(e);
+        if (eng == Engine::dma || !(legal_here & engine_bit(eng))) continue;
+        double s = std::max(ready_at[i], engine_free[e]);
+        const SharedPorts ports = shared_ports(t, eng, inst);
+        if (ports.sbuf) s = std::max(s, sbuf_port_free);
+        if (ports.psum) s = std::max(s, psum_port_free);
+        double f = s + t.cycles_to_ns(eng, instruction_cost(t, eng, inst).busy_cycles);
+        if (best < 0 || s < best || (s == best && f < best_finish)) {
+          best = s;
+          best_finish = f;
+          *engine = eng;
+          *form = form_index;
+        }
       }
-    }
+    };
+    weigh(in.inst, legal[i], -1);
+    if (auto it = alternatives.find(i); it != alternatives.end())
+      for (size_t k = 0; k < it->second.size(); ++k) weigh(it->second[k].form.inst, it->second[k].legal, int(k));
     assert(best >= 0 && "every instruction has a legal engine (checked above)");
     return best;
   };
@@ -138,7 +191,8 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
     }
     ready_at[i] = std::max(ready_at[i], clock);
     Engine e;
-    ready.push({plan(i, &e), i});
+    int form;
+    ready.push({plan(i, &e, &form), i});
   };
   for (uint32_t i = 0; i < n; ++i)
     if (indeg[i] == 0) make_ready(i);
@@ -149,12 +203,17 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
     auto [key, i] = ready.top();
     ready.pop();
     Engine e;
-    double s = plan(i, &e);
+    int form;
+    double s = plan(i, &e, &form);
     if (s > key + 1e-9) { // stale: re-queue with the current estimate
       ready.push({s, i});
       continue;
     }
     Inst &in = p.insts[i];
+    if (form >= 0) {
+      const Alternative &alt = alternatives.find(i)->second[size_t(form)];
+      adopt_form(in, alt.form, alt.legal);
+    }
     double visible;
     if (e == Engine::dma) {
       DmaCost c = dma_cost(t, in.inst);
@@ -183,7 +242,8 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
       held.pop();
       ready_at[h] = std::max(ready_at[h], clock);
       Engine he;
-      ready.push({plan(h, &he), h});
+      int hform;
+      ready.push({plan(h, &he, &hform), h});
     }
     for (uint32_t sc : succs[i]) {
       double v = visible + sem_ns; // a semaphore hop, in the worst case
