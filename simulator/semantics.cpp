@@ -503,8 +503,15 @@ void Executor::nc_matmul(const Instruction &inst) {
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
   float *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
   float *row = Ot + Ns * Ms, *old = row + N;
+  // Dense fp32 rows (the common case) are plain copies: the generic walk
+  // cost more than the few bytes it moves (a GQA decode makes 4,096
+  // matmuls, each 128 moving rows and 128 result rows of 4 values).
+  const bool mv_dense = dense_f32(mv), dst_dense = dense_f32(dst);
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
+    if (mv_dense)
+      std::memcpy(V + k * Ns, mem_.row(mv, k) + mv.offset, N * sizeof(float));
+    else
+      gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
     std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
   // A dense fp32 stationary whose rows need no padding (M a multiple of
@@ -527,6 +534,14 @@ void Executor::nc_matmul(const Instruction &inst) {
   for (uint64_t m = 0; m < M; ++m) {
     for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
     uint8_t *out = mem_.row(dst, unsigned(m));
+    if (dst_dense) {
+      if (accumulate) {
+        std::memcpy(old, out + dst.offset, N * sizeof(float));
+        for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
+      }
+      std::memcpy(out + dst.offset, row, N * sizeof(float));
+      continue;
+    }
     if (accumulate) {
       gather_row_f32(dst, out, old);
       for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
