@@ -36,6 +36,40 @@ RaceChecker::RaceChecker(const Program &program, const Target &target, unsigned 
   for (unsigned c = 0; c < std::max<unsigned>(1, program.cores); ++c)
     chip_.push_back(std::make_unique<CoreShadow>(target));
   for (const Stream &s : program.streams) max_stream_len_ = std::max<uint64_t>(max_stream_len_, s.insts.size());
+  // Every HBM byte an instruction may write lies in its operand's hull (an
+  // indirect operand's envelope covers every index it may name).
+  for (const Stream &s : program.streams)
+    for (const Instruction &inst : s.insts) {
+      const OpInfo &info = op_info(inst.op);
+      for (unsigned i = 0; i < info.num_aps; ++i) {
+        if (!inst.ap[i].present() || inst.ap[i].mem != Memory::hbm || !operand_writes(inst, i)) continue;
+        const auto ext = row_extent(operand_envelope(inst, i));
+        if (!ext) {
+          hbm_all_written_ = true;
+          continue;
+        }
+        if (ext->lo < ext->hi) hbm_written_.push_back(*ext);
+      }
+    }
+  std::sort(hbm_written_.begin(), hbm_written_.end(), [](const Extent &a, const Extent &b) { return a.lo < b.lo; });
+  size_t merged = 0;
+  for (const Extent &e : hbm_written_) {
+    if (merged && e.lo <= hbm_written_[merged - 1].hi)
+      hbm_written_[merged - 1].hi = std::max(hbm_written_[merged - 1].hi, e.hi);
+    else
+      hbm_written_[merged++] = e;
+  }
+  hbm_written_.resize(merged);
+}
+
+bool RaceChecker::never_written(const AccessPattern &a) const {
+  if (a.on_chip() || hbm_all_written_) return false;
+  const auto ext = row_extent(a);
+  if (!ext) return false;
+  // The first written hull ending after ext->lo must start at or after ext->hi.
+  auto it = std::upper_bound(hbm_written_.begin(), hbm_written_.end(), ext->lo,
+                             [](int64_t lo, const Extent &e) { return lo < e.hi; });
+  return it == hbm_written_.end() || it->lo >= ext->hi;
 }
 
 llvm::Error RaceChecker::check_limits() const {

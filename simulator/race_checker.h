@@ -24,6 +24,13 @@
 // the other is a race. Semaphore indices are the scheduler's (every core's
 // semaphores, then core_barrier's).
 //
+// HBM bytes no instruction of the program can write (outside the byte hull
+// of every HBM write operand, indirect ones by their envelope) are not
+// tracked: a race needs a write, so a read of such a byte can never be
+// part of one, and its read history would never be consulted. The
+// scheduler skips those reads (never_written) before building their
+// footprint; a streaming kernel's input loads cost nothing here.
+//
 // Assumes: instructions of one stream are ordered (program order), also on
 // DMA queues whose transfers overlap in time (see docs/simulator.md).
 // Guarantees: the first race found is returned as an llvm::Error naming
@@ -63,6 +70,9 @@ public:
   // is the row footprint (row_footprint) of `a`.
   llvm::Error access(unsigned stream, const AccessPattern &a, const std::vector<ByteRun> &runs, bool write,
                      const char *operand);
+  // Whether no instruction of the program writes any byte of `a` (an HBM
+  // operand): then reading it needs no race bookkeeping.
+  bool never_written(const AccessPattern &a) const;
 
 private:
   bool hb(uint32_t epoch, const uint32_t *clock) const;
@@ -95,6 +105,10 @@ private:
   };
   std::vector<std::unique_ptr<CoreShadow>> chip_; // per core
   HbmShadow hbm_shadow_;
+  // The byte hulls of the program's HBM write operands, sorted, merged
+  // (disjoint, not touching); hbm_all_written_ when one has no hull.
+  std::vector<Extent> hbm_written_;
+  bool hbm_all_written_ = false;
   // Per-instruction memo of read-set transitions (clock fixed meanwhile).
   struct Memo {
     uint32_t from = 0, to = 0;

@@ -778,6 +778,9 @@ llvm::Error Scheduler::check_access(unsigned s, const Instruction &inst) {
       if (!a.present()) continue;
       const bool reads = operand_reads(inst, i), writes = operand_writes(inst, i);
       if (write ? !writes : !reads) continue;
+      // (An HBM read has no uninitialised-read check; with no possible
+      // writer it has no race bookkeeping either.)
+      if (!write && races_ && races_->never_written(a)) continue;
       row_footprint(a, !a.on_chip(), runs_);
       if (!write) {
         if (auto hole = find_unwritten(mem, a, runs_)) {

@@ -18,6 +18,14 @@
 #if defined(__SSE__)
 #include <xmmintrin.h>
 #endif
+#if defined(__x86_64__)
+// GCC 12 warns that the unmasked AVX-512 shuffles' own "undefined" merge
+// operand is uninitialized (inside the header; GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
 
 namespace nk {
 
@@ -124,6 +132,49 @@ void transpose4x4(uint8_t *const *in, uint64_t in_off, uint8_t *const *out, uint
 #else
   for (unsigned j = 0; j < 4; ++j)
     for (unsigned i = 0; i < 4; ++i) std::memcpy(out[j] + out_off + 4 * i, in[i] + in_off + 4 * j, 4);
+#endif
+}
+
+#if defined(__x86_64__)
+// out[j] + out_off <- the sixteen fp32 at in[0..15] + in_off, element j of
+// each: a 16 x 16 transpose of raw bits (shuffles only, so exact) in four
+// rounds of AVX-512 shuffles instead of sixteen 4 x 4 SSE blocks.
+__attribute__((target("avx512f"))) void transpose16x16_avx512(uint8_t *const *in, uint64_t in_off, uint8_t *const *out,
+                                                              uint64_t out_off) {
+  __m512i r[16], t[16];
+  for (unsigned i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(in[i] + in_off);
+  // Pairs of rows interleaved by element, then by pairs of elements (within
+  // each 128-bit lane), then the lanes gathered across rows four apart and
+  // eight apart.
+  for (unsigned i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (unsigned i = 0; i < 16; i += 4) {
+    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  for (unsigned h = 0; h < 16; h += 8)
+    for (unsigned i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  for (unsigned i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (unsigned j = 0; j < 16; ++j) _mm512_storeu_si512(out[j] + out_off, r[j]);
+}
+#endif
+
+bool host_has_avx512f() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
 #endif
 }
 
@@ -452,8 +503,15 @@ void Executor::nc_matmul(const Instruction &inst) {
   const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
   float *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
   float *row = Ot + Ns * Ms, *old = row + N;
+  // Dense fp32 rows (the common case) are plain copies: the generic walk
+  // cost more than the few bytes it moves (a GQA decode makes 4,096
+  // matmuls, each 128 moving rows and 128 result rows of 4 values).
+  const bool mv_dense = dense_f32(mv), dst_dense = dense_f32(dst);
   for (unsigned k = 0; k < K; ++k) {
-    gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
+    if (mv_dense)
+      std::memcpy(V + k * Ns, mem_.row(mv, k) + mv.offset, N * sizeof(float));
+    else
+      gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
     std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
   // A dense fp32 stationary whose rows need no padding (M a multiple of
@@ -476,6 +534,14 @@ void Executor::nc_matmul(const Instruction &inst) {
   for (uint64_t m = 0; m < M; ++m) {
     for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
     uint8_t *out = mem_.row(dst, unsigned(m));
+    if (dst_dense) {
+      if (accumulate) {
+        std::memcpy(old, out + dst.offset, N * sizeof(float));
+        for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
+      }
+      std::memcpy(out + dst.offset, row, N * sizeof(float));
+      continue;
+    }
     if (accumulate) {
       gather_row_f32(dst, out, old);
       for (uint64_t n = 0; n < N; ++n) row[n] = old[n] + row[n];
@@ -500,6 +566,7 @@ void Executor::nc_transpose(const Instruction &inst) {
     for (uint64_t f = 0; f < F; ++f) out[f] = mem_.row(dst, unsigned(f)) + dst.offset;
     const uint64_t F4 = F / 4 * 4;
     const unsigned P4 = P / 4 * 4;
+    [[maybe_unused]] static const bool whole_blocks = host_has_avx512f();
     for (uint64_t f0 = 0; f0 < F; f0 += kBlock)
       for (unsigned p0 = 0; p0 < P; p0 += unsigned(kBlock)) {
         const uint64_t f1 = std::min(F, f0 + kBlock);
@@ -509,6 +576,12 @@ void Executor::nc_transpose(const Instruction &inst) {
         // prefetchers follow, so each line was a miss waited for.
         if (f1 < F)
           for (unsigned p = p0; p < p1; ++p) __builtin_prefetch(in[p] + 4 * f1);
+#if defined(__x86_64__)
+        if (whole_blocks && f1 - f0 == kBlock && p1 - p0 == kBlock) {
+          transpose16x16_avx512(in + p0, 4 * f0, out + f0, 4 * p0);
+          continue;
+        }
+#endif
         for (uint64_t f = f0; f < f1; f += 4)
           for (unsigned p = p0; p < p1; p += 4) {
             if (f < F4 && p < P4) {

@@ -144,6 +144,23 @@ TEST_CASE("race: two DMA queues writing overlapping HBM; disjoint rows are fine"
   CHECK(contains(e, "dma0[1] dma_copy writes it"));
 }
 
+TEST_CASE("race: an HBM load, then an unordered store over its bytes; bytes no store reaches need no order") {
+  Program p = new_program(8192);
+  p.stream(kGpsimd).insts = {memset_sb(sb(Dtype::f32, 0, 4, 0, 16), 1.0f), sem_signal(0)};
+  // dma0 loads rows 0-3 of a [8, 16] tensor at once; dma1 stores over row
+  // 3 later, with no order between them: the load's reads must have been
+  // recorded for the store to find them.
+  p.stream(kDma0).insts = {dma(sb(Dtype::f32, 0, 4, 256, 16), hbm2(Dtype::f32, 0, 4, 16))};
+  p.stream(kDma1).insts = {sem_wait(0), dma(hbm2(Dtype::f32, 192, 4, 16), sb(Dtype::f32, 0, 4, 0, 16))};
+  std::string e = fails_with(p);
+  CHECK(contains(e, "race on hbm byte 192"));
+  CHECK(contains(e, "dma1[1] dma_copy writes it"));
+  CHECK(contains(e, "dma0[0] dma_copy reads it"));
+  // dma1 storing rows 4-7 instead: nothing writes the loaded bytes.
+  p.stream(kDma1).insts[1] = dma(hbm2(Dtype::f32, 256, 4, 16), sb(Dtype::f32, 0, 4, 0, 16));
+  CHECK(fails_with(p) == "<no error>");
+}
+
 TEST_CASE("happens-before is transitive through a chain of semaphores") {
   // dma0 writes; vector waits for it, signals scalar; scalar reads: ordered.
   Program p = new_program(4096);
