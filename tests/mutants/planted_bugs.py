@@ -44,23 +44,29 @@ SCALE = [
 # The n_q <= 128 path: every head stacked on the partitions, C chunks of the
 # cache per step, a masked tail, and the chunks merged at the end.
 STACKED = SCALE + [
-    ("dropped KV step (one tile per chunk and KV head)", "for g in static(G):", "for g in static(G - 1):", 0, 1),
+    ("a wide step's last tile left out of its scores", "for j in static(nw):", "for j in static(nw - 1):", 1, 4),
     ("dropped run of KV steps", "for tb in sequential(TG):", "for tb in sequential(TG - 1):", 0, 1),
-    ("repeated K tile within a run", "false, kb, g, G)", "false, kb, 0, G)", 0, 1),
-    ("repeated V tile within a run", "vb, g, G)", "vb, 0, G)", 0, 1),
+    ("repeated K tile within a run", "stationary=kb[:, ((c*n_kv + h) * G + g0 + j) * 128",
+     "stationary=kb[:, ((c*n_kv + h) * G + g0) * 128", 0, 1),
+    ("repeated V tile within a run", "transpose(vb[:, ((c*n_kv + h) * G + g0 + j) * 128",
+     "transpose(vb[:, ((c*n_kv + h) * G + g0) * 128", 0, 1),
+    ("P.V of a wide step keeps only its last tile", "accumulate=j > 0)", "accumulate=false)", 0, 1),
     ("mask drops the last position", "where(pos < wl,", "where(pos < wl - 1,", 0, 1, BF16_ESCAPE),
     ("mask admits one padding position", "where(pos < wl,", "where(pos <= wl,", 0, 1, BF16_ESCAPE),
     ("query groups swapped between KV heads", "moving=qall[:, h*group : +group]",
-     "moving=qall[:, (n_kv - 1 - h)*group : +group]", 0, 1),
-    # (stacked_step, the kernel's second helper: both of its calls)
+     "moving=qall[:, (n_kv - 1 - h)*group : +group]", 0, 2),
+    # (stacked_step, the kernel's second helper, then wide_step)
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
-     "l = l + sum(p, axis=1, keepdims=true)", 2, 2),
-    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 1),
+     "l = l + sum(p, axis=1, keepdims=true)", 2, 3),
+    ("accumulator not rescaled", "acc = acc * alpha + isa.nc_transpose", "acc = acc + isa.nc_transpose", 0, 2),
 ]
 
-# The stacked path at a size with a step left over after the runs of G
-# tiles (fp32: G = 4, bf16: 8; T = 9 steps).
+# The stacked path at a size with several wide steps and a step left over
+# after the runs of G tiles (fp32: G = 4, bf16: 8; T = 9 steps). (At
+# s = 1100 the one wide step starts from l = 0, where rescaling is moot.)
 LEFTOVER = [
+    ("running sum not rescaled in a wide step", "l = l * alpha + sum(p, axis=1, keepdims=true)",
+     "l = l + sum(p, axis=1, keepdims=true)", 3, 3),
     ("leftover step reads the first run's tiles", "let pos = (TG * G + t) * tile", "let pos = t * tile", 0, 1),
     ("leftover step dropped", "for t in sequential(T - TG * G):", "for t in sequential(0):", 0, 1),
 ]
@@ -76,7 +82,7 @@ PER_HEAD = SCALE + [
      "load(q[:, (n_kv - 1 - h)*group : +group])", 0, 1),
     # (softmax_step, the kernel's first helper: both of its calls)
     ("running sum not rescaled", "l = l * alpha + sum(p, axis=1, keepdims=true)",
-     "l = l + sum(p, axis=1, keepdims=true)", 1, 2),
+     "l = l + sum(p, axis=1, keepdims=true)", 1, 3),
 ]
 
 # The paged kernel at its default random inputs (valid tables and lengths
