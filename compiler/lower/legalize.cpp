@@ -80,6 +80,7 @@ public:
       if (!error.empty()) return rendered_diagnostics(error); // FILE:LINE:COL: error: cannot lower ...
     }
     realign_partitions();
+    if (!error.empty()) return rendered_diagnostics(error);
     return std::move(out);
   }
 
@@ -143,6 +144,19 @@ private:
       for (unsigned k = 0; k < info.num_aps; ++k) {
         AccessPattern &a = in.inst.ap[k];
         if (!a.on_chip() || aligned(a.start_partition, a.num_partitions)) continue;
+        if (a.mem == Memory::psum) { // the DMA queues reach HBM and SBUF only (NKI 2.26 dma_copy)
+          if (error.empty())
+            error = fmt::format("{}:{}:{}: error: cannot lower {}: its {} is a PSUM view at partitions [{}, {}), where "
+                                "compute engines cannot start ({} partitions start at {}), and no DMA reaches "
+                                "PSUM to realign it; copy the PSUM tile to SBUF first and view the rows there",
+                                m.file, in.inst.loc.line, in.inst.loc.col, op_info(in.inst.op).name,
+                                op_info(in.inst.op).aps[k].name, a.start_partition,
+                                a.start_partition + a.num_partitions, a.num_partitions,
+                                a.num_partitions > 64   ? "0"
+                                : a.num_partitions > 32 ? "0 or 64"
+                                                        : "0, 32, 64 or 96");
+          continue;
+        }
         lir::Buffer b;
         b.name = fmt::format("align{}", out.buffers.size());
         b.mem = out.buffers[in.buffer[k]].mem;
@@ -336,16 +350,29 @@ private:
     case OpKind::view: return lower_view(op);
     case OpKind::load: {
       Place dst = new_tile(op.result, m.value(op.result).type);
+      // Into PSUM (a load written into a PSUM var): through SBUF, since DMA
+      // writes HBM or SBUF (NKI 2.26 dma_copy).
+      const bool psum = dst.kind == Place::tile && out.buffers[dst.buffer].mem == Memory::psum;
+      Place land = dst;
+      if (psum) {
+        std::vector<int64_t> free;
+        for (const Dim &d : dst.dims) free.push_back(d.count);
+        land = scratch("ld", Memory::sbuf, dst.dtype, dst.partitions, free);
+      }
       lir::Inst &in = emit(Opcode::dma_copy, kDma);
-      set(in, ap::dma_copy::dst, dst);
+      set(in, ap::dma_copy::dst, land);
       set(in, ap::dma_copy::src, place[op.operands[0]]);
+      if (psum) copy(dst, land);
       place[op.result] = dst;
       return;
     }
     case OpKind::store: {
+      // A PSUM tile is copied to SBUF first: DMA reads HBM or SBUF (NKI
+      // 2.26's nl.store of a PSUM tile also inserts a copy).
+      Place src = to_sbuf(place[op.operands[1]]);
       lir::Inst &in = emit(Opcode::dma_copy, kDma);
       set(in, ap::dma_copy::dst, place[op.operands[0]]);
-      set(in, ap::dma_copy::src, place[op.operands[1]]);
+      set(in, ap::dma_copy::src, src);
       return;
     }
     case OpKind::matmul: return lower_matmul(op);

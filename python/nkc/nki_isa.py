@@ -574,6 +574,12 @@ def dma_copy(*args, **kwargs):
     b = inspect.signature(new).bind(*args, **kwargs).arguments
     src, dst = _s._need(b["src"], "src", tile=False), _s._need(b["dst"], "dst", tile=False)
     _mask(b.get("mask"))
+    # NKI 2.26 nki.isa.dma_copy: "Both src and dst tiles can be in device
+    # memory (HBM) or SBUF"; a PSUM tile is copied to SBUF first.
+    for name, t in (("src", src), ("dst", dst)):
+        if t.memory == "psum":
+            _s._fail(f"nisa.dma_copy {name} is in PSUM; DMA reads and writes HBM or SBUF (NKI: dma_copy's src and "
+                     "dst are in HBM or SBUF): copy the PSUM tile to SBUF first (nisa.tensor_copy)")
     # NKI 2.26 nki.isa.dma_copy: dst_rmw_op=np.add (dst += src; add is the
     # only one) and oob_mode.skip (an out-of-range index skips its
     # transfer): nkc's dma_copy attributes of the same names.

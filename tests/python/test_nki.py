@@ -770,6 +770,41 @@ def test_dma_transpose_errors():
     expect_error(k_dma_transpose_sbuf, [a], nki_sim.NkiUnsupportedError, "on-chip tile", "LINE-sbuf")
 
 
+@nki.jit
+def k_dma_copy_psum_src(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.tensor_copy(dst=p, src=nl.load(a))
+    nisa.dma_copy(dst=out, src=p)  # LINE-psum-src
+    return out
+
+
+@nki.jit
+def k_dma_copy_psum_dst(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.dma_copy(dst=p, src=a)  # LINE-psum-dst
+    nl.store(out, nl.copy(p))
+    return out
+
+
+@nki.jit
+def k_store_psum(a):
+    """nl.store of a PSUM tile (NKI 2.26: "with extra additional copy inserted")."""
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.tensor_copy(dst=p, src=nl.load(a))
+    nl.store(out, p)
+    return out
+
+
+def test_dma_copy_psum():
+    a = RNG.standard_normal((8, 8)).astype(np.float32)
+    expect_error(k_dma_copy_psum_src, [a], nki_sim.NkiTraceError, "src is in PSUM", "LINE-psum-src")
+    expect_error(k_dma_copy_psum_dst, [a], nki_sim.NkiTraceError, "dst is in PSUM", "LINE-psum-dst")
+    check(nki.simulate(k_store_psum)(a), a, atol=0)
+
+
 # ---- errors: each names the Python file and line -------------------------------------
 
 def expect_error(kernel, args, cls, text, line_of=None):
