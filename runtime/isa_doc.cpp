@@ -202,11 +202,12 @@ const NkiInstruction kNki226[] = {
      "that example, not as rules: 2.26's dma_copy page does not include the example, spill/reload is not "
      "defined (the example's own copy is SBUF to SBUF), and NKI's DGE page states hwdge's rules as the two "
      "checked here"},
-    {"dma_transpose", "dma_copy", "partly",
-     ".tile isa.dma_transpose and nisa.dma_transpose lower to one dma_copy with a permuted source pattern (axes "
-     "(1, 0), (2, 1, 0), (3, 1, 2, 0); dtype cast, dge_mode as dma_copy's); cost dma_copy's, the DMA engine's "
-     "transpose cost being undocumented in 2.26; src in HBM only (NKI: HBM or SBUF; an on-chip DMA pattern cannot "
-     "step across partitions)"},
+    {"dma_transpose", "dma_copy", "modelled",
+     ".tile isa.dma_transpose and nisa.dma_transpose, src in HBM or SBUF (PSUM an error), as documented: from "
+     "HBM one dma_copy with a permuted source pattern; from SBUF one dma_copy per source partition (row p to "
+     "dst's column p: an on-chip DMA pattern walks partitions outermost), so a [P | F] tile costs P DMAs of F "
+     "one-element rows (2.26 documents neither how the DMA engine transposes nor its cost: dma_copy's); axes "
+     "(1, 0), (2, 1, 0), (3, 1, 2, 0); dtype cast, dge_mode as dma_copy's"},
     {"max8", "max8", "modelled",
      "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
      "(not documented)"},

@@ -13,6 +13,9 @@
 // Lowerings (high-level op -> instructions):
 //   load/store       -> dma_copy with the view's access pattern (a PSUM
 //                       tile through an SBUF tensor_copy: no DMA reaches PSUM)
+//   isa.dma_transpose from SBUF (a dma_copy from a permuted tile view)
+//                    -> one dma_copy per source partition (row p to
+//                       column p of dst)
 //   matmul           -> nc_matmul into PSUM (moving split in 512-column
 //                       chunks), evacuated to SBUF by a copy; a following
 //                       `* imm` or `/ imm` is fused into that copy
