@@ -188,20 +188,26 @@ const NkiInstruction kNki226[] = {
     {"bn_aggr", "bn_aggr", "modelled", "Chan's combination in fp32; population variance"},
     {"local_gather", "local_gather", "modelled",
      "index u16, as documented; an offset past the row gives 0 (NKI: undefined)"},
-    {"dma_copy", "dma_copy", "partly",
-     "indirect addressing of the source (src_index: one run-time index, or one per partition for a gather) or "
+    {"dma_copy", "dma_copy", "modelled",
+     "src and dst in HBM or SBUF, as documented (a PSUM one is an error; store of a PSUM tile copies it to SBUF "
+     "first, as NKI's nl.store does); the index tiles' memory is not documented (SBUF or PSUM here); indirect "
+     "addressing of the source (src_index: one run-time index, or one per partition for a gather) or "
      "of the destination (dst_index: a store, or a scatter), one of the two; oob_mode skip (1) for them; "
      "dst_rmw_op add (an fp32 add, precision not documented; costed as the copy; duplicate scatter indices all "
      "add, as NKI's compiler-synchronised duplicates; without it the last partition's row wins, not documented); "
      "dge_mode none/swdge/hwdge/unknown (0-3) with the documented rules (hwdge NeuronCore-v3 only; none and "
      "hwdge not indirect, swdge indirect from v3, per NKI's DGE page); none costs no descriptor generation, "
-     "swdge costs as hwdge/unknown (no published figure for its GpSimd cycles); the 2.26 example's further hwdge "
-     "conditions (128 partitions, spill/reload) are not checked; also allows PSUM (NKI: HBM or SBUF)"},
-    {"dma_transpose", "dma_copy", "partly",
-     ".tile isa.dma_transpose and nisa.dma_transpose lower to one dma_copy with a permuted source pattern (axes "
-     "(1, 0), (2, 1, 0), (3, 1, 2, 0); dtype cast, dge_mode as dma_copy's); cost dma_copy's, the DMA engine's "
-     "transpose cost being undocumented in 2.26; src in HBM only (NKI: HBM or SBUF; an on-chip DMA pattern cannot "
-     "step across partitions)"},
+     "swdge costs as hwdge/unknown (no published figure for its GpSimd cycles); the hwdge example's comment in "
+     "2.26's test_nki_isa_dma_copy.py (128 accessed partitions, a spill/reload DMA) is read as illustrating "
+     "that example, not as rules: 2.26's dma_copy page does not include the example, spill/reload is not "
+     "defined (the example's own copy is SBUF to SBUF), and NKI's DGE page states hwdge's rules as the two "
+     "checked here"},
+    {"dma_transpose", "dma_copy", "modelled",
+     ".tile isa.dma_transpose and nisa.dma_transpose, src in HBM or SBUF (PSUM an error), as documented: from "
+     "HBM one dma_copy with a permuted source pattern; from SBUF one dma_copy per source partition (row p to "
+     "dst's column p: an on-chip DMA pattern walks partitions outermost), so a [P | F] tile costs P DMAs of F "
+     "one-element rows (2.26 documents neither how the DMA engine transposes nor its cost: dma_copy's); axes "
+     "(1, 0), (2, 1, 0), (3, 1, 2, 0); dtype cast, dge_mode as dma_copy's"},
     {"max8", "max8", "modelled",
      "on the Vector engine (NKI names none); NaN first, ties once per occurrence "
      "(not documented)"},

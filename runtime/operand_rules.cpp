@@ -424,9 +424,20 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
                                     const Target *target, Engine engine) {
   switch (op) {
   case Opcode::dma_copy: {
-    // Any memories and dtypes; elements pair up in walk order.
+    // HBM or SBUF on either side (NKI 2.26 nki.isa.dma_copy: "Both src and
+    // dst tiles can be in device memory (HBM) or SBUF"), any dtypes;
+    // elements pair up in walk order. A PSUM tile goes through a copy to
+    // SBUF first, as NKI 2.26's nl.store of a PSUM tile does ("with extra
+    // additional copy inserted", its release notes). The index operands'
+    // memory is not documented: SBUF or PSUM, as before.
     using F = ap::dma_copy;
     const OperandShape &d = s[F::dst], &src = s[F::src], &index = s[F::src_index];
+    for (unsigned side : {unsigned(F::dst), unsigned(F::src)})
+      if (s[side].present && s[side].mem == Memory::psum)
+        return problem(side, fmt::format("{} is in PSUM; the DMA engines read and write HBM or SBUF (NKI: dma_copy's "
+                                         "src and dst are in HBM or SBUF): copy the PSUM tile to SBUF first "
+                                         "(tensor_copy)",
+                                         side == F::dst ? "dst" : "src"));
     if (elements(d) != elements(src))
       return problem(F::dst, fmt::format("dst has {} elements but src has {}", elements(d), elements(src)));
     const int64_t count = attrs[attr::dma_copy::index_count].i;

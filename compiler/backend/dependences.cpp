@@ -19,6 +19,9 @@ namespace nk::lir {
 
 namespace {
 
+// The on-chip conflict unit: simulator/race_checker.cpp's kGranule.
+constexpr uint64_t kChipGranule = 4;
+
 struct BufferHistory {
   int64_t writer = -1;
   std::vector<uint32_t> readers;
@@ -155,7 +158,12 @@ Dependences compute_dependences(const Program &p) {
         auto [lo, hi] = byte_extent(a);
         ByteHistory &history = mem[unsigned(a.mem) - unsigned(Memory::hbm)];
         if (a.mem != Memory::hbm) {
-          history.access(lo, hi, write, i, add);
+          // Whole 4-byte granules, the unit the simulator's race checker
+          // tracks on chip (simulator/shadow.h): two 2-byte columns of one
+          // granule written from two queues (an SBUF dma_transpose's
+          // per-partition copies of a bf16 tile) must be ordered.
+          history.access(lo / kChipGranule * kChipGranule, (hi + kChipGranule - 1) / kChipGranule * kChipGranule, write,
+                         i, add);
           continue;
         }
         if (!written.overlaps(lo, hi)) continue; // bytes nobody writes: no conflict

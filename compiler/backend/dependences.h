@@ -13,7 +13,8 @@
 // cannot conflict as far as the analysis can tell:
 // - a not-yet-allocated buffer is one location (any two accesses conflict);
 // - allocated on-chip operands are byte ranges of their memory (SBUF, PSUM)
-//   within a partition, partitions not told apart (conservative);
+//   within a partition, widened to whole 4-byte granules (the race
+//   checker's unit), partitions not told apart (conservative);
 // - HBM operands are the byte runs they touch (their hull past kMaxHbmRuns
 //   runs), and reads of bytes no instruction writes are skipped (HbmWrites);
 // - an indirect DMA is every address its index may take (operand_envelope);

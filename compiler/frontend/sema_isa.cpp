@@ -471,10 +471,12 @@ SV Sema::eval_core_barrier(const Expr &e) {
 // (NKI: any supported dtype). There is no opcode: a dma_copy pairs elements
 // in walk order, so one whose source pattern walks src's dims in the axes'
 // order is exactly the transpose. Its dge_mode and every other rule are
-// dma_copy's. src must be in HBM here (NKI also takes SBUF, but a DMA
-// pattern on chip cannot step across partitions, and every documented
-// permutation moves the partition dim) and have static indices (NKI's
-// dma_transpose has no indirect form in 2.26).
+// dma_copy's. src is in HBM or SBUF, as NKI allows, with static indices
+// (NKI's dma_transpose has no indirect form in 2.26). From SBUF the
+// permuted view is of a tile: an on-chip DMA pattern walks the partitions
+// outermost, and every documented permutation moves the partition dim to
+// the last, so legalize emits one dma_copy per source partition (its row
+// to one column of dst; compiler/lower/legalize.cpp).
 SV Sema::eval_dma_transpose(const Expr &e) {
   static const char *kFields = "src, axes, dtype, dge_mode";
   if (!e.args.empty()) {
@@ -508,17 +510,18 @@ SV Sema::eval_dma_transpose(const Expr &e) {
   }
   SV src = eval(*src_x);
   if (!src.ok()) return poison();
-  if (src.k == SV::tile) {
-    diags.error(src_x->range, "isa.dma_transpose reads an HBM tensor or a view of one here; a DMA's on-chip pattern "
-                              "cannot step across partitions, so an SBUF tile is transposed with isa.nc_transpose");
-    return poison();
-  }
-  if (src.k != SV::hbm) {
-    diags.error(src_x->range,
-                "field 'src' of isa.dma_transpose must be an HBM tensor or a view of one, not " + describe_value(src));
+  if (src.k != SV::hbm && src.k != SV::tile) {
+    diags.error(src_x->range, "field 'src' of isa.dma_transpose must be an HBM tensor, an SBUF tile or a view of "
+                              "one, not " +
+                                  describe_value(src));
     return poison();
   }
   const Type st = type_of(src.v);
+  if (src.k == SV::tile && st.mem != Memory::sbuf) {
+    diags.error(src_x->range, "isa.dma_transpose reads a tile in HBM or SBUF (NKI), but src is " + tir::type_str(st) +
+                                  "; copy it to SBUF first (isa.tensor_copy)");
+    return poison();
+  }
   const size_t rank = st.shape.size();
   // NKI 2.26: the one permutation per rank.
   static const std::vector<uint8_t> kAxes[] = {{1, 0}, {2, 1, 0}, {3, 1, 2, 0}};
@@ -564,6 +567,13 @@ SV Sema::eval_dma_transpose(const Expr &e) {
                                   "indirect form); load() the rows first");
         return poison();
       }
+    // An SBUF view: one dma_copy per source partition (legalize), so the
+    // partition axis must be a range of partitions, as every on-chip view.
+    if (src.k == SV::tile && (view.dims[0].dropped || view.dims[0].step != 1)) {
+      diags.error(src_x->range, "isa.dma_transpose of an SBUF view keeps a unit-step range of partitions (its first "
+                                "index), as on-chip views do");
+      return poison();
+    }
   } else {
     view.operands = {src.v};
     for (int64_t n : st.shape) {

@@ -33,6 +33,10 @@ struct Place {
   // index's own place (Legalizer::index_places) and the dim it moves along.
   int32_t index = -1;
   int64_t index_stride = 0, index_count = 0;
+  // A tile view whose (partition, free...) dims are read in this order
+  // (isa.dma_transpose from SBUF): start_partition/partitions/dims describe
+  // the view before the permutation. Only lower_sbuf_transpose reads it.
+  std::vector<uint8_t> perm;
   uint64_t free_elements() const {
     uint64_t n = 1;
     for (const Dim &d : dims) n *= d.count;
@@ -80,6 +84,7 @@ public:
       if (!error.empty()) return rendered_diagnostics(error); // FILE:LINE:COL: error: cannot lower ...
     }
     realign_partitions();
+    if (!error.empty()) return rendered_diagnostics(error);
     return std::move(out);
   }
 
@@ -143,6 +148,19 @@ private:
       for (unsigned k = 0; k < info.num_aps; ++k) {
         AccessPattern &a = in.inst.ap[k];
         if (!a.on_chip() || aligned(a.start_partition, a.num_partitions)) continue;
+        if (a.mem == Memory::psum) { // the DMA queues reach HBM and SBUF only (NKI 2.26 dma_copy)
+          if (error.empty())
+            error = fmt::format("{}:{}:{}: error: cannot lower {}: its {} is a PSUM view at partitions [{}, {}), where "
+                                "compute engines cannot start ({} partitions start at {}), and no DMA reaches "
+                                "PSUM to realign it; copy the PSUM tile to SBUF first and view the rows there",
+                                m.file, in.inst.loc.line, in.inst.loc.col, op_info(in.inst.op).name,
+                                op_info(in.inst.op).aps[k].name, a.start_partition,
+                                a.start_partition + a.num_partitions, a.num_partitions,
+                                a.num_partitions > 64   ? "0"
+                                : a.num_partitions > 32 ? "0 or 64"
+                                                        : "0, 32, 64 or 96");
+          continue;
+        }
         lir::Buffer b;
         b.name = fmt::format("align{}", out.buffers.size());
         b.mem = out.buffers[in.buffer[k]].mem;
@@ -279,6 +297,10 @@ private:
     return out.insts.back();
   }
   void set(lir::Inst &in, unsigned slot, const Place &p) {
+    if (!p.perm.empty()) {
+      fail("a permuted view of a tile is only isa.dma_transpose's source");
+      return;
+    }
     if (p.index >= 0) { // an indirect load / store: the index rides along as src_index / dst_index
       if (in.inst.op != Opcode::dma_copy || (slot != ap::dma_copy::src && slot != ap::dma_copy::dst)) {
         fail("a run-time index into HBM can only address the source of a load or the destination of a store (an "
@@ -336,16 +358,29 @@ private:
     case OpKind::view: return lower_view(op);
     case OpKind::load: {
       Place dst = new_tile(op.result, m.value(op.result).type);
+      // Into PSUM (a load written into a PSUM var): through SBUF, since DMA
+      // writes HBM or SBUF (NKI 2.26 dma_copy).
+      const bool psum = dst.kind == Place::tile && out.buffers[dst.buffer].mem == Memory::psum;
+      Place land = dst;
+      if (psum) {
+        std::vector<int64_t> free;
+        for (const Dim &d : dst.dims) free.push_back(d.count);
+        land = scratch("ld", Memory::sbuf, dst.dtype, dst.partitions, free);
+      }
       lir::Inst &in = emit(Opcode::dma_copy, kDma);
-      set(in, ap::dma_copy::dst, dst);
+      set(in, ap::dma_copy::dst, land);
       set(in, ap::dma_copy::src, place[op.operands[0]]);
+      if (psum) copy(dst, land);
       place[op.result] = dst;
       return;
     }
     case OpKind::store: {
+      // A PSUM tile is copied to SBUF first: DMA reads HBM or SBUF (NKI
+      // 2.26's nl.store of a PSUM tile also inserts a copy).
+      Place src = to_sbuf(place[op.operands[1]]);
       lir::Inst &in = emit(Opcode::dma_copy, kDma);
       set(in, ap::dma_copy::dst, place[op.operands[0]]);
-      set(in, ap::dma_copy::src, place[op.operands[1]]);
+      set(in, ap::dma_copy::src, src);
       return;
     }
     case OpKind::matmul: return lower_matmul(op);
@@ -494,6 +529,7 @@ private:
         p.offset += uint64_t(d.start.constant * bd.stride) * esize;
         if (!d.dropped) p.dims.push_back(Dim{bd.stride * d.step, uint32_t(d.count)});
       }
+      p.perm = op.perm; // isa.dma_transpose from SBUF: lowered per source partition
     } else {
       fail("view of a value with no storage");
       return;
@@ -673,10 +709,45 @@ private:
     place[op.result] = dst;
   }
 
+  // isa.dma_transpose from SBUF: dst[j0, j1, ...] = src[i] with
+  // i[perm[k]] = j[k]. Every documented permutation ends in 0 (the source
+  // partition becomes dst's last dim), and an on-chip DMA pattern walks its
+  // partitions outermost, so one pattern cannot read src in dst's order.
+  // Instead one dma_copy per source partition p: src's row p, its free dims
+  // walked in dst's order (perm[0], ..., perm[r-2]), to dst's column p (all
+  // of dst's partitions and free dims but the last, at index p of it). Each
+  // copy carries the dma_copy's attributes (dge_mode).
+  void lower_sbuf_transpose(const Op &op, const Place &src, const Place &dst) {
+    const size_t r = src.perm.size();
+    if (r < 2 || src.perm[r - 1] != 0 || src.dims.size() != r - 1 || dst.dims.size() != r - 1) {
+      fail("isa.dma_transpose from SBUF needs a permutation that moves the partition dim last, with one dim per "
+           "axis");
+      return;
+    }
+    const uint64_t esize = dtype_size(dst.dtype);
+    for (uint32_t p = 0; p < src.partitions; ++p) {
+      Place row = src;
+      row.perm.clear();
+      row.start_partition = src.start_partition + p;
+      row.partitions = 1;
+      row.dims.clear();
+      for (size_t k = 0; k + 1 < r; ++k) row.dims.push_back(src.dims[src.perm[k] - 1]);
+      Place column = dst;
+      column.dims.pop_back();
+      column.offset = dst.offset + uint64_t(int64_t(p) * dst.dims[r - 2].stride) * esize;
+      lir::Inst &in = emit(Opcode::dma_copy, kDma);
+      for (unsigned i = 0; i < op_info(Opcode::dma_copy).num_attrs; ++i) in.inst.attr[i] = op.attrs[i];
+      set(in, ap::dma_copy::dst, column);
+      set(in, ap::dma_copy::src, row);
+    }
+  }
+
   void lower_isa(const Op &op) {
     const OpInfo &info = op_info(op.opcode);
     EngineMask engines = op.engine ? engine_bit(*op.engine) : info.engines;
     if (op.result) place[op.result] = new_tile(op.result, m.value(op.result).type);
+    if (op.opcode == Opcode::dma_copy && !place[op.aps[ap::dma_copy::src]].perm.empty())
+      return lower_sbuf_transpose(op, place[op.aps[ap::dma_copy::src]], place[op.aps[ap::dma_copy::dst]]);
     lir::Inst &in = emit(op.opcode, engines);
     // The attributes first: an operand at a run-time index (an indirect
     // dma_copy's src) sets index_stride and index_count from its view.

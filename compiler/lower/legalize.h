@@ -4,12 +4,18 @@
 // passed sema and the TIR verifier.
 // Guarantees: an LIR program computing the same values in the same program
 // order, using only ISA instructions with engines masks saying where each
-// may run. Every tile value becomes its own virtual buffer (aliasing is
-// left to allocate_memory). HBM tensors are laid out inputs first, then
-// `out`, each 64-byte aligned. Instructions carry the op's source location.
+// may run; no dma_copy touches PSUM (an operand at a PSUM view compute
+// engines cannot start at is an error: nothing could realign it). Every
+// tile value becomes its own virtual buffer (aliasing is left to
+// allocate_memory). HBM tensors are laid out inputs first, then `out`, each
+// 64-byte aligned. Instructions carry the op's source location.
 //
 // Lowerings (high-level op -> instructions):
-//   load/store       -> dma_copy with the view's access pattern
+//   load/store       -> dma_copy with the view's access pattern (a PSUM
+//                       tile through an SBUF tensor_copy: no DMA reaches PSUM)
+//   isa.dma_transpose from SBUF (a dma_copy from a permuted tile view)
+//                    -> one dma_copy per source partition (row p to
+//                       column p of dst)
 //   matmul           -> nc_matmul into PSUM (moving split in 512-column
 //                       chunks), evacuated to SBUF by a copy; a following
 //                       `* imm` or `/ imm` is fused into that copy

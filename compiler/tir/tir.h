@@ -9,8 +9,10 @@
 //   in place and ops reading it see its contents at that point of program
 //   order. Every other value is immutable.
 // - Views (OpKind::view) keep (base, per-dim start/step/count) with starts
-//   affine in loop indices, so they map directly onto access patterns; an
-//   HBM view may also permute its kept dims (perm), reordering the pattern.
+//   affine in loop indices, so they map directly onto access patterns; a
+//   view of HBM or of an SBUF tile may also permute its kept dims (perm):
+//   isa.dma_transpose's source (an SBUF one lowers to one dma_copy per
+//   source partition).
 // - Loops are regions (Op::body) with a constant trip count; `parallel`
 //   iterations are independent, `sequential` ones may carry state through
 //   vars. Static loops and `if`s were resolved by sema.
@@ -142,8 +144,8 @@ struct Op {
   int64_t pstep = 0, fstep = 0;    // iota
   std::vector<ViewDim> dims;       // view
   // view: result dim i is kept dim perm[i] (kept dims numbered in order;
-  // empty: no permutation). HBM views with static indices only:
-  // isa.dma_transpose's source, which its dma_copy walks in that order.
+  // empty: no permutation). Static views of HBM or of an SBUF tile only:
+  // isa.dma_transpose's source, which its dma_copy(s) walk in that order.
   std::vector<uint8_t> perm;
   // isa
   Opcode opcode = Opcode::tensor_copy;

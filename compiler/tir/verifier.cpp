@@ -6,7 +6,7 @@
 // Assumes: nothing of the module (it may come from a file).
 // Guarantees, first structure: SSA (each value defined once, before use, in
 // an enclosing region), operand counts and kinds per op, view dims against
-// their base (a permuted view: static, of HBM, its kept dims each once),
+// their base (a permuted view: static, of HBM or SBUF, its kept dims each once),
 // tile partition sizes against the target, loop trip counts.
 // Then, once an op's structure is sound, the per-op rules (op_rules.h,
 // shared with sema; runtime/operand_rules.h for isa ops): view bounds over
@@ -123,8 +123,11 @@ struct Verifier {
         if (op.dims[d].count < 1 || op.dims[d].step < 1) return fail(op, "view dim with count/step < 1");
         if (!op.dims[d].dropped) shape.push_back(op.dims[d].count);
       }
-      if (!op.perm.empty()) { // isa.dma_transpose's source: a static HBM view
-        if (!bt.is_hbm() || dynamic) return fail(op, "a permuted view is a view of HBM with static indices");
+      if (!op.perm.empty()) { // isa.dma_transpose's source: a static view of HBM or of an SBUF tile
+        if (!(bt.is_hbm() || (bt.is_tile() && bt.mem == Memory::sbuf)) || dynamic)
+          return fail(op, "a permuted view is a view of HBM or of an SBUF tile with static indices");
+        if (bt.is_tile() && (op.dims[0].dropped || op.dims[0].step != 1))
+          return fail(op, "a permuted view of a tile keeps a unit-step partition range");
         std::vector<bool> seen(shape.size(), false);
         if (op.perm.size() != shape.size()) return fail(op, "a view's permutation lists each kept dim once");
         std::vector<int64_t> permuted;

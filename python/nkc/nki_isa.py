@@ -574,6 +574,12 @@ def dma_copy(*args, **kwargs):
     b = inspect.signature(new).bind(*args, **kwargs).arguments
     src, dst = _s._need(b["src"], "src", tile=False), _s._need(b["dst"], "dst", tile=False)
     _mask(b.get("mask"))
+    # NKI 2.26 nki.isa.dma_copy: "Both src and dst tiles can be in device
+    # memory (HBM) or SBUF"; a PSUM tile is copied to SBUF first.
+    for name, t in (("src", src), ("dst", dst)):
+        if t.memory == "psum":
+            _s._fail(f"nisa.dma_copy {name} is in PSUM; DMA reads and writes HBM or SBUF (NKI: dma_copy's src and "
+                     "dst are in HBM or SBUF): copy the PSUM tile to SBUF first (nisa.tensor_copy)")
     # NKI 2.26 nki.isa.dma_copy: dst_rmw_op=np.add (dst += src; add is the
     # only one) and oob_mode.skip (an out-of-range index skips its
     # transfer): nkc's dma_copy attributes of the same names.
@@ -611,18 +617,19 @@ _DMA_TRANSPOSE_AXES = {2: (1, 0), 3: (2, 1, 0), 4: (3, 1, 2, 0)}
 
 
 def dma_transpose(*args, **kwargs):
-    """`isa.dma_transpose(src=..., axes=[...])`: one dma_copy whose source
-    pattern walks src's dims in the axes' order (no opcode of its own). src is
-    an HBM tensor or view; the 0.6 style (dst first) assigns the new tile to
-    dst, which adds a copy."""
+    """`isa.dma_transpose(src=..., axes=[...])`: from HBM one dma_copy whose
+    source pattern walks src's dims in the axes' order, from SBUF one dma_copy
+    per source partition (no opcode of its own; docs/language.md). src is an
+    HBM tensor or view or an SBUF tile (NKI 2.26: "HBM or SBUF"); the 0.6
+    style (dst first) assigns the new tile to dst, which adds a copy."""
     def old(src, axes=None, mask=None, dtype=None, dge_mode=None, **kw): ...
     def new(dst, src, axes=None, dge_mode=None, name=None): ...
     use_new, a = _call(old, new, args, kwargs, "dma_transpose")
     _mask(a.get("mask"))
     src = _s._need(a["src"], "src", tile=False)
-    if src.memory != "hbm":
-        _s._unsupported("nisa.dma_transpose of an on-chip tile",
-                        "a DMA pattern on chip cannot step across partitions; use nisa.nc_transpose")
+    if src.memory == "psum":
+        _s._fail("nisa.dma_transpose src is in PSUM; NKI's dma_transpose reads a tile in HBM or SBUF: copy it to "
+                 "SBUF first (nisa.tensor_copy)")
     want = _DMA_TRANSPOSE_AXES.get(len(src.shape))
     if want is None:
         _s._fail(f"nisa.dma_transpose transposes a 2-, 3- or 4-d tensor, not shape {list(src.shape)}")

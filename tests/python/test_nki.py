@@ -758,16 +758,100 @@ def k_dma_transpose_bad_axes(a):
 
 
 @nki.jit
-def k_dma_transpose_sbuf(a):
+def k_dma_transpose_psum(a):
     out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
-    nl.store(out, nisa.dma_transpose(nl.load(a)))  # LINE-sbuf
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.dma_copy(dst=p, src=a)  # LINE-copy-psum
+    nl.store(out, nisa.dma_transpose(nl.copy(p)))
+    return out
+
+
+@nki.jit
+def k_dma_transpose_psum_src(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.tensor_copy(dst=p, src=nl.load(a))
+    nl.store(out, nisa.dma_transpose(p))  # LINE-transpose-psum
     return out
 
 
 def test_dma_transpose_errors():
     a = np.ones((8, 8), np.float32)
     expect_error(k_dma_transpose_bad_axes, [a], nki_sim.NkiTraceError, "NKI supports (1, 0) only", "LINE-axes")
-    expect_error(k_dma_transpose_sbuf, [a], nki_sim.NkiUnsupportedError, "on-chip tile", "LINE-sbuf")
+    expect_error(k_dma_transpose_psum, [a], nki_sim.NkiTraceError, "dst is in PSUM", "LINE-copy-psum")
+    expect_error(k_dma_transpose_psum_src, [a], nki_sim.NkiTraceError, "dma_transpose src is in PSUM",
+                 "LINE-transpose-psum")
+
+
+@nki.jit
+def k_dma_transpose_sbuf(x):
+    """nisa.dma_transpose of an SBUF tile (NKI 2.26: src in HBM or SBUF), as
+    is and with a bf16 cast: one dma_copy per source partition."""
+    out = nl.ndarray((32, 8), dtype=nl.float32, buffer=nl.shared_hbm)
+    s = nl.load(x)
+    nl.store(out[0:16, :], nisa.dma_transpose(s))
+    nl.store(out[16:32, :], nisa.dma_transpose(s, dtype=nl.bfloat16))
+    return out
+
+
+@nki.jit
+def k_dma_transpose_sbuf3(y):
+    """3-d, from SBUF."""
+    out = nl.ndarray((5, 3, 4), dtype=nl.float32, buffer=nl.shared_hbm)
+    nl.store(out, nisa.dma_transpose(nl.load(y)))
+    return out
+
+
+def test_dma_transpose_sbuf():
+    x = RNG.standard_normal((8, 16)).astype(np.float32)
+    x[0, :6] = [np.inf, -np.inf, -0.0, 1e-40, -3e38, np.float32(1.00390625)]
+    x[3, 2] = np.nan
+    y = RNG.standard_normal((4, 3, 5)).astype(np.float32)
+    got, got3 = nki.simulate(k_dma_transpose_sbuf)(x), nki.simulate(k_dma_transpose_sbuf3)(y)
+    u = x.T.copy().view(np.uint32).astype(np.uint64)
+    xb = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16 << 16).astype(np.uint32).view(np.float32)
+    want = np.concatenate([x.T, np.where(np.isnan(x.T), np.float32(np.nan), xb)])
+    # bit for bit (-0.0, the denormal, the bf16 rounding), NaN as NaN
+    same = (got.view(np.uint32) == want.view(np.uint32)) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), (got, want)
+    assert np.array_equal(got3.view(np.uint32), np.transpose(y, (2, 1, 0)).view(np.uint32))
+    src = nki_sim.trace(k_dma_transpose_sbuf, x).source
+    assert "isa.dma_transpose(src=" in src and "src=x" not in src, src
+
+
+@nki.jit
+def k_dma_copy_psum_src(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.tensor_copy(dst=p, src=nl.load(a))
+    nisa.dma_copy(dst=out, src=p)  # LINE-psum-src
+    return out
+
+
+@nki.jit
+def k_dma_copy_psum_dst(a):
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.dma_copy(dst=p, src=a)  # LINE-psum-dst
+    nl.store(out, nl.copy(p))
+    return out
+
+
+@nki.jit
+def k_store_psum(a):
+    """nl.store of a PSUM tile (NKI 2.26: "with extra additional copy inserted")."""
+    out = nl.ndarray((8, 8), dtype=a.dtype, buffer=nl.shared_hbm)
+    p = nl.ndarray((8, 8), dtype=nl.float32, buffer=nl.psum)
+    nisa.tensor_copy(dst=p, src=nl.load(a))
+    nl.store(out, p)
+    return out
+
+
+def test_dma_copy_psum():
+    a = RNG.standard_normal((8, 8)).astype(np.float32)
+    expect_error(k_dma_copy_psum_src, [a], nki_sim.NkiTraceError, "src is in PSUM", "LINE-psum-src")
+    expect_error(k_dma_copy_psum_dst, [a], nki_sim.NkiTraceError, "dst is in PSUM", "LINE-psum-dst")
+    check(nki.simulate(k_store_psum)(a), a, atol=0)
 
 
 # ---- errors: each names the Python file and line -------------------------------------

@@ -376,11 +376,16 @@ TEST_CASE("nc_matmul with bf16 operands accumulates in fp32") {
   mm.ap[ap::nc_matmul::dst] = ps(Dtype::f32, 0, 1, 0, 1);
   mm.ap[ap::nc_matmul::stationary] = sb(Dtype::bf16, 0, 128, 0, 1);
   mm.ap[ap::nc_matmul::moving] = sb(Dtype::bf16, 0, 128, 64, 1);
+  // The result leaves PSUM through SBUF (DMA reads HBM or SBUF).
+  Instruction ev = Instruction::make(Opcode::tensor_copy);
+  ev.ap[ap::tensor_copy::dst] = sb(Dtype::f32, 0, 1, 512, 1);
+  ev.ap[ap::tensor_copy::src] = ps(Dtype::f32, 0, 1, 0, 1);
   Chain c(p);
   c.then(kDma0, dma(sb(Dtype::bf16, 0, 128, 0, 1), hbm_ap(Dtype::bf16, 0, {{1, 128}, {1, 1}})));
   c.then(kDma0, dma(sb(Dtype::bf16, 0, 128, 64, 1), hbm_ap(Dtype::bf16, 1024, {{1, 128}, {1, 1}})))
       .then(kTensor, mm)
-      .then(kDma0, dma(hbm_ap(Dtype::f32, 4096, {{1, 1}}), ps(Dtype::f32, 0, 1, 0, 1)));
+      .then(kVector, ev)
+      .then(kDma0, dma(hbm_ap(Dtype::f32, 4096, {{1, 1}}), sb(Dtype::f32, 0, 1, 512, 1)));
   REQUIRE(bool(run(p, hbm)));
   CHECK(get_f32(hbm, 4096, 1)[0] == 129.0f); // 128 * (1 + 1/128)
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """dma-transpose.test's NumPy check: each output holds its input transposed
 bit for bit (NaN payloads compared as NaN), the bf16 rows rounded to nearest
-even. Usage: check_dma_transpose.py DIR (x.npy o2.npy y.npy o3.npy z.npy o4.npy)."""
+even. Usage: check_dma_transpose.py DIR [sbuf] (x.npy o2.npy y.npy o3.npy z.npy
+o4.npy); with sbuf, the 2-d view is dma_transpose_2d_sbuf.tile's."""
 import sys
 
 import numpy as np
@@ -20,7 +21,7 @@ def bf16(a):
 
 d = sys.argv[1]
 x, o2 = np.load(f"{d}/x.npy"), np.load(f"{d}/o2.npy")
-v = x[0:8:2, 4:12].T
+v = (x[2:6, 4:12] if sys.argv[2:] == ["sbuf"] else x[0:8:2, 4:12]).T
 print("2d", same(o2[0:16], x.T))
 print("2d bf16", same(o2[16:32], bf16(x.T)))
 print("2d view", same(o2[32:40], np.concatenate([v, v], axis=1)))
