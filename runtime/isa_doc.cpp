@@ -109,14 +109,18 @@ struct NkiInstruction {
   const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
-    {"nc_matmul", "nc_matmul", "partly",
+    {"nc_matmul", "nc_matmul", "modelled",
      "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
      "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules: matmuls on disjoint PE tiles run "
      "concurrently in the Tensor engine's timing, each at its documented cost (the stream issues the next at "
      "once: the issue interval is not documented); is_stationary_onezero/is_moving_onezero halve a float32 "
      "operand's cost (both on two float32 operands: the bf16 rate, our reading of two separate 2x notes) and a "
-     "hinted operand holding anything but 0 and 1 is flagged (warning; error with --strict); no is_transpose "
-     "hint"},
+     "hinted operand holding anything but 0 and 1 is flagged (warning; error with --strict); is_transpose (\"a "
+     "transpose operation with moving as an identity matrix\"): moving must be [K | K], and one that is not the "
+     "identity is flagged likewise; the result is the matmul by the identity on NeuronCore-v2, where NaN/Inf spread "
+     "as the 2.26 nc_transpose note says (\"not bit-accurate\"), and on v3 stationary's values moved unchanged "
+     "(NaN, Inf, -0) by nc_transpose's code, moving not read (our reading of that note, which names v2 only); "
+     "dst f32 and the matmul's cost, as 2.26 documents no other for the hint"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "modelled",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "

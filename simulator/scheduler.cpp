@@ -120,7 +120,7 @@ public:
         streams_(p.streams.size()), sems_(num_sems(p, t), 0), waiters_(num_sems(p, t)), cores_state_(cores_) {
     for (unsigned c = 0; c < cores_; ++c) {
       mems_.push_back(std::make_unique<Memories>(t, hbm));
-      execs_.push_back(std::make_unique<Executor>(*mems_.back()));
+      execs_.push_back(std::make_unique<Executor>(*mems_.back(), t.pe_transpose_bit_accurate));
       cores_state_[c].dge_free.assign(t.dma_issue_units, 0.0);
     }
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t, num_sems(p, t));
@@ -495,7 +495,15 @@ llvm::Error Scheduler::step(unsigned s) {
           inst.ap[ap::activation::src].start_partition + v->partition, v->element, r.text);
       if (auto e = flag(std::move(msg))) return e;
     }
-    if (auto v = exec.take_onezero_violation()) {
+    if (auto v = exec.take_onezero_violation(); v && v->identity) {
+      std::string msg = fmt::format(
+          "{}: is_transpose is set but moving holds {} at (partition {}, element {}), not the identity's {}: the "
+          "hint's result is not documented (NKI 2.26 nki.isa.nc_matmul; nksim computes {})",
+          describe_inst(prog_, s, st.pc), v->value, inst.ap[v->field].start_partition + v->partition, v->element,
+          v->partition == v->element ? 1 : 0,
+          target_.pe_transpose_bit_accurate ? "stationary transposed, moving unused" : "the exact product");
+      if (auto e = flag(std::move(msg))) return e;
+    } else if (v) {
       // Like the activation-range check: a warning, an error with --strict.
       const bool stationary = v->field == ap::nc_matmul::stationary;
       std::string msg = fmt::format(
