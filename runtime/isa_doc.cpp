@@ -161,9 +161,10 @@ const NkiInstruction kNki226[] = {
      "offset a [1|1] integer in SBUF, as documented (its dtype is not: any integer); it moves the flat free index "
      "of the src region by offset * offset_stride (an axis of offset_stride elements, as NKI's example indexes "
      "one); out-of-region elements read as 0 (not documented)"},
-    {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
+    {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "modelled",
      "offset and offset_stride as for _src, on dst; an out-of-region window writes nothing (not documented); the "
-     "race and uninitialised-read checkers treat the whole dst region as written"},
+     "race and uninitialised-read checkers see only the window the run-time offset picks written (the compiler's "
+     "dependences, static, the whole region)"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "modelled",
