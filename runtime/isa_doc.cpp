@@ -148,7 +148,8 @@ const NkiInstruction kNki226[] = {
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
     {"tensor_scalar", "tensor_scalar", "modelled",
      "per-engine ops from the ALU-op table and the instruction's text: Vector every op but rsqrt and pow (divide and "
-     "abs_max, not in NKI's table, allowed); GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
+     "abs_max, not in NKI's table, refused in every instruction; the compiler's / is a multiply by a reciprocal); "
+     "GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
      "(multiply, add), (multiply), (add) on NeuronCore-v3 (trn2) only; pow (GpSimd-only) so in no form; "
      "rsqrt/reciprocal/abs ignore their operand and refuse reverse (not documented); GpSimd rsqrt in double, "
      "rounded once (its precision not documented)"},
