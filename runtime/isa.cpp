@@ -233,6 +233,13 @@ std::optional<AluProblem> check_alu_attrs(Opcode opc, const std::array<AttrValue
     AluOp op = AluOp(attrs[i].i);
     std::string problem = alu_rule_problem(info.attrs[i].alu_rule, op);
     if (!problem.empty()) return AluProblem{i, std::move(problem)};
+    // NKI 2.26's ALU-op table (nki.api.shared.rst, "Supported Math Operators
+    // by NKI ISA") lists neither: no engine runs them in any instruction.
+    if (op == AluOp::divide || op == AluOp::abs_max)
+      return AluProblem{i, std::string(alu_name(op)) +
+                               " is not in NKI 2.26's ALU-op table (Supported Math Operators by NKI ISA): no engine "
+                               "runs it" +
+                               (op == AluOp::divide ? " (multiply by a reciprocal instead)" : "")};
     if (alu_kind(op) == AluKind::bitwise) {
       if (!float_operand.empty())
         return AluProblem{i, std::string(alu_name(op)) + " needs integer dtypes, but " + float_operand};

@@ -109,14 +109,18 @@ struct NkiInstruction {
   const char *notes;  // what is missing, or how it is modelled
 };
 const NkiInstruction kNki226[] = {
-    {"nc_matmul", "nc_matmul", "partly",
+    {"nc_matmul", "nc_matmul", "modelled",
      "tf32 operands (a tf32 tile holds fp32 rounded to a 10-bit mantissa; costed at the bf16 rate, as "
      "documented); PE tiling (tile_row/col, tile_rows/cols) with NKI's rules: matmuls on disjoint PE tiles run "
      "concurrently in the Tensor engine's timing, each at its documented cost (the stream issues the next at "
      "once: the issue interval is not documented); is_stationary_onezero/is_moving_onezero halve a float32 "
      "operand's cost (both on two float32 operands: the bf16 rate, our reading of two separate 2x notes) and a "
-     "hinted operand holding anything but 0 and 1 is flagged (warning; error with --strict); no is_transpose "
-     "hint"},
+     "hinted operand holding anything but 0 and 1 is flagged (warning; error with --strict); is_transpose (\"a "
+     "transpose operation with moving as an identity matrix\"): moving must be [K | K], and one that is not the "
+     "identity is flagged likewise; the result is the matmul by the identity on NeuronCore-v2, where NaN/Inf spread "
+     "as the 2.26 nc_transpose note says (\"not bit-accurate\"), and on v3 stationary's values moved unchanged "
+     "(NaN, Inf, -0) by nc_transpose's code, moving not read (our reading of that note, which names v2 only); "
+     "dst f32 and the matmul's cost, as 2.26 documents no other for the hint"},
     {"nc_transpose", "nc_transpose", "modelled", "no dtype= (NKI adds a cast instruction)"},
     {"activation", "activation", "modelled",
      "scale an immediate or a [P|1] fp32 tile (scale_tile); reduce_cmd drives the Scalar engine's accumulator "
@@ -144,7 +148,8 @@ const NkiInstruction kNki226[] = {
      "operand0 a [P|1] tile or imm0; data may have several free dims (NKI: 2-D)"},
     {"tensor_scalar", "tensor_scalar", "modelled",
      "per-engine ops from the ALU-op table and the instruction's text: Vector every op but rsqrt and pow (divide and "
-     "abs_max, not in NKI's table, allowed); GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
+     "abs_max, not in NKI's table, refused in every instruction; the compiler's / is a multiply by a reciprocal); "
+     "GpSimd op0=rsqrt only (op1 bypass), 4x Scalar's cost; Scalar "
      "(multiply, add), (multiply), (add) on NeuronCore-v3 (trn2) only; pow (GpSimd-only) so in no form; "
      "rsqrt/reciprocal/abs ignore their operand and refuse reverse (not documented); GpSimd rsqrt in double, "
      "rounded once (its precision not documented)"},
@@ -157,9 +162,10 @@ const NkiInstruction kNki226[] = {
      "offset a [1|1] integer in SBUF, as documented (its dtype is not: any integer); it moves the flat free index "
      "of the src region by offset * offset_stride (an axis of offset_stride elements, as NKI's example indexes "
      "one); out-of-region elements read as 0 (not documented)"},
-    {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "partly",
+    {"tensor_copy_dynamic_dst", "tensor_copy_dynamic_dst", "modelled",
      "offset and offset_stride as for _src, on dst; an out-of-region window writes nothing (not documented); the "
-     "race and uninitialised-read checkers treat the whole dst region as written"},
+     "race and uninitialised-read checkers see only the window the run-time offset picks written (the compiler's "
+     "dependences, static, the whole region)"},
     {"tensor_copy_predicated", "tensor_copy_predicated", "modelled", "dst is read and written (an InOut operand)"},
     {"reciprocal", "reciprocal", "modelled", "an IEEE fp32 division; zero and denormals not documented"},
     {"iota", "iota", "modelled",

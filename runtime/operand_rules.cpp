@@ -564,6 +564,12 @@ std::optional<OperandProblem> rules(Opcode op, const OperandShapes &s, const std
     if (d.partitions != st.free_elements || d.free_elements != mv.free_elements)
       return problem(F::dst, fmt::format("dst must be [M | N] = [{} | {}] (stationary free x moving free), not {}",
                                          st.free_elements, mv.free_elements, shape_str(d)));
+    // NKI 2.26 nki.isa.nc_matmul is_transpose: "a transpose operation with
+    // moving as an identity matrix"; an identity is square, [K | K].
+    if (attrs[attr::nc_matmul::is_transpose].i && mv.free_elements != mv.partitions)
+      return problem(F::moving, fmt::format("is_transpose: moving must be the [{0} | {0}] identity (NKI: a transpose "
+                                            "with moving as an identity matrix), not {1}",
+                                            mv.partitions, shape_str(mv)));
     // PE tiling (NKI 2.26 nki.isa.nc_matmul, tile_position / tile_size):
     // both set or neither; multiples of 32; the tile at least the
     // stationary tile it holds (rows: K, columns: M); inside the 128x128

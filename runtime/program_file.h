@@ -37,7 +37,8 @@ constexpr char kProgramMagic[8] = {'N', 'K', 'P', 'R', 'O', 'G', '\r', '\n'};
 // 11: the one-operand ALU ops rsqrt, reciprocal, abs (numbers 21-23),
 //    which a version-10 reader would call invalid; tensor_copy_dynamic_src
 //    and _dst gained offset_stride.
-constexpr uint32_t kProgramVersion = 11;
+// 12: nc_matmul gained is_transpose (NKI's transpose hint).
+constexpr uint32_t kProgramVersion = 12;
 
 std::string encode_program(const Program &p);
 llvm::Expected<Program> decode_program(llvm::StringRef bytes);

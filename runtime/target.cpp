@@ -30,6 +30,8 @@ const Target kTrn1 = {
     /*pe_max_stationary_free=*/128,          // [isa-cost]
     /*pe_max_moving_free=*/512,              // [isa-cost]
     /*dve_transpose_max=*/32,                // [arch-v2] 32x32 block transpose
+    /*pe_transpose_bit_accurate=*/false,     // [isa-cost] nc_transpose: "On NeuronCore-v2, such matmul-style
+                                             // transpose is not bit-accurate if the input data contains NaN/Inf"
     // tensor, vector, scalar, gpsimd, dma (unused)   [arch-v2] engine sections
     {2.8, 1.12, 1.4, 1.4, 1.4},
     /*min_ii_cycles=*/64,          // [isa-cost] "roughly 64 cycles"
@@ -78,6 +80,8 @@ const Target kTrn2 = {
     /*pe_max_stationary_free=*/128,
     /*pe_max_moving_free=*/512,
     /*dve_transpose_max=*/32,
+    // [isa-cost] nc_transpose's NaN/Inf note names NeuronCore-v2 only: v3 bit-accurate [est]
+    /*pe_transpose_bit_accurate=*/true,
     {2.4, 0.96, 1.2, 1.2, 1.2},    // [arch-v3] engine sections
     /*min_ii_cycles=*/64,          // [isa-cost]
     /*sbuf_access_cycles=*/60,     // [arch-v2]; v3 not published [est]

@@ -28,6 +28,10 @@ struct Target {
   unsigned pe_max_stationary_free; // M
   unsigned pe_max_moving_free;     // N
   unsigned dve_transpose_max;      // Vector-engine transpose block edge
+  // nc_matmul is_transpose moves NaN, Inf and -0 unchanged; without it the
+  // transpose is the matmul by the identity, where they spread along the
+  // product's rows.
+  bool pe_transpose_bit_accurate;
 
   // Engine clocks in GHz, indexed by Engine (dma unused).
   double clock_ghz[kNumEngines];

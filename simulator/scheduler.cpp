@@ -50,6 +50,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <limits>
 #include <memory>
 #include <queue>
 
@@ -120,7 +121,7 @@ public:
         streams_(p.streams.size()), sems_(num_sems(p, t), 0), waiters_(num_sems(p, t)), cores_state_(cores_) {
     for (unsigned c = 0; c < cores_; ++c) {
       mems_.push_back(std::make_unique<Memories>(t, hbm));
-      execs_.push_back(std::make_unique<Executor>(*mems_.back()));
+      execs_.push_back(std::make_unique<Executor>(*mems_.back(), t.pe_transpose_bit_accurate));
       cores_state_[c].dge_free.assign(t.dma_issue_units, 0.0);
     }
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t, num_sems(p, t));
@@ -166,6 +167,7 @@ private:
   // it when the transfer is issued: src moved to the slice it names.
   // A gather (one index per partition) becomes one instruction per row.
   llvm::Expected<std::vector<Instruction>> resolve_indirect(unsigned s, const Instruction &inst);
+  std::vector<Instruction> dynamic_dst_window(unsigned s, const Instruction &inst);
   void end_transfers(double t);
   llvm::Error deadlock(double now) const;
   void wake_waiters(unsigned sem, double now);
@@ -432,6 +434,67 @@ llvm::Expected<std::vector<Instruction>> Scheduler::resolve_indirect(unsigned s,
   return parts;
 }
 
+namespace {
+// The elements [lo, hi) (flat free index, lo < hi) of the free dims d.. of
+// `a`, starting at byte offset `base`, as patterns: a partial block, the
+// whole blocks of dim d between, a partial block (each partial one split
+// the same way one dim further in).
+void flat_window_pieces(const AccessPattern &a, unsigned d, int64_t base, uint64_t lo, uint64_t hi,
+                        std::vector<AccessPattern> &out) {
+  uint64_t inner = 1;
+  for (unsigned e = d + 1; e < a.num_dims; ++e) inner *= a.dims[e].count;
+  const int64_t step = a.dims[d].stride * int64_t(dtype_size(a.dtype));
+  auto blocks = [&](uint64_t first, uint64_t count) {
+    AccessPattern p = a;
+    p.offset = uint64_t(base + int64_t(first) * step);
+    p.num_dims = uint8_t(a.num_dims - d);
+    for (unsigned e = d; e < a.num_dims; ++e) p.dims[e - d] = a.dims[e];
+    p.dims[0].count = uint32_t(count);
+    out.push_back(p);
+  };
+  const uint64_t first = lo / inner, last = (hi - 1) / inner; // the blocks lo and hi - 1 fall in
+  if (lo % inner == 0 && hi % inner == 0) return blocks(first, last + 1 - first);
+  if (first == last)
+    return flat_window_pieces(a, d + 1, base + int64_t(first) * step, lo - first * inner, hi - first * inner, out);
+  uint64_t whole_lo = first, whole_hi = last + 1;
+  if (lo % inner) {
+    flat_window_pieces(a, d + 1, base + int64_t(first) * step, lo - first * inner, inner, out);
+    ++whole_lo;
+  }
+  if (hi % inner) --whole_hi;
+  if (whole_lo < whole_hi) blocks(whole_lo, whole_hi - whole_lo);
+  if (hi % inner) flat_window_pieces(a, d + 1, base + int64_t(last) * step, 0, hi - last * inner, out);
+}
+} // namespace
+
+// tensor_copy_dynamic_dst writes only the window its run-time offset picks
+// (dst[p, off + j], off + j inside dst's region; nothing outside it): the
+// instruction with dst cut to that window, as patterns, for the race and
+// uninitialised-read checks (like an indirect dma_copy's resolved parts).
+// The first part carries src and offset (read once), the others dst only;
+// no part writes when the window misses the region.
+std::vector<Instruction> Scheduler::dynamic_dst_window(unsigned s, const Instruction &inst) {
+  using F = ap::tensor_copy_dynamic_dst;
+  const AccessPattern &dst = inst.ap[F::dst], &src = inst.ap[F::src], &offset = inst.ap[F::offset];
+  int64_t idx = 0, off = 0;
+  gather_row_i64(offset, mems_[core(s)]->row(offset, 0), &idx);
+  // As Executor::tensor_copy_dynamic: an overflowing product is outside.
+  if (__builtin_mul_overflow(idx, inst.get_int(attr::tensor_copy_dynamic_dst::offset_stride), &off))
+    off = std::numeric_limits<int64_t>::min() / 2;
+  const int64_t R = int64_t(dst.free_elements()), W = int64_t(src.free_elements());
+  const int64_t lo = std::max<int64_t>(off, 0), hi = std::min<int64_t>(off > R ? R : off + W, R);
+  std::vector<AccessPattern> pieces;
+  if (lo < hi) flat_window_pieces(dst, 0, int64_t(dst.offset), uint64_t(lo), uint64_t(hi), pieces);
+  std::vector<Instruction> parts(std::max<size_t>(1, pieces.size()), inst);
+  parts[0].ap[F::dst] = pieces.empty() ? AccessPattern{} : pieces[0];
+  for (size_t i = 1; i < pieces.size(); ++i) {
+    parts[i].ap[F::dst] = pieces[i];
+    parts[i].ap[F::src] = AccessPattern{};
+    parts[i].ap[F::offset] = AccessPattern{};
+  }
+  return parts;
+}
+
 llvm::Error Scheduler::step(unsigned s) {
   StreamState &st = streams_[s];
   const Instruction &stored = prog_.streams[s].insts[st.pc];
@@ -481,6 +544,10 @@ llvm::Error Scheduler::step(unsigned s) {
       if (auto e = check_access(s, part)) return e;
     if (!opts_.timing_only)
       for (const Instruction &part : resolved) exec.execute(part);
+  } else if (inst.op == Opcode::tensor_copy_dynamic_dst) {
+    for (const Instruction &part : dynamic_dst_window(s, inst))
+      if (auto e = check_access(s, part)) return e;
+    if (!opts_.timing_only) exec.execute(inst, prog_.streams[s].id.engine);
   } else {
     if (auto e = check_access(s, inst)) return e;
     if (auto e = check_accumulators(s, inst)) return e;
@@ -495,7 +562,15 @@ llvm::Error Scheduler::step(unsigned s) {
           inst.ap[ap::activation::src].start_partition + v->partition, v->element, r.text);
       if (auto e = flag(std::move(msg))) return e;
     }
-    if (auto v = exec.take_onezero_violation()) {
+    if (auto v = exec.take_onezero_violation(); v && v->identity) {
+      std::string msg = fmt::format(
+          "{}: is_transpose is set but moving holds {} at (partition {}, element {}), not the identity's {}: the "
+          "hint's result is not documented (NKI 2.26 nki.isa.nc_matmul; nksim computes {})",
+          describe_inst(prog_, s, st.pc), v->value, inst.ap[v->field].start_partition + v->partition, v->element,
+          v->partition == v->element ? 1 : 0,
+          target_.pe_transpose_bit_accurate ? "stationary transposed, moving unused" : "the exact product");
+      if (auto e = flag(std::move(msg))) return e;
+    } else if (v) {
       // Like the activation-range check: a warning, an error with --strict.
       const bool stationary = v->field == ap::nc_matmul::stationary;
       std::string msg = fmt::format(

@@ -483,7 +483,22 @@ void Executor::check_onezero(const AccessPattern &a, unsigned field) {
     gather_row_f32(a, mem_.row(a, p), row.data());
     for (uint64_t i = 0; i < row.size(); ++i)
       if (!(row[i] == 0.0f || row[i] == 1.0f)) {
-        onezero_violation_ = OnezeroViolation{field, row[i], p, i};
+        onezero_violation_ = OnezeroViolation{field, false, row[i], p, i};
+        return;
+      }
+  }
+}
+
+// is_transpose promises that moving is the identity: 1 on the diagonal, 0
+// (or -0.0) elsewhere; the first element that breaks it is recorded.
+void Executor::check_identity(const AccessPattern &a, unsigned field) {
+  if (onezero_violation_) return;
+  std::vector<float> row(a.free_elements());
+  for (unsigned p = 0; p < a.num_partitions; ++p) {
+    gather_row_f32(a, mem_.row(a, p), row.data());
+    for (uint64_t i = 0; i < row.size(); ++i)
+      if (row[i] != (i == p ? 1.0f : 0.0f)) {
+        onezero_violation_ = OnezeroViolation{field, true, row[i], p, i};
         return;
       }
   }
@@ -492,21 +507,31 @@ void Executor::check_onezero(const AccessPattern &a, unsigned field) {
 // dst[m, n] (+)= sum_k stationary[k, m] * moving[k, n], summed in fp32 in
 // increasing k, then added to the old PSUM value when accumulating. The
 // products and sums are matmul.h's kernel; here the operands are gathered
-// into its padded layout and the result scattered row by row.
+// into its padded layout and the result scattered row by row. With
+// is_transpose (moving promised the identity) on a target whose Tensor
+// engine transposes bit-accurately, nc_transpose's code computes it.
 void Executor::nc_matmul(const Instruction &inst) {
   using f = ap::nc_matmul;
   const AccessPattern &dst = inst.ap[f::dst], &st = inst.ap[f::stationary], &mv = inst.ap[f::moving];
   if (inst.get_bool(attr::nc_matmul::is_stationary_onezero)) check_onezero(st, f::stationary);
   if (inst.get_bool(attr::nc_matmul::is_moving_onezero)) check_onezero(mv, f::moving);
+  const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
+  if (inst.get_bool(attr::nc_matmul::is_transpose)) {
+    check_identity(mv, f::moving);
+    // A bit-accurate target moves stationary's values, as nc_transpose
+    // does; moving's values are not used. Otherwise the product is the
+    // transpose (NaN and Inf spread along their dst row, -0 becomes +0:
+    // NKI 2.26's "not bit-accurate" matmul-style transpose on
+    // NeuronCore-v2), and a broken promise (flagged) the exact product.
+    if (pe_transpose_bit_accurate_) return transpose_values(dst, st, accumulate);
+  }
   const unsigned K = st.num_partitions;
-  const uint64_t M = st.free_elements(), N = mv.free_elements();
-  const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
-  float *V = grow(b_, K * Ns), *Ot = grow(c_, Ns * Ms + 2 * N);
-  float *row = Ot + Ns * Ms, *old = row + N;
+  const uint64_t N = mv.free_elements(), Ns = matmul_moving_stride(N);
+  float *V = grow(b_, K * Ns);
   // Dense fp32 rows (the common case) are plain copies: the generic walk
   // cost more than the few bytes it moves (a GQA decode makes 4,096
   // matmuls, each 128 moving rows and 128 result rows of 4 values).
-  const bool mv_dense = dense_f32(mv), dst_dense = dense_f32(dst);
+  const bool mv_dense = dense_f32(mv);
   for (unsigned k = 0; k < K; ++k) {
     if (mv_dense)
       std::memcpy(V + k * Ns, mem_.row(mv, k) + mv.offset, N * sizeof(float));
@@ -514,6 +539,17 @@ void Executor::nc_matmul(const Instruction &inst) {
       gather_row_f32(mv, mem_.row(mv, k), V + k * Ns);
     std::fill(V + k * Ns + N, V + (k + 1) * Ns, 0.0f);
   }
+  matmul_into(dst, st, V, N, accumulate);
+}
+
+void Executor::matmul_into(const AccessPattern &dst, const AccessPattern &st, const float *V, uint64_t N,
+                           bool accumulate) {
+  const unsigned K = st.num_partitions;
+  const uint64_t M = st.free_elements();
+  const uint64_t Ms = matmul_row_stride(M), Ns = matmul_moving_stride(N);
+  float *Ot = grow(c_, Ns * Ms + 2 * N);
+  float *row = Ot + Ns * Ms, *old = row + N;
+  const bool dst_dense = dense_f32(dst);
   // A dense fp32 stationary whose rows need no padding (M a multiple of
   // the kernel's block) is read in place, rows a partition apart: the same
   // values in the same order, without copying the tile (the common case: a
@@ -530,7 +566,6 @@ void Executor::nc_matmul(const Instruction &inst) {
     }
     matmul_f32(S, V, K, M, N, Ot);
   }
-  const bool accumulate = inst.get_bool(attr::nc_matmul::accumulate);
   for (uint64_t m = 0; m < M; ++m) {
     for (uint64_t n = 0; n < N; ++n) row[n] = Ot[n * Ms + m];
     uint8_t *out = mem_.row(dst, unsigned(m));
@@ -550,14 +585,20 @@ void Executor::nc_matmul(const Instruction &inst) {
   }
 }
 
-// dst[f, p] = src[p, f], through fp32 (the Tensor engine transposes by a
-// matmul with the identity).
+// dst[f, p] = src[p, f] on either engine: values moved (the Tensor engine
+// transposes by a matmul with the identity; its NeuronCore-v2 NaN/Inf
+// caveat is modelled for nc_matmul is_transpose only, docs/simulator.md).
 void Executor::nc_transpose(const Instruction &inst) {
-  const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
+  transpose_values(inst.ap[ap::nc_transpose::dst], inst.ap[ap::nc_transpose::src], false);
+}
+
+// dst[f, p] (+)= src[p, f], through fp32 (raw bits when both are fp32 and
+// not accumulating).
+void Executor::transpose_values(const AccessPattern &dst, const AccessPattern &src, bool accumulate) {
   const unsigned P = src.num_partitions;
   const uint64_t F = src.free_elements();
   constexpr uint64_t kBlock = 16;
-  if (dense_f32(src) && dense_f32(dst) && !may_overlap(dst, src)) {
+  if (!accumulate && dense_f32(src) && dense_f32(dst) && !may_overlap(dst, src)) {
     // fp32 to fp32 through fp32 is a bit copy: element (p, f) of src goes
     // straight to element (f, p) of dst, a 16 x 16 block at a time, with
     // no staging copies of either side.
@@ -605,7 +646,15 @@ void Executor::nc_transpose(const Instruction &inst) {
       for (uint64_t f = f0; f < f1; ++f)
         for (unsigned p = p0; p < p1; ++p) T[f * P + p] = A[p * F + f];
     }
-  for (uint64_t f = 0; f < F; ++f) scatter_row_f32(dst, mem_.row(dst, unsigned(f)), T + f * P);
+  float *old = accumulate ? grow(c_, P) : nullptr;
+  for (uint64_t f = 0; f < F; ++f) {
+    float *out = T + f * P;
+    if (accumulate) {
+      gather_row_f32(dst, mem_.row(dst, unsigned(f)), old);
+      for (unsigned p = 0; p < P; ++p) out[p] = old[p] + out[p];
+    }
+    scatter_row_f32(dst, mem_.row(dst, unsigned(f)), out);
+  }
 }
 
 void Executor::tensor_copy(const Instruction &inst) {

@@ -22,7 +22,10 @@ namespace nk {
 
 class Executor {
 public:
-  explicit Executor(Memories &mem) : mem_(mem) {}
+  // `pe_transpose_bit_accurate`: nc_matmul is_transpose moves NaN, Inf and
+  // -0 unchanged (Target::pe_transpose_bit_accurate).
+  Executor(Memories &mem, bool pe_transpose_bit_accurate)
+      : mem_(mem), pe_transpose_bit_accurate_(pe_transpose_bit_accurate) {}
   // `engine`: the engine running it (only tensor_tensor's GpSimd integer
   // ops compute differently: in integers, not fp32).
   void execute(const Instruction &inst, Engine engine = Engine::vector);
@@ -38,10 +41,12 @@ public:
   std::optional<ActRangeViolation> take_act_violation() { return std::exchange(act_violation_, std::nullopt); }
 
   // The first value other than 0 and 1 in an nc_matmul operand hinted
-  // is_stationary_onezero / is_moving_onezero, for the scheduler to report;
-  // cleared by take.
+  // is_stationary_onezero / is_moving_onezero, or the first element of a
+  // moving operand hinted is_transpose that is not the identity's, for the
+  // scheduler to report; cleared by take.
   struct OnezeroViolation {
     unsigned field; // ap::nc_matmul::stationary or ::moving
+    bool identity;  // is_transpose's promise (moving the identity) broken
     float value;
     unsigned partition; // within the operand's access pattern
     uint64_t element;   // flat free index
@@ -82,6 +87,13 @@ private:
   std::optional<ActRangeViolation> act_violation_;
   std::optional<OnezeroViolation> onezero_violation_;
   void check_onezero(const AccessPattern &a, unsigned field);
+  void check_identity(const AccessPattern &a, unsigned field);
+  // dst (+)= stationary^T @ V, V the moving operand's fp32 values, K rows
+  // of matmul_moving_stride(N) (in b_).
+  void matmul_into(const AccessPattern &dst, const AccessPattern &st, const float *V, uint64_t N, bool accumulate);
+  // dst (+)= src^T, values moved (nc_transpose; nc_matmul is_transpose on
+  // a bit-accurate target).
+  void transpose_values(const AccessPattern &dst, const AccessPattern &src, bool accumulate);
   float load_scalar(const AccessPattern &a, unsigned row);
   void copy_raw(const AccessPattern &dst, const AccessPattern &src);
   bool touches_deferred(const AccessPattern &hbm_operand) const;
@@ -93,6 +105,7 @@ private:
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
 
   Memories &mem_;
+  bool pe_transpose_bit_accurate_;
   std::vector<float> a_, b_, c_;
   std::vector<int64_t> ia_, ib_;
   std::vector<uint8_t> bytes_;

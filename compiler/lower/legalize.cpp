@@ -403,9 +403,18 @@ private:
       lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
       set(in, ap::tensor_scalar::dst, dst);
       set(in, ap::tensor_scalar::src, place[op.operands[0]]);
-      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
-      in.inst.set_float(attr::tensor_scalar::imm0, float(op.imm));
-      in.inst.attr[attr::tensor_scalar::reverse0].i = op.imm_first;
+      if (op.alu == AluOp::divide && op.imm_first) { // imm / x = (1 / x) * imm (no divide in NKI's ALU table)
+        in.inst.attr[attr::tensor_scalar::op0].i = int64_t(AluOp::reciprocal);
+        in.inst.attr[attr::tensor_scalar::op1].i = int64_t(AluOp::multiply);
+        in.inst.set_float(attr::tensor_scalar::imm1, float(op.imm));
+      } else if (op.alu == AluOp::divide) { // x / imm = x * (1 / imm), the reciprocal of the fp32 immediate
+        in.inst.attr[attr::tensor_scalar::op0].i = int64_t(AluOp::multiply);
+        in.inst.set_float(attr::tensor_scalar::imm0, 1.0f / float(op.imm));
+      } else {
+        in.inst.attr[attr::tensor_scalar::op0].i = int64_t(op.alu);
+        in.inst.set_float(attr::tensor_scalar::imm0, float(op.imm));
+        in.inst.attr[attr::tensor_scalar::reverse0].i = op.imm_first;
+      }
       place[op.result] = dst;
       return;
     }
@@ -584,7 +593,9 @@ private:
       if (N > chunk) ychunk = column_slice(y, n0, n);
       set(in, ap::nc_matmul::moving, ychunk);
       Place dchunk = N > chunk ? column_slice(dst, n0, n) : dst;
-      if (fuse)
+      if (fuse && user->alu == AluOp::divide) // no divide in NKI's ALU table: x * (1 / imm)
+        scale_copy(dchunk, ps, AluOp::multiply, 1.0f / float(user->imm));
+      else if (fuse)
         scale_copy(dchunk, ps, user->alu, float(user->imm));
       else
         copy(dchunk, ps);
@@ -604,7 +615,55 @@ private:
     return p;
   }
 
+  // `a / b`: NKI 2.26's ALU-op table has no divide, so a / b = a * (1 / b),
+  // the reciprocal an exact fp32 division (the Vector engine's reciprocal
+  // instruction, or tensor_scalar's one-operand reciprocal), the product a
+  // second rounding.
+  void lower_divide(const Op &op) {
+    const tir::Type &rt = m.value(op.result).type;
+    Place a = place[op.operands[0]], b = place[op.operands[1]];
+    Place dst = new_tile(op.result, rt);
+    uint64_t n = dst.free_elements();
+    if (a.free_elements() != n && b.free_elements() == n && a.free_elements() == 1 && a.partitions == dst.partitions) {
+      lir::Inst &in = emit(Opcode::tensor_scalar, kDve); // (1 / b) * a[p]
+      set(in, ap::tensor_scalar::dst, dst);
+      set(in, ap::tensor_scalar::src, b);
+      set(in, ap::tensor_scalar::scalar1, a);
+      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(AluOp::reciprocal);
+      in.inst.attr[attr::tensor_scalar::op1].i = int64_t(AluOp::multiply);
+      place[op.result] = dst;
+      return;
+    }
+    const bool per_partition =
+        b.free_elements() != n && a.free_elements() == n && b.free_elements() == 1 && b.partitions == dst.partitions;
+    if (!per_partition && (a.partitions != dst.partitions || b.partitions != dst.partitions)) {
+      fail("broadcasting along the partition axis is not supported");
+      return;
+    }
+    Place r = per_partition ? scratch("rcp", Memory::sbuf, Dtype::f32, dst.partitions, {1})
+                            : scratch("rcp", Memory::sbuf, Dtype::f32, dst.partitions,
+                                      std::vector<int64_t>(rt.shape.begin() + 1, rt.shape.end()));
+    lir::Inst &rc = emit(Opcode::reciprocal, kDve);
+    set(rc, ap::reciprocal::dst, r);
+    set(rc, ap::reciprocal::src, per_partition ? b : broadcast(b, rt));
+    if (per_partition) {
+      lir::Inst &in = emit(Opcode::tensor_scalar, kDve | kAct | kPool);
+      set(in, ap::tensor_scalar::dst, dst);
+      set(in, ap::tensor_scalar::src, a);
+      set(in, ap::tensor_scalar::scalar0, r);
+      in.inst.attr[attr::tensor_scalar::op0].i = int64_t(AluOp::multiply);
+    } else {
+      lir::Inst &in = emit(Opcode::tensor_tensor, kDve | kPool);
+      set(in, ap::tensor_tensor::dst, dst);
+      set(in, ap::tensor_tensor::src0, broadcast(a, rt));
+      set(in, ap::tensor_tensor::src1, r);
+      in.inst.attr[attr::tensor_tensor::op].i = int64_t(AluOp::multiply);
+    }
+    place[op.result] = dst;
+  }
+
   void lower_binary(const Op &op) {
+    if (op.alu == AluOp::divide) return lower_divide(op);
     const tir::Type &rt = m.value(op.result).type;
     Place a = place[op.operands[0]], b = place[op.operands[1]];
     Place dst = new_tile(op.result, rt);

@@ -197,7 +197,8 @@ def nc_matmul(*args, **kwargs):
             _s._fail("nisa.nc_matmul: tile_position and tile_size must both be (row, column) integer pairs")
         fields += [f"tile_row={int(pos[0])}", f"tile_col={int(pos[1])}", f"tile_rows={int(size[0])}",
                    f"tile_cols={int(size[1])}"]
-    for hint in ("is_stationary_onezero", "is_moving_onezero"):  # 0/1 operand hints (nksim checks them)
+    # the 0/1 operand hints and the transpose hint (moving the identity): nksim checks them
+    for hint in ("is_stationary_onezero", "is_moving_onezero", "is_transpose"):
         if a.get(hint):
             fields.append(f"{hint}=true")
     shape = (st.shape[1] if len(st.shape) > 1 else 1, mv.shape[1] if len(mv.shape) > 1 else 1)

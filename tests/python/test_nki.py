@@ -677,6 +677,27 @@ def test_nc_matmul_onezero_hint_passes_through():
 
 
 @nki.jit
+def k_transpose_hint(v, identity):
+    """NKI 2.26's attention example: nisa.nc_matmul(v, identity,
+    is_transpose=True, is_moving_onezero=True), a Tensor-engine transpose."""
+    out = nl.ndarray((32, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+    r = nisa.nc_matmul(nl.load(v), nl.load(identity), is_transpose=True, is_moving_onezero=True)
+    nl.store(out, nl.copy(r))
+    return out
+
+
+def test_nc_matmul_is_transpose_passes_through():
+    v = RNG.standard_normal((64, 32)).astype(np.float32)
+    v[3, 5], v[7, 1] = np.nan, -0.0
+    eye = np.eye(64, dtype=np.float32)
+    got = nki.simulate(k_transpose_hint)(v, eye)
+    # trn2 (the default target): the values moved unchanged, NaN and -0 included
+    assert np.array_equal(got.view(np.uint32), v.T.view(np.uint32))
+    src = nki_sim.trace(k_transpose_hint, v, eye).source
+    assert "is_moving_onezero=true" in src and "is_transpose=true" in src, src
+
+
+@nki.jit
 def k_dge(x):
     """nisa.dma_copy with dge_mode (NKI 2.26 nki.isa.dge_mode): the same copy."""
     out = nl.ndarray((8, 16), dtype=nl.float32, buffer=nl.shared_hbm)

@@ -156,10 +156,10 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
   }
   {
     std::string bad = bytes;
-    bad[8] = 12;
+    bad[8] = 13;
     auto r = decode_program(bad);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 12") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 13") != std::string::npos);
   }
   for (size_t n = 0; n < bytes.size(); ++n) {
     auto r = decode_program(llvm::StringRef(bytes).take_front(n));
@@ -183,7 +183,7 @@ TEST_CASE("decoder rejects bad magic, unknown versions and every truncation") {
     old[8] = 1;
     auto r = decode_program(old);
     REQUIRE_FALSE(r);
-    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 11; recompile") != std::string::npos);
+    CHECK(llvm::toString(r.takeError()).find("version 1 (this build reads version 12; recompile") != std::string::npos);
   }
 }
 

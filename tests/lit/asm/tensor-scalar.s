@@ -1,6 +1,6 @@
 # The verifier applies tensor_scalar's per-engine op limits
 # (runtime/operand_rules.cpp, NKI 2.26 nki.isa, tensor_scalar and the ALU-op
-# table), the same ones the front end reports at the attribute: the first
+# table, which has no divide and no abs_max), the same ones the front end reports at the attribute: the first
 # streams are legal at each rule's edge, each instruction after BAD BEGIN
 # breaks one rule. On trn1 the Scalar engine runs no tensor_scalar (add and
 # multiply there only from NeuronCore-v3): the trn1 copy of the legal part
@@ -18,7 +18,7 @@
 .tensor x f32[4,8] @0 input
 .stream vector
   tensor_scalar dst=sbuf:i32[0:4]+64[[1,8]] src=sbuf:i32[0:4]+0[[1,8]] op0=bitwise_xor imm0=1.0 op1=bitwise_and imm1=7.0
-  tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=psum:f32[0:4]+0[[1,8]] op0=divide imm0=3.0 op1=max imm1=0.0
+  tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=psum:f32[0:4]+0[[1,8]] op0=multiply imm0=3.0 op1=max imm1=0.0
   tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] op0=reciprocal op1=abs
   tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] op0=subtract imm0=1.0 reverse0=true op1=abs
 .stream gpsimd
@@ -43,14 +43,18 @@
   tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] op0=pow imm0=2.0
   tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] op0=add imm0=1.0 op1=reciprocal reverse1=true
   tensor_tensor dst=sbuf:f32[0:4]+64[[1,8]] src0=sbuf:f32[0:4]+0[[1,8]] src1=sbuf:f32[0:4]+32[[1,8]] op=reciprocal
+  tensor_scalar dst=sbuf:f32[0:4]+64[[1,8]] src=sbuf:f32[0:4]+0[[1,8]] op0=divide imm0=3.0
+  tensor_tensor dst=sbuf:f32[0:4]+64[[1,8]] src0=sbuf:f32[0:4]+0[[1,8]] src1=sbuf:f32[0:4]+32[[1,8]] op=abs_max
 # CHECK: error: {{.*}}tensor-scalar.s: invalid program:
 # CHECK-NEXT: stream vector, #4 (tensor_scalar): rsqrt does not run on the Vector engine (NKI 2.26: GpSimd or Scalar; tensor_scalar runs it on GpSimd)
 # CHECK-NEXT: stream vector, #5 (tensor_scalar): pow runs on the GpSimd engine only (NKI 2.26), where tensor_scalar runs only rsqrt: use tensor_tensor on GpSimd
 # CHECK-NEXT: stream vector, #6 (tensor_scalar): reverse1 with reciprocal: a one-operand op has no operand order
 # CHECK-NEXT: stream vector, #7 (tensor_tensor): {{.*}}reciprocal takes one operand: only tensor_scalar runs it
+# CHECK-NEXT: stream vector, #8 (tensor_scalar): {{.*}}divide is not in NKI 2.26's ALU-op table (Supported Math Operators by NKI ISA): no engine runs it (multiply by a reciprocal instead)
+# CHECK-NEXT: stream vector, #9 (tensor_tensor): {{.*}}abs_max is not in NKI 2.26's ALU-op table (Supported Math Operators by NKI ISA): no engine runs it{{$}}
 # CHECK-NEXT: stream scalar, #3 (tensor_scalar): bitwise_xor is a bitwise op: tensor_scalar runs those on the Vector engine only, not the Scalar engine
 # CHECK-NEXT: stream scalar, #4 (tensor_scalar): the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) or (add, bypass), not (add, multiply)
-# CHECK-NEXT: stream scalar, #5 (tensor_scalar): the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) or (add, bypass), not (divide, bypass)
+# CHECK-NEXT: stream scalar, #5 (tensor_scalar): {{.*}}divide is not in NKI 2.26's ALU-op table (Supported Math Operators by NKI ISA): no engine runs it (multiply by a reciprocal instead)
 # CHECK-NEXT: stream scalar, #6 (tensor_scalar): the Scalar engine runs tensor_scalar only as (multiply, add), (multiply, bypass) or (add, bypass), not (rsqrt, bypass)
 # CHECK-NEXT: stream gpsimd, #1 (tensor_scalar): the GpSimd engine runs tensor_scalar only for rsqrt (op0=rsqrt), not multiply
 # CHECK-NEXT: stream gpsimd, #2 (tensor_scalar): the GpSimd engine runs tensor_scalar only for rsqrt: op1 must be bypass, not add

@@ -1,7 +1,7 @@
 """One small kernel through nksim, for the NumPy-checking scripts of
 tests/lit/sim (check_nki_isa.py, check_dtypes.py, ...): run_kernel writes
 the .tile source and the inputs as .npy under WORK, runs `nksim run
---strict`, and returns the `out` array (exits with nksim's error if the run
+--strict` (plus ARGS, e.g. a --target), and returns the `out` array (exits with nksim's error if the run
 fails). BitExact compares results bit for bit and counts the failures."""
 import os
 import subprocess
@@ -9,11 +9,11 @@ import subprocess
 import numpy as np
 
 
-def run_kernel(work, name, source, inputs):
+def run_kernel(work, name, source, inputs, args=()):
     path = os.path.join(work, name + ".tile")
     with open(path, "w") as f:
         f.write(source)
-    cmd = ["nksim", "run", path, "--strict"]
+    cmd = ["nksim", "run", path, "--strict", *args]
     for k, v in inputs.items():
         p = os.path.join(work, f"{name}_{k}.npy")
         np.save(p, v)

@@ -16,7 +16,8 @@
   tensor_reduce dst=sbuf:f32[0:4]+2400[[1,1]] src=sbuf:f32[0:4]+0[[1,300]] op=add
   tensor_reduce dst=sbuf:f32[0:4]+2404[[1,1]] src=sbuf:f32[0:4]+0[[1,300]] op=max
   tensor_tensor dst=sbuf:f32[0:4]+3612[[1,300]] src0=sbuf:f32[0:4]+0[[1,300]] src1=sbuf:f32[0:4]+1200[[1,300]] op=multiply
-  tensor_tensor dst=sbuf:f32[0:4]+4812[[1,300]] src0=sbuf:f32[0:4]+0[[1,300]] src1=sbuf:f32[0:4]+1200[[1,300]] op=divide
+  reciprocal dst=sbuf:f32[0:4]+7812[[1,300]] src=sbuf:f32[0:4]+1200[[1,300]]
+  tensor_tensor dst=sbuf:f32[0:4]+4812[[1,300]] src0=sbuf:f32[0:4]+0[[1,300]] src1=sbuf:f32[0:4]+7812[[1,300]] op=multiply
   tensor_copy dst=sbuf:bf16[0:4]+6012[[1,300]] src=sbuf:f32[0:4]+0[[1,300]]
   tensor_copy dst=sbuf:f32[0:4]+6612[[1,300]] src=sbuf:bf16[0:4]+6012[[1,300]]
   sem_signal sem=1 value=1
