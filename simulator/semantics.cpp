@@ -205,7 +205,7 @@ void Executor::execute(const Instruction &inst, Engine engine) {
   switch (inst.op) {
   case Opcode::dma_copy: return dma_copy(inst);
   case Opcode::nc_matmul: return nc_matmul(inst);
-  case Opcode::nc_transpose: return nc_transpose(inst);
+  case Opcode::nc_transpose: return nc_transpose(inst, engine);
   case Opcode::tensor_copy: return tensor_copy(inst);
   case Opcode::tensor_tensor: return tensor_tensor(inst, engine);
   case Opcode::tensor_scalar: return tensor_scalar(inst);
@@ -585,11 +585,38 @@ void Executor::matmul_into(const AccessPattern &dst, const AccessPattern &st, co
   }
 }
 
-// dst[f, p] = src[p, f] on either engine: values moved (the Tensor engine
-// transposes by a matmul with the identity; its NeuronCore-v2 NaN/Inf
-// caveat is modelled for nc_matmul is_transpose only, docs/simulator.md).
-void Executor::nc_transpose(const Instruction &inst) {
-  transpose_values(inst.ap[ap::nc_transpose::dst], inst.ap[ap::nc_transpose::src], false);
+// dst[f, p] = src[p, f]. The Tensor engine transposes by a matmul with the
+// identity (NKI 2.26 nc_transpose): on a target where that is not
+// bit-accurate (NeuronCore-v2: "not bit-accurate if the input data contains
+// NaN/Inf") it is computed as that matmul, as nc_matmul is_transpose is, so
+// a NaN or Inf spreads along its dst row and -0.0 becomes +0.0 (the sum
+// starts from +0.0). Finite data without -0.0 comes out unchanged either
+// way, so only such tiles pay for the matmul. The Vector engine moves the
+// values.
+void Executor::nc_transpose(const Instruction &inst, Engine engine) {
+  const AccessPattern &dst = inst.ap[ap::nc_transpose::dst], &src = inst.ap[ap::nc_transpose::src];
+  if (engine == Engine::tensor && !pe_transpose_bit_accurate_ && !moved_by_identity_matmul(src)) {
+    const unsigned P = src.num_partitions;
+    const uint64_t Ns = matmul_moving_stride(P);
+    float *V = grow(b_, uint64_t(P) * Ns);
+    std::fill(V, V + uint64_t(P) * Ns, 0.0f);
+    for (unsigned k = 0; k < P; ++k) V[k * Ns + k] = 1.0f;
+    return matmul_into(dst, src, V, P, false);
+  }
+  transpose_values(dst, src, false);
+}
+
+// Whether a matmul with the identity gives src's values unchanged: every
+// value finite and none -0.0 (x * 1 plus +0.0 and zero products is x).
+bool Executor::moved_by_identity_matmul(const AccessPattern &src) {
+  const uint64_t F = src.free_elements();
+  float *x = grow(a_, F);
+  for (unsigned p = 0; p < src.num_partitions; ++p) {
+    gather_row_f32(src, mem_.row(src, p), x);
+    for (uint64_t f = 0; f < F; ++f)
+      if (!std::isfinite(x[f]) || (x[f] == 0.0f && std::signbit(x[f]))) return false;
+  }
+  return true;
 }
 
 // dst[f, p] (+)= src[p, f], through fp32 (raw bits when both are fp32 and

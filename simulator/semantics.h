@@ -57,7 +57,8 @@ private:
   void dma_copy(const Instruction &inst);
   void dma_accumulate(const Instruction &inst);
   void nc_matmul(const Instruction &inst);
-  void nc_transpose(const Instruction &inst);
+  void nc_transpose(const Instruction &inst, Engine engine);
+  bool moved_by_identity_matmul(const AccessPattern &src);
   void tensor_copy(const Instruction &inst);
   void tensor_tensor(const Instruction &inst, Engine engine);
   void tensor_scalar(const Instruction &inst);

@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 """NumPy checks of nc_matmul with is_transpose (NKI 2.26: "a transpose
-operation with moving as an identity matrix") against nc_transpose on the
-Tensor engine. Bit for bit, over NaN, +-Inf, -0.0, subnormals and normals,
+operation with moving as an identity matrix") and of nc_transpose on the
+Tensor engine (NKI 2.26: "performing a matrix multiplication between data as
+the stationary tensor and an identity matrix as the moving tensor"). Bit for bit, over NaN, +-Inf, -0.0, subnormals and normals,
 from f32, bf16 and fp8 (e5m2) operands:
   trn2 (NeuronCore-v3): the values moved unchanged (dst = stationary^T), as
   nc_transpose moves them (the same code);
   trn1 (NeuronCore-v2): NKI 2.26 says a matmul-style transpose "is not
   bit-accurate if the input data contains NaN/Inf": the matmul by the
   identity, summed from +0.0 in increasing k (docs/simulator.md), so a NaN or
-  Inf spreads along its dst row and -0.0 becomes +0.0. (nc_transpose keeps
-  moving the values there.)
+  Inf spreads along its dst row and -0.0 becomes +0.0, for both
+  instructions.
 Usage: check_pe_transpose.py WORKDIR
 """
 import os
@@ -69,11 +70,13 @@ for dt, bits in (("f32", 0), ("bf16", 16), ("f8e5m2", 21)):
         got = run_kernel(work, f"mm_{dt}_{target}", mm, {"w": s, "e": eye}, ["--target", target])
         check(f"nc_matmul is_transpose {dt} {target}", got, want)
         got = run_kernel(work, f"tr_{dt}_{target}", tr, {"w": s}, ["--target", target])
-        check(f"nc_transpose tensor {dt} {target}", got, s.T.copy())
+        check(f"nc_transpose tensor {dt} {target}", got, want)
     # The same finite data, no specials: every target moves the values.
     f = np.where(np.isfinite(s) & ~((s == 0) & np.signbit(s)), s, F32(1)).astype(F32)
     got = run_kernel(work, f"mm_{dt}_finite", mm, {"w": f, "e": eye}, ["--target", "trn1"])
     check(f"nc_matmul is_transpose {dt} trn1 finite = the values", got, f.T.copy())
+    got = run_kernel(work, f"tr_{dt}_finite", tr, {"w": f}, ["--target", "trn1"])
+    check(f"nc_transpose tensor {dt} trn1 finite = the values", got, f.T.copy())
 
 # The trn1 matmul really spreads a NaN along its row (the reference is not
 # the plain transpose).
