@@ -68,7 +68,7 @@ llvm::SmallVector<EquivalentForm, 1> equivalent_forms(const Instruction &inst) {
   llvm::SmallVector<EquivalentForm, 1> forms;
   for (const Rule &r : kRules)
     if (r.from == inst.op)
-      if (std::optional<EquivalentForm> f = r.rewrite(inst)) forms.push_back(std::move(*f));
+      if (std::optional<EquivalentForm> f = r.rewrite(inst)) forms.push_back(*f);
   return forms;
 }
 

@@ -125,10 +125,10 @@ llvm::Error schedule(Program &p, const Target &t, size_t window) {
       const Inst &in = p.insts[i];
       const EngineMask others = EngineMask(in.engines & ~legal[i]);
       if (in.engines == engine_bit(Engine::dma) || !others) continue;
-      for (EquivalentForm &f : equivalent_forms(in.inst)) {
+      for (const EquivalentForm &f : equivalent_forms(in.inst)) {
         if (f.zero_to_positive && result_stored(in)) continue;
         const EngineMask ok = legal_engines(f.inst, EngineMask(others & op_info(f.inst.op).engines), t);
-        if (ok) alternatives[i].push_back({std::move(f), ok});
+        if (ok) alternatives[i].push_back({f, ok});
       }
     }
   }
