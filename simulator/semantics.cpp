@@ -141,29 +141,34 @@ void transpose4x4(uint8_t *const *in, uint64_t in_off, uint8_t *const *out, uint
 // rounds of AVX-512 shuffles instead of sixteen 4 x 4 SSE blocks.
 __attribute__((target("avx512f"))) void transpose16x16_avx512(uint8_t *const *in, uint64_t in_off, uint8_t *const *out,
                                                               uint64_t out_off) {
+  // The shuffles' _mask forms with every lane selected: the same results,
+  // without the _mm512_undefined_* operand of the plain forms, which GCC 12
+  // flags as maybe-uninitialized at -O1 with the sanitizers (-Werror).
+  constexpr __mmask16 all16 = 0xFFFF;
+  constexpr __mmask8 all8 = 0xFF;
   __m512i r[16], t[16];
   for (unsigned i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(in[i] + in_off);
   // Pairs of rows interleaved by element, then by pairs of elements (within
   // each 128-bit lane), then the lanes gathered across rows four apart and
   // eight apart.
   for (unsigned i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    t[i] = _mm512_mask_unpacklo_epi32(r[i], all16, r[i], r[i + 1]);
+    t[i + 1] = _mm512_mask_unpackhi_epi32(r[i], all16, r[i], r[i + 1]);
   }
   for (unsigned i = 0; i < 16; i += 4) {
-    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
-    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
-    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
-    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    r[i] = _mm512_mask_unpacklo_epi64(t[i], all8, t[i], t[i + 2]);
+    r[i + 1] = _mm512_mask_unpackhi_epi64(t[i], all8, t[i], t[i + 2]);
+    r[i + 2] = _mm512_mask_unpacklo_epi64(t[i + 1], all8, t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_mask_unpackhi_epi64(t[i + 1], all8, t[i + 1], t[i + 3]);
   }
   for (unsigned h = 0; h < 16; h += 8)
     for (unsigned i = 0; i < 4; ++i) {
-      t[h + i] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0x88);
-      t[h + i + 4] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0xdd);
+      t[h + i] = _mm512_mask_shuffle_i32x4(r[h + i], all16, r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_mask_shuffle_i32x4(r[h + i], all16, r[h + i], r[h + i + 4], 0xdd);
     }
   for (unsigned i = 0; i < 8; ++i) {
-    r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
-    r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+    r[i] = _mm512_mask_shuffle_i32x4(t[i], all16, t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_mask_shuffle_i32x4(t[i], all16, t[i], t[i + 8], 0xdd);
   }
   for (unsigned j = 0; j < 16; ++j) _mm512_storeu_si512(out[j] + out_off, r[j]);
 }
