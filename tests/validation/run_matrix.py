@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Validates the decode kernels end to end over the issue-7 test matrix.
+"""Validates the kernels end to end: the decode kernels over the issue-7 matrix, and the NKI 2.26 ones.
+
+The NKI 2.26 instruction kernels (layernorm, linear_recurrence, top8) run
+at awkward sizes on both targets, in the full matrix only.
 
 Usage (from the repository root, after building into build/):
   /usr/bin/python3 tests/validation/run_matrix.py            # the full matrix
@@ -284,6 +287,86 @@ def run_case(case, nksim, workdir, keep, dist):
     return r
 
 
+# ------------------------------------------------- NKI 2.26 instruction kernels
+
+# The kernels built on NKI 2.26 instructions (issue 20), in the full matrix
+# only (ctest runs them in tests/lit/kernels/nki-isa-kernels.test): each at
+# awkward sizes on both targets, `--check` against its C++ reference and
+# out.npy against NumPy: layernorm against float64 mean and variance (atol =
+# rtol = 1e-5), the recurrence against the sequential fp32 loop bit for bit,
+# top8 against a stable argsort exactly. Sizes: a row or a channel alone,
+# partial bn_stats chunks (d = 7, 1100 > 512), several row tiles (n = 256),
+# scan chunks carried over (T = 5000 > chunk), m = 8 (exactly one max8).
+NKI_CASES = ([("layernorm", {"n": n, "d": d}) for n in (1, 128, 256) for d in (1, 7, 512, 1100)]
+             + [("linear_recurrence", {"c": c, "T": T}) for c in (1, 96, 128) for T in (1, 513, 5000)]
+             + [("top8", {"n": n, "m": m}) for n in (1, 128, 256) for m in (8, 9, 1000, 3000)])
+
+
+def nki_inputs(kernel, sizes, rng):
+    if kernel == "layernorm":
+        return {"x": (rng.standard_normal((sizes["n"], sizes["d"])) * 3 + 1.5).astype(np.float32)}
+    if kernel == "linear_recurrence":
+        c, t = sizes["c"], sizes["T"]
+        return {"a": rng.uniform(0.9, 1.0, (c, t)).astype(np.float32),
+                "b": rng.standard_normal((c, t)).astype(np.float32),
+                "h0": rng.standard_normal((c, 1)).astype(np.float32)}
+    return {"x": rng.standard_normal((sizes["n"], sizes["m"])).astype(np.float32)}
+
+
+def nki_check(kernel, inputs, got):
+    """(passed, what was compared) for a kernel's out.npy against NumPy."""
+    if kernel == "layernorm":
+        x = inputs["x"].astype(np.float64)
+        want = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5)
+        ok = got.dtype == np.float32 and got.shape == want.shape and np.allclose(got, want, rtol=1e-5, atol=1e-5)
+        return ok, f"max abs err {abs(got - want).max():.2e}" if got.shape == want.shape else "shape"
+    if kernel == "linear_recurrence":
+        a, b = inputs["a"], inputs["b"]
+        h, want = inputs["h0"][:, 0].copy(), np.empty_like(a)
+        for t in range(a.shape[1]):
+            h = (a[:, t] * h).astype(np.float32) + b[:, t]
+            want[:, t] = h
+        return got.dtype == np.float32 and np.array_equal(got, want), "bit-exact"
+    want = np.argsort(-inputs["x"], axis=1, kind="stable")[:, :8].astype(np.int32)
+    return got.dtype == np.int32 and np.array_equal(got, want), "exact"
+
+
+def run_nki_case(kernel, sizes, target, nksim, workdir, keep):
+    name = f"{kernel}_{target}_" + "_".join(f"{k}{v}" for k, v in sizes.items())
+    cdir = os.path.join(workdir, name)
+    os.makedirs(cdir, exist_ok=True)
+    inputs = nki_inputs(kernel, sizes, np.random.default_rng(sum(map(ord, name))))
+    cmd = [nksim, "run", os.path.join(ROOT, "kernels", kernel + ".tile"), "--target", target, "--check"]
+    for k, v in sizes.items():
+        cmd += ["-D", f"{k}={v}"]
+    for k, v in inputs.items():
+        np.save(os.path.join(cdir, k + ".npy"), v)
+        cmd += ["--input", f"{k}={os.path.join(cdir, k + '.npy')}"]
+    out_path = os.path.join(cdir, "out.npy")
+    cmd += ["--output", f"out={out_path}"]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    r = {"name": name, "seconds": time.monotonic() - t0, "problems": []}
+    m = CHECK_RE.search(proc.stdout)
+    r["oracle"] = m.group(1) if m else "-"
+    if proc.returncode != 0:
+        r["problems"].append(f"nksim exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:400]}")
+    if not m or m.group(1) != "PASS":
+        r["problems"].append("oracle check did not PASS")
+    r["numpy"], r["detail"] = "-", ""
+    if os.path.exists(out_path):
+        ok, r["detail"] = nki_check(kernel, inputs, np.load(out_path))
+        r["numpy"] = "PASS" if ok else "FAIL"
+        if not ok:
+            r["problems"].append("NumPy comparison failed")
+    else:
+        r["problems"].append("no out.npy written")
+    r["passed"] = not r["problems"]
+    if not keep or r["passed"]:
+        shutil.rmtree(cdir, ignore_errors=True)
+    return r
+
+
 # -------------------------------------------------------------------- report
 
 HEADER = (f"{'kernel':6} {'dtype':5} {'target':6} {'d':>3} {'n_q':>3} {'n_kv':>4} {'s':>5} {'st':>4} {'logits':6} "
@@ -343,7 +426,9 @@ def main():
         print(f"run_matrix.py: error: no nksim at {args.nksim} (build first, or give --nksim)", file=sys.stderr)
         return 2
     cases = [c for c in (quick_matrix() if args.quick else full_matrix()) if args.only in c.name]
-    if not cases:
+    nki = [(k, sz, t) for k, sz in NKI_CASES for t in TARGETS
+           if not args.quick and args.only in f"{k}_{t}_" + "_".join(f"{a}{b}" for a, b in sz.items())]
+    if not cases and not nki:
         print(f"run_matrix.py: error: no case matches '{args.only}'", file=sys.stderr)
         return 2
     workdir = args.keep or tempfile.mkdtemp(prefix="nk-matrix-")
@@ -356,11 +441,29 @@ def main():
             results.append(r)
             if not args.quiet or not r["passed"]:
                 print(row(r) + ("" if r["passed"] else "   <-- FAIL"), flush=True)
+    nki_results = []
+    if nki:
+        print(f"\n{'NKI 2.26 instruction kernel':44} {'oracle':6} {'numpy':5} {'compared':22} {'sec':>5}", flush=True)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [pool.submit(run_nki_case, k, sz, t, args.nksim, workdir, bool(args.keep)) for k, sz, t in nki]
+            for f in futures:
+                r = f.result()
+                nki_results.append(r)
+                if not args.quiet or not r["passed"]:
+                    print(f"{r['name']:44} {r['oracle']:6} {r['numpy']:5} {r['detail']:22} {r['seconds']:5.2f}"
+                          + ("" if r["passed"] else "   <-- FAIL"), flush=True)
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
-    for line in summary(results):
-        print(line)
-    return 0 if all(r["passed"] for r in results) else 1
+    if results:
+        for line in summary(results):
+            print(line)
+    if nki_results:
+        bad = [r for r in nki_results if not r["passed"]]
+        print(f"NKI 2.26 instruction kernels (layernorm, linear_recurrence, top8): {len(nki_results) - len(bad)} of "
+              f"{len(nki_results)} cases passed, {len(bad)} failed")
+        for r in bad:
+            print(f"FAILED {r['name']}: " + "; ".join(r["problems"]))
+    return 0 if all(r["passed"] for r in results + nki_results) else 1
 
 
 if __name__ == "__main__":
