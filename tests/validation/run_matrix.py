@@ -245,6 +245,30 @@ def checked_run_command(nksim, kernel, case, files, cdir, extra=()):
     return cmd + ["--output", f"out={out_path}", "--check", "--strict", *extra], out_path
 
 
+def nksim_problems(proc, r):
+    """Records the run's oracle verdict in r["oracle"] (and its max_abs_err
+    in r["oracle_abs"]); returns the problems a failed run or check gives."""
+    m = CHECK_RE.search(proc.stdout)
+    r["oracle"] = m.group(1) if m else "-"
+    r["oracle_abs"] = float(m.group(2)) if m else float("nan")
+    problems = []
+    if proc.returncode != 0:
+        problems.append(f"nksim exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:400]}")
+    if "warning" in proc.stderr:
+        problems.append("nksim warning: " + proc.stderr.strip()[:400])
+    if not m or m.group(1) != "PASS":
+        problems.append("oracle check did not PASS")
+    return problems
+
+
+def finish(r, cdir, keep):
+    """Marks r passed when it has no problems; keeps a failing case's files only with --keep."""
+    r["passed"] = not r["problems"]
+    if not keep or r["passed"]:
+        shutil.rmtree(cdir, ignore_errors=True)
+    return r
+
+
 def run_case(case, nksim, workdir, keep, dist):
     cdir = os.path.join(workdir, case.name)
     os.makedirs(cdir, exist_ok=True)
@@ -253,16 +277,8 @@ def run_case(case, nksim, workdir, keep, dist):
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.monotonic() - t0
-    r = {"case": case, "seconds": seconds, "problems": []}
-    m = CHECK_RE.search(proc.stdout)
-    r["oracle"] = m.group(1) if m else "-"
-    r["oracle_abs"] = float(m.group(2)) if m else float("nan")
-    if proc.returncode != 0:
-        r["problems"].append(f"nksim exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:400]}")
-    if "warning" in proc.stderr:
-        r["problems"].append("nksim warning: " + proc.stderr.strip()[:400])
-    if not m or m.group(1) != "PASS":
-        r["problems"].append("oracle check did not PASS")
+    r = {"case": case, "seconds": seconds}
+    r["problems"] = nksim_problems(proc, r)
     want, r["max_moves"] = numpy_reference(case, values["q"], values["k"], values["v"])
     tol = TOLERANCE[case.dtype]
     r["numpy"], r["numpy_abs"], r["numpy_ratio"], r["numpy_scaled"] = "-", float("nan"), float("nan"), float("nan")
@@ -281,10 +297,7 @@ def run_case(case, nksim, workdir, keep, dist):
                                          f"everything else exact) has ratio {compare(ideal, want, tol)[2]:.3f} here")
     else:
         r["problems"].append("no out.npy written")
-    r["passed"] = not r["problems"]
-    if not keep or r["passed"]:
-        shutil.rmtree(cdir, ignore_errors=True)
-    return r
+    return finish(r, cdir, keep)
 
 
 # ------------------------------------------------- NKI 2.26 instruction kernels
@@ -346,13 +359,8 @@ def run_nki_case(kernel, sizes, target, nksim, workdir, keep):
     cmd += ["--output", f"out={out_path}"]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    r = {"name": name, "seconds": time.monotonic() - t0, "problems": []}
-    m = CHECK_RE.search(proc.stdout)
-    r["oracle"] = m.group(1) if m else "-"
-    if proc.returncode != 0:
-        r["problems"].append(f"nksim exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:400]}")
-    if not m or m.group(1) != "PASS":
-        r["problems"].append("oracle check did not PASS")
+    r = {"name": name, "seconds": time.monotonic() - t0}
+    r["problems"] = nksim_problems(proc, r)
     r["numpy"], r["detail"] = "-", ""
     if os.path.exists(out_path):
         ok, r["detail"] = nki_check(kernel, inputs, np.load(out_path))
@@ -361,10 +369,7 @@ def run_nki_case(kernel, sizes, target, nksim, workdir, keep):
             r["problems"].append("NumPy comparison failed")
     else:
         r["problems"].append("no out.npy written")
-    r["passed"] = not r["problems"]
-    if not keep or r["passed"]:
-        shutil.rmtree(cdir, ignore_errors=True)
-    return r
+    return finish(r, cdir, keep)
 
 
 # -------------------------------------------------------------------- report
