@@ -14,6 +14,7 @@
 #include "runtime/asm_printer.h"
 #include "runtime/dtype.h"
 #include "runtime/program_file.h"
+#include "simulator/background_fill.h"
 #include "simulator/session.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -123,7 +124,7 @@ struct CompiledProgram {
   // inputs not given are random when random_seed is set.
   py::dict run(const std::map<std::string, py::array> &inputs, std::optional<uint64_t> random_seed, double random_scale,
                const std::string &random_dist, bool strict, bool race_check, bool timing_only, bool trace, bool check,
-               std::optional<std::pair<double, double>> tolerance) const {
+               std::optional<std::pair<double, double>> tolerance, unsigned threads) const {
     auto session = Session::from_program(program);
     if (!session) raise<SimulationError>(session.takeError());
     for (const auto &[name, array] : inputs) {
@@ -164,6 +165,7 @@ struct CompiledProgram {
     opts.strict = strict;
     opts.check_races = race_check;
     opts.timing_only = timing_only;
+    opts.threads = threads ? threads : std::min(2u, available_processors());
     SimTrace tr;
     auto stats = [&] {
       py::gil_scoped_release release; // simulation does not touch Python objects
@@ -329,7 +331,7 @@ PYBIND11_MODULE(_nkc, m) {
       .def("encoded", &CompiledProgram::encoded)
       .def("run", &CompiledProgram::run, py::arg("inputs"), py::arg("random_seed"), py::arg("random_scale"),
            py::arg("random_dist"), py::arg("strict"), py::arg("race_check"), py::arg("timing_only"), py::arg("trace"),
-           py::arg("check"), py::arg("tolerance"));
+           py::arg("check"), py::arg("tolerance"), py::arg("threads"));
   m.def("compile", &compile, py::arg("path"), py::arg("source"), py::arg("name"), py::arg("sizes"), py::arg("target"),
         py::arg("in_order"), py::arg("print_after"), py::arg("print_before"));
   m.def("load", &load, py::arg("path"));

@@ -45,6 +45,24 @@ ZeroBuffer::~ZeroBuffer() {
   std::free(data_);
 }
 
+void ZeroBuffer::populate_backwards() const {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+  if (!mapping_) return;
+  constexpr size_t kHuge = size_t(2) << 20;
+  // A huge page at a time, from the end; an older kernel refuses the
+  // advice (EINVAL) and the pages simply fault in on first touch.
+  for (size_t end = (size_ + kHuge - 1) / kHuge * kHuge; end > 0; end -= kHuge)
+    if (madvise(data_ + end - kHuge, kHuge, MADV_POPULATE_WRITE) != 0) return;
+#endif
+}
+
+void Memories::populate_backwards() const {
+  sbuf.populate_backwards();
+  sbuf_written.buffer().populate_backwards();
+  psum.populate_backwards();
+  psum_written.buffer().populate_backwards();
+}
+
 Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_image)
     : hbm(hbm_image), sbuf_partition_bytes(target.sbuf_bytes_per_partition),
       psum_partition_bytes(target.psum_bytes_per_partition), sbuf_row_stride(target.sbuf_bytes_per_partition + kRowPad),

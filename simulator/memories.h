@@ -36,6 +36,12 @@ public:
   uint8_t *data() { return data_; }
   const uint8_t *data() const { return data_; }
   size_t size() const { return size_; }
+  // Faults the pages in ahead of use, last page first (so that a thread
+  // touching the buffer from its start meets this one half way, each
+  // zeroing part of it). The bytes are not changed: safe while other
+  // threads read and write the buffer. Only for a mapped (huge-page)
+  // buffer on Linux; otherwise does nothing.
+  void populate_backwards() const;
 
 private:
   uint8_t *data_ = nullptr;
@@ -56,6 +62,8 @@ public:
   bool all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) const;
   // The first byte of [lo, hi) of partition p not written, or hi.
   uint64_t first_unset(unsigned p, uint64_t lo, uint64_t hi) const;
+
+  const ZeroBuffer &buffer() const { return words_; }
 
 private:
   static constexpr unsigned kWords = 2; // 128 partitions
@@ -95,6 +103,8 @@ struct Memories {
   uint64_t sbuf_row_stride, psum_row_stride;
   ZeroBuffer sbuf, psum;
   WrittenMap sbuf_written, psum_written;
+  // Every buffer above, faulted in ahead of use (ZeroBuffer::populate_backwards).
+  void populate_backwards() const;
 };
 
 } // namespace nk

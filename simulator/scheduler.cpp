@@ -50,6 +50,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <thread>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -119,11 +120,18 @@ public:
       : prog_(p), target_(t), opts_(o), trace_(trace), cores_(std::max<unsigned>(1, p.cores)),
         dma_(cores_ * t.dma_engines, t.dma_engine_bytes_per_ns, cores_ * t.hbm_bytes_per_ns),
         streams_(p.streams.size()), sems_(num_sems(p, t), 0), waiters_(num_sems(p, t)), cores_state_(cores_) {
+    if (o.threads > 1 && !o.timing_only) fill_ = std::make_unique<BackgroundFill>();
     for (unsigned c = 0; c < cores_; ++c) {
       mems_.push_back(std::make_unique<Memories>(t, hbm));
-      execs_.push_back(std::make_unique<Executor>(*mems_.back(), t.pe_transpose_bit_accurate));
+      execs_.push_back(std::make_unique<Executor>(*mems_.back(), t.pe_transpose_bit_accurate, fill_.get()));
       cores_state_[c].dge_free.assign(t.dma_issue_units, 0.0);
     }
+    // With a second thread, it zeroes the on-chip memories' pages while
+    // this one starts the run (first touches cost ~1 ms per MB on a VM).
+    if (fill_)
+      prefault_ = std::thread([this] {
+        for (const auto &m : mems_) m->populate_backwards();
+      });
     if (o.check_races) races_ = std::make_unique<RaceChecker>(p, t, num_sems(p, t));
     stats_.kernel = p.kernel;
     stats_.target = &t;
@@ -212,7 +220,19 @@ private:
   const SimOptions &opts_;
   SimTrace *trace_;
   unsigned cores_;
+  struct JoinedThread : std::thread {
+    using std::thread::operator=;
+    ~JoinedThread() {
+      if (joinable()) join();
+    }
+  };
   std::vector<std::unique_ptr<Memories>> mems_; // per core: SBUF, PSUM (HBM shared)
+  // Faults the memories' pages in (with fill_); joined by the destructor
+  // before the memories go.
+  JoinedThread prefault_;
+  // With SimOptions::threads > 1: large random tile loads, made while the
+  // simulation goes on. Destroyed (its queue finished) before the memories.
+  std::unique_ptr<BackgroundFill> fill_;
   std::vector<std::unique_ptr<Executor>> execs_;
   DmaModel dma_; // both cores' DMA engines (core c's are c * dma_engines ...)
   std::unique_ptr<RaceChecker> races_;
@@ -312,6 +332,7 @@ llvm::Expected<SimStats> Scheduler::run() {
   for (unsigned s = 0; s < streams_.size(); ++s)
     if (streams_[s].pc < prog_.streams[s].insts.size()) return deadlock(end_time_);
 
+  for (auto &exec : execs_) exec->await_all(); // the outputs are read once this returns
   for (unsigned s = 0; s < streams_.size(); ++s) touch(s, std::max(streams_[s].ready, streams_[s].done));
   stats_.total_ns = end_time_;
   for (unsigned s = 0; s < streams_.size(); ++s) account_dma(s, end_time_);
@@ -531,6 +552,8 @@ llvm::Error Scheduler::step(unsigned s) {
   // (possibly all of them); the transfer is still timed as issued.
   std::vector<Instruction> resolved;
   const bool indirect = is_indirect(stored);
+  // Before anything reads the operands (an indirect DMA's indices here).
+  exec.await_operands(stored);
   if (indirect) {
     auto r = resolve_indirect(s, stored);
     if (!r) return r.takeError();

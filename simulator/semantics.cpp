@@ -386,6 +386,11 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
   unsigned row = 0;
   uint64_t col = 0;
   size_t k = 0;
+  // A large load is made by the background thread while the simulation
+  // goes on (await_operands holds back whatever touches its bytes); a small
+  // one here, as handing it over would cost more than making it.
+  const bool background = fill_ && src.num_elements() >= kBackgroundElements;
+  std::vector<BackgroundFill::Piece> pieces;
   for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
     if (count == 0) return;
     const DeferredInput &d = *runs[k++].first;
@@ -393,7 +398,10 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
     while (count > 0) {
       const uint64_t m = std::min(count, per_row - col);
       uint8_t *out = mem_.row(dst, row) + dst.offset + col * uint64_t(esz);
-      fill_random_range(d.decl, d.seed, d.scale, first, m, out, d.dist);
+      if (background)
+        pieces.push_back(BackgroundFill::Piece{&d, first, m, out});
+      else
+        fill_random_range(d.decl, d.seed, d.scale, first, m, out, d.dist);
       first += m;
       count -= m;
       col += m;
@@ -403,7 +411,38 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
       }
     }
   });
+  if (background) {
+    const auto ext = row_extent(dst); // validated: no overflow
+    pending_.push_back(PendingFill{fill_->submit(std::move(pieces)), dst.mem, dst.start_partition,
+                                   unsigned(dst.start_partition + dst.num_partitions), ext->lo, ext->hi});
+  }
   return true;
+}
+
+void Executor::await_operands(const Instruction &inst) {
+  if (pending_.empty()) return;
+  // Drop the finished fills; wait for the newest one any on-chip operand
+  // overlaps (and so for every one before it: jobs finish in order).
+  pending_.erase(
+      std::remove_if(pending_.begin(), pending_.end(), [&](const PendingFill &f) { return fill_->finished(f.job); }),
+      pending_.end());
+  uint64_t wait_for = 0;
+  const OpInfo &info = op_info(inst.op);
+  for (unsigned i = 0; i < info.num_aps; ++i) {
+    const AccessPattern &a = inst.ap[i];
+    if (!a.on_chip()) continue;
+    const auto ext = row_extent(a);
+    const unsigned p_lo = a.start_partition, p_hi = unsigned(a.start_partition + a.num_partitions);
+    for (const PendingFill &f : pending_)
+      if (f.mem == a.mem && p_lo < f.p_hi && f.p_lo < p_hi && (!ext || (ext->lo < f.hi && f.lo < ext->hi)))
+        wait_for = std::max(wait_for, f.job);
+  }
+  if (wait_for) fill_->wait(wait_for);
+}
+
+void Executor::await_all() {
+  if (!pending_.empty()) fill_->wait(pending_.back().job);
+  pending_.clear();
 }
 
 // Elements of dtype `from`, laid out contiguously in walk order, into dst:

@@ -10,6 +10,7 @@
 // scratch buffers, with no allocation once they have grown.
 #pragma once
 
+#include "simulator/background_fill.h"
 #include "simulator/memories.h"
 
 #include <array>
@@ -24,8 +25,17 @@ class Executor {
 public:
   // `pe_transpose_bit_accurate`: nc_matmul is_transpose moves NaN, Inf and
   // -0 unchanged (Target::pe_transpose_bit_accurate).
-  Executor(Memories &mem, bool pe_transpose_bit_accurate)
-      : mem_(mem), pe_transpose_bit_accurate_(pe_transpose_bit_accurate) {}
+  // `fill` (may be null: everything on the calling thread): the thread that
+  // makes large random tile loads while the simulation goes on.
+  Executor(Memories &mem, bool pe_transpose_bit_accurate, BackgroundFill *fill = nullptr)
+      : mem_(mem), pe_transpose_bit_accurate_(pe_transpose_bit_accurate), fill_(fill) {}
+  // Returns once no background fill still writes bytes an on-chip operand
+  // of `inst` covers (its hull). Called before anything reads an
+  // instruction's operands (the scheduler's indirect-index reads too) or
+  // writes them.
+  void await_operands(const Instruction &inst);
+  // Returns once every background fill has finished (the run's end).
+  void await_all();
   // `engine`: the engine running it (only tensor_tensor's GpSimd integer
   // ops compute differently: in integers, not fp32).
   void execute(const Instruction &inst, Engine engine = Engine::vector);
@@ -107,6 +117,19 @@ private:
 
   Memories &mem_;
   bool pe_transpose_bit_accurate_;
+  BackgroundFill *fill_;
+  // Loads of fewer elements are made on the spot: handing one over costs
+  // a few microseconds, about what 4,096 values take to make.
+  static constexpr uint64_t kBackgroundElements = 4096;
+  // A background fill not known to have finished: it writes inside
+  // partitions [p_lo, p_hi) x row bytes [lo, hi) of `mem`.
+  struct PendingFill {
+    uint64_t job;
+    Memory mem;
+    unsigned p_lo, p_hi;
+    int64_t lo, hi;
+  };
+  std::vector<PendingFill> pending_;
   std::vector<float> a_, b_, c_;
   std::vector<int64_t> ia_, ib_;
   std::vector<uint8_t> bytes_;

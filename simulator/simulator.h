@@ -55,6 +55,11 @@ struct SimOptions {
   // simulates in seconds.
   bool timing_only = false;
   unsigned mechanisms_off = 0; // Mechanism bits: parts of the cost model switched off
+  // Host threads. With 2 or more, a second thread makes large random tile
+  // loads while the simulation goes on, and another faults in the on-chip
+  // memories ahead of use (simulator/background_fill.h). Results are the
+  // same bytes for any count; 0 and 1 run everything on the calling thread.
+  unsigned threads = 1;
   // Called every few thousand instructions with how many have executed, of
   // how many, and the simulated time so far (progress display). May be empty.
   std::function<void(uint64_t executed, uint64_t total, double simulated_ns)> progress;

@@ -3,7 +3,7 @@
 //   nksim run PROGRAM|KERNEL.tile|KERNEL.py [-D name=value]... [--target trn1|trn2] [--kernel NAME]
 //         [--input NAME=FILE.npy]... [--random-inputs[=SEED]] [--random-scale=S]
 //         [--output NAME=FILE.npy]... [--check[=ATOL,RTOL]] [--expect NAME=FILE.npy]...
-//         [--stats] [--trace FILE.json] [--strict] [--no-race-check]
+//         [--stats] [--trace FILE.json] [--strict] [--no-race-check] [--threads N]
 //
 // A .tile source is compiled in-process (the same pipeline as nkc compile);
 // an NKI kernel file (.py) is first traced to .tile source by the Python
@@ -22,6 +22,7 @@
 #include "runtime/program_file.h"
 #include "runtime/rendered_diagnostics.h"
 #include "simulator/session.h"
+#include "simulator/background_fill.h"
 #include "tools/huge_pages.h"
 #include "tools/host_memory.h"
 #include "tools/out_of_memory.h"
@@ -34,6 +35,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -117,6 +119,12 @@ static cl::list<std::string> without("without", cl::CommaSeparated,
                                               "kernel (docs/simulator.md): dma-issue, dma-descriptors, "
                                               "dma-transfer, dependent-latency, shared-ports, act-table"),
                                      cl::value_desc("mechanism,..."), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<unsigned> host_threads(
+    "threads", cl::init(0),
+    cl::desc("Host threads: with 2 or more, a second thread makes large random tile loads while the simulation goes "
+             "on and faults in SBUF and PSUM ahead of use; the results are the same bytes for any count (default 0: "
+             "2 when this process may use two processors, else 1)"),
+    cl::value_desc("N"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
                                cl::sub(run_cmd), cl::cat(category));
@@ -452,6 +460,7 @@ int run_main() {
   options.strict = strict;
   options.check_races = !no_race_check;
   options.timing_only = timing_only;
+  options.threads = host_threads ? host_threads : std::min(2u, nk::available_processors());
   for (const std::string &m : without) {
     auto mech = nk::parse_mechanism(m);
     if (!mech) return fail("--without: unknown mechanism '" + m + "' (known: " + nk::mechanism_names() + ")");

@@ -171,7 +171,7 @@ class Program:
     def run(self, inputs: Optional[Mapping[str, Any]] = None, *, random_seed: Optional[int] = None,
             random_scale: float = 1.0, random_dist: str = "normal", strict: bool = False, race_check: bool = True,
             timing_only: bool = False, trace: bool = False, check: bool = False,
-            tolerance: Optional[Tuple[float, float]] = None) -> Run:
+            tolerance: Optional[Tuple[float, float]] = None, threads: int = 0) -> Run:
         """Simulates the program.
 
         inputs: name -> array. Inputs not given are filled with nksim's
@@ -182,10 +182,14 @@ class Program:
         detection; timing_only computes no values (no outputs); trace=True
         keeps a Perfetto trace; check=True compares with the kernel's
         registered reference as `nksim --check` does (tolerance: (atol,
-        rtol) to override)."""
+        rtol) to override). threads as nksim --threads: 0 (the default) uses
+        a second host thread when there is a second processor; the outputs
+        are the same bytes for any value."""
+        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 0:
+            raise Error(f"threads must be a non-negative integer, not {threads!r}")
         converted = {k: self._convert(k, v) for k, v in (inputs or {}).items()}
         r = self._p.run(converted, random_seed, float(random_scale), random_dist, strict, race_check, timing_only,
-                        trace, check, tuple(tolerance) if tolerance is not None else None)
+                        trace, check, tuple(tolerance) if tolerance is not None else None, int(threads))
         return Run(outputs=dict(r["outputs"]), stats=json.loads(r["stats_json"]), warnings=list(r["warnings"]),
                    trace_json=r.get("trace_json"), check_lines=r.get("check_lines"),
                    check_passed=r.get("check_passed"))

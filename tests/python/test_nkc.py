@@ -60,6 +60,20 @@ def test_stats_match_the_command_line():
     assert json.loads(cli.stdout) == r.stats
 
 
+def test_threads_give_the_same_bytes():
+    # threads=2: large random tile loads on a second host thread; the values
+    # and the timing are the same as one thread's.
+    p = nkc.compile(os.path.join(KERNELS, "decode_attention_gqa.tile"), sizes={"n_q": 8, "n_kv": 2, "s": 2048})
+    one, two = p.run(random_seed=4, threads=1), p.run(random_seed=4, threads=2)
+    assert one.outputs["out"].tobytes() == two.outputs["out"].tobytes()
+    assert one.stats == two.stats
+    try:
+        p.run(random_seed=4, threads=-1)
+        raise AssertionError("threads=-1 was accepted")
+    except nkc.Error as e:
+        assert "threads must be a non-negative integer" in str(e)
+
+
 def test_check_with_the_registered_reference():
     r = nkc.compile(os.path.join(KERNELS, "decode_attention_gqa_bf16.tile"), sizes={"s": 300}).run(
         random_seed=5, check=True)
