@@ -73,7 +73,8 @@ Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_imag
       psum_written(target.partitions, target.psum_bytes_per_partition) {}
 
 WrittenMap::WrittenMap(unsigned partitions, uint64_t partition_bytes)
-    : words_(partition_bytes * kWords * sizeof(uint64_t), /*huge_pages=*/true) {
+    : partitions_(partitions), complete_((partition_bytes + kBlockBytes * 64 - 1) / (kBlockBytes * 64), 0),
+      words_(partition_bytes * kWords * sizeof(uint64_t), /*huge_pages=*/true) {
   if (partitions > 64 * kWords) throw std::length_error("WrittenMap: more than 128 partitions");
 }
 
@@ -143,35 +144,59 @@ bool host_has_avx512f() { return false; }
 
 } // namespace
 
-void WrittenMap::set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) {
+namespace {
 #if defined(__x86_64__)
-  static const SetWords set_words = host_has_avx512f() ? &set_words_avx512 : &set_words_generic;
+const SetWords set_words = host_has_avx512f() ? &set_words_avx512 : &set_words_generic;
+const AnyMissing any_missing = host_has_avx512f() ? &any_missing_avx512 : &any_missing_generic;
 #else
-  static const SetWords set_words = &set_words_generic;
+const SetWords set_words = &set_words_generic;
+const AnyMissing any_missing = &any_missing_generic;
 #endif
+} // namespace
+
+void WrittenMap::set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) {
   if (lo >= hi) return;
-  uint64_t m[kWords];
+  uint64_t m[kWords], all[kWords];
   mask(p_lo, p_hi, m);
-  set_words(words() + lo * kWords, hi - lo, m[0], m[1]);
+  mask(0, partitions_, all);
+  const bool every_partition = m[0] == all[0] && m[1] == all[1];
+  for (uint64_t block = lo / kBlockBytes; block * kBlockBytes < hi; ++block) {
+    if (complete(block)) continue;
+    const uint64_t b_lo = std::max(lo, block * kBlockBytes), b_hi = std::min(hi, (block + 1) * kBlockBytes);
+    if (every_partition && b_hi - b_lo == kBlockBytes) {
+      set_complete(block); // its masks are never read again
+      continue;
+    }
+    set_words(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1]);
+    // Completed by several writes: an incomplete block's masks are all
+    // stored (only a whole-block write skips them, and completes it).
+    if (every_partition && !any_missing(words() + block * kBlockBytes * kWords, kBlockBytes, all[0], all[1]))
+      set_complete(block);
+  }
 }
 
 bool WrittenMap::all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) const {
-#if defined(__x86_64__)
-  static const AnyMissing any_missing = host_has_avx512f() ? &any_missing_avx512 : &any_missing_generic;
-#else
-  static const AnyMissing any_missing = &any_missing_generic;
-#endif
   if (lo >= hi) return true;
   uint64_t m[kWords];
   mask(p_lo, p_hi, m);
-  return !any_missing(words() + lo * kWords, hi - lo, m[0], m[1]);
+  for (uint64_t block = lo / kBlockBytes; block * kBlockBytes < hi; ++block) {
+    if (complete(block)) continue;
+    const uint64_t b_lo = std::max(lo, block * kBlockBytes), b_hi = std::min(hi, (block + 1) * kBlockBytes);
+    if (any_missing(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1])) return false;
+  }
+  return true;
 }
 
 uint64_t WrittenMap::first_unset(unsigned p, uint64_t lo, uint64_t hi) const {
   const uint64_t *w = words() + p / 64;
   const uint64_t bit = uint64_t(1) << (p % 64);
-  for (uint64_t b = lo; b < hi; ++b)
+  for (uint64_t b = lo; b < hi; ++b) {
+    if (complete(b / kBlockBytes)) {
+      b = (b / kBlockBytes + 1) * kBlockBytes - 1; // the block's last byte; the loop steps past it
+      continue;
+    }
     if (!(w[b * kWords] & bit)) return b;
+  }
   return hi;
 }
 

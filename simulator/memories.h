@@ -52,7 +52,13 @@ private:
 
 // Which bytes of an on-chip memory have been written, as one partition
 // mask per byte offset: an access to P partitions x B bytes costs O(B)
-// word operations, whatever P.
+// word operations, whatever P. Above it, a bit per block of kBlockBytes
+// offsets says the block is written in every partition: a kernel writes
+// its working set once and then reads and rewrites it for the rest of the
+// run, and those accesses cost O(B / kBlockBytes) once their blocks are
+// complete. A block written whole in every partition by one access is
+// marked complete without its masks being stored (the masks are read only
+// for incomplete blocks).
 class WrittenMap {
 public:
   WrittenMap(unsigned partitions, uint64_t partition_bytes);
@@ -67,7 +73,12 @@ public:
 
 private:
   static constexpr unsigned kWords = 2; // 128 partitions
+  static constexpr uint64_t kBlockBytes = 64;
   void mask(unsigned p_lo, unsigned p_hi, uint64_t m[kWords]) const;
+  bool complete(uint64_t block) const { return complete_[block / 64] >> (block % 64) & 1; }
+  void set_complete(uint64_t block) { complete_[block / 64] |= uint64_t(1) << (block % 64); }
+  unsigned partitions_;
+  std::vector<uint64_t> complete_; // a bit per block
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
   ZeroBuffer words_; // kWords per byte offset (huge pages: 3 MiB for trn2's SBUF, walked a byte at a time)

@@ -246,3 +246,50 @@ TEST_CASE("written map: partition ranges across the mask words, the first hole")
     }
   }
 }
+
+TEST_CASE("written map: blocks written in every partition (the complete-block summary) against a byte map") {
+  // Mostly every-partition writes, some of whole 64-byte blocks (marked
+  // complete without their masks), some partial, mixed with narrower
+  // writes, so blocks complete through one write, through several, or not.
+  SplitMix64 rng(11);
+  const unsigned P = 128;
+  const uint64_t B = 1000;
+  WrittenMap w(P, B);
+  std::vector<bool> ref(P * B, false);
+  for (int i = 0; i < 3000; ++i) {
+    const unsigned kind = unsigned(rng.next() % 4);
+    if (kind < 2) {
+      unsigned p0 = 0, p1 = P;
+      uint64_t lo = rng.next() % B, hi = std::min<uint64_t>(B, lo + rng.next() % 200);
+      if (kind == 1 && rng.next() % 2) { // whole blocks
+        lo = lo / 64 * 64;
+        hi = std::min<uint64_t>(B, lo + 64 * (1 + rng.next() % 3));
+      }
+      if (rng.next() % 4 == 0) { // narrower partitions
+        p0 = unsigned(rng.next() % P);
+        p1 = p0 + unsigned(rng.next() % (P - p0 + 1));
+      }
+      w.set(p0, p1, lo, hi);
+      for (unsigned p = p0; p < p1; ++p)
+        for (uint64_t b = lo; b < hi; ++b) ref[p * B + b] = true;
+    } else {
+      unsigned p0 = unsigned(rng.next() % P), p1 = unsigned(rng.next() % (P + 1));
+      if (p0 > p1) std::swap(p0, p1);
+      if (kind == 3) p0 = 0, p1 = P;
+      uint64_t lo = rng.next() % B, hi = rng.next() % (B + 1);
+      if (lo > hi) std::swap(lo, hi);
+      bool all = true;
+      for (unsigned p = p0; p < p1; ++p)
+        for (uint64_t b = lo; b < hi; ++b) all = all && ref[p * B + b];
+      REQUIRE(w.all_set(p0, p1, lo, hi) == all);
+      for (unsigned p : {p0, (p0 + p1) / 2}) {
+        if (p >= P) continue;
+        uint64_t want = lo;
+        while (want < hi && ref[p * B + want]) ++want;
+        REQUIRE(w.first_unset(p, lo, hi) == want);
+      }
+    }
+  }
+  // By the end every byte is written: everything reads as set.
+  CHECK(w.all_set(0, P, 0, B) == std::all_of(ref.begin(), ref.end(), [](bool b) { return b; }));
+}
