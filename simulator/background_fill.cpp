@@ -53,22 +53,33 @@ BackgroundFill::~BackgroundFill() {
   thread_.join(); // after the queued jobs: the worker stops only on an empty queue
 }
 
-uint64_t BackgroundFill::submit(std::vector<Piece> pieces) {
-  uint64_t job;
+std::shared_ptr<BackgroundFill::Job> BackgroundFill::submit(std::vector<Piece> pieces) {
+  auto job = std::make_shared<Job>(std::move(pieces));
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(pieces));
-    job = submitted_.load(std::memory_order_relaxed) + 1;
-    submitted_.store(job, std::memory_order_release);
+    queue_.push_back(job);
+    submitted_.fetch_add(1, std::memory_order_release);
     wake = sleeping_;
   }
   if (wake) wake_.notify_one();
   return job;
 }
 
-void BackgroundFill::wait(uint64_t job) {
-  auto done = [&] { return finished(job); };
+void BackgroundFill::make_pieces(Job &job) {
+  for (;;) {
+    const size_t i = job.next_unclaimed.fetch_add(1, std::memory_order_relaxed);
+    if (i >= job.pieces.size()) return;
+    const Piece &p = job.pieces[i];
+    fill_random_range(p.input->decl, p.input->seed, p.input->scale, p.first, p.count, p.out, p.input->dist);
+    job.unfinished.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void BackgroundFill::wait(Job &job) {
+  make_pieces(job);
+  // Only pieces the worker claimed are left: it is making them now.
+  auto done = [&] { return job.done(); };
   while (!spin_until(done, kWaiterSpin)) std::this_thread::yield();
 }
 
@@ -76,19 +87,18 @@ void BackgroundFill::worker() {
   uint64_t taken = 0;
   for (;;) {
     spin_until([&] { return submitted_.load(std::memory_order_acquire) != taken; }, kWorkerSpin);
-    std::vector<Piece> pieces;
+    std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       sleeping_ = true;
       wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       sleeping_ = false;
       if (queue_.empty()) return; // stop_, and nothing left to do
-      pieces = std::move(queue_.front());
+      job = std::move(queue_.front());
       queue_.pop_front();
     }
-    for (const Piece &p : pieces)
-      fill_random_range(p.input->decl, p.input->seed, p.input->scale, p.first, p.count, p.out, p.input->dist);
-    finished_.store(++taken, std::memory_order_release);
+    ++taken;
+    make_pieces(*job);
   }
 }
 

@@ -2,14 +2,16 @@
 // on, the way a DMA engine fills SBUF while the engines compute.
 //
 // Assumes: the caller (Executor) hands over only writes of deferred random
-// inputs into on-chip memory, and waits for a job (wait()) before anything
-// reads or writes bytes the job writes; the DeferredInputs outlive the jobs.
-// Guarantees: jobs run in submission order on one worker thread; wait(n)
-// returns once job n and every earlier one have written all their bytes
-// (a release / acquire pair: the writes are visible to the caller). The
-// values are a function of each element's index alone (counter-based
-// generator, runtime/hbm_binding.h), so they are the same bytes as a
-// synchronous fill. The destructor finishes the queued jobs first.
+// inputs into on-chip memory; no two unfinished jobs write the same bytes
+// (the caller waits for a job before submitting another that overlaps it);
+// it waits for a job (wait()) before anything else reads or writes bytes
+// the job writes; the DeferredInputs outlive the jobs.
+// Guarantees: wait(job) returns once every piece of the job has written
+// its bytes (release / acquire: the writes are visible to the caller). A
+// waiting caller makes the job's unclaimed pieces itself rather than sit
+// idle. The values are a function of each element's index alone
+// (counter-based generator, runtime/hbm_binding.h), so they are the same
+// bytes whichever thread makes them. The destructor finishes every job.
 #pragma once
 
 #include "runtime/hbm_binding.h"
@@ -18,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -32,29 +35,37 @@ public:
     uint64_t first, count;
     uint8_t *out;
   };
+  // Pieces are claimed one at a time, by the worker or by a waiting caller.
+  struct Job {
+    explicit Job(std::vector<Piece> p) : pieces(std::move(p)), unfinished(pieces.size()) {}
+    const std::vector<Piece> pieces;
+    std::atomic<size_t> next_unclaimed{0};
+    std::atomic<size_t> unfinished;
+    bool done() const { return unfinished.load(std::memory_order_acquire) == 0; }
+  };
 
   BackgroundFill();
   ~BackgroundFill();
   BackgroundFill(const BackgroundFill &) = delete;
   BackgroundFill &operator=(const BackgroundFill &) = delete;
 
-  // Queues one job; returns its number (1, 2, ...: increasing).
-  uint64_t submit(std::vector<Piece> pieces);
-  // Returns once job `job` and every earlier one have finished.
-  void wait(uint64_t job);
-  bool finished(uint64_t job) const { return finished_.load(std::memory_order_acquire) >= job; }
+  // Queues a job for the worker.
+  std::shared_ptr<Job> submit(std::vector<Piece> pieces);
+  // Returns once `job` is done, making its unclaimed pieces meanwhile.
+  void wait(Job &job);
 
 private:
   void worker();
+  // Claims and makes pieces of `job` until none is left unclaimed.
+  static void make_pieces(Job &job);
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::vector<Piece>> queue_; // under mutex_
-  bool sleeping_ = false;                // under mutex_
-  bool stop_ = false;                    // under mutex_
-  std::atomic<uint64_t> submitted_{0};   // written under mutex_; read by the spinning worker
-  std::atomic<uint64_t> finished_{0};
-  std::thread thread_; // last: starts once the members above exist
+  std::deque<std::shared_ptr<Job>> queue_; // under mutex_
+  bool sleeping_ = false;                  // under mutex_
+  bool stop_ = false;                      // under mutex_
+  std::atomic<uint64_t> submitted_{0};     // jobs ever queued (read by the spinning worker)
+  std::thread thread_;                     // last: starts once the members above exist
 };
 
 // The processors this process may run on (sched_getaffinity), at least 1.

@@ -146,11 +146,11 @@ bool host_has_avx512f() { return false; }
 
 namespace {
 #if defined(__x86_64__)
-const SetWords set_words = host_has_avx512f() ? &set_words_avx512 : &set_words_generic;
-const AnyMissing any_missing = host_has_avx512f() ? &any_missing_avx512 : &any_missing_generic;
+const SetWords kSetWords = host_has_avx512f() ? &set_words_avx512 : &set_words_generic;
+const AnyMissing kAnyMissing = host_has_avx512f() ? &any_missing_avx512 : &any_missing_generic;
 #else
-const SetWords set_words = &set_words_generic;
-const AnyMissing any_missing = &any_missing_generic;
+const SetWords kSetWords = &set_words_generic;
+const AnyMissing kAnyMissing = &any_missing_generic;
 #endif
 } // namespace
 
@@ -167,10 +167,10 @@ void WrittenMap::set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) {
       set_complete(block); // its masks are never read again
       continue;
     }
-    set_words(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1]);
+    kSetWords(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1]);
     // Completed by several writes: an incomplete block's masks are all
     // stored (only a whole-block write skips them, and completes it).
-    if (every_partition && !any_missing(words() + block * kBlockBytes * kWords, kBlockBytes, all[0], all[1]))
+    if (every_partition && !kAnyMissing(words() + block * kBlockBytes * kWords, kBlockBytes, all[0], all[1]))
       set_complete(block);
   }
 }
@@ -182,7 +182,7 @@ bool WrittenMap::all_set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi)
   for (uint64_t block = lo / kBlockBytes; block * kBlockBytes < hi; ++block) {
     if (complete(block)) continue;
     const uint64_t b_lo = std::max(lo, block * kBlockBytes), b_hi = std::min(hi, (block + 1) * kBlockBytes);
-    if (any_missing(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1])) return false;
+    if (kAnyMissing(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1])) return false;
   }
   return true;
 }

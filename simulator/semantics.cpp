@@ -421,12 +421,10 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
 
 void Executor::await_operands(const Instruction &inst) {
   if (pending_.empty()) return;
-  // Drop the finished fills; wait for the newest one any on-chip operand
-  // overlaps (and so for every one before it: jobs finish in order).
-  pending_.erase(
-      std::remove_if(pending_.begin(), pending_.end(), [&](const PendingFill &f) { return fill_->finished(f.job); }),
-      pending_.end());
-  uint64_t wait_for = 0;
+  // Drop the finished fills; wait for (help make) those an on-chip operand
+  // overlaps.
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [](const PendingFill &f) { return f.job->done(); }),
+                 pending_.end());
   const OpInfo &info = op_info(inst.op);
   for (unsigned i = 0; i < info.num_aps; ++i) {
     const AccessPattern &a = inst.ap[i];
@@ -435,13 +433,12 @@ void Executor::await_operands(const Instruction &inst) {
     const unsigned p_lo = a.start_partition, p_hi = unsigned(a.start_partition + a.num_partitions);
     for (const PendingFill &f : pending_)
       if (f.mem == a.mem && p_lo < f.p_hi && f.p_lo < p_hi && (!ext || (ext->lo < f.hi && f.lo < ext->hi)))
-        wait_for = std::max(wait_for, f.job);
+        fill_->wait(*f.job);
   }
-  if (wait_for) fill_->wait(wait_for);
 }
 
 void Executor::await_all() {
-  if (!pending_.empty()) fill_->wait(pending_.back().job);
+  for (const PendingFill &f : pending_) fill_->wait(*f.job);
   pending_.clear();
 }
 

@@ -124,7 +124,7 @@ private:
   // A background fill not known to have finished: it writes inside
   // partitions [p_lo, p_hi) x row bytes [lo, hi) of `mem`.
   struct PendingFill {
-    uint64_t job;
+    std::shared_ptr<BackgroundFill::Job> job;
     Memory mem;
     unsigned p_lo, p_hi;
     int64_t lo, hi;

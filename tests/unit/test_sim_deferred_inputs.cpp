@@ -210,26 +210,32 @@ TEST_CASE("with two threads, large random loads are made in the background: the 
   CHECK(std::equal(x.begin(), x.end(), two.outputs.begin() + (131072 - 4096)));
 }
 
-TEST_CASE("BackgroundFill: jobs finish in order with fill_random_range's values; the destructor finishes the queue") {
+TEST_CASE("BackgroundFill: fill_random_range's values, made by the worker or a waiting caller; the destructor "
+          "finishes every job") {
   TensorDecl x = tensor("x", Dtype::f32, {64, 1000}, 0, TensorKind::input);
   DeferredInput d{x, 11, 1.0, false};
   std::vector<float> expect(64000), got(64000, -1.0f), late(64000, -1.0f);
   fill_random(x, 11, 1.0, reinterpret_cast<uint8_t *>(expect.data()));
+  auto pieces = [&](std::vector<float> &out, uint64_t j) {
+    std::vector<BackgroundFill::Piece> p;
+    for (uint64_t k = 0; k < 10; ++k) // 10 pieces of 100 values
+      p.push_back(BackgroundFill::Piece{&d, j * 1000 + k * 100, 100,
+                                        reinterpret_cast<uint8_t *>(out.data() + j * 1000 + k * 100)});
+    return p;
+  };
   {
     BackgroundFill fill;
-    uint64_t last = 0;
-    for (uint64_t j = 0; j < 64; ++j) {
-      const uint64_t job =
-          fill.submit({BackgroundFill::Piece{&d, j * 1000, 1000, reinterpret_cast<uint8_t *>(got.data() + j * 1000)}});
-      CHECK(job == last + 1);
-      last = job;
+    std::vector<std::shared_ptr<BackgroundFill::Job>> jobs;
+    for (uint64_t j = 0; j < 64; ++j) jobs.push_back(fill.submit(pieces(got, j)));
+    // Waited for newest first: the caller makes what the worker has not
+    // claimed yet.
+    for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+      fill.wait(**it);
+      CHECK((*it)->done());
     }
-    fill.wait(last);
-    CHECK(fill.finished(last));
     CHECK(got == expect);
     // Left queued: the destructor must still make them.
-    for (uint64_t j = 0; j < 64; ++j)
-      fill.submit({BackgroundFill::Piece{&d, j * 1000, 1000, reinterpret_cast<uint8_t *>(late.data() + j * 1000)}});
+    for (uint64_t j = 0; j < 64; ++j) fill.submit(pieces(late, j));
   }
   CHECK(late == expect);
 }
