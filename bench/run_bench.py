@@ -14,7 +14,8 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      n_kv in {8, 4, 2, 1}); and the paged serving kernel (fp32, bf16, fp8) on
      trn2 at B*s of 16K and 512 tokens, GQA 32/8, 8/2 and 8/1, T = 1 and 4.
   2. simulator speed: nksim run on s=32768 n_q=32 n_kv=8 fp32 (random
-     inputs, race checker on) against NumPy (/usr/bin/python3) computing
+     inputs, race checker on; nksim's default threads and --threads 1)
+     against NumPy (/usr/bin/python3) computing
      the same attention, best of several runs each, same machine; simulated
      instructions per second; NumPy with its default BLAS threads and with
      one (threadpoolctl, else OPENBLAS_NUM_THREADS=1 in a subprocess), and which
@@ -58,10 +59,12 @@ def compile_kernel(kernel, target, sizes, out_path):
     return run_with_rss(cmd)
 
 
-def simulate(program, race_check=True):
+def simulate(program, race_check=True, threads=None):
     cmd = [os.path.join(BIN, "nksim"), "run", program, "--random-inputs", "--stats-json", "-"]
     if not race_check:
         cmd.append("--no-race-check")
+    if threads is not None:
+        cmd.append(f"--threads={threads}")
     wall, rss, out = run_with_rss(cmd)
     return wall, rss, json.loads(out)
 
@@ -185,12 +188,15 @@ def main():
         prog = os.path.join(tmp, "sim.nkp")
         compile_kernel(os.path.join(ROOT, "kernels/decode_attention_gqa.tile"), "trn2",
                        {"n_q": 32, "n_kv": 8, "d": 128, "s": s_sim, **extra}, prog)
-        # Best of 5: on this VM the first touch of the 268 MB HBM image
-        # (kernel page zeroing) varies by 2x from run to run; the median is
-        # reported too.
-        sim_runs = [simulate(prog, race_check=True) for _ in range(5)]
-        sims.append((label, min(r[0] for r in sim_runs), sorted(r[0] for r in sim_runs)[len(sim_runs) // 2],
-                     max(r[1] for r in sim_runs), sim_runs[0][2]["instructions"]))
+        # Best of 5: on this VM the first touch of fresh memory (kernel page
+        # zeroing) varies by 2x from run to run; the median is reported too.
+        # nksim's default threads (a second one makes the random tile loads
+        # when there are two processors) and one thread, alternately.
+        for threads in (None, 1):
+            sim_runs = [simulate(prog, race_check=True, threads=threads) for _ in range(5)]
+            sims.append((label, "default" if threads is None else str(threads), min(r[0] for r in sim_runs),
+                         sorted(r[0] for r in sim_runs)[len(sim_runs) // 2], max(r[1] for r in sim_runs),
+                         sim_runs[0][2]["instructions"]))
     numpy_script = f"""
 import json, numpy as np, time
 d, nq, nkv, s = 128, 32, 8, {s_sim}
@@ -240,19 +246,21 @@ print(json.dumps(res))
     np_wall = np_res["default"]
     np_single = np_res.get("single")
     rows = []
-    for label, sim_wall, sim_median, sim_rss, n_inst in sims:
-        records.append({"section": "simulator", "program": label, "s": s_sim, "nksim_s": sim_wall,
+    default_threads = min(2, len(os.sched_getaffinity(0)))
+    for label, threads, sim_wall, sim_median, sim_rss, n_inst in sims:
+        threads = f"{default_threads} (default)" if threads == "default" else threads
+        records.append({"section": "simulator", "program": label, "nksim_threads": threads, "s": s_sim, "nksim_s": sim_wall,
                         "nksim_median_s": sim_median, "numpy_s": np_wall, "numpy_1thread_s": np_single,
                         "numpy_blas": np_res["blas"], "ratio": sim_wall / np_wall,
                         "ratio_1thread": sim_wall / np_single if np_single else None, "instructions": n_inst,
                         "instructions_per_s": n_inst / sim_wall, "peak_rss_mib": sim_rss})
-        rows.append([label, f"{sim_wall:.2f}", f"{sim_median:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x",
+        rows.append([label, threads, f"{sim_wall:.2f}", f"{sim_median:.2f}", f"{np_wall:.3f}", f"{sim_wall / np_wall:.1f}x",
                      f"{sim_median / np_wall:.1f}x", f"{np_single:.3f}" if np_single else "-",
                      f"{sim_wall / np_single:.1f}x" if np_single else "-", n_inst, f"{n_inst / sim_wall:,.0f}",
                      f"{sim_rss:.0f}"])
     print(f"\nNumPy's BLAS: {np_res['blas']}")
     table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (nksim best of 5, NumPy best of 5)",
-          ["program", "nksim s", "median s", "NumPy s", "ratio", "median ratio", "NumPy 1-thread s", "ratio 1-thread",
+          ["program", "nksim threads", "nksim s", "median s", "NumPy s", "ratio", "median ratio", "NumPy 1-thread s", "ratio 1-thread",
            "instructions", "inst/s", "peak MiB"], rows)
 
     # 3. Compiler speed and scaling.
