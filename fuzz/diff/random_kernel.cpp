@@ -585,6 +585,7 @@ llvm::Expected<DiffResult> check_kernel(const RandomKernel &rk, const Target &ta
   if (!prog) return fail("compile failed: " + llvm::toString(prog.takeError()));
   res.compiled = true;
   res.instructions = prog->num_instructions();
+  const Program program = *prog; // for the second run below
   auto session = Session::from_program(std::move(*prog));
   if (!session) return fail("Session::from_program: " + llvm::toString(session.takeError()));
   session->bind_random(rk.seed);
@@ -594,6 +595,21 @@ llvm::Expected<DiffResult> check_kernel(const RandomKernel &rk, const Target &ta
   if (!stats) return fail("simulation failed: " + llvm::toString(stats.takeError()));
   auto out = session->output("out");
   if (!out) return fail(llvm::toString(out.takeError()));
+  {
+    // The same run with a second host thread making the random loads
+    // (simulator/background_fill.h) must give the same bytes.
+    auto again = Session::from_program(program);
+    if (!again) return fail("Session::from_program: " + llvm::toString(again.takeError()));
+    again->bind_random(rk.seed);
+    SimOptions two = sopts;
+    two.threads = 2;
+    auto stats2 = again->run(two);
+    if (!stats2) return fail("simulation with two threads failed: " + llvm::toString(stats2.takeError()));
+    auto out2 = again->output("out");
+    if (!out2) return fail(llvm::toString(out2.takeError()));
+    if (out2->data != out->data || stats2->total_ns != stats->total_ns)
+      return fail("two host threads gave other output bytes or another time than one");
+  }
 
   Array actual = Array::from_host(*out);
   Array ref64 = evaluate(k, session->inputs(), ElemType::f64);
