@@ -73,7 +73,8 @@ Memories::Memories(const Target &target, llvm::MutableArrayRef<uint8_t> hbm_imag
       psum_written(target.partitions, target.psum_bytes_per_partition) {}
 
 WrittenMap::WrittenMap(unsigned partitions, uint64_t partition_bytes)
-    : partitions_(partitions), complete_((partition_bytes + kBlockBytes * 64 - 1) / (kBlockBytes * 64), 0),
+    : partitions_(partitions), partition_bytes_(partition_bytes),
+      complete_((partition_bytes + kBlockBytes * 64 - 1) / (kBlockBytes * 64), 0),
       words_(partition_bytes * kWords * sizeof(uint64_t), /*huge_pages=*/true) {
   if (partitions > 64 * kWords) throw std::length_error("WrittenMap: more than 128 partitions");
 }
@@ -162,16 +163,17 @@ void WrittenMap::set(unsigned p_lo, unsigned p_hi, uint64_t lo, uint64_t hi) {
   const bool every_partition = m[0] == all[0] && m[1] == all[1];
   for (uint64_t block = lo / kBlockBytes; block * kBlockBytes < hi; ++block) {
     if (complete(block)) continue;
-    const uint64_t b_lo = std::max(lo, block * kBlockBytes), b_hi = std::min(hi, (block + 1) * kBlockBytes);
-    if (every_partition && b_hi - b_lo == kBlockBytes) {
+    // The block's offsets (the last block of a partition may be short).
+    const uint64_t first = block * kBlockBytes, length = std::min(kBlockBytes, partition_bytes_ - first);
+    const uint64_t b_lo = std::max(lo, first), b_hi = std::min(hi, first + length);
+    if (every_partition && b_hi - b_lo == length) {
       set_complete(block); // its masks are never read again
       continue;
     }
     kSetWords(words() + b_lo * kWords, b_hi - b_lo, m[0], m[1]);
     // Completed by several writes: an incomplete block's masks are all
     // stored (only a whole-block write skips them, and completes it).
-    if (every_partition && !kAnyMissing(words() + block * kBlockBytes * kWords, kBlockBytes, all[0], all[1]))
-      set_complete(block);
+    if (every_partition && !kAnyMissing(words() + first * kWords, length, all[0], all[1])) set_complete(block);
   }
 }
 

@@ -78,6 +78,7 @@ private:
   bool complete(uint64_t block) const { return complete_[block / 64] >> (block % 64) & 1; }
   void set_complete(uint64_t block) { complete_[block / 64] |= uint64_t(1) << (block % 64); }
   unsigned partitions_;
+  uint64_t partition_bytes_;
   std::vector<uint64_t> complete_; // a bit per block
   uint64_t *words() { return reinterpret_cast<uint64_t *>(words_.data()); }
   const uint64_t *words() const { return reinterpret_cast<const uint64_t *>(words_.data()); }
