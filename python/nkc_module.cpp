@@ -165,7 +165,7 @@ struct CompiledProgram {
     opts.strict = strict;
     opts.check_races = race_check;
     opts.timing_only = timing_only;
-    opts.threads = threads ? threads : std::min(2u, available_processors());
+    opts.threads = threads ? threads : default_threads();
     SimTrace tr;
     auto stats = [&] {
       py::gil_scoped_release release; // simulation does not touch Python objects

@@ -1,7 +1,9 @@
 // BackgroundFill (background_fill.h).
 #include "simulator/background_fill.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #if defined(__linux__)
 #include <sched.h>
@@ -100,6 +102,15 @@ void BackgroundFill::worker() {
     ++taken;
     make_pieces(*job);
   }
+}
+
+unsigned default_threads() {
+  if (const char *env = std::getenv("NKSIM_THREADS")) {
+    char *end = nullptr;
+    const unsigned long n = std::strtoul(env, &end, 10);
+    if (end != env && *end == '\0' && n >= 1 && n <= 1024) return unsigned(n);
+  }
+  return std::min(2u, available_processors());
 }
 
 unsigned available_processors() {

@@ -123,7 +123,7 @@ static cl::opt<unsigned> host_threads(
     "threads", cl::init(0),
     cl::desc("Host threads: with 2 or more, a second thread makes large random tile loads while the simulation goes "
              "on and faults in SBUF and PSUM ahead of use; the results are the same bytes for any count (default 0: "
-             "2 when this process may use two processors, else 1)"),
+             "NKSIM_THREADS from the environment if set, else 2 when this process may use two processors, else 1)"),
     cl::value_desc("N"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
@@ -460,7 +460,7 @@ int run_main() {
   options.strict = strict;
   options.check_races = !no_race_check;
   options.timing_only = timing_only;
-  options.threads = host_threads ? host_threads : std::min(2u, nk::available_processors());
+  options.threads = host_threads ? host_threads : nk::default_threads();
   for (const std::string &m : without) {
     auto mech = nk::parse_mechanism(m);
     if (!mech) return fail("--without: unknown mechanism '" + m + "' (known: " + nk::mechanism_names() + ")");

@@ -124,7 +124,12 @@ def run_case(task):
         if task["timing_only"]:
             cmd.append("--timing-only")
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=task["timeout"] or None)
+            # A sweep runs several simulations at once (local processes or
+            # Dask workers, one per processor): one host thread each
+            # (nksim --threads; an NKSIM_THREADS the user set wins).
+            env = dict(os.environ)
+            env.setdefault("NKSIM_THREADS", "1")
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=task["timeout"] or None, env=env)
         except subprocess.TimeoutExpired:
             result["detail"] = f"timed out after {task['timeout']} s"
             return result

@@ -191,6 +191,8 @@ def main():
     ap.add_argument("--check-flag", default="--check")
     ap.add_argument("--extra", action="append", default=[])
     args = ap.parse_args()
+    if args.j > 1:  # several simulations at once: one host thread each (nksim --threads)
+        os.environ.setdefault("NKSIM_THREADS", "1")
 
     jobs, problems = [], []
     with tempfile.TemporaryDirectory(prefix="nk-mutants-") as tmp:

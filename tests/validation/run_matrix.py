@@ -425,6 +425,8 @@ def main():
                          "or standard normal (logits 3x larger: a harsher fp32 stress)")
     ap.add_argument("--quiet", action="store_true", help="print failing rows and the summary only")
     args = ap.parse_args()
+    if args.jobs > 1:  # several simulations at once: one host thread each (nksim --threads)
+        os.environ.setdefault("NKSIM_THREADS", "1")
     if os.sep not in args.nksim:  # a bare name: look it up on PATH (lit puts build/bin there)
         args.nksim = shutil.which(args.nksim) or args.nksim
     if not os.access(args.nksim, os.X_OK):
