@@ -201,6 +201,30 @@ TEST_CASE("shadows match a plain array on random accesses") {
   }
 }
 
+namespace {
+// The written-byte map's reference: a bool per (partition, byte).
+struct ByteMapModel {
+  unsigned P;
+  uint64_t B;
+  std::vector<bool> ref = std::vector<bool>(P * B, false);
+  void set(unsigned p0, unsigned p1, uint64_t lo, uint64_t hi) {
+    for (unsigned p = p0; p < p1; ++p)
+      for (uint64_t b = lo; b < hi; ++b) ref[p * B + b] = true;
+  }
+  bool all_set(unsigned p0, unsigned p1, uint64_t lo, uint64_t hi) const {
+    bool all = true;
+    for (unsigned p = p0; p < p1; ++p)
+      for (uint64_t b = lo; b < hi; ++b) all = all && ref[p * B + b];
+    return all;
+  }
+  uint64_t first_unset(unsigned p, uint64_t lo, uint64_t hi) const {
+    uint64_t want = lo;
+    while (want < hi && ref[p * B + want]) ++want;
+    return want;
+  }
+};
+} // namespace
+
 TEST_CASE("written map: partition ranges across the mask words, the first hole") {
   WrittenMap w(128, 1024);
   CHECK(!w.all_set(0, 1, 0, 1));
@@ -224,7 +248,7 @@ TEST_CASE("written map: partition ranges across the mask words, the first hole")
   const unsigned P = 128;
   const uint64_t B = 300;
   WrittenMap w2(P, B);
-  std::vector<bool> ref(P * B, false);
+  ByteMapModel ref{P, B};
   for (int i = 0; i < 600; ++i) {
     unsigned p0 = unsigned(rng.next() % P), p1 = unsigned(rng.next() % (P + 1));
     if (p0 > p1) std::swap(p0, p1);
@@ -233,16 +257,10 @@ TEST_CASE("written map: partition ranges across the mask words, the first hole")
     if (i % 3 == 0) {
       hi = std::min<uint64_t>(hi, lo + 30);
       w2.set(p0, p1, lo, hi);
-      for (unsigned p = p0; p < p1; ++p)
-        for (uint64_t b = lo; b < hi; ++b) ref[p * B + b] = true;
+      ref.set(p0, p1, lo, hi);
     } else {
-      bool all = true;
-      for (unsigned p = p0; p < p1; ++p)
-        for (uint64_t b = lo; b < hi; ++b) all = all && ref[p * B + b];
-      REQUIRE(w2.all_set(p0, p1, lo, hi) == all);
-      uint64_t want = lo;
-      while (want < hi && ref[p0 * B + want]) ++want;
-      REQUIRE(w2.first_unset(p0, lo, hi) == want);
+      REQUIRE(w2.all_set(p0, p1, lo, hi) == ref.all_set(p0, p1, lo, hi));
+      REQUIRE(w2.first_unset(p0, lo, hi) == ref.first_unset(p0, lo, hi));
     }
   }
 }
@@ -255,7 +273,7 @@ TEST_CASE("written map: blocks written in every partition (the complete-block su
   const unsigned P = 128;
   const uint64_t B = 1000;
   WrittenMap w(P, B);
-  std::vector<bool> ref(P * B, false);
+  ByteMapModel ref{P, B};
   for (int i = 0; i < 3000; ++i) {
     const unsigned kind = unsigned(rng.next() % 4);
     if (kind < 2) {
@@ -270,26 +288,20 @@ TEST_CASE("written map: blocks written in every partition (the complete-block su
         p1 = p0 + unsigned(rng.next() % (P - p0 + 1));
       }
       w.set(p0, p1, lo, hi);
-      for (unsigned p = p0; p < p1; ++p)
-        for (uint64_t b = lo; b < hi; ++b) ref[p * B + b] = true;
+      ref.set(p0, p1, lo, hi);
     } else {
       unsigned p0 = unsigned(rng.next() % P), p1 = unsigned(rng.next() % (P + 1));
       if (p0 > p1) std::swap(p0, p1);
       if (kind == 3) p0 = 0, p1 = P;
       uint64_t lo = rng.next() % B, hi = rng.next() % (B + 1);
       if (lo > hi) std::swap(lo, hi);
-      bool all = true;
-      for (unsigned p = p0; p < p1; ++p)
-        for (uint64_t b = lo; b < hi; ++b) all = all && ref[p * B + b];
-      REQUIRE(w.all_set(p0, p1, lo, hi) == all);
+      REQUIRE(w.all_set(p0, p1, lo, hi) == ref.all_set(p0, p1, lo, hi));
       for (unsigned p : {p0, (p0 + p1) / 2}) {
         if (p >= P) continue;
-        uint64_t want = lo;
-        while (want < hi && ref[p * B + want]) ++want;
-        REQUIRE(w.first_unset(p, lo, hi) == want);
+        REQUIRE(w.first_unset(p, lo, hi) == ref.first_unset(p, lo, hi));
       }
     }
   }
   // By the end every byte is written: everything reads as set.
-  CHECK(w.all_set(0, P, 0, B) == std::all_of(ref.begin(), ref.end(), [](bool b) { return b; }));
+  CHECK(w.all_set(0, P, 0, B) == ref.all_set(0, P, 0, B));
 }
