@@ -179,6 +179,11 @@ struct CompiledProgram {
       write_stats_json(os, program, *stats);
     }
     result["stats_json"] = js;
+    py::dict host; // wall seconds by phase (not in the stats: they vary run to run)
+    host["verify"] = stats->host.verify_s;
+    host["validate"] = stats->host.validate_s;
+    host["simulate"] = stats->host.simulate_s;
+    result["host_seconds"] = host;
     py::list warnings;
     for (const SimWarning &w : stats->warnings) warnings.append(w.message);
     result["warnings"] = warnings;

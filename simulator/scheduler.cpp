@@ -50,6 +50,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <chrono>
 #include <thread>
 #include <limits>
 #include <memory>
@@ -951,7 +952,10 @@ llvm::Error Scheduler::deadlock(double now) const {
 llvm::Expected<SimStats> simulate(const Program &program, const Target &target, llvm::MutableArrayRef<uint8_t> hbm,
                                   const SimOptions &options, SimTrace *trace,
                                   llvm::MutableArrayRef<DeferredInput> deferred) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
+  const auto t1 = Clock::now();
   for (const DeferredInput &d : deferred)
     if (d.end() < d.begin() || d.end() > hbm.size())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -961,7 +965,11 @@ llvm::Expected<SimStats> simulate(const Program &program, const Target &target, 
   Scheduler sched(program, model, hbm, options, trace);
   sched.set_deferred(deferred);
   auto stats = sched.run();
-  if (stats) stats->target = &target; // not the local copy of the model
+  if (stats) {
+    stats->target = &target; // not the local copy of the model
+    stats->host.validate_s = std::chrono::duration<double>(t1 - t0).count();
+    stats->host.simulate_s = std::chrono::duration<double>(Clock::now() - t1).count();
+  }
   return stats;
 }
 

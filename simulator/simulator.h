@@ -78,6 +78,14 @@ struct SimWarning {
   std::string message;
 };
 
+// What the host spent on each phase of Session::run, wall seconds (not
+// simulated time). Not part of --stats-json: it varies from run to run.
+struct HostTimes {
+  double verify_s = 0;   // the program verifier (0 when skipped)
+  double validate_s = 0; // the simulator's own safety checks of the program
+  double simulate_s = 0; // the simulation, values and checks included
+};
+
 struct SimStats {
   std::string kernel;
   const Target *target = nullptr;
@@ -99,6 +107,7 @@ struct SimStats {
   double dge_busy_ns = 0; // summed over the shared descriptor generators
   std::vector<SimWarning> warnings;
   uint64_t num_warnings = 0; // including those not kept
+  HostTimes host;
 
   // HBM bytes / peak HBM bandwidth (every core's share), divided by the
   // simulated time.

@@ -35,7 +35,10 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -125,6 +128,10 @@ static cl::opt<unsigned> host_threads(
              "on and faults in SBUF and PSUM ahead of use; the results are the same bytes for any count (default 0: "
              "NKSIM_THREADS from the environment if set, else 2 when this process may use two processors, else 1)"),
     cl::value_desc("N"), cl::sub(run_cmd), cl::cat(category));
+static cl::opt<bool> time_report("time-report",
+                                 cl::desc("Print the host's wall time for each phase of the run (load, verify, "
+                                          "validate, simulate, check, outputs) to stderr at the end"),
+                                 cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> no_verify("no-verify",
                                cl::desc("Skip the program verifier (the simulator still refuses anything unsafe)"),
                                cl::sub(run_cmd), cl::cat(category));
@@ -353,12 +360,55 @@ Expected<bool> run_expect(const nk::Session &s,
   return ok;
 }
 
+// --time-report: the host's wall time for each phase, from the end of
+// flag parsing (the process start, the huge-page re-execution and exit are
+// outside it: bench/run_bench.py reports them as the difference to the
+// whole process's time).
+class PhaseClock {
+public:
+  // Seconds since the previous lap (or the start).
+  double lap() {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+  double total() const { return std::chrono::duration<double>(last_ - start_).count(); }
+
+private:
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start_ = Clock::now(), last_ = start_;
+};
+
+void print_time_report(const PhaseClock &clock, double load, double prepare, const nk::SimStats &stats, double check,
+                       double outputs) {
+  uint64_t instructions = 0;
+  for (const nk::StreamStats &s : stats.streams) instructions += s.instructions;
+  const nk::HostTimes &h = stats.host;
+  auto row = [](const char *phase, double s, const std::string &what) {
+    errs() << fmt::format("  {:<9} {:8.4f} s  {}\n", phase, s, what);
+  };
+  errs() << "nksim: host wall time by phase (--time-report)\n";
+  row("load", load, "read and decode the program (or compile the .tile, trace the .py)");
+  row("prepare", prepare, "bind inputs, read --expect files, the kernel's input checks");
+  row("verify", h.verify_s, no_verify ? "skipped (--no-verify)" : "the program verifier");
+  row("validate", h.validate_s, "the simulator's own safety checks of the program");
+  row("simulate", h.simulate_s,
+      fmt::format("{} instructions, {:.0f} a second", instructions,
+                  h.simulate_s > 0 ? double(instructions) / h.simulate_s : 0.0));
+  row("check", check, "--check and --expect comparisons");
+  row("outputs", outputs, "warnings, statistics, --output and --trace files");
+  row("total", clock.total(), "since the flags were parsed; process start and exit not included");
+}
+
 int run_main() {
+  PhaseClock clock;
   if (input_path.empty()) return fail("no program or kernel given (see nksim run --help)");
   nk::OutputFiles files;
   if (Error e = reserve_outputs(files)) return fail_error(std::move(e));
   auto program = load_or_compile(input_path);
   if (!program) return fail_error(program.takeError());
+  const double load_s = clock.lap();
   // A .tile was just compiled for --target; a program must match it.
   const bool compiled_here = StringRef(input_path).endswith(".tile") || StringRef(input_path).endswith(".py");
   auto session = nk::Session::from_program(std::move(*program), compiled_here ? StringRef() : StringRef(target_name));
@@ -474,8 +524,10 @@ int run_main() {
     progress.update(line);
   };
   nk::SimTrace trace;
+  const double prepare_s = clock.lap();
   auto stats = session->run(options, trace_path.empty() ? nullptr : &trace, !no_verify);
   progress.finish();
+  clock.lap(); // verify, validate and simulate: stats->host
   if (!stats) {
     Error e = stats.takeError();
     if (traced_source.empty()) return fail_error(std::move(e), input_path);
@@ -518,6 +570,7 @@ int run_main() {
     if (Error e =
             files.stage(stats_json, [&](raw_ostream &os) { nk::write_stats_json(os, session->program(), *stats); }))
       return fail_error(std::move(e));
+  double outputs_s = clock.lap();
   bool passed = true;
   if (reference_check) {
     auto ok = run_check(*session, bound_inputs, stream_inputs);
@@ -529,8 +582,14 @@ int run_main() {
     if (!ok) return fail_error(ok.takeError());
     passed &= *ok;
   }
+  const double check_s = clock.lap();
   // A mismatch keeps the outputs: they are what the user needs to look at.
   if (Error e = files.commit()) return fail_error(std::move(e));
+  outputs_s += clock.lap();
+  if (time_report) {
+    outs().flush(); // after the --stats and --check lines
+    print_time_report(clock, load_s, prepare_s, *stats, check_s, outputs_s);
+  }
   return passed ? 0 : kExitMismatch;
 }
 

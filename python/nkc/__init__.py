@@ -97,6 +97,9 @@ class Run:
     trace_json: Optional[str] = field(default=None, repr=False)
     check_lines: Optional[List[str]] = None
     check_passed: Optional[bool] = None
+    # The host's wall seconds for "verify", "validate" and "simulate" (what
+    # nksim --time-report prints; not simulated time).
+    host_seconds: Dict[str, float] = field(default_factory=dict)
 
     def write_trace(self, path: str) -> None:
         """Writes the Chrome/Perfetto trace (run with trace=True); open it at https://ui.perfetto.dev."""
@@ -191,6 +194,7 @@ class Program:
         r = self._p.run(converted, random_seed, float(random_scale), random_dist, strict, race_check, timing_only,
                         trace, check, tuple(tolerance) if tolerance is not None else None, int(threads))
         return Run(outputs=dict(r["outputs"]), stats=json.loads(r["stats_json"]), warnings=list(r["warnings"]),
+                   host_seconds=dict(r["host_seconds"]),
                    trace_json=r.get("trace_json"), check_lines=r.get("check_lines"),
                    check_passed=r.get("check_passed"))
 

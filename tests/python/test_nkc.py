@@ -67,6 +67,10 @@ def test_threads_give_the_same_bytes():
     one, two = p.run(random_seed=4, threads=1), p.run(random_seed=4, threads=2)
     assert one.outputs["out"].tobytes() == two.outputs["out"].tobytes()
     assert one.stats == two.stats
+    # The host's wall time by phase, as nksim --time-report: not in the stats.
+    assert set(one.host_seconds) == {"verify", "validate", "simulate"}
+    assert all(v >= 0 for v in one.host_seconds.values()) and one.host_seconds["simulate"] > 0
+    assert not any("host" in k for k in one.stats)
     try:
         p.run(random_seed=4, threads=-1)
         raise AssertionError("threads=-1 was accepted")
