@@ -2,7 +2,7 @@
 """The project's benchmark: how fast the kernels (in the simulator), the
 simulator and the compiler are, as figures and ratios measured in one run.
 
-    /usr/bin/python3 bench/run_bench.py [--quick] [--out DIR]
+    /usr/bin/python3 bench/run_bench.py [--quick] [--out DIR] [--only SECTION...]
 
 Needs a build (./tools/test.sh or tools/bootstrap.sh builds one in build/).
 Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
@@ -20,10 +20,14 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      instructions per second; NumPy with its default BLAS threads and with
      one (threadpoolctl, else OPENBLAS_NUM_THREADS=1 in a subprocess), and which
      BLAS it ran (OpenBLAS, what pip's NumPy ships, once tools/bootstrap.sh
-     has installed libopenblas0-pthread; Debian's reference BLAS otherwise).
+     has installed libopenblas0-pthread; Debian's reference BLAS otherwise);
+     2b. where nksim's wall time goes on the tuned program: each phase of
+     nksim --time-report, and the process start and exit (the whole
+     process's time minus the report's total).
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
      peak memory, and the ratio per 4x step (linear scaling gives ~4).
---quick drops the largest sizes (for a smoke run).
+--quick drops the largest sizes (for a smoke run); --only kernels|simulator|
+compiler runs just those sections.
 """
 import argparse
 import csv
@@ -85,18 +89,8 @@ def table(title, header, rows):
         print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="skip the largest sizes")
-    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
-    args = ap.parse_args()
-    for tool in ("nkc", "nksim"):
-        if not os.path.exists(os.path.join(BIN, tool)):
-            sys.exit(f"{BIN}/{tool} not found: build first (./tools/test.sh)")
-    os.makedirs(args.out, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="nkbench-")
-    records = []
-
+def kernel_section(args, tmp, records):
+    """1. Kernel efficiency (simulated): 1a, 1b and 1c."""
     kernels = [("tuned", "fp32", "kernels/decode_attention_gqa.tile")]
     bf16 = "kernels/decode_attention_gqa_bf16.tile"
     if os.path.exists(os.path.join(ROOT, bf16)):
@@ -176,7 +170,9 @@ def main():
     table("1c. decode_attention_paged on trn2: d=128, block=128, every sequence at s (simulated)",
           ["KV", "B", "s", "n_q/n_kv", "T", "time us", "GB/s", "% roofline", "PE %", "DVE %", "ACT %", "POOL %"], rows)
 
-    # 2. Simulator speed against NumPy.
+
+def simulator_section(args, tmp, records):
+    """2. Simulator speed against NumPy, and where nksim's wall time goes."""
     s_sim = 8192 if args.quick else 32768
     # Two programs of the same attention: the tuned kernel as it is, and with
     # a tile per DMA and per softmax step (-D run_kib=1 -D step_width=1: the
@@ -184,8 +180,8 @@ def main():
     # 44.6k instructions), so the simulator's own speed stays comparable.
     sim_programs = [("tuned", {}), ("tile per DMA and step", {"run_kib": 1, "step_width": 1})]
     sims = []
-    for label, extra in sim_programs:
-        prog = os.path.join(tmp, "sim.nkp")
+    for i, (label, extra) in enumerate(sim_programs):
+        prog = os.path.join(tmp, f"sim-{i}.nkp")
         compile_kernel(os.path.join(ROOT, "kernels/decode_attention_gqa.tile"), "trn2",
                        {"n_q": 32, "n_kv": 8, "d": 128, "s": s_sim, **extra}, prog)
         # Best of 5: on this VM the first touch of fresh memory (kernel page
@@ -262,7 +258,44 @@ print(json.dumps(res))
     table(f"2. simulator speed: GQA fp32 n_q=32 n_kv=8 s={s_sim}, random inputs, race checker on (nksim best of 5, NumPy best of 5)",
           ["program", "nksim threads", "nksim s", "median s", "NumPy s", "ratio", "median ratio", "NumPy 1-thread s", "ratio 1-thread",
            "instructions", "inst/s", "peak MiB"], rows)
+    phase_split(os.path.join(tmp, "sim-0.nkp"), s_sim, records)
 
+
+def phase_split(program, s_sim, records, runs=5):
+    """2b. The tuned program's wall time by phase (nksim --time-report), the
+    median of each over `runs` runs; the process start (twice: the
+    huge-page re-execution) and exit are the whole process's wall time
+    minus the report's total."""
+    phases = {}
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run([os.path.join(BIN, "nksim"), "run", program, "--random-inputs", "--time-report"],
+                           capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0:
+            sys.exit(f"nksim --time-report failed ({p.returncode}):\n{p.stderr}")
+        report = {}
+        for line in p.stderr.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] == "s" and line.startswith("  "):
+                report[parts[0]] = float(parts[1])
+        report["process start and exit"] = wall - report["total"]
+        report["whole process"] = wall
+        for k, v in report.items():
+            phases.setdefault(k, []).append(v)
+    order = ["process start and exit", "load", "prepare", "verify", "validate", "simulate", "check", "outputs",
+             "whole process"]
+    medians = {k: sorted(phases[k])[len(phases[k]) // 2] for k in order}
+    whole = medians["whole process"]
+    records.append({"section": "simulator_phases", "program": "tuned", "s": s_sim, "runs": runs,
+                    **{f"{k.replace(' ', '_')}_s": v for k, v in medians.items()}})
+    table(f"2b. where nksim's wall time goes: tuned program, s={s_sim}, default threads (nksim --time-report, "
+          f"median of {runs} runs each)", ["phase", "ms", "% of the whole"],
+          [[k, f"{1000 * medians[k]:.1f}", f"{100 * medians[k] / whole:.0f}"] for k in order])
+
+
+def compiler_section(args, tmp, records):
+    """3. Compiler speed and scaling."""
     # 3. Compiler speed and scaling.
     rows = []
     prev = None
@@ -279,6 +312,29 @@ print(json.dumps(res))
                         "ratio_per_4x": step})
         rows.append([s, n_inst, f"{wall:.2f}", f"{rss:.0f}", f"{step:.2f}" if step else "-"])
     table("3. nkc compile, GQA n_q=32 n_kv=8 (best of 3)", ["s", "instructions", "seconds", "peak MiB", "x per 4x s"], rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="skip the largest sizes")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--only", nargs="+", choices=["kernels", "simulator", "compiler"],
+                    default=["kernels", "simulator", "compiler"],
+                    help="run only these sections (1: kernels, 2: simulator, 3: compiler)")
+    args = ap.parse_args()
+    for tool in ("nkc", "nksim"):
+        if not os.path.exists(os.path.join(BIN, tool)):
+            sys.exit(f"{BIN}/{tool} not found: build first (./tools/test.sh)")
+    os.makedirs(args.out, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="nkbench-")
+    records = []
+
+    if "kernels" in args.only:
+        kernel_section(args, tmp, records)
+    if "simulator" in args.only:
+        simulator_section(args, tmp, records)
+    if "compiler" in args.only:
+        compiler_section(args, tmp, records)
 
     keys = sorted({k for r in records for k in r})
     with open(os.path.join(args.out, "bench.csv"), "w", newline="") as f:
