@@ -51,9 +51,11 @@
 #include <array>
 #include <bitset>
 #include <chrono>
+#include <exception>
 #include <thread>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <queue>
 
 namespace nk {
@@ -953,9 +955,50 @@ llvm::Expected<SimStats> simulate(const Program &program, const Target &target, 
                                   const SimOptions &options, SimTrace *trace,
                                   llvm::MutableArrayRef<DeferredInput> deferred) {
   using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  // The caller's check first (beside the validation, with threads), then
+  // the validation: each error in that order.
+  std::optional<llvm::Error> checked;
+  double check_s = 0;
+  std::exception_ptr thrown; // (out of memory) rethrown on this thread
+  auto run_check = [&] {
+    const auto t = Clock::now();
+    try {
+      checked.emplace(options.check_first());
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    check_s = seconds_since(t);
+  };
+  std::thread beside;
+  struct JoinOnExit { // also when the validation throws (out of memory)
+    std::thread &t;
+    ~JoinOnExit() {
+      if (t.joinable()) t.join();
+    }
+  } join_beside{beside};
+  const bool threaded_check = options.check_first && options.threads > 1;
+  if (threaded_check)
+    beside = std::thread(run_check);
+  else if (options.check_first) {
+    run_check();
+    if (thrown) std::rethrow_exception(thrown);
+    if (*checked) return std::move(*checked);
+  }
   const auto t0 = Clock::now();
-  if (auto e = validate_for_simulation(program, target, hbm.size())) return e;
+  llvm::Error invalid = validate_for_simulation(program, target, hbm.size());
   const auto t1 = Clock::now();
+  if (beside.joinable()) beside.join();
+  const auto t2 = Clock::now();
+  if (thrown) {
+    llvm::consumeError(std::move(invalid));
+    std::rethrow_exception(thrown);
+  }
+  if (threaded_check && *checked) {
+    llvm::consumeError(std::move(invalid));
+    return std::move(*checked);
+  }
+  if (invalid) return invalid;
   for (const DeferredInput &d : deferred)
     if (d.end() < d.begin() || d.end() > hbm.size())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -968,7 +1011,9 @@ llvm::Expected<SimStats> simulate(const Program &program, const Target &target, 
   if (stats) {
     stats->target = &target; // not the local copy of the model
     stats->host.validate_s = std::chrono::duration<double>(t1 - t0).count();
-    stats->host.simulate_s = std::chrono::duration<double>(Clock::now() - t1).count();
+    stats->host.verify_s = check_s;
+    stats->host.verify_beside_validate = threaded_check;
+    stats->host.simulate_s = seconds_since(t2);
   }
   return stats;
 }

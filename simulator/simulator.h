@@ -63,6 +63,11 @@ struct SimOptions {
   // Called every few thousand instructions with how many have executed, of
   // how many, and the simulated time so far (progress display). May be empty.
   std::function<void(uint64_t executed, uint64_t total, double simulated_ns)> progress;
+  // A check of the program to run before anything is simulated (Session::run
+  // passes the program verifier). With threads > 1 it runs on a second
+  // thread beside the simulator's own validation; its error comes first
+  // either way, so the result is the same as running the two in turn.
+  std::function<llvm::Error()> check_first;
 };
 
 // Per stream (engine or DMA queue). busy + blocked + idle = total time.
@@ -81,9 +86,10 @@ struct SimWarning {
 // What the host spent on each phase of Session::run, wall seconds (not
 // simulated time). Not part of --stats-json: it varies from run to run.
 struct HostTimes {
-  double verify_s = 0;   // the program verifier (0 when skipped)
-  double validate_s = 0; // the simulator's own safety checks of the program
-  double simulate_s = 0; // the simulation, values and checks included
+  double verify_s = 0;                 // SimOptions::check_first, the program verifier (0 when skipped)
+  bool verify_beside_validate = false; // on a second thread: its time overlaps validate_s
+  double validate_s = 0;               // the simulator's own safety checks of the program
+  double simulate_s = 0;               // the simulation, values and checks included
 };
 
 struct SimStats {

@@ -391,7 +391,10 @@ void print_time_report(const PhaseClock &clock, double load, double prepare, con
   errs() << "nksim: host wall time by phase (--time-report)\n";
   row("load", load, "read and decode the program (or compile the .tile, trace the .py)");
   row("prepare", prepare, "bind inputs, read --expect files, the kernel's input checks");
-  row("verify", h.verify_s, no_verify ? "skipped (--no-verify)" : "the program verifier");
+  row("verify", h.verify_s,
+      no_verify                  ? "skipped (--no-verify)"
+      : h.verify_beside_validate ? "the program verifier, on a second thread beside validate (the two overlap)"
+                                 : "the program verifier");
   row("validate", h.validate_s, "the simulator's own safety checks of the program");
   row("simulate", h.simulate_s,
       fmt::format("{} instructions, {:.0f} a second", instructions,
