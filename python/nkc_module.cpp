@@ -80,7 +80,10 @@ py::array to_numpy(HostTensor t) {
   return py::array(py::dtype(numpy_name(t.dtype)), shape, {}, owner->data(), free_when_done);
 }
 
-HostTensor from_numpy(const TensorDecl &decl, const py::array &a) {
+// The array's own bytes as input `decl` (checked: C order, item size,
+// shape): bound without a copy of its own, so each input is copied once,
+// into the HBM image.
+HostTensorRef numpy_view(const TensorDecl &decl, const py::array &a) {
   if (!(a.flags() & py::array::c_style)) throw Error("input '" + decl.name + "': the array must be C-contiguous");
   if (size_t(a.itemsize()) != dtype_size(decl.dtype))
     throw Error("input '" + decl.name + "': expected " + std::string(dtype_name(decl.dtype)) + " data (" +
@@ -89,10 +92,15 @@ HostTensor from_numpy(const TensorDecl &decl, const py::array &a) {
   if (shape != decl.shape)
     throw Error("input '" + decl.name + "': shape " + format_shape(shape) + ", the kernel expects " +
                 format_shape(decl.shape));
-  HostTensor t(decl.dtype, shape);
-  std::memcpy(t.data.data(), a.data(), t.data.size());
-  if (decl.dtype == Dtype::tf32) // float32 data, rounded to tf32 as the tensor stores it
-    for (uint64_t i = 0, n = t.num_elements(); i < n; ++i) t.set_f32(i, t.get_f32(i));
+  return HostTensorRef(decl.dtype, std::move(shape), static_cast<const uint8_t *>(a.data()), uint64_t(a.nbytes()));
+}
+
+// float32 data for a tf32 input, rounded to tf32 as the tensor stores it.
+HostTensor tf32_from_numpy(const TensorDecl &decl, const py::array &a) {
+  const HostTensorRef view = numpy_view(decl, a);
+  HostTensor t(decl.dtype, view.shape);
+  std::memcpy(t.data.data(), view.data, t.data.size());
+  for (uint64_t i = 0, n = t.num_elements(); i < n; ++i) t.set_f32(i, t.get_f32(i));
   return t;
 }
 
@@ -130,7 +138,9 @@ struct CompiledProgram {
     for (const auto &[name, array] : inputs) {
       const TensorDecl *d = program.find_tensor(name);
       if (!d || d->kind != TensorKind::input) throw Error("the kernel has no input named '" + name + "'");
-      if (llvm::Error e = session->bind(name, from_numpy(*d, array))) raise<Error>(std::move(e));
+      llvm::Error e = d->dtype == Dtype::tf32 ? session->bind(name, tf32_from_numpy(*d, array))
+                                              : session->bind(name, numpy_view(*d, array));
+      if (e) raise<Error>(std::move(e));
     }
     const oracle::KernelReference *ref = oracle::find_reference(program.kernel);
     if (random_seed || timing_only) {

@@ -149,9 +149,8 @@ void fill_uniform(SplitMix64 &rng, float *out, size_t n) {
 } // namespace
 
 HbmImage::HbmImage(size_t bytes, uint8_t fill)
-    : data_(static_cast<uint8_t *>(std::calloc(bytes ? bytes : 1, 1))), size_(bytes) {
-  if (!data_) throw std::bad_alloc();
-  if (fill) std::memset(data_.get(), fill, bytes);
+    : buffer_(std::make_unique<ZeroBuffer>(bytes, /*huge_pages=*/true)), size_(bytes) {
+  if (fill) std::memset(data(), fill, bytes);
 }
 
 HbmImage::HbmImage(const HbmImage &other) : HbmImage(other.size_) {
@@ -175,22 +174,22 @@ llvm::Expected<HbmImage> allocate_hbm(const Program &program) {
   }
 }
 
-llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t) {
+llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensorRef &t) {
   if (t.dtype != decl.dtype || t.shape != decl.shape)
     return make_error(fmt::format("tensor '{}': expected {}, got {}{}", decl.name,
                                   format_tensor_type(decl.dtype, decl.shape), format_tensor_type(t.dtype, t.shape),
                                   t.dtype != decl.dtype && t.shape != decl.shape ? " (dtype and shape differ)"
                                   : t.dtype != decl.dtype                        ? " (dtype differs)"
                                                                                  : " (shape differs)"));
-  if (t.data.size() != decl.size_bytes())
+  if (t.size != decl.size_bytes())
     return make_error(
-        fmt::format("tensor '{}': host data holds {} bytes, expected {}", decl.name, t.data.size(), decl.size_bytes()));
+        fmt::format("tensor '{}': host data holds {} bytes, expected {}", decl.name, t.size, decl.size_bytes()));
   return llvm::Error::success();
 }
 
 // Everything bind_input checks, without copying.
 static llvm::Expected<const TensorDecl *> check_input(const Program &program, uint64_t hbm_bytes, llvm::StringRef name,
-                                                      const HostTensor &t) {
+                                                      const HostTensorRef &t) {
   auto decl = find_decl(program, name);
   if (!decl) return decl.takeError();
   const TensorDecl &d = **decl;
@@ -202,11 +201,11 @@ static llvm::Expected<const TensorDecl *> check_input(const Program &program, ui
   return &d;
 }
 
-static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensor &t) {
-  if (!t.data.empty()) std::memcpy(hbm.data() + d.hbm_offset, t.data.data(), t.data.size());
+static void copy_in(HbmImage &hbm, const TensorDecl &d, const HostTensorRef &t) {
+  if (t.size) std::memcpy(hbm.data() + d.hbm_offset, t.data, t.size);
 }
 
-llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensor &t) {
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensorRef &t) {
   auto decl = check_input(program, hbm.size(), name, t);
   if (!decl) return decl.takeError();
   copy_in(hbm, **decl, t);
@@ -247,6 +246,18 @@ llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &h
   return t;
 }
 
+// The message for a file whose data does not fit input `decl`, with what to
+// do about a bf16 or fp8 tensor given other data.
+static std::string input_mismatch(const TensorDecl &decl, Dtype given, llvm::StringRef path, llvm::Error e) {
+  std::string msg = llvm::toString(std::move(e));
+  if (decl.dtype == Dtype::bf16 && given != Dtype::bf16)
+    msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with --npy-u2-as-bf16";
+  if (dtype_is_fp8(decl.dtype) && given != decl.dtype)
+    msg += "; save fp8 data as ml_dtypes." + std::string(decl.dtype == Dtype::f8e4m3 ? "float8_e4m3" : "float8_e5m2") +
+           ", or its bit patterns as uint8 viewed as 'V1' (np.save(f, bits.view('V1')))";
+  return path.str() + ": " + msg;
+}
+
 llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name, llvm::StringRef path,
                                           const NpyReadOptions &opts) {
   auto with_file = [&](llvm::Error e) { return make_error(path.str() + ": " + llvm::toString(std::move(e))); };
@@ -265,17 +276,29 @@ llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRe
     *t = std::move(rounded);
   }
   auto checked = check_input(program, program.hbm_size, name, *t);
-  if (!checked) {
-    std::string msg = llvm::toString(checked.takeError());
-    if ((*decl)->dtype == Dtype::bf16 && t->dtype != Dtype::bf16)
-      msg += "; save bf16 data as ml_dtypes.bfloat16 ('<V2'), or raw bits as uint16 with --npy-u2-as-bf16";
-    if (dtype_is_fp8((*decl)->dtype) && t->dtype != (*decl)->dtype)
-      msg += "; save fp8 data as ml_dtypes." +
-             std::string((*decl)->dtype == Dtype::f8e4m3 ? "float8_e4m3" : "float8_e5m2") +
-             ", or its bit patterns as uint8 viewed as 'V1' (np.save(f, bits.view('V1')))";
-    return make_error(path.str() + ": " + msg);
-  }
+  if (!checked) return make_error(input_mismatch(**decl, t->dtype, path, checked.takeError()));
   return std::move(*t);
+}
+
+llvm::Error bind_input_npy(const Program &program, HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,
+                           const NpyReadOptions &opts) {
+  auto with_file = [&](llvm::Error e) { return make_error(path.str() + ": " + llvm::toString(std::move(e))); };
+  auto decl = find_decl(program, name);
+  if (!decl) return with_file(decl.takeError());
+  if ((*decl)->dtype == Dtype::tf32) { // rounded on the way in: through a HostTensor
+    auto t = load_input_npy(program, name, path, opts);
+    if (!t) return t.takeError();
+    return bind_input(program, hbm, name, *t);
+  }
+  NpyReadOptions read_opts = opts;
+  if (dtype_is_fp8((*decl)->dtype)) read_opts.v1_as = (*decl)->dtype;
+  auto read = read_npy_into(path, read_opts, [&](const NpyLayout &l) -> llvm::Expected<uint8_t *> {
+    auto checked = check_input(program, hbm.size(), name, HostTensorRef(l.dtype, l.shape, nullptr, l.data_bytes));
+    if (!checked) return make_error(input_mismatch(**decl, l.dtype, path, checked.takeError()));
+    return hbm.data() + (*checked)->hbm_offset;
+  });
+  if (!read) return read.takeError();
+  return llvm::Error::success();
 }
 
 llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "runtime/host_tensor.h"
+#include "runtime/zero_buffer.h"
 #include "runtime/npy.h"
 #include "runtime/program.h"
 
@@ -39,8 +40,8 @@ public:
   HbmImage(HbmImage &&) noexcept = default;
   HbmImage &operator=(HbmImage &&) noexcept = default;
 
-  uint8_t *data() { return data_.get(); }
-  const uint8_t *data() const { return data_.get(); }
+  uint8_t *data() { return buffer_ ? buffer_->data() : nullptr; }
+  const uint8_t *data() const { return buffer_ ? buffer_->data() : nullptr; }
   size_t size() const { return size_; }
   uint8_t *begin() { return data(); }
   uint8_t *end() { return data() + size_; }
@@ -50,10 +51,11 @@ public:
   operator llvm::ArrayRef<uint8_t>() const { return {data(), size_}; }
 
 private:
-  struct Free {
-    void operator()(uint8_t *p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  // Zero-filled and lazily mapped, on huge pages: binding a large input
+  // faults it in 2 MiB at a time (as 4 KiB pages, 256 MB of K and V took
+  // ~65k faults; in Python, where the drivers' heap tunable does not
+  // apply, that was most of a run's time).
+  std::unique_ptr<ZeroBuffer> buffer_;
   size_t size_ = 0;
 };
 
@@ -62,12 +64,12 @@ private:
 llvm::Expected<HbmImage> allocate_hbm(const Program &program);
 
 // Checks that `t` has exactly the dtype and shape `decl` declares.
-llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensor &t);
+llvm::Error check_tensor_matches(const TensorDecl &decl, const HostTensorRef &t);
 
 // Copies `t` into the input tensor `name`. Errors: no such tensor (the
 // message lists the inputs), not an input, dtype or shape mismatch. On
 // error the image is unchanged.
-llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensor &t);
+llvm::Error bind_input(const Program &program, HbmImage &hbm, llvm::StringRef name, const HostTensorRef &t);
 // Binds every tensor of `inputs`, which must cover every input of the
 // program (the message names the missing ones). All-or-nothing: on any
 // error the image is unchanged.
@@ -82,6 +84,11 @@ llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &h
 // "q.npy: tensor 'q': expected f32[64,1], got f32[1,64] (shape differs)".
 llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRef name, llvm::StringRef path,
                                           const NpyReadOptions &opts = {});
+// The same checks, and the file's data read straight into input `name`'s
+// place in `hbm` (one copy, no buffer of its own); on an error the image
+// may hold part of the file.
+llvm::Error bind_input_npy(const Program &program, HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,
+                           const NpyReadOptions &opts = {});
 // `--output NAME=FILE.npy`: writes tensor NAME (any kind) atomically.
 llvm::Error save_tensor_npy(const Program &program, const HbmImage &hbm, llvm::StringRef name, llvm::StringRef path,
                             const NpyWriteOptions &opts = {});

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nk {
@@ -41,6 +42,20 @@ struct HostTensor {
 
 // "f32[4,8]", the notation the assembly and the diagnostics use.
 std::string format_tensor_type(Dtype t, const std::vector<int64_t> &shape);
+
+// A tensor whose bytes are held elsewhere (a HostTensor, a NumPy array's
+// buffer, ...): what binding an input reads, so that the bytes are copied
+// once, into the HBM image. It must not outlive them.
+struct HostTensorRef {
+  Dtype dtype = Dtype::f32;
+  std::vector<int64_t> shape;
+  const uint8_t *data = nullptr;
+  uint64_t size = 0; // bytes at data
+  HostTensorRef(Dtype d, std::vector<int64_t> s, const uint8_t *bytes, uint64_t n)
+      : dtype(d), shape(std::move(s)), data(bytes), size(n) {}
+  HostTensorRef(const HostTensor &t) // NOLINT(google-explicit-constructor): a HostTensor binds as itself
+      : dtype(t.dtype), shape(t.shape), data(t.data.data()), size(t.data.size()) {}
+};
 // "[4,8]"; "[]" for a 0-d tensor.
 std::string format_shape(const std::vector<int64_t> &shape);
 // The product of the extents (1 for a 0-d shape).

@@ -8,14 +8,18 @@
 
 #include "runtime/output_files.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <tuple>
+#include <unistd.h>
 
 namespace nk {
 namespace {
@@ -194,13 +198,16 @@ llvm::Expected<DescrInfo> parse_descr(llvm::StringRef descr, const NpyReadOption
   return unsupported("");
 }
 
-void swap_elements(std::vector<uint8_t> &data, unsigned size) {
-  for (size_t i = 0; i + size <= data.size(); i += size) std::reverse(data.begin() + i, data.begin() + i + size);
+void swap_elements(uint8_t *data, uint64_t bytes, unsigned size) {
+  for (uint64_t i = 0; i + size <= bytes; i += size) std::reverse(data + i, data + i + size);
 }
 
 } // namespace
 
-llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name, const NpyReadOptions &opts) {
+// The header of a .npy file of `file_size` bytes whose first bytes are
+// `bytes` (at least the header, or the whole file), checked.
+static llvm::Expected<NpyLayout> parse_npy_layout(llvm::StringRef bytes, uint64_t file_size, llvm::StringRef name,
+                                                  const NpyReadOptions &opts) {
   if (bytes.size() < kMagicLen || bytes.substr(0, kMagicLen) != llvm::StringRef(kMagic, kMagicLen))
     return npy_error(name, "not a .npy file (bad magic: expected \\x93NUMPY)");
   if (bytes.size() < kMagicLen + 2) return npy_error(name, "truncated .npy file: no format version");
@@ -217,9 +224,9 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
   if (bytes.size() < prefix) return npy_error(name, "truncated .npy file: no header length");
   uint64_t header_len = 0;
   for (size_t i = 0; i < len_bytes; ++i) header_len |= uint64_t(uint8_t(bytes[8 + i])) << (8 * i);
-  if (bytes.size() < prefix + header_len)
+  if (file_size < prefix + header_len || bytes.size() < prefix + header_len)
     return npy_error(name, fmt::format("truncated .npy file: header says {} header bytes, file has {}", header_len,
-                                       bytes.size() - prefix));
+                                       file_size - prefix));
   llvm::StringRef header = bytes.substr(prefix, header_len);
 
   auto dict = HeaderParser(header).parse_dict();
@@ -242,8 +249,9 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
   const PyValue &shape_value = dict->at("shape");
   if (shape_value.kind != PyValue::tuple) return npy_error(name, "malformed .npy header: 'shape' is not a tuple");
 
-  HostTensor t;
+  NpyLayout t;
   t.dtype = info->dtype;
+  t.swap_bytes = info->swap_bytes;
   uint64_t count = 1;
   for (const PyValue &d : shape_value.items) {
     if (d.kind != PyValue::integer || d.i < 0)
@@ -264,23 +272,90 @@ llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name
   }
 
   uint64_t want = count * dtype_size(t.dtype);
-  uint64_t have = bytes.size() - prefix - header_len;
+  uint64_t have = file_size - prefix - header_len;
   if (have < want)
     return npy_error(name, fmt::format("truncated .npy file: {}{} needs {} data bytes, file has {}",
                                        dtype_name(t.dtype), format_shape(t.shape), want, have));
   if (have > want)
     return npy_error(name, fmt::format("{} unexpected bytes after the data of {}{}", have - want, dtype_name(t.dtype),
                                        format_shape(t.shape)));
-  const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes.data()) + prefix + header_len;
-  t.data.assign(p, p + want);
-  if (info->swap_bytes) swap_elements(t.data, dtype_size(t.dtype));
+  t.data_offset = prefix + header_len;
+  t.data_bytes = want;
+  return t;
+}
+
+llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name, const NpyReadOptions &opts) {
+  auto layout = parse_npy_layout(bytes, bytes.size(), name, opts);
+  if (!layout) return layout.takeError();
+  HostTensor t;
+  t.dtype = layout->dtype;
+  t.shape = std::move(layout->shape);
+  const uint8_t *p = reinterpret_cast<const uint8_t *>(bytes.data()) + layout->data_offset;
+  t.data.assign(p, p + layout->data_bytes);
+  if (layout->swap_bytes) swap_elements(t.data.data(), t.data.size(), dtype_size(t.dtype));
   return t;
 }
 
 llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &opts) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  // Read, not mapped (IsVolatile): a mapped file faults its page-cache
+  // pages in 4 KiB at a time, ~32k faults for a 128 MB tensor, which cost
+  // more than the copy on a VM.
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false,
+                                         /*IsVolatile=*/true);
   if (!buf) return npy_error(path, "cannot read: " + buf.getError().message());
   return parse_npy((*buf)->getBuffer(), path, opts);
+}
+
+llvm::Expected<NpyLayout> read_npy_into(llvm::StringRef path, const NpyReadOptions &opts,
+                                        llvm::function_ref<llvm::Expected<uint8_t *>(const NpyLayout &)> place) {
+  int fd = -1;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd))
+    return npy_error(path, "cannot read: " + ec.message());
+  struct Close {
+    int fd;
+    ~Close() { llvm::sys::Process::SafelyCloseFileDescriptor(fd); }
+  } close{fd};
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(fd, status)) return npy_error(path, "cannot read: " + ec.message());
+  const uint64_t size = status.getSize();
+  // Reads [offset, offset + n) of the file into `out`.
+  auto read_at = [&](uint64_t offset, uint64_t n, uint8_t *out) -> llvm::Error {
+    while (n > 0) {
+      const ssize_t got = ::pread(fd, out, size_t(std::min<uint64_t>(n, uint64_t(1) << 30)), off_t(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0)
+        return npy_error(path, "cannot read: " + (got < 0 ? std::error_code(errno, std::generic_category()).message()
+                                                          : std::string("the file shrank while being read")));
+      out += got;
+      offset += uint64_t(got);
+      n -= uint64_t(got);
+    }
+    return llvm::Error::success();
+  };
+  // The magic, version and header length, then the header.
+  std::vector<uint8_t> head(size_t(std::min<uint64_t>(size, kMagicLen + 2 + 4)));
+  if (llvm::Error e = read_at(0, head.size(), head.data())) return e;
+  // (Only for a file that says it is one: the parser explains the rest.)
+  if (head.size() >= kMagicLen + 2 + 4 && std::memcmp(head.data(), kMagic, kMagicLen) == 0 && head[7] == 0 &&
+      head[6] >= 1 && head[6] <= 3) {
+    const bool v1 = head[6] == 1;
+    uint64_t header_len = head[8] | uint64_t(head[9]) << 8;
+    if (!v1) header_len |= uint64_t(head[10]) << 16 | uint64_t(head[11]) << 24;
+    const uint64_t end = std::min<uint64_t>(size, (v1 ? 10 : 12) + header_len);
+    if (end > head.size()) {
+      const size_t have = head.size();
+      head.resize(size_t(end));
+      if (llvm::Error e = read_at(have, end - have, head.data() + have)) return e;
+    }
+  }
+  auto layout =
+      parse_npy_layout(llvm::StringRef(reinterpret_cast<const char *>(head.data()), head.size()), size, path, opts);
+  if (!layout) return layout.takeError();
+  auto out = place(*layout);
+  if (!out) return out.takeError();
+  if (llvm::Error e = read_at(layout->data_offset, layout->data_bytes, *out)) return e;
+  if (layout->swap_bytes) swap_elements(*out, layout->data_bytes, dtype_size(layout->dtype));
+  return layout;
 }
 
 void write_npy(llvm::raw_ostream &os, const HostTensor &t, const NpyWriteOptions &opts) {

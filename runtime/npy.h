@@ -10,12 +10,15 @@
 
 #include "runtime/host_tensor.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nk {
 
@@ -43,6 +46,22 @@ struct NpyWriteOptions {
 // Parse the bytes of a .npy file; `name` (usually the path) prefixes errors.
 llvm::Expected<HostTensor> parse_npy(llvm::StringRef bytes, llvm::StringRef name, const NpyReadOptions &opts = {});
 llvm::Expected<HostTensor> read_npy(llvm::StringRef path, const NpyReadOptions &opts = {});
+
+// What a .npy file holds and where its data starts, from its header
+// (checked as read_npy checks the whole file, against the file's size).
+struct NpyLayout {
+  Dtype dtype = Dtype::f32;
+  std::vector<int64_t> shape;
+  bool swap_bytes = false; // big-endian data, swapped as it is read
+  uint64_t data_offset = 0;
+  uint64_t data_bytes = 0;
+};
+// Reads the .npy file at `path` once, straight into memory the caller
+// picks after seeing the header: `place` returns where data_bytes bytes go
+// (or an error, returned as is). No buffer holds the file meanwhile, so a
+// large input costs one copy (from the page cache) and no more memory.
+llvm::Expected<NpyLayout> read_npy_into(llvm::StringRef path, const NpyReadOptions &opts,
+                                        llvm::function_ref<llvm::Expected<uint8_t *>(const NpyLayout &)> place);
 
 // A version 1.0 .npy file holding `t` (little-endian, C order), as a stream
 // or as bytes.

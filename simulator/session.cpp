@@ -38,14 +38,24 @@ llvm::Expected<Session> Session::from_program(Program p, llvm::StringRef target_
   return s;
 }
 
-llvm::Error Session::bind(llvm::StringRef name, const HostTensor &t) {
+llvm::Error Session::bind(llvm::StringRef name, const HostTensorRef &t) {
   if (llvm::Error e = bind_input(program_, hbm_, name, t)) return e;
+  note_bound(name);
+  return llvm::Error::success();
+}
+
+llvm::Error Session::bind_npy(llvm::StringRef name, llvm::StringRef path, const NpyReadOptions &opts) {
+  if (llvm::Error e = bind_input_npy(program_, hbm_, name, path, opts)) return e;
+  note_bound(name);
+  return llvm::Error::success();
+}
+
+void Session::note_bound(llvm::StringRef name) {
   // Rebinding an input bind_random deferred: the tensor now in the image wins.
   deferred_.erase(
       std::remove_if(deferred_.begin(), deferred_.end(), [&](const DeferredInput &d) { return d.decl.name == name; }),
       deferred_.end());
   bound_.insert(name.str());
-  return llvm::Error::success();
 }
 
 void Session::bind_random(uint64_t seed, double scale, RandomDist dist,

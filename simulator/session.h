@@ -36,7 +36,11 @@ public:
   const Target &target() const { return *target_; }
 
   // Binds input `name` (dtype and shape must match the program's tensor).
-  llvm::Error bind(llvm::StringRef name, const HostTensor &t);
+  llvm::Error bind(llvm::StringRef name, const HostTensorRef &t);
+  // Binds input `name` to a .npy file, read straight into the HBM image
+  // (runtime/hbm_binding.h: bind_input_npy). After an error the input is
+  // not bound (its bytes in the image may be part of the file).
+  llvm::Error bind_npy(llvm::StringRef name, llvm::StringRef path, const NpyReadOptions &opts = {});
   // Binds every input not yet bound to deterministic random data
   // (runtime/hbm_binding.h: random_tensor). The values are not written into
   // the HBM image: the simulator generates what the program reads
@@ -69,6 +73,7 @@ public:
   const HbmImage &hbm() const { return hbm_; }
 
 private:
+  void note_bound(llvm::StringRef name); // bound now: no longer deferred
   Program program_;
   const Target *target_ = nullptr;
   HbmImage hbm_;

@@ -252,9 +252,7 @@ Error bind_inputs(nk::Session &s) {
       return createStringError(inconvertibleErrorCode(), "--input expects NAME=FILE.npy, got '%s'", arg.c_str());
     if (!seen.insert(name).second)
       return createStringError(inconvertibleErrorCode(), "--input %s is given twice", name.c_str());
-    auto t = nk::load_input_npy(s.program(), name, file, ropts);
-    if (!t) return t.takeError();
-    if (Error e = s.bind(name, *t)) return e;
+    if (Error e = s.bind_npy(name, file, ropts)) return e;
   }
   if (!std::isfinite(random_scale))
     return createStringError(inconvertibleErrorCode(), "--random-scale must be a finite number, got %g",

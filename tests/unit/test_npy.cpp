@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -325,4 +326,73 @@ TEST_CASE("npy: every truncation and header corruption is an error, never a cras
       else
         CHECK(llvm::toString(r.takeError()).rfind("bad.npy: ", 0) == 0);
     }
+}
+
+// read_npy_into against read_npy, on files: the same values (placed where
+// the caller says, big-endian data swapped), the same error for every bad
+// file, and nothing read when `place` refuses.
+TEST_CASE("npy: read_npy_into reads what read_npy reads, and fails the same way") {
+  TempDir dir;
+  auto write = [&](const std::string &name, const std::string &bytes) {
+    std::string path = dir.file(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  };
+  // Reads `path` both ways: "" and the same bytes, or both errors equal.
+  auto same_both_ways = [&](const std::string &path) {
+    auto whole = read_npy(path);
+    std::vector<uint8_t> placed;
+    auto layout = read_npy_into(path, {}, [&](const NpyLayout &l) -> llvm::Expected<uint8_t *> {
+      placed.assign(l.data_bytes, 0xAB);
+      return placed.data();
+    });
+    if (!whole) {
+      REQUIRE(!layout);
+      CHECK(llvm::toString(layout.takeError()) == llvm::toString(whole.takeError()));
+      return;
+    }
+    REQUIRE(layout);
+    CHECK(layout->dtype == whole->dtype);
+    CHECK(layout->shape == whole->shape);
+    CHECK(placed == whole->data);
+  };
+  HostTensor h = HostTensor::from_floats(Dtype::f32, {3, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
+  const std::string good = encode_npy(h);
+  same_both_ways(write("good.npy", good));
+  // Big-endian data, and a version 2.0 header.
+  std::string big;
+  for (float f : {1.5f, -2.0f}) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    for (int b = 3; b >= 0; --b) big += char((u >> (8 * b)) & 0xff);
+  }
+  const std::string be = make_npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", big);
+  same_both_ways(write("be.npy", be));
+  const std::string v2 = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", floats_bytes({3, 4}), 2);
+  same_both_ways(write("v2.npy", v2));
+  {
+    auto r = read_npy(dir.file("be.npy"));
+    REQUIRE(r);
+    CHECK(r->get_f32(0) == 1.5f);
+    CHECK(r->get_f32(1) == -2.0f);
+  }
+  // Every prefix of a good file, and single-byte corruptions of its header.
+  for (size_t n = 0; n < good.size(); n += (n < 140 ? 1 : 7)) same_both_ways(write("cut.npy", good.substr(0, n)));
+  const size_t header_end = good.size() - h.size_bytes();
+  for (size_t i = 0; i < header_end; ++i)
+    for (char c : {'\0', '\xff', '(', '9'}) {
+      std::string bad = good;
+      bad[i] = c;
+      same_both_ways(write("bad.npy", bad));
+    }
+  same_both_ways(dir.file("missing.npy"));
+  // A refusal from `place` is the error, and no data is read.
+  bool placed = false;
+  auto refused = read_npy_into(write("good.npy", good), {}, [&](const NpyLayout &) -> llvm::Expected<uint8_t *> {
+    placed = true;
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "not here");
+  });
+  CHECK(placed);
+  REQUIRE(!refused);
+  CHECK(llvm::toString(refused.takeError()) == "not here");
 }

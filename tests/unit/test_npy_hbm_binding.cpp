@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 
 using namespace nk;
 
@@ -225,6 +226,19 @@ TEST_CASE("hbm: an fp8 input takes a '|V1' file as its own fp8 type, and says ho
              "or its bit patterns as uint8 viewed as 'V1' (np.save(f, bits.view('V1')))");
   // A '|V1' file bound to a tensor that is not fp8 cannot be read.
   CHECK(error_of(load_input_npy(p, "x", v1)).find("does not say e4m3 or e5m2") != std::string::npos);
+  // Read straight into the image: the fp8 bytes, and the same errors.
+  HbmImage hbm = *allocate_hbm(p);
+  CHECK(error_of(bind_input_npy(p, hbm, "y", v1)) == "");
+  CHECK(std::memcmp(hbm.data() + 32, e5.data.data(), 4) == 0);
+  CHECK(error_of(bind_input_npy(p, hbm, "y", u1)) == error_of(load_input_npy(p, "y", u1)));
+  CHECK(error_of(bind_input_npy(p, hbm, "x", v1)) == error_of(load_input_npy(p, "x", v1)));
+  // A tf32 input takes an f32 file, rounded on the way in.
+  p.tensors[0] = {"x", Dtype::tf32, {2, 4}, 0, TensorKind::input};
+  const std::string f32_path = (dir + "/f32.npy").str();
+  HostTensor fine = HostTensor::from_floats(Dtype::f32, {2, 4}, {1.0f + 0x1p-20f, 2, 3, 4, 5, 6, 7, 8});
+  REQUIRE(error_of(write_npy(f32_path, fine)) == "");
+  CHECK(error_of(bind_input_npy(p, hbm, "x", f32_path)) == "");
+  CHECK(load_as_f32(Dtype::tf32, hbm.data()) == 1.0f); // 2^-20 is below tf32's 10-bit mantissa
   llvm::sys::fs::remove_directories(dir);
 }
 
@@ -254,6 +268,15 @@ TEST_CASE("hbm: --input FILE.npy and --output FILE.npy") {
   CHECK(
       error_of(load_input_npy(p, "x", (dir + "/missing.npy").str())).find((dir + "/missing.npy: cannot read").str()) ==
       0);
+
+  // Read straight into the image: the same bytes, the same errors.
+  HbmImage direct = *allocate_hbm(p), via_tensor = *allocate_hbm(p);
+  CHECK(error_of(bind_input_npy(p, direct, "x", x_path)) == "");
+  REQUIRE(error_of(bind_input(p, via_tensor, "x", *loaded)) == "");
+  CHECK(std::memcmp(direct.data(), via_tensor.data(), direct.size()) == 0);
+  for (const auto &[name, path] : std::vector<std::pair<std::string, std::string>>{
+           {"x", wrong}, {"y", f32_for_bf16}, {"out", x_path}, {"nope", x_path}, {"x", (dir + "/missing.npy").str()}})
+    CHECK(error_of(bind_input_npy(p, direct, name, path)) == error_of(load_input_npy(p, name, path)));
 
   HbmImage hbm = *allocate_hbm(p);
   REQUIRE(error_of(bind_input(p, hbm, "x", x)) == "");
