@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 
 #if defined(__linux__)
@@ -73,7 +74,10 @@ void BackgroundFill::make_pieces(Job &job) {
     const size_t i = job.next_unclaimed.fetch_add(1, std::memory_order_relaxed);
     if (i >= job.pieces.size()) return;
     const Piece &p = job.pieces[i];
-    fill_random_range(p.input->decl, p.input->seed, p.input->scale, p.first, p.count, p.out, p.input->dist);
+    if (p.input)
+      fill_random_range(p.input->decl, p.input->seed, p.input->scale, p.first, p.count, p.out, p.input->dist);
+    else
+      std::memcpy(p.out, p.src, p.count);
     job.unfinished.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

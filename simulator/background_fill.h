@@ -1,11 +1,13 @@
-// Random tile loads made on a second host thread while the simulation goes
-// on, the way a DMA engine fills SBUF while the engines compute.
+// Large tile loads (random inputs made, or bytes of the HBM image copied)
+// done on a second host thread while the simulation goes on, the way a DMA
+// engine fills SBUF while the engines compute.
 //
-// Assumes: the caller (Executor) hands over only writes of deferred random
-// inputs into on-chip memory; no two unfinished jobs write the same bytes
-// (the caller waits for a job before submitting another that overlaps it);
-// it waits for a job (wait()) before anything else reads or writes bytes
-// the job writes; the DeferredInputs outlive the jobs.
+// Assumes: the caller (Executor) hands over only writes into on-chip
+// memory, of deferred random inputs or of bytes copied from the HBM image;
+// no two unfinished jobs write the same bytes (the caller waits for a job
+// before submitting another that overlaps it); it waits for a job (wait())
+// before anything else reads or writes bytes the job writes, or writes
+// bytes it copies from; the DeferredInputs outlive the jobs.
 // Guarantees: wait(job) returns once every piece of the job has written
 // its bytes (release / acquire: the writes are visible to the caller). A
 // waiting caller makes the job's unclaimed pieces itself rather than sit
@@ -29,11 +31,14 @@ namespace nk {
 
 class BackgroundFill {
 public:
-  // `count` values of `input` from element `first`, written to `out`.
+  // `count` values of `input` from element `first`, written to `out`; or,
+  // with no input, `count` bytes copied from `src` (a load of bytes in the
+  // HBM image).
   struct Piece {
     const DeferredInput *input;
     uint64_t first, count;
     uint8_t *out;
+    const uint8_t *src = nullptr;
   };
   // Pieces are claimed one at a time, by the worker or by a waiting caller.
   struct Job {

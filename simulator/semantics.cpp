@@ -419,6 +419,49 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
   return true;
 }
 
+// A large load of bytes in the HBM image into on-chip rows, as row
+// pieces for the background thread (like a random one: the simulation goes
+// on, await_operands holds back whatever touches the destination, and any
+// HBM write over the source). Whether it was handed over: dst's rows dense
+// and src a contiguous run per piece, else the caller copies.
+bool Executor::load_in_background(const AccessPattern &dst, const AccessPattern &src) {
+  if (src.num_elements() < kBackgroundElements) return false;
+  const auto src_ext = row_extent(src), dst_ext = row_extent(dst);
+  if (!src_ext || !dst_ext) return false;
+  int64_t dense = 1; // dst's dims must be row-major dense
+  for (int d = int(dst.num_dims) - 1; d >= 0; --d) {
+    if (dst.dims[unsigned(d)].count > 1 && dst.dims[unsigned(d)].stride != dense) return false;
+    dense *= int64_t(dst.dims[unsigned(d)].count);
+  }
+  const int64_t esz = dtype_size(src.dtype);
+  bool ok = true;
+  for_each_inner_run(src, [&](int64_t, uint64_t count, int64_t stride) { ok &= stride == esz || count <= 1; });
+  if (!ok) return false;
+  const uint64_t per_row = dst.free_elements();
+  unsigned row = 0;
+  uint64_t col = 0;
+  std::vector<BackgroundFill::Piece> pieces;
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
+    while (count > 0) {
+      const uint64_t m = std::min(count, per_row - col);
+      pieces.push_back(BackgroundFill::Piece{
+          nullptr, 0, m * uint64_t(esz), mem_.row(dst, row) + dst.offset + col * uint64_t(esz), mem_.hbm.data() + off});
+      off += int64_t(m) * esz;
+      count -= m;
+      col += m;
+      if (col == per_row) {
+        col = 0;
+        ++row;
+      }
+    }
+  });
+  auto job = fill_->submit(std::move(pieces));
+  pending_.push_back(PendingFill{job, dst.mem, dst.start_partition, unsigned(dst.start_partition + dst.num_partitions),
+                                 dst_ext->lo, dst_ext->hi});
+  pending_.push_back(PendingFill{job, Memory::hbm, 0, 1, src_ext->lo, src_ext->hi});
+  return true;
+}
+
 void Executor::await_operands(const Instruction &inst) {
   if (pending_.empty()) return;
   // Drop the finished fills; wait for (help make) those an on-chip operand
@@ -428,6 +471,14 @@ void Executor::await_operands(const Instruction &inst) {
   const OpInfo &info = op_info(inst.op);
   for (unsigned i = 0; i < info.num_aps; ++i) {
     const AccessPattern &a = inst.ap[i];
+    if (a.mem == Memory::hbm && operand_writes(inst, i)) {
+      // A write of HBM bytes a background load still copies from; every
+      // byte it may write (an indirect one's envelope), or all of them.
+      const auto ext = row_extent(operand_envelope(inst, i));
+      for (const PendingFill &f : pending_)
+        if (f.mem == Memory::hbm && (!ext || (ext->lo < f.hi && f.lo < ext->hi))) fill_->wait(*f.job);
+      continue;
+    }
     if (!a.on_chip()) continue;
     const auto ext = row_extent(a);
     const unsigned p_lo = a.start_partition, p_hi = unsigned(a.start_partition + a.num_partitions);
@@ -493,6 +544,7 @@ void Executor::dma_copy(const Instruction &inst) {
   }
   const bool raw = dst.dtype == src.dtype;
   const uint64_t n = src.num_elements();
+  if (raw && fill_ && src.mem == Memory::hbm && dst.on_chip() && load_in_background(dst, src)) return;
   if (raw && !may_overlap(dst, src)) {
     copy_raw(dst, src);
   } else if (raw) {

@@ -111,6 +111,7 @@ private:
   void materialize_deferred(const AccessPattern &hbm_operand);
   const uint8_t *gather_deferred(const AccessPattern &src);
   bool generate_deferred_into(const AccessPattern &dst, const AccessPattern &src);
+  bool load_in_background(const AccessPattern &dst, const AccessPattern &src);
   void tensor_copy_predicated(const Instruction &inst);
   void nc_stream_shuffle(const Instruction &inst);
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
@@ -122,7 +123,8 @@ private:
   // a few microseconds, about what 4,096 values take to make.
   static constexpr uint64_t kBackgroundElements = 4096;
   // A background fill not known to have finished: it writes inside
-  // partitions [p_lo, p_hi) x row bytes [lo, hi) of `mem`.
+  // partitions [p_lo, p_hi) x row bytes [lo, hi) of `mem`; or, for a load
+  // from the HBM image (mem hbm, no partitions), reads HBM bytes [lo, hi).
   struct PendingFill {
     std::shared_ptr<BackgroundFill::Job> job;
     Memory mem;

@@ -210,6 +210,30 @@ TEST_CASE("with two threads, large random loads are made in the background: the 
   CHECK(std::equal(x.begin(), x.end(), two.outputs.begin() + (131072 - 4096)));
 }
 
+TEST_CASE("with two threads, large loads of the HBM image are copied in the background; a store over a load's "
+          "source waits for it") {
+  // x and z f32[128, 4096] (2 MiB each: the copy outlasts the instructions
+  // up to the store), written into the image. x -> slot A in the
+  // background; z -> slot B; then z over x's bytes in HBM while A's copy
+  // may still be reading them; out = A must be x, not z.
+  Program p = new_program(3 * 2097152);
+  p.tensors = {tensor("x", Dtype::f32, {128, 4096}, 0, TensorKind::input),
+               tensor("z", Dtype::f32, {128, 4096}, 2097152, TensorKind::input),
+               tensor("out", Dtype::f32, {128, 4096}, 4194304, TensorKind::output)};
+  // (Partition-major: a row of 16 KiB per partition.)
+  Chain(p)
+      .then(kDma0, dma(sb(Dtype::f32, 0, 128, 0, 4096), hbm2(Dtype::f32, 0, 128, 4096)))           // x -> A
+      .then(kDma0, dma(sb(Dtype::f32, 0, 128, 16384, 4096), hbm2(Dtype::f32, 2097152, 128, 4096))) // z -> B
+      .then(kDma1, dma(hbm2(Dtype::f32, 0, 128, 4096), sb(Dtype::f32, 0, 128, 16384, 4096)))       // z over x
+      .then(kDma0, dma(hbm2(Dtype::f32, 4194304, 128, 4096), sb(Dtype::f32, 0, 128, 0, 4096)));    // out = A
+  Outcome one = run_both_ways(p, false, 1), two = run_both_ways(p, false, 2);
+  CHECK(two.outputs == one.outputs);
+  CHECK(two.total_ns == one.total_ns);
+  std::vector<uint8_t> x(2097152);
+  fill_random(p.tensors[0], 7, 2.5, x.data());
+  CHECK(std::equal(x.begin(), x.end(), two.outputs.begin() + (4194304 - 4096)));
+}
+
 TEST_CASE("BackgroundFill: fill_random_range's values, made by the worker or a waiting caller; the destructor "
           "finishes every job") {
   TensorDecl x = tensor("x", Dtype::f32, {64, 1000}, 0, TensorKind::input);
