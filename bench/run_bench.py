@@ -23,7 +23,9 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      has installed libopenblas0-pthread; Debian's reference BLAS otherwise);
      2b. where nksim's wall time goes on the tuned program: each phase of
      nksim --time-report, and the process start and exit (the whole
-     process's time minus the report's total).
+     process's time minus the report's total); 2c. the tuned program on
+     NumPy's own inputs: from .npy files (nksim --input) and as arrays
+     through the Python package.
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
      peak memory, and the ratio per 4x step (linear scaling gives ~4).
 --quick drops the largest sizes (for a smoke run); --only kernels|simulator|
@@ -259,6 +261,54 @@ print(json.dumps(res))
           ["program", "nksim threads", "nksim s", "median s", "NumPy s", "ratio", "median ratio", "NumPy 1-thread s", "ratio 1-thread",
            "instructions", "inst/s", "peak MiB"], rows)
     phase_split(os.path.join(tmp, "sim-0.nkp"), s_sim, records)
+    real_inputs(os.path.join(tmp, "sim-0.nkp"), tmp, s_sim, np_single, records)
+
+
+def real_inputs(program, tmp, s_sim, np_single, records, runs=5):
+    """2c. The tuned program on NumPy's own inputs (the arrays section 2's
+    NumPy times): from .npy files with nksim --input (the whole process),
+    and as arrays through the Python package (nkc's Program.run, in process,
+    the program loaded once)."""
+    make = f"""
+import numpy as np
+d, nq, nkv, s = 128, 32, 8, {s_sim}
+rng = np.random.default_rng(0)
+for name, shape in (("q", (d, nq)), ("k", (nkv, d, s)), ("v", (nkv, d, s))):
+    np.save("{tmp}/" + name + ".npy", rng.uniform(-1, 1, shape).astype(np.float32))
+"""
+    subprocess.run(["/usr/bin/python3", "-c", make], check=True)
+    files = [f"--input={n}={os.path.join(tmp, n + '.npy')}" for n in ("q", "k", "v")]
+    cli = [run_with_rss([os.path.join(BIN, "nksim"), "run", program, *files, "--stats-json", "-"]) for _ in range(runs)]
+    in_python = f"""
+import json, sys, time
+sys.path.insert(0, "{os.path.join(ROOT, 'build', 'python')}")
+import numpy as np, nkc
+prog = nkc.load("{program}")
+arrays = {{n: np.load("{tmp}/" + n + ".npy") for n in ("q", "k", "v")}}
+times = []
+for _ in range({runs}):
+    t0 = time.perf_counter()
+    prog.run(arrays)
+    times.append(time.perf_counter() - t0)
+print(json.dumps(times))
+"""
+    py = subprocess.run(["/usr/bin/python3", "-c", in_python], capture_output=True, text=True)
+    rows = []
+    measured = [("nksim run --input FILE.npy (whole process)", sorted(r[0] for r in cli), max(r[1] for r in cli))]
+    if py.returncode == 0:
+        measured.append(("nkc Program.run(arrays), in Python", sorted(json.loads(py.stdout.strip().splitlines()[-1])),
+                         None))
+    else:
+        print(f"(the Python package did not run: {py.stderr.strip().splitlines()[-1] if py.stderr else py.returncode})")
+    for label, times, rss in measured:
+        best, median = times[0], times[len(times) // 2]
+        records.append({"section": "simulator_real_inputs", "how": label, "s": s_sim, "best_s": best, "median_s": median,
+                        "numpy_1thread_s": np_single, "ratio_1thread": best / np_single if np_single else None,
+                        "peak_rss_mib": rss})
+        rows.append([label, f"{best:.2f}", f"{median:.2f}", f"{best / np_single:.1f}x" if np_single else "-",
+                     f"{rss:.0f}" if rss else "-"])
+    table(f"2c. the same attention on NumPy's own inputs (uniform on [-1, 1), s={s_sim}; best of {runs})",
+          ["how", "best s", "median s", "ratio to NumPy 1-thread", "peak MiB"], rows)
 
 
 def phase_split(program, s_sim, records, runs=5):
