@@ -317,6 +317,21 @@ llvm::Expected<NpyLayout> read_npy_into(llvm::StringRef path, const NpyReadOptio
   } close{fd};
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(fd, status)) return npy_error(path, "cannot read: " + ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file) {
+    // A pipe or a device (/dev/stdin): its size is not known ahead; read
+    // it whole, then copy the data into place.
+    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false,
+                                           /*IsVolatile=*/true);
+    if (!buf) return npy_error(path, "cannot read: " + buf.getError().message());
+    const llvm::StringRef bytes = (*buf)->getBuffer();
+    auto layout = parse_npy_layout(bytes, bytes.size(), path, opts);
+    if (!layout) return layout.takeError();
+    auto out = place(*layout);
+    if (!out) return out.takeError();
+    std::memcpy(*out, bytes.data() + layout->data_offset, layout->data_bytes);
+    if (layout->swap_bytes) swap_elements(*out, layout->data_bytes, dtype_size(layout->dtype));
+    return layout;
+  }
   const uint64_t size = status.getSize();
   // Reads [offset, offset + n) of the file into `out`.
   auto read_at = [&](uint64_t offset, uint64_t n, uint8_t *out) -> llvm::Error {
