@@ -246,6 +246,12 @@ llvm::Expected<HostTensor> read_tensor(const Program &program, const HbmImage &h
   return t;
 }
 
+// How to read a file for input `decl`: '|V1' says fp8, the tensor says which.
+static NpyReadOptions read_options_for(const TensorDecl &decl, NpyReadOptions opts) {
+  if (dtype_is_fp8(decl.dtype)) opts.v1_as = decl.dtype;
+  return opts;
+}
+
 // The message for a file whose data does not fit input `decl`, with what to
 // do about a bf16 or fp8 tensor given other data.
 static std::string input_mismatch(const TensorDecl &decl, Dtype given, llvm::StringRef path, llvm::Error e) {
@@ -264,9 +270,7 @@ llvm::Expected<HostTensor> load_input_npy(const Program &program, llvm::StringRe
   // Name problems first: no point reading a file for a tensor that is not there.
   auto decl = find_decl(program, name);
   if (!decl) return with_file(decl.takeError());
-  NpyReadOptions read_opts = opts;
-  if (dtype_is_fp8((*decl)->dtype)) read_opts.v1_as = (*decl)->dtype; // '|V1' says fp8, the tensor says which
-  auto t = read_npy(path, read_opts);
+  auto t = read_npy(path, read_options_for(**decl, opts));
   if (!t) return t.takeError(); // already names the file
   if ((*decl)->dtype == Dtype::tf32 && t->dtype == Dtype::f32) {
     // NumPy has no tf32: a tf32 tensor takes an fp32 file, rounded to tf32
@@ -290,9 +294,7 @@ llvm::Error bind_input_npy(const Program &program, HbmImage &hbm, llvm::StringRe
     if (!t) return t.takeError();
     return bind_input(program, hbm, name, *t);
   }
-  NpyReadOptions read_opts = opts;
-  if (dtype_is_fp8((*decl)->dtype)) read_opts.v1_as = (*decl)->dtype;
-  auto read = read_npy_into(path, read_opts, [&](const NpyLayout &l) -> llvm::Expected<uint8_t *> {
+  auto read = read_npy_into(path, read_options_for(**decl, opts), [&](const NpyLayout &l) -> llvm::Expected<uint8_t *> {
     auto checked = check_input(program, hbm.size(), name, HostTensorRef(l.dtype, l.shape, nullptr, l.data_bytes));
     if (!checked) return make_error(input_mismatch(**decl, l.dtype, path, checked.takeError()));
     return hbm.data() + (*checked)->hbm_offset;

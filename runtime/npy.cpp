@@ -317,24 +317,22 @@ llvm::Expected<NpyLayout> read_npy_into(llvm::StringRef path, const NpyReadOptio
   } close{fd};
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(fd, status)) return npy_error(path, "cannot read: " + ec.message());
+  // A regular file is read in place with positioned reads; a pipe or a
+  // device (/dev/stdin) is read whole first, its size not known ahead.
+  std::unique_ptr<llvm::MemoryBuffer> whole;
   if (status.type() != llvm::sys::fs::file_type::regular_file) {
-    // A pipe or a device (/dev/stdin): its size is not known ahead; read
-    // it whole, then copy the data into place.
     auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false,
                                            /*IsVolatile=*/true);
     if (!buf) return npy_error(path, "cannot read: " + buf.getError().message());
-    const llvm::StringRef bytes = (*buf)->getBuffer();
-    auto layout = parse_npy_layout(bytes, bytes.size(), path, opts);
-    if (!layout) return layout.takeError();
-    auto out = place(*layout);
-    if (!out) return out.takeError();
-    std::memcpy(*out, bytes.data() + layout->data_offset, layout->data_bytes);
-    if (layout->swap_bytes) swap_elements(*out, layout->data_bytes, dtype_size(layout->dtype));
-    return layout;
+    whole = std::move(*buf);
   }
-  const uint64_t size = status.getSize();
+  const uint64_t size = whole ? whole->getBufferSize() : status.getSize();
   // Reads [offset, offset + n) of the file into `out`.
   auto read_at = [&](uint64_t offset, uint64_t n, uint8_t *out) -> llvm::Error {
+    if (whole) {
+      std::memcpy(out, whole->getBufferStart() + offset, n);
+      return llvm::Error::success();
+    }
     while (n > 0) {
       const ssize_t got = ::pread(fd, out, size_t(std::min<uint64_t>(n, uint64_t(1) << 30)), off_t(offset));
       if (got < 0 && errno == EINTR) continue;

@@ -343,19 +343,39 @@ const uint8_t *Executor::gather_deferred(const AccessPattern &src) {
   return buf;
 }
 
+// The pieces of a load from HBM runs (src, each contiguous) into a dense
+// on-chip tile (dst, dense()): element i of src goes to element i of dst in
+// walk order, so each run is cut where a dst row ends. fn(byte offset in
+// HBM, elements, destination, whether the piece starts a run of src).
+template <typename Fn>
+void Executor::for_each_row_piece(const AccessPattern &dst, const AccessPattern &src, Fn &&fn) {
+  const int64_t esz = dtype_size(src.dtype);
+  const uint64_t per_row = dst.free_elements();
+  unsigned row = 0;
+  uint64_t col = 0;
+  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
+    for (bool run_start = true; count > 0; run_start = false) {
+      const uint64_t m = std::min(count, per_row - col);
+      fn(off, m, mem_.row(dst, row) + dst.offset + col * uint64_t(esz), run_start);
+      off += int64_t(m) * esz;
+      count -= m;
+      col += m;
+      if (col == per_row) {
+        col = 0;
+        ++row;
+      }
+    }
+  });
+}
+
 // A load of deferred input elements into a dense on-chip tile of the same
 // dtype (each partition's elements contiguous: the common HBM -> SBUF tile
 // load): the values are generated straight into the tile's rows, with no
 // staging buffer and no copy. Returns false, doing nothing, for any other
 // case (gather_deferred handles those).
 bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPattern &src) {
-  if (!dst.on_chip() || dst.dtype != src.dtype || !row_extent(src)) return false;
+  if (!dst.on_chip() || dst.dtype != src.dtype || !row_extent(src) || !dense(dst)) return false;
   const int64_t esz = dtype_size(src.dtype);
-  int64_t dense = 1; // dst's dims must be row-major dense
-  for (int d = int(dst.num_dims) - 1; d >= 0; --d) {
-    if (dst.dims[unsigned(d)].count > 1 && dst.dims[unsigned(d)].stride != dense) return false;
-    dense *= int64_t(dst.dims[unsigned(d)].count);
-  }
   // Every inner run of src must lie inside one deferred input, contiguous
   // and element aligned.
   // The pending inputs' byte ranges, worked out once (not per run: a tile
@@ -382,34 +402,20 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
     runs.emplace_back(holder ? holder->d : nullptr, off);
   });
   if (!ok) return false;
-  const uint64_t per_row = dst.free_elements();
-  unsigned row = 0;
-  uint64_t col = 0;
   size_t k = 0;
   // A large load is made by the background thread while the simulation
   // goes on (await_operands holds back whatever touches its bytes); a small
   // one here, as handing it over would cost more than making it.
   const bool background = fill_ && src.num_elements() >= kBackgroundElements;
   std::vector<BackgroundFill::Piece> pieces;
-  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
-    if (count == 0) return;
-    const DeferredInput &d = *runs[k++].first;
-    uint64_t first = (uint64_t(off) - d.begin()) / uint64_t(esz);
-    while (count > 0) {
-      const uint64_t m = std::min(count, per_row - col);
-      uint8_t *out = mem_.row(dst, row) + dst.offset + col * uint64_t(esz);
-      if (background)
-        pieces.push_back(BackgroundFill::Piece{&d, first, m, out});
-      else
-        fill_random_range(d.decl, d.seed, d.scale, first, m, out, d.dist);
-      first += m;
-      count -= m;
-      col += m;
-      if (col == per_row) {
-        col = 0;
-        ++row;
-      }
-    }
+  const DeferredInput *d = nullptr;
+  for_each_row_piece(dst, src, [&](int64_t off, uint64_t m, uint8_t *out, bool run_start) {
+    if (run_start) d = runs[k++].first;
+    const uint64_t first = (uint64_t(off) - d->begin()) / uint64_t(esz);
+    if (background)
+      pieces.push_back(BackgroundFill::Piece{d, first, m, out});
+    else
+      fill_random_range(d->decl, d->seed, d->scale, first, m, out, d->dist);
   });
   if (background) {
     const auto ext = row_extent(dst); // validated: no overflow
@@ -427,33 +433,14 @@ bool Executor::generate_deferred_into(const AccessPattern &dst, const AccessPatt
 bool Executor::load_in_background(const AccessPattern &dst, const AccessPattern &src) {
   if (src.num_elements() < kBackgroundElements) return false;
   const auto src_ext = row_extent(src), dst_ext = row_extent(dst);
-  if (!src_ext || !dst_ext) return false;
-  int64_t dense = 1; // dst's dims must be row-major dense
-  for (int d = int(dst.num_dims) - 1; d >= 0; --d) {
-    if (dst.dims[unsigned(d)].count > 1 && dst.dims[unsigned(d)].stride != dense) return false;
-    dense *= int64_t(dst.dims[unsigned(d)].count);
-  }
+  if (!src_ext || !dst_ext || !dense(dst)) return false;
   const int64_t esz = dtype_size(src.dtype);
   bool ok = true;
   for_each_inner_run(src, [&](int64_t, uint64_t count, int64_t stride) { ok &= stride == esz || count <= 1; });
   if (!ok) return false;
-  const uint64_t per_row = dst.free_elements();
-  unsigned row = 0;
-  uint64_t col = 0;
   std::vector<BackgroundFill::Piece> pieces;
-  for_each_inner_run(src, [&](int64_t off, uint64_t count, int64_t) {
-    while (count > 0) {
-      const uint64_t m = std::min(count, per_row - col);
-      pieces.push_back(BackgroundFill::Piece{
-          nullptr, 0, m * uint64_t(esz), mem_.row(dst, row) + dst.offset + col * uint64_t(esz), mem_.hbm.data() + off});
-      off += int64_t(m) * esz;
-      count -= m;
-      col += m;
-      if (col == per_row) {
-        col = 0;
-        ++row;
-      }
-    }
+  for_each_row_piece(dst, src, [&](int64_t off, uint64_t m, uint8_t *out, bool) {
+    pieces.push_back(BackgroundFill::Piece{nullptr, 0, m * uint64_t(esz), out, mem_.hbm.data() + off});
   });
   auto job = fill_->submit(std::move(pieces));
   pending_.push_back(PendingFill{job, dst.mem, dst.start_partition, unsigned(dst.start_partition + dst.num_partitions),

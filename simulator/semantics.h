@@ -112,6 +112,8 @@ private:
   const uint8_t *gather_deferred(const AccessPattern &src);
   bool generate_deferred_into(const AccessPattern &dst, const AccessPattern &src);
   bool load_in_background(const AccessPattern &dst, const AccessPattern &src);
+  template <typename Fn>
+  void for_each_row_piece(const AccessPattern &dst, const AccessPattern &src, Fn &&fn);
   void tensor_copy_predicated(const Instruction &inst);
   void nc_stream_shuffle(const Instruction &inst);
   void scatter_elements(const AccessPattern &dst, Dtype from, const uint8_t *elements);
