@@ -60,6 +60,11 @@ const std::vector<Pass> &passes() {
          return ok();
        },
        false},
+      {"forward-copies", "write results straight into the slice a copy would move them to",
+       [](State &s, const Target &t) {
+         lir::forward_copies(s.lowered, t);
+         return ok();
+       }},
       {"elide-memsets", "drop memsets nothing reads; first PSUM accumulations overwrite instead",
        [](State &s, const Target &) {
          lir::elide_memsets(s.lowered);
@@ -145,7 +150,8 @@ bool is_sync(const lir::Inst &in) { return in.inst.op == Opcode::sem_wait || in.
 // pass's "Assumes"), for programs that did not come through the pipeline
 // in order (a parsed .lir file): "" when it may run, else why not.
 std::string precondition(llvm::StringRef pass, const lir::Program &p) {
-  const bool reorders_or_allocates = pass == "elide-memsets" || pass == "schedule" || pass == "allocate-memory";
+  const bool reorders_or_allocates =
+      pass == "forward-copies" || pass == "elide-memsets" || pass == "schedule" || pass == "allocate-memory";
   if (reorders_or_allocates)
     for (const lir::Buffer &b : p.buffers)
       if (b.allocated)
@@ -292,7 +298,7 @@ std::vector<std::string> remaining_lir_passes(const lir::Program &p) {
   bool sems = false;
   for (const lir::Inst &in : p.insts) sems |= is_sync(in);
   std::vector<std::string> names;
-  if (!r.compute_placed && !r.allocated && !sems) names = {"elide-memsets", "schedule"};
+  if (!r.compute_placed && !r.allocated && !sems) names = {"forward-copies", "elide-memsets", "schedule"};
   if (!r.dma_placed && !sems) names.push_back("assign-dma-queues");
   if (!r.allocated && !sems) names.push_back("allocate-memory");
   if (!sems) names.push_back("insert-semaphores");

@@ -9,6 +9,9 @@
 
 namespace nk::lir {
 
+// Deletes tensor_copies that move a result into part of another buffer;
+// the instruction that produced it writes there instead.
+void forward_copies(Program &p, const Target &t);
 // Deletes memsets whose values are never read; the first accumulating
 // matmuls into a deleted zero memset overwrite instead.
 void elide_memsets(Program &p);

@@ -158,6 +158,7 @@ void print_program(llvm::raw_ostream &os, const Program &p) {
       os << ' ';
       print_engines(os, in.engines);
     }
+    if (in.assign_copy) os << " !assign";
     print_loc(os, in.inst.loc);
     os << '\n';
   }

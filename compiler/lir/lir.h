@@ -42,6 +42,10 @@ struct Inst {
   EngineMask engines = 0;               // engines allowed to run it
   StreamId stream;                      // set by schedule / assign_dma_queues
   bool placed = false;
+  // A tensor_copy legalize made for an assignment (`x[...] = v`, `x = v`):
+  // the language evaluates v into a tile of its own, so the copy is not one
+  // the kernel asked for and forward-copies may delete it. Text: `!assign`.
+  bool assign_copy = false;
 
   Inst() { buffer.fill(kNoBuffer); }
 };

@@ -1,6 +1,6 @@
 // LIR text parser (see parse.h). Line oriented, on the assembler's syntax
 // layer: `lir` header, then `file`, `tensor` and `buffer` declarations, then
-// instructions `[STREAM:] OP field=value... [!engines(...)] [!loc(...)]`.
+// instructions `[STREAM:] OP field=value... [!engines(...)] [!assign] [!loc(...)]`.
 // Lines starting with ';' are comments (an --print-after dump's banner), as
 // is everything after '#'.
 #include "compiler/lir/parse.h"
@@ -182,7 +182,7 @@ private:
     advance();
   }
 
-  // `[STREAM:] OP field=value... [!engines(...)] [!loc(F:L:C)]`
+  // `[STREAM:] OP field=value... [!engines(...)] [!assign] [!loc(F:L:C)]`
   void parse_instruction(llvm::StringRef first) {
     Inst in;
     llvm::StringRef name = first;
@@ -202,6 +202,11 @@ private:
     parse_fields(
         in.inst, name, prog.files.size(), "file", [&](unsigned slot) { parse_operand(in, slot); },
         [&](llvm::StringRef ext) {
+          if (ext == "assign") {
+            if (*op != Opcode::tensor_copy) fail(ext, "!assign marks a tensor_copy (an assignment's), not " + name);
+            in.assign_copy = true;
+            return true;
+          }
           if (ext != "engines") return false;
           parse_engines(in);
           return true;

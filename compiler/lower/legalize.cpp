@@ -482,7 +482,10 @@ private:
       place[op.result] = dst;
       return;
     }
-    case OpKind::assign: copy(place[op.operands[0]], place[op.operands[1]]); return;
+    case OpKind::assign:
+      copy(place[op.operands[0]], place[op.operands[1]]);
+      out.insts.back().assign_copy = true;
+      return;
     case OpKind::isa: return lower_isa(op);
     case OpKind::loop: fail("loops must be unrolled first"); return;
     }

@@ -68,7 +68,7 @@ TEST_CASE("every kernel's LIR round-trips at every pass boundary, and the pipeli
       auto whole = compile_tile_file(k, defines, *t, opts, es);
       REQUIRE_MESSAGE(whole, llvm::toString(whole.takeError()) << es.str());
       auto dumps = lir_dumps(ds.str());
-      REQUIRE(dumps.size() == 6); // legalize ... insert-semaphores
+      REQUIRE(dumps.size() == 7); // legalize ... insert-semaphores
       for (const auto &[pass, text] : dumps) {
         INFO("after " << pass);
         auto parsed = lir::parse_program(text, "dump.lir");
