@@ -127,7 +127,7 @@ bool forward_once(Program &p, const Target &t) {
 
   size_t out = 0;
   for (size_t i = 0; i < n; ++i)
-    if (!dead[i]) p.insts[out++] = std::move(p.insts[i]);
+    if (!dead[i]) p.insts[out++] = p.insts[i];
   p.insts.resize(out);
   return out < n;
 }
