@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -61,7 +62,9 @@ struct KernelReference {
 
   // The same computation over input views, for references that stream their
   // inputs (nullptr: only `compute`). Last, so the table's entries may omit it.
-  llvm::Expected<TensorMap> (*compute_views)(const InputViews &inputs) = nullptr;
+  // `threads`: how many host threads it may use (at least 1; the views' read
+  // must then be safe to call concurrently); the result does not depend on it.
+  llvm::Expected<TensorMap> (*compute_views)(const InputViews &inputs, unsigned threads) = nullptr;
   // Inputs whose valid values random numbers would almost never be (indices
   // into other inputs, lengths): given every input's dtype and shape and the
   // --random-inputs seed, returns deterministic valid tensors for some of
@@ -85,7 +88,9 @@ struct KernelReference {
       const TensorMap &integer_inputs) = nullptr;
   llvm::Expected<TensorMap> run(const TensorMap &inputs) const { return compute(inputs); }
   bool streams_inputs() const { return compute_views != nullptr; }
-  llvm::Expected<TensorMap> run(const InputViews &inputs) const { return compute_views(inputs); }
+  llvm::Expected<TensorMap> run(const InputViews &inputs, unsigned threads = 1) const {
+    return compute_views(inputs, std::max(1u, threads));
+  }
   // What --check needs in all: the bound inputs (their own dtypes) plus
   // working_set_bytes.
   uint64_t check_bytes(const std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> &inputs) const;
@@ -117,7 +122,9 @@ const std::vector<KernelReference> &all_references();
 //   decode_attention_gqa: q (d,n_q), k (n_kv,d,s), v (n_kv,d,s)    -> out (n_q,d)
 llvm::Expected<TensorMap> decode_attention_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> decode_attention_gqa_reference(const TensorMap &inputs);
-llvm::Expected<TensorMap> decode_attention_gqa_reference_views(const InputViews &inputs);
+// `threads` (at least 1): KV heads computed at once; the result is the same
+// for any count. The views' read must then be safe to call concurrently.
+llvm::Expected<TensorMap> decode_attention_gqa_reference_views(const InputViews &inputs, unsigned threads);
 // The kernels on NKI 2.26 instructions (nki_kernels.cpp).
 llvm::Expected<TensorMap> layernorm_reference(const TensorMap &inputs);
 llvm::Expected<TensorMap> linear_recurrence_reference(const TensorMap &inputs);

@@ -61,7 +61,7 @@ TEST_CASE("references: decode_attention by hand") {
 }
 
 TEST_CASE("references: GQA through input views equals GQA on host tensors, bit for bit") {
-  int64_t d = 8, s = 300, n_kv = 3, n_q = 6;
+  int64_t d = 12, s = 300, n_kv = 3, n_q = 6;
   HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 4);
   HostTensor k = random_input("k", Dtype::bf16, {n_kv, d, s}, 4);
   HostTensor v = random_input("v", Dtype::f32, {n_kv, d, s}, 4);
@@ -77,21 +77,28 @@ TEST_CASE("references: GQA through input views equals GQA on host tensors, bit f
       for (uint64_t i = 0; i < n; i += 7) inner(first + i, std::min<uint64_t>(7, n - i), out + i);
     };
   }
-  auto b = decode_attention_gqa_reference_views(views);
+  auto b = decode_attention_gqa_reference_views(views, 1);
   REQUIRE(a);
   REQUIRE(b);
   CHECK(a->at("out") == b->at("out"));
-  // One read of q, then each row of k and v once per KV head (not per query head).
-  CHECK(reads == 1 + 2 * uint64_t(n_kv * d));
+  // One read of q, then each row of k once per KV head (not per query head),
+  // and v 8 rows at a time.
+  CHECK(reads == 1 + uint64_t(n_kv * d) + uint64_t(n_kv * ((d + 7) / 8)));
+  // Any number of threads, the same values (KV heads in parallel).
+  for (unsigned threads : {2u, 3u, 16u}) {
+    auto c = decode_attention_gqa_reference_views(views_of(in), threads);
+    REQUIRE(c);
+    CHECK(a->at("out") == c->at("out"));
+  }
   // Problems are reported from the views alone.
   views.erase("v");
-  auto missing = decode_attention_gqa_reference_views(views);
+  auto missing = decode_attention_gqa_reference_views(views, 2);
   REQUIRE(!missing);
   CHECK(llvm::toString(missing.takeError()) == "decode_attention_gqa reference: missing input 'v'");
 }
 
 TEST_CASE("references: GQA equals single-head attention per query head") {
-  int64_t d = 16, s = 32, n_kv = 2, n_q = 6, group = 3;
+  int64_t d = 20, s = 32, n_kv = 2, n_q = 6, group = 3; // d: two blocks of V rows and a part
   HostTensor q = random_input("q", Dtype::f32, {d, n_q}, 1);
   HostTensor k = random_input("k", Dtype::f32, {n_kv, d, s}, 1);
   HostTensor v = random_input("v", Dtype::f32, {n_kv, d, s}, 1);
@@ -210,13 +217,13 @@ TEST_CASE("references: --check's memory estimate is the inputs plus the streamed
   std::map<std::string, std::pair<Dtype, std::vector<int64_t>>> in{
       {"q", {Dtype::f32, {128, 8}}}, {"k", {Dtype::f32, {2, 128, s}}}, {"v", {Dtype::f32, {2, 128, s}}}};
   const uint64_t inputs = 128 * 8 * 4 + 2 * uint64_t(2 * 128 * s * 4);
-  // The GQA reference streams one row of s elements at a time: a row of
-  // floats and two s-long double vectors per query head of a group (4 here),
-  // whatever d and n_kv are.
-  CHECK(r->check_bytes(in) == inputs + 4 * uint64_t(s) + 2 * 8 * 4 * uint64_t(s));
+  // The GQA reference streams rows of s elements: eight rows of floats and
+  // two s-long double vectors per query head of a group (4 here), whatever
+  // d and n_kv are (per thread: nksim multiplies by its threads).
+  CHECK(r->check_bytes(in) == inputs + 8 * 4 * uint64_t(s) + 2 * 8 * 4 * uint64_t(s));
   // bf16 inputs halve the input part only.
   for (auto &kv : in) kv.second.first = Dtype::bf16;
-  CHECK(r->check_bytes(in) == inputs / 2 + 4 * uint64_t(s) + 2 * 8 * 4 * uint64_t(s));
+  CHECK(r->check_bytes(in) == inputs / 2 + 8 * 4 * uint64_t(s) + 2 * 8 * 4 * uint64_t(s));
   // The single-head reference (s <= 128) transposes K and V to doubles.
   const KernelReference *one = find_reference("decode_attention");
   REQUIRE(one);
