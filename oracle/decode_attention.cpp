@@ -61,7 +61,7 @@ Array attend(const Array &q, const Array &k, const Array &v, double scale) {
 
 double default_scale(int64_t d) { return 1.0 / std::sqrt(double(d)); }
 
-// Rows of V the GQA reference sums at once (attend_group).
+// Rows of K and V the GQA reference takes at once (attend_group).
 constexpr int64_t kVRows = kDotRows;
 
 // What one thread of the GQA reference reuses from one KV head to the
@@ -79,8 +79,8 @@ struct GroupScratch {
 // rounded to float32 as theirs are, so the values are identical (the loops
 // are vectorised across independent sums only: row_sums.h). Each row of k
 // and v is read once for the whole group (generated once, for a random
-// input): k a row at a time, v kVRows rows at a time. Working set: kVRows
-// rows of s floats and s-long double vectors per query head of the group.
+// input), kVRows rows at a time. Working set: kVRows rows of s floats and
+// s-long double vectors per query head of the group.
 std::vector<Array> attend_group(const std::vector<Array> &qs, const InputView &k, const InputView &v, int64_t kv,
                                 double scale, GroupScratch &w) {
   const int64_t d = k.shape[1], s = k.shape[2];
@@ -90,11 +90,13 @@ std::vector<Array> attend_group(const std::vector<Array> &qs, const InputView &k
   w.acc.assign(g * size_t(s), 0.0);
   std::vector<double *> acc(g);
   for (size_t h = 0; h < g; ++h) acc[h] = w.acc.data() + h * size_t(s);
-  std::vector<double> q_r(g);
-  for (int64_t r = 0; r < d; ++r) {
-    k.read(base + uint64_t(r * s), uint64_t(s), w.rows.data());
-    for (size_t h = 0; h < g; ++h) q_r[h] = qs[h].values()[size_t(r)];
-    add_scaled_row(w.rows.data(), uint64_t(s), q_r.data(), g, acc.data());
+  std::vector<double> q_r(g * kDotRows);
+  for (int64_t r0 = 0; r0 < d; r0 += kVRows) {
+    const int64_t nr = std::min(kVRows, d - r0);
+    k.read(base + uint64_t(r0 * s), uint64_t(nr * s), w.rows.data()); // rows r0 .. r0+nr-1: contiguous
+    for (int64_t r = 0; r < nr; ++r)
+      for (size_t h = 0; h < g; ++h) q_r[size_t(r) * g + h] = qs[h].values()[size_t(r0 + r)];
+    add_scaled_rows(w.rows.data(), uint64_t(s), unsigned(nr), uint64_t(s), q_r.data(), g, acc.data());
   }
   std::vector<Array> ps, outs;
   std::vector<const double *> p(g);

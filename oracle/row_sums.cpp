@@ -50,42 +50,77 @@ struct Vec {
   typedef float F __attribute__((vector_size(4 * W)));
 };
 
+// Lanes are columns; the nr rows are added to each element in order while
+// it is in a register, so each head's sums go through memory once per
+// nr rows rather than once per row.
 template <unsigned W>
-__attribute__((always_inline)) inline void add_scaled_row_w(const float *row, uint64_t n, const double *q, size_t g,
-                                                            double *const *acc) {
+__attribute__((always_inline)) inline void add_scaled_rows_w(const float *rows, uint64_t stride, unsigned nr,
+                                                             uint64_t n, const double *q, size_t g,
+                                                             double *const *acc) {
   using D = typename Vec<W>::D;
   using F = typename Vec<W>::F;
   uint64_t c = 0;
   for (; c + W <= n; c += W) {
-    F xf;
-    std::memcpy(&xf, row + c, sizeof xf);
-    const D x = __builtin_convertvector(xf, D);
+    D x[kDotRows];
+    for (unsigned r = 0; r < nr; ++r) {
+      F xf;
+      std::memcpy(&xf, rows + r * stride + c, sizeof xf);
+      x[r] = __builtin_convertvector(xf, D);
+    }
     for (size_t h = 0; h < g; ++h) {
       D a;
       std::memcpy(&a, acc[h] + c, sizeof a);
-      const D product = x * q[h];
-      a = a + product;
+      for (unsigned r = 0; r < nr; ++r) {
+        const D product = x[r] * q[r * g + h];
+        a = a + product;
+      }
       std::memcpy(acc[h] + c, &a, sizeof a);
     }
   }
   for (; c < n; ++c)
-    for (size_t h = 0; h < g; ++h) acc[h][c] += double(row[c]) * q[h];
+    for (size_t h = 0; h < g; ++h)
+      for (unsigned r = 0; r < nr; ++r) acc[h][c] += double(rows[r * stride + c]) * q[r * g + h];
+}
+
+// HN heads' sums over one transposed block: HN x kPer independent chains,
+// so the adds overlap instead of each waiting on the one before.
+template <unsigned W, unsigned HN>
+__attribute__((always_inline)) inline void dot_block(const float (*t)[kDotRows], uint64_t cn, const double *const *ph,
+                                                     double *sums) {
+  using D = typename Vec<W>::D;
+  using F = typename Vec<W>::F;
+  constexpr unsigned kPer = kDotRows / W; // vectors per column
+  D acc[HN][kPer];
+  std::memcpy(acc, sums, sizeof acc);
+  for (uint64_t c = 0; c < cn; ++c) {
+    D x[kPer];
+    for (unsigned v = 0; v < kPer; ++v) {
+      F xf;
+      std::memcpy(&xf, &t[c][v * W], sizeof xf);
+      x[v] = __builtin_convertvector(xf, D);
+    }
+    for (unsigned h = 0; h < HN; ++h)
+      for (unsigned v = 0; v < kPer; ++v) {
+        const D product = x[v] * ph[h][c];
+        acc[h][v] = acc[h][v] + product;
+      }
+  }
+  std::memcpy(sums, acc, sizeof acc);
 }
 
 // Lanes are the kDotRows rows: a block of columns is transposed into
 // column-major floats (row r of column c at t[c][r]), then each column adds
-// one vector of products to each head's row sums.
+// one vector of products to each head's row sums, four heads at a time.
 template <unsigned W>
 __attribute__((always_inline)) inline void dot_rows_w(const float *rows, uint64_t stride, unsigned nr, uint64_t n,
                                                       const double *const *p, size_t g, double *sums) {
   static_assert(kDotRows % W == 0 && kDotRows == 8, "whole vectors per column, 8x8 transposes");
-  using D = typename Vec<W>::D;
-  using F = typename Vec<W>::F;
-  constexpr unsigned kPer = kDotRows / W; // vectors per column
-  constexpr uint64_t kBlock = 256;        // columns per transposed block: 8 KiB
+  constexpr uint64_t kBlock = 256; // columns per transposed block: 8 KiB
+  constexpr size_t kHeads = 4;
   alignas(64) float t[kBlock][kDotRows];
   std::memset(t, 0, sizeof t); // rows past nr stay 0
   for (size_t i = 0; i < g * kDotRows; ++i) sums[i] = 0.0;
+  const double *ph[kHeads];
   for (uint64_t c0 = 0; c0 < n; c0 += kBlock) {
     const uint64_t cn = std::min(kBlock, n - c0);
     uint64_t c = 0;
@@ -93,33 +128,32 @@ __attribute__((always_inline)) inline void dot_rows_w(const float *rows, uint64_
       for (; c + 8 <= cn; c += 8) transpose8(rows + c0 + c, stride, &t[c][0]);
     for (; c < cn; ++c)
       for (unsigned r = 0; r < nr; ++r) t[c][r] = rows[r * stride + c0 + c];
-    for (size_t h = 0; h < g; ++h) {
-      D acc[kPer];
-      std::memcpy(acc, sums + h * kDotRows, sizeof acc);
-      const double *ph = p[h] + c0;
-      for (uint64_t c = 0; c < cn; ++c) {
-        for (unsigned v = 0; v < kPer; ++v) {
-          F xf;
-          std::memcpy(&xf, &t[c][v * W], sizeof xf);
-          const D product = __builtin_convertvector(xf, D) * ph[c];
-          acc[v] = acc[v] + product;
-        }
+    for (size_t h0 = 0; h0 < g; h0 += kHeads) {
+      const size_t hn = std::min(kHeads, g - h0);
+      for (size_t h = 0; h < hn; ++h) ph[h] = p[h0 + h] + c0;
+      double *out = sums + h0 * kDotRows;
+      switch (hn) {
+      case 4: dot_block<W, 4>(t, cn, ph, out); break;
+      case 3: dot_block<W, 3>(t, cn, ph, out); break;
+      case 2: dot_block<W, 2>(t, cn, ph, out); break;
+      default: dot_block<W, 1>(t, cn, ph, out); break;
       }
-      std::memcpy(sums + h * kDotRows, acc, sizeof acc);
     }
   }
 }
 
-void add_scaled_row_generic(const float *row, uint64_t n, const double *q, size_t g, double *const *acc) {
-  add_scaled_row_w<2>(row, n, q, g, acc);
+void add_scaled_rows_generic(const float *rows, uint64_t stride, unsigned nr, uint64_t n, const double *q, size_t g,
+                             double *const *acc) {
+  add_scaled_rows_w<2>(rows, stride, nr, n, q, g, acc);
 }
-__attribute__((target("avx2"))) void add_scaled_row_avx2(const float *row, uint64_t n, const double *q, size_t g,
-                                                         double *const *acc) {
-  add_scaled_row_w<4>(row, n, q, g, acc);
+__attribute__((target("avx2"))) void add_scaled_rows_avx2(const float *rows, uint64_t stride, unsigned nr, uint64_t n,
+                                                          const double *q, size_t g, double *const *acc) {
+  add_scaled_rows_w<4>(rows, stride, nr, n, q, g, acc);
 }
-__attribute__((target("avx512f"))) void add_scaled_row_avx512(const float *row, uint64_t n, const double *q, size_t g,
-                                                              double *const *acc) {
-  add_scaled_row_w<8>(row, n, q, g, acc);
+__attribute__((target("avx512f"))) void add_scaled_rows_avx512(const float *rows, uint64_t stride, unsigned nr,
+                                                               uint64_t n, const double *q, size_t g,
+                                                               double *const *acc) {
+  add_scaled_rows_w<8>(rows, stride, nr, n, q, g, acc);
 }
 
 void dot_rows_generic(const float *rows, uint64_t stride, unsigned nr, uint64_t n, const double *const *p, size_t g,
@@ -144,11 +178,12 @@ int widest() {
 
 } // namespace
 
-void add_scaled_row(const float *row, uint64_t n, const double *q, size_t g, double *const *acc) {
-  static const auto fn = widest() == 8   ? add_scaled_row_avx512
-                         : widest() == 4 ? add_scaled_row_avx2
-                                         : add_scaled_row_generic;
-  fn(row, n, q, g, acc);
+void add_scaled_rows(const float *rows, uint64_t stride, unsigned nr, uint64_t n, const double *q, size_t g,
+                     double *const *acc) {
+  static const auto fn = widest() == 8   ? add_scaled_rows_avx512
+                         : widest() == 4 ? add_scaled_rows_avx2
+                                         : add_scaled_rows_generic;
+  fn(rows, stride, nr, n, q, g, acc);
 }
 
 void dot_rows(const float *rows, uint64_t stride, unsigned nr, uint64_t n, const double *const *p, size_t g,

@@ -12,11 +12,13 @@
 
 namespace nk::oracle {
 
-// acc[h][c] += double(row[c]) * q[h], for c < n and h < g.
-void add_scaled_row(const float *row, uint64_t n, const double *q, size_t g, double *const *acc);
-
-// Rows of V summed at once by dot_rows.
+// Rows taken at once by add_scaled_rows and dot_rows.
 constexpr unsigned kDotRows = 8;
+
+// For r = 0, 1, ..., nr-1 in that order (nr <= kDotRows), c < n and h < g:
+// acc[h][c] += double(rows[r * stride + c]) * q[r * g + h].
+void add_scaled_rows(const float *rows, uint64_t stride, unsigned nr, uint64_t n, const double *q, size_t g,
+                     double *const *acc);
 
 // For h < g and r < nr (nr <= kDotRows): sums[h * kDotRows + r] = the sum
 // over c = 0, 1, ..., n-1, in that order, of p[h][c] * double(rows[r *

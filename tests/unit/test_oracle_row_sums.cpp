@@ -34,30 +34,33 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 
 } // namespace
 
-TEST_CASE("add_scaled_row: one multiply and one add per element, as the scalar loop") {
+TEST_CASE("add_scaled_rows: one multiply and one add per element and row, rows in order") {
   for (uint64_t n : {1u, 7u, 8u, 9u, 31u, 300u, 1029u})
-    for (size_t g : {1u, 3u, 4u}) {
-      INFO("n=" << n << " g=" << g);
-      const std::vector<float> row = floats(n, unsigned(n));
-      const std::vector<double> q = doubles(g, unsigned(g));
-      std::vector<double> got = doubles(g * n, 5), want = got;
-      std::vector<double *> rows(g);
-      for (size_t h = 0; h < g; ++h) rows[h] = got.data() + h * n;
-      add_scaled_row(row.data(), n, q.data(), g, rows.data());
-      for (size_t h = 0; h < g; ++h)
-        for (uint64_t c = 0; c < n; ++c) {
-          double &w = want[h * n + c];
-          const double product = double(row[c]) * q[h];
-          w = w + product;
-        }
-      for (size_t i = 0; i < got.size(); ++i) REQUIRE(same_bits(got[i], want[i]));
-    }
+    for (unsigned nr : {1u, 5u, 8u})
+      for (size_t g : {1u, 3u, 4u}) {
+        INFO("n=" << n << " nr=" << nr << " g=" << g);
+        const uint64_t stride = n + 5;
+        const std::vector<float> rows = floats(nr * stride, unsigned(n + nr));
+        const std::vector<double> q = doubles(nr * g, unsigned(g));
+        std::vector<double> got = doubles(g * n, 5), want = got;
+        std::vector<double *> acc(g);
+        for (size_t h = 0; h < g; ++h) acc[h] = got.data() + h * n;
+        add_scaled_rows(rows.data(), stride, nr, n, q.data(), g, acc.data());
+        for (unsigned r = 0; r < nr; ++r)
+          for (size_t h = 0; h < g; ++h)
+            for (uint64_t c = 0; c < n; ++c) {
+              double &w = want[h * n + c];
+              const double product = double(rows[r * stride + c]) * q[r * g + h];
+              w = w + product;
+            }
+        for (size_t i = 0; i < got.size(); ++i) REQUIRE(same_bits(got[i], want[i]));
+      }
 }
 
 TEST_CASE("dot_rows: each (head, row) sum in column order, as the scalar loop") {
   for (uint64_t n : {1u, 5u, 8u, 17u, 256u, 300u, 777u})
     for (unsigned nr : {1u, 3u, 8u})
-      for (size_t g : {1u, 4u}) {
+      for (size_t g : {1u, 4u, 7u}) {
         INFO("n=" << n << " nr=" << nr << " g=" << g);
         const uint64_t stride = n + 3; // rows not packed
         const std::vector<float> rows = floats(nr * stride, unsigned(n + nr));
