@@ -25,7 +25,8 @@ Prints tables and writes the same rows to DIR/bench.csv and DIR/bench.json
      nksim --time-report, and the process start and exit (the whole
      process's time minus the report's total); 2c. the tuned program on
      NumPy's own inputs: from .npy files (nksim --input) and as arrays
-     through the Python package.
+     through the Python package; 2d. what --check adds to the tuned
+     program's run, wall time and peak memory (alternated pairs).
   3. compiler speed: nkc compile at s in {8192, 32768, 131072}: time and
      peak memory, and the ratio per 4x step (linear scaling gives ~4).
 --quick drops the largest sizes (for a smoke run); --only kernels|simulator|
@@ -65,13 +66,17 @@ def compile_kernel(kernel, target, sizes, out_path):
     return run_with_rss(cmd)
 
 
-def simulate(program, race_check=True, threads=None):
+def simulate(program, race_check=True, threads=None, check=False):
     cmd = [os.path.join(BIN, "nksim"), "run", program, "--random-inputs", "--stats-json", "-"]
     if not race_check:
         cmd.append("--no-race-check")
     if threads is not None:
         cmd.append(f"--threads={threads}")
+    if check:
+        cmd.append("--check")
     wall, rss, out = run_with_rss(cmd)
+    if check:  # the PASS lines follow the statistics' JSON
+        out = out[:out.rindex("}") + 1]
     return wall, rss, json.loads(out)
 
 
@@ -262,6 +267,31 @@ print(json.dumps(res))
            "instructions", "inst/s", "peak MiB"], rows)
     phase_split(os.path.join(tmp, "sim-0.nkp"), s_sim, records)
     real_inputs(os.path.join(tmp, "sim-0.nkp"), tmp, s_sim, np_single, records)
+    check_overhead(os.path.join(tmp, "sim-0.nkp"), s_sim, records)
+
+
+def check_overhead(program, s_sim, records, runs=11):
+    """2d. What --check adds: the whole process with and without it,
+    alternated (so both see the same machine), medians and the median of the
+    per-pair ratios; peak RSS of each."""
+    pairs = []
+    for _ in range(runs):
+        pairs.append((simulate(program, check=True), simulate(program)))
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    with_s = med([a[0] for a, _ in pairs])
+    without_s = med([b[0] for _, b in pairs])
+    ratio = med([a[0] / b[0] for a, b in pairs])
+    with_rss = max(a[1] for a, _ in pairs)
+    without_rss = max(b[1] for _, b in pairs)
+    records.append({"section": "check_overhead", "program": "tuned", "s": s_sim, "runs": runs, "with_check_s": with_s,
+                    "without_s": without_s, "ratio": ratio, "with_check_peak_mib": with_rss,
+                    "without_peak_mib": without_rss, "memory_ratio": with_rss / without_rss})
+    table(f"2d. what --check adds: tuned program, s={s_sim}, default threads, random inputs "
+          f"({runs} alternated pairs; medians)",
+          ["", "wall s", "peak MiB"],
+          [["without --check", f"{without_s:.3f}", f"{without_rss:.0f}"],
+           ["with --check", f"{with_s:.3f}", f"{with_rss:.0f}"],
+           ["ratio (median of pairs; peak)", f"{ratio:.2f}x", f"{with_rss / without_rss:.2f}x"]])
 
 
 def real_inputs(program, tmp, s_sim, np_single, records, runs=5):
