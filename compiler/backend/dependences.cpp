@@ -3,9 +3,9 @@
 //
 // How: one pass over the program in order. Each operand access (reads
 // first, then writes, so an in-place update sees its own read) consults and
-// updates the history of what it touches: per unallocated buffer, a last
-// writer and the readers since; per memory (HBM, SBUF, PSUM), the same per
-// byte interval. An access links to the last writer, a write also to the
+// updates the history of what it touches: a last writer and the readers
+// since, per byte interval of each unallocated buffer and of each memory
+// (HBM, SBUF, PSUM). An access links to the last writer, a write also to the
 // readers since, and a write then drops the older history. Dropping is sound
 // because the edges are transitive: the new writer itself follows the old
 // writer and readers, so anything that follows it follows them too.
@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 
 namespace nk::lir {
 
@@ -21,11 +22,6 @@ namespace {
 
 // The on-chip conflict unit: simulator/race_checker.cpp's kGranule.
 constexpr uint64_t kChipGranule = 4;
-
-struct BufferHistory {
-  int64_t writer = -1;
-  std::vector<uint32_t> readers;
-};
 
 // The access history of one memory's bytes: per byte, its last writer and
 // the readers since that write. Bytes are disjoint intervals keyed by start,
@@ -101,7 +97,10 @@ Dependences compute_dependences(const Program &p) {
   Dependences d;
   d.begin_.reserve(n + 1);
   d.list_.reserve(2 * n);
-  std::vector<BufferHistory> buf(p.buffers.size());
+  // Unallocated buffers: the same per byte within the buffer (created on
+  // first use), so writes to disjoint column blocks of one tile (a run
+  // loaded a block per DMA) do not follow each other.
+  std::vector<std::unique_ptr<ByteHistory>> buf(p.buffers.size());
   ByteHistory mem[3]; // HBM, SBUF, PSUM (on chip: bytes within a partition)
   // Only accesses to bytes some instruction writes can conflict (HbmWrites):
   // kernels read their inputs through many overlapping strided views.
@@ -143,21 +142,11 @@ Dependences compute_dependences(const Program &p) {
         const bool write = pass == 1;
         if (!a.present() || !(write ? operand_writes(inst, k) : operand_reads(inst, k))) continue;
         const BufferId b = p.insts[i].buffer[k];
-        if (b != kNoBuffer && b < p.buffers.size() && !p.buffers[b].allocated) {
-          BufferHistory &h = buf[b];
-          add(h.writer);
-          if (write) {
-            for (uint32_t r : h.readers) add(r);
-            h.readers.clear();
-            h.writer = i;
-          } else if (h.readers.empty() || h.readers.back() != i) {
-            h.readers.push_back(i);
-          }
-          continue;
-        }
         auto [lo, hi] = byte_extent(a);
-        ByteHistory &history = mem[unsigned(a.mem) - unsigned(Memory::hbm)];
-        if (a.mem != Memory::hbm) {
+        const bool in_buffer = b != kNoBuffer && b < p.buffers.size() && !p.buffers[b].allocated;
+        if (in_buffer && !buf[b]) buf[b] = std::make_unique<ByteHistory>();
+        ByteHistory &history = in_buffer ? *buf[b] : mem[unsigned(a.mem) - unsigned(Memory::hbm)];
+        if (in_buffer || a.mem != Memory::hbm) {
           // Whole 4-byte granules, the unit the simulator's race checker
           // tracks on chip (simulator/shadow.h): two 2-byte columns of one
           // granule written from two queues (an SBUF dma_transpose's

@@ -11,10 +11,11 @@
 // WAR, WAW). Every conflicting earlier access is reached from i through
 // these edges, directly or transitively, and no edge joins two accesses that
 // cannot conflict as far as the analysis can tell:
-// - a not-yet-allocated buffer is one location (any two accesses conflict);
-// - allocated on-chip operands are byte ranges of their memory (SBUF, PSUM)
-//   within a partition, widened to whole 4-byte granules (the race
-//   checker's unit), partitions not told apart (conservative);
+// - on-chip operands are byte ranges within a partition, widened to whole
+//   4-byte granules (the race checker's unit), partitions not told apart
+//   (conservative): of their buffer while it has no address (each buffer
+//   its own space: two column blocks of one tile do not conflict), of
+//   their memory (SBUF, PSUM) once allocated;
 // - HBM operands are the byte runs they touch (their hull past kMaxHbmRuns
 //   runs), and reads of bytes no instruction writes are skipped (HbmWrites);
 // - an indirect DMA is every address its index may take (operand_envelope);

@@ -353,11 +353,13 @@ lir::Program repeated_store_lir(unsigned iters) {
   return std::move(b.p);
 }
 
-// The bytes an operand touches: its buffer, or its HBM bytes (enumerated
-// element by element, independently of hbm_runs).
+// The bytes an operand touches: its buffer's bytes (the hull within each
+// partition, in whole 4-byte granules, partitions not told apart), or its
+// HBM bytes (enumerated element by element, independently of hbm_runs).
 struct Footprint {
   BufferId buffer = kNoBuffer;
-  std::vector<bool> hbm; // per byte
+  uint64_t lo = 0, hi = 0; // in the buffer
+  std::vector<bool> hbm;   // per byte
   bool write = false;
   unsigned acc_bank = 0; // an engine's accumulator registers (AccumulatorBank), used as state
 };
@@ -370,6 +372,11 @@ std::vector<Footprint> footprints(const lir::Program &p, const Inst &in) {
     Footprint f;
     f.write = info.aps[k].role == FieldRole::Out;
     f.buffer = in.buffer[k];
+    if (f.buffer != kNoBuffer) {
+      auto [lo, hi] = byte_extent(a);
+      f.lo = lo / 4 * 4;
+      f.hi = (hi + 3) / 4 * 4;
+    }
     if (a.mem == Memory::hbm) {
       f.hbm.assign(p.hbm_size, false);
       const uint64_t esz = dtype_size(a.dtype);
@@ -398,7 +405,7 @@ bool conflict(const std::vector<Footprint> &x, const std::vector<Footprint> &y) 
   for (const Footprint &a : x)
     for (const Footprint &b : y) {
       if (!a.write && !b.write) continue;
-      if (a.buffer != kNoBuffer && a.buffer == b.buffer) return true;
+      if (a.buffer != kNoBuffer && a.buffer == b.buffer && a.lo < b.hi && b.lo < a.hi) return true;
       if (a.acc_bank && a.acc_bank == b.acc_bank) return true;
       if (!a.hbm.empty() && !b.hbm.empty())
         for (size_t i = 0; i < a.hbm.size(); ++i)
@@ -548,6 +555,48 @@ TEST_CASE("dependences: per buffer until allocated, then per address") {
   CHECK(preds[2] == std::vector<uint32_t>{1});    // reads those bytes, last written as c by copy 1
   CHECK(preds[3] == std::vector<uint32_t>{1, 2}); // the last writer and the reader since
   CHECK(preds[4] == std::vector<uint32_t>{3});
+}
+
+TEST_CASE("dependences: column blocks of one unallocated buffer are independent") {
+  // A run [4 | 16] loaded a block of 8 columns per DMA (forward-copies makes
+  // these), then each block read, then the whole run overwritten. The two
+  // loads must not follow each other (they may run on two queues at once),
+  // nor a block's reader the other block's load; the final memset follows
+  // each block's load and reader.
+  Builder b;
+  b.p.kernel = "run";
+  b.p.target = "trn2";
+  b.p.hbm_size = 4 * 16 * 4;
+  const BufferId run = b.buf("run", 4, 64);
+  auto block = [](uint64_t col0) {
+    AccessPattern a = tile(Dtype::f32, 4, 8);
+    a.offset = col0 * 4;
+    return a;
+  };
+  for (uint64_t col0 : {0, 8}) { // 0, 1
+    Inst &in = b.add(Opcode::dma_copy, engine_bit(Engine::dma));
+    b.set(in, ap::dma_copy::dst, block(col0), run);
+    AccessPattern src = hbm_rows(0, 4, 8);
+    src.offset = col0 * 4;
+    src.dims[0].stride = 16;
+    b.set(in, ap::dma_copy::src, src, kNoBuffer);
+  }
+  for (uint64_t col0 : {0, 8}) { // 2, 3
+    Inst &in = b.add(Opcode::tensor_copy, kAnyElementwise);
+    b.set(in, ap::tensor_copy::dst, tile(Dtype::f32, 4, 8), b.buf("t", 4, 32));
+    b.set(in, ap::tensor_copy::src, block(col0), run);
+  }
+  { // 4
+    AccessPattern all = tile(Dtype::f32, 4, 16);
+    b.set(b.add(Opcode::memset, kAnyElementwise), ap::memset::dst, all, run);
+  }
+  number_lines(b.p);
+  const auto preds = dependence_lists(b.p);
+  CHECK(preds[1].empty());
+  CHECK(preds[2] == std::vector<uint32_t>{0});
+  CHECK(preds[3] == std::vector<uint32_t>{1});
+  CHECK(preds[4] == std::vector<uint32_t>{0, 1, 2, 3}); // each block's last writer and its reader
+  check_dependencies(b.p);
 }
 
 TEST_CASE("schedule: HBM dependencies follow the bytes of strided operands") {
