@@ -126,7 +126,7 @@ static cl::opt<unsigned> host_threads(
     "threads", cl::init(0),
     cl::desc("Host threads: with 2 or more, a second thread makes large tile loads (random values, or bytes of "
              "the inputs) while the simulation goes on, runs the verifier, and faults in SBUF and PSUM ahead of use; "
-             "the results are the same bytes for any count (default 0: "
+             "--check's reference computes on as many; the results are the same bytes for any count (default 0: "
              "NKSIM_THREADS from the environment if set, else 2 when this process may use two processors, else 1)"),
     cl::value_desc("N"), cl::sub(run_cmd), cl::cat(category));
 static cl::opt<bool> time_report("time-report",
