@@ -124,6 +124,17 @@ double unit_roundoff(Dtype t) {
   }
 }
 
+InputViews views_of(const std::vector<TensorDecl> &tensors, const std::vector<std::string> &names,
+                    const InputReader &read) {
+  InputViews views;
+  for (const std::string &name : names)
+    for (const TensorDecl &d : tensors)
+      if (d.name == name)
+        views[name] = InputView{d.dtype, d.shape,
+                                [read, name](uint64_t first, uint64_t n, float *out) { read(name, first, n, out); }};
+  return views;
+}
+
 InputViews views_of(const TensorMap &inputs) {
   InputViews views;
   for (const auto &[name, t] : inputs) {

@@ -39,6 +39,13 @@ struct InputView {
 using InputViews = std::map<std::string, InputView>;
 // Views over host tensors (which must outlive them).
 InputViews views_of(const TensorMap &inputs);
+// Views of the inputs `names` of a program's tensor table, each read as
+// fp32 through read(name, first, n, out) (a simulation session's inputs:
+// nksim and the Python package). `read` must be safe to call from several
+// threads when the views are given to run(views, threads > 1).
+using InputReader = std::function<void(const std::string &name, uint64_t first, uint64_t n, float *out)>;
+InputViews views_of(const std::vector<TensorDecl> &tensors, const std::vector<std::string> &names,
+                    const InputReader &read);
 
 struct KernelReference {
   std::string name;    // the kernel name it checks

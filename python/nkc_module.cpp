@@ -169,8 +169,14 @@ struct CompiledProgram {
     if (check && !ref)
       throw Error("check: no reference is registered for kernel '" + program.kernel +
                   "'; compare the outputs with your own NumPy result using nkc.compare");
+    // The reference streams the inputs from the session after the run (as
+    // nksim --check does: no copy of them, on the run's threads) unless the
+    // program may write an input's bytes; then they are copied first.
+    bool stream = check && ref->streams_inputs();
+    if (stream)
+      for (const std::string &name : session->bound_inputs()) stream &= !session->writes_input(name);
     std::map<std::string, HostTensor> bound;
-    if (check) bound = session->inputs();
+    if (check && !stream) bound = session->inputs();
     SimOptions opts;
     opts.strict = strict;
     opts.check_races = race_check;
@@ -213,11 +219,24 @@ struct CompiledProgram {
         }
     result["outputs"] = outs;
     if (check) {
-      auto expected = ref->run(bound);
+      std::vector<Dtype> input_dtypes;
+      for (const std::string &name : session->bound_inputs())
+        input_dtypes.push_back(session->program().find_tensor(name)->dtype);
+      auto expected = [&] {
+        py::gil_scoped_release release; // the reference does not touch Python objects
+        if (!stream) return ref->run(bound);
+        const Session &s = *session;
+        const std::vector<std::string> names(s.bound_inputs().begin(), s.bound_inputs().end());
+        auto views = oracle::views_of(s.program().tensors, names,
+                                      [&s](const std::string &name, uint64_t first, uint64_t n, float *out) {
+                                        cantFail(s.read_input_f32(name, first, n, out));
+                                      });
+        return ref->run(views, opts.threads);
+      }();
       if (!expected) raise<Error>(expected.takeError());
       auto actual = session->outputs();
       if (!actual) raise<SimulationError>(actual.takeError());
-      oracle::Tolerance tol = ref->tolerance_for(bound, *actual, *expected);
+      oracle::Tolerance tol = ref->tolerance_for(input_dtypes, *actual, *expected);
       if (tolerance) tol = oracle::Tolerance{tolerance->first, tolerance->second};
       auto cmp = oracle::compare_outputs(*actual, *expected, tol);
       if (!cmp) raise<Error>(cmp.takeError());

@@ -287,15 +287,13 @@ Expected<bool> run_check(const nk::Session &s, const std::map<std::string, nk::H
   std::vector<nk::Dtype> input_dtypes;
   Expected<nk::oracle::TensorMap> expected = nk::oracle::TensorMap{};
   if (stream) {
-    nk::oracle::InputViews views;
-    for (const std::string &name : s.bound_inputs()) {
-      const nk::TensorDecl *d = s.program().find_tensor(name);
-      input_dtypes.push_back(d->dtype);
-      views[name] = nk::oracle::InputView{d->dtype, d->shape, [&s, name](uint64_t first, uint64_t n, float *out) {
-                                            // Bounds come from the decl the reference was given.
-                                            cantFail(s.read_input_f32(name, first, n, out));
-                                          }};
-    }
+    const std::vector<std::string> names(s.bound_inputs().begin(), s.bound_inputs().end());
+    for (const std::string &name : names) input_dtypes.push_back(s.program().find_tensor(name)->dtype);
+    // Bounds come from the decls the reference was given.
+    auto views = nk::oracle::views_of(s.program().tensors, names,
+                                      [&s](const std::string &name, uint64_t first, uint64_t n, float *out) {
+                                        cantFail(s.read_input_f32(name, first, n, out));
+                                      });
     expected = ref->run(views, threads);
   } else {
     for (const auto &kv : inputs) input_dtypes.push_back(kv.second.dtype);
