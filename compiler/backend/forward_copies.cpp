@@ -68,11 +68,9 @@ bool same_shape(const AccessPattern &a, const AccessPattern &b) {
   return true;
 }
 
-} // namespace
-
-namespace {
-
-// One walk over the program; whether it deleted a copy.
+// One walk over the program; whether it deleted a copy. The scan between a
+// producer and its copy visits only the destination buffer's accesses in
+// between (usually none: legalize emits the copy right after its value).
 bool forward_once(Program &p, const Target &t) {
   const std::vector<std::vector<uint32_t>> touching = buffer_accesses(p);
   const size_t n = p.insts.size();
