@@ -168,6 +168,20 @@ Dependences compute_dependences(const Program &p) {
   return d;
 }
 
+ChipRect chip_footprint(const AccessPattern &a, bool *dense) {
+  if (dense) {
+    uint64_t expected = 1;
+    *dense = true;
+    for (int i = int(a.num_dims) - 1; i >= 0; --i) {
+      if (a.dims[i].count == 1) continue;
+      if (a.dims[i].stride != int64_t(expected)) *dense = false;
+      expected *= a.dims[i].count;
+    }
+  }
+  auto [lo, hi] = byte_extent(a);
+  return {a.start_partition, uint64_t(a.start_partition) + a.num_partitions, lo, hi};
+}
+
 std::vector<std::vector<uint32_t>> buffer_accesses(const Program &p) {
   std::vector<std::vector<uint32_t>> touching(p.buffers.size());
   for (uint32_t i = 0; i < p.insts.size(); ++i) {

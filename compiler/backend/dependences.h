@@ -59,7 +59,19 @@ Dependences compute_dependences(const Program &p);
 
 // For each buffer, the instructions with an operand naming it that reads or
 // writes, in program order, once each: the index passes use to follow one
-// buffer's accesses at a finer grain than a whole buffer (elide-memsets).
+// buffer's accesses at a finer grain than a whole buffer (elide-memsets,
+// forward-copies).
 std::vector<std::vector<uint32_t>> buffer_accesses(const Program &p);
+
+// The part of its buffer an on-chip operand touches, as those passes
+// compare it: partitions [p0, p1) x bytes [b0, b1) within each partition.
+struct ChipRect {
+  uint64_t p0, p1, b0, b1;
+  bool overlaps(const ChipRect &o) const { return p0 < o.p1 && o.p0 < p1 && b0 < o.b1 && o.b0 < b1; }
+  bool contains(const ChipRect &o) const { return p0 <= o.p0 && o.p1 <= p1 && b0 <= o.b0 && o.b1 <= b1; }
+};
+// Exact when *dense is set (one contiguous byte range per partition), else
+// the pattern's hull.
+ChipRect chip_footprint(const AccessPattern &a, bool *dense = nullptr);
 
 } // namespace nk::lir

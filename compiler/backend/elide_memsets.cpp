@@ -34,25 +34,7 @@ namespace nk::lir {
 
 namespace {
 
-struct Rect {
-  uint64_t p0, p1, b0, b1; // partitions [p0, p1) x bytes [b0, b1)
-  bool overlaps(const Rect &o) const { return p0 < o.p1 && o.p0 < p1 && b0 < o.b1 && o.b0 < b1; }
-  bool contains(const Rect &o) const { return p0 <= o.p0 && o.p1 <= p1 && b0 <= o.b0 && o.b1 <= b1; }
-};
-
-// The bytes an on-chip access touches: exact when `dense` (one contiguous
-// range per partition), else the hull.
-Rect footprint(const AccessPattern &a, bool &dense) {
-  uint64_t expected = 1;
-  dense = true;
-  for (int i = int(a.num_dims) - 1; i >= 0; --i) {
-    if (a.dims[i].count == 1) continue;
-    if (a.dims[i].stride != int64_t(expected)) dense = false;
-    expected *= a.dims[i].count;
-  }
-  auto [lo, hi] = byte_extent(a);
-  return {a.start_partition, uint64_t(a.start_partition) + a.num_partitions, lo, hi};
-}
+using Rect = ChipRect;
 
 // region minus cut, as disjoint rectangles.
 void subtract(std::vector<Rect> &region, const Rect &cut) {
@@ -102,7 +84,7 @@ void elide_memsets(Program &p) {
     if (ms.inst.op != Opcode::memset || ms.buffer[ap::memset::dst] == kNoBuffer) continue;
     const BufferId buf = ms.buffer[ap::memset::dst];
     bool dense;
-    Rect all = footprint(ms.inst.ap[ap::memset::dst], dense);
+    Rect all = chip_footprint(ms.inst.ap[ap::memset::dst], &dense);
     if (!dense) continue;
     const bool zero = ms.inst.get_float(attr::memset::value) == 0.0f;
     std::vector<Rect> live = {all};
@@ -119,13 +101,13 @@ void elide_memsets(Program &p) {
         // (an accumulating matmul's read of its dst is judged below)
         if (in.buffer[k] != buf || !operand_reads(in.inst, k) || (matmul_acc && k == ap::nc_matmul::dst)) continue;
         bool d;
-        if (overlaps_any(live, footprint(in.inst.ap[k], d))) needed = true;
+        if (overlaps_any(live, chip_footprint(in.inst.ap[k], &d))) needed = true;
       }
       if (needed) break;
       for (unsigned k = 0; k < info.num_aps; ++k) {
         if (in.buffer[k] != buf || !operand_writes(in.inst, k)) continue;
         bool d;
-        Rect w = footprint(in.inst.ap[k], d);
+        Rect w = chip_footprint(in.inst.ap[k], &d);
         if (matmul_acc && k == ap::nc_matmul::dst && overlaps_any(live, w)) {
           // Accumulating into this memset's value: fine only for zeros, and
           // only if every byte it accumulates into still holds them.

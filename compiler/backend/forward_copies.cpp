@@ -48,17 +48,6 @@ namespace nk::lir {
 
 namespace {
 
-// Partitions x bytes (a pattern's hull within each partition).
-struct Footprint {
-  uint64_t p0, p1, b0, b1;
-  bool overlaps(const Footprint &o) const { return p0 < o.p1 && o.p0 < p1 && b0 < o.b1 && o.b0 < b1; }
-};
-
-Footprint footprint(const AccessPattern &a) {
-  auto [lo, hi] = byte_extent(a);
-  return {a.start_partition, uint64_t(a.start_partition) + a.num_partitions, lo, hi};
-}
-
 bool same_shape(const AccessPattern &a, const AccessPattern &b) {
   if (a.mem != b.mem || a.dtype != b.dtype || a.start_partition != b.start_partition ||
       a.num_partitions != b.num_partitions || a.num_dims != b.num_dims)
@@ -102,13 +91,13 @@ bool forward_once(Program &p, const Target &t) {
     }
     if (other_use || slot < 0 || producer.inst.ap[slot] != src) continue;
     // Nothing in between may touch the bytes the producer now writes early.
-    const Footprint target = footprint(dst);
+    const ChipRect target = chip_footprint(dst);
     const std::vector<uint32_t> &of_to = touching[to];
     bool conflict = false;
     for (auto it = std::upper_bound(of_to.begin(), of_to.end(), w); it != of_to.end() && *it < c && !conflict; ++it) {
       const Inst &other = p.insts[*it];
       for (unsigned k = 0; k < op_info(other.inst.op).num_aps && !conflict; ++k)
-        if (other.buffer[k] == to && footprint(other.inst.ap[k]).overlaps(target)) conflict = true;
+        if (other.buffer[k] == to && chip_footprint(other.inst.ap[k]).overlaps(target)) conflict = true;
     }
     if (conflict) continue;
     Instruction moved = producer.inst;
